@@ -1,0 +1,140 @@
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+export interface SandboxLimits {
+	readonly wallMs: number;
+	readonly cpuMs: number;
+	readonly memoryMb: number;
+	readonly processes: number;
+	readonly fileSizeMb: number;
+	readonly diskMb: number;
+	readonly openFiles: number;
+	readonly stackMb: number;
+}
+
+export interface Config {
+	readonly port: number;
+	readonly host: string;
+	readonly token: string | null;
+	readonly jobRoot: string;
+	readonly concurrency: number;
+	readonly queueLength: number;
+	readonly uidBase: number;
+	readonly outputBytes: number;
+	readonly bodyLimitBytes: number;
+	readonly shutdownMs: number;
+	readonly healthTtlMs: number;
+	readonly logLevel: string;
+	readonly run: SandboxLimits;
+	readonly compile: SandboxLimits;
+	readonly bwrapPath: string;
+	readonly helperPath: string;
+}
+
+export class ConfigError extends Error {
+	readonly problems: readonly string[];
+
+	constructor(problems: readonly string[]) {
+		super(`Invalid configuration:\n${problems.map(problem => `  - ${problem}`).join('\n')}`);
+		this.name = 'ConfigError';
+		this.problems = problems;
+	}
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const defaultConcurrency = Math.max(4, 2 * os.availableParallelism());
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+interface IntegerRule {
+	readonly min: number;
+	readonly max: number;
+}
+
+// One row per limit and profile; the README's configuration table lists the same names and defaults.
+const limitRows: ReadonlyArray<readonly [keyof SandboxLimits, string, IntegerRule, number, number]> = [
+	// key, env suffix, bounds, run default, compile default
+	['wallMs', 'WALL_MS', {min: 100, max: 600_000}, 10_000, 10_000],
+	['cpuMs', 'CPU_MS', {min: 100, max: 600_000}, 10_000, 10_000],
+	['memoryMb', 'MEMORY_MB', {min: 16, max: 65_536}, 256, 1024],
+	['processes', 'PROCESSES', {min: 4, max: 4096}, 64, 32],
+	['fileSizeMb', 'FILE_SIZE_MB', {min: 1, max: 65_536}, 16, 64],
+	['diskMb', 'DISK_MB', {min: 1, max: 65_536}, 64, 64],
+	['openFiles', 'OPEN_FILES', {min: 16, max: 65_536}, 64, 256],
+	['stackMb', 'STACK_MB', {min: 1, max: 1024}, 8, 16],
+];
+
+export function loadConfig(env: Env): Config {
+	const problems: string[] = [];
+
+	const integer = (name: string, fallback: number, rule: IntegerRule): number => {
+		const raw = env[name];
+		if (raw === undefined || raw === '') {
+			return fallback;
+		}
+
+		if (!/^\d+$/.test(raw.trim()) || Number(raw) < rule.min || Number(raw) > rule.max) {
+			problems.push(`${name}=${JSON.stringify(raw)}: expected a whole number from ${rule.min} to ${rule.max}`);
+			return fallback;
+		}
+
+		return Number(raw);
+	};
+
+	const text = (name: string, fallback: string): string => {
+		const raw = env[name];
+		return raw === undefined || raw === '' ? fallback : raw;
+	};
+
+	const limits = (profile: 'RUN' | 'COMPILE'): SandboxLimits => {
+		const entries = limitRows.map(([key, suffix, rule, runDefault, compileDefault]) =>
+			[key, integer(`C_RUNNER_${profile}_${suffix}`, profile === 'RUN' ? runDefault : compileDefault, rule)]);
+		return Object.freeze(Object.fromEntries(entries)) as unknown as SandboxLimits;
+	};
+
+	const concurrency = integer('C_RUNNER_CONCURRENCY', defaultConcurrency, {min: 1, max: 256});
+	const config: Config = {
+		port: integer('PORT', 5555, {min: 0, max: 65_535}),
+		host: text('HOST', '127.0.0.1'),
+		token: env['C_RUNNER_TOKEN'] ? env['C_RUNNER_TOKEN'] : null,
+		jobRoot: text('C_RUNNER_JOB_ROOT', '/tmp'),
+		concurrency,
+		queueLength: integer('C_RUNNER_QUEUE_LENGTH', 4 * concurrency, {min: 0, max: 10_000}),
+		uidBase: integer('C_RUNNER_UID_BASE', 61_000, {min: 1000, max: 4_294_900_000}),
+		outputBytes: integer('C_RUNNER_OUTPUT_BYTES', 1024 * 1024, {min: 1024, max: 64 * 1024 * 1024}),
+		bodyLimitBytes: integer('C_RUNNER_BODY_LIMIT_BYTES', 2 * 1024 * 1024, {min: 1024, max: 64 * 1024 * 1024}),
+		shutdownMs: integer('C_RUNNER_SHUTDOWN_MS', 30_000, {min: 0, max: 600_000}),
+		healthTtlMs: integer('C_RUNNER_HEALTH_TTL_MS', 30_000, {min: 0, max: 3_600_000}),
+		logLevel: text('LOG_LEVEL', 'info'),
+		run: limits('RUN'),
+		compile: limits('COMPILE'),
+		bwrapPath: text('C_RUNNER_BWRAP', '/usr/bin/bwrap'),
+		helperPath: text('C_RUNNER_HELPER', path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox')),
+	};
+
+	if (!path.isAbsolute(config.jobRoot) || config.jobRoot.includes('\0')) {
+		problems.push(`C_RUNNER_JOB_ROOT=${JSON.stringify(config.jobRoot)}: expected an absolute path`);
+	}
+
+	for (const [name, value] of [['C_RUNNER_BWRAP', config.bwrapPath], ['C_RUNNER_HELPER', config.helperPath]] as const) {
+		if (!path.isAbsolute(value)) {
+			problems.push(`${name}=${JSON.stringify(value)}: expected an absolute path`);
+		}
+	}
+
+	if (!logLevels.includes(config.logLevel)) {
+		problems.push(`LOG_LEVEL=${JSON.stringify(config.logLevel)}: expected one of ${logLevels.join(', ')}`);
+	}
+
+	if (config.token !== null && config.token.length < 16) {
+		problems.push('C_RUNNER_TOKEN: expected at least 16 characters');
+	}
+
+	if (problems.length > 0) {
+		throw new ConfigError(problems);
+	}
+
+	return Object.freeze(config);
+}

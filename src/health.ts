@@ -1,0 +1,92 @@
+import type {Config} from './config.ts';
+import {appliedLimits} from './job/result.ts';
+import {compileFlags, compilerPath, linkFlags, runJob, type JobDeps} from './job/run-job.ts';
+import type {Slots} from './job/slots.ts';
+import type {SandboxProfile} from './sandbox/profiles.ts';
+import type {SandboxUser} from './sandbox/spawn.ts';
+
+export interface HealthReport {
+	readonly status: 'ok' | 'failing';
+	readonly checked_at: string;
+	readonly self_test: {readonly ok: boolean; readonly duration_ms: number; readonly problem: string | null};
+	readonly versions: Readonly<Record<string, string | null>>;
+	readonly policy: unknown;
+	readonly slots: Slots['stats'];
+}
+
+export interface HealthCheck {
+	check(): Promise<HealthReport>;
+}
+
+const selfTestCode = '#include <stdio.h>\n#include <math.h>\nint main(int argc, char **argv) { char word[16] = ""; scanf("%15s", word); printf("%s %s %.0f", argv[1], word, sqrt(16.0)); return 0; }\n';
+const selfTestExpected = 'self-test ping 4';
+
+function describeProfile(profile: SandboxProfile, outputBytes: number) {
+	return {
+		read_only: profile.readOnly,
+		symlinks: profile.links.map(link => `${link.path} -> ${link.target}`),
+		job_directory: profile.jobDir === 'bind' ? 'host job directory, writable' : 'private tmpfs, size-capped',
+		limits: appliedLimits(profile.limits, outputBytes),
+	};
+}
+
+export function describePolicy(config: Config, profiles: JobDeps['profiles'], perSlotUsers: boolean) {
+	return {
+		namespaces: ['user', 'pid', 'ipc', 'net', 'uts', 'cgroup'],
+		nested_user_namespaces: false,
+		network: 'none (loopback down)',
+		capabilities: 'none',
+		environment: 'cleared; PATH, HOME, LANG, TMPDIR set',
+		sandbox_uid: perSlotUsers ? `one host uid per job slot, from ${config.uidBase}` : 'the server\'s own uid (not root)',
+		compiler: [compilerPath, ...compileFlags, '...', ...linkFlags].join(' '),
+		compile: describeProfile(profiles.compile, config.outputBytes),
+		run: describeProfile(profiles.run, config.outputBytes),
+	};
+}
+
+/**
+ * A real compile-and-run through the sandbox, cached for the configured time. It runs as its own uid and takes no
+ * job slot, so a server busy with user jobs is not reported dead; concurrent callers share one check.
+ */
+export function createHealthCheck(deps: JobDeps, user: SandboxUser | null, slots: Slots, versions: HealthReport['versions'], policy: unknown): HealthCheck {
+	let cached: {report: Omit<HealthReport, 'slots'>; at: number} | null = null;
+	let running: Promise<Omit<HealthReport, 'slots'>> | null = null;
+
+	const selfTest = async (): Promise<Omit<HealthReport, 'slots'>> => {
+		const started = performance.now();
+		let problem: string | null = null;
+		try {
+			const {compile, run} = deps.profiles;
+			const signal = AbortSignal.timeout(compile.limits.wallMs + run.limits.wallMs + 10_000);
+			const result = await runJob({code: selfTestCode, args: ['self-test'], stdin: 'ping'}, user, deps, signal);
+			if (result.status !== 'ok' || result.output !== selfTestExpected) {
+				problem = `self-test gave status ${result.status}, output ${JSON.stringify(result.output.slice(0, 200))}, error ${JSON.stringify(result.error.slice(0, 500))}`;
+			}
+		} catch (error) {
+			problem = `self-test failed: ${error instanceof Error ? error.message : String(error)}`;
+			deps.logger.error({err: error}, 'sandbox self-test failed');
+		}
+
+		return {
+			status: problem === null ? 'ok' : 'failing',
+			checked_at: new Date().toISOString(),
+			self_test: {ok: problem === null, duration_ms: Math.round(performance.now() - started), problem},
+			versions,
+			policy,
+		};
+	};
+
+	return {
+		async check() {
+			if (cached === null || performance.now() - cached.at > deps.config.healthTtlMs) {
+				running ??= selfTest().finally(() => {
+					running = null;
+				});
+				const report = await running;
+				cached = {report, at: performance.now()};
+			}
+
+			return {...cached.report, slots: slots.stats};
+		},
+	};
+}

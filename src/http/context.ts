@@ -1,0 +1,55 @@
+import type {Middleware, ParameterizedContext} from 'koa';
+import type {Logger} from 'pino';
+import {v4 as uuidv4} from 'uuid';
+
+export interface AppState {
+	requestId: string;
+	log: Logger;
+	/** Aborted when the client goes away before its answer: its job is cancelled. */
+	signal: AbortSignal;
+	/** Set by a handler that ran a job, for the access log. */
+	jobStatus?: string;
+}
+
+export type AppContext = ParameterizedContext<AppState>;
+
+export class ClientGoneError extends Error {
+	constructor() {
+		super('client closed the connection');
+		this.name = 'ClientGoneError';
+	}
+}
+
+const clientRequestId = /^[\w.:-]{1,128}$/;
+
+/** Request id, child logger, disconnect signal and one access-log line per request. */
+export function requestContext(logger: Logger, shutdownSignal?: AbortSignal): Middleware<AppState> {
+	return async (ctx, next) => {
+		const started = performance.now();
+		const given = ctx.get('X-Request-Id');
+		const requestId = clientRequestId.test(given) ? given : uuidv4();
+		const controller = new AbortController();
+		ctx.res.once('close', () => {
+			if (!ctx.res.writableFinished) {
+				controller.abort(new ClientGoneError());
+			}
+		});
+		ctx.state.requestId = requestId;
+		ctx.state.log = logger.child({reqId: requestId});
+		ctx.state.signal = shutdownSignal ? AbortSignal.any([controller.signal, shutdownSignal]) : controller.signal;
+		ctx.set('X-Request-Id', requestId);
+		try {
+			await next();
+		} finally {
+			ctx.state.log.info({
+				method: ctx.method,
+				path: ctx.path,
+				status: controller.signal.aborted ? 499 : ctx.status,
+				durationMs: Math.round(performance.now() - started),
+				requestBytes: Number(ctx.get('Content-Length')) || 0,
+				responseBytes: ctx.response.length ?? 0,
+				jobStatus: ctx.state.jobStatus,
+			}, controller.signal.aborted ? 'client went away' : 'request done');
+		}
+	};
+}

@@ -1,0 +1,69 @@
+import type {Middleware} from 'koa';
+import {SandboxError} from '../job/result.ts';
+import {ClientGoneError, type AppState} from './context.ts';
+import {AppError} from './errors.ts';
+
+const statusMessages: Record<number, string> = {
+	404: 'Not found',
+	405: 'Method not allowed',
+	501: 'Method not implemented',
+};
+
+function toAppError(error: unknown, bodyLimitBytes: number): AppError | null {
+	if (error instanceof AppError) {
+		return error;
+	}
+
+	// Errors of the body parser (co-body / raw-body), recognised by their type and status.
+	const {status, type} = (error ?? {}) as {status?: unknown; type?: unknown};
+	if (type === 'entity.too.large' || status === 413) {
+		return new AppError(413, `Request body is larger than ${bodyLimitBytes} bytes`);
+	}
+
+	if (type === 'encoding.unsupported' || status === 415) {
+		return new AppError(415, 'Unsupported request body encoding');
+	}
+
+	if (type === 'request.aborted') {
+		return new AppError(400, 'Request body was not received completely');
+	}
+
+	if (status === 400) {
+		return new AppError(400, 'Request body is not valid JSON');
+	}
+
+	return null;
+}
+
+/** The one place where failures become responses: `{error}` with a 4xx, or a logged 500 with no detail. */
+export function errorHandler(bodyLimitBytes: number): Middleware<AppState> {
+	return async (ctx, next) => {
+		try {
+			await next();
+			const message = statusMessages[ctx.status];
+			if (message !== undefined && ctx.body === undefined) {
+				ctx.body = {error: ctx.status === 404 ? `No route for ${ctx.method} ${ctx.path}` : `${message}: ${ctx.method} ${ctx.path}`};
+			}
+		} catch (error) {
+			if (ctx.state.signal.aborted && ctx.state.signal.reason instanceof ClientGoneError) {
+				// Nobody is left to read an answer.
+				ctx.status = 499;
+				return;
+			}
+
+			const known = ctx.state.signal.aborted
+				? new AppError(503, 'Server is shutting down; the job was cancelled')
+				: toAppError(error, bodyLimitBytes);
+			if (known) {
+				ctx.status = known.status;
+				ctx.set(known.headers);
+				ctx.body = {error: known.message};
+				return;
+			}
+
+			ctx.state.log.error({err: error, detail: error instanceof SandboxError ? error.detail : undefined}, 'internal error');
+			ctx.status = 500;
+			ctx.body = {error: 'Internal server error'};
+		}
+	};
+}

@@ -1,0 +1,78 @@
+import {badRequest} from '../http/errors.ts';
+import {splitArgs} from './split-args.ts';
+
+export interface ExecuteRequest {
+	readonly code: string;
+	readonly args: readonly string[];
+	/** Bytes fed to the program's stdin; null means an empty stdin (immediate EOF). */
+	readonly stdin: string | null;
+}
+
+export const maxArgs = 256;
+export const maxArgsBytes = 64 * 1024;
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+	typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function parseArgs(value: unknown): string[] {
+	if (value === undefined || value === null) {
+		return [];
+	}
+
+	let args: string[];
+	if (typeof value === 'string') {
+		if (value.includes('\0')) {
+			throw badRequest('Field \'args\' must not contain NUL bytes');
+		}
+
+		args = splitArgs(value);
+	} else if (Array.isArray(value) && value.every(item => typeof item === 'string')) {
+		if (value.some(item => item.includes('\0'))) {
+			throw badRequest('Field \'args\' must not contain NUL bytes');
+		}
+
+		args = value;
+	} else {
+		throw badRequest('Field \'args\' must be a string or an array of strings');
+	}
+
+	if (args.length > maxArgs) {
+		throw badRequest(`Field 'args' has ${args.length} arguments; at most ${maxArgs} are allowed`);
+	}
+
+	if (args.reduce((total, arg) => total + Buffer.byteLength(arg) + 1, 0) > maxArgsBytes) {
+		throw badRequest(`Field 'args' is longer than ${maxArgsBytes} bytes`);
+	}
+
+	return args;
+}
+
+/** Validates a decoded JSON body. Unknown fields are ignored so that clients may send more than we read. */
+export function parseExecuteRequest(body: unknown): ExecuteRequest {
+	if (!isPlainObject(body)) {
+		throw badRequest('Request body must be a JSON object');
+	}
+
+	const {code, stdin} = body;
+	if (code === undefined) {
+		throw badRequest('Missing required field: \'code\'');
+	}
+
+	if (typeof code !== 'string') {
+		throw badRequest('Field \'code\' must be a string');
+	}
+
+	if (code.trim() === '') {
+		throw badRequest('Field \'code\' must not be empty');
+	}
+
+	if (code.includes('\0')) {
+		throw badRequest('Field \'code\' must not contain NUL bytes');
+	}
+
+	if (stdin !== undefined && stdin !== null && typeof stdin !== 'string') {
+		throw badRequest('Field \'stdin\' must be a string');
+	}
+
+	return {code, args: parseArgs(body['args']), stdin: typeof stdin === 'string' ? stdin : null};
+}

@@ -1,0 +1,197 @@
+import os from 'node:os';
+import type {SandboxLimits} from '../config.ts';
+import type {SandboxRun} from '../sandbox/spawn.ts';
+
+export type RunStatus =
+	| 'ok'
+	| 'compile_error'
+	| 'runtime_error'
+	| 'signalled'
+	| 'time_limit'
+	| 'memory_limit'
+	| 'output_limit'
+	| 'file_size_limit';
+
+export type StoppedBy = 'wall_time' | 'cpu_time' | 'memory' | 'output' | 'file_size' | null;
+
+export interface AppliedLimits {
+	readonly wall_time_ms: number;
+	readonly cpu_time_ms: number;
+	readonly memory_mb: number;
+	readonly processes: number;
+	readonly file_size_mb: number;
+	readonly disk_mb: number;
+	readonly open_files: number;
+	readonly output_bytes: number;
+}
+
+export interface ExecuteResult {
+	readonly output: string;
+	readonly error: string;
+	readonly exit_code: number;
+	readonly status: RunStatus;
+	readonly signal: string | null;
+	readonly timed_out: boolean;
+	readonly truncated: boolean;
+	readonly stopped_by: StoppedBy;
+	readonly warnings: string;
+	readonly time_ms: number | null;
+	readonly cpu_ms: number | null;
+	readonly memory_kb: number | null;
+	readonly limits: AppliedLimits;
+}
+
+/** A failure of the sandbox machinery itself (not of the user's program): a 500, logged with its detail. */
+export class SandboxError extends Error {
+	readonly detail: string;
+
+	constructor(message: string, detail: string) {
+		super(message);
+		this.name = 'SandboxError';
+		this.detail = detail;
+	}
+}
+
+const signalNames = new Map(Object.entries(os.constants.signals).map(([name, number]) => [number, name]));
+const signalNumber = (name: keyof typeof os.constants.signals) => os.constants.signals[name];
+
+export const signalName = (signal: number): string => signalNames.get(signal) ?? `SIG${signal}`;
+
+export function appliedLimits(limits: SandboxLimits, outputBytes: number): AppliedLimits {
+	return {
+		wall_time_ms: limits.wallMs,
+		cpu_time_ms: limits.cpuMs,
+		memory_mb: limits.memoryMb,
+		processes: limits.processes,
+		file_size_mb: limits.fileSizeMb,
+		disk_mb: limits.diskMb,
+		open_files: limits.openFiles,
+		output_bytes: outputBytes,
+	};
+}
+
+/** The helper must have reported, unless the server itself stopped the sandbox from outside. */
+export function requireReport(run: SandboxRun, step: string) {
+	if (run.report === null) {
+		throw new SandboxError(`${step} sandbox produced no report`, run.stderr.toString('utf8').slice(0, 2000));
+	}
+
+	if (run.report.execErrno !== 0) {
+		throw new SandboxError(`${step} command could not be started`, `errno ${run.report.execErrno}`);
+	}
+
+	return run.report;
+}
+
+interface Verdict {
+	readonly status: RunStatus;
+	readonly stoppedBy: StoppedBy;
+	readonly exitCode: number;
+	readonly signal: number;
+}
+
+/**
+ * Which limit stopped a run, by a fixed rule, in this order:
+ * output cap passed → output_limit (the server killed it: SIGKILL);
+ * helper's wall clock or the server's backstop fired → time_limit (SIGKILL);
+ * SIGXCPU, or SIGKILL after using the whole CPU allowance → time_limit;
+ * peak RSS reached the memory limit (the address-space rlimit sits above it) → memory_limit;
+ * SIGXFSZ → file_size_limit; any other signal → signalled; non-zero exit → runtime_error; else ok.
+ */
+export function judgeRun(run: SandboxRun, limits: SandboxLimits): Verdict {
+	const sigkill = signalNumber('SIGKILL');
+	if (run.overflowed !== null) {
+		return {status: 'output_limit', stoppedBy: 'output', exitCode: -sigkill, signal: sigkill};
+	}
+
+	if (run.backstopFired || run.report?.timedOut) {
+		return {status: 'time_limit', stoppedBy: 'wall_time', exitCode: -sigkill, signal: sigkill};
+	}
+
+	const report = requireReport(run, 'run');
+	const {signal} = report;
+	const exitCode = report.exited ? report.exitCode : -signal;
+	const cpuAllowanceMs = Math.ceil(limits.cpuMs / 1000) * 1000;
+	if (signal === signalNumber('SIGXCPU') || (signal === sigkill && report.cpuMs >= cpuAllowanceMs)) {
+		return {status: 'time_limit', stoppedBy: 'cpu_time', exitCode, signal};
+	}
+
+	if (report.maxRssKb >= limits.memoryMb * 1024) {
+		return {status: 'memory_limit', stoppedBy: 'memory', exitCode, signal};
+	}
+
+	if (signal === signalNumber('SIGXFSZ')) {
+		return {status: 'file_size_limit', stoppedBy: 'file_size', exitCode, signal};
+	}
+
+	if (signal !== 0) {
+		return {status: 'signalled', stoppedBy: null, exitCode, signal};
+	}
+
+	return {status: exitCode === 0 ? 'ok' : 'runtime_error', stoppedBy: null, exitCode, signal: 0};
+}
+
+export function toRunResult(run: SandboxRun, limits: SandboxLimits, outputBytes: number, warnings: string): ExecuteResult {
+	const verdict = judgeRun(run, limits);
+	return {
+		output: run.stdout.toString('utf8'),
+		error: run.stderr.toString('utf8'),
+		exit_code: verdict.exitCode,
+		status: verdict.status,
+		signal: verdict.signal === 0 ? null : signalName(verdict.signal),
+		timed_out: verdict.stoppedBy === 'wall_time' || verdict.stoppedBy === 'cpu_time',
+		truncated: run.overflowed !== null,
+		stopped_by: verdict.stoppedBy,
+		warnings,
+		time_ms: run.report?.wallMs ?? Math.round(run.durationMs),
+		cpu_ms: run.report?.cpuMs ?? null,
+		memory_kb: run.report?.maxRssKb ?? null,
+		limits: appliedLimits(limits, outputBytes),
+	};
+}
+
+export interface CompileOutcome {
+	readonly ok: boolean;
+	/** gcc's own output, unchanged, plus a `c-runner:` line when a limit stopped the compiler. */
+	readonly diagnostics: string;
+	readonly stoppedBy: StoppedBy;
+}
+
+export function judgeCompile(run: SandboxRun, limits: SandboxLimits): CompileOutcome {
+	const text = Buffer.concat([run.stdout, run.stderr]).toString('utf8');
+	if (run.overflowed === null && !run.backstopFired && !run.report?.timedOut) {
+		const report = requireReport(run, 'compile');
+		if (report.exited && report.exitCode === 0) {
+			return {ok: true, diagnostics: text, stoppedBy: null};
+		}
+	}
+
+	const {stoppedBy} = judgeRun(run, limits);
+	const notes: Record<Exclude<StoppedBy, null>, string> = {
+		wall_time: `the compile time limit of ${limits.wallMs} ms`,
+		cpu_time: `the compile CPU time limit of ${limits.cpuMs} ms`,
+		memory: `the compile memory limit of ${limits.memoryMb} MiB`,
+		output: 'the diagnostics size limit',
+		file_size: `the compile file size limit of ${limits.fileSizeMb} MiB`,
+	};
+	const note = stoppedBy === null ? '' : `${text === '' || text.endsWith('\n') ? '' : '\n'}c-runner: compilation stopped by ${notes[stoppedBy]}\n`;
+	return {ok: false, diagnostics: text + note, stoppedBy};
+}
+
+export function toCompileErrorResult(compile: CompileOutcome, limits: SandboxLimits, outputBytes: number): ExecuteResult {
+	return {
+		output: '',
+		error: compile.diagnostics,
+		exit_code: 1,
+		status: 'compile_error',
+		signal: null,
+		timed_out: compile.stoppedBy === 'wall_time' || compile.stoppedBy === 'cpu_time',
+		truncated: compile.stoppedBy === 'output',
+		stopped_by: compile.stoppedBy,
+		warnings: '',
+		time_ms: null,
+		cpu_ms: null,
+		memory_kb: null,
+		limits: appliedLimits(limits, outputBytes),
+	};
+}

@@ -1,0 +1,88 @@
+import {AppError} from '../http/errors.ts';
+import type {SandboxUser} from '../sandbox/spawn.ts';
+
+export interface Slot {
+	readonly index: number;
+	/** The host uid/gid this slot's sandboxes run as (null when the server is not root). */
+	readonly user: SandboxUser | null;
+	release(): void;
+}
+
+interface Waiter {
+	readonly resolve: (slot: Slot) => void;
+}
+
+/**
+ * A fixed number of job slots and a bounded FIFO queue in front of them. Each slot has its own host uid, so
+ * concurrent jobs never share one. Past the queue, a 503 with Retry-After.
+ */
+export class Slots {
+	readonly #free: number[];
+	readonly #queue: Waiter[] = [];
+	readonly #users: ReadonlyArray<SandboxUser | null>;
+	readonly #queueLength: number;
+
+	constructor(users: ReadonlyArray<SandboxUser | null>, queueLength: number) {
+		this.#users = users;
+		this.#free = users.map((_user, index) => index);
+		this.#queueLength = queueLength;
+	}
+
+	get stats() {
+		return {
+			capacity: this.#users.length,
+			running: this.#users.length - this.#free.length,
+			queued: this.#queue.length,
+			queueLength: this.#queueLength,
+		};
+	}
+
+	async acquire(signal: AbortSignal): Promise<Slot> {
+		signal.throwIfAborted();
+		const index = this.#free.shift();
+		if (index !== undefined) {
+			return this.#slot(index);
+		}
+
+		if (this.#queue.length >= this.#queueLength) {
+			throw new AppError(503, 'Server is busy: all job slots and the queue are full; retry later', {'Retry-After': '1'});
+		}
+
+		return new Promise<Slot>((resolve, reject) => {
+			const waiter: Waiter = {
+				resolve(slot) {
+					signal.removeEventListener('abort', onAbort);
+					resolve(slot);
+				},
+			};
+			const onAbort = () => {
+				this.#queue.splice(this.#queue.indexOf(waiter), 1);
+				reject(signal.reason);
+			};
+
+			signal.addEventListener('abort', onAbort, {once: true});
+			this.#queue.push(waiter);
+		});
+	}
+
+	#slot(index: number): Slot {
+		let released = false;
+		return {
+			index,
+			user: this.#users[index] ?? null,
+			release: () => {
+				if (released) {
+					return;
+				}
+
+				released = true;
+				const waiter = this.#queue.shift();
+				if (waiter) {
+					waiter.resolve(this.#slot(index));
+				} else {
+					this.#free.push(index);
+				}
+			},
+		};
+	}
+}

@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import {pino} from 'pino';
+import {createApp} from './app.ts';
+import {ConfigError, loadConfig, type Config} from './config.ts';
+import {createHealthCheck, describePolicy} from './health.ts';
+import {compilerPath, createRunner, type JobDeps} from './job/run-job.ts';
+import {Slots} from './job/slots.ts';
+import {currentOwner, sweepStaleWorkspaces} from './job/workspace.ts';
+import {compileProfile, readHostLayout, runProfile} from './sandbox/profiles.ts';
+import {commandVersion, type SandboxUser} from './sandbox/spawn.ts';
+
+const userNamespaceHint = `bubblewrap could not create its sandbox. Check that unprivileged user namespaces are allowed:
+  - Ubuntu 23.10 and later restrict them through AppArmor: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0
+    (or install an AppArmor profile that allows userns for /usr/bin/bwrap);
+  - older Debian kernels: sudo sysctl -w kernel.unprivileged_userns_clone=1;
+  - everywhere: user.max_user_namespaces must be above 0.`;
+
+function fail(message: string): never {
+	process.stderr.write(`c-runner: ${message}\n`);
+	process.exit(1);
+}
+
+function checkFiles(config: Config) {
+	for (const [file, what] of [[config.bwrapPath, 'bubblewrap (apt-get install bubblewrap)'], [compilerPath, 'gcc (apt-get install gcc libc6-dev)'], [config.helperPath, 'the sandbox helper (npm run setup builds it)']] as const) {
+		try {
+			fs.accessSync(file, fs.constants.X_OK);
+		} catch {
+			fail(`${file} is missing or not executable: install ${what}`);
+		}
+	}
+}
+
+/** As root, each job slot runs as its own host uid; the health check has one more. Otherwise, the server's own. */
+function sandboxUsers(config: Config): {slots: Array<SandboxUser | null>; health: SandboxUser | null} {
+	if (process.getuid?.() !== 0) {
+		return {slots: Array.from({length: config.concurrency}, () => null), health: null};
+	}
+
+	const user = (index: number): SandboxUser => ({uid: config.uidBase + index, gid: config.uidBase + index});
+	return {slots: Array.from({length: config.concurrency}, (_unused, index) => user(index)), health: user(config.concurrency)};
+}
+
+async function main() {
+	let config: Config;
+	try {
+		config = loadConfig(process.env);
+	} catch (error) {
+		fail(error instanceof ConfigError ? error.message : String(error));
+	}
+
+	const logger = pino({
+		level: config.logLevel,
+		// A safety net: request bodies and outputs are never logged on purpose.
+		redact: ['code', 'stdin', 'output', 'error.output', '*.code', '*.stdin', '*.output'],
+	});
+	checkFiles(config);
+	fs.mkdirSync(config.jobRoot, {recursive: true, mode: 0o711});
+
+	const layout = readHostLayout();
+	const profiles = {compile: compileProfile(layout, config.compile), run: runProfile(layout, config.run)};
+	const deps: JobDeps = {config, profiles, owner: currentOwner(), logger};
+	const users = sandboxUsers(config);
+	const slots = new Slots(users.slots, config.queueLength);
+	const versions = {
+		gcc: await commandVersion(compilerPath),
+		bwrap: await commandVersion(config.bwrapPath),
+		node: process.version,
+		kernel: os.release(),
+	};
+	const health = createHealthCheck(deps, users.health, slots, versions, describePolicy(config, profiles, users.health !== null));
+
+	const swept = await sweepStaleWorkspaces(config.jobRoot, logger);
+	const startup = await health.check();
+	if (startup.status !== 'ok') {
+		logger.fatal({problem: startup.self_test.problem}, 'sandbox self-test failed');
+		fail(`the sandbox self-test failed: ${startup.self_test.problem}\n${userNamespaceHint}`);
+	}
+
+	const shutdown = new AbortController();
+	const app = createApp({config, logger, runner: createRunner(deps, slots), health, shutdownSignal: shutdown.signal});
+	const server = http.createServer(app.callback());
+	server.listen(config.port, config.host, () => {
+		const address = server.address();
+		const port = typeof address === 'object' && address !== null ? address.port : config.port;
+		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, swept, selfTestMs: startup.self_test.duration_ms}, 'c-runner listening');
+	});
+
+	let stopping = false;
+	const stop = (signal: NodeJS.Signals) => {
+		if (stopping) {
+			return;
+		}
+
+		stopping = true;
+		logger.info({signal}, 'shutting down: no new connections, finishing jobs in flight');
+		// Jobs still running past the grace period are cancelled; their workspaces are removed as they unwind.
+		const deadline = setTimeout(() => {
+			shutdown.abort(new Error('server shutting down'));
+			// Cancelled jobs unwind within moments; a connection still open after that is cut.
+			setTimeout(() => server.closeAllConnections(), 5000).unref();
+		}, config.shutdownMs);
+		server.close(() => {
+			clearTimeout(deadline);
+			logger.info('stopped');
+			process.exit(0);
+		});
+		server.closeIdleConnections();
+	};
+
+	process.once('SIGTERM', stop);
+	process.once('SIGINT', stop);
+}
+
+await main();

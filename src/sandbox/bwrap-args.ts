@@ -1,0 +1,106 @@
+import path from 'node:path';
+import type {SandboxProfile} from './profiles.ts';
+
+/** Where the helper binary appears inside every sandbox. */
+export const helperInSandbox = '/run/c-runner/sandbox';
+/** The descriptor the helper writes its report to; the program never has it open. */
+export const reportFd = 3;
+export const sandboxPath = '/usr/bin:/bin';
+
+export interface SandboxJob {
+	/** Absolute job directory; the same path inside the sandbox as on the host. */
+	readonly dir: string;
+	/** Host files bound read-only into a `tmpfs` job directory, under their base names. */
+	readonly files: readonly string[];
+	/** The command run under the helper; argv[0] is an absolute path inside the sandbox. */
+	readonly argv: readonly string[];
+	readonly helperPath: string;
+}
+
+const mib = 1024 * 1024;
+
+/** The environment a sandboxed process sees: nothing of the server's. */
+export function sandboxEnv(profile: SandboxProfile, job: SandboxJob): Record<string, string> {
+	return {PATH: sandboxPath, HOME: job.dir, LANG: profile.lang, TMPDIR: '/tmp'};
+}
+
+/** The helper's own argv: the limits it sets inside the sandbox, then the command. */
+export function helperArgs(profile: SandboxProfile, job: SandboxJob): string[] {
+	const {limits} = profile;
+	return [
+		helperInSandbox,
+		'--report-fd', String(reportFd),
+		'--wall-ms', String(limits.wallMs),
+		'--cpu-ms', String(limits.cpuMs),
+		'--as-bytes', String((limits.memoryMb + profile.addressSpaceSlackMb) * mib),
+		'--stack-bytes', String(limits.stackMb * mib),
+		// Set inside the user namespace, the count is per sandbox: one job's fork bomb cannot starve another's.
+		'--nproc', String(limits.processes),
+		'--fsize-bytes', String(limits.fileSizeMb * mib),
+		'--nofile', String(limits.openFiles),
+		'--',
+		...job.argv,
+	];
+}
+
+/**
+ * The whole bubblewrap policy for one sandboxed step, as data. Pure: no I/O, so tests compare it exactly.
+ * Deny by default: a new empty root, only the listed paths, read-only.
+ */
+export function bwrapArgs(profile: SandboxProfile, job: SandboxJob): string[] {
+	const {diskMb} = profile.limits;
+	const args: string[] = [
+		// Namespaces: the program sees its own users, processes, IPC, hostname, cgroups and an empty network.
+		'--unshare-user', // one mapped uid, no host privileges
+		'--unshare-pid', // cannot see or signal host processes; helper is pid 1, so all dies with it
+		'--unshare-ipc', // no SysV IPC or POSIX message queues shared with the host
+		'--unshare-net', // no network: only a loopback interface that is down
+		'--unshare-uts', // own hostname
+		'--unshare-cgroup', // host cgroup paths hidden
+		'--disable-userns', // no nested user namespaces: less kernel surface, rlimits cannot be escaped
+		// Process lifetime and privileges.
+		'--die-with-parent', // if the server dies, the sandbox dies (PR_SET_PDEATHSIG)
+		'--new-session', // setsid: no TIOCSTI injection into a terminal (CVE-2017-5226)
+		'--as-pid-1', // the helper is pid 1: unkillable from inside, its exit tears down the namespace
+		'--cap-drop', 'ALL', // no capabilities, not even inside the user namespace
+		'--hostname', 'c-runner',
+	];
+
+	// The filesystem: read-only host paths, then private writable tmpfs mounts.
+	for (const hostPath of profile.readOnly) {
+		args.push('--ro-bind', hostPath, hostPath);
+	}
+
+	for (const link of profile.links) {
+		args.push('--symlink', link.target, link.path);
+	}
+
+	args.push(
+		'--proc', '/proc', // a procfs of the sandbox's own pid namespace
+		'--dev', '/dev', // null, zero, full, random, urandom, tty: no host devices
+		'--size', String(diskMb * mib), '--tmpfs', '/tmp', // private /tmp: other jobs' directories do not exist here
+	);
+
+	if (profile.jobDir === 'bind') {
+		args.push('--bind', job.dir, job.dir);
+	} else {
+		args.push('--size', String(diskMb * mib), '--tmpfs', job.dir);
+		for (const file of job.files) {
+			args.push('--ro-bind', file, path.join(job.dir, path.basename(file)));
+		}
+	}
+
+	args.push(
+		'--ro-bind', job.helperPath, helperInSandbox,
+		'--remount-ro', '/', // the root itself is read-only: writes go only to /tmp and the job directory
+		'--chdir', job.dir,
+		'--clearenv', // nothing of the server's environment
+	);
+
+	for (const [name, value] of Object.entries(sandboxEnv(profile, job))) {
+		args.push('--setenv', name, value);
+	}
+
+	args.push('--', ...helperArgs(profile, job));
+	return args;
+}

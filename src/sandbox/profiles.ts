@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import type {SandboxLimits} from '../config.ts';
+
+/** How the host lays out its top-level library and binary directories (merged-/usr or not). */
+export interface HostLayout {
+	/** Top-level paths that are symlinks on the host (`/lib` → `usr/lib`), recreated as symlinks. */
+	readonly links: ReadonlyArray<{readonly path: string; readonly target: string}>;
+	/** Top-level paths that are real directories on the host (a system without merged /usr). */
+	readonly dirs: readonly string[];
+	/** Whether /usr/lib64 exists (the x86-64 dynamic loader lives behind it). */
+	readonly usrLib64: boolean;
+}
+
+export interface SandboxProfile {
+	readonly name: 'compile' | 'run';
+	/** Host paths bound read-only at the same place. Everything else of the host is absent. */
+	readonly readOnly: readonly string[];
+	readonly links: HostLayout['links'];
+	/**
+	 * `bind`: the host job directory itself, writable (gcc writes the binary there).
+	 * `tmpfs`: a private, size-capped tmpfs at the job directory's path, into which job files are bound read-only,
+	 * so nothing the program writes reaches the host disk.
+	 */
+	readonly jobDir: 'bind' | 'tmpfs';
+	/** Address-space head-room above the memory limit, so the limit itself can be judged on peak RSS. */
+	readonly addressSpaceSlackMb: number;
+	readonly lang: string;
+	readonly limits: SandboxLimits;
+}
+
+const topLevel = ['/bin', '/sbin', '/lib', '/lib64'];
+const libraryDirs = new Set(['/lib', '/lib64']);
+
+export function readHostLayout(): HostLayout {
+	const links: Array<{path: string; target: string}> = [];
+	const dirs: string[] = [];
+	for (const entry of topLevel) {
+		const stat = fs.lstatSync(entry, {throwIfNoEntry: false});
+		if (stat?.isSymbolicLink()) {
+			links.push({path: entry, target: fs.readlinkSync(entry)});
+		} else if (stat?.isDirectory()) {
+			dirs.push(entry);
+		}
+	}
+
+	return {links, dirs, usrLib64: fs.existsSync('/usr/lib64')};
+}
+
+/** gcc needs its driver, cc1, as, ld, headers and libraries: all of /usr, read-only. */
+export function compileProfile(layout: HostLayout, limits: SandboxLimits): SandboxProfile {
+	return {
+		name: 'compile',
+		readOnly: ['/usr', ...layout.dirs],
+		links: layout.links,
+		jobDir: 'bind',
+		addressSpaceSlackMb: 0,
+		// LANG=C keeps gcc's diagnostics in plain ASCII quotes.
+		lang: 'C',
+		limits,
+	};
+}
+
+/** A compiled program needs the dynamic loader, libc and libm: /usr/lib (and /usr/lib64), nothing else. */
+export function runProfile(layout: HostLayout, limits: SandboxLimits): SandboxProfile {
+	const isLibrary = (entry: string) => libraryDirs.has(entry);
+	return {
+		name: 'run',
+		readOnly: ['/usr/lib', ...(layout.usrLib64 ? ['/usr/lib64'] : []), ...layout.dirs.filter(isLibrary)],
+		links: layout.links.filter(link => isLibrary(link.path)),
+		jobDir: 'tmpfs',
+		addressSpaceSlackMb: 16,
+		lang: 'C.UTF-8',
+		limits,
+	};
+}

@@ -1,0 +1,46 @@
+import os from 'node:os';
+import test from 'ava';
+import {ConfigError, loadConfig} from '../src/config.ts';
+
+test('defaults keep the reference\'s behaviour', t => {
+	const config = loadConfig({});
+	t.is(config.port, 5555);
+	t.is(config.host, '127.0.0.1');
+	t.is(config.jobRoot, '/tmp');
+	t.is(config.token, null);
+	t.is(config.run.wallMs, 10_000);
+	t.true(config.run.cpuMs >= config.run.wallMs, 'a CPU limit below the wall limit would stop spinners early');
+	t.is(config.concurrency, Math.max(4, 2 * os.availableParallelism()));
+	t.is(config.queueLength, 4 * config.concurrency);
+	t.is(config.outputBytes, 1024 * 1024);
+	t.true(Object.isFrozen(config));
+});
+
+test('every variable is read', t => {
+	const config = loadConfig({
+		PORT: '8080', HOST: '0.0.0.0', C_RUNNER_TOKEN: 'a-token-of-sixteen+', C_RUNNER_JOB_ROOT: '/var/tmp/jobs',
+		C_RUNNER_CONCURRENCY: '3', C_RUNNER_QUEUE_LENGTH: '0', C_RUNNER_UID_BASE: '70000', C_RUNNER_OUTPUT_BYTES: '4096',
+		C_RUNNER_RUN_WALL_MS: '2000', C_RUNNER_RUN_MEMORY_MB: '64', C_RUNNER_COMPILE_PROCESSES: '20', LOG_LEVEL: 'warn',
+	});
+	t.like(config, {port: 8080, host: '0.0.0.0', token: 'a-token-of-sixteen+', jobRoot: '/var/tmp/jobs', concurrency: 3, queueLength: 0, uidBase: 70_000, outputBytes: 4096, logLevel: 'warn'});
+	t.like(config.run, {wallMs: 2000, memoryMb: 64});
+	t.like(config.compile, {processes: 20, wallMs: 10_000});
+});
+
+test('every bad value is reported at once', t => {
+	const error = t.throws(() => loadConfig({
+		PORT: 'eighty', C_RUNNER_RUN_WALL_MS: '-5', C_RUNNER_RUN_MEMORY_MB: '1.5', C_RUNNER_JOB_ROOT: 'relative/dir', LOG_LEVEL: 'loud', C_RUNNER_TOKEN: 'short',
+	}), {instanceOf: ConfigError});
+	t.is(error?.problems.length, 6);
+	t.regex(error?.message ?? '', /PORT="eighty": expected a whole number from 0 to 65535/);
+	t.regex(error?.message ?? '', /C_RUNNER_RUN_WALL_MS="-5"/);
+	t.regex(error?.message ?? '', /C_RUNNER_RUN_MEMORY_MB="1.5"/);
+	t.regex(error?.message ?? '', /C_RUNNER_JOB_ROOT="relative\/dir": expected an absolute path/);
+	t.regex(error?.message ?? '', /LOG_LEVEL="loud"/);
+	t.regex(error?.message ?? '', /C_RUNNER_TOKEN: expected at least 16 characters/);
+});
+
+test('out-of-range numbers are refused', t => {
+	t.throws(() => loadConfig({C_RUNNER_CONCURRENCY: '0'}), {message: /C_RUNNER_CONCURRENCY="0"/});
+	t.throws(() => loadConfig({C_RUNNER_RUN_PROCESSES: '99999'}), {message: /C_RUNNER_RUN_PROCESSES/});
+});

@@ -1,0 +1,57 @@
+import test from 'ava';
+import type {SandboxLimits} from '../../src/config.ts';
+import {judgeCompile, SandboxError, toCompileErrorResult, toRunResult} from '../../src/job/result.ts';
+import type {HelperReport, SandboxRun} from '../../src/sandbox/spawn.ts';
+
+const limits: SandboxLimits = {wallMs: 2000, cpuMs: 1500, memoryMb: 64, processes: 32, fileSizeMb: 1, diskMb: 8, openFiles: 64, stackMb: 8};
+const baseReport: HelperReport = {execErrno: 0, exited: true, exitCode: 0, signal: 0, timedOut: false, cpuMs: 5, wallMs: 7, maxRssKb: 1200};
+const run = (report: Partial<HelperReport> | null, extra: Partial<SandboxRun> = {}): SandboxRun => ({
+	stdout: Buffer.from('out'),
+	stderr: Buffer.from('err'),
+	report: report === null ? null : {...baseReport, ...report},
+	overflowed: null,
+	backstopFired: false,
+	canceled: false,
+	durationMs: 9,
+	...extra,
+});
+
+const maps = test.macro((t, given: SandboxRun, expected: Record<string, unknown>) => {
+	t.like(toRunResult(given, limits, 1024, ''), expected);
+});
+
+test('exit 0 is ok', maps, run({}), {status: 'ok', exit_code: 0, signal: null, timed_out: false, truncated: false, stopped_by: null, output: 'out', error: 'err', time_ms: 7, cpu_ms: 5, memory_kb: 1200});
+test('a non-zero exit is a runtime error with that code', maps, run({exitCode: 3}), {status: 'runtime_error', exit_code: 3, signal: null});
+test('exit(139) stays 139: not mistaken for SIGSEGV', maps, run({exitCode: 139}), {status: 'runtime_error', exit_code: 139, signal: null});
+test('SIGSEGV is -11', maps, run({exited: false, signal: 11}), {status: 'signalled', exit_code: -11, signal: 'SIGSEGV'});
+test('SIGKILL from the program itself is -9, signalled', maps, run({exited: false, signal: 9, cpuMs: 3}), {status: 'signalled', exit_code: -9, signal: 'SIGKILL'});
+test('wall limit: time_limit, -9', maps, run({exited: false, signal: 9, timedOut: true}), {status: 'time_limit', stopped_by: 'wall_time', timed_out: true, exit_code: -9, signal: 'SIGKILL'});
+test('SIGXCPU: time_limit by CPU', maps, run({exited: false, signal: 24, cpuMs: 2000}), {status: 'time_limit', stopped_by: 'cpu_time', timed_out: true, exit_code: -24, signal: 'SIGXCPU'});
+test('SIGKILL after the whole CPU allowance: time_limit by CPU', maps, run({exited: false, signal: 9, cpuMs: 2001}), {status: 'time_limit', stopped_by: 'cpu_time', exit_code: -9});
+test('peak RSS at the memory limit: memory_limit', maps, run({exited: false, signal: 11, maxRssKb: 64 * 1024}), {status: 'memory_limit', stopped_by: 'memory', exit_code: -11, signal: 'SIGSEGV'});
+test('just below the memory limit: not memory_limit', maps, run({exited: false, signal: 11, maxRssKb: (64 * 1024) - 1}), {status: 'signalled'});
+test('SIGXFSZ: file_size_limit', maps, run({exited: false, signal: 25}), {status: 'file_size_limit', stopped_by: 'file_size', exit_code: -25, signal: 'SIGXFSZ'});
+test('output cap: output_limit, killed with SIGKILL, no report needed', maps, run(null, {overflowed: 'stdout'}), {status: 'output_limit', stopped_by: 'output', truncated: true, exit_code: -9, signal: 'SIGKILL', cpu_ms: null, memory_kb: null, time_ms: 9});
+test('the server\'s backstop: time_limit', maps, run(null, {backstopFired: true}), {status: 'time_limit', stopped_by: 'wall_time', exit_code: -9});
+test('limits applied are echoed', maps, run({}), {limits: {wall_time_ms: 2000, cpu_time_ms: 1500, memory_mb: 64, processes: 32, file_size_mb: 1, disk_mb: 8, open_files: 64, output_bytes: 1024}});
+
+test('no report without a reason is a sandbox failure, not a result', t => {
+	t.throws(() => toRunResult(run(null), limits, 1024, ''), {instanceOf: SandboxError});
+	t.throws(() => toRunResult(run({execErrno: 2}), limits, 1024, ''), {instanceOf: SandboxError});
+});
+
+test('a compile that exits 0 is ok and its diagnostics are warnings', t => {
+	t.deepEqual(judgeCompile(run({}, {stdout: Buffer.from(''), stderr: Buffer.from('warning: x')}), limits), {ok: true, diagnostics: 'warning: x', stoppedBy: null});
+});
+
+test('a failed compile keeps gcc\'s message unchanged and reports exit code 1', t => {
+	const compile = judgeCompile(run({exitCode: 1}, {stdout: Buffer.from(''), stderr: Buffer.from('source.c:2:5: error: expected \')\'\n')}), limits);
+	t.deepEqual(compile, {ok: false, diagnostics: 'source.c:2:5: error: expected \')\'\n', stoppedBy: null});
+	t.like(toCompileErrorResult(compile, limits, 1024), {output: '', error: compile.diagnostics, exit_code: 1, status: 'compile_error', signal: null});
+});
+
+test('a compile stopped by a limit says so after gcc\'s own text', t => {
+	const compile = judgeCompile(run({exited: false, signal: 9, timedOut: true}, {stdout: Buffer.from(''), stderr: Buffer.from('partial')}), limits);
+	t.is(compile.diagnostics, 'partial\nc-runner: compilation stopped by the compile time limit of 2000 ms\n');
+	t.like(toCompileErrorResult(compile, limits, 1024), {status: 'compile_error', timed_out: true, stopped_by: 'wall_time'});
+});

@@ -1,0 +1,44 @@
+import test from 'ava';
+import {AppError} from '../../src/http/errors.ts';
+import {Slots} from '../../src/job/slots.ts';
+
+const users = [{uid: 61_000, gid: 61_000}, {uid: 61_001, gid: 61_001}];
+const never = new AbortController().signal;
+
+test('each slot has its own user; a freed slot goes to the first waiter', async t => {
+	const slots = new Slots(users, 2);
+	const first = await slots.acquire(never);
+	const second = await slots.acquire(never);
+	t.deepEqual([first.user, second.user], users);
+	const waiting = slots.acquire(never);
+	t.like(slots.stats, {capacity: 2, running: 2, queued: 1});
+	first.release();
+	first.release(); // a second release changes nothing
+	const third = await waiting;
+	t.is(third.user, users[0]!);
+	t.like(slots.stats, {running: 2, queued: 0});
+	second.release();
+	third.release();
+	t.like(slots.stats, {running: 0, queued: 0});
+});
+
+test('past the queue: 503 with Retry-After', async t => {
+	const slots = new Slots(users.slice(0, 1), 1);
+	await slots.acquire(never);
+	void slots.acquire(never);
+	const error = await t.throwsAsync(slots.acquire(never), {instanceOf: AppError});
+	t.is(error?.status, 503);
+	t.deepEqual(error?.headers, {'Retry-After': '1'});
+});
+
+test('a waiter whose client goes away leaves the queue', async t => {
+	const slots = new Slots(users.slice(0, 1), 4);
+	const held = await slots.acquire(never);
+	const controller = new AbortController();
+	const waiting = slots.acquire(controller.signal);
+	controller.abort(new Error('gone'));
+	await t.throwsAsync(waiting, {message: 'gone'});
+	t.like(slots.stats, {queued: 0});
+	held.release();
+	t.like(slots.stats, {running: 0});
+});

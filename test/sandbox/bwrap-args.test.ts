@@ -1,0 +1,110 @@
+import test from 'ava';
+import type {SandboxLimits} from '../../src/config.ts';
+import {bwrapArgs, helperInSandbox, type SandboxJob} from '../../src/sandbox/bwrap-args.ts';
+import {compileProfile, runProfile, type HostLayout} from '../../src/sandbox/profiles.ts';
+
+const mergedUsr: HostLayout = {
+	links: [{path: '/bin', target: 'usr/bin'}, {path: '/sbin', target: 'usr/sbin'}, {path: '/lib', target: 'usr/lib'}, {path: '/lib64', target: 'usr/lib64'}],
+	dirs: [],
+	usrLib64: true,
+};
+const limits: SandboxLimits = {wallMs: 2000, cpuMs: 3000, memoryMb: 64, processes: 32, fileSizeMb: 1, diskMb: 8, openFiles: 64, stackMb: 8};
+const dir = '/tmp/c_exec_00000000-0000-4000-8000-000000000000';
+const runJob: SandboxJob = {dir, files: [`${dir}/source`], argv: [`${dir}/source`, 'a b', '--', '-x'], helperPath: '/opt/c-runner/helper'};
+const compileJob: SandboxJob = {dir, files: [], argv: ['/usr/bin/gcc', '-o', `${dir}/source`, `${dir}/source.c`], helperPath: '/opt/c-runner/helper'};
+
+const isolation = [
+	'--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-net', '--unshare-uts', '--unshare-cgroup', '--disable-userns',
+	'--die-with-parent', '--new-session', '--as-pid-1', '--cap-drop', 'ALL', '--hostname', 'c-runner',
+];
+const helperLimits = ['--report-fd', '3', '--wall-ms', '2000', '--cpu-ms', '3000', '--stack-bytes', String(8 * 1024 * 1024), '--nproc', '32', '--fsize-bytes', String(1024 * 1024), '--nofile', '64'];
+const withAddressSpace = (mib: number) => [...helperLimits.slice(0, 6), '--as-bytes', String(mib * 1024 * 1024), ...helperLimits.slice(6)];
+
+test('run policy, exactly', t => {
+	t.deepEqual(bwrapArgs(runProfile(mergedUsr, limits), runJob), [
+		...isolation,
+		'--ro-bind', '/usr/lib', '/usr/lib',
+		'--ro-bind', '/usr/lib64', '/usr/lib64',
+		'--symlink', 'usr/lib', '/lib',
+		'--symlink', 'usr/lib64', '/lib64',
+		'--proc', '/proc',
+		'--dev', '/dev',
+		'--size', String(8 * 1024 * 1024), '--tmpfs', '/tmp',
+		'--size', String(8 * 1024 * 1024), '--tmpfs', dir,
+		'--ro-bind', `${dir}/source`, `${dir}/source`,
+		'--ro-bind', '/opt/c-runner/helper', helperInSandbox,
+		'--remount-ro', '/',
+		'--chdir', dir,
+		'--clearenv',
+		'--setenv', 'PATH', '/usr/bin:/bin',
+		'--setenv', 'HOME', dir,
+		'--setenv', 'LANG', 'C.UTF-8',
+		'--setenv', 'TMPDIR', '/tmp',
+		'--',
+		helperInSandbox, ...withAddressSpace(64 + 16), '--', `${dir}/source`, 'a b', '--', '-x',
+	]);
+});
+
+test('compile policy, exactly', t => {
+	t.deepEqual(bwrapArgs(compileProfile(mergedUsr, limits), compileJob), [
+		...isolation,
+		'--ro-bind', '/usr', '/usr',
+		'--symlink', 'usr/bin', '/bin',
+		'--symlink', 'usr/sbin', '/sbin',
+		'--symlink', 'usr/lib', '/lib',
+		'--symlink', 'usr/lib64', '/lib64',
+		'--proc', '/proc',
+		'--dev', '/dev',
+		'--size', String(8 * 1024 * 1024), '--tmpfs', '/tmp',
+		'--bind', dir, dir,
+		'--ro-bind', '/opt/c-runner/helper', helperInSandbox,
+		'--remount-ro', '/',
+		'--chdir', dir,
+		'--clearenv',
+		'--setenv', 'PATH', '/usr/bin:/bin',
+		'--setenv', 'HOME', dir,
+		'--setenv', 'LANG', 'C',
+		'--setenv', 'TMPDIR', '/tmp',
+		'--',
+		helperInSandbox, ...withAddressSpace(64), '--', '/usr/bin/gcc', '-o', `${dir}/source`, `${dir}/source.c`,
+	]);
+});
+
+test('a host without merged /usr binds its library directories, and only those, for a run', t => {
+	const split: HostLayout = {links: [], dirs: ['/bin', '/sbin', '/lib', '/lib64'], usrLib64: false};
+	const args = bwrapArgs(runProfile(split, limits), runJob);
+	const binds = args.flatMap((arg, index) => (arg === '--ro-bind' ? [args[index + 1]] : []));
+	t.deepEqual(binds, ['/usr/lib', '/lib', '/lib64', `${dir}/source`, '/opt/c-runner/helper']);
+	const compileBinds = bwrapArgs(compileProfile(split, limits), compileJob).filter((_arg, index, all) => all[index - 1] === '--ro-bind');
+	t.deepEqual(compileBinds, ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/opt/c-runner/helper']);
+});
+
+for (const [name, args] of [['run', bwrapArgs(runProfile(mergedUsr, limits), runJob)], ['compile', bwrapArgs(compileProfile(mergedUsr, limits), compileJob)]] as const) {
+	const policy = args.slice(0, args.indexOf('--'));
+
+	test(`${name}: never shares the network or any namespace, never keeps capabilities`, t => {
+		t.false(policy.some(arg => arg.startsWith('--share')));
+		t.false(policy.includes('--cap-add'));
+		t.true(policy.includes('--unshare-net'));
+		t.deepEqual(policy.slice(policy.indexOf('--cap-drop'), policy.indexOf('--cap-drop') + 2), ['--cap-drop', 'ALL']);
+	});
+
+	test(`${name}: the host root, /etc, /home, /root and the project are never mounted`, t => {
+		const sources = policy.flatMap((arg, index) => (arg.endsWith('bind') ? [policy[index + 1]!] : []));
+		for (const source of sources) {
+			t.false(source === '/' || /^\/(etc|home|root|work|var|proc|sys|dev|run)(\/|$)/.test(source), source);
+		}
+	});
+
+	test(`${name}: the job directory is mounted once, the root is remounted read-only last`, t => {
+		const mountsOfDir = policy.filter((arg, index) => policy[index + 1] === dir && ['--tmpfs', '--bind', '--ro-bind'].includes(arg));
+		t.deepEqual(mountsOfDir, [name === 'run' ? '--tmpfs' : '--bind']);
+		t.deepEqual(policy.slice(policy.indexOf('--remount-ro'), policy.indexOf('--remount-ro') + 2), ['--remount-ro', '/']);
+		t.true(policy.indexOf('--remount-ro') > policy.lastIndexOf('--tmpfs'));
+		t.true(policy.includes('--clearenv'));
+	});
+
+	test(`${name}: everything after the first -- is the helper's argv`, t => {
+		t.is(args[args.indexOf('--') + 1], helperInSandbox);
+	});
+}
