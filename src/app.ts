@@ -51,10 +51,6 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	const router = new Router<AppState>();
 	const parseJson = bodyParser({enableTypes: ['json'], jsonLimit: String(deps.config.bodyLimitBytes), strict: false});
 
-	router.get('/', ctx => {
-		ctx.body = {service: 'c-runner', endpoints: ['POST /execute_c', 'GET /health']};
-	});
-
 	router.post('/execute_c', requireJson, parseJson, async ctx => {
 		const request = parseExecuteRequest(ctx.request.body);
 		const result = await deps.runner.execute(request, ctx.state.signal);

@@ -40,9 +40,12 @@ export function errorHandler(bodyLimitBytes: number): Middleware<AppState> {
 	return async (ctx, next) => {
 		try {
 			await next();
-			const message = statusMessages[ctx.status];
+			const {status} = ctx;
+			const message = statusMessages[status];
 			if (message !== undefined && ctx.body === undefined) {
-				ctx.body = {error: ctx.status === 404 ? `No route for ${ctx.method} ${ctx.path}` : `${message}: ${ctx.method} ${ctx.path}`};
+				ctx.body = {error: status === 404 ? `No route for ${ctx.method} ${ctx.path}` : `${message}: ${ctx.method} ${ctx.path}`};
+				// Koa turns an unset status into 200 when a body is assigned.
+				ctx.status = status;
 			}
 		} catch (error) {
 			if (ctx.state.signal.aborted && ctx.state.signal.reason instanceof ClientGoneError) {

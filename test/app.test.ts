@@ -1,0 +1,170 @@
+import http from 'node:http';
+import test from 'ava';
+import {pino} from 'pino';
+import {createApp} from '../src/app.ts';
+import type {HealthCheck, HealthReport} from '../src/health.ts';
+import {AppError} from '../src/http/errors.ts';
+import type {ExecuteRequest} from '../src/job/parse-request.ts';
+import type {ExecuteResult} from '../src/job/result.ts';
+import type {Runner} from '../src/job/run-job.ts';
+import {serve} from './helpers/serve.ts';
+
+const result: ExecuteResult = {
+	output: 'Hello from C!', error: '', exit_code: 0, status: 'ok', signal: null, timed_out: false, truncated: false, stopped_by: null,
+	warnings: '', time_ms: 1, cpu_ms: 1, memory_kb: 1000,
+	limits: {wall_time_ms: 10_000, cpu_time_ms: 10_000, memory_mb: 256, processes: 64, file_size_mb: 16, disk_mb: 64, open_files: 64, output_bytes: 1_048_576},
+};
+
+class FakeRunner implements Runner {
+	calls: ExecuteRequest[] = [];
+	behaviour: (signal: AbortSignal) => Promise<ExecuteResult> = async () => result;
+
+	async execute(request: ExecuteRequest, signal: AbortSignal) {
+		this.calls.push(request);
+		return this.behaviour(signal);
+	}
+}
+
+const healthReport = (status: HealthReport['status']): HealthReport => ({
+	status, checked_at: 'now', self_test: {ok: status === 'ok', duration_ms: 1, problem: status === 'ok' ? null : 'broken'}, versions: {}, policy: {}, slots: {capacity: 1, running: 0, queued: 0, queueLength: 1},
+});
+
+async function setup(options: {token?: string; health?: HealthReport['status']} = {}) {
+	const runner = new FakeRunner();
+	const health: HealthCheck = {check: async () => healthReport(options.health ?? 'ok')};
+	const app = createApp({config: {token: options.token ?? null, bodyLimitBytes: 4096}, logger: pino({level: 'silent'}), runner, health});
+	const server = await serve(app);
+	return {runner, ...server};
+}
+
+const post = async (url: string, body: string, headers: Record<string, string> = {'Content-Type': 'application/json'}) =>
+	fetch(`${url}/execute_c`, {method: 'POST', body, headers});
+
+test('a valid request runs and answers 200 with the result and a request id', async t => {
+	const {url, runner, close} = await setup();
+	const response = await post(url, JSON.stringify({code: 'int main(){}', args: 'a "b c"', stdin: 'x'}));
+	t.is(response.status, 200);
+	t.deepEqual(await response.json(), result);
+	t.regex(response.headers.get('x-request-id') ?? '', /^[\da-f-]{36}$/);
+	t.deepEqual(runner.calls, [{code: 'int main(){}', args: ['a', 'b c'], stdin: 'x'}]);
+	await close();
+});
+
+test('a sane client request id is echoed, an odd one replaced', async t => {
+	const {url, close} = await setup();
+	const good = await post(url, '{"code":"x"}', {'Content-Type': 'application/json', 'X-Request-Id': 'abc-123'});
+	t.is(good.headers.get('x-request-id'), 'abc-123');
+	const odd = await post(url, '{"code":"x"}', {'Content-Type': 'application/json', 'X-Request-Id': 'a b<script>'});
+	t.not(odd.headers.get('x-request-id'), 'a b<script>');
+	await close();
+});
+
+const rejects = test.macro(async (t, send: (url: string) => Promise<Response>, status: number, message: RegExp) => {
+	const {url, runner, close} = await setup();
+	const response = await send(url);
+	t.is(response.status, status);
+	t.regex(response.headers.get('content-type') ?? '', /application\/json/);
+	const body = await response.json() as Record<string, unknown>;
+	t.deepEqual(Object.keys(body), ['error']);
+	t.regex(String(body['error']), message);
+	t.truthy(response.headers.get('x-request-id'));
+	t.deepEqual(runner.calls, [], 'nothing ran');
+	await close();
+});
+
+test('contract: missing code', rejects, url => post(url, '{"invalid":"request"}'), 400, /^Missing required field: 'code'$/);
+test('not JSON', rejects, url => post(url, '{"code": '), 400, /^Request body is not valid JSON$/);
+test('JSON null', rejects, url => post(url, 'null'), 400, /^Request body must be a JSON object$/);
+test('JSON array', rejects, url => post(url, '[{"code":"x"}]'), 400, /^Request body must be a JSON object$/);
+test('JSON string', rejects, url => post(url, '"int main(){}"'), 400, /^Request body must be a JSON object$/);
+test('empty body', rejects, url => post(url, ''), 400, /JSON object/);
+test('code not a string', rejects, url => post(url, '{"code":1}'), 400, /^Field 'code' must be a string$/);
+test('NUL in code', rejects, url => post(url, JSON.stringify({code: 'a\0'})), 400, /NUL/);
+test('args of the wrong type', rejects, url => post(url, '{"code":"x","args":7}'), 400, /'args'/);
+test('stdin of the wrong type', rejects, url => post(url, '{"code":"x","stdin":{}}'), 400, /'stdin'/);
+test('text/plain', rejects, url => post(url, '{"code":"x"}', {'Content-Type': 'text/plain'}), 415, /application\/json/);
+test('form encoded', rejects, url => post(url, 'code=x', {'Content-Type': 'application/x-www-form-urlencoded'}), 415, /application\/json/);
+test('body over the limit', rejects, url => post(url, JSON.stringify({code: 'x'.repeat(5000)})), 413, /larger than 4096 bytes/);
+test('unknown route', rejects, url => fetch(`${url}/nope`), 404, /^No route for GET \/nope$/);
+test('wrong method', rejects, url => fetch(`${url}/execute_c`), 405, /GET \/execute_c/);
+
+test('405 names the allowed methods', async t => {
+	const {url, close} = await setup();
+	const response = await fetch(`${url}/execute_c`, {method: 'PUT'});
+	t.is(response.status, 405);
+	t.is(response.headers.get('allow'), 'POST');
+	await close();
+});
+
+test('an unexpected failure is a 500 with no detail', async t => {
+	const {url, runner, close} = await setup();
+	runner.behaviour = async () => {
+		throw new Error('secret internal detail at /work/main/src');
+	};
+
+	const response = await post(url, '{"code":"x"}');
+	t.is(response.status, 500);
+	t.deepEqual(await response.json(), {error: 'Internal server error'});
+	await close();
+});
+
+test('a full queue is a 503 with Retry-After', async t => {
+	const {url, runner, close} = await setup();
+	runner.behaviour = async () => {
+		throw new AppError(503, 'Server is busy', {'Retry-After': '1'});
+	};
+
+	const response = await post(url, '{"code":"x"}');
+	t.is(response.status, 503);
+	t.is(response.headers.get('retry-after'), '1');
+	t.deepEqual(await response.json(), {error: 'Server is busy'});
+	await close();
+});
+
+test('with a token, every endpoint but /health needs it', async t => {
+	const token = 'a-long-enough-secret';
+	const {url, runner, close} = await setup({token});
+	const missing = await post(url, '{"code":"x"}');
+	t.is(missing.status, 401);
+	t.is(missing.headers.get('www-authenticate'), 'Bearer');
+	t.is((await post(url, '{"code":"x"}', {'Content-Type': 'application/json', Authorization: 'Bearer wrong'})).status, 401);
+	t.is((await fetch(`${url}/nope`)).status, 401, 'routes are not revealed without the token');
+	t.is((await fetch(`${url}/health`)).status, 200);
+	t.deepEqual(runner.calls, []);
+	t.is((await post(url, '{"code":"x"}', {'Content-Type': 'application/json', Authorization: `Bearer ${token}`})).status, 200);
+	await close();
+});
+
+test('/health is 200 when the self-test passes and 503 when it fails', async t => {
+	const good = await setup();
+	t.is((await fetch(`${good.url}/health`)).status, 200);
+	await good.close();
+	const bad = await setup({health: 'failing'});
+	const response = await fetch(`${bad.url}/health`);
+	t.is(response.status, 503);
+	t.like(await response.json(), {status: 'failing', self_test: {problem: 'broken'}});
+	await bad.close();
+});
+
+test('a client that disconnects cancels its job', async t => {
+	const {url, runner, close} = await setup();
+	const aborted = new Promise<unknown>(resolve => {
+		runner.behaviour = async signal => new Promise((_resolve, reject) => {
+			signal.addEventListener('abort', () => {
+				resolve(signal.reason);
+				reject(signal.reason);
+			});
+		});
+	});
+	const request = http.request(`${url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}});
+	request.on('error', () => {});
+	request.end('{"code":"x"}');
+	while (runner.calls.length === 0) {
+		await new Promise(resolve => setTimeout(resolve, 10));
+	}
+
+	request.destroy();
+	const reason = await aborted;
+	t.is((reason as Error).name, 'ClientGoneError');
+	await close();
+});
