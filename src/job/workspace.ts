@@ -4,6 +4,7 @@ import path from 'node:path';
 import {v4 as uuidv4} from 'uuid';
 import type {Logger} from 'pino';
 import type {SandboxUser} from '../sandbox/spawn.ts';
+import {procStatFields} from '../proc.ts';
 
 export const sourceName = 'source.c';
 export const binaryName = 'source';
@@ -27,13 +28,7 @@ export interface Workspace {
 }
 
 export function processStart(pid: number): string | null {
-	try {
-		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-		// The command name may hold spaces and parentheses: fields are counted after its closing ')'.
-		return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-	} catch {
-		return null;
-	}
+	return procStatFields(pid)?.[19] ?? null;
 }
 
 export function currentOwner(): Owner {

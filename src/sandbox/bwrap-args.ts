@@ -5,6 +5,8 @@ import type {SandboxProfile} from './profiles.ts';
 export const helperInSandbox = '/run/c-runner/sandbox';
 /** The descriptor the helper writes its report to; the program never has it open. */
 export const reportFd = 3;
+/** The descriptor bwrap writes `{"child-pid": N}` to: the helper's host pid, so the server can stop the sandbox. */
+export const infoFd = 4;
 export const sandboxPath = '/usr/bin:/bin';
 
 export interface SandboxJob {
@@ -64,6 +66,9 @@ export function bwrapArgs(profile: SandboxProfile, job: SandboxJob): string[] {
 		'--as-pid-1', // the helper is pid 1: unkillable from inside, its exit tears down the namespace
 		'--cap-drop', 'ALL', // no capabilities, not even inside the user namespace
 		'--hostname', 'c-runner',
+		// The helper's host pid: stopping a sandbox means killing its pid 1, so bwrap reaps it and no zombie is
+		// orphaned (killing bwrap first would leave the helper to the host's init).
+		'--info-fd', String(infoFd),
 	];
 
 	// The filesystem: read-only host paths, then private writable tmpfs mounts.
@@ -78,6 +83,7 @@ export function bwrapArgs(profile: SandboxProfile, job: SandboxJob): string[] {
 	args.push(
 		'--proc', '/proc', // a procfs of the sandbox's own pid namespace
 		'--dev', '/dev', // null, zero, full, random, urandom, tty: no host devices
+		'--remount-ro', '/dev', // bwrap's /dev is an unsized tmpfs (with /dev/shm): writable, it would bypass the disk cap
 		'--size', String(diskMb * mib), '--tmpfs', '/tmp', // private /tmp: other jobs' directories do not exist here
 	);
 

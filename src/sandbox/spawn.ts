@@ -1,6 +1,7 @@
 import type {Readable} from 'node:stream';
 import {execa} from 'execa';
-import {reportFd} from './bwrap-args.ts';
+import {procStatFields} from '../proc.ts';
+import {infoFd, reportFd} from './bwrap-args.ts';
 
 /** What the helper inside the sandbox measured and saw; see sandbox/README.md. */
 export interface HelperReport {
@@ -115,41 +116,109 @@ class CappedCapture {
 	}
 }
 
-/** The only place that starts a process. bwrap gets an empty environment and no descriptors but 0–3. */
+/** The helper's host pid from bwrap's `--info-fd` JSON; null when it is not there. */
+export function parseChildPid(text: string): number | null {
+	try {
+		const pid: unknown = (JSON.parse(text) as Record<string, unknown> | null)?.['child-pid'];
+		return typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 1 ? pid : null;
+	} catch {
+		return null;
+	}
+}
+
+/** How long a stop waits for the helper's death to bring bwrap down before it kills bwrap itself. */
+const stopGraceMs = 2000;
+
+/** The only place that starts a process. bwrap gets an empty environment and no descriptors but 0–4. */
 export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 	const subprocess = execa(options.bwrapPath, options.args, {
 		reject: false,
 		env: {},
 		extendEnv: false,
 		cwd: '/',
-		stdio: [options.stdinFile === null ? 'ignore' : {file: options.stdinFile}, 'pipe', 'pipe', 'pipe'],
-		buffer: {stdout: false, stderr: false, fd3: true},
+		stdio: [options.stdinFile === null ? 'ignore' : {file: options.stdinFile}, 'pipe', 'pipe', 'pipe', 'pipe'],
+		buffer: {stdout: false, stderr: false, fd3: true, fd4: false},
 		encoding: 'utf8',
 		stripFinalNewline: false,
 		maxBuffer: {fd3: 4096},
-		timeout: options.backstopMs,
-		killSignal: 'SIGKILL',
 		forceKillAfterDelay: false,
-		cancelSignal: options.signal,
 		...(options.user ? {uid: options.user.uid, gid: options.user.gid} : {}),
 	});
 
-	// Killing bwrap takes the sandbox with it: the helper has PR_SET_PDEATHSIG, and it is the pid namespace's init.
-	const kill = () => subprocess.kill('SIGKILL');
-	const stdout = new CappedCapture(options.outputBytes, kill);
-	const stderr = new CappedCapture(options.outputBytes, kill);
-	const [result] = await Promise.all([subprocess, stdout.collect(subprocess.stdout), stderr.collect(subprocess.stderr)]);
-	const reportText = result.stdio[reportFd];
-
-	return {
-		stdout: Buffer.concat(stdout.chunks),
-		stderr: Buffer.concat(stderr.chunks),
-		report: typeof reportText === 'string' ? parseReport(reportText) : null,
-		overflowed: stdout.overflowed ? 'stdout' : (stderr.overflowed ? 'stderr' : null),
-		backstopFired: result.timedOut,
-		canceled: result.isCanceled,
-		durationMs: result.durationMs,
+	let helperPid: number | null = null;
+	let stopping = false;
+	let exited = false;
+	let lastResort: NodeJS.Timeout | undefined;
+	const killHelper = () => {
+		// Only while bwrap lives and the pid is still its child: a reaped pid may already name another process.
+		if (helperPid !== null && !exited && procStatFields(helperPid)?.[1] === String(subprocess.pid)) {
+			try {
+				process.kill(helperPid, 'SIGKILL');
+			} catch {}
+		}
 	};
+
+	/**
+	 * Stops the whole sandbox. SIGKILL to the helper, the pid namespace's init, kills every process in it; bwrap then
+	 * reaps the helper and exits. Killing bwrap first would orphan the helper as a zombie of the host's init, so that
+	 * is only the last resort, when bwrap has not said who its child is.
+	 */
+	const stop = () => {
+		if (stopping) {
+			return;
+		}
+
+		stopping = true;
+		killHelper();
+		lastResort = setTimeout(() => subprocess.kill('SIGKILL'), stopGraceMs);
+	};
+
+	let info = '';
+	subprocess.stdio[infoFd]?.on('data', (chunk: Buffer) => {
+		info += chunk.toString('utf8');
+		helperPid ??= parseChildPid(info);
+		if (stopping) {
+			killHelper();
+		}
+	});
+
+	let backstopFired = false;
+	let canceled = false;
+	const backstop = setTimeout(() => {
+		backstopFired = true;
+		stop();
+	}, options.backstopMs);
+	const onAbort = () => {
+		canceled = true;
+		stop();
+	};
+
+	if (options.signal.aborted) {
+		onAbort();
+	} else {
+		options.signal.addEventListener('abort', onAbort, {once: true});
+	}
+
+	const stdout = new CappedCapture(options.outputBytes, stop);
+	const stderr = new CappedCapture(options.outputBytes, stop);
+	try {
+		const [result] = await Promise.all([subprocess, stdout.collect(subprocess.stdout), stderr.collect(subprocess.stderr)]);
+		const reportText = result.stdio[reportFd];
+		return {
+			stdout: Buffer.concat(stdout.chunks),
+			stderr: Buffer.concat(stderr.chunks),
+			report: typeof reportText === 'string' ? parseReport(reportText) : null,
+			overflowed: stdout.overflowed ? 'stdout' : (stderr.overflowed ? 'stderr' : null),
+			backstopFired,
+			canceled,
+			durationMs: result.durationMs,
+		};
+	} finally {
+		exited = true;
+		clearTimeout(backstop);
+		clearTimeout(lastResort);
+		options.signal.removeEventListener('abort', onAbort);
+	}
 }
 
 /** First line of `<command> --version`, for /health; null when the command does not run. */

@@ -16,6 +16,7 @@ const compileJob: SandboxJob = {dir, files: [], argv: ['/usr/bin/gcc', '-o', `${
 const isolation = [
 	'--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-net', '--unshare-uts', '--unshare-cgroup', '--disable-userns',
 	'--die-with-parent', '--new-session', '--as-pid-1', '--cap-drop', 'ALL', '--hostname', 'c-runner',
+	'--info-fd', '4',
 ];
 const helperLimits = ['--report-fd', '3', '--wall-ms', '2000', '--cpu-ms', '3000', '--stack-bytes', String(8 * 1024 * 1024), '--nproc', '32', '--fsize-bytes', String(1024 * 1024), '--nofile', '64'];
 const withAddressSpace = (mib: number) => [...helperLimits.slice(0, 6), '--as-bytes', String(mib * 1024 * 1024), ...helperLimits.slice(6)];
@@ -29,6 +30,7 @@ test('run policy, exactly', t => {
 		'--symlink', 'usr/lib64', '/lib64',
 		'--proc', '/proc',
 		'--dev', '/dev',
+		'--remount-ro', '/dev',
 		'--size', String(8 * 1024 * 1024), '--tmpfs', '/tmp',
 		'--size', String(8 * 1024 * 1024), '--tmpfs', dir,
 		'--ro-bind', `${dir}/source`, `${dir}/source`,
@@ -55,6 +57,7 @@ test('compile policy, exactly', t => {
 		'--symlink', 'usr/lib64', '/lib64',
 		'--proc', '/proc',
 		'--dev', '/dev',
+		'--remount-ro', '/dev',
 		'--size', String(8 * 1024 * 1024), '--tmpfs', '/tmp',
 		'--bind', dir, dir,
 		'--ro-bind', '/opt/c-runner/helper', helperInSandbox,
@@ -99,8 +102,10 @@ for (const [name, args] of [['run', bwrapArgs(runProfile(mergedUsr, limits), run
 	test(`${name}: the job directory is mounted once, the root is remounted read-only last`, t => {
 		const mountsOfDir = policy.filter((arg, index) => policy[index + 1] === dir && ['--tmpfs', '--bind', '--ro-bind'].includes(arg));
 		t.deepEqual(mountsOfDir, [name === 'run' ? '--tmpfs' : '--bind']);
-		t.deepEqual(policy.slice(policy.indexOf('--remount-ro'), policy.indexOf('--remount-ro') + 2), ['--remount-ro', '/']);
-		t.true(policy.indexOf('--remount-ro') > policy.lastIndexOf('--tmpfs'));
+		const remounts = policy.flatMap((arg, index) => arg === '--remount-ro' ? [policy[index + 1]] : []);
+		t.deepEqual(remounts, ['/dev', '/'], 'bwrap\'s writable /dev tmpfs, then the root');
+		t.true(policy.lastIndexOf('--remount-ro') > policy.lastIndexOf('--tmpfs'));
+		t.true(policy.lastIndexOf('--remount-ro') > policy.lastIndexOf('--bind'));
 		t.true(policy.includes('--clearenv'));
 	});
 

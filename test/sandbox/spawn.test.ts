@@ -1,5 +1,5 @@
 import test from 'ava';
-import {parseReport} from '../../src/sandbox/spawn.ts';
+import {parseChildPid, parseReport} from '../../src/sandbox/spawn.ts';
 
 const report = 'exec_errno=0\nexited=0\nexit_code=0\nsignal=11\ntimed_out=0\ncpu_ms=12\nwall_ms=15\nmax_rss_kb=1400\n';
 
@@ -18,3 +18,11 @@ test('keys out of order', malformed, report.replace('exited=0\nexit_code=0', 'ex
 test('a value that is not a whole number', malformed, report.replace('cpu_ms=12', 'cpu_ms=-1'));
 test('an extra line', malformed, `${report}forged=1\n`);
 test('a forged prefix before the report', malformed, `exec_errno=0\n${report}`);
+
+test('the helper pid is read from bwrap\'s info JSON', t => {
+	t.is(parseChildPid('{\n    "child-pid": 3471,\n    "pid-namespace": 4026532181\n}\n'), 3471);
+	t.is(parseChildPid('{\n    "child-pid": 34'), null, 'incomplete: not yet');
+	t.is(parseChildPid('{"child-pid": 1}'), null, 'never the host init');
+	t.is(parseChildPid('{"child-pid": "12"}'), null);
+	t.is(parseChildPid('null'), null);
+});

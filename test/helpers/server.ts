@@ -1,0 +1,170 @@
+import {spawn, type ChildProcess} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import {fileURLToPath} from 'node:url';
+import type {ExecutionContext} from 'ava';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const examplesDir = path.join(projectRoot, 'examples');
+
+/** Short limits so hostile programs end quickly; the defaults are tested by the unit tests of config. */
+export const testLimits = {
+	C_RUNNER_RUN_WALL_MS: '2000',
+	C_RUNNER_RUN_CPU_MS: '1000',
+	C_RUNNER_RUN_MEMORY_MB: '64',
+	C_RUNNER_RUN_PROCESSES: '32',
+	C_RUNNER_RUN_FILE_SIZE_MB: '1',
+	C_RUNNER_RUN_DISK_MB: '8',
+	C_RUNNER_RUN_OPEN_FILES: '64',
+	C_RUNNER_OUTPUT_BYTES: String(64 * 1024),
+} as const;
+
+export interface RunningServer {
+	readonly url: string;
+	readonly pid: number;
+	readonly jobRoot: string;
+	readonly uids: readonly number[];
+	readonly logs: Array<Record<string, unknown>>;
+	readonly stderr: () => string;
+	readonly process: ChildProcess;
+	stop(signal?: NodeJS.Signals): Promise<{code: number | null; signal: NodeJS.Signals | null}>;
+}
+
+/**
+ * Starts the real server (`src/main.ts`) as a child process on an ephemeral port. Each test file passes its own
+ * uid base, so files running in parallel never share sandbox uids and "no process left" checks stay exact.
+ */
+export async function startServer(options: {uidBase: number; env?: Record<string, string>; jobRoot?: string}): Promise<RunningServer> {
+	const jobRoot = options.jobRoot ?? fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	fs.chmodSync(jobRoot, 0o711);
+	const concurrency = Number(options.env?.['C_RUNNER_CONCURRENCY'] ?? 4);
+	const child = spawn(process.execPath, [path.join(projectRoot, 'src', 'main.ts')], {
+		env: {
+			PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+			PORT: '0',
+			C_RUNNER_JOB_ROOT: jobRoot,
+			C_RUNNER_UID_BASE: String(options.uidBase),
+			C_RUNNER_CONCURRENCY: String(concurrency),
+			C_RUNNER_CANARY: 'server-secret-canary',
+			...testLimits,
+			...options.env,
+		},
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	let stderr = '';
+	child.stderr!.on('data', (chunk: Buffer) => {
+		stderr += chunk.toString();
+	});
+	const logs: Array<Record<string, unknown>> = [];
+	const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>(resolve => {
+		child.once('exit', (code, signal) => resolve({code, signal}));
+	});
+	const port = await new Promise<number>((resolve, reject) => {
+		readline.createInterface({input: child.stdout!}).on('line', line => {
+			const entry = JSON.parse(line) as Record<string, unknown>;
+			logs.push(entry);
+			if (entry['msg'] === 'c-runner listening') {
+				resolve(entry['port'] as number);
+			}
+		});
+		void exited.then(({code}) => reject(new Error(`server exited with ${code} before listening: ${stderr}`)));
+	});
+	return {
+		url: `http://127.0.0.1:${port}`,
+		pid: child.pid!,
+		jobRoot,
+		// The slot uids and the health check's own.
+		uids: Array.from({length: concurrency + 1}, (_unused, index) => options.uidBase + index),
+		logs,
+		stderr: () => stderr,
+		process: child,
+		async stop(signal = 'SIGTERM') {
+			if (child.exitCode === null && child.signalCode === null) {
+				child.kill(signal);
+			}
+
+			return exited;
+		},
+	};
+}
+
+export async function execute(server: RunningServer, body: Record<string, unknown>) {
+	const response = await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
+	return {status: response.status, headers: response.headers, body: await response.json() as Record<string, any>};
+}
+
+export const example = (name: string) => fs.readFileSync(path.join(examplesDir, name), 'utf8');
+
+interface HostProcess {
+	readonly pid: number;
+	readonly uid: number;
+	readonly cwd: string | null;
+	readonly command: string;
+}
+
+function hostProcesses(): HostProcess[] {
+	const processes: HostProcess[] = [];
+	for (const entry of fs.readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) {
+			continue;
+		}
+
+		try {
+			const status = fs.readFileSync(`/proc/${entry}/status`, 'utf8');
+			const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+			let cwd: string | null = null;
+			try {
+				cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
+			} catch {}
+
+			processes.push({pid: Number(entry), uid, cwd, command: fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim()});
+		} catch {
+			// The process ended while we looked.
+		}
+	}
+
+	return processes;
+}
+
+const isPrivateRoot = (server: RunningServer) => path.basename(server.jobRoot).startsWith('c-runner-test-');
+
+/** Whether a job directory under a shared job root (/tmp) is this server's, by the owner mark it writes. */
+function ownedJobDir(server: RunningServer, name: string): boolean {
+	try {
+		return JSON.parse(fs.readFileSync(path.join(server.jobRoot, name, '.owner'), 'utf8')).pid === server.pid;
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * Processes a server's sandboxes left on the host: owned by one of its sandbox uids, or working in one of its job
+ * directories (found by owner uid and working directory, never by name).
+ */
+export function leftoverProcesses(server: RunningServer): HostProcess[] {
+	const inJobDir = (cwd: string | null) => {
+		if (cwd === null || !cwd.startsWith(`${server.jobRoot}/`)) {
+			return false;
+		}
+
+		return isPrivateRoot(server) || ownedJobDir(server, cwd.slice(server.jobRoot.length + 1).split('/')[0]!);
+	};
+
+	return hostProcesses().filter(proc => server.uids.includes(proc.uid) || inJobDir(proc.cwd));
+}
+
+/**
+ * Job directories this server left. A private job root must be empty; in a shared one (/tmp) only the directories
+ * whose owner mark names this server count: another instance's live jobs are not its business.
+ */
+export function leftoverJobDirs(server: RunningServer): string[] {
+	const names = fs.readdirSync(server.jobRoot);
+	return isPrivateRoot(server) ? names : names.filter(name => name.startsWith('c_exec_') && ownedJobDir(server, name));
+}
+
+export function assertHostClean(t: ExecutionContext, server: RunningServer) {
+	t.deepEqual(leftoverJobDirs(server), [], 'no job directory left behind');
+	t.deepEqual(leftoverProcesses(server), [], 'no sandboxed process left behind');
+}

@@ -1,0 +1,193 @@
+// The attack corpus in examples/, each through the real server, gcc and bwrap with short limits. Every test checks
+// the outcome and that the host is clean afterwards: no job directory, no process of the sandbox uids.
+import fs from 'node:fs';
+import test from 'ava';
+import {assertHostClean, example, execute, startServer, testLimits, type RunningServer} from '../helpers/server.ts';
+
+let server: RunningServer;
+test.before(async () => {
+	server = await startServer({uidBase: 62_100});
+});
+test.after.always(async () => {
+	await server?.stop();
+});
+
+const outputCap = Number(testLimits.C_RUNNER_OUTPUT_BYTES);
+
+async function run(t: import('ava').ExecutionContext, name: string, extra: Record<string, unknown> = {}) {
+	const {status, body} = await execute(server, {code: example(name), ...extra});
+	t.is(status, 200, JSON.stringify(body));
+	return body;
+}
+
+test.serial('infinite loop: stopped at the CPU limit, time_limit', async t => {
+	const body = await run(t, 'infinite-loop.c');
+	t.like(body, {status: 'time_limit', timed_out: true, stopped_by: 'cpu_time', exit_code: -24, signal: 'SIGXCPU'});
+	t.true(body['cpu_ms'] >= 900, `cpu_ms ${body['cpu_ms']}`);
+	assertHostClean(t, server);
+});
+
+test.serial('sleep: stopped at the wall limit, the output written before is returned', async t => {
+	const body = await run(t, 'sleep-forever.c');
+	t.like(body, {status: 'time_limit', timed_out: true, stopped_by: 'wall_time', exit_code: -9, signal: 'SIGKILL', output: 'sleeping\n'});
+	t.true(body['time_ms'] >= 1900, `time_ms ${body['time_ms']}`);
+	assertHostClean(t, server);
+});
+
+test.serial('fork bomb: held by the process limit, killed at the wall limit, nothing survives', async t => {
+	const body = await run(t, 'fork-bomb.c');
+	t.like(body, {status: 'time_limit', stopped_by: 'wall_time'});
+	assertHostClean(t, server);
+});
+
+test.serial('fork count: fork fails with EAGAIN below the process limit', async t => {
+	const body = await run(t, 'fork-count.c');
+	t.is(body['status'], 'ok', body['error']);
+	const forks = Number(/forks=(\d+)/.exec(body['output'])?.[1]);
+	t.true(forks > 0 && forks < Number(testLimits.C_RUNNER_RUN_PROCESSES), body['output']);
+	t.regex(body['output'], /EAGAIN/);
+	assertHostClean(t, server);
+});
+
+test.serial('memory hog: memory_limit, not a generic runtime error', async t => {
+	const body = await run(t, 'memory-hog.c');
+	t.like(body, {status: 'memory_limit', stopped_by: 'memory'});
+	t.true(body['memory_kb'] >= 64 * 1024, `memory_kb ${body['memory_kb']}`);
+	assertHostClean(t, server);
+});
+
+test.serial('stdout flood: output_limit, output cut exactly at the cap', async t => {
+	const body = await run(t, 'output-flood.c');
+	t.like(body, {status: 'output_limit', stopped_by: 'output', truncated: true, exit_code: -9, signal: 'SIGKILL'});
+	t.is(Buffer.byteLength(body['output']), outputCap);
+	assertHostClean(t, server);
+});
+
+test.serial('stderr flood: output_limit on stderr', async t => {
+	const body = await run(t, 'stderr-flood.c');
+	t.like(body, {status: 'output_limit', truncated: true});
+	t.is(Buffer.byteLength(body['error']), outputCap);
+	assertHostClean(t, server);
+});
+
+test.serial('disk fill: the job directory is capped; the host disk is untouched', async t => {
+	const body = await run(t, 'disk-fill.c');
+	t.is(body['status'], 'ok', body['error']);
+	const written = Number(/stopped after (\d+) bytes/.exec(body['output'])?.[1]);
+	const diskBytes = Number(testLimits.C_RUNNER_RUN_DISK_MB) * 1024 * 1024;
+	t.true(written > diskBytes / 2 && written <= diskBytes, body['output']);
+	t.regex(body['output'], /\(ENOSPC\)/);
+	assertHostClean(t, server);
+});
+
+test.serial('file size: one file past the limit is killed by SIGXFSZ', async t => {
+	const body = await run(t, 'file-size.c');
+	t.like(body, {status: 'file_size_limit', stopped_by: 'file_size', exit_code: -25, signal: 'SIGXFSZ'});
+	assertHostClean(t, server);
+});
+
+test.serial('host files cannot be read at run time', async t => {
+	const body = await run(t, 'read-host-files.c');
+	t.is(body['status'], 'ok', body['error']);
+	t.notRegex(body['output'], /LEAKED/);
+	t.regex(body['output'], /\/etc\/shadow: blocked/);
+	t.regex(body['output'], /\/usr\/bin\/gcc: blocked/);
+	assertHostClean(t, server);
+});
+
+for (const name of ['include-shadow.c', 'include-etc-passwd.c', 'incbin-shadow.c']) {
+	test.serial(`host files cannot be read at compile time: ${name}`, async t => {
+		const body = await run(t, name);
+		t.like(body, {status: 'compile_error', exit_code: 1, output: ''});
+		t.regex(body['error'], /No such file or directory|file not found|can't open/i);
+		t.notRegex(body['error'], /root:[^\n]*:0:0:/, 'no line of a passwd or shadow file');
+		assertHostClean(t, server);
+	});
+}
+
+test.serial('no network: connects to the server, the host and the internet fail', async t => {
+	const port = new URL(server.url).port;
+	const body = await run(t, 'network.c', {args: [port]});
+	t.is(body['status'], 'ok', body['error']);
+	t.notRegex(body['output'], /ESCAPED/);
+	t.regex(body['output'], new RegExp(`connect 127\\.0\\.0\\.1:${port}: blocked`));
+	assertHostClean(t, server);
+});
+
+test.serial('writes outside the job directory and /tmp fail', async t => {
+	const body = await run(t, 'write-outside.c');
+	t.is(body['status'], 'ok', body['error']);
+	t.notRegex(body['output'], /ESCAPED/);
+	t.regex(body['output'], /cwd: ok/);
+	t.regex(body['output'], /tmp: ok/);
+	assertHostClean(t, server);
+});
+
+test.serial('signals reach only the sandbox\'s own processes; the server survives', async t => {
+	const body = await run(t, 'signal-others.c');
+	t.is(body['status'], 'ok', body['error']);
+	t.regex(body['output'], /alive/);
+	const visible = Number(/visible_pids=(\d+)/.exec(body['output'])?.[1]);
+	t.true(visible <= 2, body['output']);
+	t.is(server.process.exitCode, null, 'the server still runs');
+	t.is((await fetch(`${server.url}/health`)).status, 200);
+	assertHostClean(t, server);
+});
+
+test.serial('the server\'s environment is invisible, also through /proc', async t => {
+	const body = await run(t, 'env-canary.c');
+	t.is(body['status'], 'ok', body['error']);
+	t.regex(body['output'], /canary: absent/);
+	t.notRegex(body['output'], /server-secret-canary|C_RUNNER/);
+	assertHostClean(t, server);
+});
+
+test.serial('a daemonised background child does not outlive the job', async t => {
+	const started = Date.now();
+	const body = await run(t, 'background-child.c');
+	t.like(body, {status: 'ok', exit_code: 0});
+	t.regex(body['output'], /^main done\n/);
+	t.true(Date.now() - started < 10_000, 'the job returned promptly');
+	assertHostClean(t, server);
+});
+
+test.serial('exit(139) is 139; SIGSEGV is -11; raise(SIGKILL) is -9', async t => {
+	t.like(await run(t, 'exit-139.c'), {status: 'runtime_error', exit_code: 139, signal: null});
+	t.like(await run(t, 'null-deref.c'), {status: 'signalled', exit_code: -11, signal: 'SIGSEGV'});
+	t.like(await run(t, 'raise-sigkill.c'), {status: 'signalled', exit_code: -9, signal: 'SIGKILL'});
+	assertHostClean(t, server);
+});
+
+test.serial('stack overflow is a SIGSEGV', async t => {
+	t.like(await run(t, 'stack-overflow.c'), {exit_code: -11, signal: 'SIGSEGV'});
+	assertHostClean(t, server);
+});
+
+test.serial('open files are capped', async t => {
+	const body = await run(t, 'open-files.c');
+	const count = Number(/open_files=(\d+)/.exec(body['output'])?.[1]);
+	t.true(count > 0 && count < Number(testLimits.C_RUNNER_RUN_OPEN_FILES), body['output']);
+	t.regex(body['output'], /EMFILE/);
+	assertHostClean(t, server);
+});
+
+test.serial('a deep tree of odd-mode files is cleaned up', async t => {
+	const body = await run(t, 'many-files.c');
+	t.like(body, {status: 'ok', output: 'made tree\n'});
+	assertHostClean(t, server);
+});
+
+test.serial('two concurrent jobs cannot see or touch each other\'s directories', async t => {
+	const victim = execute(server, {code: example('job-victim.c')});
+	await new Promise(resolve => setTimeout(resolve, 300));
+	const victimDir = fs.readdirSync(server.jobRoot).find(name => name.startsWith('c_exec_'));
+	t.truthy(victimDir, 'the victim job is running');
+	const attacker = await execute(server, {code: example('job-attacker.c'), args: [`${server.jobRoot}/${victimDir}`]});
+	t.is(attacker.body['status'], 'ok', attacker.body['error']);
+	t.notRegex(attacker.body['output'], /ESCAPED/);
+	t.regex(attacker.body['output'], /other-job: blocked/);
+	t.true(fs.existsSync(`${server.jobRoot}/${victimDir}`), 'the victim was still running during the attack');
+	const victimResult = await victim;
+	t.regex(victimResult.body['output'], /victim: intact/);
+	assertHostClean(t, server);
+});
