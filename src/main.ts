@@ -106,11 +106,13 @@ async function main() {
 			logger.info('stopped');
 			process.exit(0);
 		});
+		// A keep-alive connection whose response is done would hold close() open: close each as it goes idle.
 		server.closeIdleConnections();
+		setInterval(() => server.closeIdleConnections(), 100).unref();
 	};
 
-	process.once('SIGTERM', stop);
-	process.once('SIGINT', stop);
+	process.on('SIGTERM', stop);
+	process.on('SIGINT', stop);
 }
 
 await main();

@@ -142,6 +142,9 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 		stripFinalNewline: false,
 		maxBuffer: {fd3: 4096},
 		forceKillAfterDelay: false,
+		// Not execa's exit hook: it would kill bwrap on the server's SIGTERM, before the drain lets jobs finish.
+		// An abrupt server death is covered by --die-with-parent.
+		cleanup: false,
 		...(options.user ? {uid: options.user.uid, gid: options.user.gid} : {}),
 	});
 

@@ -191,3 +191,11 @@ test.serial('two concurrent jobs cannot see or touch each other\'s directories',
 	t.regex(victimResult.body['output'], /victim: intact/);
 	assertHostClean(t, server);
 });
+
+test.serial('the helper\'s report cannot be forged from inside the sandbox', async t => {
+	const body = await run(t, 'forge-report.c');
+	t.notRegex(body['output'], /ESCAPED/);
+	t.regex(body['output'], /^ptrace attach 1: blocked/m);
+	t.like(body, {status: 'runtime_error', exit_code: 7});
+	assertHostClean(t, server);
+});

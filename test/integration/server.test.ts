@@ -1,0 +1,222 @@
+// The server's life cycle through the real process: start-up sweep, a second instance beside a live one, client
+// disconnects, a full queue, SIGTERM draining, bad configuration, the bearer token and /health.
+import {spawn, spawnSync} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import {assertHostClean, example, execute, leftoverJobDirs, leftoverProcesses, projectRoot, startServer, type RunningServer} from '../helpers/server.ts';
+
+// Each test has its own server, so they never share uids: 62200 + 10 per test.
+const uidBase = (index: number) => 62_200 + (index * 10);
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		if (condition()) {
+			return true;
+		}
+
+		await sleep(50);
+	}
+
+	return condition();
+}
+
+const jobDirs = (server: RunningServer) => fs.readdirSync(server.jobRoot).filter(name => name.startsWith('c_exec_'));
+
+/** A job directory as an instance whose process has ended would have left it. */
+function plantStaleJobDir(jobRoot: string, name: string, owner: {pid: number; start: string}) {
+	const dir = path.join(jobRoot, name);
+	fs.mkdirSync(path.join(dir, 'deep', 'er'), {recursive: true, mode: 0o700});
+	fs.writeFileSync(path.join(dir, '.owner'), JSON.stringify(owner));
+	fs.writeFileSync(path.join(dir, 'deep', 'er', 'locked'), 'x', {mode: 0o400});
+	fs.chmodSync(path.join(dir, 'deep'), 0o500);
+	return dir;
+}
+
+test('start-up sweep removes only the directories of instances that are gone', async t => {
+	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	const dead = spawnSync('true');
+	const stale = plantStaleJobDir(jobRoot, 'c_exec_00000000-0000-4000-8000-000000000001', {pid: dead.pid!, start: '1'});
+	const selfStart = fs.readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]!;
+	const live = plantStaleJobDir(jobRoot, 'c_exec_00000000-0000-4000-8000-000000000002', {pid: process.pid, start: selfStart});
+	const reusedPid = plantStaleJobDir(jobRoot, 'c_exec_00000000-0000-4000-8000-000000000003', {pid: process.pid, start: 'another-start'});
+	const unmarked = path.join(jobRoot, 'c_exec_00000000-0000-4000-8000-000000000004');
+	fs.mkdirSync(unmarked);
+	const server = await startServer({uidBase: uidBase(0), jobRoot});
+	try {
+		t.false(fs.existsSync(stale), 'the directory of a dead instance is removed, read-only subtree and all');
+		t.false(fs.existsSync(reusedPid), 'a pid reused by another process does not keep a directory alive');
+		t.true(fs.existsSync(live), 'the directory of a running instance is kept');
+		t.true(fs.existsSync(unmarked), 'a directory without an owner mark is not known to be ours and is kept');
+		t.is(server.logs.find(entry => entry['msg'] === 'c-runner listening')?.['swept'], 2);
+	} finally {
+		await server.stop();
+		fs.rmSync(jobRoot, {recursive: true, force: true});
+	}
+});
+
+test('a second instance on the same job root never touches the first one\'s running job', async t => {
+	const first = await startServer({uidBase: uidBase(1)});
+	let second: RunningServer | undefined;
+	try {
+		const running = execute(first, {code: example('job-victim.c')});
+		t.true(await waitFor(() => jobDirs(first).length === 1, 5000), 'the first instance\'s job started');
+		second = await startServer({uidBase: uidBase(2), jobRoot: first.jobRoot});
+		t.is(second.logs.find(entry => entry['msg'] === 'c-runner listening')?.['swept'], 0);
+		const {body} = await running;
+		t.like(body, {status: 'ok', output: 'victim: intact\n'});
+		assertHostClean(t, first);
+	} finally {
+		await second?.stop();
+		await first.stop();
+	}
+});
+
+test('a client that disconnects cancels its job; the sandbox and the directory go at once', async t => {
+	const server = await startServer({uidBase: uidBase(3), env: {C_RUNNER_RUN_WALL_MS: '20000', C_RUNNER_RUN_CPU_MS: '20000'}});
+	try {
+		const controller = new AbortController();
+		const request = fetch(`${server.url}/execute_c`, {
+			method: 'POST',
+			headers: {'Content-Type': 'application/json'},
+			body: JSON.stringify({code: example('sleep-forever.c')}),
+			signal: controller.signal,
+		}).catch((error: unknown) => error);
+		t.true(await waitFor(() => leftoverProcesses(server).length > 0, 5000), 'the sandbox runs');
+		controller.abort();
+		await request;
+		// Far below the 20 s wall limit: only the cancellation can have stopped it.
+		t.true(await waitFor(() => leftoverProcesses(server).length === 0 && leftoverJobDirs(server).length === 0, 3000), 'cleaned up within 3 s');
+		t.true(await waitFor(() => server.logs.some(entry => entry['status'] === 499), 1000), 'logged as 499, client closed request');
+		assertHostClean(t, server);
+	} finally {
+		await server.stop();
+	}
+});
+
+test('past the slots and the queue: 503 with Retry-After, and the queued job still runs', async t => {
+	const server = await startServer({uidBase: uidBase(4), env: {C_RUNNER_CONCURRENCY: '1', C_RUNNER_QUEUE_LENGTH: '1', C_RUNNER_RUN_WALL_MS: '1000'}});
+	try {
+		const running = execute(server, {code: example('sleep-forever.c')});
+		t.true(await waitFor(() => leftoverProcesses(server).length > 0, 5000));
+		const queued = execute(server, {code: example('hello.c')});
+		await sleep(200);
+		const rejected = await execute(server, {code: example('hello.c')});
+		t.is(rejected.status, 503);
+		t.is(rejected.headers.get('retry-after'), '1');
+		t.regex(rejected.body['error'], /busy/);
+		t.like((await running).body, {status: 'time_limit'});
+		t.like((await queued).body, {status: 'ok', output: 'Hello from C!'});
+		assertHostClean(t, server);
+	} finally {
+		await server.stop();
+	}
+});
+
+test('SIGTERM: no new connections, the job in flight finishes and is cleaned up, exit 0', async t => {
+	const server = await startServer({uidBase: uidBase(5), env: {C_RUNNER_RUN_WALL_MS: '1500'}});
+	const running = execute(server, {code: example('sleep-forever.c')});
+	t.true(await waitFor(() => leftoverProcesses(server).length > 0, 5000));
+	server.process.kill('SIGTERM');
+	await sleep(200);
+	await t.throwsAsync(fetch(`${server.url}/health`), undefined, 'no new connections');
+	const {status, body} = await running;
+	t.is(status, 200);
+	t.like(body, {status: 'time_limit', output: 'sleeping\n'});
+	t.deepEqual(await server.stop(), {code: 0, signal: null});
+	assertHostClean(t, server);
+});
+
+test('SIGTERM past the grace period cancels the job in flight: 503, cleaned up, exit 0', async t => {
+	const server = await startServer({uidBase: uidBase(6), env: {C_RUNNER_RUN_WALL_MS: '20000', C_RUNNER_RUN_CPU_MS: '20000', C_RUNNER_SHUTDOWN_MS: '500'}});
+	const running = execute(server, {code: example('sleep-forever.c')});
+	t.true(await waitFor(() => leftoverProcesses(server).length > 0, 5000));
+	server.process.kill('SIGTERM');
+	const {status, body} = await running;
+	t.is(status, 503);
+	t.regex(body['error'], /shutting down/);
+	t.deepEqual(await server.stop(), {code: 0, signal: null});
+	assertHostClean(t, server);
+});
+
+test('a bad configuration stops start-up with one message naming every bad value', async t => {
+	const child = spawn(process.execPath, [path.join(projectRoot, 'src', 'main.ts')], {
+		env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: 'eighty', C_RUNNER_RUN_WALL_MS: '-5', C_RUNNER_TOKEN: 'short'},
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	let output = '';
+	child.stdout.on('data', (chunk: Buffer) => {
+		output += chunk.toString();
+	});
+	child.stderr.on('data', (chunk: Buffer) => {
+		output += chunk.toString();
+	});
+	const code = await new Promise(resolve => child.once('exit', resolve));
+	t.is(code, 1);
+	t.regex(output, /PORT/);
+	t.regex(output, /C_RUNNER_RUN_WALL_MS/);
+	t.regex(output, /C_RUNNER_TOKEN/);
+	t.notRegex(output, /\n\s+at /, 'no stack trace');
+});
+
+test('bearer token: every endpoint but /health needs it; every response has a request id', async t => {
+	const token = 'a-token-of-thirty-two-characters';
+	const server = await startServer({uidBase: uidBase(7), env: {C_RUNNER_TOKEN: token}});
+	try {
+		const body = JSON.stringify({code: example('hello.c')});
+		const anonymous = await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body});
+		t.is(anonymous.status, 401);
+		t.truthy(anonymous.headers.get('x-request-id'));
+		const wrong = await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json', Authorization: `Bearer ${token.replace('a', 'b')}`}, body});
+		t.is(wrong.status, 401);
+		t.is(jobDirs(server).length, 0, 'nothing ran');
+		const allowed = await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json', Authorization: `Bearer ${token}`}, body});
+		t.is(allowed.status, 200);
+		t.like(await allowed.json(), {output: 'Hello from C!'});
+		const health = await fetch(`${server.url}/health`);
+		t.is(health.status, 200);
+		t.regex(health.headers.get('x-request-id') ?? '', /^[\da-f-]{36}$/);
+		t.false(JSON.stringify(server.logs).includes(token), 'the token is never logged');
+		assertHostClean(t, server);
+	} finally {
+		await server.stop();
+	}
+});
+
+test('/health runs a real compile and run, reports versions and policy, and is not queued behind jobs', async t => {
+	const server = await startServer({uidBase: uidBase(8), env: {C_RUNNER_CONCURRENCY: '1', C_RUNNER_QUEUE_LENGTH: '1', C_RUNNER_HEALTH_TTL_MS: '0'}});
+	try {
+		const running = execute(server, {code: example('sleep-forever.c')});
+		t.true(await waitFor(() => leftoverProcesses(server).length > 0, 5000));
+		const response = await fetch(`${server.url}/health`);
+		t.is(response.status, 200, 'answers while every slot is busy');
+		const health = await response.json() as Record<string, any>;
+		t.is(health['status'], 'ok');
+		t.true(health['self_test']['ok']);
+		t.regex(health['versions']['gcc'], /gcc/);
+		t.regex(health['versions']['bwrap'], /bubblewrap/);
+		t.truthy(health['policy']);
+		await running;
+		assertHostClean(t, server);
+	} finally {
+		await server.stop();
+	}
+});
+
+test('logs carry request id, status, timings and sizes, never the code, stdin or output', async t => {
+	const server = await startServer({uidBase: uidBase(9)});
+	try {
+		const secret = 'never-log-this-7f3a';
+		const {headers} = await execute(server, {code: `#include <stdio.h>\nint main(void) { puts("${secret}-out"); return 0; }`, stdin: `${secret}-in`});
+		const id = headers.get('x-request-id');
+		t.true(await waitFor(() => server.logs.some(entry => entry['reqId'] === id && entry['status'] === 200), 1000));
+		const line = JSON.stringify(server.logs);
+		t.false(line.includes(secret), 'no source, stdin or output in the logs');
+	} finally {
+		await server.stop();
+	}
+});
