@@ -34,9 +34,9 @@ export function describePolicy(config: Config, profiles: JobDeps['profiles'], pe
 	return {
 		namespaces: ['user', 'pid', 'ipc', 'net', 'uts', 'cgroup'],
 		nested_user_namespaces: false,
-		network: 'none (loopback down)',
+		network: 'none: a private loopback only',
 		capabilities: 'none',
-		environment: 'cleared; PATH, HOME, LANG, TMPDIR set',
+		environment: 'cleared; PATH, HOME, PWD, LANG, TMPDIR set',
 		sandbox_uid: perSlotUsers ? `one host uid per job slot, from ${config.uidBase}` : 'the server\'s own uid (not root)',
 		compiler: [compilerPath, ...compileFlags, '...', ...linkFlags].join(' '),
 		compile: describeProfile(profiles.compile, config.outputBytes),

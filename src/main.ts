@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
+import path from 'node:path';
 import {pino} from 'pino';
 import {createApp} from './app.ts';
 import {ConfigError, loadConfig, type Config} from './config.ts';
@@ -32,6 +33,35 @@ function checkFiles(config: Config) {
 	}
 }
 
+/**
+ * As root, bwrap runs as the sandbox uids, which must be able to reach the helper (and the job root) through
+ * "other" permissions: a checkout in /root (mode 0700) would fail every job with an obscure bwrap error.
+ */
+function checkReachableByOthers(config: Config) {
+	const problems: string[] = [];
+	for (const [target, what] of [[config.helperPath, 'the sandbox helper'], [config.jobRoot, 'the job root']] as const) {
+		let current = path.resolve(target);
+		for (;;) {
+			const mode = fs.statSync(current).mode;
+			const needed = current === path.resolve(target) && what === 'the sandbox helper' ? 0o005 : 0o001;
+			if ((mode & needed) !== needed) {
+				problems.push(`${what} ${target} is not reachable by the sandbox uids: ${current} has mode ${(mode & 0o777).toString(8)}`);
+				break;
+			}
+
+			if (current === '/') {
+				break;
+			}
+
+			current = path.dirname(current);
+		}
+	}
+
+	if (problems.length > 0) {
+		fail(`${problems.join('\n')}\nMove the checkout to a directory others may enter (e.g. /opt/c-runner), or set C_RUNNER_HELPER / C_RUNNER_JOB_ROOT to such a place.`);
+	}
+}
+
 /** As root, each job slot runs as its own host uid; the health check has one more. Otherwise, the server's own. */
 function sandboxUsers(config: Config): {slots: Array<SandboxUser | null>; health: SandboxUser | null} {
 	if (process.getuid?.() !== 0) {
@@ -57,6 +87,9 @@ async function main() {
 	});
 	checkFiles(config);
 	fs.mkdirSync(config.jobRoot, {recursive: true, mode: 0o711});
+	if (process.getuid?.() === 0) {
+		checkReachableByOthers(config);
+	}
 
 	const layout = readHostLayout();
 	const profiles = {compile: compileProfile(layout, config.compile), run: runProfile(layout, config.run)};

@@ -36,7 +36,7 @@ export interface RunningServer {
  * Starts the real server (`src/main.ts`) as a child process on an ephemeral port. Each test file passes its own
  * uid base, so files running in parallel never share sandbox uids and "no process left" checks stay exact.
  */
-export async function startServer(options: {uidBase: number; env?: Record<string, string>; jobRoot?: string}): Promise<RunningServer> {
+export async function startServer(options: {uidBase: number; env?: Record<string, string>; jobRoot?: string; defaultLimits?: boolean}): Promise<RunningServer> {
 	const jobRoot = options.jobRoot ?? fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
 	fs.chmodSync(jobRoot, 0o711);
 	const concurrency = Number(options.env?.['C_RUNNER_CONCURRENCY'] ?? 4);
@@ -48,7 +48,7 @@ export async function startServer(options: {uidBase: number; env?: Record<string
 			C_RUNNER_UID_BASE: String(options.uidBase),
 			C_RUNNER_CONCURRENCY: String(concurrency),
 			C_RUNNER_CANARY: 'server-secret-canary',
-			...testLimits,
+			...(options.defaultLimits ? {} : testLimits),
 			...options.env,
 		},
 		stdio: ['ignore', 'pipe', 'pipe'],

@@ -220,3 +220,26 @@ test('logs carry request id, status, timings and sizes, never the code, stdin or
 		await server.stop();
 	}
 });
+
+test('as root, a helper the sandbox uids cannot reach stops start-up with a clear message', async t => {
+	if (process.getuid?.() !== 0) {
+		t.fail('this test needs root: the check only applies when the server runs sandboxes as other uids');
+		return;
+	}
+
+	const hidden = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	fs.chmodSync(hidden, 0o700);
+	fs.copyFileSync(path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox'), path.join(hidden, 'helper'));
+	fs.chmodSync(path.join(hidden, 'helper'), 0o755);
+	try {
+		const result = spawnSync(process.execPath, [path.join(projectRoot, 'src', 'main.ts')], {
+			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_HELPER: path.join(hidden, 'helper')},
+			encoding: 'utf8',
+			timeout: 30_000,
+		});
+		t.is(result.status, 1);
+		t.regex(result.stderr, new RegExp(`not reachable by the sandbox uids: ${hidden} has mode 700`));
+	} finally {
+		fs.rmSync(hidden, {recursive: true, force: true});
+	}
+});

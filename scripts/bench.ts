@@ -1,0 +1,65 @@
+// `npm run bench`: in one run, the p50 of a hello-world request through c-runner (HTTP, queue, two sandboxes,
+// gcc, cleanup) and of the bare floor it stands on (`gcc hello.c && ./a.out` on the same machine), and their ratio.
+// Prints figures only; nothing here asserts a time.
+import {spawnSync} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {compileFlags, compilerPath, linkFlags} from '../src/job/run-job.ts';
+import {execute, example, startServer} from '../test/helpers/server.ts';
+
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 30);
+const warmup = 3;
+const hello = example('hello.c');
+
+function percentile(samples: number[], fraction: number): number {
+	const sorted = [...samples].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
+}
+
+async function measure(name: string, once: () => Promise<void> | void): Promise<number[]> {
+	for (let index = 0; index < warmup; index++) {
+		await once();
+	}
+
+	const samples: number[] = [];
+	for (let index = 0; index < rounds; index++) {
+		const started = performance.now();
+		await once();
+		samples.push(performance.now() - started);
+	}
+
+	process.stderr.write(`bench: ${name} done\n`);
+	return samples;
+}
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-bench-'));
+fs.writeFileSync(path.join(scratch, 'hello.c'), hello);
+const floor = await measure('bare gcc + run', () => {
+	// The same flags c-runner uses, without any sandbox, HTTP or cleanup.
+	const compile = spawnSync(compilerPath, [...compileFlags, '-o', path.join(scratch, 'a.out'), path.join(scratch, 'hello.c'), ...linkFlags]);
+	const run = spawnSync(path.join(scratch, 'a.out'));
+	if (compile.status !== 0 || run.stdout.toString() !== 'Hello from C!') {
+		throw new Error(`bare pipeline failed: ${compile.stderr.toString()}`);
+	}
+});
+fs.rmSync(scratch, {recursive: true, force: true});
+
+const server = await startServer({uidBase: 62_900, defaultLimits: true});
+let service: number[];
+try {
+	service = await measure('c-runner POST /execute_c', async () => {
+		const {status, body} = await execute(server, {code: hello});
+		if (status !== 200 || body['output'] !== 'Hello from C!') {
+			throw new Error(`c-runner answered ${status}: ${JSON.stringify(body)}`);
+		}
+	});
+} finally {
+	await server.stop();
+}
+
+const row = (name: string, samples: number[]) => `${name.padEnd(34)} p50 ${percentile(samples, 0.5).toFixed(1).padStart(7)} ms   p90 ${percentile(samples, 0.9).toFixed(1).padStart(7)} ms`;
+console.log(`hello world, ${rounds} rounds each after ${warmup} warm-up rounds, ${os.cpus().length} cores`);
+console.log(row('c-runner POST /execute_c', service));
+console.log(row('bare gcc hello.c && ./a.out', floor));
+console.log(`ratio (p50 c-runner / p50 bare)    ${(percentile(service, 0.5) / percentile(floor, 0.5)).toFixed(2)}x`);

@@ -1,0 +1,113 @@
+// Every request shown in API.md is sent to the real server (default limits) and its documented response is checked,
+// so the document cannot drift from the behaviour. See the comment at the top of API.md's examples for the rules.
+import fs from 'node:fs';
+import path from 'node:path';
+import test, {type ExecutionContext} from 'ava';
+import {assertHostClean, projectRoot, startServer, type RunningServer} from '../helpers/server.ts';
+
+interface DocExample {
+	readonly line: number;
+	readonly request: {method: string; path: string; headers: Record<string, string>; body: string};
+	readonly response: {status: number; headers: Record<string, string>; body: unknown; shapeOnly: boolean};
+}
+
+/** Measured figures: the document shows real values, the test checks only that they are numbers. */
+const measured = new Set(['time_ms', 'cpu_ms', 'memory_kb']);
+const uuid = '[\\da-f]{8}-[\\da-f]{4}-4[\\da-f]{3}-[89ab][\\da-f]{3}-[\\da-f]{12}';
+
+function parseHttp(text: string) {
+	const [head, ...rest] = text.split('\n\n');
+	const [first, ...headerLines] = head!.split('\n');
+	const headers: Record<string, string> = {};
+	for (const line of headerLines.filter(line => line.trim() !== '')) {
+		const colon = line.indexOf(':');
+		headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+	}
+
+	return {first: first!, headers, body: rest.join('\n\n').trim()};
+}
+
+function readDocExamples(markdown: string): DocExample[] {
+	const blocks = [...markdown.matchAll(/^```http (request|response(?: shape)?)\n([\s\S]*?)^```$/gm)];
+	const examples: DocExample[] = [];
+	for (let index = 0; index < blocks.length; index += 2) {
+		const request = blocks[index]!;
+		const response = blocks[index + 1];
+		if (request[1] !== 'request' || !response?.[1]!.startsWith('response')) {
+			throw new Error(`API.md: an http request block must be followed by its http response block (near offset ${request.index})`);
+		}
+
+		const parsedRequest = parseHttp(request[2]!);
+		const [method, requestPath] = parsedRequest.first.split(' ');
+		const parsedResponse = parseHttp(response[2]!);
+		examples.push({
+			line: markdown.slice(0, request.index).split('\n').length,
+			request: {method: method!, path: requestPath!, headers: parsedRequest.headers, body: parsedRequest.body},
+			response: {
+				status: Number(parsedResponse.first.split(' ')[1]),
+				headers: parsedResponse.headers,
+				body: JSON.parse(parsedResponse.body),
+				shapeOnly: response[1] === 'response shape',
+			},
+		});
+	}
+
+	return examples;
+}
+
+/** Compares a real JSON value with the documented one; `<uuid>` in a documented string stands for any uuid. */
+function compare(t: ExecutionContext, actual: unknown, documented: unknown, where: string, shapeOnly: boolean) {
+	if (typeof documented === 'object' && documented !== null && !Array.isArray(documented)) {
+		t.true(typeof actual === 'object' && actual !== null, `${where}: an object`);
+		const actualObject = actual as Record<string, unknown>;
+		t.deepEqual(Object.keys(actualObject).sort(), Object.keys(documented).sort(), `${where}: the same fields`);
+		for (const [key, value] of Object.entries(documented)) {
+			if (measured.has(key)) {
+				t.true(actualObject[key] === null || typeof actualObject[key] === 'number', `${where}.${key}: measured`);
+			} else {
+				compare(t, actualObject[key], value, `${where}.${key}`, shapeOnly);
+			}
+		}
+	} else if (shapeOnly) {
+		t.is(typeof actual, typeof documented, `${where}: type`);
+	} else if (typeof documented === 'string' && documented.includes('<uuid>')) {
+		const pattern = documented.split('<uuid>').map(part => part.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')).join(uuid);
+		t.regex(String(actual), new RegExp(`^${pattern}$`), where);
+	} else {
+		t.deepEqual(actual, documented, where);
+	}
+}
+
+const examples = readDocExamples(fs.readFileSync(path.join(projectRoot, 'API.md'), 'utf8'));
+
+let server: RunningServer;
+test.before(async () => {
+	// The default limits and job root, as the document describes them.
+	server = await startServer({uidBase: 62_400, jobRoot: '/tmp', defaultLimits: true});
+});
+test.after.always(async () => {
+	await server?.stop();
+});
+
+test('API.md has runnable examples', t => {
+	t.true(examples.length >= 10, `found ${examples.length}`);
+});
+
+for (const example of examples) {
+	test.serial(`API.md line ${example.line}: ${example.request.method} ${example.request.path}`, async t => {
+		const {request, response} = example;
+		const init: RequestInit = {method: request.method, headers: request.headers};
+		if (request.body !== '') {
+			init.body = request.body;
+		}
+
+		const actual = await fetch(`${server.url}${request.path}`, init);
+		t.is(actual.status, response.status);
+		for (const [name, value] of Object.entries(response.headers)) {
+			t.is(actual.headers.get(name), value, `header ${name}`);
+		}
+
+		compare(t, await actual.json(), response.body, 'body', response.shapeOnly);
+		assertHostClean(t, server);
+	});
+}

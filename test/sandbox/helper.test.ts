@@ -1,0 +1,77 @@
+// The sandbox helper run directly, outside bubblewrap: its options, report, limits and clean-up of its own process
+// group. (Inside bubblewrap, as pid 1, it kills the whole pid namespace; the integration tests prove that.)
+import {spawnSync} from 'node:child_process';
+import path from 'node:path';
+import test from 'ava';
+import {parseReport} from '../../src/sandbox/spawn.ts';
+import {projectRoot} from '../helpers/server.ts';
+
+const helper = path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox');
+
+function runHelper(args: string[]) {
+	const result = spawnSync(helper, args, {stdio: ['ignore', 'pipe', 'pipe', 'pipe'], encoding: 'utf8', timeout: 20_000});
+	return {status: result.status, stdout: result.stdout, stderr: result.stderr, report: parseReport(String(result.output[3] ?? ''))};
+}
+
+const sandboxed = (extra: string[], ...command: string[]) => runHelper(['--report-fd', '3', '--wall-ms', '5000', ...extra, '--', ...command]);
+
+test('a normal exit is reported with its code', t => {
+	const {report, stdout} = sandboxed([], '/bin/sh', '-c', 'echo hi; exit 3');
+	t.is(stdout, 'hi\n');
+	t.like(report, {execErrno: 0, exited: true, exitCode: 3, signal: 0, timedOut: false});
+});
+
+test('death by a signal is reported as that signal', t => {
+	t.like(sandboxed([], '/bin/sh', '-c', 'kill -SEGV $$').report, {exited: false, signal: 11});
+});
+
+test('the wall clock kills the command and its process group', t => {
+	const started = Date.now();
+	const {report} = runHelper(['--report-fd', '3', '--wall-ms', '300', '--', '/bin/sh', '-c', 'sleep 30 & sleep 30']);
+	t.like(report, {timedOut: true, signal: 9});
+	t.true(report!.wallMs >= 300 && report!.wallMs < 3000, `wall_ms ${report?.wallMs}`);
+	t.true(Date.now() - started < 5000, 'the background sleep did not hold the helper');
+});
+
+test('the CPU limit sends SIGXCPU, rounded up to whole seconds', t => {
+	const {report} = sandboxed(['--cpu-ms', '500'], '/bin/sh', '-c', 'while :; do :; done');
+	t.like(report, {signal: 24, timedOut: false});
+	t.true(report!.cpuMs >= 900, `cpu_ms ${report?.cpuMs}`);
+});
+
+test('the address-space limit stops a program that needs more; without it the same program runs', t => {
+	const script = 'x=$(head -c 33554432 /dev/zero | tr "\\0" a); echo ${#x}';
+	const free = sandboxed([], '/bin/sh', '-c', script);
+	t.is(free.stdout, '33554432\n');
+	t.true(free.report!.maxRssKb >= 32 * 1024, `max_rss_kb ${free.report?.maxRssKb}`);
+	const capped = sandboxed(['--as-bytes', String(16 * 1024 * 1024)], '/bin/sh', '-c', script);
+	t.not(capped.stdout, '33554432\n');
+	t.false(capped.report!.exited && capped.report!.exitCode === 0, 'the capped run failed');
+	t.true(capped.report!.maxRssKb < 16 * 1024, `max_rss_kb ${capped.report?.maxRssKb}`);
+});
+
+test('the report descriptor is not inherited by the command', t => {
+	const {report, stderr} = sandboxed([], '/bin/sh', '-c', 'echo forged >&3');
+	t.like(report, {exited: true});
+	t.not(report!.exitCode, 0, 'writing to descriptor 3 failed');
+	t.regex(stderr, /Bad file descriptor|bad file/i);
+});
+
+test('a command that cannot be executed is reported with its errno', t => {
+	const {report} = sandboxed([], '/nonexistent/program');
+	t.like(report, {execErrno: 2, exited: true, exitCode: 127});
+});
+
+const refused = test.macro((t, args: string[], message: RegExp) => {
+	const {status, stderr, report} = runHelper(args);
+	t.is(status, 125);
+	t.regex(stderr, message);
+	t.is(report, null, 'no report');
+});
+
+test('no report descriptor', refused, ['--wall-ms', '100', '--', '/bin/true'], /--report-fd must be given/);
+test('no wall limit', refused, ['--report-fd', '3', '--', '/bin/true'], /--wall-ms must be given/);
+test('an unknown option', refused, ['--report-fd', '3', '--wall-ms', '100', '--bogus', '1', '--', '/bin/true'], /unknown option '--bogus'/);
+test('a bad number', refused, ['--report-fd', '3', '--wall-ms', '12x', '--', '/bin/true'], /bad number/);
+test('a relative program', refused, ['--report-fd', '3', '--wall-ms', '100', '--', 'true'], /absolute path/);
+test('no program', refused, ['--report-fd', '3', '--wall-ms', '100'], /usage/);
