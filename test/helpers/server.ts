@@ -36,9 +36,21 @@ export interface RunningServer {
  * Starts the real server (`src/main.ts`) as a child process on an ephemeral port. Each test file passes its own
  * uid base, so files running in parallel never share sandbox uids and "no process left" checks stay exact.
  */
-export async function startServer(options: {uidBase: number; env?: Record<string, string>; jobRoot?: string; defaultLimits?: boolean}): Promise<RunningServer> {
+export async function startServer(options: {
+	uidBase: number;
+	env?: Record<string, string>;
+	jobRoot?: string;
+	defaultLimits?: boolean;
+	/** Run the server itself as this unprivileged uid (and gid), as in a container: every sandbox then has it too. */
+	runAs?: number;
+}): Promise<RunningServer> {
 	const jobRoot = options.jobRoot ?? fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
-	fs.chmodSync(jobRoot, 0o711);
+	if (options.runAs === undefined) {
+		fs.chmodSync(jobRoot, 0o711);
+	} else {
+		fs.chownSync(jobRoot, options.runAs, options.runAs);
+	}
+
 	const concurrency = Number(options.env?.['C_RUNNER_CONCURRENCY'] ?? 4);
 	const child = spawn(process.execPath, [path.join(projectRoot, 'src', 'main.ts')], {
 		env: {
@@ -52,6 +64,7 @@ export async function startServer(options: {uidBase: number; env?: Record<string
 			...options.env,
 		},
 		stdio: ['ignore', 'pipe', 'pipe'],
+		...(options.runAs === undefined ? {} : {uid: options.runAs, gid: options.runAs}),
 	});
 	let stderr = '';
 	child.stderr!.on('data', (chunk: Buffer) => {
@@ -75,8 +88,8 @@ export async function startServer(options: {uidBase: number; env?: Record<string
 		url: `http://127.0.0.1:${port}`,
 		pid: child.pid!,
 		jobRoot,
-		// The slot uids and the health check's own.
-		uids: Array.from({length: concurrency + 1}, (_unused, index) => options.uidBase + index),
+		// The slot uids and the health check's own; or the one uid of an unprivileged server.
+		uids: options.runAs === undefined ? Array.from({length: concurrency + 1}, (_unused, index) => options.uidBase + index) : [options.runAs],
 		logs,
 		stderr: () => stderr,
 		process: child,
@@ -85,7 +98,13 @@ export async function startServer(options: {uidBase: number; env?: Record<string
 				child.kill(signal);
 			}
 
-			return exited;
+			const result = await exited;
+			if (options.jobRoot === undefined) {
+				// The harness made this job root; the tests have checked it is empty by now.
+				fs.rmSync(jobRoot, {recursive: true, force: true});
+			}
+
+			return result;
 		},
 	};
 }
@@ -152,7 +171,7 @@ export function leftoverProcesses(server: RunningServer): HostProcess[] {
 		return isPrivateRoot(server) || ownedJobDir(server, cwd.slice(server.jobRoot.length + 1).split('/')[0]!);
 	};
 
-	return hostProcesses().filter(proc => server.uids.includes(proc.uid) || inJobDir(proc.cwd));
+	return hostProcesses().filter(proc => proc.pid !== server.pid && (server.uids.includes(proc.uid) || inJobDir(proc.cwd)));
 }
 
 /**

@@ -199,3 +199,29 @@ test.serial('the helper\'s report cannot be forged from inside the sandbox', asy
 	t.like(body, {status: 'runtime_error', exit_code: 7});
 	assertHostClean(t, server);
 });
+
+test.serial('stdin: any bytes reach the program, NUL included; without stdin the program reads EOF at once', async t => {
+	t.like(await run(t, 'echo-stdin.c', {stdin: 'a\u0000b\n'}), {status: 'ok', output: 'a\u0000b\nbytes=4\n'});
+	t.like(await run(t, 'echo-stdin.c'), {status: 'ok', output: 'bytes=0\n'});
+	assertHostClean(t, server);
+});
+
+test.serial('the math library is linked; warnings stay out of the program\'s stderr', async t => {
+	t.like(await run(t, 'math.c'), {status: 'ok', output: 'sqrt(2)=1.414214 pow(2,10)=1024\n'});
+	const warned = await run(t, 'warning.c');
+	t.like(warned, {status: 'ok', output: 'ran\n', error: ''});
+	t.regex(warned['warnings'], /warning: unused variable 'unused'/);
+	assertHostClean(t, server);
+});
+
+test.serial('the reference\'s examples as kept in examples/', async t => {
+	t.like(await run(t, 'hello.c'), {status: 'ok', output: 'Hello from C!', exit_code: 0});
+	const args = await run(t, 'args.c', {args: 'hello world 123'});
+	t.regex(args['output'], new RegExp(`^Args: 4\\n${server.jobRoot}/c_exec_[\\da-f-]{36}/source\\nhello\\nworld\\n123\\n$`));
+	t.like(await run(t, 'file-io.c'), {status: 'ok', output: 'File contents:\nHello, File I/O!\nLine 2\n'});
+	t.like(await run(t, 'multi-file.c'), {status: 'ok', output: 'Created file1.txt\nCreated file2.txt\nCreated file3.txt\n\nReading files:\nfile1.txt: This is file number 1\nfile2.txt: This is file number 2\nfile3.txt: This is file number 3\n'});
+	const failed = await run(t, 'compile-error.c');
+	t.like(failed, {status: 'compile_error', exit_code: 1, output: ''});
+	t.regex(failed['error'], /source\.c:5:28: error: expected '\)' before 'return'/);
+	assertHostClean(t, server);
+});
