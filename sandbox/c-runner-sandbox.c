@@ -4,6 +4,7 @@
  * a report on a descriptor the command never has. See README.md beside this file.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -21,6 +22,8 @@
 #include <unistd.h>
 
 #define EXIT_INTERNAL 125
+/* How often the job's CPU time and address space are sampled while it runs. */
+#define SAMPLE_MS 10
 
 struct limit {
 	const char *option;
@@ -116,8 +119,9 @@ static void set_limits(void)
 			continue;
 		rl.rlim_cur = rl.rlim_max = (rlim_t)limits[k].value;
 		if (limits[k].resource == RLIMIT_CPU) {
-			/* SIGXCPU at the limit (rounded up to whole seconds), SIGKILL one second later. */
-			rl.rlim_cur = (rlim_t)((limits[k].value + 999) / 1000);
+			/* A backstop only: the parent's sampling stops the job at the exact limit. The kernel counts whole
+			 * seconds per process: SIGXCPU one second past the limit rounded up, SIGKILL a second later. */
+			rl.rlim_cur = (rlim_t)((limits[k].value + 999) / 1000 + 1);
 			rl.rlim_max = rl.rlim_cur + 1;
 		}
 		if (setrlimit(limits[k].resource, &rl) != 0)
@@ -149,6 +153,71 @@ static void run_child(char **argv, int exec_status_fd, const sigset_t *original_
 	die(127, "exec %s: %s", argv[0], strerror(error));
 }
 
+static long long limit_value(int resource)
+{
+	for (size_t k = 0; k < LIMIT_COUNT; k++)
+		if (limits[k].resource == resource)
+			return limits[k].value;
+	return -1;
+}
+
+static long long reaped_cpu_ms(void)
+{
+	/* RUSAGE_CHILDREN counts every reaped process, orphans included: the CPU time of the whole tree. */
+	struct rusage usage;
+	if (getrusage(RUSAGE_CHILDREN, &usage) != 0)
+		die(EXIT_INTERNAL, "getrusage: %s", strerror(errno));
+	return (long long)usage.ru_utime.tv_sec * 1000 + usage.ru_utime.tv_usec / 1000
+		+ (long long)usage.ru_stime.tv_sec * 1000 + usage.ru_stime.tv_usec / 1000;
+}
+
+/*
+ * The processes of the job that are still alive: their CPU time (with that of the children they reaped
+ * themselves) and the largest address space among them. As pid 1 that is every other process of the namespace;
+ * outside one (tests), the command's process group.
+ */
+static void sample_live(pid_t child, long long *cpu_ms, long long *vm_kb)
+{
+	static long ticks_per_second = 0;
+	if (ticks_per_second == 0)
+		ticks_per_second = sysconf(_SC_CLK_TCK);
+	*cpu_ms = 0;
+	*vm_kb = 0;
+	DIR *proc = opendir("/proc");
+	if (proc == NULL)
+		return;
+	pid_t self = getpid();
+	for (struct dirent *entry; (entry = readdir(proc)) != NULL;) {
+		pid_t pid = (pid_t)atoi(entry->d_name);
+		if (pid <= 0 || pid == self)
+			continue;
+		char path[64], stat[1024];
+		snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t length = read(fd, stat, sizeof stat - 1);
+		close(fd);
+		if (length <= 0)
+			continue;
+		stat[length] = '\0';
+		/* The command name may hold spaces and parentheses: fields are counted after its last ')'. */
+		char *fields = strrchr(stat, ')');
+		int pgrp;
+		unsigned long long utime, stime, vsize;
+		long long cutime, cstime;
+		if (fields == NULL || sscanf(fields + 2, "%*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld %*d %*d %*d %*d %*u %llu",
+				&pgrp, &utime, &stime, &cutime, &cstime, &vsize) != 6)
+			continue;
+		if (self != 1 && pgrp != child)
+			continue;
+		*cpu_ms += (long long)(utime + stime) * 1000 / ticks_per_second + (cutime + cstime) * 1000 / ticks_per_second;
+		if ((long long)(vsize / 1024) > *vm_kb)
+			*vm_kb = (long long)(vsize / 1024);
+	}
+	closedir(proc);
+}
+
 /* As pid 1, kill(-1) reaches every process of this pid namespace; anywhere else it would reach far more. */
 static void kill_everything(pid_t child)
 {
@@ -166,7 +235,11 @@ int main(int argc, char **argv)
 	int exec_errno = 0;
 	int status = 0;
 	int timed_out = 0;
+	int cpu_exceeded = 0;
 	int child_done = 0;
+	long long peak_vm_kb = 0;
+	long long sampled_cpu_ms = 0;
+	long long cpu_limit_ms = limit_value(RLIMIT_CPU);
 
 	/* Non-dumpable: a program under the same uid can neither ptrace this process nor open its /proc fds or mem. */
 	if (prctl(PR_SET_DUMPABLE, 0) != 0)
@@ -201,6 +274,9 @@ int main(int argc, char **argv)
 			timed_out = 1;
 			break;
 		}
+		/* Wake at least every SAMPLE_MS to measure the job's CPU time and address space. */
+		if (left > SAMPLE_MS)
+			left = SAMPLE_MS;
 		struct timespec timeout = {left / 1000, (left % 1000) * 1000000};
 		if (sigtimedwait(&chld, NULL, &timeout) < 0 && errno != EAGAIN && errno != EINTR)
 			die(EXIT_INTERNAL, "sigtimedwait: %s", strerror(errno));
@@ -216,6 +292,17 @@ int main(int argc, char **argv)
 				ended = now_ms();
 			}
 		}
+		if (child_done)
+			break;
+		long long live_cpu_ms, vm_kb;
+		sample_live(child, &live_cpu_ms, &vm_kb);
+		if (vm_kb > peak_vm_kb)
+			peak_vm_kb = vm_kb;
+		sampled_cpu_ms = reaped_cpu_ms() + live_cpu_ms;
+		if (cpu_limit_ms > 0 && sampled_cpu_ms >= cpu_limit_ms) {
+			cpu_exceeded = 1;
+			break;
+		}
 	}
 
 	kill_everything(child);
@@ -227,18 +314,22 @@ int main(int argc, char **argv)
 	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
 		;
 
-	/* RUSAGE_CHILDREN counts every reaped process, orphans included: the CPU time of the whole tree. */
+	/* Processes killed above are reaped by now; outside a pid namespace orphans are not ours to reap, so the last
+	 * sample may know more. */
+	long long cpu_ms = reaped_cpu_ms();
+	if (sampled_cpu_ms > cpu_ms)
+		cpu_ms = sampled_cpu_ms;
 	struct rusage usage;
 	if (getrusage(RUSAGE_CHILDREN, &usage) != 0)
 		die(EXIT_INTERNAL, "getrusage: %s", strerror(errno));
-	long long cpu_ms = (long long)usage.ru_utime.tv_sec * 1000 + usage.ru_utime.tv_usec / 1000
-		+ (long long)usage.ru_stime.tv_sec * 1000 + usage.ru_stime.tv_usec / 1000;
 
 	char report[512];
 	int length = snprintf(report, sizeof report,
-		"exec_errno=%d\nexited=%d\nexit_code=%d\nsignal=%d\ntimed_out=%d\ncpu_ms=%lld\nwall_ms=%lld\nmax_rss_kb=%ld\n",
+		"exec_errno=%d\nexited=%d\nexit_code=%d\nsignal=%d\ntimed_out=%d\ncpu_exceeded=%d\ncpu_ms=%lld\nwall_ms=%lld\n"
+		"max_rss_kb=%ld\npeak_vm_kb=%lld\n",
 		exec_errno, WIFEXITED(status) ? 1 : 0, WIFEXITED(status) ? WEXITSTATUS(status) : 0,
-		WIFSIGNALED(status) ? WTERMSIG(status) : 0, timed_out, cpu_ms, ended - started, usage.ru_maxrss);
+		WIFSIGNALED(status) ? WTERMSIG(status) : 0, timed_out, cpu_exceeded, cpu_ms, ended - started,
+		usage.ru_maxrss, peak_vm_kb);
 	if (length <= 0 || (size_t)length >= sizeof report || write(options.report_fd, report, (size_t)length) != length)
 		die(EXIT_INTERNAL, "writing the report: %s", strerror(errno));
 	close(options.report_fd);

@@ -28,6 +28,18 @@ export interface Config {
 	readonly logLevel: string;
 	readonly run: SandboxLimits;
 	readonly compile: SandboxLimits;
+	/** The most a request may ask for with `time_limit_ms` and `memory_limit_mb`; more is lowered to these. */
+	readonly runMax: {readonly cpuMs: number; readonly memoryMb: number};
+	readonly judge: {
+		/** Most test cases in one /judge_c request. */
+		readonly maxTests: number;
+		/** Largest `input` and largest expected output of one test case, bytes each. */
+		readonly maxTestBytes: number;
+		/** Longest `actual_output` / `error` shown per test case in a judge response; longer is cut and flagged. */
+		readonly resultBytes: number;
+		/** Test cases of one judge request running at once: a share of the slots, never all of them. */
+		readonly parallel: number;
+	};
 	readonly bwrapPath: string;
 	readonly helperPath: string;
 }
@@ -110,6 +122,16 @@ export function loadConfig(env: Env): Config {
 		logLevel: text('LOG_LEVEL', 'info'),
 		run: limits('RUN'),
 		compile: limits('COMPILE'),
+		runMax: {
+			cpuMs: integer('C_RUNNER_RUN_MAX_CPU_MS', 10_000, {min: 100, max: 600_000}),
+			memoryMb: integer('C_RUNNER_RUN_MAX_MEMORY_MB', 1024, {min: 16, max: 65_536}),
+		},
+		judge: {
+			maxTests: integer('C_RUNNER_JUDGE_MAX_TESTS', 200, {min: 1, max: 10_000}),
+			maxTestBytes: integer('C_RUNNER_JUDGE_MAX_TEST_BYTES', 1024 * 1024, {min: 1, max: 64 * 1024 * 1024}),
+			resultBytes: integer('C_RUNNER_JUDGE_RESULT_BYTES', 64 * 1024, {min: 256, max: 64 * 1024 * 1024}),
+			parallel: integer('C_RUNNER_JUDGE_PARALLEL', Math.max(1, Math.floor(concurrency / 2)), {min: 1, max: 256}),
+		},
 		bwrapPath: text('C_RUNNER_BWRAP', '/usr/bin/bwrap'),
 		helperPath: text('C_RUNNER_HELPER', path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox')),
 	};

@@ -1,4 +1,5 @@
 import type {Config} from './config.ts';
+import {defaultLimits} from './job/parse-request.ts';
 import {appliedLimits} from './job/result.ts';
 import {compileFlags, compilerPath, linkFlags, runJob, type JobDeps} from './job/run-job.ts';
 import type {Slots} from './job/slots.ts';
@@ -58,7 +59,7 @@ export function createHealthCheck(deps: JobDeps, user: SandboxUser | null, slots
 		try {
 			const {compile, run} = deps.profiles;
 			const signal = AbortSignal.timeout(compile.limits.wallMs + run.limits.wallMs + 10_000);
-			const result = await runJob({code: selfTestCode, args: ['self-test'], stdin: 'ping'}, user, deps, signal);
+			const result = await runJob({code: selfTestCode, args: ['self-test'], stdin: 'ping', limits: defaultLimits}, user, deps, signal);
 			if (result.status !== 'ok' || result.output !== selfTestExpected) {
 				problem = `self-test gave status ${result.status}, output ${JSON.stringify(result.output.slice(0, 200))}, error ${JSON.stringify(result.error.slice(0, 500))}`;
 			}

@@ -46,7 +46,7 @@ test('a valid request runs and answers 200 with the result and a request id', as
 	t.is(response.status, 200);
 	t.deepEqual(await response.json(), result);
 	t.regex(response.headers.get('x-request-id') ?? '', /^[\da-f-]{36}$/);
-	t.deepEqual(runner.calls, [{code: 'int main(){}', args: ['a', 'b c'], stdin: 'x'}]);
+	t.deepEqual(runner.calls, [{code: 'int main(){}', args: ['a', 'b c'], stdin: 'x', limits: {timeLimitMs: null, memoryLimitMb: null}}]);
 	await close();
 });
 

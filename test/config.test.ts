@@ -44,3 +44,12 @@ test('out-of-range numbers are refused', t => {
 	t.throws(() => loadConfig({C_RUNNER_CONCURRENCY: '0'}), {message: /C_RUNNER_CONCURRENCY="0"/});
 	t.throws(() => loadConfig({C_RUNNER_RUN_PROCESSES: '99999'}), {message: /C_RUNNER_RUN_PROCESSES/});
 });
+
+test('per-request maxima and judge settings have defaults and are read', t => {
+	const defaults = loadConfig({C_RUNNER_CONCURRENCY: '8'});
+	t.deepEqual(defaults.runMax, {cpuMs: 10_000, memoryMb: 1024});
+	t.deepEqual(defaults.judge, {maxTests: 200, maxTestBytes: 1024 * 1024, resultBytes: 64 * 1024, parallel: 4});
+	const set = loadConfig({C_RUNNER_RUN_MAX_CPU_MS: '3000', C_RUNNER_RUN_MAX_MEMORY_MB: '128', C_RUNNER_JUDGE_MAX_TESTS: '5', C_RUNNER_JUDGE_PARALLEL: '1'});
+	t.deepEqual(set.runMax, {cpuMs: 3000, memoryMb: 128});
+	t.like(set.judge, {maxTests: 5, parallel: 1});
+});

@@ -1,11 +1,21 @@
 import {badRequest} from '../http/errors.ts';
 import {splitArgs} from './split-args.ts';
 
+/** Per-request limits; null takes the server's default. Clamped to the server's maxima when the job runs. */
+export interface RequestedLimits {
+	/** CPU time; the wall-clock limit becomes twice this plus a second. */
+	readonly timeLimitMs: number | null;
+	readonly memoryLimitMb: number | null;
+}
+
+export const defaultLimits: RequestedLimits = {timeLimitMs: null, memoryLimitMb: null};
+
 export interface ExecuteRequest {
 	readonly code: string;
 	readonly args: readonly string[];
 	/** Bytes fed to the program's stdin; null means an empty stdin (immediate EOF). */
 	readonly stdin: string | null;
+	readonly limits: RequestedLimits;
 }
 
 export const maxArgs = 256;
@@ -47,13 +57,16 @@ function parseArgs(value: unknown): string[] {
 	return args;
 }
 
-/** Validates a decoded JSON body. Unknown fields are ignored so that clients may send more than we read. */
-export function parseExecuteRequest(body: unknown): ExecuteRequest {
+export function requireObject(body: unknown): Record<string, unknown> {
 	if (!isPlainObject(body)) {
 		throw badRequest('Request body must be a JSON object');
 	}
 
-	const {code, stdin} = body;
+	return body;
+}
+
+export function parseCode(body: Record<string, unknown>): string {
+	const {code} = body;
 	if (code === undefined) {
 		throw badRequest('Missing required field: \'code\'');
 	}
@@ -70,9 +83,34 @@ export function parseExecuteRequest(body: unknown): ExecuteRequest {
 		throw badRequest('Field \'code\' must not contain NUL bytes');
 	}
 
+	return code;
+}
+
+function positiveInteger(body: Record<string, unknown>, name: string): number | null {
+	const value = body[name];
+	if (value === undefined || value === null) {
+		return null;
+	}
+
+	if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+		throw badRequest(`Field '${name}' must be a whole number of at least 1`);
+	}
+
+	return value;
+}
+
+export function parseRequestedLimits(body: Record<string, unknown>): RequestedLimits {
+	return {timeLimitMs: positiveInteger(body, 'time_limit_ms'), memoryLimitMb: positiveInteger(body, 'memory_limit_mb')};
+}
+
+/** Validates a decoded JSON body. Unknown fields are ignored so that clients may send more than we read. */
+export function parseExecuteRequest(body: unknown): ExecuteRequest {
+	const object = requireObject(body);
+	const code = parseCode(object);
+	const {stdin} = object;
 	if (stdin !== undefined && stdin !== null && typeof stdin !== 'string') {
 		throw badRequest('Field \'stdin\' must be a string');
 	}
 
-	return {code, args: parseArgs(body['args']), stdin: typeof stdin === 'string' ? stdin : null};
+	return {code, args: parseArgs(object['args']), stdin: typeof stdin === 'string' ? stdin : null, limits: parseRequestedLimits(object)};
 }

@@ -94,11 +94,13 @@ interface Verdict {
  * Which limit stopped a run, by a fixed rule, in this order:
  * output cap passed → output_limit (the server killed it: SIGKILL);
  * helper's wall clock or the server's backstop fired → time_limit (SIGKILL);
- * SIGXCPU, or SIGKILL after using the whole CPU allowance → time_limit;
- * peak RSS reached the memory limit (the address-space rlimit sits above it) → memory_limit;
+ * helper's CPU sampling reached the limit, SIGXCPU, or SIGKILL after the whole CPU allowance → time_limit;
+ * peak RSS reached the memory limit → memory_limit; so does a run that failed (non-zero exit or a signal) once its
+ * address space — sampled, or its static data alone — had reached the limit: an allocation in the slack above the
+ * limit failed;
  * SIGXFSZ → file_size_limit; any other signal → signalled; non-zero exit → runtime_error; else ok.
  */
-export function judgeRun(run: SandboxRun, limits: SandboxLimits): Verdict {
+export function judgeRun(run: SandboxRun, limits: SandboxLimits, staticKb = 0): Verdict {
 	const sigkill = signalNumber('SIGKILL');
 	if (run.overflowed !== null) {
 		return {status: 'output_limit', stoppedBy: 'output', exitCode: -sigkill, signal: sigkill};
@@ -112,11 +114,13 @@ export function judgeRun(run: SandboxRun, limits: SandboxLimits): Verdict {
 	const {signal} = report;
 	const exitCode = report.exited ? report.exitCode : -signal;
 	const cpuAllowanceMs = Math.ceil(limits.cpuMs / 1000) * 1000;
-	if (signal === signalNumber('SIGXCPU') || (signal === sigkill && report.cpuMs >= cpuAllowanceMs)) {
+	if (report.cpuExceeded || signal === signalNumber('SIGXCPU') || (signal === sigkill && report.cpuMs >= cpuAllowanceMs)) {
 		return {status: 'time_limit', stoppedBy: 'cpu_time', exitCode, signal};
 	}
 
-	if (report.maxRssKb >= limits.memoryMb * 1024) {
+	const limitKb = limits.memoryMb * 1024;
+	const failed = signal !== 0 || exitCode !== 0;
+	if (report.maxRssKb >= limitKb || (failed && Math.max(report.peakVmKb, staticKb) >= limitKb)) {
 		return {status: 'memory_limit', stoppedBy: 'memory', exitCode, signal};
 	}
 
@@ -131,8 +135,9 @@ export function judgeRun(run: SandboxRun, limits: SandboxLimits): Verdict {
 	return {status: exitCode === 0 ? 'ok' : 'runtime_error', stoppedBy: null, exitCode, signal: 0};
 }
 
-export function toRunResult(run: SandboxRun, limits: SandboxLimits, outputBytes: number, warnings: string): ExecuteResult {
-	const verdict = judgeRun(run, limits);
+/** `staticKb`: the program's load segments (code, data, bss), which must fit before it can run at all. */
+export function toRunResult(run: SandboxRun, limits: SandboxLimits, outputBytes: number, warnings: string, staticKb = 0): ExecuteResult {
+	const verdict = judgeRun(run, limits, staticKb);
 	return {
 		output: run.stdout.toString('utf8'),
 		error: run.stderr.toString('utf8'),

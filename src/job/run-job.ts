@@ -1,10 +1,11 @@
 import type {Logger} from 'pino';
-import type {Config} from '../config.ts';
+import type {Config, SandboxLimits} from '../config.ts';
 import {bwrapArgs, type SandboxJob} from '../sandbox/bwrap-args.ts';
 import type {SandboxProfile} from '../sandbox/profiles.ts';
 import {spawnSandbox, type SandboxRun, type SandboxUser} from '../sandbox/spawn.ts';
-import type {ExecuteRequest} from './parse-request.ts';
-import {judgeCompile, toCompileErrorResult, toRunResult, type ExecuteResult} from './result.ts';
+import {staticMemoryKb} from './elf.ts';
+import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
+import {judgeCompile, toCompileErrorResult, toRunResult, type CompileOutcome, type ExecuteResult} from './result.ts';
 import type {Slots} from './slots.ts';
 import {createWorkspace, writeStdin, type Owner, type Workspace} from './workspace.ts';
 
@@ -54,32 +55,75 @@ async function sandboxStep(
 	return run;
 }
 
+/**
+ * The run limits for one request: the server's defaults, or what it asked for, lowered to the server's maxima. A
+ * requested CPU time sets the wall-clock limit to twice that plus a second, so a busy machine does not flip verdicts.
+ */
+export function runLimitsFor(config: Config, requested: RequestedLimits): SandboxLimits {
+	const cpuMs = requested.timeLimitMs === null ? config.run.cpuMs : Math.min(requested.timeLimitMs, config.runMax.cpuMs);
+	return {
+		...config.run,
+		cpuMs,
+		wallMs: requested.timeLimitMs === null ? config.run.wallMs : (2 * cpuMs) + 1000,
+		memoryMb: requested.memoryLimitMb === null ? config.run.memoryMb : Math.min(requested.memoryLimitMb, config.runMax.memoryMb),
+	};
+}
+
+/** A compile's outcome and the job directory that holds the program; the caller disposes of the directory. */
+export interface Compiled {
+	readonly workspace: Workspace;
+	readonly outcome: CompileOutcome;
+	/** KiB of the program's load segments, for the memory rule; 0 when it did not compile. */
+	readonly staticKb: number;
+}
+
+export async function compileProgram(code: string, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<Compiled> {
+	const workspace = await createWorkspace(deps.config.jobRoot, deps.owner, user, {code});
+	try {
+		const compileRun = await sandboxStep(deps.profiles.compile, {dir: workspace.dir, files: [], argv: compileCommand(workspace)}, null, user, deps, signal);
+		const outcome = judgeCompile(compileRun, deps.profiles.compile.limits);
+		return {workspace, outcome, staticKb: outcome.ok ? await staticMemoryKb(workspace.binaryPath) : 0};
+	} catch (error) {
+		await workspace.dispose();
+		throw error;
+	}
+}
+
+export interface RunInput {
+	readonly args: readonly string[];
+	readonly stdin: string | null;
+	readonly limits: SandboxLimits;
+}
+
+/** Runs the program a workspace holds, in a fresh sandbox, and reads its result. */
+export async function runProgram(workspace: Workspace, input: RunInput, compiled: Compiled, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<ExecuteResult> {
+	if (input.stdin !== null) {
+		await writeStdin(workspace, input.stdin);
+	}
+
+	const run = await sandboxStep(
+		{...deps.profiles.run, limits: input.limits},
+		{dir: workspace.dir, files: [workspace.binaryPath], argv: [workspace.binaryPath, ...input.args]},
+		input.stdin === null ? null : workspace.stdinPath,
+		user,
+		deps,
+		signal,
+	);
+	return toRunResult(run, input.limits, deps.config.outputBytes, compiled.outcome.diagnostics, compiled.staticKb);
+}
+
 /** One job, top to bottom: workspace → compile in a sandbox → run in another → result; the workspace always goes. */
 export async function runJob(request: ExecuteRequest, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<ExecuteResult> {
-	const {config, profiles} = deps;
-	const workspace = await createWorkspace(config.jobRoot, deps.owner, user, request.code);
+	const limits = runLimitsFor(deps.config, request.limits);
+	const compiled = await compileProgram(request.code, user, deps, signal);
 	try {
-		const compileRun = await sandboxStep(profiles.compile, {dir: workspace.dir, files: [], argv: compileCommand(workspace)}, null, user, deps, signal);
-		const compiled = judgeCompile(compileRun, profiles.compile.limits);
-		if (!compiled.ok) {
-			return toCompileErrorResult(compiled, profiles.run.limits, config.outputBytes);
+		if (!compiled.outcome.ok) {
+			return toCompileErrorResult(compiled.outcome, limits, deps.config.outputBytes);
 		}
 
-		if (request.stdin !== null) {
-			await writeStdin(workspace, request.stdin);
-		}
-
-		const run = await sandboxStep(
-			profiles.run,
-			{dir: workspace.dir, files: [workspace.binaryPath], argv: [workspace.binaryPath, ...request.args]},
-			request.stdin === null ? null : workspace.stdinPath,
-			user,
-			deps,
-			signal,
-		);
-		return toRunResult(run, profiles.run.limits, config.outputBytes, compiled.diagnostics);
+		return await runProgram(compiled.workspace, {args: request.args, stdin: request.stdin, limits}, compiled, user, deps, signal);
 	} finally {
-		await workspace.dispose();
+		await compiled.workspace.dispose();
 	}
 }
 

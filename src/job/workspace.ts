@@ -41,8 +41,11 @@ async function chownAll(paths: readonly string[], user: SandboxUser | null) {
 	}
 }
 
-/** `/<root>/c_exec_<uuid>`, mode 0700, owned by the job's uid, holding only the source and the owner mark. */
-export async function createWorkspace(jobRoot: string, owner: Owner, user: SandboxUser | null, code: string): Promise<Workspace> {
+/** What a new job directory starts with: source to compile, or a program compiled in another job directory. */
+export type WorkspaceContent = {readonly code: string} | {readonly binaryFrom: string};
+
+/** `/<root>/c_exec_<uuid>`, mode 0700, owned by the job's uid, holding the owner mark and the source or program. */
+export async function createWorkspace(jobRoot: string, owner: Owner, user: SandboxUser | null, content: WorkspaceContent): Promise<Workspace> {
 	const dir = path.join(jobRoot, `c_exec_${uuidv4()}`);
 	// Not recursive: if the name exists (someone pre-created it), fail instead of using it.
 	await fs.mkdir(dir, {mode: 0o700});
@@ -55,8 +58,14 @@ export async function createWorkspace(jobRoot: string, owner: Owner, user: Sandb
 	};
 	try {
 		await fs.writeFile(path.join(dir, ownerName), JSON.stringify(owner), {mode: 0o600, flag: 'wx'});
-		await fs.writeFile(workspace.sourcePath, code, {mode: 0o600, flag: 'wx'});
-		await chownAll([dir, workspace.sourcePath], user);
+		if ('code' in content) {
+			await fs.writeFile(workspace.sourcePath, content.code, {mode: 0o600, flag: 'wx'});
+			await chownAll([dir, workspace.sourcePath], user);
+		} else {
+			await fs.copyFile(content.binaryFrom, workspace.binaryPath, fs.constants.COPYFILE_EXCL);
+			await fs.chmod(workspace.binaryPath, 0o755);
+			await chownAll([dir, workspace.binaryPath], user);
+		}
 	} catch (error) {
 		await workspace.dispose();
 		throw error;

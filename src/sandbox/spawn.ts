@@ -10,9 +10,13 @@ export interface HelperReport {
 	readonly exitCode: number;
 	readonly signal: number;
 	readonly timedOut: boolean;
+	/** The helper stopped the job when its CPU time, sampled every 10 ms, reached the limit. */
+	readonly cpuExceeded: boolean;
 	readonly cpuMs: number;
 	readonly wallMs: number;
 	readonly maxRssKb: number;
+	/** The largest address space of any of the job's processes, sampled every 10 ms. */
+	readonly peakVmKb: number;
 }
 
 export interface SandboxUser {
@@ -46,7 +50,7 @@ export interface SandboxRun {
 	readonly durationMs: number;
 }
 
-const reportKeys = ['exec_errno', 'exited', 'exit_code', 'signal', 'timed_out', 'cpu_ms', 'wall_ms', 'max_rss_kb'] as const;
+const reportKeys = ['exec_errno', 'exited', 'exit_code', 'signal', 'timed_out', 'cpu_exceeded', 'cpu_ms', 'wall_ms', 'max_rss_kb', 'peak_vm_kb'] as const;
 
 /** Strict: exactly the keys the helper writes, in order, each a whole number. Anything else is no report. */
 export function parseReport(text: string): HelperReport | null {
@@ -65,8 +69,8 @@ export function parseReport(text: string): HelperReport | null {
 		values.push(Number(match[1]));
 	}
 
-	const [execErrno, exited, exitCode, signal, timedOut, cpuMs, wallMs, maxRssKb] = values as [number, number, number, number, number, number, number, number];
-	return {execErrno, exited: exited === 1, exitCode, signal, timedOut: timedOut === 1, cpuMs, wallMs, maxRssKb};
+	const [execErrno, exited, exitCode, signal, timedOut, cpuExceeded, cpuMs, wallMs, maxRssKb, peakVmKb] = values as [number, number, number, number, number, number, number, number, number, number];
+	return {execErrno, exited: exited === 1, exitCode, signal, timedOut: timedOut === 1, cpuExceeded: cpuExceeded === 1, cpuMs, wallMs, maxRssKb, peakVmKb};
 }
 
 class CappedCapture {

@@ -22,8 +22,9 @@ async function run(t: import('ava').ExecutionContext, name: string, extra: Recor
 
 test.serial('infinite loop: stopped at the CPU limit, time_limit', async t => {
 	const body = await run(t, 'infinite-loop.c');
-	t.like(body, {status: 'time_limit', timed_out: true, stopped_by: 'cpu_time', exit_code: -24, signal: 'SIGXCPU'});
-	t.true(body['cpu_ms'] >= 900, `cpu_ms ${body['cpu_ms']}`);
+	// The helper samples CPU time every 10 ms and kills the job at the limit; RLIMIT_CPU is only its backstop.
+	t.like(body, {status: 'time_limit', timed_out: true, stopped_by: 'cpu_time', exit_code: -9, signal: 'SIGKILL'});
+	t.true(body['cpu_ms'] >= 1000 && body['cpu_ms'] < 1200, `cpu_ms ${body['cpu_ms']}`);
 	assertHostClean(t, server);
 });
 
@@ -34,9 +35,12 @@ test.serial('sleep: stopped at the wall limit, the output written before is retu
 	assertHostClean(t, server);
 });
 
-test.serial('fork bomb: held by the process limit, killed at the wall limit, nothing survives', async t => {
+test.serial('fork bomb: held by the process limit, killed at a time limit, nothing survives', async t => {
 	const body = await run(t, 'fork-bomb.c');
-	t.like(body, {status: 'time_limit', stopped_by: 'wall_time'});
+	// The job's CPU time is summed over all its processes, so the spinning copies usually reach the CPU limit
+	// before the wall clock; on a starved machine the wall clock may come first. Either way it is a time limit.
+	t.like(body, {status: 'time_limit', exit_code: -9, signal: 'SIGKILL'});
+	t.true(['cpu_time', 'wall_time'].includes(body['stopped_by']), body['stopped_by']);
 	assertHostClean(t, server);
 });
 

@@ -5,7 +5,7 @@ import {AppError} from '../../src/http/errors.ts';
 const code = 'int main(void) { return 0; }';
 
 test('minimal request: no args, no stdin', t => {
-	t.deepEqual(parseExecuteRequest({code}), {code, args: [], stdin: null});
+	t.deepEqual(parseExecuteRequest({code}), {code, args: [], stdin: null, limits: {timeLimitMs: null, memoryLimitMb: null}});
 });
 
 test('args as a string are split like a shell', t => {
@@ -18,7 +18,7 @@ test('args as an array are taken as they are', t => {
 });
 
 test('null args and stdin mean none', t => {
-	t.deepEqual(parseExecuteRequest({code, args: null, stdin: null}), {code, args: [], stdin: null});
+	t.deepEqual(parseExecuteRequest({code, args: null, stdin: null}), {code, args: [], stdin: null, limits: {timeLimitMs: null, memoryLimitMb: null}});
 });
 
 test('stdin may carry any text, NUL included', t => {
@@ -26,7 +26,7 @@ test('stdin may carry any text, NUL included', t => {
 });
 
 test('unknown fields are ignored', t => {
-	t.deepEqual(parseExecuteRequest({code, language: 'c', extra: {}}), {code, args: [], stdin: null});
+	t.deepEqual(parseExecuteRequest({code, language: 'c', extra: {}}), {code, args: [], stdin: null, limits: {timeLimitMs: null, memoryLimitMb: null}});
 });
 
 const rejects = test.macro({
@@ -57,3 +57,13 @@ test('too many args', rejects, {code, args: Array.from({length: maxArgs + 1}, ()
 test('args too long', rejects, {code, args: ['x'.repeat(70_000)]}, 'Field \'args\' is longer than 65536 bytes');
 test('number stdin', rejects, {code, stdin: 1}, 'Field \'stdin\' must be a string');
 test('array stdin', rejects, {code, stdin: ['a']}, 'Field \'stdin\' must be a string');
+
+test('per-request limits are read as whole numbers', t => {
+	t.deepEqual(parseExecuteRequest({code, time_limit_ms: 1500, memory_limit_mb: 32}).limits, {timeLimitMs: 1500, memoryLimitMb: 32});
+});
+
+for (const [name, value] of [['time_limit_ms', 0], ['time_limit_ms', 1.5], ['time_limit_ms', '1000'], ['memory_limit_mb', -1], ['memory_limit_mb', true]] as const) {
+	test(`${name}: ${JSON.stringify(value)} is refused`, t => {
+		t.throws(() => parseExecuteRequest({code, [name]: value}), {message: `Field '${name}' must be a whole number of at least 1`});
+	});
+}

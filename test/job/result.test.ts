@@ -4,7 +4,7 @@ import {judgeCompile, SandboxError, toCompileErrorResult, toRunResult} from '../
 import type {HelperReport, SandboxRun} from '../../src/sandbox/spawn.ts';
 
 const limits: SandboxLimits = {wallMs: 2000, cpuMs: 1500, memoryMb: 64, processes: 32, fileSizeMb: 1, diskMb: 8, openFiles: 64, stackMb: 8};
-const baseReport: HelperReport = {execErrno: 0, exited: true, exitCode: 0, signal: 0, timedOut: false, cpuMs: 5, wallMs: 7, maxRssKb: 1200};
+const baseReport: HelperReport = {execErrno: 0, exited: true, exitCode: 0, signal: 0, timedOut: false, cpuExceeded: false, cpuMs: 5, wallMs: 7, maxRssKb: 1200, peakVmKb: 2600};
 const run = (report: Partial<HelperReport> | null, extra: Partial<SandboxRun> = {}): SandboxRun => ({
 	stdout: Buffer.from('out'),
 	stderr: Buffer.from('err'),
@@ -27,9 +27,16 @@ test('SIGSEGV is -11', maps, run({exited: false, signal: 11}), {status: 'signall
 test('SIGKILL from the program itself is -9, signalled', maps, run({exited: false, signal: 9, cpuMs: 3}), {status: 'signalled', exit_code: -9, signal: 'SIGKILL'});
 test('wall limit: time_limit, -9', maps, run({exited: false, signal: 9, timedOut: true}), {status: 'time_limit', stopped_by: 'wall_time', timed_out: true, exit_code: -9, signal: 'SIGKILL'});
 test('SIGXCPU: time_limit by CPU', maps, run({exited: false, signal: 24, cpuMs: 2000}), {status: 'time_limit', stopped_by: 'cpu_time', timed_out: true, exit_code: -24, signal: 'SIGXCPU'});
+test('the helper\'s CPU sampling reached the limit: time_limit by CPU, -9', maps, run({exited: false, signal: 9, cpuExceeded: true, cpuMs: 1510}), {status: 'time_limit', stopped_by: 'cpu_time', timed_out: true, exit_code: -9, signal: 'SIGKILL'});
 test('SIGKILL after the whole CPU allowance: time_limit by CPU', maps, run({exited: false, signal: 9, cpuMs: 2001}), {status: 'time_limit', stopped_by: 'cpu_time', exit_code: -9});
 test('peak RSS at the memory limit: memory_limit', maps, run({exited: false, signal: 11, maxRssKb: 64 * 1024}), {status: 'memory_limit', stopped_by: 'memory', exit_code: -11, signal: 'SIGSEGV'});
 test('just below the memory limit: not memory_limit', maps, run({exited: false, signal: 11, maxRssKb: (64 * 1024) - 1}), {status: 'signalled'});
+test('failed after the address space reached the limit: memory_limit', maps, run({exitCode: 1, maxRssKb: 3000, peakVmKb: 64 * 1024}), {status: 'memory_limit', stopped_by: 'memory', exit_code: 1});
+test('a large address space that ends well: ok', maps, run({maxRssKb: 3000, peakVmKb: 70 * 1024}), {status: 'ok'});
+test('static data beyond the limit, killed at start: memory_limit', t => {
+	t.like(toRunResult(run({exited: false, signal: 11, maxRssKb: 600, peakVmKb: 0}), limits, 1024, '', 400_000), {status: 'memory_limit', exit_code: -11});
+	t.like(toRunResult(run({exited: false, signal: 11, maxRssKb: 600, peakVmKb: 0}), limits, 1024, '', 1000), {status: 'signalled'});
+});
 test('SIGXFSZ: file_size_limit', maps, run({exited: false, signal: 25}), {status: 'file_size_limit', stopped_by: 'file_size', exit_code: -25, signal: 'SIGXFSZ'});
 test('output cap: output_limit, killed with SIGKILL, no report needed', maps, run(null, {overflowed: 'stdout'}), {status: 'output_limit', stopped_by: 'output', truncated: true, exit_code: -9, signal: 'SIGKILL', cpu_ms: null, memory_kb: null, time_ms: 9});
 test('the server\'s backstop: time_limit', maps, run(null, {backstopFired: true}), {status: 'time_limit', stopped_by: 'wall_time', exit_code: -9});

@@ -33,10 +33,16 @@ test('the wall clock kills the command and its process group', t => {
 	t.true(Date.now() - started < 5000, 'the background sleep did not hold the helper');
 });
 
-test('the CPU limit sends SIGXCPU, rounded up to whole seconds', t => {
+test('the CPU limit is enforced to the sample: SIGKILL once the job has used it, flagged as cpu_exceeded', t => {
 	const {report} = sandboxed(['--cpu-ms', '500'], '/bin/sh', '-c', 'while :; do :; done');
-	t.like(report, {signal: 24, timedOut: false});
-	t.true(report!.cpuMs >= 900, `cpu_ms ${report?.cpuMs}`);
+	t.like(report, {signal: 9, timedOut: false, cpuExceeded: true});
+	t.true(report!.cpuMs >= 500 && report!.cpuMs < 900, `cpu_ms ${report?.cpuMs}`);
+});
+
+test('the CPU limit counts every process of the job, not only the first', t => {
+	const {report} = sandboxed(['--cpu-ms', '600'], '/bin/sh', '-c', 'while :; do :; done & while :; do :; done & wait');
+	t.like(report, {signal: 9, cpuExceeded: true});
+	t.true(report!.cpuMs >= 600, `cpu_ms ${report?.cpuMs}`);
 });
 
 test('the address-space limit stops a program that needs more; without it the same program runs', t => {
