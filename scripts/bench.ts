@@ -1,6 +1,7 @@
 // `npm run bench`: in one run, the p50 of a hello-world request through c-runner (HTTP, queue, two sandboxes,
 // gcc, cleanup) and of the bare floor it stands on (`gcc hello.c && ./a.out` on the same machine), and their ratio.
-// Prints figures only; nothing here asserts a time.
+// Then one program judged against 20 test cases by one POST /judge_c, against the same 20 runs as 20 separate
+// POST /execute_c calls (one after another, and all at once). Prints figures only; nothing here asserts a time.
 import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -45,8 +46,14 @@ const floor = await measure('bare gcc + run', () => {
 });
 fs.rmSync(scratch, {recursive: true, force: true});
 
+const judgeTests = 20;
+const judgeRounds = Number(process.env['BENCH_JUDGE_ROUNDS'] ?? 5);
+const doubler = example('double.c');
+const testcases = Array.from({length: judgeTests}, (_unused, index) => ({id: index, input: `${index}\n`, output: `${2 * index}`}));
+
 const server = await startServer({uidBase: 62_900, defaultLimits: true});
 let service: number[];
+const judgeFigures: Record<'judge' | 'sequential' | 'parallel', number[]> = {judge: [], sequential: [], parallel: []};
 try {
 	service = await measure('c-runner POST /execute_c', async () => {
 		const {status, body} = await execute(server, {code: hello});
@@ -54,6 +61,43 @@ try {
 			throw new Error(`c-runner answered ${status}: ${JSON.stringify(body)}`);
 		}
 	});
+
+	const executeOne = async (testcase: typeof testcases[number]) => {
+		const {status, body} = await execute(server, {code: doubler, stdin: testcase.input});
+		if (status !== 200 || body['output'].trim() !== testcase.output) {
+			throw new Error(`c-runner answered ${status}: ${JSON.stringify(body)}`);
+		}
+	};
+
+	const ways: Record<keyof typeof judgeFigures, () => Promise<void>> = {
+		async judge() {
+			const response = await fetch(`${server.url}/judge_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({code: doubler, testcases})});
+			const body = await response.json() as {passed?: boolean};
+			if (response.status !== 200 || body.passed !== true) {
+				throw new Error(`c-runner answered ${response.status}: ${JSON.stringify(body)}`);
+			}
+		},
+		async sequential() {
+			for (const testcase of testcases) {
+				await executeOne(testcase);
+			}
+		},
+		async parallel() {
+			await Promise.all(testcases.map(executeOne));
+		},
+	};
+	// Interleaved rounds, so drift over the run touches all three alike.
+	for (let round = -1; round < judgeRounds; round++) {
+		for (const [name, once] of Object.entries(ways) as Array<[keyof typeof judgeFigures, () => Promise<void>]>) {
+			const started = performance.now();
+			await once();
+			if (round >= 0) {
+				judgeFigures[name].push(performance.now() - started);
+			}
+		}
+	}
+
+	process.stderr.write('bench: judge against 20 test cases done\n');
 } finally {
 	await server.stop();
 }
@@ -63,3 +107,12 @@ console.log(`hello world, ${rounds} rounds each after ${warmup} warm-up rounds, 
 console.log(row('c-runner POST /execute_c', service));
 console.log(row('bare gcc hello.c && ./a.out', floor));
 console.log(`ratio (p50 c-runner / p50 bare)    ${(percentile(service, 0.5) / percentile(floor, 0.5)).toFixed(2)}x`);
+
+const judgeP50 = percentile(judgeFigures.judge, 0.5);
+console.log('');
+console.log(`one program, ${judgeTests} test cases, ${judgeRounds} rounds each after 1 warm-up round, default concurrency ${Math.max(4, 2 * os.availableParallelism())}`);
+console.log(row('POST /judge_c, 20 test cases', judgeFigures.judge));
+console.log(row('20 POST /execute_c, one by one', judgeFigures.sequential));
+console.log(row('20 POST /execute_c, all at once', judgeFigures.parallel));
+console.log(`ratio (20 /execute_c one by one / /judge_c)   ${(percentile(judgeFigures.sequential, 0.5) / judgeP50).toFixed(2)}x`);
+console.log(`ratio (20 /execute_c all at once / /judge_c)  ${(percentile(judgeFigures.parallel, 0.5) / judgeP50).toFixed(2)}x`);

@@ -5,19 +5,23 @@ import bodyParser from 'koa-bodyparser';
 import type {Logger} from 'pino';
 import type {Config} from './config.ts';
 import type {HealthCheck} from './health.ts';
-import {requestContext, type AppState} from './http/context.ts';
-import {errorHandler} from './http/error-handler.ts';
+import {requestContext, type AppContext, type AppState} from './http/context.ts';
+import {errorHandler, publicError} from './http/error-handler.ts';
 import {AppError} from './http/errors.ts';
+import {openEventStream, type EventStream} from './http/event-stream.ts';
+import {parseJudgeRequest, type JudgeRequest} from './judge/parse-judge.ts';
 import {parseExecuteRequest} from './job/parse-request.ts';
-import type {Runner} from './job/run-job.ts';
+import type {Runner} from './runner.ts';
 
 export interface AppDeps {
-	readonly config: Pick<Config, 'token' | 'bodyLimitBytes'>;
+	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge'>;
 	readonly logger: Logger;
 	readonly runner: Runner;
 	readonly health: HealthCheck;
 	/** Aborted when the server shuts down past its grace period: in-flight jobs are cancelled. */
 	readonly shutdownSignal?: AbortSignal;
+	/** How often a quiet event stream gets a keep-alive comment. */
+	readonly heartbeatMs?: number;
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
@@ -45,6 +49,40 @@ const requireJson: Middleware<AppState> = async (ctx, next) => {
 	await next();
 };
 
+/**
+ * A judge request answered as Server-Sent Events: `compile`, one `result` per test case as it finishes, then
+ * `summary` (the whole JSON answer). Before the request holds a slot, failures are ordinary responses (a 503 when
+ * the queue is full); after, the stream has begun and a failure is an `error` event.
+ */
+async function streamJudge(ctx: AppContext, deps: AppDeps, request: JudgeRequest) {
+	let stream: EventStream | null = null;
+	const open = () => {
+		stream ??= openEventStream(ctx, deps.heartbeatMs ?? 15_000);
+		return stream;
+	};
+
+	try {
+		const result = await deps.runner.judge(request, ctx.state.signal, {
+			admitted: open,
+			compiled: event => open().send('compile', event),
+			result: result => open().send('result', result),
+		});
+		ctx.state.jobStatus = result.verdict;
+		open().send('summary', result);
+	} catch (error) {
+		if (stream === null) {
+			throw error;
+		}
+
+		const known = publicError(ctx, error, deps.config.bodyLimitBytes);
+		if (known !== null) {
+			(stream as EventStream).send('error', {error: known.message});
+		}
+	} finally {
+		(stream as EventStream | null)?.end();
+	}
+}
+
 export function createApp(deps: AppDeps): Koa<AppState> {
 	const app = new Koa<AppState>();
 	app.silent = true;
@@ -55,6 +93,18 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 		const request = parseExecuteRequest(ctx.request.body);
 		const result = await deps.runner.execute(request, ctx.state.signal);
 		ctx.state.jobStatus = result.status;
+		ctx.body = result;
+	});
+
+	router.post('/judge_c', requireJson, parseJson, async ctx => {
+		const request = parseJudgeRequest(ctx.request.body, deps.config.judge);
+		if (ctx.accepts('application/json', 'text/event-stream') === 'text/event-stream') {
+			await streamJudge(ctx, deps, request);
+			return;
+		}
+
+		const result = await deps.runner.judge(request, ctx.state.signal);
+		ctx.state.jobStatus = result.verdict;
 		ctx.body = result;
 	});
 

@@ -1,41 +1,7 @@
 import http from 'node:http';
 import test from 'ava';
-import {pino} from 'pino';
-import {createApp} from '../src/app.ts';
-import type {HealthCheck, HealthReport} from '../src/health.ts';
 import {AppError} from '../src/http/errors.ts';
-import type {ExecuteRequest} from '../src/job/parse-request.ts';
-import type {ExecuteResult} from '../src/job/result.ts';
-import type {Runner} from '../src/job/run-job.ts';
-import {serve} from './helpers/serve.ts';
-
-const result: ExecuteResult = {
-	output: 'Hello from C!', error: '', exit_code: 0, status: 'ok', signal: null, timed_out: false, truncated: false, stopped_by: null,
-	warnings: '', time_ms: 1, cpu_ms: 1, memory_kb: 1000,
-	limits: {wall_time_ms: 10_000, cpu_time_ms: 10_000, memory_mb: 256, processes: 64, file_size_mb: 16, disk_mb: 64, open_files: 64, output_bytes: 1_048_576},
-};
-
-class FakeRunner implements Runner {
-	calls: ExecuteRequest[] = [];
-	behaviour: (signal: AbortSignal) => Promise<ExecuteResult> = async () => result;
-
-	async execute(request: ExecuteRequest, signal: AbortSignal) {
-		this.calls.push(request);
-		return this.behaviour(signal);
-	}
-}
-
-const healthReport = (status: HealthReport['status']): HealthReport => ({
-	status, checked_at: 'now', self_test: {ok: status === 'ok', duration_ms: 1, problem: status === 'ok' ? null : 'broken'}, versions: {}, policy: {}, slots: {capacity: 1, running: 0, queued: 0, queueLength: 1},
-});
-
-async function setup(options: {token?: string; health?: HealthReport['status']} = {}) {
-	const runner = new FakeRunner();
-	const health: HealthCheck = {check: async () => healthReport(options.health ?? 'ok')};
-	const app = createApp({config: {token: options.token ?? null, bodyLimitBytes: 4096}, logger: pino({level: 'silent'}), runner, health});
-	const server = await serve(app);
-	return {runner, ...server};
-}
+import {result, setup} from './helpers/fake-app.ts';
 
 const post = async (url: string, body: string, headers: Record<string, string> = {'Content-Type': 'application/json'}) =>
 	fetch(`${url}/execute_c`, {method: 'POST', body, headers});

@@ -1,6 +1,6 @@
 import type {Middleware} from 'koa';
 import {SandboxError} from '../job/result.ts';
-import {ClientGoneError, type AppState} from './context.ts';
+import {ClientGoneError, type AppContext, type AppState} from './context.ts';
 import {AppError} from './errors.ts';
 
 const statusMessages: Record<number, string> = {
@@ -35,6 +35,26 @@ function toAppError(error: unknown, bodyLimitBytes: number): AppError | null {
 	return null;
 }
 
+/**
+ * What a client is told about a failure: a known error as it is, anything else logged and answered as a bare 500.
+ * null when the client is gone and nobody is left to tell.
+ */
+export function publicError(ctx: AppContext, error: unknown, bodyLimitBytes: number): AppError | null {
+	if (ctx.state.signal.aborted && ctx.state.signal.reason instanceof ClientGoneError) {
+		return null;
+	}
+
+	const known = ctx.state.signal.aborted
+		? new AppError(503, 'Server is shutting down; the job was cancelled')
+		: toAppError(error, bodyLimitBytes);
+	if (known) {
+		return known;
+	}
+
+	ctx.state.log.error({err: error, detail: error instanceof SandboxError ? error.detail : undefined}, 'internal error');
+	return new AppError(500, 'Internal server error');
+}
+
 /** The one place where failures become responses: `{error}` with a 4xx, or a logged 500 with no detail. */
 export function errorHandler(bodyLimitBytes: number): Middleware<AppState> {
 	return async (ctx, next) => {
@@ -48,25 +68,16 @@ export function errorHandler(bodyLimitBytes: number): Middleware<AppState> {
 				ctx.status = status;
 			}
 		} catch (error) {
-			if (ctx.state.signal.aborted && ctx.state.signal.reason instanceof ClientGoneError) {
+			const known = publicError(ctx, error, bodyLimitBytes);
+			if (known === null) {
 				// Nobody is left to read an answer.
 				ctx.status = 499;
 				return;
 			}
 
-			const known = ctx.state.signal.aborted
-				? new AppError(503, 'Server is shutting down; the job was cancelled')
-				: toAppError(error, bodyLimitBytes);
-			if (known) {
-				ctx.status = known.status;
-				ctx.set(known.headers);
-				ctx.body = {error: known.message};
-				return;
-			}
-
-			ctx.state.log.error({err: error, detail: error instanceof SandboxError ? error.detail : undefined}, 'internal error');
-			ctx.status = 500;
-			ctx.body = {error: 'Internal server error'};
+			ctx.status = known.status;
+			ctx.set(known.headers);
+			ctx.body = {error: known.message};
 		}
 	};
 }

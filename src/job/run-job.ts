@@ -6,7 +6,6 @@ import {spawnSandbox, type SandboxRun, type SandboxUser} from '../sandbox/spawn.
 import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
 import {judgeCompile, toCompileErrorResult, toRunResult, type CompileOutcome, type ExecuteResult} from './result.ts';
-import type {Slots} from './slots.ts';
 import {createWorkspace, writeStdin, type Owner, type Workspace} from './workspace.ts';
 
 export const compilerPath = '/usr/bin/gcc';
@@ -22,10 +21,6 @@ export interface JobDeps {
 	readonly profiles: {readonly compile: SandboxProfile; readonly run: SandboxProfile};
 	readonly owner: Owner;
 	readonly logger: Logger;
-}
-
-export interface Runner {
-	execute(request: ExecuteRequest, signal: AbortSignal): Promise<ExecuteResult>;
 }
 
 export const compileCommand = (workspace: Workspace) =>
@@ -125,17 +120,4 @@ export async function runJob(request: ExecuteRequest, user: SandboxUser | null, 
 	} finally {
 		await compiled.workspace.dispose();
 	}
-}
-
-export function createRunner(deps: JobDeps, slots: Slots): Runner {
-	return {
-		async execute(request, signal) {
-			const slot = await slots.acquire(signal);
-			try {
-				return await runJob(request, slot.user, deps, signal);
-			} finally {
-				slot.release();
-			}
-		},
-	};
 }

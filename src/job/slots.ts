@@ -12,9 +12,17 @@ interface Waiter {
 	readonly resolve: (slot: Slot) => void;
 }
 
+export interface AcquireOptions {
+	/**
+	 * The caller belongs to a request that was already admitted (a judge request's test case): it waits in the same
+	 * FIFO queue as everyone else but is never refused because the queue is full — a request is answered whole.
+	 */
+	readonly admitted?: boolean;
+}
+
 /**
  * A fixed number of job slots and a bounded FIFO queue in front of them. Each slot has its own host uid, so
- * concurrent jobs never share one. Past the queue, a 503 with Retry-After.
+ * concurrent jobs never share one. Past the queue, a 503 with Retry-After — for new requests only.
  */
 export class Slots {
 	readonly #free: number[];
@@ -37,14 +45,14 @@ export class Slots {
 		};
 	}
 
-	async acquire(signal: AbortSignal): Promise<Slot> {
+	async acquire(signal: AbortSignal, options: AcquireOptions = {}): Promise<Slot> {
 		signal.throwIfAborted();
 		const index = this.#free.shift();
 		if (index !== undefined) {
 			return this.#slot(index);
 		}
 
-		if (this.#queue.length >= this.#queueLength) {
+		if (!options.admitted && this.#queue.length >= this.#queueLength) {
 			throw new AppError(503, 'Server is busy: all job slots and the queue are full; retry later', {'Retry-After': '1'});
 		}
 

@@ -8,11 +8,18 @@ import {assertHostClean, projectRoot, startServer, type RunningServer} from '../
 interface DocExample {
 	readonly line: number;
 	readonly request: {method: string; path: string; headers: Record<string, string>; body: string};
-	readonly response: {status: number; headers: Record<string, string>; body: unknown; shapeOnly: boolean};
+	readonly response: {status: number; headers: Record<string, string>; body: unknown; shapeOnly: boolean; events: DocEvent[] | null};
+}
+
+interface DocEvent {
+	readonly event: string;
+	readonly data: unknown;
 }
 
 /** Measured figures: the document shows real values, the test checks only that they are numbers. */
 const measured = new Set(['time_ms', 'cpu_ms', 'memory_kb']);
+/** The same figures as Turbo's strings: checked for their form only. */
+const measuredText: Record<string, RegExp> = {time: /^\d+ms$/, memory: /^(?:\d+\.\dMB|unknown)$/};
 const uuid = '[\\da-f]{8}-[\\da-f]{4}-4[\\da-f]{3}-[89ab][\\da-f]{3}-[\\da-f]{12}';
 
 function parseHttp(text: string) {
@@ -27,8 +34,16 @@ function parseHttp(text: string) {
 	return {first: first!, headers, body: rest.join('\n\n').trim()};
 }
 
+/** Server-Sent Events: blocks separated by a blank line, with `event:` and `data:` lines; comments skipped. */
+function parseEvents(text: string): DocEvent[] {
+	return text.split(/\n\n+/).map(block => block.split('\n').filter(line => !line.startsWith(':'))).filter(lines => lines.length > 0 && lines[0] !== '').map(lines => {
+		const field = (name: string) => lines.find(line => line.startsWith(`${name}: `))?.slice(name.length + 2);
+		return {event: field('event') ?? 'message', data: JSON.parse(field('data') ?? 'null')};
+	});
+}
+
 function readDocExamples(markdown: string): DocExample[] {
-	const blocks = [...markdown.matchAll(/^```http (request|response(?: shape)?)\n([\s\S]*?)^```$/gm)];
+	const blocks = [...markdown.matchAll(/^```http (request|response(?: shape| stream)?)\n([\s\S]*?)^```$/gm)];
 	const examples: DocExample[] = [];
 	for (let index = 0; index < blocks.length; index += 2) {
 		const request = blocks[index]!;
@@ -46,8 +61,9 @@ function readDocExamples(markdown: string): DocExample[] {
 			response: {
 				status: Number(parsedResponse.first.split(' ')[1]),
 				headers: parsedResponse.headers,
-				body: JSON.parse(parsedResponse.body),
+				body: response[1] === 'response stream' ? null : JSON.parse(parsedResponse.body),
 				shapeOnly: response[1] === 'response shape',
+				events: response[1] === 'response stream' ? parseEvents(parsedResponse.body) : null,
 			},
 		});
 	}
@@ -64,9 +80,17 @@ function compare(t: ExecutionContext, actual: unknown, documented: unknown, wher
 		for (const [key, value] of Object.entries(documented)) {
 			if (measured.has(key)) {
 				t.true(actualObject[key] === null || typeof actualObject[key] === 'number', `${where}.${key}: measured`);
+			} else if (key in measuredText) {
+				t.regex(String(actualObject[key]), measuredText[key]!, `${where}.${key}: measured`);
 			} else {
 				compare(t, actualObject[key], value, `${where}.${key}`, shapeOnly);
 			}
+		}
+	} else if (Array.isArray(documented)) {
+		t.true(Array.isArray(actual), `${where}: an array`);
+		t.is((actual as unknown[]).length, documented.length, `${where}: the same length`);
+		for (const [index, item] of documented.entries()) {
+			compare(t, (actual as unknown[])[index], item, `${where}[${index}]`, shapeOnly);
 		}
 	} else if (shapeOnly) {
 		t.is(typeof actual, typeof documented, `${where}: type`);
@@ -107,7 +131,16 @@ for (const example of examples) {
 			t.is(actual.headers.get(name), value, `header ${name}`);
 		}
 
-		compare(t, await actual.json(), response.body, 'body', response.shapeOnly);
+		if (response.events === null) {
+			compare(t, await actual.json(), response.body, 'body', response.shapeOnly);
+		} else {
+			const events = parseEvents(await actual.text());
+			t.deepEqual(events.map(event => event.event), response.events.map(event => event.event), 'the same events in the same order');
+			for (const [index, event] of response.events.entries()) {
+				compare(t, events[index]?.data, event.data, `event ${index} (${event.event})`, response.shapeOnly);
+			}
+		}
+
 		assertHostClean(t, server);
 	});
 }

@@ -42,3 +42,22 @@ test('a waiter whose client goes away leaves the queue', async t => {
 	held.release();
 	t.like(slots.stats, {running: 0});
 });
+
+test('an admitted request\'s job waits in the same FIFO queue but is never refused for a full queue', async t => {
+	const slots = new Slots(users.slice(0, 1), 1);
+	const held = await slots.acquire(never);
+	const order: string[] = [];
+	const earlier = slots.acquire(never).then(slot => {
+		order.push('earlier request');
+		slot.release();
+	});
+	await t.throwsAsync(slots.acquire(never), {instanceOf: AppError}, 'a new request is refused');
+	const admitted = slots.acquire(never, {admitted: true}).then(slot => {
+		order.push('admitted job');
+		slot.release();
+	});
+	t.like(slots.stats, {queued: 2, queueLength: 1});
+	held.release();
+	await Promise.all([earlier, admitted]);
+	t.deepEqual(order, ['earlier request', 'admitted job']);
+});

@@ -1,0 +1,43 @@
+import type {AppContext} from './context.ts';
+
+/** Server-Sent Events on a Koa response that Koa no longer answers itself. */
+export interface EventStream {
+	send(event: string, data: unknown): void;
+	end(): void;
+}
+
+/**
+ * Sends the status line and headers at once and hands the response over: from here on, failures are told in-band.
+ * A comment every `heartbeatMs` keeps proxies from closing a quiet stream.
+ */
+export function openEventStream(ctx: AppContext, heartbeatMs: number): EventStream {
+	ctx.respond = false;
+	ctx.status = 200;
+	const {res} = ctx;
+	res.writeHead(200, {
+		'Content-Type': 'text/event-stream; charset=utf-8',
+		'Cache-Control': 'no-cache, no-transform',
+		// nginx would otherwise buffer the stream.
+		'X-Accel-Buffering': 'no',
+	});
+	ctx.req.socket.setNoDelay(true);
+	res.flushHeaders();
+	const write = (text: string) => {
+		if (!res.writableEnded && !res.destroyed) {
+			res.write(text);
+		}
+	};
+
+	const heartbeat = setInterval(() => write(': keep-alive\n\n'), heartbeatMs);
+	heartbeat.unref();
+	return {
+		// JSON.stringify escapes newlines, so one `data:` line holds the whole event.
+		send: (event, data) => write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+		end() {
+			clearInterval(heartbeat);
+			if (!res.writableEnded) {
+				res.end();
+			}
+		},
+	};
+}

@@ -1,0 +1,54 @@
+import {pino} from 'pino';
+import {createApp} from '../../src/app.ts';
+import {loadConfig} from '../../src/config.ts';
+import type {HealthCheck, HealthReport} from '../../src/health.ts';
+import type {JudgeRequest} from '../../src/judge/parse-judge.ts';
+import type {JudgeListener} from '../../src/judge/run-judge.ts';
+import type {JudgeResult} from '../../src/judge/verdict.ts';
+import type {ExecuteRequest} from '../../src/job/parse-request.ts';
+import type {ExecuteResult} from '../../src/job/result.ts';
+import type {Runner} from '../../src/runner.ts';
+import {serve} from './serve.ts';
+
+export const limits = {wall_time_ms: 10_000, cpu_time_ms: 10_000, memory_mb: 256, processes: 64, file_size_mb: 16, disk_mb: 64, open_files: 64, output_bytes: 1_048_576};
+
+export const result: ExecuteResult = {
+	output: 'Hello from C!', error: '', exit_code: 0, status: 'ok', signal: null, timed_out: false, truncated: false, stopped_by: null,
+	warnings: '', time_ms: 1, cpu_ms: 1, memory_kb: 1000, limits,
+};
+
+export const judgeResult: JudgeResult = {
+	passed: true, verdict: 'AC', results: [], error: null, summary: {passed: 0, total: 0, first_failure: null}, warnings: '', limits,
+};
+
+/** A runner that runs nothing: the HTTP layer's tests decide what it answers. */
+export class FakeRunner implements Runner {
+	calls: ExecuteRequest[] = [];
+	judgeCalls: JudgeRequest[] = [];
+	behaviour: (signal: AbortSignal) => Promise<ExecuteResult> = async () => result;
+	judgeBehaviour: (signal: AbortSignal, listener: JudgeListener) => Promise<JudgeResult> = async () => judgeResult;
+
+	async execute(request: ExecuteRequest, signal: AbortSignal) {
+		this.calls.push(request);
+		return this.behaviour(signal);
+	}
+
+	async judge(request: JudgeRequest, signal: AbortSignal, listener: JudgeListener = {}) {
+		this.judgeCalls.push(request);
+		return this.judgeBehaviour(signal, listener);
+	}
+}
+
+export const healthReport = (status: HealthReport['status']): HealthReport => ({
+	status, checked_at: 'now', self_test: {ok: status === 'ok', duration_ms: 1, problem: status === 'ok' ? null : 'broken'}, versions: {}, policy: {}, slots: {capacity: 1, running: 0, queued: 0, queueLength: 1},
+});
+
+/** The real app with a fake runner and health check, served on a loopback port. */
+export async function setup(options: {token?: string; health?: HealthReport['status']; heartbeatMs?: number} = {}) {
+	const runner = new FakeRunner();
+	const health: HealthCheck = {check: async () => healthReport(options.health ?? 'ok')};
+	const config = {...loadConfig({C_RUNNER_JUDGE_MAX_TESTS: '3', C_RUNNER_JUDGE_MAX_TEST_BYTES: '16'}), token: options.token ?? null, bodyLimitBytes: 4096};
+	const app = createApp({config, logger: pino({level: 'silent'}), runner, health, ...(options.heartbeatMs === undefined ? {} : {heartbeatMs: options.heartbeatMs})});
+	const server = await serve(app);
+	return {runner, ...server};
+}

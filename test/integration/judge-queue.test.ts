@@ -1,0 +1,53 @@
+// How a judge request shares the job slots, through the real server: it cannot starve /execute_c callers, and once
+// admitted it is answered whole, even while new requests are refused for a full queue.
+import test from 'ava';
+import {assertHostClean, example, execute, startServer} from '../helpers/server.ts';
+import {allEvents, postEventStream} from '../helpers/sse.ts';
+
+test('a large judge request that may use every slot does not starve an /execute_c caller', async t => {
+	const server = await startServer({uidBase: 62_520, env: {C_RUNNER_CONCURRENCY: '2', C_RUNNER_JUDGE_PARALLEL: '2'}});
+	try {
+		const tests = 8;
+		const stream = await postEventStream(`${server.url}/judge_c`, {code: example('sleep-ms.c'), testcases: Array.from({length: tests}, () => ({input: '400', output: '400'}))});
+		t.is((await stream.next())?.event, 'compile');
+		t.is((await stream.next())?.event, 'result', 'the judge request is running its test cases on both slots');
+		let resultsBefore = 1;
+		const executed = execute(server, {code: example('hello.c')});
+		for (let event = await stream.next(); event?.event === 'result'; event = await stream.next()) {
+			resultsBefore += 1;
+			if (await Promise.race([executed.then(() => true), new Promise(resolve => setImmediate(() => resolve(false)))])) {
+				break;
+			}
+		}
+
+		const {status, body} = await executed;
+		t.is(status, 200);
+		t.is(body['output'], 'Hello from C!');
+		// FIFO: the caller took the next slot a test case released, ahead of the judge's remaining test cases.
+		t.true(resultsBefore < tests - 1, `the /execute_c answer came after ${resultsBefore} of ${tests} test cases`);
+		const rest = await allEvents(stream);
+		t.like(rest.at(-1), {event: 'summary', data: {passed: true, summary: {passed: tests, total: tests}}});
+		assertHostClean(t, server);
+	} finally {
+		await server.stop();
+	}
+});
+
+test('an admitted judge request is answered whole while new requests get 503 for a full queue', async t => {
+	const server = await startServer({uidBase: 62_540, env: {C_RUNNER_CONCURRENCY: '1', C_RUNNER_QUEUE_LENGTH: '1', C_RUNNER_JUDGE_PARALLEL: '1'}});
+	try {
+		const stream = await postEventStream(`${server.url}/judge_c`, {code: example('sleep-ms.c'), testcases: Array.from({length: 3}, () => ({input: '300', output: '300'}))});
+		t.is((await stream.next())?.event, 'compile');
+		t.is((await stream.next())?.event, 'result');
+		const others = await Promise.all([1, 2, 3].map(async () => execute(server, {code: example('hello.c')})));
+		const events = await allEvents(stream);
+		t.like(events.at(-1), {event: 'summary', data: {passed: true, summary: {passed: 3, total: 3}}});
+		t.false(events.some(event => event.event === 'error'));
+		const statuses = others.map(other => other.status).sort();
+		t.true(statuses.includes(503), `new requests were refused while the queue was full: ${statuses.join(', ')}`);
+		t.true(statuses.every(status => status === 200 || status === 503), statuses.join(', '));
+		assertHostClean(t, server);
+	} finally {
+		await server.stop();
+	}
+});
