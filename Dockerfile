@@ -1,10 +1,16 @@
 # c-runner as a container: Node 24, bubblewrap, gcc; the server runs as a non-root user, so per-job process
 # limits come from RLIMIT_NPROC set inside each sandbox's user namespace.
 #
-# The runtime must allow bubblewrap's user namespaces, mounts and a private /proc. With podman:
-#   podman run --rm -p 5555:5555 --security-opt unmask=ALL c-runner
-# (podman's default seccomp profile already allows unshare; unmask=ALL leaves /proc unmasked so that bwrap can
-# mount the sandbox's own procfs.) Docker's default seccomp and AppArmor profiles block unshare and mount.
+# No --privileged, no added capabilities, no host cgroups, no Docker socket. The strongest sandbox policy needs:
+#   podman run --rm -p 5555:5555 --security-opt unmask=ALL --security-opt seccomp=deploy/seccomp.json \
+#     --cap-drop ALL --read-only --tmpfs /tmp:rw,size=512m,mode=1777 c-runner
+#   docker run --rm -p 5555:5555 --security-opt systempaths=unconfined --security-opt seccomp=deploy/seccomp.json \
+#     --security-opt apparmor=unconfined --cap-drop ALL --read-only --tmpfs /tmp:rw,size=512m,mode=1777 c-runner
+# unmask=ALL / systempaths=unconfined: /proc unmasked, so bwrap can mount each sandbox's own procfs;
+# seccomp=deploy/seccomp.json: the runtime's default profile plus unshare, clone, setns, mount, umount2,
+# pivot_root and sethostname without CAP_SYS_ADMIN (Docker's default refuses them); apparmor=unconfined: Docker's
+# default AppArmor profile refuses mount. With less, the server picks the strongest policy that works and reports it
+# in /health, or refuses to start. See deploy/README.md; `npm run test:container` checks all of it.
 FROM node:24-bookworm-slim
 
 RUN apt-get update \

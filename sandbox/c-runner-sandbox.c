@@ -107,6 +107,9 @@ static struct options parse_options(int argc, char **argv)
 	return options;
 }
 
+/* Whether /proc can be read to sample the job: not in a sandbox given no /proc at all. */
+static int can_sample = 0;
+
 /* Runs in the child: one place sets every limit and names the one that failed. */
 static void set_limits(void)
 {
@@ -119,9 +122,10 @@ static void set_limits(void)
 			continue;
 		rl.rlim_cur = rl.rlim_max = (rlim_t)limits[k].value;
 		if (limits[k].resource == RLIMIT_CPU) {
-			/* A backstop only: the parent's sampling stops the job at the exact limit. The kernel counts whole
-			 * seconds per process: SIGXCPU one second past the limit rounded up, SIGKILL a second later. */
-			rl.rlim_cur = (rlim_t)((limits[k].value + 999) / 1000 + 1);
+			/* With sampling, a backstop only: the parent stops the job at the exact limit. The kernel counts whole
+			 * seconds per process: SIGXCPU at the limit rounded up (one second later with sampling), SIGKILL a
+			 * second after that. */
+			rl.rlim_cur = (rlim_t)((limits[k].value + 999) / 1000 + (can_sample ? 1 : 0));
 			rl.rlim_max = rl.rlim_cur + 1;
 		}
 		if (setrlimit(limits[k].resource, &rl) != 0)
@@ -230,6 +234,7 @@ static void kill_everything(pid_t child)
 int main(int argc, char **argv)
 {
 	struct options options = parse_options(argc, argv);
+	can_sample = access("/proc/self/stat", R_OK) == 0;
 	sigset_t chld, original_mask;
 	int exec_status[2];
 	int exec_errno = 0;

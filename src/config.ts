@@ -42,6 +42,10 @@ export interface Config {
 	};
 	readonly bwrapPath: string;
 	readonly helperPath: string;
+	/** `auto`: the strongest /proc policy that works here, found at start-up; or one forced. */
+	readonly sandboxProc: 'auto' | 'private' | 'none';
+	/** Browser origins allowed to call the API (CORS); empty: CORS off. `*` allows any origin. */
+	readonly corsOrigins: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -106,6 +110,27 @@ export function loadConfig(env: Env): Config {
 		return Object.freeze(Object.fromEntries(entries)) as unknown as SandboxLimits;
 	};
 
+	const oneOf = <T extends string>(name: string, fallback: T, allowed: readonly T[]): T => {
+		const raw = text(name, fallback);
+		if (!allowed.includes(raw as T)) {
+			problems.push(`${name}=${JSON.stringify(raw)}: expected one of ${allowed.join(', ')}`);
+			return fallback;
+		}
+
+		return raw as T;
+	};
+
+	const origins = (name: string): string[] => {
+		const list = text(name, '').split(',').map(origin => origin.trim()).filter(origin => origin !== '');
+		for (const origin of list) {
+			if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+				problems.push(`${name}: ${JSON.stringify(origin)} is not an origin like https://docs.example.com (scheme and host, no path)`);
+			}
+		}
+
+		return list;
+	};
+
 	const concurrency = integer('C_RUNNER_CONCURRENCY', defaultConcurrency, {min: 1, max: 256});
 	const config: Config = {
 		port: integer('PORT', 5555, {min: 0, max: 65_535}),
@@ -134,6 +159,8 @@ export function loadConfig(env: Env): Config {
 		},
 		bwrapPath: text('C_RUNNER_BWRAP', '/usr/bin/bwrap'),
 		helperPath: text('C_RUNNER_HELPER', path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox')),
+		sandboxProc: oneOf('C_RUNNER_SANDBOX_PROC', 'auto', ['auto', 'private', 'none']),
+		corsOrigins: origins('C_RUNNER_CORS_ORIGINS'),
 	};
 
 	if (!path.isAbsolute(config.jobRoot) || config.jobRoot.includes('\0')) {

@@ -1,9 +1,9 @@
 import type {Config} from './config.ts';
 import {defaultLimits} from './job/parse-request.ts';
-import {appliedLimits} from './job/result.ts';
+import {appliedLimits, SandboxError} from './job/result.ts';
 import {compileFlags, compilerPath, linkFlags, runJob, type JobDeps} from './job/run-job.ts';
 import type {Slots} from './job/slots.ts';
-import type {SandboxProfile} from './sandbox/profiles.ts';
+import {policyWeakenings, type SandboxProfile} from './sandbox/profiles.ts';
 import type {SandboxUser} from './sandbox/spawn.ts';
 
 export interface HealthReport {
@@ -32,9 +32,18 @@ function describeProfile(profile: SandboxProfile, outputBytes: number) {
 }
 
 export function describePolicy(config: Config, profiles: JobDeps['profiles'], perSlotUsers: boolean) {
+	const {policy} = profiles.run;
 	return {
+		level: policyWeakenings(policy).length === 0 ? 'strongest' : 'reduced',
+		weakened: policyWeakenings(policy),
 		namespaces: ['user', 'pid', 'ipc', 'net', 'uts', 'cgroup'],
-		nested_user_namespaces: false,
+		proc: policy.proc === 'private'
+			? 'a private procfs of the sandbox\'s own pid namespace'
+			: 'none: a private procfs cannot be mounted here (masked /proc); the host\'s is never shown',
+		cpu_limit: policy.proc === 'private'
+			? 'the job\'s CPU time over all its processes, sampled every 10 ms'
+			: 'RLIMIT_CPU per process, to whole seconds (no /proc to sample)',
+		nested_user_namespaces: !policy.noNestedUserns,
 		network: 'none: a private loopback only',
 		capabilities: 'none',
 		environment: 'cleared; PATH, HOME, PWD, LANG, TMPDIR set',
@@ -64,7 +73,8 @@ export function createHealthCheck(deps: JobDeps, user: SandboxUser | null, slots
 				problem = `self-test gave status ${result.status}, output ${JSON.stringify(result.output.slice(0, 200))}, error ${JSON.stringify(result.error.slice(0, 500))}`;
 			}
 		} catch (error) {
-			problem = `self-test failed: ${error instanceof Error ? error.message : String(error)}`;
+			const detail = error instanceof SandboxError ? `: ${error.detail.trim().slice(0, 500)}` : '';
+			problem = `self-test failed: ${error instanceof Error ? error.message : String(error)}${detail}`;
 			deps.logger.error({err: error}, 'sandbox self-test failed');
 		}
 

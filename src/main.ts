@@ -5,19 +5,21 @@ import path from 'node:path';
 import {pino} from 'pino';
 import {createApp} from './app.ts';
 import {ConfigError, loadConfig, type Config} from './config.ts';
-import {createHealthCheck, describePolicy} from './health.ts';
+import {createHealthCheck, describePolicy, type HealthCheck, type HealthReport} from './health.ts';
 import {compilerPath, type JobDeps} from './job/run-job.ts';
 import {createRunner} from './runner.ts';
 import {Slots} from './job/slots.ts';
 import {currentOwner, sweepStaleWorkspaces} from './job/workspace.ts';
-import {compileProfile, readHostLayout, runProfile} from './sandbox/profiles.ts';
+import {compileProfile, policyLadder, policyWeakenings, readHostLayout, runProfile} from './sandbox/profiles.ts';
 import {commandVersion, type SandboxUser} from './sandbox/spawn.ts';
 
 const userNamespaceHint = `bubblewrap could not create its sandbox. Check that unprivileged user namespaces are allowed:
   - Ubuntu 23.10 and later restrict them through AppArmor: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0
     (or install an AppArmor profile that allows userns for /usr/bin/bwrap);
   - older Debian kernels: sudo sysctl -w kernel.unprivileged_userns_clone=1;
-  - everywhere: user.max_user_namespaces must be above 0.`;
+  - everywhere: user.max_user_namespaces must be above 0;
+  - in a container: the runtime must allow unshare, clone with namespace flags and mount (Docker: the seccomp profile
+    in deploy/seccomp.json and, with AppArmor, apparmor=unconfined); see deploy/README.md.`;
 
 function fail(message: string): never {
 	process.stderr.write(`c-runner: ${message}\n`);
@@ -93,8 +95,7 @@ async function main() {
 	}
 
 	const layout = readHostLayout();
-	const profiles = {compile: compileProfile(layout, config.compile), run: runProfile(layout, config.run)};
-	const deps: JobDeps = {config, profiles, owner: currentOwner(), logger};
+	const owner = currentOwner();
 	const users = sandboxUsers(config);
 	const slots = new Slots(users.slots, config.queueLength);
 	const versions = {
@@ -103,13 +104,34 @@ async function main() {
 		node: process.version,
 		kernel: os.release(),
 	};
-	const health = createHealthCheck(deps, users.health, slots, versions, describePolicy(config, profiles, users.health !== null));
-
 	const swept = await sweepStaleWorkspaces(config.jobRoot, logger);
-	const startup = await health.check();
-	if (startup.status !== 'ok') {
-		logger.fatal({problem: startup.self_test.problem}, 'sandbox self-test failed');
-		fail(`the sandbox self-test failed: ${startup.self_test.problem}\n${userNamespaceHint}`);
+
+	// The strongest policy that passes the self-test here, strongest first; none at all: refuse to start.
+	const failures: string[] = [];
+	let chosen: {deps: JobDeps; health: HealthCheck; startup: HealthReport} | null = null;
+	for (const policy of policyLadder(config.sandboxProc)) {
+		const profiles = {compile: compileProfile(layout, config.compile, policy), run: runProfile(layout, config.run, policy)};
+		const deps: JobDeps = {config, profiles, owner, logger};
+		const health = createHealthCheck(deps, users.health, slots, versions, describePolicy(config, profiles, users.health !== null));
+		const startup = await health.check();
+		if (startup.status === 'ok') {
+			chosen = {deps, health, startup};
+			break;
+		}
+
+		failures.push(`${JSON.stringify(policy)}: ${startup.self_test.problem}`);
+		logger.warn({policy, problem: startup.self_test.problem}, 'sandbox policy does not work here; trying the next');
+	}
+
+	if (chosen === null) {
+		logger.fatal({failures}, 'no safe sandbox policy works here');
+		fail(`no safe sandbox policy works here; the sandbox self-test failed:\n  ${failures.join('\n  ')}\n${userNamespaceHint}`);
+	}
+
+	const {deps, health, startup} = chosen;
+	const weakenings = policyWeakenings(deps.profiles.run.policy);
+	if (weakenings.length > 0) {
+		logger.warn({weakened: weakenings}, 'running with a reduced sandbox policy: the strongest one does not work here');
 	}
 
 	const shutdown = new AbortController();
@@ -118,7 +140,7 @@ async function main() {
 	server.listen(config.port, config.host, () => {
 		const address = server.address();
 		const port = typeof address === 'object' && address !== null ? address.port : config.port;
-		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, swept, selfTestMs: startup.self_test.duration_ms}, 'c-runner listening');
+		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, policy: deps.profiles.run.policy, swept, selfTestMs: startup.self_test.duration_ms}, 'c-runner listening');
 	});
 
 	let stopping = false;

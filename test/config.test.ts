@@ -53,3 +53,16 @@ test('per-request maxima and judge settings have defaults and are read', t => {
 	t.deepEqual(set.runMax, {cpuMs: 3000, memoryMb: 128});
 	t.like(set.judge, {maxTests: 5, parallel: 1});
 });
+
+test('CORS origins: off by default, a trimmed list, and nothing that is not an origin', t => {
+	t.deepEqual(loadConfig({}).corsOrigins, []);
+	t.deepEqual(loadConfig({C_RUNNER_CORS_ORIGINS: ' https://a.example.com ,http://localhost:3000,'}).corsOrigins, ['https://a.example.com', 'http://localhost:3000']);
+	const error = t.throws(() => loadConfig({C_RUNNER_CORS_ORIGINS: 'https://a.example.com/docs,example.com'}), {instanceOf: ConfigError});
+	t.is(error?.problems.length, 2);
+});
+
+test('the sandbox /proc policy: auto by default, or forced', t => {
+	t.is(loadConfig({}).sandboxProc, 'auto');
+	t.is(loadConfig({C_RUNNER_SANDBOX_PROC: 'none'}).sandboxProc, 'none');
+	t.throws(() => loadConfig({C_RUNNER_SANDBOX_PROC: 'host'}), {instanceOf: ConfigError});
+});

@@ -51,6 +51,7 @@ export function helperArgs(profile: SandboxProfile, job: SandboxJob): string[] {
  */
 export function bwrapArgs(profile: SandboxProfile, job: SandboxJob): string[] {
 	const {diskMb} = profile.limits;
+	const {policy} = profile;
 	const args: string[] = [
 		// Namespaces: the program sees its own users, processes, IPC, hostname, cgroups and an empty network.
 		'--unshare-user', // one mapped uid, no host privileges
@@ -59,13 +60,13 @@ export function bwrapArgs(profile: SandboxProfile, job: SandboxJob): string[] {
 		'--unshare-net', // no network: only a loopback interface that is down
 		'--unshare-uts', // own hostname
 		'--unshare-cgroup', // host cgroup paths hidden
-		'--disable-userns', // no nested user namespaces: less kernel surface, rlimits cannot be escaped
+		...(policy.noNestedUserns ? ['--disable-userns'] : []), // no nested user namespaces: less kernel surface
 		// Process lifetime and privileges.
 		'--die-with-parent', // if the server dies, the sandbox dies (PR_SET_PDEATHSIG)
 		'--new-session', // setsid: no TIOCSTI injection into a terminal (CVE-2017-5226)
 		'--as-pid-1', // the helper is pid 1: unkillable from inside, its exit tears down the namespace
 		'--cap-drop', 'ALL', // no capabilities, not even inside the user namespace
-		'--hostname', 'c-runner',
+		...(policy.hostname ? ['--hostname', 'c-runner'] : []), // the server's hostname is not the program's business
 		// The helper's host pid: stopping a sandbox means killing its pid 1, so bwrap reaps it and no zombie is
 		// orphaned (killing bwrap first would leave the helper to the host's init).
 		'--info-fd', String(infoFd),
@@ -80,8 +81,11 @@ export function bwrapArgs(profile: SandboxProfile, job: SandboxJob): string[] {
 		args.push('--symlink', link.target, link.path);
 	}
 
+	if (policy.proc === 'private') {
+		args.push('--proc', '/proc'); // a procfs of the sandbox's own pid namespace
+	} // else no /proc at all: where /proc is masked (a container), never bind the container's own
+
 	args.push(
-		'--proc', '/proc', // a procfs of the sandbox's own pid namespace
 		'--dev', '/dev', // null, zero, full, random, urandom, tty: no host devices
 		'--remount-ro', '/dev', // bwrap's /dev is an unsized tmpfs (with /dev/shm): writable, it would bypass the disk cap
 		'--size', String(diskMb * mib), '--tmpfs', '/tmp', // private /tmp: other jobs' directories do not exist here

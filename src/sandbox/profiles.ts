@@ -11,8 +11,54 @@ export interface HostLayout {
 	readonly usrLib64: boolean;
 }
 
+/**
+ * What the host (or the container around the server) lets bubblewrap do. The strongest policy needs all three; a
+ * container runtime may refuse some, and the server then runs with the strongest subset that works (see
+ * `policyLadder`), or not at all.
+ */
+export interface SandboxPolicy {
+	/**
+	 * `private`: a procfs of the sandbox's own pid namespace. `none`: no /proc at all, for a container that masks
+	 * /proc so that bwrap cannot mount one; never the container's own /proc.
+	 */
+	readonly proc: 'private' | 'none';
+	/** `--disable-userns`; bwrap needs a writable /proc/sys for it, which a masked /proc is not. */
+	readonly noNestedUserns: boolean;
+	/** `--hostname c-runner`; some seccomp profiles refuse sethostname. */
+	readonly hostname: boolean;
+}
+
+export const strongestPolicy: SandboxPolicy = {proc: 'private', noNestedUserns: true, hostname: true};
+
+/**
+ * Policies from the strongest down, for the start-up self-test to try in turn. A private /proc matters most (the
+ * CPU limit samples it, and without it there is none), then no nested user namespaces (less kernel surface),
+ * then the hostname (cosmetic: the UTS namespace is private either way).
+ */
+export function policyLadder(proc: 'auto' | SandboxPolicy['proc']): SandboxPolicy[] {
+	const ladder: SandboxPolicy[] = [];
+	for (const procChoice of proc === 'auto' ? ['private', 'none'] as const : [proc]) {
+		for (const noNestedUserns of [true, false]) {
+			for (const hostname of [true, false]) {
+				ladder.push({proc: procChoice, noNestedUserns, hostname});
+			}
+		}
+	}
+
+	return ladder;
+}
+
+/** How a policy falls short of the strongest, in words; empty for the strongest. */
+export function policyWeakenings(policy: SandboxPolicy): string[] {
+	return [
+		...(policy.proc === 'private' ? [] : ['no /proc in the sandbox (a private one cannot be mounted here); CPU time limited per process by RLIMIT_CPU, to whole seconds']),
+		...(policy.noNestedUserns ? [] : ['nested user namespaces allowed (--disable-userns does not work here)']),
+		...(policy.hostname ? [] : ['hostname not set (sethostname refused here); the UTS namespace is still private']),
+	];
+}
 export interface SandboxProfile {
 	readonly name: 'compile' | 'run';
+	readonly policy: SandboxPolicy;
 	/** Host paths bound read-only at the same place. Everything else of the host is absent. */
 	readonly readOnly: readonly string[];
 	readonly links: HostLayout['links'];
@@ -47,9 +93,10 @@ export function readHostLayout(): HostLayout {
 }
 
 /** gcc needs its driver, cc1, as, ld, headers and libraries: all of /usr, read-only. */
-export function compileProfile(layout: HostLayout, limits: SandboxLimits): SandboxProfile {
+export function compileProfile(layout: HostLayout, limits: SandboxLimits, policy = strongestPolicy): SandboxProfile {
 	return {
 		name: 'compile',
+		policy,
 		readOnly: ['/usr', ...layout.dirs],
 		links: layout.links,
 		jobDir: 'bind',
@@ -61,10 +108,11 @@ export function compileProfile(layout: HostLayout, limits: SandboxLimits): Sandb
 }
 
 /** A compiled program needs the dynamic loader, libc and libm: /usr/lib (and /usr/lib64), nothing else. */
-export function runProfile(layout: HostLayout, limits: SandboxLimits): SandboxProfile {
+export function runProfile(layout: HostLayout, limits: SandboxLimits, policy = strongestPolicy): SandboxProfile {
 	const isLibrary = (entry: string) => libraryDirs.has(entry);
 	return {
 		name: 'run',
+		policy,
 		readOnly: ['/usr/lib', ...(layout.usrLib64 ? ['/usr/lib64'] : []), ...layout.dirs.filter(isLibrary)],
 		links: layout.links.filter(link => isLibrary(link.path)),
 		jobDir: 'tmpfs',

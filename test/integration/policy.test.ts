@@ -80,3 +80,8 @@ test.serial('network: a private loopback and nothing else', async t => {
 	t.notRegex(output, /ESCAPED/);
 	assertHostClean(t, server);
 });
+
+test.serial('/proc is a private procfs: only the sandbox\'s own processes: proc-absent.c', async t => {
+	// The helper (pid 1) and the program itself; the host has hundreds.
+	t.is(await outputOf(t, 'proc-absent.c'), 'proc: private, 2 processes\n');
+});

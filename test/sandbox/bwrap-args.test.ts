@@ -1,7 +1,7 @@
 import test from 'ava';
 import type {SandboxLimits} from '../../src/config.ts';
 import {bwrapArgs, helperInSandbox, type SandboxJob} from '../../src/sandbox/bwrap-args.ts';
-import {compileProfile, runProfile, type HostLayout} from '../../src/sandbox/profiles.ts';
+import {compileProfile, policyLadder, policyWeakenings, runProfile, type HostLayout} from '../../src/sandbox/profiles.ts';
 
 const mergedUsr: HostLayout = {
 	links: [{path: '/bin', target: 'usr/bin'}, {path: '/sbin', target: 'usr/sbin'}, {path: '/lib', target: 'usr/lib'}, {path: '/lib64', target: 'usr/lib64'}],
@@ -113,3 +113,20 @@ for (const [name, args] of [['run', bwrapArgs(runProfile(mergedUsr, limits), run
 		t.is(args[args.indexOf('--') + 1], helperInSandbox);
 	});
 }
+
+test('a reduced policy leaves out exactly what the host refuses, nothing else', t => {
+	const strongest = bwrapArgs(runProfile(mergedUsr, limits), runJob);
+	const reduced = bwrapArgs(runProfile(mergedUsr, limits, {proc: 'none', noNestedUserns: false, hostname: false}), runJob);
+	t.deepEqual(strongest.filter(arg => !reduced.includes(arg)), ['--disable-userns', '--hostname', 'c-runner', '--proc', '/proc']);
+	t.deepEqual(reduced.filter(arg => !strongest.includes(arg)), []);
+});
+
+test('the ladder goes from the strongest policy down; a forced /proc choice keeps to it', t => {
+	const ladder = policyLadder('auto');
+	t.deepEqual(ladder[0], {proc: 'private', noNestedUserns: true, hostname: true});
+	t.deepEqual(ladder.at(-1), {proc: 'none', noNestedUserns: false, hostname: false});
+	t.is(ladder.length, 8);
+	t.true(policyLadder('none').every(policy => policy.proc === 'none'));
+	t.deepEqual(policyWeakenings(ladder[0]!), []);
+	t.is(policyWeakenings(ladder.at(-1)!).length, 3);
+});

@@ -1,0 +1,49 @@
+// The weaker policy the server falls back to where a private /proc cannot be mounted (a container that masks
+// /proc): no /proc at all in the sandbox, CPU time limited per process by RLIMIT_CPU. Forced here with
+// C_RUNNER_SANDBOX_PROC=none and checked through the real server, gcc and bwrap; the fallback itself is exercised
+// for real by `npm run test:container`.
+import test from 'ava';
+import {assertHostClean, example, execute, startServer, type RunningServer} from '../helpers/server.ts';
+
+let server: RunningServer;
+test.before(async () => {
+	server = await startServer({uidBase: 62_560, env: {C_RUNNER_SANDBOX_PROC: 'none'}});
+});
+test.after.always(async () => {
+	await server?.stop();
+});
+
+test.serial('/health names the policy in effect', async t => {
+	const health = await (await fetch(`${server.url}/health`)).json() as Record<string, any>;
+	t.like(health, {status: 'ok', policy: {level: 'reduced', nested_user_namespaces: false}});
+	t.is(health['policy']['weakened'].length, 1, health['policy']['weakened'].join('; '));
+	t.regex(health['policy']['proc'], /^none/);
+	t.regex(health['policy']['cpu_limit'], /RLIMIT_CPU/);
+	t.true(server.logs.some(entry => entry['msg'] === 'c-runner listening' && (entry['policy'] as {proc?: string}).proc === 'none'));
+});
+
+test.serial('programs compile and run; there is no /proc: proc-absent.c, env-canary.c', async t => {
+	t.like((await execute(server, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
+	t.like((await execute(server, {code: example('proc-absent.c')})).body, {status: 'ok', output: 'proc: absent\n'});
+	t.regex((await execute(server, {code: example('env-canary.c')})).body['output'], /canary: absent/);
+	assertHostClean(t, server);
+});
+
+test.serial('the CPU limit still holds, by RLIMIT_CPU: infinite-loop.c', async t => {
+	const {body} = await execute(server, {code: example('infinite-loop.c')});
+	t.like(body, {status: 'time_limit', stopped_by: 'cpu_time', signal: 'SIGXCPU', exit_code: -24});
+	// The kernel's whole-second RLIMIT_CPU and rusage's accounting differ by a tick or so.
+	t.true(body['cpu_ms'] >= 900 && body['cpu_ms'] < 1300, `cpu_ms ${body['cpu_ms']}`);
+	assertHostClean(t, server);
+});
+
+test.serial('a fork bomb is still held and killed with all its processes: fork-bomb.c', async t => {
+	const {body} = await execute(server, {code: example('fork-bomb.c')});
+	t.is(body['status'], 'time_limit');
+	assertHostClean(t, server);
+});
+
+test.serial('the memory limit still holds: memory-hog.c', async t => {
+	t.like((await execute(server, {code: example('memory-hog.c')})).body, {status: 'memory_limit'});
+	assertHostClean(t, server);
+});
