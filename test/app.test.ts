@@ -134,3 +134,12 @@ test('a client that disconnects cancels its job', async t => {
 	t.is((reason as Error).name, 'ClientGoneError');
 	await close();
 });
+
+test('GET /openapi.json serves the OpenAPI document, with no token needed', async t => {
+	const {url, close} = await setup({token: 'a-token-of-16-chars-or-more'});
+	const response = await fetch(`${url}/openapi.json`);
+	t.is(response.status, 200);
+	t.like(await response.json(), {openapi: '3.1.0', info: {title: 'c-runner'}});
+	t.is((await fetch(`${url}/execute_c`, {method: 'POST'})).status, 401, 'other endpoints still need it');
+	await close();
+});

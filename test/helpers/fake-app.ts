@@ -44,10 +44,10 @@ export const healthReport = (status: HealthReport['status']): HealthReport => ({
 });
 
 /** The real app with a fake runner and health check, served on a loopback port. */
-export async function setup(options: {token?: string; health?: HealthReport['status']; heartbeatMs?: number} = {}) {
+export async function setup(options: {token?: string; health?: HealthReport['status']; heartbeatMs?: number; corsOrigins?: string} = {}) {
 	const runner = new FakeRunner();
 	const health: HealthCheck = {check: async () => healthReport(options.health ?? 'ok')};
-	const config = {...loadConfig({C_RUNNER_JUDGE_MAX_TESTS: '3', C_RUNNER_JUDGE_MAX_TEST_BYTES: '16'}), token: options.token ?? null, bodyLimitBytes: 4096};
+	const config = {...loadConfig({C_RUNNER_JUDGE_MAX_TESTS: '3', C_RUNNER_JUDGE_MAX_TEST_BYTES: '16', C_RUNNER_CORS_ORIGINS: options.corsOrigins ?? ''}), token: options.token ?? null, bodyLimitBytes: 4096};
 	const app = createApp({config, logger: pino({level: 'silent'}), runner, health, ...(options.heartbeatMs === undefined ? {} : {heartbeatMs: options.heartbeatMs})});
 	const server = await serve(app);
 	return {runner, ...server};

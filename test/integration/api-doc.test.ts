@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test, {type ExecutionContext} from 'ava';
+import {answerSchema, compileSchema, eventSchemas, schemaErrors} from '../helpers/openapi.ts';
 import {assertHostClean, projectRoot, startServer, type RunningServer} from '../helpers/server.ts';
 
 interface DocExample {
@@ -131,10 +132,20 @@ for (const example of examples) {
 			t.is(actual.headers.get(name), value, `header ${name}`);
 		}
 
+		const schema = answerSchema(request.method, request.path, actual.status, actual.headers.get('content-type') ?? '');
+		t.not(schema, null, 'the OpenAPI document describes this answer');
 		if (response.events === null) {
-			compare(t, await actual.json(), response.body, 'body', response.shapeOnly);
+			const body: unknown = await actual.json();
+			compare(t, body, response.body, 'body', response.shapeOnly);
+			const validate = compileSchema(schema!);
+			t.true(validate(body), `the answer matches OpenAPI's ${schema}: ${schemaErrors(validate)}`);
 		} else {
 			const events = parseEvents(await actual.text());
+			for (const event of events) {
+				const validate = compileSchema(eventSchemas[event.event]!);
+				t.true(validate(event.data), `the ${event.event} event matches OpenAPI's ${eventSchemas[event.event]}: ${schemaErrors(validate)}`);
+			}
+
 			t.deepEqual(events.map(event => event.event), response.events.map(event => event.event), 'the same events in the same order');
 			for (const [index, event] of response.events.entries()) {
 				compare(t, events[index]?.data, event.data, `event ${index} (${event.event})`, response.shapeOnly);

@@ -1,0 +1,477 @@
+import fs from 'node:fs';
+
+/**
+ * The API as an OpenAPI 3.1 document, served at `GET /openapi.json`. Schemas use the OpenAPI 3.1 default dialect
+ * (JSON Schema 2020-12). Response schemas are strict — every field required, no others — because the server always
+ * sends every field: the tests validate real answers against them, so a field added or dropped in the code without
+ * this document (and API.md) fails there.
+ */
+
+// Read at module load: the document names the version the server runs, without a build step.
+const {version} = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {version: string};
+
+const json = 'application/json';
+const schema = (name: string) => ({$ref: `#/components/schemas/${name}`});
+const response = (name: string) => ({$ref: `#/components/responses/${name}`});
+const requestIdHeader = {'X-Request-Id': {$ref: '#/components/headers/RequestId'}};
+
+/** The largest integer the server accepts where it checks `Number.isSafeInteger`. */
+const maxSafeInteger = Number.MAX_SAFE_INTEGER;
+
+const runStatuses = ['ok', 'compile_error', 'runtime_error', 'signalled', 'time_limit', 'memory_limit', 'output_limit', 'file_size_limit'];
+const testVerdicts = ['AC', 'WA', 'TLE', 'MLE', 'OLE', 'RE'];
+
+const sourceCode = {
+	type: 'string',
+	minLength: 1,
+	pattern: '^[^\\u0000]*$',
+	description: 'C source. Must not be empty, only whitespace, or contain NUL bytes.',
+};
+
+const requestedTimeLimit = {
+	type: ['integer', 'null'],
+	minimum: 1,
+	maximum: maxSafeInteger,
+	description: 'CPU-time limit of a run, ms; the wall-time limit becomes twice this plus 1000 ms. Lowered to the server\'s maximum '
+		+ '(C_RUNNER_RUN_MAX_CPU_MS). Absent or null: the server\'s run limits.',
+};
+
+const requestedMemoryLimit = {
+	type: ['integer', 'null'],
+	minimum: 1,
+	maximum: maxSafeInteger,
+	description: 'Memory limit of a run, MiB. Lowered to the server\'s maximum (C_RUNNER_RUN_MAX_MEMORY_MB). Absent or null: '
+		+ 'C_RUNNER_RUN_MEMORY_MB.',
+};
+
+const measurement = (what: string) => ({type: ['integer', 'null'], minimum: 0, description: what});
+const exitCode = {
+	type: 'integer',
+	minimum: -64,
+	maximum: 255,
+	description: 'Signed: a normal exit n gives n; death by signal N gives -N; a compile error gives 1.',
+};
+const signalName = {
+	type: ['string', 'null'],
+	pattern: '^SIG[A-Z0-9]+$',
+	description: 'The name of the signal that ended the program ("SIGSEGV"), or null.',
+};
+const runStatus = {type: 'string', enum: runStatuses, description: 'How the run ended; see API.md, "Statuses".'};
+
+const errorResponse = (description: string, headers: Record<string, unknown> = {}) => ({
+	description,
+	headers: {...requestIdHeader, ...headers},
+	content: {[json]: {schema: schema('Error')}},
+});
+
+/** What /execute_c and /judge_c may answer besides 200; the public endpoints need no token and read no body. */
+const jobErrors = {
+	400: response('BadRequest'),
+	401: response('Unauthorized'),
+	413: response('PayloadTooLarge'),
+	415: response('UnsupportedMediaType'),
+	500: response('InternalError'),
+	503: response('ServiceUnavailable'),
+};
+
+/** A token, when the server has one (C_RUNNER_TOKEN); the empty requirement says the endpoint also works without. */
+const tokenWhenConfigured = [{bearerAuth: []}, {}];
+
+const judgeEvents = `A stream of Server-Sent Events, each one \`event:\` line and one \`data:\` line of JSON, in this order:
+
+- \`compile\` — the compile finished; data: \`CompileEvent\`.
+- \`result\` — a test case finished (in the order they finish; \`index\` says which); data: \`TestResult\`.
+- \`summary\` — last: everything is done; data: \`JudgeResult\`, the whole answer as without streaming.
+- \`error\` — the server failed after the stream began (never for the program's own failures); data: \`Error\`. The stream then ends.
+
+A comment line (\`: keep-alive\`) is sent every 15 s while nothing else is. Validation errors and a full queue are answered
+before the stream begins, as ordinary JSON errors. A client that closes the stream cancels every test case still running.`;
+
+export const openApiDocument = {
+	openapi: '3.1.0',
+	info: {
+		title: 'c-runner',
+		version,
+		summary: 'Compiles and runs untrusted C code under bubblewrap.',
+		description: `c-runner compiles one C program with gcc and runs it in a bubblewrap sandbox; /judge_c runs it against many test cases.
+See API.md for the full description.
+
+Every response has an \`X-Request-Id\` header. When the server has a token (C_RUNNER_TOKEN), every endpoint except
+\`GET /health\` and \`GET /openapi.json\` needs \`Authorization: Bearer <token>\`.
+
+Every error is JSON \`{"error": "<message>"}\`. A path not listed here answers 404 (\`NotFound\`); a method not listed for a
+listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`).`,
+		license: {name: 'MIT', identifier: 'MIT'},
+	},
+	// Relative: the server that serves this document.
+	servers: [{url: '/', description: 'This server'}],
+	paths: {
+		'/execute_c': {
+			parameters: [{$ref: '#/components/parameters/RequestId'}],
+			post: {
+				operationId: 'executeC',
+				summary: 'Compile and run one C program',
+				description: 'Status 200 whenever the request was valid and the server worked, whatever the program did: a compile error, '
+					+ 'a crash, a limit hit are all results.',
+				security: tokenWhenConfigured,
+				requestBody: {required: true, content: {[json]: {schema: schema('ExecuteRequest')}}},
+				responses: {
+					200: {description: 'The result of the compile and run.', headers: requestIdHeader, content: {[json]: {schema: schema('ExecuteResult')}}},
+					...jobErrors,
+				},
+			},
+		},
+		'/judge_c': {
+			parameters: [{$ref: '#/components/parameters/RequestId'}],
+			post: {
+				operationId: 'judgeC',
+				summary: 'Compile one C program and judge it against test cases',
+				description: 'Compiles once and runs each test case in its own fresh sandbox. The whole request is validated before '
+					+ 'anything runs. With `Accept: text/event-stream` the answer is a stream of Server-Sent Events instead of one JSON object.',
+				security: tokenWhenConfigured,
+				requestBody: {required: true, content: {[json]: {schema: schema('JudgeRequest')}}},
+				responses: {
+					200: {
+						description: 'The verdicts: one JSON object, or with `Accept: text/event-stream` a stream of events.',
+						headers: requestIdHeader,
+						content: {
+							[json]: {schema: schema('JudgeResult')},
+							'text/event-stream': {
+								schema: {type: 'string', description: judgeEvents},
+								// OpenAPI 3.1 cannot describe the events themselves: the schema of each event's data, by event name.
+								'x-event-schemas': {compile: schema('CompileEvent'), result: schema('TestResult'), summary: schema('JudgeResult'), error: schema('Error')},
+							},
+						},
+					},
+					...jobErrors,
+				},
+			},
+		},
+		'/health': {
+			parameters: [{$ref: '#/components/parameters/RequestId'}],
+			get: {
+				operationId: 'health',
+				summary: 'Sandbox self-test, versions, policy and job slots',
+				description: 'Runs a real compile and run through the sandbox (cached for C_RUNNER_HEALTH_TTL_MS; concurrent callers share '
+					+ 'one check). Takes no job slot. Needs no token.',
+				security: [],
+				responses: {
+					200: {description: 'The sandbox works.', headers: requestIdHeader, content: {[json]: {schema: schema('HealthReport')}}},
+					503: {description: 'The sandbox does not work: `status` is `failing` and `self_test.problem` says why.', headers: requestIdHeader, content: {[json]: {schema: schema('HealthReport')}}},
+				},
+			},
+		},
+		'/openapi.json': {
+			parameters: [{$ref: '#/components/parameters/RequestId'}],
+			get: {
+				operationId: 'openApi',
+				summary: 'This document',
+				description: 'Needs no token.',
+				security: [],
+				responses: {
+					200: {description: 'The API as an OpenAPI 3.1 document.', headers: requestIdHeader, content: {[json]: {schema: schema('OpenApiDocument')}}},
+				},
+			},
+		},
+	},
+	components: {
+		schemas: {
+			ExecuteRequest: {
+				type: 'object',
+				description: 'Unknown fields are ignored. A field sent as null is taken as absent (except `code`).',
+				required: ['code'],
+				properties: {
+					code: sourceCode,
+					args: {
+						description: 'Arguments after argv[0]. A string is split into words the way a POSIX shell splits them (quotes and '
+							+ 'backslashes honoured, nothing expanded, no shell runs); an array is taken as it is. At most 256 arguments and '
+							+ '64 KiB (each argument\'s UTF-8 bytes plus one). No NUL bytes.',
+						oneOf: [
+							{type: 'string', pattern: '^[^\\u0000]*$'},
+							{type: 'array', maxItems: 256, items: {type: 'string', pattern: '^[^\\u0000]*$'}},
+							{type: 'null'},
+						],
+					},
+					stdin: {type: ['string', 'null'], description: 'Fed to standard input; without it, stdin is empty. Any characters, NUL included.'},
+					time_limit_ms: requestedTimeLimit,
+					memory_limit_mb: requestedMemoryLimit,
+				},
+				additionalProperties: true,
+			},
+			ExecuteResult: {
+				type: 'object',
+				required: ['output', 'error', 'exit_code', 'status', 'signal', 'timed_out', 'truncated', 'stopped_by', 'warnings', 'time_ms', 'cpu_ms', 'memory_kb', 'limits'],
+				properties: {
+					output: {type: 'string', description: 'The program\'s stdout (UTF-8; invalid bytes become U+FFFD). Empty for a compile error.'},
+					error: {type: 'string', description: 'The program\'s stderr; for a compile error, gcc\'s diagnostics, unchanged.'},
+					exit_code: exitCode,
+					status: runStatus,
+					signal: signalName,
+					timed_out: {type: 'boolean', description: 'A time limit (wall or CPU) stopped the program.'},
+					truncated: {type: 'boolean', description: '`output` or `error` was cut at the output cap.'},
+					stopped_by: {
+						type: ['string', 'null'],
+						enum: ['wall_time', 'cpu_time', 'memory', 'output', 'file_size', null],
+						description: 'The limit that stopped the program, or null.',
+					},
+					warnings: {type: 'string', description: 'gcc\'s warnings from a compile that succeeded.'},
+					time_ms: measurement('Wall time of the run, ms; null for a compile error.'),
+					cpu_ms: measurement('User plus system CPU time of the program and all its children, ms; null when not measured.'),
+					memory_kb: measurement('Peak resident memory of the largest process of the run, KiB; null when not measured.'),
+					limits: schema('AppliedLimits'),
+				},
+				additionalProperties: false,
+			},
+			AppliedLimits: {
+				type: 'object',
+				description: 'The run limits that applied, after `time_limit_ms` and `memory_limit_mb` were taken into account.',
+				required: ['wall_time_ms', 'cpu_time_ms', 'memory_mb', 'processes', 'file_size_mb', 'disk_mb', 'open_files', 'output_bytes'],
+				properties: {
+					wall_time_ms: {type: 'integer', minimum: 1},
+					cpu_time_ms: {type: 'integer', minimum: 1},
+					memory_mb: {type: 'integer', minimum: 1},
+					processes: {type: 'integer', minimum: 1},
+					file_size_mb: {type: 'integer', minimum: 1},
+					disk_mb: {type: 'integer', minimum: 1},
+					open_files: {type: 'integer', minimum: 1},
+					output_bytes: {type: 'integer', minimum: 1, description: 'The output cap, per stream.'},
+				},
+				additionalProperties: false,
+			},
+			JudgeRequest: {
+				type: 'object',
+				description: 'Unknown fields (Turbo\'s `user_id`) are ignored. A field sent as null is taken as absent (except `code`).',
+				required: ['code', 'testcases'],
+				properties: {
+					code: sourceCode,
+					testcases: {
+						type: 'array',
+						minItems: 1,
+						items: schema('TestCase'),
+						description: 'At most C_RUNNER_JUDGE_MAX_TESTS (default 200) test cases. Their `id`s must be unique.',
+					},
+					time_limit_ms: requestedTimeLimit,
+					memory_limit_mb: requestedMemoryLimit,
+					compare: {type: ['string', 'null'], enum: ['trim', 'exact', null], default: 'trim', description: '"trim": trailing whitespace of each line and trailing newlines are ignored; "exact": byte equality.'},
+					language: {type: ['string', 'null'], enum: ['c', 'C', null], description: 'Must be "c" (any case) when sent.'},
+				},
+				additionalProperties: true,
+			},
+			TestCase: {
+				type: 'object',
+				description: 'Turbo\'s `{id, input, output}` or Dalmeng\'s `{input, expected_output}`: the expected output is needed, under '
+					+ 'either name (both only when equal). `input` and the expected output hold at most C_RUNNER_JUDGE_MAX_TEST_BYTES '
+					+ '(default 1 MiB) of UTF-8 each.',
+				properties: {
+					input: {type: ['string', 'null'], description: 'The program\'s stdin; empty when absent.'},
+					output: {type: ['string', 'null'], description: 'The expected stdout (Turbo\'s name).'},
+					expected_output: {type: ['string', 'null'], description: 'The expected stdout (Dalmeng\'s name).'},
+					id: {
+						description: 'The client\'s id, echoed in the result; unique within the request. Default: the position (0, 1, …). '
+							+ 'A string counts at most 128 UTF-16 code units.',
+						oneOf: [
+							{type: 'integer', minimum: -maxSafeInteger, maximum: maxSafeInteger},
+							{type: 'string', minLength: 1, maxLength: 128},
+							{type: 'null'},
+						],
+					},
+				},
+				anyOf: [
+					{type: 'object', required: ['output'], properties: {output: {type: 'string'}}},
+					{type: 'object', required: ['expected_output'], properties: {expected_output: {type: 'string'}}},
+				],
+				additionalProperties: true,
+			},
+			JudgeResult: {
+				type: 'object',
+				required: ['passed', 'verdict', 'results', 'error', 'summary', 'warnings', 'limits'],
+				properties: {
+					passed: {type: 'boolean', description: 'Every test case is AC.'},
+					verdict: {type: 'string', enum: [...testVerdicts, 'CE'], description: 'AC when all passed; CE; else the verdict of the first test case, in request order, that did not pass.'},
+					results: {type: 'array', items: schema('TestResult'), description: 'One result per test case, in request order; empty for CE.'},
+					error: {type: ['string', 'null'], description: 'gcc\'s message, unchanged, when the program did not compile; null otherwise.'},
+					summary: schema('JudgeSummary'),
+					warnings: {type: 'string', description: 'gcc\'s warnings from a compile that succeeded.'},
+					limits: schema('AppliedLimits'),
+				},
+				additionalProperties: false,
+			},
+			JudgeSummary: {
+				type: 'object',
+				required: ['passed', 'total', 'first_failure'],
+				properties: {
+					passed: {type: 'integer', minimum: 0, description: 'Number of test cases that passed.'},
+					total: {type: 'integer', minimum: 0},
+					first_failure: {
+						description: 'The first test case, in request order, that did not pass; null when all passed or none ran.',
+						oneOf: [
+							{
+								type: 'object',
+								required: ['index', 'id', 'verdict'],
+								properties: {
+									index: {type: 'integer', minimum: 0},
+									id: {oneOf: [{type: 'integer'}, {type: 'string'}]},
+									verdict: {type: 'string', enum: testVerdicts},
+								},
+								additionalProperties: false,
+							},
+							{type: 'null'},
+						],
+					},
+				},
+				additionalProperties: false,
+			},
+			TestResult: {
+				type: 'object',
+				description: 'One test case\'s result.',
+				required: [
+					'index', 'id', 'worker_id', 'passed', 'verdict', 'actual_output', 'output_truncated', 'error', 'error_truncated',
+					'time', 'memory', 'time_ms', 'cpu_ms', 'memory_kb', 'exit_code', 'signal', 'status',
+				],
+				properties: {
+					index: {type: 'integer', minimum: 0, description: 'Position of the test case in the request.'},
+					id: {oneOf: [{type: 'integer'}, {type: 'string'}], description: 'The test case\'s id.'},
+					worker_id: {type: 'string', format: 'uuid', description: 'The job that ran it: its directory was c_exec_<worker_id>.'},
+					passed: {type: 'boolean', description: 'The verdict is AC.'},
+					verdict: {type: 'string', enum: testVerdicts},
+					actual_output: {type: 'string', description: 'The program\'s stdout; with "trim" comparison, trailing whitespace removed. Cut at C_RUNNER_JUDGE_RESULT_BYTES.'},
+					output_truncated: {type: 'boolean', description: '`actual_output` was cut here, or the output itself passed the output cap.'},
+					error: {type: 'string', description: 'The program\'s stderr, cut like `actual_output`.'},
+					error_truncated: {type: 'boolean', description: '`error` was cut.'},
+					time: {type: 'string', pattern: '^\\d+ms$', description: '`time_ms` as Turbo\'s string: "12ms".'},
+					memory: {type: 'string', pattern: '^(?:\\d+\\.\\dMB|unknown)$', description: '`memory_kb` in MiB as Turbo\'s string: "1.3MB"; "unknown" when not measured.'},
+					time_ms: measurement('Wall time of the run, ms.'),
+					cpu_ms: measurement('CPU time of the run, ms.'),
+					memory_kb: measurement('Peak resident memory of the run, KiB.'),
+					exit_code: exitCode,
+					signal: signalName,
+					status: runStatus,
+				},
+				additionalProperties: false,
+			},
+			CompileEvent: {
+				type: 'object',
+				description: 'The data of the `compile` event of a streamed judge answer.',
+				required: ['status', 'warnings', 'error'],
+				properties: {
+					status: {type: 'string', enum: ['ok', 'compile_error']},
+					warnings: {type: 'string', description: 'gcc\'s warnings when the compile succeeded; empty otherwise.'},
+					error: {type: ['string', 'null'], description: 'gcc\'s message when the compile failed; null otherwise.'},
+				},
+				additionalProperties: false,
+			},
+			HealthReport: {
+				type: 'object',
+				required: ['status', 'checked_at', 'self_test', 'versions', 'policy', 'slots'],
+				properties: {
+					status: {type: 'string', enum: ['ok', 'failing']},
+					checked_at: {type: 'string', format: 'date-time', description: 'When the (cached) self-test ran.'},
+					self_test: {
+						type: 'object',
+						required: ['ok', 'duration_ms', 'problem'],
+						properties: {
+							ok: {type: 'boolean'},
+							duration_ms: {type: 'integer', minimum: 0},
+							problem: {type: ['string', 'null'], description: 'What went wrong, or null.'},
+						},
+						additionalProperties: false,
+					},
+					versions: {
+						type: 'object',
+						required: ['gcc', 'bwrap', 'node', 'kernel'],
+						properties: {
+							gcc: {type: ['string', 'null']},
+							bwrap: {type: ['string', 'null']},
+							node: {type: ['string', 'null']},
+							kernel: {type: ['string', 'null']},
+						},
+						additionalProperties: {type: ['string', 'null']},
+						description: 'Each null when it could not be found out.',
+					},
+					policy: {
+						type: 'object',
+						description: 'The sandbox policy in effect; its other fields describe it in words and may change.',
+						required: ['level', 'weakened'],
+						properties: {
+							level: {type: 'string', enum: ['strongest', 'reduced']},
+							weakened: {type: 'array', items: {type: 'string'}, description: 'What the reduced policy lacks, in words; empty at `strongest`.'},
+						},
+						additionalProperties: true,
+					},
+					slots: {
+						type: 'object',
+						required: ['capacity', 'running', 'queued', 'queueLength'],
+						properties: {
+							capacity: {type: 'integer', minimum: 1},
+							running: {type: 'integer', minimum: 0},
+							queued: {type: 'integer', minimum: 0},
+							queueLength: {type: 'integer', minimum: 0},
+						},
+						additionalProperties: false,
+					},
+				},
+				additionalProperties: false,
+			},
+			OpenApiDocument: {
+				type: 'object',
+				description: 'This document.',
+				required: ['openapi', 'info', 'paths'],
+				properties: {
+					openapi: {type: 'string', pattern: '^3\\.1\\.\\d+$'},
+					info: {type: 'object'},
+					servers: {type: 'array'},
+					paths: {type: 'object'},
+					components: {type: 'object'},
+				},
+				additionalProperties: true,
+			},
+			Error: {
+				type: 'object',
+				required: ['error'],
+				properties: {error: {type: 'string', minLength: 1, description: 'The problem, in words.'}},
+				additionalProperties: false,
+			},
+		},
+		responses: {
+			BadRequest: errorResponse('The request was not valid; nothing ran.'),
+			Unauthorized: errorResponse('The server has a token and the request did not send it: "Missing or invalid bearer token".', {
+				'WWW-Authenticate': {required: true, schema: {type: 'string', const: 'Bearer'}},
+			}),
+			NotFound: errorResponse('No such path: "No route for <METHOD> <path>".'),
+			MethodNotAllowed: errorResponse('A known path with a method it does not take: "Method not allowed: <METHOD> <path>".', {
+				Allow: {required: true, description: 'The methods the path takes.', schema: {type: 'string'}},
+			}),
+			PayloadTooLarge: errorResponse('The body is over C_RUNNER_BODY_LIMIT_BYTES: "Request body is larger than <n> bytes".'),
+			UnsupportedMediaType: errorResponse('The body is not `application/json`, or has a Content-Encoding the server does not take.'),
+			InternalError: errorResponse('The sandbox itself failed (not the program): "Internal server error"; details only in the log.'),
+			ServiceUnavailable: errorResponse('All job slots and the queue are full (with Retry-After), or the server is shutting down and cancelled the job.', {
+				'Retry-After': {description: 'Seconds to wait; sent when the queue is full.', schema: {type: 'string', pattern: '^\\d+$'}},
+			}),
+		},
+		headers: {
+			RequestId: {
+				description: 'The request\'s id, also in the server\'s logs: the client\'s own when it sent a valid one, else a new UUID.',
+				required: true,
+				schema: {type: 'string', pattern: '^[\\w.:-]{1,128}$'},
+			},
+		},
+		parameters: {
+			RequestId: {
+				name: 'X-Request-Id',
+				in: 'header',
+				required: false,
+				description: 'The client\'s own request id, echoed in the response and the logs. One that does not match the pattern is '
+					+ 'replaced by a new one, not refused.',
+				schema: {type: 'string', pattern: '^[\\w.:-]{1,128}$'},
+			},
+		},
+		securitySchemes: {
+			bearerAuth: {
+				type: 'http',
+				scheme: 'bearer',
+				description: 'Only when the server has a token (C_RUNNER_TOKEN); without one, no endpoint needs it. GET /health and '
+					+ 'GET /openapi.json never do.',
+			},
+		},
+	},
+};
