@@ -243,3 +243,26 @@ test('as root, a helper the sandbox uids cannot reach stops start-up with a clea
 		fs.rmSync(hidden, {recursive: true, force: true});
 	}
 });
+
+test('where no sandbox policy works (user namespaces refused), start-up stops with a clear message', t => {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	fs.chmodSync(dir, 0o711);
+	// Behaves like bwrap where the kernel or a seccomp profile refuses user namespaces.
+	const bwrap = path.join(dir, 'bwrap');
+	fs.writeFileSync(bwrap, '#!/bin/sh\n[ "$1" = --version ] && { echo "bubblewrap 0.8.0"; exit 0; }\necho "bwrap: Creating new namespace failed: Operation not permitted" >&2\nexit 1\n', {mode: 0o755});
+	const jobRoot = path.join(dir, 'jobs');
+	try {
+		const result = spawnSync(process.execPath, [path.join(projectRoot, 'src', 'main.ts')], {
+			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_BWRAP: bwrap, C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(uidBase(9) + 5)},
+			encoding: 'utf8',
+			timeout: 30_000,
+		});
+		t.is(result.status, 1);
+		t.regex(result.stderr, /^c-runner: no safe sandbox policy works here; the sandbox self-test failed:/);
+		t.is(result.stderr.match(/Creating new namespace failed/g)?.length, 8, 'every policy of the ladder was tried');
+		t.regex(result.stderr, /unprivileged user namespaces/);
+		t.deepEqual(fs.readdirSync(jobRoot), [], 'the failed self-tests left nothing behind');
+	} finally {
+		fs.rmSync(dir, {recursive: true, force: true});
+	}
+});
