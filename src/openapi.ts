@@ -100,7 +100,8 @@ Every response has an \`X-Request-Id\` header. When the server has a token (C_RU
 \`GET /health\` and \`GET /openapi.json\` needs \`Authorization: Bearer <token>\`.
 
 Every error is JSON \`{"error": "<message>"}\`. A path not listed here answers 404 (\`NotFound\`); a method not listed for a
-listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`).`,
+listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the server does not know at all (PROPFIND) 501
+(\`NotImplemented\`).`,
 		license: {name: 'MIT', identifier: 'MIT'},
 	},
 	// Relative: the server that serves this document.
@@ -441,6 +442,7 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`).`,
 			MethodNotAllowed: errorResponse('A known path with a method it does not take: "Method not allowed: <METHOD> <path>".', {
 				Allow: {required: true, description: 'The methods the path takes.', schema: {type: 'string'}},
 			}),
+			NotImplemented: errorResponse('A method the server does not know at all: "Method not implemented: <METHOD> <path>".'),
 			PayloadTooLarge: errorResponse('The body is over C_RUNNER_BODY_LIMIT_BYTES: "Request body is larger than <n> bytes".'),
 			UnsupportedMediaType: errorResponse('The body is not `application/json`, or has a Content-Encoding the server does not take.'),
 			InternalError: errorResponse('The sandbox itself failed (not the program): "Internal server error"; details only in the log.'),

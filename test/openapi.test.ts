@@ -4,8 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {Validator} from '@seriousme/openapi-schema-validator';
-import {Ajv2020, type ValidateFunction} from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import type {ValidateFunction} from 'ajv/dist/2020.js';
 import test from 'ava';
 import type {HealthReport} from '../src/health.ts';
 import type {JudgeListener} from '../src/judge/run-judge.ts';
@@ -13,6 +12,7 @@ import type {JudgeResult, JudgeSummary, TestResult} from '../src/judge/verdict.t
 import type {AppliedLimits, ExecuteResult} from '../src/job/result.ts';
 import {openApiDocument} from '../src/openapi.ts';
 import {judgeResult, result} from './helpers/fake-app.ts';
+import {schemaAt} from './helpers/openapi.ts';
 import {projectRoot} from './helpers/server.ts';
 
 type Json = Record<string, any>;
@@ -22,21 +22,7 @@ const schemas: Record<string, Json> = openApiDocument.components.schemas;
 const apiDoc = fs.readFileSync(path.join(projectRoot, 'API.md'), 'utf8');
 const packageVersion = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {version: string}).version;
 
-const documentId = 'https://c-runner.invalid/openapi.json';
-// Strict: an unknown keyword (a typo such as `minlength`) or an ambiguous type is an error, not silently ignored.
-const ajv = new Ajv2020({strict: true, allErrors: true, allowUnionTypes: true});
-// ajv-formats is CommonJS: its function is both `module.exports` and `.default`; the typings know only the latter.
-addFormats.default(ajv);
-// The document's own top-level fields are known keywords that check nothing, so the whole document can be added as
-// one schema and every `#/components/...` reference resolves within it.
-ajv.addVocabulary(Object.keys(openApiDocument));
-ajv.addSchema(structuredClone(openApiDocument), documentId);
-const validators = new Map<string, ValidateFunction>();
-function validator(name: string): ValidateFunction {
-	const validate = validators.get(name) ?? ajv.compile({$ref: `${documentId}#/components/schemas/${name}`});
-	validators.set(name, validate);
-	return validate;
-}
+const validator = (name: string): ValidateFunction => schemaAt(`/components/schemas/${name}`);
 
 /** The object a local `$ref` ("#/components/schemas/X") points at, or the value itself. */
 function resolve(value: Json): Json {
@@ -282,11 +268,13 @@ for (const [key, {schema: tableSchema, request}] of Object.entries(fieldTables))
 					t.is(resolve(property)['minimum'], minimum, `${name}.${field.name}: the minimum`);
 				}
 
-				// Names listed in the meaning: an object's fields, or values of an enum.
+				// Names in the meaning: an object's fields (all of them, when it lists any), or values of an enum.
 				const words = codeWords(field.meaning);
 				const target = resolve(property);
 				if (target['properties'] !== undefined && words.length > 0) {
-					t.deepEqual(words.sort(), Object.keys(target['properties'] as Json).sort(), `${name}.${field.name}: the fields named`);
+					for (const inner of Object.keys(target['properties'] as Json)) {
+						t.true(words.includes(inner), `${name}.${field.name}: API.md names its field ${inner}`);
+					}
 				} else if (Array.isArray(target['enum'])) {
 					for (const word of words) {
 						t.true((target['enum'] as unknown[]).includes(word), `${name}.${field.name}: ${word} is one of its values`);

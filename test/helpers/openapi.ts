@@ -1,42 +1,21 @@
 import {Ajv2020, type ValidateFunction} from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import addFormats from 'ajv-formats';
 import {openApiDocument} from '../../src/openapi.ts';
 
-// ajv-formats is CommonJS: its default export arrives as the module object under some loaders.
-const addFormats = ((addFormatsModule as unknown as {default?: typeof addFormatsModule}).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
-
+// The OpenAPI document, added whole as one schema: a value is checked against the schema at its place in the
+// document, and `#/components/...` references resolve within it. Its own top-level fields are keywords that check
+// nothing. Strict: an unknown keyword (a typo such as `minlength`) or an ambiguous type is an error.
 const documentId = 'https://c-runner.invalid/openapi.json';
-const ajv = new Ajv2020({allErrors: true, strict: false});
-addFormats(ajv);
-ajv.addSchema(structuredClone(openApiDocument) as object, documentId);
-const compiled = new Map<string, ValidateFunction>();
+const ajv = new Ajv2020({strict: true, allErrors: true, allowUnionTypes: true});
+// ajv-formats is CommonJS: its function is both `module.exports` and `.default`; the typings know only the latter.
+addFormats.default(ajv);
+ajv.addVocabulary(Object.keys(openApiDocument));
+ajv.addSchema(structuredClone(openApiDocument), documentId);
+const validators = new Map<string, ValidateFunction>();
 
-/** A validator for one of the document's component schemas, its `$ref`s resolved within the document. */
-export function compileSchema(name: string): ValidateFunction {
-	let validate = compiled.get(name);
-	if (validate === undefined) {
-		validate = ajv.compile({$ref: `${documentId}#/components/schemas/${name}`});
-		compiled.set(name, validate);
-	}
-
+/** A validator for the schema at a JSON pointer of the document (`/components/schemas/X`); compiled once. */
+export function schemaAt(pointer: string): ValidateFunction {
+	const validate = validators.get(pointer) ?? ajv.compile({$ref: `${documentId}#${pointer}`});
+	validators.set(pointer, validate);
 	return validate;
 }
-
-/** The schema name a real answer must match: by path, method, status and content type. */
-export function answerSchema(method: string, path: string, status: number, contentType: string): string | null {
-	if (status >= 400 && !(path === '/health' && status === 503)) {
-		return 'Error';
-	}
-
-	const names: Record<string, string> = {
-		'POST /execute_c': 'ExecuteResult',
-		'POST /judge_c': contentType.startsWith('text/event-stream') ? 'stream' : 'JudgeResult',
-		'GET /health': 'HealthReport',
-	};
-	return names[`${method} ${path}`] ?? null;
-}
-
-/** Each event's `data` schema in a /judge_c stream. */
-export const eventSchemas: Readonly<Record<string, string>> = {compile: 'CompileEvent', result: 'TestResult', summary: 'JudgeResult', error: 'Error'};
-
-export const schemaErrors = (validate: ValidateFunction) => JSON.stringify(validate.errors, null, 2);

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test, {type ExecutionContext} from 'ava';
-import {answerSchema, compileSchema, eventSchemas, schemaErrors} from '../helpers/openapi.ts';
+import {openApiDocument} from '../../src/openapi.ts';
+import {schemaAt} from '../helpers/openapi.ts';
 import {assertHostClean, projectRoot, startServer, type RunningServer} from '../helpers/server.ts';
 
 interface DocExample {
@@ -103,6 +104,74 @@ function compare(t: ExecutionContext, actual: unknown, documented: unknown, wher
 	}
 }
 
+/** Validates a value against the schema at a JSON pointer of the document; compiled once per pointer. */
+function validateAt(t: ExecutionContext, pointer: string, value: unknown, what: string) {
+	const validate = schemaAt(pointer);
+	t.true(validate(value), `${what} matches the OpenAPI schema at ${pointer}: ${JSON.stringify(validate.errors, null, 2)}`);
+}
+
+const escapePointer = (part: string) => part.replaceAll('~', '~0').replaceAll('/', '~1');
+
+/** The object at a JSON pointer of the document, `$ref`s followed, and the pointer where it really is. */
+function dereference(pointer: string): {pointer: string; value: Record<string, any>} | null {
+	let value: any = openApiDocument;
+	for (const part of pointer.split('/').slice(1)) {
+		value = value?.[part.replaceAll('~1', '/').replaceAll('~0', '~')];
+	}
+
+	if (typeof value?.$ref === 'string') {
+		return dereference((value.$ref as string).replace(/^#/, ''));
+	}
+
+	return value === undefined ? null : {pointer, value};
+}
+
+/**
+ * Where the document describes an answer: the response of its operation for the status. A path the document does not
+ * list answers NotFound, a method it does not list on a listed path MethodNotAllowed, as its description says.
+ */
+function documentedAnswer(t: ExecutionContext, method: string, requestPath: string, status: number) {
+	const route = requestPath.split('?')[0]!;
+	const item = (openApiDocument.paths as Record<string, Record<string, unknown>>)[route];
+	if (item?.[method.toLowerCase()] === undefined) {
+		t.is(status, item === undefined ? 404 : 405, 'the answer for what the document does not list');
+		return dereference(`/components/responses/${item === undefined ? 'NotFound' : 'MethodNotAllowed'}`);
+	}
+
+	return dereference(`/paths/${escapePointer(route)}/${method.toLowerCase()}/responses/${status}`);
+}
+
+/** A real answer against its description: the documented headers, then the body (or each event) by content type. */
+function checkAgainstDocument(t: ExecutionContext, request: DocExample['request'], actual: Response, body: unknown, events: DocEvent[] | null) {
+	const answer = documentedAnswer(t, request.method, request.path, actual.status);
+	if (answer === null) {
+		t.fail(`the OpenAPI document describes no ${actual.status} answer to ${request.method} ${request.path}`);
+		return;
+	}
+
+	for (const name of Object.keys(answer.value['headers'] ?? {})) {
+		const header = dereference(`${answer.pointer}/headers/${escapePointer(name)}`)!;
+		const value = actual.headers.get(name);
+		if (value === null) {
+			t.false(header.value['required'] === true, `the documented header ${name} is there`);
+		} else {
+			validateAt(t, `${header.pointer}/schema`, value, `the header ${name}`);
+		}
+	}
+
+	const mediaType = (actual.headers.get('content-type') ?? '').split(';')[0]!.trim();
+	const content = `${answer.pointer}/content/${escapePointer(mediaType)}`;
+	t.truthy(answer.value['content']?.[mediaType], `the answer is documented as ${mediaType}`);
+	if (events === null) {
+		validateAt(t, `${content}/schema`, body, 'the body');
+	} else {
+		for (const [index, event] of events.entries()) {
+			t.truthy(answer.value['content']?.[mediaType]?.['x-event-schemas']?.[event.event], `the event ${event.event} is documented`);
+			validateAt(t, `${content}/x-event-schemas/${event.event}`, event.data, `event ${index} (${event.event})`);
+		}
+	}
+}
+
 const examples = readDocExamples(fs.readFileSync(path.join(projectRoot, 'API.md'), 'utf8'));
 
 let server: RunningServer;
@@ -116,6 +185,14 @@ test.after.always(async () => {
 
 test('API.md has runnable examples', t => {
 	t.true(examples.length >= 10, `found ${examples.length}`);
+});
+
+test('GET /openapi.json answers the OpenAPI document, whole', async t => {
+	const actual = await fetch(`${server.url}/openapi.json`);
+	t.is(actual.status, 200);
+	const body: unknown = await actual.json();
+	t.deepEqual(body, JSON.parse(JSON.stringify(openApiDocument)));
+	checkAgainstDocument(t, {method: 'GET', path: '/openapi.json', headers: {}, body: ''}, actual, body, null);
 });
 
 for (const example of examples) {
@@ -132,20 +209,13 @@ for (const example of examples) {
 			t.is(actual.headers.get(name), value, `header ${name}`);
 		}
 
-		const schema = answerSchema(request.method, request.path, actual.status, actual.headers.get('content-type') ?? '');
-		t.not(schema, null, 'the OpenAPI document describes this answer');
 		if (response.events === null) {
 			const body: unknown = await actual.json();
 			compare(t, body, response.body, 'body', response.shapeOnly);
-			const validate = compileSchema(schema!);
-			t.true(validate(body), `the answer matches OpenAPI's ${schema}: ${schemaErrors(validate)}`);
+			checkAgainstDocument(t, request, actual, body, null);
 		} else {
 			const events = parseEvents(await actual.text());
-			for (const event of events) {
-				const validate = compileSchema(eventSchemas[event.event]!);
-				t.true(validate(event.data), `the ${event.event} event matches OpenAPI's ${eventSchemas[event.event]}: ${schemaErrors(validate)}`);
-			}
-
+			checkAgainstDocument(t, request, actual, null, events);
 			t.deepEqual(events.map(event => event.event), response.events.map(event => event.event), 'the same events in the same order');
 			for (const [index, event] of response.events.entries()) {
 				compare(t, events[index]?.data, event.data, `event ${index} (${event.event})`, response.shapeOnly);
