@@ -3,9 +3,9 @@
 #
 # No --privileged, no added capabilities, no host cgroups, no Docker socket. The strongest sandbox policy needs:
 #   podman run --rm -p 5555:5555 --security-opt unmask=ALL --security-opt seccomp=deploy/seccomp.json \
-#     --cap-drop ALL --read-only --tmpfs /tmp:rw,size=512m,mode=1777 c-runner
+#     --cap-drop ALL --read-only --tmpfs /tmp:rw,exec,nosuid,nodev,size=512m,mode=1777 c-runner
 #   docker run --rm -p 5555:5555 --security-opt systempaths=unconfined --security-opt seccomp=deploy/seccomp.json \
-#     --security-opt apparmor=unconfined --cap-drop ALL --read-only --tmpfs /tmp:rw,size=512m,mode=1777 c-runner
+#     --security-opt apparmor=unconfined --cap-drop ALL --read-only --tmpfs /tmp:rw,exec,nosuid,nodev,size=512m,mode=1777 c-runner
 # unmask=ALL / systempaths=unconfined: /proc unmasked, so bwrap can mount each sandbox's own procfs;
 # seccomp=deploy/seccomp.json: the runtime's default profile plus unshare, clone, setns, mount, umount2,
 # pivot_root and sethostname without CAP_SYS_ADMIN (Docker's default refuses them); apparmor=unconfined: Docker's

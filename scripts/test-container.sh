@@ -5,8 +5,8 @@
 #      not root, and sends the whole example collection (curl script and Postman/newman) to it;
 #   3. runs it with the runtime's defaults (/proc masked, the default seccomp profile): the server must pick a
 #      reduced but safe policy, say so in /health, and still pass the curl collection;
-#   4. runs it under a Docker-like seccomp profile that refuses user namespaces: the server must refuse to start,
-#      with a clear message.
+#   4. runs it under a Docker-like seccomp profile that refuses user namespaces, and on a noexec /tmp as Docker's
+#      plain --tmpfs gives: the server must refuse to start, each time with a clear message.
 # Needs podman and a local node:24-bookworm-slim; on a machine without a registry, ../shared/tools/container-base.sh
 # (run as root) provides both, and this script runs it when they are missing.
 set -euo pipefail
@@ -39,7 +39,7 @@ size=$(podman image inspect --format '{{.Size}}' "$image")
 printf 'image size: %s MB (%s bytes); base node:24-bookworm-slim: %s MB\n' "$((size / 1000000))" "$size" \
 	"$(($(podman image inspect --format '{{.Size}}' docker.io/library/node:24-bookworm-slim) / 1000000))"
 [[ "$(podman image inspect --format '{{.Config.User}}' "$image")" == c-runner ]] || die "the image does not run as the c-runner user"
-podman image inspect --format '{{.Config.Healthcheck.Test}}' "$image" | grep -q /health || die "the image has no HEALTHCHECK on /health"
+grep -q /health <<<"$(podman image inspect --format '{{.Config.Healthcheck.Test}}' "$image")" || die "the image has no HEALTHCHECK on /health"
 echo "user: c-runner (uid 10001); HEALTHCHECK: GET /health"
 
 # run NAME PORT [podman run options...]: starts a container and waits until /health answers or it exits.
@@ -66,7 +66,7 @@ policy() { "$node" -e 'const h = JSON.parse(require("fs").readFileSync(process.a
 step "the strongest policy: --security-opt unmask=ALL --security-opt seccomp=deploy/seccomp.json --cap-drop ALL --read-only"
 run c-runner-strong 15555 \
 	--security-opt unmask=ALL --security-opt seccomp="$root/deploy/seccomp.json" --cap-drop ALL \
-	--read-only --tmpfs /tmp:rw,size=512m,mode=1777 --pids-limit 1024 \
+	--read-only --tmpfs /tmp:rw,exec,nosuid,nodev,size=512m,mode=1777 --pids-limit 1024 \
 	|| { podman logs c-runner-strong; die "the container with the strongest policy's flags did not start"; }
 echo "health: $(policy "$scratch/c-runner-strong.health")"
 grep -q '"level":"strongest"' "$scratch/c-runner-strong.health" || die "expected the strongest policy"
@@ -106,9 +106,21 @@ if run c-runner-refused 15557 --security-opt seccomp="$scratch/no-userns.json"; 
 fi
 podman wait c-runner-refused >/dev/null 2>&1 || true
 code=$(podman inspect --format '{{.State.ExitCode}}' c-runner-refused)
-podman logs c-runner-refused 2>&1 | grep -E '^c-runner:|^  ' | head -4
+refused_log=$(podman logs c-runner-refused 2>&1)
+grep -E '^c-runner:|^  ' <<<"$refused_log" | head -4
 [[ $code == 1 ]] || die "expected exit code 1, got $code"
-podman logs c-runner-refused 2>&1 | grep -q 'no safe sandbox policy works here' || die "no clear message"
+grep -q 'no safe sandbox policy works here' <<<"$refused_log" || die "no clear message"
 echo "exit code: $code"
+
+step "a noexec /tmp, as Docker mounts a plain --tmpfs: the server must refuse to start, naming the mount"
+if run c-runner-noexec 15558 --security-opt unmask=ALL --security-opt seccomp="$root/deploy/seccomp.json" \
+	--read-only --tmpfs /tmp:rw,noexec,size=64m,mode=1777; then
+	die "the server started on a noexec job root"
+fi
+podman wait c-runner-noexec >/dev/null 2>&1 || true
+noexec_log=$(podman logs c-runner-noexec 2>&1)
+grep -E '^c-runner:' <<<"$noexec_log" | head -1
+grep -q 'is on a noexec mount' <<<"$noexec_log" || die "no clear message for a noexec job root"
+echo "exit code: $(podman inspect --format '{{.State.ExitCode}}' c-runner-noexec)"
 
 printf '\ntest:container: all checks passed in %d s\n' "$((SECONDS - started))"

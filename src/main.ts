@@ -11,6 +11,7 @@ import {createRunner} from './runner.ts';
 import {Slots} from './job/slots.ts';
 import {currentOwner, sweepStaleWorkspaces} from './job/workspace.ts';
 import {compileProfile, policyLadder, policyWeakenings, readHostLayout, runProfile} from './sandbox/profiles.ts';
+import {mountOf} from './proc.ts';
 import {commandVersion, type SandboxUser} from './sandbox/spawn.ts';
 
 const userNamespaceHint = `bubblewrap could not create its sandbox. Check that unprivileged user namespaces are allowed:
@@ -65,6 +66,17 @@ function checkReachableByOthers(config: Config) {
 	}
 }
 
+/**
+ * Compiled programs run from their job directory: on a `noexec` mount (Docker mounts every `--tmpfs` so unless told
+ * `exec`) every job would fail, and the self-test would blame the sandbox.
+ */
+function checkExecutableJobRoot(config: Config) {
+	const mount = mountOf(fs.realpathSync(config.jobRoot), fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+	if (mount?.options.includes('noexec')) {
+		fail(`the job root ${config.jobRoot} is on a noexec mount (${mount.point}): compiled programs could not run from it.\nMount it with exec (Docker: --tmpfs /tmp:rw,exec,nosuid,nodev,size=512m,mode=1777; compose: "/tmp:rw,exec,..."), or set C_RUNNER_JOB_ROOT to a place that allows it.`);
+	}
+}
+
 /** As root, each job slot runs as its own host uid; the health check has one more. Otherwise, the server's own. */
 function sandboxUsers(config: Config): {slots: Array<SandboxUser | null>; health: SandboxUser | null} {
 	if (process.getuid?.() !== 0) {
@@ -90,6 +102,7 @@ async function main() {
 	});
 	checkFiles(config);
 	fs.mkdirSync(config.jobRoot, {recursive: true, mode: 0o711});
+	checkExecutableJobRoot(config);
 	if (process.getuid?.() === 0) {
 		checkReachableByOthers(config);
 	}

@@ -13,3 +13,33 @@ export function procStatFields(pid: number): string[] | null {
 		return null;
 	}
 }
+
+export interface Mount {
+	readonly point: string;
+	readonly options: readonly string[];
+}
+
+/** `\040`-style escapes of /proc/self/mountinfo (space, tab, newline, backslash) back to their characters. */
+const unescapeMountPath = (text: string) => text.replaceAll(/\\([0-7]{3})/g, (_match, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+
+/**
+ * The mount a path lives on, from the text of /proc/self/mountinfo: the last-mounted of the longest mount points
+ * that contain it, with its per-mount options (`noexec`, `ro`, ...). null when nothing matches.
+ */
+export function mountOf(file: string, mountinfo: string): Mount | null {
+	let found: Mount | null = null;
+	for (const line of mountinfo.split('\n')) {
+		const fields = line.split(' ');
+		if (fields.length < 6) {
+			continue;
+		}
+
+		const point = unescapeMountPath(fields[4]!);
+		const contains = point === '/' || file === point || file.startsWith(`${point}/`);
+		if (contains && (found === null || point.length >= found.point.length)) {
+			found = {point, options: fields[5]!.split(',')};
+		}
+	}
+
+	return found;
+}

@@ -266,3 +266,25 @@ test('where no sandbox policy works (user namespaces refused), start-up stops wi
 		fs.rmSync(dir, {recursive: true, force: true});
 	}
 });
+
+test('a job root on a noexec mount (Docker\'s default --tmpfs) stops start-up with a clear message', t => {
+	if (process.getuid?.() !== 0) {
+		t.fail('this test needs root: it mounts a noexec tmpfs in a private mount namespace');
+		return;
+	}
+
+	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	try {
+		// A private mount namespace: the noexec tmpfs exists for the server only and goes with it.
+		const result = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o noexec,mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && exec "$0" "$1"', process.execPath, path.join(projectRoot, 'src', 'main.ts')], {
+			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(uidBase(9) + 5)},
+			encoding: 'utf8',
+			timeout: 30_000,
+		});
+		t.is(result.status, 1, result.stderr);
+		t.regex(result.stderr, new RegExp(`^c-runner: the job root ${jobRoot} is on a noexec mount \\(${jobRoot}\\)`));
+		t.regex(result.stderr, /--tmpfs \/tmp:rw,exec/);
+	} finally {
+		fs.rmSync(jobRoot, {recursive: true, force: true});
+	}
+});
