@@ -102,7 +102,8 @@ test('a quiet stream gets keep-alive comments', async t => {
 	const {url, runner, close} = await setup({heartbeatMs: 20});
 	runner.judgeBehaviour = async (_signal, listener) => {
 		listener.admitted?.();
-		await new Promise(resolve => setTimeout(resolve, 150));
+		// Long enough for several heartbeats even when the event loop is starved by other test files.
+		await new Promise(resolve => setTimeout(resolve, 400));
 		return judgeResult;
 	};
 
