@@ -165,14 +165,19 @@ static long long limit_value(int resource)
 	return -1;
 }
 
-static long long reaped_cpu_ms(void)
+/* RUSAGE_CHILDREN counts every reaped process, orphans included: the usage of the whole tree so far. */
+static struct rusage reaped_usage(void)
 {
-	/* RUSAGE_CHILDREN counts every reaped process, orphans included: the CPU time of the whole tree. */
 	struct rusage usage;
 	if (getrusage(RUSAGE_CHILDREN, &usage) != 0)
 		die(EXIT_INTERNAL, "getrusage: %s", strerror(errno));
-	return (long long)usage.ru_utime.tv_sec * 1000 + usage.ru_utime.tv_usec / 1000
-		+ (long long)usage.ru_stime.tv_sec * 1000 + usage.ru_stime.tv_usec / 1000;
+	return usage;
+}
+
+static long long cpu_ms_of(const struct rusage *usage)
+{
+	return (long long)usage->ru_utime.tv_sec * 1000 + usage->ru_utime.tv_usec / 1000
+		+ (long long)usage->ru_stime.tv_sec * 1000 + usage->ru_stime.tv_usec / 1000;
 }
 
 /*
@@ -303,7 +308,8 @@ int main(int argc, char **argv)
 		sample_live(child, &live_cpu_ms, &vm_kb);
 		if (vm_kb > peak_vm_kb)
 			peak_vm_kb = vm_kb;
-		sampled_cpu_ms = reaped_cpu_ms() + live_cpu_ms;
+		struct rusage reaped = reaped_usage();
+		sampled_cpu_ms = cpu_ms_of(&reaped) + live_cpu_ms;
 		if (cpu_limit_ms > 0 && sampled_cpu_ms >= cpu_limit_ms) {
 			cpu_exceeded = 1;
 			break;
@@ -321,12 +327,10 @@ int main(int argc, char **argv)
 
 	/* Processes killed above are reaped by now; outside a pid namespace orphans are not ours to reap, so the last
 	 * sample may know more. */
-	long long cpu_ms = reaped_cpu_ms();
+	struct rusage usage = reaped_usage();
+	long long cpu_ms = cpu_ms_of(&usage);
 	if (sampled_cpu_ms > cpu_ms)
 		cpu_ms = sampled_cpu_ms;
-	struct rusage usage;
-	if (getrusage(RUSAGE_CHILDREN, &usage) != 0)
-		die(EXIT_INTERNAL, "getrusage: %s", strerror(errno));
 
 	char report[512];
 	int length = snprintf(report, sizeof report,

@@ -144,7 +144,7 @@ export function loadConfig(env: Env): Config {
 		bodyLimitBytes: integer('C_RUNNER_BODY_LIMIT_BYTES', 2 * 1024 * 1024, {min: 1024, max: 64 * 1024 * 1024}),
 		shutdownMs: integer('C_RUNNER_SHUTDOWN_MS', 30_000, {min: 0, max: 600_000}),
 		healthTtlMs: integer('C_RUNNER_HEALTH_TTL_MS', 30_000, {min: 0, max: 3_600_000}),
-		logLevel: text('LOG_LEVEL', 'info'),
+		logLevel: oneOf('LOG_LEVEL', 'info', logLevels),
 		run: limits('RUN'),
 		compile: limits('COMPILE'),
 		runMax: {
@@ -171,10 +171,6 @@ export function loadConfig(env: Env): Config {
 		if (!path.isAbsolute(value)) {
 			problems.push(`${name}=${JSON.stringify(value)}: expected an absolute path`);
 		}
-	}
-
-	if (!logLevels.includes(config.logLevel)) {
-		problems.push(`LOG_LEVEL=${JSON.stringify(config.logLevel)}: expected one of ${logLevels.join(', ')}`);
 	}
 
 	if (config.token !== null && config.token.length < 16) {

@@ -33,9 +33,10 @@ function describeProfile(profile: SandboxProfile, outputBytes: number) {
 
 export function describePolicy(config: Config, profiles: JobDeps['profiles'], perSlotUsers: boolean) {
 	const {policy} = profiles.run;
+	const weakened = policyWeakenings(policy);
 	return {
-		level: policyWeakenings(policy).length === 0 ? 'strongest' : 'reduced',
-		weakened: policyWeakenings(policy),
+		level: weakened.length === 0 ? 'strongest' : 'reduced',
+		weakened,
 		namespaces: ['user', 'pid', 'ipc', 'net', 'uts', 'cgroup'],
 		proc: policy.proc === 'private'
 			? 'a private procfs of the sandbox\'s own pid namespace'

@@ -28,21 +28,14 @@ const sourceCode = {
 	description: 'C source. Must not be empty, only whitespace, or contain NUL bytes.',
 };
 
-const requestedTimeLimit = {
-	type: ['integer', 'null'],
-	minimum: 1,
-	maximum: maxSafeInteger,
-	description: 'CPU-time limit of a run, ms; the wall-time limit becomes twice this plus 1000 ms. Lowered to the server\'s maximum '
-		+ '(C_RUNNER_RUN_MAX_CPU_MS). Absent or null: the server\'s run limits.',
-};
+/** A per-request limit: a whole number of at least 1, or null for the server's default. */
+const requestedLimit = (description: string) => ({type: ['integer', 'null'], minimum: 1, maximum: maxSafeInteger, description});
 
-const requestedMemoryLimit = {
-	type: ['integer', 'null'],
-	minimum: 1,
-	maximum: maxSafeInteger,
-	description: 'Memory limit of a run, MiB. Lowered to the server\'s maximum (C_RUNNER_RUN_MAX_MEMORY_MB). Absent or null: '
-		+ 'C_RUNNER_RUN_MEMORY_MB.',
-};
+const requestedTimeLimit = requestedLimit('CPU-time limit of a run, ms; the wall-time limit becomes twice this plus 1000 ms. Lowered to the '
+	+ 'server\'s maximum (C_RUNNER_RUN_MAX_CPU_MS). Absent or null: the server\'s run limits.');
+
+const requestedMemoryLimit = requestedLimit('Memory limit of a run, MiB. Lowered to the server\'s maximum (C_RUNNER_RUN_MAX_MEMORY_MB). '
+	+ 'Absent or null: C_RUNNER_RUN_MEMORY_MB.');
 
 const measurement = (what: string) => ({type: ['integer', 'null'], minimum: 0, description: what});
 const exitCode = {

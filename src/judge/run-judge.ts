@@ -59,7 +59,6 @@ async function judgeAll(
 	const failed = new AbortController();
 	const jobSignal = AbortSignal.any([signal, failed.signal]);
 	let next = 0;
-	let failure: {error: unknown} | null = null;
 	const worker = async () => {
 		while (next < request.tests.length && !jobSignal.aborted) {
 			const index = next++;
@@ -68,17 +67,16 @@ async function judgeAll(
 				results[index] = result;
 				listener.result?.(result);
 			} catch (error) {
-				failure ??= {error: signal.aborted ? signal.reason : error};
+				// Only the first reason is kept: the failure that stopped the others.
 				failed.abort(error);
 			}
 		}
 	};
 
 	await Promise.all(Array.from({length: Math.min(deps.config.judge.parallel, request.tests.length)}, worker));
-	if (failure !== null) {
-		throw (failure as {error: unknown}).error;
-	}
-
+	// A client gone or a shutdown comes first; else the first failure. Either way some test cases never ran.
+	signal.throwIfAborted();
+	failed.signal.throwIfAborted();
 	return results;
 }
 
