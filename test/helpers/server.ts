@@ -36,7 +36,13 @@ export interface RunningServer {
  * Starts the real server (`src/main.ts`) as a child process on an ephemeral port. Each test file passes its own
  * uid base, so files running in parallel never share sandbox uids and "no process left" checks stay exact.
  */
-export async function startServer(options: {
+/**
+ * Added to every uid a test asks for, so that two checkouts running tests on one machine at once never share
+ * sandbox uids (and "no process left" checks stay exact). 0 unless set.
+ */
+export const uidOffset = Number(process.env['C_RUNNER_TEST_UID_OFFSET'] ?? 0);
+
+export async function startServer(requested: {
 	uidBase: number;
 	env?: Record<string, string>;
 	jobRoot?: string;
@@ -44,6 +50,11 @@ export async function startServer(options: {
 	/** Run the server itself as this unprivileged uid (and gid), as in a container: every sandbox then has it too. */
 	runAs?: number;
 }): Promise<RunningServer> {
+	const options = {
+		...requested,
+		uidBase: requested.uidBase + uidOffset,
+		...(requested.runAs === undefined ? {} : {runAs: requested.runAs + uidOffset}),
+	};
 	const jobRoot = options.jobRoot ?? fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
 	if (options.runAs === undefined) {
 		fs.chmodSync(jobRoot, 0o711);

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {assertHostClean, example, execute, leftoverJobDirs, leftoverProcesses, projectRoot, startServer, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, example, execute, leftoverJobDirs, leftoverProcesses, projectRoot, startServer, uidOffset, type RunningServer} from '../helpers/server.ts';
 
 // Each test has its own server, so they never share uids: 62200 + 10 per test.
 const uidBase = (index: number) => 62_200 + (index * 10);
@@ -253,7 +253,7 @@ test('where no sandbox policy works (user namespaces refused), start-up stops wi
 	const jobRoot = path.join(dir, 'jobs');
 	try {
 		const result = spawnSync(process.execPath, [path.join(projectRoot, 'src', 'main.ts')], {
-			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_BWRAP: bwrap, C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(uidBase(9) + 5)},
+			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_BWRAP: bwrap, C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(uidBase(9) + 5 + uidOffset)},
 			encoding: 'utf8',
 			timeout: 30_000,
 		});
@@ -277,7 +277,7 @@ test('a job root on a noexec mount (Docker\'s default --tmpfs) stops start-up wi
 	try {
 		// A private mount namespace: the noexec tmpfs exists for the server only and goes with it.
 		const result = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o noexec,mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && exec "$0" "$1"', process.execPath, path.join(projectRoot, 'src', 'main.ts')], {
-			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(uidBase(9) + 5)},
+			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(uidBase(9) + 5 + uidOffset)},
 			encoding: 'utf8',
 			timeout: 30_000,
 		});
