@@ -5,6 +5,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import {fileURLToPath} from 'node:url';
 import type {ExecutionContext} from 'ava';
+import {acquireInstall, releaseInstall} from './install.ts';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const examplesDir = path.join(projectRoot, 'examples');
@@ -56,14 +57,18 @@ export async function startServer(requested: {
 		...(requested.runAs === undefined ? {} : {runAs: requested.runAs + uidOffset}),
 	};
 	const jobRoot = options.jobRoot ?? fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
-	if (options.runAs === undefined) {
-		fs.chmodSync(jobRoot, 0o711);
-	} else {
-		fs.chownSync(jobRoot, options.runAs, options.runAs);
+	// Only a job root the harness made is changed: a shared one (/tmp, mode 1777) stays exactly as it is.
+	if (options.jobRoot === undefined) {
+		if (options.runAs === undefined) {
+			fs.chmodSync(jobRoot, 0o711);
+		} else {
+			fs.chownSync(jobRoot, options.runAs, options.runAs);
+		}
 	}
 
 	const concurrency = Number(options.env?.['C_RUNNER_CONCURRENCY'] ?? 4);
-	const child = spawn(process.execPath, [path.join(projectRoot, 'src', 'main.ts')], {
+	const install = options.runAs === undefined ? {node: process.execPath, main: path.join(projectRoot, 'src', 'main.ts')} : acquireInstall();
+	const child = spawn(install.node, [install.main], {
 		env: {
 			PATH: process.env['PATH'] ?? '/usr/bin:/bin',
 			PORT: '0',
@@ -83,7 +88,13 @@ export async function startServer(requested: {
 	});
 	const logs: Array<Record<string, unknown>> = [];
 	const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>(resolve => {
-		child.once('exit', (code, signal) => resolve({code, signal}));
+		child.once('exit', (code, signal) => {
+			if (options.runAs !== undefined) {
+				releaseInstall();
+			}
+
+			resolve({code, signal});
+		});
 	});
 	const port = await new Promise<number>((resolve, reject) => {
 		readline.createInterface({input: child.stdout!}).on('line', line => {

@@ -1,14 +1,19 @@
 // Every example of the wire contract (004 reference), through the real server, gcc and bwrap, in the default
 // job root /tmp, with the response the reference documents.
+import fs from 'node:fs';
 import test from 'ava';
 import {assertHostClean, execute, startServer, type RunningServer} from '../helpers/server.ts';
 
 let server: RunningServer;
+const tmpMode = fs.statSync('/tmp').mode;
 test.before(async () => {
 	server = await startServer({uidBase: 62_000, jobRoot: '/tmp'});
 });
 test.after.always(async () => {
 	await server?.stop();
+});
+test.after('the shared job root keeps its mode: neither the server nor the harness changes /tmp', t => {
+	t.is((fs.statSync('/tmp').mode & 0o7777).toString(8), (tmpMode & 0o7777).toString(8));
 });
 
 const contract = test.macro(async (t, body: Record<string, unknown>, expected: {output: string | RegExp; exit_code: number; error: string | RegExp}) => {
