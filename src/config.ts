@@ -42,6 +42,8 @@ export interface Config {
 	};
 	readonly bwrapPath: string;
 	readonly helperPath: string;
+	/** Where a root server installs the helper, root-owned and readable by the sandbox uids. */
+	readonly helperInstallDir: string;
 	/** `auto`: the strongest /proc policy that works here, found at start-up; or one forced. */
 	readonly sandboxProc: 'auto' | 'private' | 'none';
 	/** Browser origins allowed to call the API (CORS); empty: CORS off. `*` allows any origin. */
@@ -159,6 +161,7 @@ export function loadConfig(env: Env): Config {
 		},
 		bwrapPath: text('C_RUNNER_BWRAP', '/usr/bin/bwrap'),
 		helperPath: text('C_RUNNER_HELPER', path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox')),
+		helperInstallDir: text('C_RUNNER_HELPER_INSTALL_DIR', '/run/c-runner'),
 		sandboxProc: oneOf('C_RUNNER_SANDBOX_PROC', 'auto', ['auto', 'private', 'none']),
 		corsOrigins: origins('C_RUNNER_CORS_ORIGINS'),
 	};
@@ -167,7 +170,7 @@ export function loadConfig(env: Env): Config {
 		problems.push(`C_RUNNER_JOB_ROOT=${JSON.stringify(config.jobRoot)}: expected an absolute path`);
 	}
 
-	for (const [name, value] of [['C_RUNNER_BWRAP', config.bwrapPath], ['C_RUNNER_HELPER', config.helperPath]] as const) {
+	for (const [name, value] of [['C_RUNNER_BWRAP', config.bwrapPath], ['C_RUNNER_HELPER', config.helperPath], ['C_RUNNER_HELPER_INSTALL_DIR', config.helperInstallDir]] as const) {
 		if (!path.isAbsolute(value)) {
 			problems.push(`${name}=${JSON.stringify(value)}: expected an absolute path`);
 		}

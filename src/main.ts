@@ -11,6 +11,7 @@ import {createRunner} from './runner.ts';
 import {Slots} from './job/slots.ts';
 import {currentOwner, sweepStaleWorkspaces} from './job/workspace.ts';
 import {compileProfile, policyLadder, policyWeakenings, readHostLayout, runProfile} from './sandbox/profiles.ts';
+import {installHelper} from './sandbox/install-helper.ts';
 import {mountOf} from './proc.ts';
 import {commandVersion, type SandboxUser} from './sandbox/spawn.ts';
 
@@ -38,31 +39,19 @@ function checkFiles(config: Config) {
 }
 
 /**
- * As root, bwrap runs as the sandbox uids, which must be able to reach the helper (and the job root) through
- * "other" permissions: a checkout in /root (mode 0700) would fail every job with an obscure bwrap error.
+ * As root, bwrap runs as the sandbox uids, which must be able to reach the job root through "other" permissions.
+ * (The helper is installed where they can reach it: see installHelper.)
  */
-function checkReachableByOthers(config: Config) {
-	const problems: string[] = [];
-	for (const [target, what] of [[config.helperPath, 'the sandbox helper'], [config.jobRoot, 'the job root']] as const) {
-		let current = path.resolve(target);
-		for (;;) {
-			const mode = fs.statSync(current).mode;
-			const needed = current === path.resolve(target) && what === 'the sandbox helper' ? 0o005 : 0o001;
-			if ((mode & needed) !== needed) {
-				problems.push(`${what} ${target} is not reachable by the sandbox uids: ${current} has mode ${(mode & 0o777).toString(8)}`);
-				break;
-			}
-
-			if (current === '/') {
-				break;
-			}
-
-			current = path.dirname(current);
+function checkJobRootReachable(jobRoot: string) {
+	for (let current = path.resolve(jobRoot); ; current = path.dirname(current)) {
+		const {mode} = fs.statSync(current);
+		if ((mode & 0o001) === 0) {
+			fail(`the job root ${jobRoot} is not reachable by the sandbox uids: ${current} has mode ${(mode & 0o777).toString(8)}\nSet C_RUNNER_JOB_ROOT to a directory others may enter (the default, /tmp, is).`);
 		}
-	}
 
-	if (problems.length > 0) {
-		fail(`${problems.join('\n')}\nMove the checkout to a directory others may enter (e.g. /opt/c-runner), or set C_RUNNER_HELPER / C_RUNNER_JOB_ROOT to such a place.`);
+		if (current === '/') {
+			return;
+		}
 	}
 }
 
@@ -74,6 +63,21 @@ function checkExecutableJobRoot(config: Config) {
 	const mount = mountOf(fs.realpathSync(config.jobRoot), fs.readFileSync('/proc/self/mountinfo', 'utf8'));
 	if (mount?.options.includes('noexec')) {
 		fail(`the job root ${config.jobRoot} is on a noexec mount (${mount.point}): compiled programs could not run from it.\nMount it with exec (Docker: --tmpfs /tmp:rw,exec,nosuid,nodev,size=512m,mode=1777; compose: "/tmp:rw,exec,..."), or set C_RUNNER_JOB_ROOT to a place that allows it.`);
+	}
+}
+
+/** As root, the helper is copied into a root-owned directory that the sandbox uids can reach, wherever the checkout is. */
+function installedHelper(config: Config): string {
+	try {
+		const installed = installHelper(config.helperPath, config.helperInstallDir);
+		const mount = mountOf(installed, fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+		if (mount?.options.includes('noexec')) {
+			fail(`the helper install directory ${config.helperInstallDir} is on a noexec mount (${mount.point}): set C_RUNNER_HELPER_INSTALL_DIR to a root-owned place that allows exec.`);
+		}
+
+		return installed;
+	} catch (error) {
+		fail(`cannot install the sandbox helper into ${config.helperInstallDir}: ${error instanceof Error ? error.message : String(error)}\nSet C_RUNNER_HELPER_INSTALL_DIR to a directory owned by root and writable by root alone.`);
 	}
 }
 
@@ -104,7 +108,8 @@ async function main() {
 	fs.mkdirSync(config.jobRoot, {recursive: true, mode: 0o711});
 	checkExecutableJobRoot(config);
 	if (process.getuid?.() === 0) {
-		checkReachableByOthers(config);
+		config = Object.freeze({...config, helperPath: installedHelper(config)});
+		checkJobRootReachable(config.jobRoot);
 	}
 
 	const layout = readHostLayout();
@@ -153,7 +158,7 @@ async function main() {
 	server.listen(config.port, config.host, () => {
 		const address = server.address();
 		const port = typeof address === 'object' && address !== null ? address.port : config.port;
-		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, policy: deps.profiles.run.policy, swept, selfTestMs: startup.self_test.duration_ms}, 'c-runner listening');
+		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, helper: config.helperPath, policy: deps.profiles.run.policy, swept, selfTestMs: startup.self_test.duration_ms}, 'c-runner listening');
 	});
 
 	let stopping = false;

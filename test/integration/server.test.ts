@@ -221,7 +221,37 @@ test('logs carry request id, status, timings and sizes, never the code, stdin or
 	}
 });
 
-test('as root, a helper the sandbox uids cannot reach stops start-up with a clear message', async t => {
+test('as root, a helper in a directory the sandbox uids cannot enter is installed where they can, and jobs run', async t => {
+	if (process.getuid?.() !== 0) {
+		t.fail('this test needs root: only a root server runs sandboxes as other uids');
+		return;
+	}
+
+	// Where a checkout in /root or a `mktemp -d` keeps its build.
+	const hidden = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	fs.chmodSync(hidden, 0o700);
+	fs.copyFileSync(path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox'), path.join(hidden, 'helper'));
+	fs.chmodSync(path.join(hidden, 'helper'), 0o755);
+	try {
+		const server = await startServer({uidBase: 62_600, env: {C_RUNNER_HELPER: path.join(hidden, 'helper')}});
+		try {
+			t.like(await execute(server, {code: example('hello.c')}), {status: 200, body: {status: 'ok', output: 'Hello from C!'}});
+			const installed = server.logs.find(entry => entry['msg'] === 'c-runner listening')?.['helper'] as string;
+			t.regex(installed, /^\/run\/c-runner\/c-runner-sandbox-[\da-f]{16}$/);
+			const stat = fs.statSync(installed);
+			t.is(stat.uid, 0);
+			t.is(stat.mode & 0o7777, 0o755);
+			t.true(fs.readFileSync(installed).equals(fs.readFileSync(path.join(hidden, 'helper'))), 'the installed helper is the built one');
+			assertHostClean(t, server);
+		} finally {
+			await server.stop();
+		}
+	} finally {
+		fs.rmSync(hidden, {recursive: true, force: true});
+	}
+});
+
+test('as root, a job root the sandbox uids cannot reach stops start-up with a clear message', t => {
 	if (process.getuid?.() !== 0) {
 		t.fail('this test needs root: the check only applies when the server runs sandboxes as other uids');
 		return;
@@ -229,16 +259,14 @@ test('as root, a helper the sandbox uids cannot reach stops start-up with a clea
 
 	const hidden = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
 	fs.chmodSync(hidden, 0o700);
-	fs.copyFileSync(path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox'), path.join(hidden, 'helper'));
-	fs.chmodSync(path.join(hidden, 'helper'), 0o755);
 	try {
 		const result = spawnSync(process.execPath, [path.join(projectRoot, 'src', 'main.ts')], {
-			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_HELPER: path.join(hidden, 'helper')},
+			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: path.join(hidden, 'jobs')},
 			encoding: 'utf8',
 			timeout: 30_000,
 		});
 		t.is(result.status, 1);
-		t.regex(result.stderr, new RegExp(`not reachable by the sandbox uids: ${hidden} has mode 700`));
+		t.regex(result.stderr, new RegExp(`the job root ${hidden}/jobs is not reachable by the sandbox uids: ${hidden} has mode 700`));
 	} finally {
 		fs.rmSync(hidden, {recursive: true, force: true});
 	}
