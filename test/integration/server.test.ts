@@ -39,6 +39,7 @@ function plantStaleJobDir(jobRoot: string, name: string, owner: {pid: number; st
 
 test('start-up sweep removes only the directories of instances that are gone', async t => {
 	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	fs.chmodSync(jobRoot, 0o711);
 	const dead = spawnSync('true');
 	const stale = plantStaleJobDir(jobRoot, 'c_exec_00000000-0000-4000-8000-000000000001', {pid: dead.pid!, start: '1'});
 	const selfStart = fs.readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]!;
