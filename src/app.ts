@@ -1,4 +1,3 @@
-import {createHash, timingSafeEqual} from 'node:crypto';
 import Koa, {type Middleware} from 'koa';
 import {Router} from '@koa/router';
 import bodyParser from 'koa-bodyparser';
@@ -10,6 +9,7 @@ import {cors} from './http/cors.ts';
 import {errorHandler, publicError} from './http/error-handler.ts';
 import {AppError} from './http/errors.ts';
 import {openEventStream, type EventStream} from './http/event-stream.ts';
+import {bearerToken, tokenChecker} from './http/token.ts';
 import {parseJudgeRequest, type JudgeRequest} from './judge/parse-judge.ts';
 import {parseExecuteRequest} from './job/parse-request.ts';
 import {openApiDocument} from './openapi.ts';
@@ -26,18 +26,15 @@ export interface AppDeps {
 	readonly heartbeatMs?: number;
 }
 
-const digest = (text: string) => createHash('sha256').update(text).digest();
-
 /** Endpoints anyone may read, token or not: the health probe and the API's description. */
 const publicPaths = new Set(['/health', '/openapi.json']);
 
 /** When a token is configured, every endpoint but the public ones needs `Authorization: Bearer <token>`. */
 function requireToken(token: string | null): Middleware<AppState> {
-	const expected = token === null ? null : digest(token);
+	const matches = tokenChecker(token);
 	return async (ctx, next) => {
-		if (expected !== null && !publicPaths.has(ctx.path)) {
-			const match = /^Bearer (.+)$/.exec(ctx.get('Authorization'));
-			if (!match || !timingSafeEqual(digest(match[1]!), expected)) {
+		if (!publicPaths.has(ctx.path)) {
+			if (!matches(bearerToken(ctx.get('Authorization')))) {
 				throw new AppError(401, 'Missing or invalid bearer token', {'WWW-Authenticate': 'Bearer'});
 			}
 		}

@@ -48,6 +48,20 @@ export interface Config {
 	readonly sandboxProc: 'auto' | 'private' | 'none';
 	/** Browser origins allowed to call the API (CORS); empty: CORS off. `*` allows any origin. */
 	readonly corsOrigins: readonly string[];
+	/** Interactive runs over WebSocket (`/interactive`); see API.md. */
+	readonly interactive: {
+		readonly enabled: boolean;
+		/** No input and no output for this long: the program is stopped (before `start`: the socket is closed). */
+		readonly idleMs: number;
+		/** Wall-clock limit of an interactive run, in place of the run profile's. */
+		readonly wallMs: number;
+		/** Interactive sessions open at once (each holds a job slot); past it, the upgrade is refused. */
+		readonly sessions: number;
+	};
+	/** The pseudo-terminal relay interactive runs start under the helper. */
+	readonly relayPath: string;
+	/** The playground page at `GET /`. */
+	readonly playground: boolean;
 }
 
 export class ConfigError extends Error {
@@ -133,6 +147,8 @@ export function loadConfig(env: Env): Config {
 		return list;
 	};
 
+	const onOff = (name: string, fallback: 'on' | 'off'): boolean => oneOf(name, fallback, ['on', 'off']) === 'on';
+
 	const concurrency = integer('C_RUNNER_CONCURRENCY', defaultConcurrency, {min: 1, max: 256});
 	const config: Config = {
 		port: integer('PORT', 5555, {min: 0, max: 65_535}),
@@ -164,13 +180,21 @@ export function loadConfig(env: Env): Config {
 		helperInstallDir: text('C_RUNNER_HELPER_INSTALL_DIR', '/run/c-runner'),
 		sandboxProc: oneOf('C_RUNNER_SANDBOX_PROC', 'auto', ['auto', 'private', 'none']),
 		corsOrigins: origins('C_RUNNER_CORS_ORIGINS'),
+		interactive: {
+			enabled: onOff('C_RUNNER_INTERACTIVE', 'on'),
+			idleMs: integer('C_RUNNER_INTERACTIVE_IDLE_MS', 60_000, {min: 100, max: 3_600_000}),
+			wallMs: integer('C_RUNNER_INTERACTIVE_WALL_MS', 300_000, {min: 100, max: 3_600_000}),
+			sessions: integer('C_RUNNER_INTERACTIVE_SESSIONS', Math.max(1, Math.floor(concurrency / 2)), {min: 1, max: 256}),
+		},
+		relayPath: text('C_RUNNER_PTY_RELAY', path.join(projectRoot, 'sandbox', 'build', 'c-runner-pty')),
+		playground: onOff('C_RUNNER_PLAYGROUND', 'on'),
 	};
 
 	if (!path.isAbsolute(config.jobRoot) || config.jobRoot.includes('\0')) {
 		problems.push(`C_RUNNER_JOB_ROOT=${JSON.stringify(config.jobRoot)}: expected an absolute path`);
 	}
 
-	for (const [name, value] of [['C_RUNNER_BWRAP', config.bwrapPath], ['C_RUNNER_HELPER', config.helperPath], ['C_RUNNER_HELPER_INSTALL_DIR', config.helperInstallDir]] as const) {
+	for (const [name, value] of [['C_RUNNER_BWRAP', config.bwrapPath], ['C_RUNNER_HELPER', config.helperPath], ['C_RUNNER_HELPER_INSTALL_DIR', config.helperInstallDir], ['C_RUNNER_PTY_RELAY', config.relayPath]] as const) {
 		if (!path.isAbsolute(value)) {
 			problems.push(`${name}=${JSON.stringify(value)}: expected an absolute path`);
 		}

@@ -12,6 +12,7 @@ import {Slots} from './job/slots.ts';
 import {currentOwner, sweepStaleWorkspaces} from './job/workspace.ts';
 import {compileProfile, policyLadder, policyWeakenings, readHostLayout, runProfile} from './sandbox/profiles.ts';
 import {installHelper} from './sandbox/install-helper.ts';
+import {attachInteractive} from './interactive/upgrade.ts';
 import {mountOf} from './proc.ts';
 import {commandVersion, type SandboxUser} from './sandbox/spawn.ts';
 
@@ -29,7 +30,7 @@ function fail(message: string): never {
 }
 
 function checkFiles(config: Config) {
-	for (const [file, what] of [[config.bwrapPath, 'bubblewrap (apt-get install bubblewrap)'], [compilerPath, 'gcc (apt-get install gcc libc6-dev)'], [config.helperPath, 'the sandbox helper (npm run setup builds it)']] as const) {
+	for (const [file, what] of [[config.bwrapPath, 'bubblewrap (apt-get install bubblewrap)'], [compilerPath, 'gcc (apt-get install gcc libc6-dev)'], [config.helperPath, 'the sandbox helper (npm run setup builds it)'], [config.relayPath, 'the pseudo-terminal relay (npm run setup builds it)']] as const) {
 		try {
 			fs.accessSync(file, fs.constants.X_OK);
 		} catch {
@@ -67,9 +68,9 @@ function checkExecutableJobRoot(config: Config) {
 }
 
 /** As root, the helper is copied into a root-owned directory that the sandbox uids can reach, wherever the checkout is. */
-function installedHelper(config: Config): string {
+function installedHelper(config: Config, source = config.helperPath, name?: string): string {
 	try {
-		const installed = installHelper(config.helperPath, config.helperInstallDir);
+		const installed = installHelper(source, config.helperInstallDir, name);
 		const mount = mountOf(installed, fs.readFileSync('/proc/self/mountinfo', 'utf8'));
 		if (mount?.options.includes('noexec')) {
 			fail(`the helper install directory ${config.helperInstallDir} is on a noexec mount (${mount.point}): set C_RUNNER_HELPER_INSTALL_DIR to a root-owned place that allows exec.`);
@@ -108,7 +109,7 @@ async function main() {
 	fs.mkdirSync(config.jobRoot, {recursive: true, mode: 0o711});
 	checkExecutableJobRoot(config);
 	if (process.getuid?.() === 0) {
-		config = Object.freeze({...config, helperPath: installedHelper(config)});
+		config = Object.freeze({...config, helperPath: installedHelper(config), relayPath: installedHelper(config, config.relayPath, 'c-runner-pty')});
 		checkJobRootReachable(config.jobRoot);
 	}
 
@@ -155,6 +156,7 @@ async function main() {
 	const shutdown = new AbortController();
 	const app = createApp({config, logger, runner: createRunner(deps, slots), health, shutdownSignal: shutdown.signal});
 	const server = http.createServer(app.callback());
+	attachInteractive(server, {session: {...deps, relayPath: config.relayPath}, slots, shutdownSignal: shutdown.signal});
 	server.listen(config.port, config.host, () => {
 		const address = server.address();
 		const port = typeof address === 'object' && address !== null ? address.port : config.port;

@@ -1,4 +1,4 @@
-import type {Readable} from 'node:stream';
+import type {Readable, Writable} from 'node:stream';
 import {execa} from 'execa';
 import {procStatFields} from '../proc.ts';
 import {infoFd, reportFd} from './bwrap-args.ts';
@@ -36,6 +36,15 @@ export interface SpawnOptions {
 	/** Server-side backstop above the helper's own wall limit. */
 	readonly backstopMs: number;
 	readonly signal: AbortSignal;
+	/** An interactive run: stdin is a pipe the caller writes, and output is handed on as it arrives. */
+	readonly streaming?: StreamingIo;
+}
+
+/** What an interactive run is given: the sandbox's pipes once it starts, then each piece of output within the cap. */
+export interface StreamingIo {
+	/** `stdout` and `stderr` are for pausing only (backpressure); `stop` ends the whole sandbox. */
+	started(io: {readonly stdin: Writable; readonly stdout: Readable; readonly stderr: Readable; readonly stop: () => void}): void;
+	output(stream: 'stdout' | 'stderr', chunk: Buffer): void;
 }
 
 export interface SandboxRun {
@@ -79,10 +88,12 @@ class CappedCapture {
 	overflowed = false;
 	readonly #cap: number;
 	readonly #onOverflow: () => void;
+	readonly #onKept: ((chunk: Buffer) => void) | undefined;
 
-	constructor(cap: number, onOverflow: () => void) {
+	constructor(cap: number, onOverflow: () => void, onKept?: (chunk: Buffer) => void) {
 		this.#cap = cap;
 		this.#onOverflow = onOverflow;
+		this.#onKept = onKept;
 	}
 
 	push(chunk: Buffer): void {
@@ -93,6 +104,7 @@ class CappedCapture {
 		const room = this.#cap - this.size;
 		if (chunk.length > room) {
 			this.chunks.push(chunk.subarray(0, room));
+			this.#onKept?.(chunk.subarray(0, room));
 			this.size = this.#cap;
 			this.overflowed = true;
 			this.#onOverflow();
@@ -100,6 +112,7 @@ class CappedCapture {
 		}
 
 		this.chunks.push(chunk);
+		this.#onKept?.(chunk);
 		this.size += chunk.length;
 	}
 
@@ -140,7 +153,7 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 		env: {},
 		extendEnv: false,
 		cwd: '/',
-		stdio: [options.stdinFile === null ? 'ignore' : {file: options.stdinFile}, 'pipe', 'pipe', 'pipe', 'pipe'],
+		stdio: [options.streaming ? 'pipe' : (options.stdinFile === null ? 'ignore' : {file: options.stdinFile}), 'pipe', 'pipe', 'pipe', 'pipe'],
 		buffer: {stdout: false, stderr: false, fd3: true, fd4: false},
 		encoding: 'utf8',
 		stripFinalNewline: false,
@@ -206,8 +219,15 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 		options.signal.addEventListener('abort', onAbort, {once: true});
 	}
 
-	const stdout = new CappedCapture(options.outputBytes, stop);
-	const stderr = new CappedCapture(options.outputBytes, stop);
+	const {streaming} = options;
+	const stdout = new CappedCapture(options.outputBytes, stop, streaming && (chunk => streaming.output('stdout', chunk)));
+	const stderr = new CappedCapture(options.outputBytes, stop, streaming && (chunk => streaming.output('stderr', chunk)));
+	if (streaming && subprocess.stdin && subprocess.stdout && subprocess.stderr) {
+		// Writes after the sandbox ended fail with EPIPE: the run's end is told by its report, not by this.
+		subprocess.stdin.on('error', () => {});
+		streaming.started({stdin: subprocess.stdin, stdout: subprocess.stdout, stderr: subprocess.stderr, stop});
+	}
+
 	try {
 		const [result] = await Promise.all([subprocess, stdout.collect(subprocess.stdout), stderr.collect(subprocess.stderr)]);
 		const reportText = result.stdio[reportFd];

@@ -1,0 +1,174 @@
+import http from 'node:http';
+import type {Duplex} from 'node:stream';
+import {v4 as uuidv4} from 'uuid';
+import {WebSocketServer} from 'ws';
+import {AppError} from '../http/errors.ts';
+import {bearerToken, tokenChecker} from '../http/token.ts';
+import type {Slot, Slots} from '../job/slots.ts';
+import {runSession, type SessionDeps, type SessionOutcome} from './session.ts';
+
+export const interactivePath = '/interactive';
+/** The subprotocol a client may offer; the server picks it. Browsers, which cannot set headers, add the token as another. */
+export const subprotocol = 'c-runner';
+const tokenProtocolPrefix = 'bearer.';
+
+export interface InteractiveDeps {
+	readonly session: SessionDeps;
+	readonly slots: Slots;
+	readonly shutdownSignal?: AbortSignal;
+}
+
+/**
+ * Whether a page of this origin may open a socket. Browsers send `Origin` on every WebSocket upgrade and enforce
+ * nothing themselves, so the server does: no `Origin` (not a browser), the server's own origin (the playground),
+ * or one of the CORS allow-list (`*`: any). Anything else would let any web page drive runs on the visitor's behalf.
+ */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowList: readonly string[]): boolean {
+	if (origin === undefined) {
+		return true;
+	}
+
+	if (allowList.includes('*') || allowList.includes(origin)) {
+		return true;
+	}
+
+	try {
+		return host !== undefined && new URL(origin).host === host;
+	} catch {
+		return false;
+	}
+}
+
+/** The token of a `bearer.<base64url>` subprotocol, the way a browser sends it; null without one. */
+export function subprotocolToken(header: string | undefined): string | null {
+	for (const offered of (header ?? '').split(',').map(value => value.trim())) {
+		if (offered.startsWith(tokenProtocolPrefix)) {
+			return Buffer.from(offered.slice(tokenProtocolPrefix.length), 'base64url').toString('utf8');
+		}
+	}
+
+	return null;
+}
+
+function refuse(socket: Duplex, error: AppError): void {
+	const body = JSON.stringify({error: error.message});
+	const headers = {
+		'Content-Type': 'application/json; charset=utf-8',
+		'Content-Length': String(Buffer.byteLength(body)),
+		Connection: 'close',
+		...error.headers,
+	};
+	const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+	socket.end(`HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status]}\r\n${head}\r\n${body}`);
+}
+
+/**
+ * Interactive runs on the server's own port: `GET /interactive` upgraded to a WebSocket. The checks come before the
+ * upgrade and refuse it with an ordinary JSON error: 404 when turned off, 403 for a foreign origin, 401 without the
+ * token, 503 when the interactive sessions or the job queue are full. A session holds a job slot from the upgrade
+ * until its socket closes; it waits in the same FIFO queue as every other job (the handshake completes once it has
+ * a slot).
+ */
+export function attachInteractive(server: http.Server, deps: InteractiveDeps): void {
+	const {config, logger} = deps.session;
+	const tokenMatches = tokenChecker(config.token);
+	// Past the message limit a message gets an `error` message (see parseClientMessage); past twice that, ws itself
+	// closes with 1009 without reading it.
+	const sockets = new WebSocketServer({
+		noServer: true,
+		maxPayload: 2 * config.bodyLimitBytes,
+		perMessageDeflate: false,
+		handleProtocols: offered => offered.has(subprotocol) ? subprotocol : false,
+	});
+	let open = 0;
+
+	server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+		socket.on('error', () => socket.destroy());
+		const started = performance.now();
+		const log = logger.child({reqId: uuidv4()});
+		const outcome: SessionOutcome = {status: 'refused'};
+		let slot: Slot | null = null;
+		const done = (status: number) => {
+			slot?.release();
+			log.info({method: request.method, path: interactivePath, status, durationMs: Math.round(performance.now() - started), jobStatus: outcome.status}, 'interactive session done');
+		};
+
+		const refuseWith = (error: AppError) => {
+			refuse(socket, error);
+			done(error.status);
+		};
+
+		const {pathname} = new URL(request.url ?? '/', 'http://localhost');
+		if (pathname !== interactivePath || !config.interactive.enabled) {
+			refuseWith(new AppError(404, config.interactive.enabled ? `No route for a WebSocket upgrade to ${pathname}` : 'Interactive runs are turned off on this server (C_RUNNER_INTERACTIVE=off)'));
+			return;
+		}
+
+		if (!originAllowed(request.headers.origin, request.headers.host, config.corsOrigins)) {
+			refuseWith(new AppError(403, `Origin ${request.headers.origin} may not open an interactive session (C_RUNNER_CORS_ORIGINS)`));
+			return;
+		}
+
+		const presented = bearerToken(request.headers.authorization) ?? subprotocolToken(request.headers['sec-websocket-protocol']);
+		if (!tokenMatches(presented)) {
+			refuseWith(new AppError(401, 'Missing or invalid bearer token', {'WWW-Authenticate': 'Bearer'}));
+			return;
+		}
+
+		if (open >= config.interactive.sessions) {
+			refuseWith(new AppError(503, `Server is busy: ${config.interactive.sessions} interactive sessions are open (C_RUNNER_INTERACTIVE_SESSIONS); retry later`, {'Retry-After': '1'}));
+			return;
+		}
+
+		open++;
+		let finished = false;
+		const finish = (status: number) => {
+			if (!finished) {
+				finished = true;
+				open--;
+				done(status);
+			}
+		};
+
+		let upgraded = false;
+		const gone = new AbortController();
+		// Before the handshake completes (waiting for a slot, or a handshake ws refused), a closed socket ends it all.
+		socket.once('close', () => {
+			gone.abort(new Error('client closed the connection'));
+			if (!upgraded) {
+				finish(499);
+			}
+		});
+		void (async () => {
+			try {
+				slot = await deps.slots.acquire(deps.shutdownSignal ? AbortSignal.any([gone.signal, deps.shutdownSignal]) : gone.signal);
+			} catch (error) {
+				if (error instanceof AppError) {
+					refuse(socket, error);
+					finish(error.status);
+				} else {
+					socket.destroy();
+				}
+
+				return;
+			}
+
+			if (gone.signal.aborted) {
+				finish(499);
+				return;
+			}
+
+			sockets.handleUpgrade(request, socket, head, webSocket => {
+				upgraded = true;
+				const closed = new Promise(resolve => webSocket.once('close', resolve));
+				void runSession(webSocket, slot?.user ?? null, deps.session, deps.shutdownSignal, outcome).finally(async () => {
+					// The run is over and its directory gone; a client that does not answer the close is cut.
+					const cut = setTimeout(() => webSocket.terminate(), 2000);
+					await closed;
+					clearTimeout(cut);
+					finish(101);
+				});
+			});
+		})();
+	});
+}

@@ -1,0 +1,253 @@
+// Interactive runs over WebSocket through the real server, gcc, bwrap and the pseudo-terminal relay: prompts before
+// input, streaming, end-of-input, signals, the idle limit, a socket that goes away, every bad message, the origin
+// and token checks, a full server — each with a clean host afterwards.
+import test from 'ava';
+import {assertHostClean, example, leftoverJobDirs, leftoverProcesses, startServer, testLimits, type RunningServer} from '../helpers/server.ts';
+import {connect, refusedUpgrade, type SessionClient} from '../helpers/ws-client.ts';
+
+const token = 'interactive-test-token-0123';
+const idleMs = 1500;
+const bodyLimit = 65_536;
+let server: RunningServer;
+
+test.before(async () => {
+	server = await startServer({
+		uidBase: 63_100,
+		env: {
+			C_RUNNER_TOKEN: token,
+			C_RUNNER_INTERACTIVE_IDLE_MS: String(idleMs),
+			C_RUNNER_INTERACTIVE_SESSIONS: '3',
+			C_RUNNER_BODY_LIMIT_BYTES: String(bodyLimit),
+			C_RUNNER_CORS_ORIGINS: 'https://docs.example.com',
+		},
+	});
+});
+
+test.after.always(async () => {
+	await server.stop();
+});
+
+const open = async (code?: string, extra: Record<string, unknown> = {}): Promise<SessionClient> => {
+	const client = connect(server, {token});
+	await client.opened;
+	if (code !== undefined) {
+		client.send({type: 'start', code, ...extra});
+	}
+
+	return client;
+};
+
+/** Cleanup runs as the session unwinds: a client that went away first waits for it, boundedly. */
+async function eventuallyClean(server: RunningServer, timeoutMs = 10_000) {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline && (leftoverJobDirs(server).length > 0 || leftoverProcesses(server).length > 0)) {
+		await new Promise(resolve => setTimeout(resolve, 50));
+	}
+}
+
+test.serial('a prompt reaches the client before it sends anything; input, answer, input again', async t => {
+	const client = await open(example('interactive-greeting.c'));
+	const compiled = await client.waitForType('compile');
+	t.like(compiled, {status: 'ok', error: null});
+	const prompt = await client.waitForStdout('Name: ');
+	t.is(client.stdout(), 'Name: ', 'the prompt, and nothing sent yet');
+	t.log(`prompt ${Math.round(prompt.at - client.received.find(entry => entry.message['type'] === 'compile')!.at)} ms after the compile message`);
+	client.send({type: 'stdin', data: 'Ada\n'});
+	await client.waitForStdout('Age: ');
+	t.is(client.stdout(), 'Name: Hello, Ada!\nAge: ');
+	client.send({type: 'stdin', data: '36\n'});
+	const exit = await client.waitForType('exit');
+	t.like(exit, {status: 'ok', exit_code: 0, signal: null, idle_timeout: false, output: 'Name: Hello, Ada!\nAge: In ten years you will be 46.\n', error: ''});
+	t.is(typeof exit['time_ms'], 'number');
+	t.is(typeof exit['memory_kb'], 'number');
+	t.is(exit['limits'].output_bytes, Number(testLimits.C_RUNNER_OUTPUT_BYTES));
+	t.deepEqual(await client.closed, {code: 1000, reason: 'run finished'});
+	assertHostClean(t, server);
+});
+
+test.serial('output arrives as it is written, long before the exit', async t => {
+	const client = await open(example('interactive-ticks.c'));
+	const exit = await client.waitFor(entry => entry.message['type'] === 'exit', 'exit');
+	const ticks = client.received.filter(entry => entry.message['type'] === 'stdout');
+	t.is(ticks.map(entry => entry.message['data']).join(''), 'tick 1\ntick 2\ntick 3\n');
+	t.true(ticks.length >= 3, 'one message per line');
+	// The program sleeps 600 ms between its first line and its end.
+	t.true(exit.at - ticks[0]!.at > 300, `first line ${Math.round(exit.at - ticks[0]!.at)} ms before the exit`);
+	t.is((await client.closed).code, 1000);
+	assertHostClean(t, server);
+});
+
+test.serial('end-of-input: a partial line, then end-of-file; stdin and stdout are a terminal, stderr is not', async t => {
+	const client = await open(example('interactive-count.c'));
+	await client.waitForStdout('tty ');
+	client.send({type: 'stdin', data: 'abc\n'});
+	client.send({type: 'stdin', data: 'de'});
+	client.send({type: 'eof'});
+	const exit = await client.waitForType('exit');
+	t.like(exit, {status: 'ok', output: 'tty 1 1 0\nbytes=6\n'});
+	t.is((await client.closed).code, 1000);
+	assertHostClean(t, server);
+});
+
+test.serial('stdin in the start message, and stderr as its own stream', async t => {
+	const code = '#include <stdio.h>\nint main(void) { char s[32]; if (scanf("%31s", s) != 1) return 1; fprintf(stderr, "to stderr\\n"); printf("read %s\\n", s); return 4; }';
+	const client = await open(code, {stdin: 'given\n'});
+	const exit = await client.waitForType('exit');
+	t.like(exit, {status: 'runtime_error', exit_code: 4, output: 'read given\n', error: 'to stderr\n'});
+	t.is(client.received.filter(entry => entry.message['type'] === 'stderr').map(entry => entry.message['data']).join(''), 'to stderr\n');
+	t.is((await client.closed).code, 1000);
+	assertHostClean(t, server);
+});
+
+test.serial('an interrupt from the client stops a waiting program', async t => {
+	const client = await open(example('interactive-wait.c'));
+	await client.waitForStdout('ready\n');
+	client.send({type: 'signal', signal: 'interrupt'});
+	const exit = await client.waitForType('exit');
+	t.like(exit, {status: 'signalled', signal: 'SIGINT', exit_code: -2, idle_timeout: false});
+	t.is((await client.closed).code, 1000);
+	assertHostClean(t, server);
+});
+
+test.serial('a kill from the client', async t => {
+	const client = await open(example('interactive-wait.c'));
+	await client.waitForStdout('ready\n');
+	client.send({type: 'signal', signal: 'kill'});
+	t.like(await client.waitForType('exit'), {status: 'signalled', signal: 'SIGKILL', exit_code: -9});
+	t.is((await client.closed).code, 1000);
+	assertHostClean(t, server);
+});
+
+test.serial('an idle program is stopped by the idle limit', async t => {
+	const client = await open(example('interactive-wait.c'));
+	await client.waitForStdout('ready\n');
+	const started = performance.now();
+	const exit = await client.waitForType('exit');
+	t.like(exit, {status: 'time_limit', stopped_by: 'wall_time', timed_out: true, idle_timeout: true, output: 'ready\n'});
+	t.true(performance.now() - started >= idleMs * 0.8);
+	t.is((await client.closed).code, 1000);
+	assertHostClean(t, server);
+});
+
+test.serial('a socket that closes mid-run leaves no process and no directory', async t => {
+	const client = await open(example('interactive-wait.c'));
+	await client.waitForStdout('ready\n');
+	t.true(leftoverProcesses(server).length > 0, 'the program runs');
+	client.socket.terminate();
+	await eventuallyClean(server);
+	assertHostClean(t, server);
+	t.true(server.logs.some(entry => entry['msg'] === 'interactive session done' && entry['jobStatus'] === 'client_gone'));
+});
+
+test.serial('output past the cap stops the program', async t => {
+	const client = await open(example('output-flood.c'));
+	const exit = await client.waitForType('exit');
+	t.like(exit, {status: 'output_limit', truncated: true, exit_code: -9});
+	t.is(Buffer.byteLength(exit['output']), Number(testLimits.C_RUNNER_OUTPUT_BYTES));
+	t.is(Buffer.byteLength(client.stdout()), Number(testLimits.C_RUNNER_OUTPUT_BYTES));
+	t.is((await client.closed).code, 1000);
+	assertHostClean(t, server);
+});
+
+test.serial('a compile error: the compile message, then an exit with gcc\'s message', async t => {
+	const client = await open(example('compile-error.c'));
+	const compiled = await client.waitForType('compile');
+	t.is(compiled['status'], 'compile_error');
+	t.regex(compiled['error'], /error:/);
+	t.like(await client.waitForType('exit'), {status: 'compile_error', exit_code: 1});
+	t.is((await client.closed).code, 1000);
+	assertHostClean(t, server);
+});
+
+const badMessages: Array<[string, (client: SessionClient) => Promise<void>, RegExp, number]> = [
+	['not JSON', async client => client.socket.send('{"type": "start",'), /^Message is not valid JSON$/, 1008],
+	['a binary frame', async client => client.socket.send(Buffer.from('{}')), /text frames/, 1008],
+	['not an object', async client => client.socket.send('[1, 2]'), /^Message must be a JSON object$/, 1008],
+	['an unknown type', async client => client.send({type: 'launch'}), /^Unknown message type "launch"/, 1008],
+	['an oversize message', async client => client.send({type: 'stdin', data: 'x'.repeat(bodyLimit + 10)}), new RegExp(`^Message is larger than ${bodyLimit} bytes$`), 1009],
+	['stdin before start', async client => client.send({type: 'stdin', data: 'hello\n'}), /^Send a start message before stdin$/, 1008],
+	['a start without code', async client => client.send({type: 'start'}), /^Missing required field: 'code'$/, 1008],
+	['an unknown signal', async client => {
+		client.send({type: 'start', code: example('interactive-wait.c')});
+		await client.waitForStdout('ready\n');
+		client.send({type: 'signal', signal: 'hangup'});
+	}, /^Field 'signal' must be one of interrupt, terminate, kill$/, 1008],
+	['a second start', async client => {
+		client.send({type: 'start', code: example('interactive-wait.c')});
+		await client.waitForStdout('ready\n');
+		client.send({type: 'start', code: example('interactive-wait.c')});
+	}, /^The run has already started; one start per session$/, 1008],
+	['stdin after end-of-input', async client => {
+		client.send({type: 'start', code: example('interactive-wait.c')});
+		await client.waitForStdout('ready\n');
+		client.send({type: 'eof'});
+		client.send({type: 'stdin', data: 'late\n'});
+	}, /^Input has already ended \(eof\); no stdin after it$/, 1008],
+];
+
+for (const [name, act, message, closeCode] of badMessages) {
+	test.serial(`a bad message gets an error and a clean close: ${name}`, async t => {
+		const client = await open();
+		await act(client);
+		const error = await client.waitForType('error');
+		t.regex(error['error'], message);
+		t.is((await client.closed).code, closeCode);
+		t.false(client.received.some(entry => entry.message['type'] === 'exit'));
+		await eventuallyClean(server);
+		assertHostClean(t, server);
+	});
+}
+
+test.serial('no start in time: an error and a close', async t => {
+	const client = await open();
+	t.like(await client.waitForType('error', idleMs * 4), {error: `No start message within ${idleMs} ms`});
+	t.is((await client.closed).code, 1008);
+	assertHostClean(t, server);
+});
+
+test.serial('a foreign Origin is refused; the allow-list and the server\'s own origin are not', async t => {
+	const refused = await refusedUpgrade(server, {token, origin: 'https://evil.example.net'});
+	t.is(refused.status, 403);
+	t.deepEqual(refused.body, {error: 'Origin https://evil.example.net may not open an interactive session (C_RUNNER_CORS_ORIGINS)'});
+	for (const origin of ['https://docs.example.com', server.url]) {
+		const client = connect(server, {token, origin});
+		await client.opened;
+		client.socket.close(1000);
+		await client.closed;
+	}
+
+	await eventuallyClean(server);
+	assertHostClean(t, server);
+});
+
+test.serial('the token applies: a header or a bearer subprotocol', async t => {
+	const refused = await refusedUpgrade(server, {});
+	t.is(refused.status, 401);
+	t.deepEqual(refused.body, {error: 'Missing or invalid bearer token'});
+	t.is(refused.headers['www-authenticate'], 'Bearer');
+	t.is((await refusedUpgrade(server, {token: 'wrong-token-0123456789'})).status, 401);
+	const client = connect(server, {protocols: ['c-runner', `bearer.${Buffer.from(token).toString('base64url')}`]});
+	await client.opened;
+	t.is(client.socket.protocol, 'c-runner', 'the token is never echoed back as the protocol');
+	client.send({type: 'start', code: example('hello.c')});
+	t.like(await client.waitForType('exit'), {status: 'ok'});
+	t.is((await client.closed).code, 1000);
+	assertHostClean(t, server);
+});
+
+test.serial('a full server refuses the upgrade with a clear message; other paths are not upgraded', async t => {
+	const clients = [await open(), await open(), await open()];
+	const refused = await refusedUpgrade(server, {token});
+	t.is(refused.status, 503);
+	t.deepEqual(refused.body, {error: 'Server is busy: 3 interactive sessions are open (C_RUNNER_INTERACTIVE_SESSIONS); retry later'});
+	t.is(refused.headers['retry-after'], '1');
+	for (const client of clients) {
+		client.socket.close(1000);
+		await client.closed;
+	}
+
+	const other = await refusedUpgrade(server, {token, path: '/execute_c'});
+	t.is(other.status, 404);
+	await eventuallyClean(server);
+	assertHostClean(t, server);
+});
