@@ -117,10 +117,23 @@ function ensureSandboxPrograms() {
 	}
 }
 
+/** The playground page, bundled from npm packages by esbuild; served by the server, never fetched at run time. */
+async function ensurePlayground() {
+	const {buildPlayground, playgroundBuild, playgroundSources} = await import('./build-playground.mjs');
+	const built = mtime(path.join(playgroundBuild, 'app.js'));
+	if ([...playgroundSources, path.join(root, 'package-lock.json'), path.join(root, 'scripts', 'build-playground.mjs')].every(file => mtime(file) <= built)) {
+		return;
+	}
+
+	say('bundling the playground page into playground/build');
+	await buildPlayground();
+}
+
 ensureAptPackages();
 const node = ensureNode();
 ensureDependencies();
 ensureSandboxPrograms();
+await ensurePlayground();
 
 const separator = process.argv.indexOf('--');
 if (separator !== -1) {

@@ -13,10 +13,11 @@ import {bearerToken, tokenChecker} from './http/token.ts';
 import {parseJudgeRequest, type JudgeRequest} from './judge/parse-judge.ts';
 import {parseExecuteRequest} from './job/parse-request.ts';
 import {openApiDocument} from './openapi.ts';
+import {playground} from './playground/serve.ts';
 import type {Runner} from './runner.ts';
 
 export interface AppDeps {
-	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge' | 'corsOrigins'>;
+	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge' | 'corsOrigins' | 'playground'>;
 	readonly logger: Logger;
 	readonly runner: Runner;
 	readonly health: HealthCheck;
@@ -123,6 +124,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	app.use(requestContext(deps.logger, deps.shutdownSignal));
 	app.use(errorHandler(deps.config.bodyLimitBytes));
 	app.use(cors(deps.config.corsOrigins));
+	// The page needs no token: it holds none of the server's data, and asks for the token itself.
+	app.use(playground(deps.config.playground));
 	app.use(requireToken(deps.config.token));
 	app.use(router.routes());
 	app.use(router.allowedMethods());

@@ -1,0 +1,325 @@
+// The c-runner playground: one page over the server's own API. Bundled by scripts/build-playground.mjs; nothing is
+// fetched from anywhere but the server that serves it. The bearer token lives in this page's memory only.
+import {basicSetup} from 'codemirror';
+import {EditorView, keymap} from '@codemirror/view';
+import {Prec} from '@codemirror/state';
+import {cpp} from '@codemirror/lang-cpp';
+import {Terminal} from '@xterm/xterm';
+
+const nonce = document.querySelector('meta[name="c-runner-style-nonce"]').content;
+// The Content-Security-Policy allows inline styles only with this response's nonce: the editor and the terminal
+// add <style> elements of their own, so each one gets it.
+const createElement = Document.prototype.createElement;
+Document.prototype.createElement = function (name, options) {
+	const element = createElement.call(this, name, options);
+	if (String(name).toLowerCase() === 'style') {
+		element.setAttribute('nonce', nonce);
+	}
+
+	return element;
+};
+
+const $ = selector => document.querySelector(selector);
+const starter = `#include <stdio.h>
+
+int main(void) {
+	char name[64];
+	printf("Name: ");
+	if (scanf("%63s", name) != 1)
+		return 1;
+	printf("Hello, %s!\\n", name);
+	return 0;
+}
+`;
+
+let activeTab = 'run';
+const runActive = () => ({run, interactive: startInteractive, judge})[activeTab]();
+
+const editor = new EditorView({
+	doc: starter,
+	parent: $('#editor'),
+	extensions: [
+		Prec.highest(keymap.of([{key: 'Mod-Enter', run: () => { runActive(); return true; }}])),
+		basicSetup,
+		cpp(),
+		EditorView.cspNonce.of(nonce),
+	],
+});
+
+document.addEventListener('keydown', event => {
+	if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && !event.defaultPrevented) {
+		event.preventDefault();
+		runActive();
+	}
+});
+
+for (const button of document.querySelectorAll('[data-tab]')) {
+	button.addEventListener('click', () => {
+		activeTab = button.dataset.tab;
+		for (const other of document.querySelectorAll('[data-tab]')) {
+			other.setAttribute('aria-selected', String(other === button));
+			$(`#tab-${other.dataset.tab}`).hidden = other !== button;
+		}
+
+		if (activeTab === 'interactive') {
+			showTerminal();
+		}
+	});
+}
+
+function headers(extra = {}) {
+	const token = $('#token').value.trim();
+	return {'Content-Type': 'application/json', ...(token ? {Authorization: `Bearer ${token}`} : {}), ...extra};
+}
+
+const source = () => editor.state.doc.toString();
+const args = () => $('#args').value;
+const formatMs = ms => (ms === null || ms === undefined ? '—' : `${ms} ms`);
+const formatKb = kb => (kb === null || kb === undefined ? '—' : `${(kb / 1024).toFixed(1)} MiB`);
+
+async function run() {
+	const button = $('#run');
+	button.disabled = true;
+	$('#status').textContent = 'running…';
+	for (const id of ['#exit-code', '#time', '#memory']) {
+		$(id).textContent = '—';
+	}
+
+	$('#output').textContent = '';
+	$('#error').textContent = '';
+	try {
+		const response = await fetch('/execute_c', {method: 'POST', headers: headers(), body: JSON.stringify({code: source(), args: args(), stdin: $('#stdin').value})});
+		const body = await response.json();
+		if (!response.ok) {
+			$('#status').textContent = `HTTP ${response.status}`;
+			$('#error').textContent = body.error;
+			return;
+		}
+
+		$('#status').textContent = body.status;
+		$('#exit-code').textContent = String(body.exit_code);
+		$('#time').textContent = formatMs(body.time_ms);
+		$('#memory').textContent = formatKb(body.memory_kb);
+		$('#output').textContent = body.output;
+		$('#error').textContent = body.warnings + body.error;
+	} catch (error) {
+		$('#status').textContent = 'failed';
+		$('#error').textContent = String(error);
+	} finally {
+		button.disabled = false;
+	}
+}
+
+// Interactive: a terminal over the WebSocket. The server's terminal does not echo, so this one echoes what is
+// typed (and erases on backspace), as a line-editing terminal would.
+const terminal = new Terminal({convertEol: true, rows: 18, cols: 80, fontSize: 13, cursorBlink: true});
+let terminalOpen = false;
+// Opened once its tab shows: a terminal measures its characters when it opens, which a hidden one cannot.
+function showTerminal() {
+	if (!terminalOpen) {
+		terminal.open($('#terminal'));
+		terminalOpen = true;
+	}
+
+	terminal.focus();
+}
+
+let socket = null;
+let line = '';
+
+function setRunning(running) {
+	$('#interactive-start').disabled = running;
+	for (const id of ['#interactive-eof', '#interactive-interrupt', '#interactive-kill']) {
+		$(id).disabled = !running;
+	}
+}
+
+const send = message => {
+	if (socket?.readyState === WebSocket.OPEN) {
+		socket.send(JSON.stringify(message));
+	}
+};
+
+terminal.onData(data => {
+	if (socket === null) {
+		return;
+	}
+
+	for (const character of data) {
+		if (character === '\u0003') {
+			send({type: 'signal', signal: 'interrupt'});
+		} else if (character === '\u0004') {
+			send({type: 'eof'});
+		} else if (character === '\u007f') {
+			if (line.length > 0) {
+				line = line.slice(0, -1);
+				terminal.write('\b \b');
+				send({type: 'stdin', data: character});
+			}
+		} else {
+			line = character === '\r' ? '' : line + character;
+			terminal.write(character === '\r' ? '\r\n' : character);
+			send({type: 'stdin', data: character});
+		}
+	}
+});
+
+function startInteractive() {
+	if (socket !== null) {
+		return;
+	}
+
+	showTerminal();
+	terminal.reset();
+	line = '';
+	$('#interactive-status').textContent = 'Connecting…';
+	const token = $('#token').value.trim();
+	const protocols = ['c-runner', ...(token ? [`bearer.${btoa(String.fromCodePoint(...new TextEncoder().encode(token))).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')}`] : [])];
+	socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/interactive`, protocols);
+	setRunning(true);
+	socket.addEventListener('open', () => {
+		$('#interactive-status').textContent = 'Compiling…';
+		send({type: 'start', code: source(), args: args()});
+		terminal.focus();
+	});
+	socket.addEventListener('message', event => {
+		const message = JSON.parse(event.data);
+		if (message.type === 'compile') {
+			if (message.status === 'compile_error') {
+				terminal.write(`\x1b[31m${message.error}\x1b[0m`);
+			} else {
+				terminal.write(message.warnings ? `\x1b[33m${message.warnings}\x1b[0m` : '');
+				$('#interactive-status').textContent = 'Running: type into the terminal.';
+			}
+		} else if (message.type === 'stdout') {
+			terminal.write(message.data);
+		} else if (message.type === 'stderr') {
+			terminal.write(`\x1b[31m${message.data}\x1b[0m`);
+		} else if (message.type === 'exit') {
+			$('#interactive-status').textContent = `Ended: ${message.status}, exit code ${message.exit_code}${message.signal ? ` (${message.signal})` : ''}, time ${formatMs(message.time_ms)}, memory ${formatKb(message.memory_kb)}${message.idle_timeout ? ', idle limit' : ''}`;
+		} else if (message.type === 'error') {
+			$('#interactive-status').textContent = `Error: ${message.error}`;
+		}
+	});
+	socket.addEventListener('close', event => {
+		if (event.code !== 1000 && !$('#interactive-status').textContent.startsWith('Error')) {
+			$('#interactive-status').textContent = `Closed (${event.code}): the server refused or ended the session`;
+		}
+
+		socket = null;
+		setRunning(false);
+	});
+}
+
+$('#interactive-start').addEventListener('click', startInteractive);
+$('#interactive-eof').addEventListener('click', () => send({type: 'eof'}));
+$('#interactive-interrupt').addEventListener('click', () => send({type: 'signal', signal: 'interrupt'}));
+$('#interactive-kill').addEventListener('click', () => send({type: 'signal', signal: 'kill'}));
+$('#run').addEventListener('click', run);
+
+// Judge: test cases entered here, verdicts read from the Server-Sent Events of POST /judge_c as they arrive.
+function addCase(input = '', expected = '') {
+	const row = document.createElement('div');
+	row.className = 'judge-case';
+	const number = document.createElement('span');
+	const inputField = Object.assign(document.createElement('textarea'), {className: 'input', rows: 2, placeholder: 'input', value: input, spellcheck: false});
+	const expectedField = Object.assign(document.createElement('textarea'), {className: 'expected', rows: 2, placeholder: 'expected output', value: expected, spellcheck: false});
+	const remove = Object.assign(document.createElement('button'), {type: 'button', textContent: '✕', title: 'Remove'});
+	remove.addEventListener('click', () => {
+		row.remove();
+		renumber();
+	});
+	row.append(number, inputField, expectedField, remove);
+	$('#judge-cases').append(row);
+	renumber();
+}
+
+function renumber() {
+	for (const [index, row] of [...document.querySelectorAll('.judge-case')].entries()) {
+		row.firstChild.textContent = String(index + 1);
+	}
+}
+
+function showResult(result) {
+	const row = $(`#judge-results tr[data-index="${result.index}"]`);
+	const cells = row.querySelectorAll('td');
+	cells[1].textContent = result.verdict;
+	cells[1].className = `verdict ${result.verdict}`;
+	cells[2].textContent = result.time;
+	cells[3].textContent = result.memory;
+	cells[4].textContent = result.actual_output;
+}
+
+async function judge() {
+	const cases = [...document.querySelectorAll('.judge-case')].map(row => ({input: row.querySelector('.input').value, output: row.querySelector('.expected').value}));
+	const button = $('#judge-run');
+	const tbody = $('#judge-results tbody');
+	tbody.replaceChildren(...cases.map((_test, index) => {
+		const row = document.createElement('tr');
+		row.dataset.index = String(index);
+		for (const text of [String(index + 1), '…', '', '', '']) {
+			row.append(Object.assign(document.createElement('td'), {textContent: text}));
+		}
+
+		return row;
+	}));
+	$('#judge-verdict').textContent = 'judging…';
+	$('#judge-verdict').className = 'verdict';
+	$('#judge-error').hidden = true;
+	button.disabled = true;
+	const fail = text => {
+		$('#judge-error').textContent = text;
+		$('#judge-error').hidden = false;
+	};
+
+	try {
+		const response = await fetch('/judge_c', {method: 'POST', headers: headers({Accept: 'text/event-stream'}), body: JSON.stringify({code: source(), testcases: cases})});
+		if (!response.ok) {
+			$('#judge-verdict').textContent = `HTTP ${response.status}`;
+			fail((await response.json()).error);
+			return;
+		}
+
+		const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+		let buffered = '';
+		for (;;) {
+			const {value, done} = await reader.read();
+			if (done) {
+				break;
+			}
+
+			buffered += value;
+			let end;
+			while ((end = buffered.indexOf('\n\n')) !== -1) {
+				const block = buffered.slice(0, end);
+				buffered = buffered.slice(end + 2);
+				const event = /^event: (.+)$/m.exec(block)?.[1];
+				const data = /^data: (.+)$/m.exec(block)?.[1];
+				if (event === undefined || data === undefined) {
+					continue;
+				}
+
+				const payload = JSON.parse(data);
+				if (event === 'compile' && payload.status === 'compile_error') {
+					fail(payload.error);
+				} else if (event === 'result') {
+					showResult(payload);
+				} else if (event === 'summary') {
+					$('#judge-verdict').textContent = `${payload.verdict} (${payload.summary.passed}/${payload.summary.total})`;
+					$('#judge-verdict').className = `verdict ${payload.verdict}`;
+				} else if (event === 'error') {
+					fail(payload.error);
+				}
+			}
+		}
+	} catch (error) {
+		fail(String(error));
+	} finally {
+		button.disabled = false;
+	}
+}
+
+$('#judge-add').addEventListener('click', () => addCase());
+$('#judge-run').addEventListener('click', judge);
+addCase('', '');
+$('#connection').textContent = location.host;

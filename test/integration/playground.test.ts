@@ -1,0 +1,187 @@
+// The playground page in real headless Chromium (Debian's `chromium`, driven by playwright-core) against the real
+// server: a run, a compile error, an interactive run through the terminal, and a judge with AC and WA. Screenshots go
+// to test-output/playground/. Chromium is installed here when missing (as root, with apt-get); where it cannot be,
+// the tests are skipped and say so loudly (C_RUNNER_REQUIRE_BROWSER=1 makes that a failure).
+import {spawnSync} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import {chromium, type BrowserContext, type Page} from 'playwright-core';
+import {assertHostClean, example, projectRoot, startServer, type RunningServer} from '../helpers/server.ts';
+
+// What the functions evaluated in the page use of it (the project's types have no DOM).
+declare const document: {querySelector(selector: string): {readonly textContent: string | null} | null};
+
+const chromiumPath = '/usr/bin/chromium';
+const installCommand = 'apt-get update && apt-get install -y --no-install-recommends chromium';
+const screenshotDir = path.join(projectRoot, 'test-output', 'playground');
+
+/** Chromium, installed when missing and possible; otherwise why not. */
+function ensureChromium(): string | null {
+	if (fs.existsSync(chromiumPath)) {
+		return null;
+	}
+
+	if (process.getuid?.() !== 0) {
+		return `Chromium is missing and only root can install it: sudo sh -c '${installCommand}'`;
+	}
+
+	process.stderr.write(`playground test: installing Chromium: ${installCommand}\n`);
+	const result = spawnSync('sh', ['-c', installCommand], {env: {...process.env, DEBIAN_FRONTEND: 'noninteractive'}, encoding: 'utf8'});
+	return fs.existsSync(chromiumPath) ? null : `\`${installCommand}\` failed (exit ${result.status}): ${(result.stderr ?? '').slice(-1000)}`;
+}
+
+const missing = ensureChromium();
+if (missing !== null) {
+	const banner = `\n${'!'.repeat(100)}\nPLAYGROUND BROWSER TESTS NOT RUN: ${missing}\n${'!'.repeat(100)}\n`;
+	process.stderr.write(banner);
+	if (process.env['C_RUNNER_REQUIRE_BROWSER'] === '1') {
+		throw new Error(banner);
+	}
+}
+
+const browserTest = missing === null ? test.serial : test.skip;
+const token = 'playground-test-token-0123';
+let server: RunningServer;
+let context: BrowserContext;
+let page: Page;
+let userDataDir: string;
+const violations: string[] = [];
+
+test.before(async () => {
+	if (missing !== null) {
+		return;
+	}
+
+	server = await startServer({uidBase: 63_200, env: {C_RUNNER_TOKEN: token}});
+	fs.mkdirSync(screenshotDir, {recursive: true});
+	userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-chromium-'));
+	context = await chromium.launchPersistentContext(userDataDir, {
+		executablePath: chromiumPath,
+		headless: true,
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+		viewport: {width: 1400, height: 900},
+	});
+	page = context.pages()[0] ?? await context.newPage();
+	page.on('console', message => {
+		if (message.type() === 'error') {
+			violations.push(message.text());
+		}
+	});
+	page.on('pageerror', error => violations.push(String(error)));
+	// Anything the page would fetch from elsewhere is refused and noted: nothing may come from the internet.
+	await context.route(url => !url.href.startsWith(server.url.replace('http', 'ws')) && !url.href.startsWith(server.url), async route => {
+		violations.push(`request to ${route.request().url()}`);
+		await route.abort();
+	});
+});
+
+test.after.always(async () => {
+	await context?.close();
+	if (userDataDir) {
+		fs.rmSync(userDataDir, {recursive: true, force: true});
+	}
+
+	await server?.stop();
+});
+
+async function setSource(code: string) {
+	await page.click('.cm-content');
+	await page.keyboard.press('Control+A');
+	await page.keyboard.press('Delete');
+	await page.keyboard.insertText(code);
+}
+
+const shot = async (name: string) => page.screenshot({path: path.join(screenshotDir, name), fullPage: true});
+
+browserTest('the page: served by c-runner with a strict Content-Security-Policy, no token needed', async t => {
+	const response = await page.goto(`${server.url}/`);
+	t.is(response?.status(), 200);
+	const policy = response?.headers()['content-security-policy'] ?? '';
+	t.regex(policy, /default-src 'none'/);
+	t.regex(policy, /script-src 'self'(;|$)/);
+	t.notRegex(policy, /unsafe-inline|unsafe-eval/);
+	t.is(await page.title(), 'c-runner playground');
+	await page.waitForSelector('.cm-editor .cm-content');
+	// C highlighting: the editor marks keywords and strings of the starter program with their own classes.
+	t.true(await page.locator('.cm-content span').count() > 5);
+	await page.fill('#token', token);
+});
+
+browserTest('Run: type a program, Ctrl+Enter, see its output, status, exit code, time and memory', async t => {
+	await setSource('#include <stdio.h>\n\nint main(int argc, char **argv) {\nint sum = 0;\nfor (int i = 1; i <= 10; i++) sum += i;\nprintf("sum=%d args=%d\\n", sum, argc - 1);\nreturn 0;\n}\n');
+	await page.fill('#args', 'one "two words"');
+	await page.click('.cm-content');
+	await page.keyboard.press('Control+Enter');
+	await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'ok');
+	t.is(await page.textContent('#output'), 'sum=55 args=2\n');
+	t.is(await page.textContent('#exit-code'), '0');
+	t.regex(await page.textContent('#time') ?? '', /^\d+ ms$/);
+	t.regex(await page.textContent('#memory') ?? '', /^\d+\.\d MiB$/);
+	await shot('run.png');
+});
+
+browserTest('Run: a compile error shows gcc\'s message with its line', async t => {
+	await setSource('#include <stdio.h>\nint main(void) {\n\tprintf("missing semicolon")\n\treturn 0;\n}\n');
+	await page.click('#run');
+	await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'compile_error');
+	const error = await page.textContent('#error') ?? '';
+	t.regex(error, /source\.c:3:\d+: error: expected ';'/);
+	t.is(await page.textContent('#exit-code'), '1');
+	await shot('compile-error.png');
+});
+
+const terminalText = async () => page.evaluate(() => document.querySelector('#terminal .xterm-rows')?.textContent ?? '');
+
+browserTest('Interactive: the program answers what is typed into the terminal', async t => {
+	await page.click('[data-tab="interactive"]');
+	await page.waitForSelector('#terminal .xterm');
+	await setSource(example('interactive-greeting.c'));
+	await page.click('#interactive-start');
+	await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('Name: '));
+	await page.click('#terminal');
+	await page.keyboard.type('Ada');
+	await page.keyboard.press('Enter');
+	await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('Age: '));
+	await page.keyboard.type('36');
+	await page.keyboard.press('Enter');
+	await page.waitForFunction(() => document.querySelector('#interactive-status')?.textContent?.startsWith('Ended'));
+	const text = await terminalText();
+	t.true(text.includes('Name: Ada'), text);
+	t.true(text.includes('Hello, Ada!'), text);
+	t.true(text.includes('In ten years you will be 46.'), text);
+	t.regex(await page.textContent('#interactive-status') ?? '', /^Ended: ok, exit code 0/);
+	await shot('interactive.png');
+});
+
+browserTest('Judge: three test cases, verdicts AC, AC and WA arrive in the table', async t => {
+	await page.click('[data-tab="judge"]');
+	await setSource('#include <stdio.h>\nint main(void) {\n\tint a, b;\n\tif (scanf("%d %d", &a, &b) != 2) return 1;\n\tprintf("%d\\n", a + b);\n\treturn 0;\n}\n');
+	await page.click('#judge-add');
+	await page.click('#judge-add');
+	const cases = [['1 2', '3'], ['20 22', '42'], ['2 2', '5']];
+	for (const [index, [input, expected]] of cases.entries()) {
+		await page.locator('.judge-case .input').nth(index).fill(input!);
+		await page.locator('.judge-case .expected').nth(index).fill(expected!);
+	}
+
+	await page.click('#judge-run');
+	await page.waitForFunction(() => document.querySelector('#judge-verdict')?.textContent?.startsWith('WA'));
+	const verdicts = await page.locator('#judge-results tbody td:nth-child(2)').allTextContents();
+	t.deepEqual(verdicts, ['AC', 'AC', 'WA']);
+	t.is(await page.textContent('#judge-verdict'), 'WA (2/3)');
+	const times = await page.locator('#judge-results tbody td:nth-child(3)').allTextContents();
+	t.true(times.every(time => /^\d+ms$/.test(time)), times.join(', '));
+	const memory = await page.locator('#judge-results tbody td:nth-child(4)').allTextContents();
+	t.true(memory.every(value => /MB$/.test(value)), memory.join(', '));
+	await shot('judge.png');
+});
+
+browserTest('nothing was refused by the policy, nothing was fetched from elsewhere, and the host is clean', async t => {
+	t.deepEqual(violations, []);
+	assertHostClean(t, server);
+	for (const name of ['run.png', 'compile-error.png', 'interactive.png', 'judge.png']) {
+		t.true(fs.statSync(path.join(screenshotDir, name)).size > 10_000, name);
+	}
+});
