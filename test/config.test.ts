@@ -66,3 +66,16 @@ test('the sandbox /proc policy: auto by default, or forced', t => {
 	t.is(loadConfig({C_RUNNER_SANDBOX_PROC: 'none'}).sandboxProc, 'none');
 	t.throws(() => loadConfig({C_RUNNER_SANDBOX_PROC: 'host'}), {instanceOf: ConfigError});
 });
+
+test('interactive runs and the playground: defaults, and read', t => {
+	const defaults = loadConfig({C_RUNNER_CONCURRENCY: '8'});
+	t.deepEqual(defaults.interactive, {enabled: true, idleMs: 60_000, wallMs: 300_000, sessions: 4});
+	t.true(defaults.playground);
+	t.true(defaults.relayPath.endsWith('/sandbox/build/c-runner-pty'));
+	const set = loadConfig({C_RUNNER_INTERACTIVE: 'off', C_RUNNER_INTERACTIVE_IDLE_MS: '5000', C_RUNNER_INTERACTIVE_WALL_MS: '60000', C_RUNNER_INTERACTIVE_SESSIONS: '2', C_RUNNER_PLAYGROUND: 'off', C_RUNNER_PTY_RELAY: '/opt/pty'});
+	t.deepEqual(set.interactive, {enabled: false, idleMs: 5000, wallMs: 60_000, sessions: 2});
+	t.false(set.playground);
+	t.is(set.relayPath, '/opt/pty');
+	t.throws(() => loadConfig({C_RUNNER_PLAYGROUND: 'yes'}), {message: /C_RUNNER_PLAYGROUND="yes": expected one of on, off/});
+	t.throws(() => loadConfig({C_RUNNER_PTY_RELAY: 'pty'}), {message: /C_RUNNER_PTY_RELAY="pty": expected an absolute path/});
+});

@@ -1,6 +1,7 @@
 // Interactive runs over WebSocket through the real server, gcc, bwrap and the pseudo-terminal relay: prompts before
 // input, streaming, end-of-input, signals, the idle limit, a socket that goes away, every bad message, the origin
 // and token checks, a full server — each with a clean host afterwards.
+import fs from 'node:fs';
 import test from 'ava';
 import {assertHostClean, example, leftoverJobDirs, leftoverProcesses, startServer, testLimits, type RunningServer} from '../helpers/server.ts';
 import {connect, refusedUpgrade, type SessionClient} from '../helpers/ws-client.ts';
@@ -250,4 +251,30 @@ test.serial('a full server refuses the upgrade with a clear message; other paths
 	t.is(other.status, 404);
 	await eventuallyClean(server);
 	assertHostClean(t, server);
+});
+
+test.serial('a slow reader: the program waits for the client, the server does not buffer its output', async t => {
+	const cap = 8 * 1024 * 1024;
+	const big = await startServer({uidBase: 63_150, env: {C_RUNNER_OUTPUT_BYTES: String(cap), C_RUNNER_INTERACTIVE_IDLE_MS: '20000'}});
+	try {
+		const client = connect(big);
+		await client.opened;
+		client.send({type: 'start', code: example('output-flood.c')});
+		await client.waitFor(entry => entry.message['type'] === 'stdout', 'first output');
+		client.socket.pause();
+		// Unread, 8 MiB would pass the cap in well under a second; with backpressure the program is held instead.
+		await new Promise(resolve => setTimeout(resolve, 2000));
+		const rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${big.pid}/status`, 'utf8'))?.[1]);
+		t.false(client.received.some(entry => entry.message['type'] === 'exit'));
+		t.true(leftoverProcesses(big).length > 0, 'the program still runs, held by the full pipe');
+		client.socket.resume();
+		const exit = await client.waitForType('exit', 30_000);
+		t.like(exit, {status: 'output_limit', truncated: true});
+		t.is(Buffer.byteLength(client.stdout()), cap, 'every byte within the cap reached the client');
+		t.log(`server RSS while the client was paused: ${Math.round(rssKb / 1024)} MiB`);
+		await client.closed;
+		assertHostClean(t, big);
+	} finally {
+		await big.stop();
+	}
 });

@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import Koa from 'koa';
+import {contentSecurityPolicy, playground} from '../../src/playground/serve.ts';
+import {serve} from '../helpers/serve.ts';
+
+function builtPage(): string {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-page-'));
+	fs.writeFileSync(path.join(dir, 'index.html'), '<meta name="c-runner-style-nonce" content="{{NONCE}}">');
+	fs.writeFileSync(path.join(dir, 'app.js'), 'console.log(1);');
+	fs.writeFileSync(path.join(dir, 'app.css'), 'body{}');
+	return dir;
+}
+
+async function served(enabled: boolean, dir: string) {
+	const app = new Koa();
+	app.use(playground(enabled, dir));
+	app.use(async ctx => {
+		ctx.status = 404;
+		ctx.body = 'next';
+	});
+	return serve(app);
+}
+
+test('the page, with a fresh nonce in its policy and its markup each time', async t => {
+	const dir = builtPage();
+	const server = await served(true, dir);
+	try {
+		const nonces = [];
+		for (let i = 0; i < 2; i++) {
+			const response = await fetch(`${server.url}/`);
+			t.is(response.status, 200);
+			t.is(response.headers.get('content-type'), 'text/html; charset=utf-8');
+			const nonce = /'nonce-([^']+)'/.exec(response.headers.get('content-security-policy') ?? '')?.[1];
+			t.truthy(nonce);
+			t.is(await response.text(), `<meta name="c-runner-style-nonce" content="${nonce}">`);
+			t.is(response.headers.get('x-content-type-options'), 'nosniff');
+			nonces.push(nonce);
+		}
+
+		t.not(nonces[0], nonces[1]);
+		const script = await fetch(`${server.url}/playground/app.js`);
+		t.is(script.headers.get('content-type'), 'text/javascript; charset=utf-8');
+		t.is(await script.text(), 'console.log(1);');
+		t.is((await fetch(`${server.url}/playground/other.js`)).status, 404);
+		t.is((await fetch(`${server.url}/`, {method: 'POST'})).status, 404);
+	} finally {
+		await server.close();
+		fs.rmSync(dir, {recursive: true});
+	}
+});
+
+test('turned off, the paths fall through to the API\'s 404', async t => {
+	const dir = builtPage();
+	const server = await served(false, dir);
+	try {
+		t.is(await (await fetch(`${server.url}/`)).text(), 'next');
+	} finally {
+		await server.close();
+		fs.rmSync(dir, {recursive: true});
+	}
+});
+
+test('the policy: nothing inline but styles with the nonce, nothing from elsewhere', t => {
+	const policy = contentSecurityPolicy('abc');
+	t.is(policy, "default-src 'none'; script-src 'self'; style-src 'self' 'nonce-abc'; connect-src 'self'; img-src 'self' data:; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+	t.notRegex(policy, /unsafe|\*/);
+});
