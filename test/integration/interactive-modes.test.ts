@@ -1,0 +1,69 @@
+// Interactive runs hold under every sandbox policy and mode: a server with no /proc in its sandboxes and an
+// unprivileged server (as in the container) both give the prompt before input, deliver signals and clean up after a
+// socket that goes away. And a server that shuts down ends its sessions with 1001 and leaves nothing behind.
+import test from 'ava';
+import {assertHostClean, example, leftoverJobDirs, leftoverProcesses, startServer, type RunningServer} from '../helpers/server.ts';
+import {connect} from '../helpers/ws-client.ts';
+
+const modes: Array<[string, Parameters<typeof startServer>[0]]> = [
+	['no /proc in the sandbox', {uidBase: 63_300, env: {C_RUNNER_SANDBOX_PROC: 'none'}}],
+	['an unprivileged server', {uidBase: 63_400, runAs: 63_400}],
+];
+
+async function eventuallyClean(server: RunningServer) {
+	const deadline = Date.now() + 10_000;
+	while (Date.now() < deadline && (leftoverJobDirs(server).length > 0 || leftoverProcesses(server).length > 0)) {
+		await new Promise(resolve => setTimeout(resolve, 50));
+	}
+}
+
+for (const [mode, options] of modes) {
+	test.serial(`${mode}: prompt, answer, interrupt, a socket closed mid-run`, async t => {
+		const server = await startServer(options);
+		try {
+			const health = await (await fetch(`${server.url}/health`)).json() as Record<string, any>;
+			t.is(health['status'], 'ok');
+			const greeting = connect(server);
+			await greeting.opened;
+			greeting.send({type: 'start', code: example('interactive-greeting.c')});
+			await greeting.waitForStdout('Name: ');
+			t.is(greeting.stdout(), 'Name: ');
+			greeting.send({type: 'stdin', data: 'Ada\n36\n'});
+			t.like(await greeting.waitForType('exit'), {status: 'ok', output: 'Name: Hello, Ada!\nAge: In ten years you will be 46.\n'});
+			t.is((await greeting.closed).code, 1000);
+			assertHostClean(t, server);
+
+			const waiting = connect(server);
+			await waiting.opened;
+			waiting.send({type: 'start', code: example('interactive-wait.c')});
+			await waiting.waitForStdout('ready\n');
+			waiting.send({type: 'signal', signal: 'interrupt'});
+			t.like(await waiting.waitForType('exit'), {status: 'signalled', signal: 'SIGINT'});
+			t.is((await waiting.closed).code, 1000);
+			assertHostClean(t, server);
+
+			const dropped = connect(server);
+			await dropped.opened;
+			dropped.send({type: 'start', code: example('interactive-wait.c')});
+			await dropped.waitForStdout('ready\n');
+			dropped.socket.terminate();
+			await eventuallyClean(server);
+			assertHostClean(t, server);
+		} finally {
+			await server.stop();
+		}
+	});
+}
+
+test.serial('a shutdown ends open sessions with 1001 once the grace period is over, and leaves nothing behind', async t => {
+	const server = await startServer({uidBase: 63_500, env: {C_RUNNER_SHUTDOWN_MS: '500'}});
+	const client = connect(server);
+	await client.opened;
+	client.send({type: 'start', code: example('interactive-wait.c')});
+	await client.waitForStdout('ready\n');
+	const stopped = server.stop('SIGTERM');
+	t.like(await client.waitForType('error'), {error: 'Server is shutting down; the run was cancelled'});
+	t.is((await client.closed).code, 1001);
+	t.deepEqual(await stopped, {code: 0, signal: null});
+	assertHostClean(t, server);
+});
