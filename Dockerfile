@@ -11,6 +11,16 @@
 # pivot_root and sethostname without CAP_SYS_ADMIN (Docker's default refuses them); apparmor=unconfined: Docker's
 # default AppArmor profile refuses mount. With less, the server picks the strongest policy that works and reports it
 # in /health, or refuses to start. See deploy/README.md; `npm run test:container` checks all of it.
+# The playground page, bundled from the npm packages (dev dependencies) in a stage of its own: the image keeps only
+# the three files it serves.
+FROM node:24-bookworm-slim AS playground
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY scripts/build-playground.mjs scripts/
+COPY playground/index.html playground/main.js playground/style.css playground/
+RUN node scripts/build-playground.mjs
+
 FROM node:24-bookworm-slim
 
 RUN apt-get update \
@@ -26,6 +36,7 @@ RUN mkdir -p sandbox/build \
  && gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-sandbox sandbox/c-runner-sandbox.c \
  && gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-pty sandbox/c-runner-pty.c
 COPY src/ src/
+COPY --from=playground /build/playground/build/ playground/build/
 
 RUN useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin c-runner
 USER c-runner

@@ -77,8 +77,14 @@ export class SessionClient {
 		return (await this.waitFor(entry => entry.message['type'] === type, `${type} message`, timeoutMs)).message;
 	}
 
+	/** Waits for the stdout message with which the program's stdout first contains `text`. */
 	async waitForStdout(text: string, timeoutMs?: number) {
-		return this.waitFor(() => this.stdout().includes(text), `stdout containing ${JSON.stringify(text)}`, timeoutMs);
+		const completes = (entry: Received) => {
+			const upTo = this.received.slice(0, this.received.indexOf(entry) + 1);
+			return entry.message['type'] === 'stdout' && upTo.filter(each => each.message['type'] === 'stdout').map(each => each.message['data'] as string).join('').includes(text);
+		};
+
+		return this.waitFor(completes, `stdout containing ${JSON.stringify(text)}`, timeoutMs);
 	}
 }
 
