@@ -238,6 +238,8 @@ test.serial('the token applies: a header or a bearer subprotocol', async t => {
 
 test.serial('a full server refuses the upgrade with a clear message; other paths are not upgraded', async t => {
 	const clients = [await open(), await open(), await open()];
+	const health = await (await fetch(`${server.url}/health`)).json() as Record<string, any>;
+	t.like(health['slots'], {capacity: 4, running: 3}, 'each open session holds a job slot');
 	const refused = await refusedUpgrade(server, {token});
 	t.is(refused.status, 503);
 	t.deepEqual(refused.body, {error: 'Server is busy: 3 interactive sessions are open (C_RUNNER_INTERACTIVE_SESSIONS); retry later'});
@@ -249,6 +251,13 @@ test.serial('a full server refuses the upgrade with a clear message; other paths
 
 	const other = await refusedUpgrade(server, {token, path: '/execute_c'});
 	t.is(other.status, 404);
+	let running = -1;
+	for (let tries = 0; tries < 100 && running !== 0; tries++) {
+		running = ((await (await fetch(`${server.url}/health`)).json() as Record<string, any>)['slots'].running as number);
+		await new Promise(resolve => setTimeout(resolve, 50));
+	}
+
+	t.is(running, 0, 'a closed session gives its slot back');
 	await eventuallyClean(server);
 	assertHostClean(t, server);
 });
