@@ -140,6 +140,15 @@ test.serial('a socket that closes mid-run leaves no process and no directory', a
 	t.true(server.logs.some(entry => entry['msg'] === 'interactive session done' && entry['jobStatus'] === 'client_gone'));
 });
 
+test.serial('the program cannot take over the relay that stands between it and the client', async t => {
+	const client = await open(example('interactive-relay-attack.c'));
+	const exit = await client.waitForType('exit');
+	t.like(exit, {status: 'ok'});
+	t.regex(exit['output'], /^ptrace refused\nmem refused\nfd refused\ntiocsti (own input only|refused)\n$/);
+	t.is((await client.closed).code, 1000);
+	assertHostClean(t, server);
+});
+
 test.serial('output past the cap stops the program', async t => {
 	const client = await open(example('output-flood.c'));
 	const exit = await client.waitForType('exit');
