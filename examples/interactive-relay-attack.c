@@ -1,7 +1,7 @@
 // Attack (interactive): the pseudo-terminal relay is the program's parent and runs as the same uid. The program
 // tries to take it over — ptrace it, read its memory, open its descriptors (the pipes to the server) — to forge
 // what the client sees, then to inject input into its own terminal with TIOCSTI.
-// Expected (interactive): "ptrace refused", "mem refused", "fd refused"; TIOCSTI may work or be refused, but only
+// Expected: (interactive): "ptrace refused", "mem refused", "fd refused"; TIOCSTI may work or be refused, but only
 // reaches the program's own input; exit "ok".
 #include <errno.h>
 #include <fcntl.h>

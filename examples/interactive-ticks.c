@@ -1,6 +1,6 @@
 // Interactive: prints a line every 300 ms, three times. Each line reaches the client as it is printed, long
 // before the program ends.
-// Expected (interactive): stdout messages "tick 1\n", "tick 2\n", "tick 3\n" about 300 ms apart; then exit "ok".
+// Expected: (interactive): stdout messages "tick 1\n", "tick 2\n", "tick 3\n" about 300 ms apart; then exit "ok".
 #include <stdio.h>
 #include <time.h>
 
