@@ -8,6 +8,7 @@ import {connect, refusedUpgrade, type SessionClient} from '../helpers/ws-client.
 
 const token = 'interactive-test-token-0123';
 const idleMs = 1500;
+const wallMs = 3000;
 const bodyLimit = 65_536;
 let server: RunningServer;
 
@@ -17,6 +18,7 @@ test.before(async () => {
 		env: {
 			C_RUNNER_TOKEN: token,
 			C_RUNNER_INTERACTIVE_IDLE_MS: String(idleMs),
+			C_RUNNER_INTERACTIVE_WALL_MS: String(wallMs),
 			C_RUNNER_INTERACTIVE_SESSIONS: '3',
 			C_RUNNER_BODY_LIMIT_BYTES: String(bodyLimit),
 			C_RUNNER_CORS_ORIGINS: 'https://docs.example.com',
@@ -126,6 +128,16 @@ test.serial('an idle program is stopped by the idle limit', async t => {
 	const exit = await client.waitForType('exit');
 	t.like(exit, {status: 'time_limit', stopped_by: 'wall_time', timed_out: true, idle_timeout: true, output: 'ready\n'});
 	t.true(performance.now() - started >= idleMs * 0.8);
+	t.is((await client.closed).code, 1000);
+	assertHostClean(t, server);
+});
+
+test.serial('a program that is never idle is stopped by the interactive wall limit', async t => {
+	const client = await open(example('interactive-chatty.c'));
+	const exit = await client.waitForType('exit');
+	t.like(exit, {status: 'time_limit', stopped_by: 'wall_time', timed_out: true, idle_timeout: false, exit_code: -9});
+	t.is(exit['limits'].wall_time_ms, wallMs);
+	t.true(client.stdout().split('\n').length > 5, 'it kept writing until the limit');
 	t.is((await client.closed).code, 1000);
 	assertHostClean(t, server);
 });
