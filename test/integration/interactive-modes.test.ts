@@ -3,7 +3,7 @@
 // socket that goes away. And a server that shuts down ends its sessions with 1001 and leaves nothing behind.
 import test from 'ava';
 import {assertHostClean, example, leftoverJobDirs, leftoverProcesses, startServer, type RunningServer} from '../helpers/server.ts';
-import {connect} from '../helpers/ws-client.ts';
+import {connect, refusedUpgrade} from '../helpers/ws-client.ts';
 
 const modes: Array<[string, Parameters<typeof startServer>[0]]> = [
 	['no /proc in the sandbox', {uidBase: 63_300, env: {C_RUNNER_SANDBOX_PROC: 'none'}}],
@@ -66,4 +66,24 @@ test.serial('a shutdown ends open sessions with 1001 once the grace period is ov
 	t.is((await client.closed).code, 1001);
 	t.deepEqual(await stopped, {code: 0, signal: null});
 	assertHostClean(t, server);
+});
+
+test.serial('a session takes a job slot like any run: with every slot busy and no queue, the upgrade is refused', async t => {
+	const server = await startServer({uidBase: 63_700, env: {C_RUNNER_CONCURRENCY: '1', C_RUNNER_QUEUE_LENGTH: '0', C_RUNNER_INTERACTIVE_SESSIONS: '2'}});
+	try {
+		const holder = connect(server);
+		await holder.opened;
+		const refused = await refusedUpgrade(server);
+		t.is(refused.status, 503);
+		t.deepEqual(refused.body, {error: 'Server is busy: all job slots and the queue are full; retry later'});
+		const busy = await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({code: example('hello.c')})});
+		t.is(busy.status, 503, '/execute_c waits for the same slot');
+		holder.send({type: 'start', code: example('hello.c')});
+		t.like(await holder.waitForType('exit'), {status: 'ok'});
+		await holder.closed;
+		await eventuallyClean(server);
+		assertHostClean(t, server);
+	} finally {
+		await server.stop();
+	}
 });
