@@ -98,7 +98,11 @@ export function attachInteractive(server: http.Server, deps: InteractiveDeps): v
 			done(error.status);
 		};
 
-		const {pathname} = new URL(request.url ?? '/', 'http://localhost');
+		let pathname = '';
+		try {
+			({pathname} = new URL(request.url ?? '/', 'http://localhost'));
+		} catch {}
+
 		if (pathname !== interactivePath || !config.interactive.enabled) {
 			refuseWith(new AppError(404, config.interactive.enabled ? `No route for a WebSocket upgrade to ${pathname}` : 'Interactive runs are turned off on this server (C_RUNNER_INTERACTIVE=off)'));
 			return;
@@ -139,7 +143,7 @@ export function attachInteractive(server: http.Server, deps: InteractiveDeps): v
 				finish(499);
 			}
 		});
-		void (async () => {
+		const serve = async () => {
 			try {
 				slot = await deps.slots.acquire(deps.shutdownSignal ? AbortSignal.any([gone.signal, deps.shutdownSignal]) : gone.signal);
 			} catch (error) {
@@ -160,6 +164,9 @@ export function attachInteractive(server: http.Server, deps: InteractiveDeps): v
 
 			sockets.handleUpgrade(request, socket, head, webSocket => {
 				upgraded = true;
+				// Frames the library refuses itself (invalid UTF-8, over twice the message limit) end the socket with
+				// their close code; the session then unwinds as for any closed socket.
+				webSocket.on('error', error => log.info({err: error.message}, 'interactive socket closed on a bad frame'));
 				const closed = new Promise(resolve => webSocket.once('close', resolve));
 				void runSession(webSocket, slot?.user ?? null, deps.session, deps.shutdownSignal, outcome).finally(async () => {
 					// The run is over and its directory gone; a client that does not answer the close is cut.
@@ -169,6 +176,11 @@ export function attachInteractive(server: http.Server, deps: InteractiveDeps): v
 					finish(101);
 				});
 			});
-		})();
+		};
+
+		serve().catch((error: unknown) => {
+			log.error({err: error}, 'interactive upgrade failed');
+			socket.destroy();
+		});
 	});
 }

@@ -308,3 +308,18 @@ test.serial('a slow reader: the program waits for the client, the server does no
 		await big.stop();
 	}
 });
+
+test.serial('frames the WebSocket library refuses itself end the session, never the server', async t => {
+	const huge = await open(example('interactive-wait.c'));
+	await huge.waitForStdout('ready\n');
+	huge.socket.send('x'.repeat(2 * bodyLimit + 100));
+	t.is((await huge.closed).code, 1009);
+	const invalid = await open(example('interactive-wait.c'));
+	await invalid.waitForStdout('ready\n');
+	// A text frame that is not UTF-8: the library closes with 1007.
+	(invalid.socket as any)._sender.send(Buffer.from([0xff, 0xfe, 0xfd]), {binary: false, fin: true, mask: true, compress: false, rsv1: false, opcode: 1});
+	t.is((await invalid.closed).code, 1007);
+	await eventuallyClean(server);
+	assertHostClean(t, server);
+	t.is((await fetch(`${server.url}/health`)).status, 200, 'the server lives');
+});
