@@ -2,6 +2,7 @@
 // input, streaming, end-of-input, signals, the idle limit, a socket that goes away, every bad message, the origin
 // and token checks, a full server — each with a clean host afterwards.
 import fs from 'node:fs';
+import http from 'node:http';
 import test from 'ava';
 import {assertHostClean, example, leftoverJobDirs, leftoverProcesses, startServer, testLimits, type RunningServer} from '../helpers/server.ts';
 import {connect, refusedUpgrade, type SessionClient} from '../helpers/ws-client.ts';
@@ -307,6 +308,26 @@ test.serial('a slow reader: the program waits for the client, the server does no
 	} finally {
 		await big.stop();
 	}
+});
+
+test.serial('a handshake the WebSocket library refuses gives its slot back', async t => {
+	const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+		const request = http.request(`${server.url}/interactive`, {headers: {Connection: 'Upgrade', Upgrade: 'websocket', Authorization: `Bearer ${token}`}});
+		request.on('response', resolve);
+		request.on('upgrade', () => reject(new Error('upgraded without a key')));
+		request.on('error', reject);
+		request.end();
+	});
+	t.is(response.statusCode, 400);
+	response.resume();
+	let running = -1;
+	for (let tries = 0; tries < 100 && running !== 0; tries++) {
+		running = ((await (await fetch(`${server.url}/health`)).json() as Record<string, any>)['slots'].running as number);
+		await new Promise(resolve => setTimeout(resolve, 50));
+	}
+
+	t.is(running, 0);
+	assertHostClean(t, server);
 });
 
 test.serial('frames the WebSocket library refuses itself end the session, never the server', async t => {
