@@ -6,13 +6,14 @@ import type {HelperReport, SandboxRun} from '../../src/sandbox/spawn.ts';
 
 const limits = loadConfig({}).run;
 const compiled: Compiled = {
-	workspace: {dir: '/tmp/x', sourcePath: '/tmp/x/source.c', binaryPath: '/tmp/x/source', stdinPath: '/tmp/x/stdin', dispose: async () => {}},
+	// Only the outcome and the static size are read.
+	workspace: {dir: '/tmp/x', binaryPath: '/tmp/x/source', dispose: async () => {}} as Compiled['workspace'],
 	outcome: {ok: true, diagnostics: 'a warning\n', stoppedBy: null},
 	staticKb: 0,
 };
 const report = (fields: Partial<HelperReport>): HelperReport => ({
 	execErrno: 0, exited: true, exitCode: 0, signal: 0, timedOut: false, cpuExceeded: false, cpuMs: 3, wallMs: 1500, maxRssKb: 1400, peakVmKb: 2500, ...fields,
-});
+}) as HelperReport;
 const run = (fields: Partial<SandboxRun>): SandboxRun => ({
 	stdout: Buffer.from('ready\n'), stderr: Buffer.alloc(0), report: report({}), overflowed: null, backstopFired: false, canceled: false, durationMs: 1520, ...fields,
 });
