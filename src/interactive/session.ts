@@ -6,9 +6,8 @@ import type {SandboxLimits} from '../config.ts';
 import {ClientGoneError} from '../http/context.ts';
 import type {ExecuteRequest} from '../job/parse-request.ts';
 import {SandboxError, toCompileErrorResult, toRunResult, type ExecuteResult} from '../job/result.ts';
-import {compileProgram, runLimitsFor, type Compiled, type JobDeps} from '../job/run-job.ts';
-import {bwrapArgs} from '../sandbox/bwrap-args.ts';
-import {spawnSandbox, type SandboxRun, type SandboxUser} from '../sandbox/spawn.ts';
+import {compileProgram, runLimitsFor, sandboxStep, type Compiled, type JobDeps} from '../job/run-job.ts';
+import type {SandboxRun, SandboxUser} from '../sandbox/spawn.ts';
 import {clientSignals, closeCodes, endOfInputFrame, inputFrames, parseClientMessage, ProtocolError, signalFrame, type ClientMessage} from './protocol.ts';
 
 export interface SessionDeps extends JobDeps {
@@ -22,8 +21,6 @@ const socketHighWaterBytes = 256 * 1024;
 const stdinHighWaterBytes = 1024 * 1024;
 /** How long a stop sent through the relay may take before the server kills the whole sandbox. */
 const relayGraceMs = 2000;
-/** How long the server waits past an interactive run's wall limit before it kills the sandbox itself. */
-const backstopGraceMs = 5000;
 
 /** What the session reports in its log line. */
 export interface SessionOutcome {
@@ -256,20 +253,14 @@ class Session {
 		this.#touch();
 		let run: SandboxRun;
 		try {
-			run = await spawnSandbox({
-				bwrapPath: deps.config.bwrapPath,
-				args: bwrapArgs({...deps.profiles.run, limits}, {
-					dir: workspace.dir,
-					files: [workspace.binaryPath, deps.relayPath],
-					argv: [relayInSandbox, '--', workspace.binaryPath, ...request.args],
-					helperPath: deps.config.helperPath,
-				}),
+			run = await sandboxStep(
+				{...deps.profiles.run, limits},
+				{dir: workspace.dir, files: [workspace.binaryPath, deps.relayPath], argv: [relayInSandbox, '--', workspace.binaryPath, ...request.args]},
+				null,
 				user,
-				stdinFile: null,
-				outputBytes: deps.config.outputBytes,
-				backstopMs: limits.wallMs + backstopGraceMs,
-				signal: this.signal,
-				streaming: {
+				deps,
+				this.signal,
+				{
 					started: io => {
 						stopSandbox = io.stop;
 						pipes = [io.stdout, io.stderr];
@@ -278,7 +269,7 @@ class Session {
 					},
 					output: (stream, chunk) => forward(stream, decoders[stream].write(chunk)),
 				},
-			});
+			);
 		} finally {
 			clearTimeout(graceTimer);
 			clearTimeout(this.#idleTimer);
@@ -287,9 +278,6 @@ class Session {
 
 		forward('stdout', decoders.stdout.end());
 		forward('stderr', decoders.stderr.end());
-		if (run.canceled) {
-			throw this.signal.reason;
-		}
 
 		return toInteractiveResult(run, limits, deps.config.outputBytes, compiled, idle, forced);
 	}

@@ -2,7 +2,7 @@ import type {Logger} from 'pino';
 import type {Config, SandboxLimits} from '../config.ts';
 import {bwrapArgs, type SandboxJob} from '../sandbox/bwrap-args.ts';
 import type {SandboxProfile} from '../sandbox/profiles.ts';
-import {spawnSandbox, type SandboxRun, type SandboxUser} from '../sandbox/spawn.ts';
+import {spawnSandbox, type SandboxRun, type SandboxUser, type StreamingIo} from '../sandbox/spawn.ts';
 import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
 import {judgeCompile, toCompileErrorResult, toRunResult, type CompileOutcome, type ExecuteResult} from './result.ts';
@@ -26,13 +26,15 @@ export interface JobDeps {
 export const compileCommand = (workspace: Workspace) =>
 	[compilerPath, ...compileFlags, '-o', workspace.binaryPath, workspace.sourcePath, ...linkFlags];
 
-async function sandboxStep(
+/** One sandboxed step; `streaming` for an interactive run (stdin a pipe, output handed on as it comes). */
+export async function sandboxStep(
 	profile: SandboxProfile,
 	job: Omit<SandboxJob, 'helperPath'>,
 	stdinFile: string | null,
 	user: SandboxUser | null,
 	deps: JobDeps,
 	signal: AbortSignal,
+	streaming?: StreamingIo,
 ): Promise<SandboxRun> {
 	const run = await spawnSandbox({
 		bwrapPath: deps.config.bwrapPath,
@@ -42,6 +44,7 @@ async function sandboxStep(
 		outputBytes: deps.config.outputBytes,
 		backstopMs: profile.limits.wallMs + backstopGraceMs,
 		signal,
+		...(streaming ? {streaming} : {}),
 	});
 	if (run.canceled) {
 		throw signal.reason;
