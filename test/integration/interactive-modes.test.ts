@@ -1,6 +1,8 @@
 // Interactive runs hold under every sandbox policy and mode: a server with no /proc in its sandboxes and an
 // unprivileged server (as in the container) both give the prompt before input, deliver signals and clean up after a
-// socket that goes away. And a server that shuts down ends its sessions with 1001 and leaves nothing behind.
+// socket that goes away. A server that shuts down ends its sessions with 1001 and leaves nothing behind; a session
+// holds a job slot like any run; a sidecar turns the page and the interactive upgrade off; the real server serves
+// the page, with its policy and without the token.
 import test from 'ava';
 import {assertHostClean, example, leftoverJobDirs, leftoverProcesses, startServer, type RunningServer} from '../helpers/server.ts';
 import {connect, refusedUpgrade} from '../helpers/ws-client.ts';
@@ -83,6 +85,36 @@ test.serial('a session takes a job slot like any run: with every slot busy and n
 		await holder.closed;
 		await eventuallyClean(server);
 		assertHostClean(t, server);
+	} finally {
+		await server.stop();
+	}
+});
+
+test.serial('a sidecar turns both off: no page at /, no interactive upgrade', async t => {
+	const server = await startServer({uidBase: 63_800, env: {C_RUNNER_PLAYGROUND: 'off', C_RUNNER_INTERACTIVE: 'off'}});
+	try {
+		const page = await fetch(`${server.url}/`);
+		t.is(page.status, 404);
+		t.deepEqual(await page.json(), {error: 'No route for GET /'});
+		const refused = await refusedUpgrade(server);
+		t.is(refused.status, 404);
+		t.deepEqual(refused.body, {error: 'Interactive runs are turned off on this server (C_RUNNER_INTERACTIVE=off)'});
+		t.like(await (await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({code: example('hello.c')})})).json() as object, {status: 'ok'});
+		assertHostClean(t, server);
+	} finally {
+		await server.stop();
+	}
+});
+
+test.serial('the page is served by the real server with its policy, and needs no token', async t => {
+	const server = await startServer({uidBase: 63_850, env: {C_RUNNER_TOKEN: 'page-test-token-0123456'}});
+	try {
+		const page = await fetch(`${server.url}/`);
+		t.is(page.status, 200);
+		t.regex(page.headers.get('content-security-policy') ?? '', /^default-src 'none'; script-src 'self'; style-src 'self' 'nonce-/);
+		t.regex(await page.text(), /<script type="module" src="\/playground\/app.js"><\/script>/);
+		t.is((await fetch(`${server.url}/playground/app.js`)).status, 200);
+		t.is((await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'})).status, 401, 'the API still needs the token');
 	} finally {
 		await server.stop();
 	}
