@@ -36,7 +36,8 @@ function requireToken(token: string | null): Middleware<AppState> {
 	const expected = token === null ? null : digest(token);
 	return async (ctx, next) => {
 		if (expected !== null && !publicPaths.has(ctx.path)) {
-			const match = /^Bearer (.+)$/.exec(ctx.get('Authorization'));
+			// The scheme's name is case-insensitive (RFC 7235 section 2.1); the token is compared exactly.
+			const match = /^Bearer +(\S.*)$/i.exec(ctx.get('Authorization'));
 			if (!match || !timingSafeEqual(digest(match[1]!), expected)) {
 				throw new AppError(401, 'Missing or invalid bearer token', {'WWW-Authenticate': 'Bearer'});
 			}

@@ -101,6 +101,18 @@ test('with a token, every endpoint but /health needs it', async t => {
 	await close();
 });
 
+test('the bearer scheme is case-insensitive (RFC 7235); the token itself is not', async t => {
+	const token = 'a-long-enough-secret';
+	const {url, close} = await setup({token});
+	for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
+		t.is((await post(url, '{"code":"x"}', {'Content-Type': 'application/json', Authorization: `${scheme} ${token}`})).status, 200, scheme);
+	}
+
+	t.is((await post(url, '{"code":"x"}', {'Content-Type': 'application/json', Authorization: `Bearer ${token.toUpperCase()}`})).status, 401);
+	t.is((await post(url, '{"code":"x"}', {'Content-Type': 'application/json', Authorization: `Basic ${token}`})).status, 401);
+	await close();
+});
+
 test('/health is 200 when the self-test passes and 503 when it fails', async t => {
 	const good = await setup();
 	t.is((await fetch(`${good.url}/health`)).status, 200);
