@@ -25,6 +25,7 @@ COPY sandbox/c-runner-sandbox.c sandbox/
 RUN mkdir -p sandbox/build \
  && gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-sandbox sandbox/c-runner-sandbox.c
 COPY src/ src/
+COPY scripts/healthcheck.mjs scripts/
 
 RUN useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin c-runner
 USER c-runner
@@ -32,5 +33,5 @@ USER c-runner
 ENV HOST=0.0.0.0 PORT=5555 NODE_ENV=production
 EXPOSE 5555
 HEALTHCHECK --interval=30s --timeout=10s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:5555/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "scripts/healthcheck.mjs"]
 CMD ["node", "src/main.ts"]
