@@ -358,7 +358,7 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 				description: 'One test case\'s result.',
 				required: [
 					'index', 'id', 'worker_id', 'passed', 'verdict', 'actual_output', 'output_truncated', 'error', 'error_truncated',
-					'time', 'memory', 'time_ms', 'cpu_ms', 'memory_kb', 'exit_code', 'signal', 'status',
+					'time', 'memory', 'time_ms', 'cpu_ms', 'memory_kb', 'exit_code', 'signal', 'status', 'checker_message',
 				],
 				properties: {
 					index: {type: 'integer', minimum: 0, description: 'Position of the test case in the request.'},
@@ -386,7 +386,7 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 					exit_code: {...exitCode, type: ['integer', 'null'], description: `${exitCode.description} null when SKIPPED.`},
 					signal: signalName,
 					status: {...runStatus, enum: [...runStatuses, 'skipped']},
-					checker_message: {type: 'string', description: 'What the checker program printed; only when the request had a checker and it ran.'},
+					checker_message: {type: ['string', 'null'], description: 'What the checker program printed; null without a checker, or when it did not run (the program failed first).'},
 				},
 				additionalProperties: false,
 			},

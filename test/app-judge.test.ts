@@ -11,7 +11,7 @@ const post = async (url: string, body: unknown) =>
 
 const testResult = (index: number): TestResult => ({
 	index, id: index, worker_id: 'w', passed: true, verdict: 'AC', actual_output: '', output_truncated: false, error: '', error_truncated: false,
-	time: '1ms', memory: '1.0MB', time_ms: 1, cpu_ms: 0, memory_kb: 1024, exit_code: 0, signal: null, status: 'ok',
+	time: '1ms', memory: '1.0MB', time_ms: 1, cpu_ms: 0, memory_kb: 1024, exit_code: 0, signal: null, status: 'ok', checker_message: null,
 });
 
 test('a valid request is judged and answered as JSON', async t => {

@@ -179,7 +179,7 @@ const codeWords = (cell: string) => [...cell.matchAll(/`"?(\w+)"?`/g)].map(match
 function documentedTypes(cell: string): {types: string[]; minimum: number | null} {
 	let minimum: number | null = null;
 	const types = cell.split(' or ').map(part => {
-		const match = /^(string|integer|boolean|null|object|array)(?: of strings| ≥ (\d+))?$/.exec(part);
+		const match = /^(string|integer|number|boolean|null|object|array)(?: of strings| ≥ (\d+))?$/.exec(part);
 		if (!match) {
 			throw new Error(`API.md: unknown type "${part}"`);
 		}

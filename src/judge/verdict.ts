@@ -29,8 +29,8 @@ export interface TestResult {
 	readonly exit_code: number | null;
 	readonly signal: string | null;
 	readonly status: RunStatus | 'skipped';
-	/** What the checker program printed, when the request had one and it ran. */
-	readonly checker_message?: string;
+	/** What the checker program printed; null when the request had no checker or it did not run. */
+	readonly checker_message: string | null;
 }
 
 export interface JudgeSummary {
@@ -172,7 +172,7 @@ export function toTestResult(
 		exit_code: run.exit_code,
 		signal: run.signal,
 		status: run.status,
-		...(judged.checkerMessage === undefined ? {} : {checker_message: cutText(judged.checkerMessage, resultBytes).text}),
+		checker_message: judged.checkerMessage === undefined ? null : cutText(judged.checkerMessage, resultBytes).text,
 	};
 }
 
@@ -196,6 +196,7 @@ export function skippedResult(test: TestCase, index: number, reason: string): Te
 		exit_code: null,
 		signal: null,
 		status: 'skipped',
+		checker_message: null,
 	};
 }
 

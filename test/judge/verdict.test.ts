@@ -29,7 +29,7 @@ test('a test result has Turbo\'s fields with real figures, and ours', t => {
 	const tested = toTestResult(run({output: '10\n', time_ms: 12, cpu_ms: 3, memory_kb: 1331}), {matched: true}, {id: 7, input: '5', expected: '10'}, 2, 'uuid', 'trim', 100);
 	t.deepEqual(tested, {
 		index: 2, id: 7, worker_id: 'uuid', passed: true, verdict: 'AC', actual_output: '10', output_truncated: false, error: '', error_truncated: false,
-		time: '12ms', memory: '1.3MB', time_ms: 12, cpu_ms: 3, memory_kb: 1331, exit_code: 0, signal: null, status: 'ok',
+		time: '12ms', memory: '1.3MB', time_ms: 12, cpu_ms: 3, memory_kb: 1331, exit_code: 0, signal: null, status: 'ok', checker_message: null,
 	});
 });
 
