@@ -19,10 +19,11 @@ const enforced = (policy: Policy, cpuMs: number) => policy === 'private' ? cpuMs
 
 /**
  * Where a spinning program's measured CPU time ends up when stopped at `stop`: from the sampled limit to a few
- * samples past it; by RLIMIT_CPU, the kernel's whole-second count and rusage's accounting differ by a tick or so.
+ * samples past it; by RLIMIT_CPU, the kernel's whole-second count and rusage's accounting differ by a tick or more
+ * on a busy machine (891 ms of rusage at a 1 s RLIMIT_CPU seen).
  */
 function stoppedNear(t: ExecutionContext, policy: Policy, cpuMs: number, stop: number) {
-	const low = policy === 'private' ? stop : stop - 100;
+	const low = policy === 'private' ? stop : stop - 150;
 	t.true(cpuMs >= low && cpuMs < stop + 300, `cpu_ms ${cpuMs}, enforced at ${stop}`);
 }
 
