@@ -108,9 +108,12 @@ export function failureLine(run: ExecuteResult, verdict: TestVerdict): string {
 	const signalled = run.signal === null ? `exit code ${run.exit_code}` : `${run.signal} (exit code ${run.exit_code})`;
 	switch (verdict) {
 		case 'TLE': {
-			return run.stopped_by === 'wall_time'
-				? `Time limit exceeded: ${limits.wall_time_ms} ms wall clock`
-				: `Time limit exceeded: ${limits.cpu_time_ms} ms CPU`;
+			// The CPU limit when it was passed, even if the wall clock stopped the run first (a busy machine, or a
+			// policy that stops programs at whole seconds of CPU only).
+			const overCpu = run.stopped_by === 'cpu_time' || (run.cpu_ms ?? 0) > limits.cpu_time_ms;
+			return overCpu
+				? `Time limit exceeded: ${limits.cpu_time_ms} ms CPU`
+				: `Time limit exceeded: ${limits.wall_time_ms} ms wall clock`;
 		}
 
 		case 'MLE': {

@@ -65,7 +65,8 @@ test('a failure with an empty stderr says what happened in one line; stderr, whe
 	t.is(failed({status: 'signalled', exit_code: -6, signal: 'SIGABRT'}), 'Runtime error: SIGABRT (exit code -6)');
 	t.is(failed({status: 'runtime_error', exit_code: 3}), 'Runtime error: exit code 3');
 	t.is(failed({status: 'time_limit', stopped_by: 'cpu_time', exit_code: -9, signal: 'SIGKILL', limits: {...result.limits, cpu_time_ms: 1000}}), 'Time limit exceeded: 1000 ms CPU');
-	t.is(failed({status: 'time_limit', stopped_by: 'wall_time', exit_code: -9, signal: 'SIGKILL', limits: {...result.limits, wall_time_ms: 3000}}), 'Time limit exceeded: 3000 ms wall clock');
+	t.is(failed({status: 'time_limit', stopped_by: 'wall_time', exit_code: -9, signal: 'SIGKILL', cpu_ms: 2, limits: {...result.limits, wall_time_ms: 3000}}), 'Time limit exceeded: 3000 ms wall clock');
+	t.is(failed({status: 'time_limit', stopped_by: 'wall_time', exit_code: -9, signal: 'SIGKILL', cpu_ms: 700, limits: {...result.limits, cpu_time_ms: 300}}), 'Time limit exceeded: 300 ms CPU', 'over the CPU limit, stopped by the wall clock');
 	t.is(failed({status: 'memory_limit', exit_code: -11, signal: 'SIGSEGV'}), 'Memory limit exceeded: 256 MiB');
 	t.is(failed({status: 'output_limit', exit_code: -9, signal: 'SIGKILL'}), 'Output limit exceeded: 1048576 bytes');
 	t.is(failed({status: 'file_size_limit', exit_code: -25, signal: 'SIGXFSZ'}), 'Runtime error: SIGXFSZ (exit code -25), file size limit of 16 MiB');
