@@ -255,7 +255,11 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 						items: schema('TestCase'),
 						description: 'At most C_RUNNER_JUDGE_MAX_TESTS (default 200) test cases. Their `id`s must be unique.',
 					},
-					time_limit_ms: requestedTimeLimit,
+					time_limit_ms: {
+						...requestedTimeLimit,
+						description: 'CPU-time limit of each test case, ms; the wall-time limit becomes twice this plus 1000 ms. Lowered to the '
+							+ 'server\'s maximum (C_RUNNER_RUN_MAX_CPU_MS). Absent or null: C_RUNNER_JUDGE_CPU_MS (default 2000).',
+					},
 					memory_limit_mb: requestedMemoryLimit,
 					compare: {
 						type: ['string', 'null'],

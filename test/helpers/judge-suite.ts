@@ -154,6 +154,9 @@ export function judgeSuite(policy: Policy, uidBase: number) {
 		const broken = await judge({code: example('double.c'), checker: example('compile-error.c'), testcases: [{output: ''}]});
 		t.is(broken.status, 400);
 		t.regex(broken.body['error'], /^The checker did not compile:\nsource\.c: In function 'main':/);
+		const crashing = await judge({code: example('double.c'), checker: example('null-deref.c'), testcases: [{input: '1', output: '2'}]});
+		t.is(crashing.status, 400);
+		t.is(crashing.body['error'], 'The checker failed on testcases[0]: Runtime error: SIGSEGV (exit code -11)');
 		assertHostClean(t, server);
 	});
 
