@@ -1,7 +1,8 @@
 // The verdict table, the run limits and Turbo's client, through the real server, gcc and bwrap, under one sandbox
 // policy: test/integration/judge.test.ts runs it under the strongest policy, judge-no-proc.test.ts under the one
-// without /proc (C_RUNNER_SANDBOX_PROC=none, what a container that masks /proc gets). One suite, so a verdict that
-// holds under one policy only fails. Every request leaves the host clean.
+// without /proc (C_RUNNER_SANDBOX_PROC=none, what a container that masks /proc gets), judge-unprivileged.test.ts
+// with the server itself unprivileged. One suite, so a verdict that holds in one setting only fails. Every request
+// leaves the host clean.
 import {execFile} from 'node:child_process';
 import path from 'node:path';
 import {promisify} from 'node:util';
@@ -27,13 +28,16 @@ function stoppedNear(t: ExecutionContext, policy: Policy, cpuMs: number, stop: n
 	t.true(cpuMs >= low && cpuMs < stop + 300, `cpu_ms ${cpuMs}, enforced at ${stop}`);
 }
 
-export function judgeSuite(policy: Policy, uidBase: number) {
+/** `unprivileged`: the server itself runs as one ordinary uid (as the container image runs it), every job under it too. */
+export function judgeSuite(policy: Policy, uidBase: number, options: {unprivileged?: boolean} = {}) {
+	const label = options.unprivileged ? `${policy}, unprivileged` : policy;
 	let server: RunningServer;
 	/** One row per verdict, logged at the end: the figures for the closing note. */
 	const table: string[] = [];
 	test.before(async () => {
 		server = await startServer({
 			uidBase,
+			...(options.unprivileged ? {runAs: uidBase} : {}),
 			env: {
 				C_RUNNER_SANDBOX_PROC: policy,
 				C_RUNNER_RUN_MAX_CPU_MS: '1500',
@@ -55,7 +59,7 @@ export function judgeSuite(policy: Policy, uidBase: number) {
 	const judge = async (body: Record<string, unknown>) => post('/judge_c', body);
 
 	function record(name: string, result: Record<string, any>) {
-		table.push(`${policy}\t${result['verdict']}\t${name}\tstatus=${result['status']} exit=${result['exit_code']} signal=${result['signal']} cpu_ms=${result['cpu_ms']} time_ms=${result['time_ms']} memory_kb=${result['memory_kb']} error=${JSON.stringify(result['error'])}`);
+		table.push(`${label}\t${result['verdict']}\t${name}\tstatus=${result['status']} exit=${result['exit_code']} signal=${result['signal']} cpu_ms=${result['cpu_ms']} time_ms=${result['time_ms']} memory_kb=${result['memory_kb']} error=${JSON.stringify(result['error'])}`);
 	}
 
 	async function judgeOne(t: ExecutionContext, name: string, testcase: Record<string, unknown>, extra: Record<string, unknown> = {}) {
@@ -68,13 +72,13 @@ export function judgeSuite(policy: Policy, uidBase: number) {
 		return {body, result};
 	}
 
-	test.serial(`[${policy}] the server runs the policy asked for`, async t => {
+	test.serial(`[${label}] the server runs the policy asked for`, async t => {
 		const health = await (await fetch(`${server.url}/health`)).json() as Record<string, any>;
 		t.like(health, {status: 'ok', policy: {level: policy === 'private' ? 'strongest' : 'reduced'}});
 		t.regex(health['policy']['proc'], policy === 'private' ? /^a private procfs/ : /^none/);
 	});
 
-	test.serial(`[${policy}] a Turbo request gets Turbo's answer, with real time and memory figures: double.c`, async t => {
+	test.serial(`[${label}] a Turbo request gets Turbo's answer, with real time and memory figures: double.c`, async t => {
 		const {status, body} = await judge({
 			user_id: 'student_123',
 			language: 'c',
@@ -101,20 +105,20 @@ export function judgeSuite(policy: Policy, uidBase: number) {
 		assertHostClean(t, server);
 	});
 
-	test.serial(`[${policy}] Dalmeng's expected_output; all pass: AC`, async t => {
+	test.serial(`[${label}] Dalmeng's expected_output; all pass: AC`, async t => {
 		const {body} = await judge({code: example('double.c'), testcases: [{input: '1 2', expected_output: '2\n4\n'}, {input: '', expected_output: ''}]});
 		t.like(body, {passed: true, verdict: 'AC', summary: {passed: 2, total: 2, first_failure: null}, ignored_fields: []});
 		assertHostClean(t, server);
 	});
 
-	test.serial(`[${policy}] a Dalmeng-shaped test case with standard_input is a 400 naming the field, never a silent WA`, async t => {
+	test.serial(`[${label}] a Dalmeng-shaped test case with standard_input is a 400 naming the field, never a silent WA`, async t => {
 		const {status, body} = await judge({code: example('double.c'), testcases: [{standard_input: 'world', expected_output: '...'}]});
 		t.is(status, 400);
 		t.is(body['error'], 'testcases[0] has an unknown field \'standard_input\'; a test case\'s fields are: id, input, output, expected_output');
 		assertHostClean(t, server);
 	});
 
-	test.serial(`[${policy}] compare: trim (default), exact, tokens, float`, async t => {
+	test.serial(`[${label}] compare: trim (default), exact, tokens, float`, async t => {
 		const testcases = [{input: '5', output: '10 \n\n'}];
 		t.like((await judge({code: example('double.c'), testcases})).body, {verdict: 'AC'});
 		t.like((await judge({code: example('double.c'), testcases, compare: 'exact'})).body, {verdict: 'WA'});
@@ -129,13 +133,13 @@ export function judgeSuite(policy: Policy, uidBase: number) {
 		assertHostClean(t, server);
 	});
 
-	test.serial(`[${policy}] exact compares the bytes written: FF FE is not U+FFFD U+FFFD: invalid-utf8.c`, async t => {
+	test.serial(`[${label}] exact compares the bytes written: FF FE is not U+FFFD U+FFFD: invalid-utf8.c`, async t => {
 		const {result} = await judgeOne(t, 'invalid-utf8.c', {output: '\uFFFD\uFFFD'}, {compare: 'exact'});
 		t.like(result, {verdict: 'WA', status: 'ok', actual_output: '\uFFFD\uFFFD'});
 		t.like((await judge({code: example('invalid-utf8.c'), testcases: [{output: '\uFFFD\uFFFD'}]})).body, {verdict: 'WA'}, 'nor under trim');
 	});
 
-	test.serial(`[${policy}] a checker program decides: sum-pair.c with checker-sum-pair.c`, async t => {
+	test.serial(`[${label}] a checker program decides: sum-pair.c with checker-sum-pair.c`, async t => {
 		const plain = await judgeOne(t, 'sum-pair.c', {input: '10', output: '0 10'});
 		t.like(plain.result, {verdict: 'WA'});
 		const {status, body} = await judge({
@@ -160,18 +164,18 @@ export function judgeSuite(policy: Policy, uidBase: number) {
 		assertHostClean(t, server);
 	});
 
-	test.serial(`[${policy}] CE: the whole submission, gcc's own message with the file's own name, no test case runs: compile-error.c`, async t => {
+	test.serial(`[${label}] CE: the whole submission, gcc's own message with the file's own name, no test case runs: compile-error.c`, async t => {
 		const {status, body} = await judge({code: example('compile-error.c'), testcases: [{output: 'x'}, {output: 'y'}]});
 		t.is(status, 200);
 		t.like(body, {passed: false, verdict: 'CE', results: [], summary: {passed: 0, total: 2, first_failure: null}});
 		t.regex(body['error'], /^source\.c: In function 'main':\n/);
 		t.regex(body['error'], /^source\.c:5:28: error: expected '\)' before 'return'/m);
 		t.false(body['error'].includes(server.jobRoot), 'the server\'s job path is not in the message');
-		table.push(`${policy}\tCE\tcompile-error.c\t${JSON.stringify(body['error'].split('\n')[1])}`);
+		table.push(`${label}\tCE\tcompile-error.c\t${JSON.stringify(body['error'].split('\n')[1])}`);
 		assertHostClean(t, server);
 	});
 
-	test.serial(`[${policy}] TLE, CPU: infinite-loop.c at time_limit_ms 300`, async t => {
+	test.serial(`[${label}] TLE, CPU: infinite-loop.c at time_limit_ms 300`, async t => {
 		const {body, result} = await judgeOne(t, 'infinite-loop.c', {output: ''}, {time_limit_ms: 300});
 		t.like(result, {passed: false, verdict: 'TLE', status: 'time_limit', error: 'Time limit exceeded: 300 ms CPU'});
 		t.like(body, {verdict: 'TLE', limits: {cpu_time_ms: 300, cpu_time_enforced_ms: enforced(policy, 300), wall_time_ms: 1600}});
@@ -186,7 +190,7 @@ export function judgeSuite(policy: Policy, uidBase: number) {
 		}
 	});
 
-	test.serial(`[${policy}] TLE by measured CPU time, whatever stopped the run: busy-300ms.c at time_limit_ms 200`, async t => {
+	test.serial(`[${label}] TLE by measured CPU time, whatever stopped the run: busy-300ms.c at time_limit_ms 200`, async t => {
 		const {body, result} = await judgeOne(t, 'busy-300ms.c', {output: 'done'}, {time_limit_ms: 200});
 		t.like(result, {passed: false, verdict: 'TLE', status: 'time_limit', error: 'Time limit exceeded: 200 ms CPU'});
 		t.like(body, {limits: {cpu_time_ms: 200, cpu_time_enforced_ms: enforced(policy, 200)}});
@@ -197,31 +201,31 @@ export function judgeSuite(policy: Policy, uidBase: number) {
 		}
 	});
 
-	test.serial(`[${policy}] TLE, wall: sleep-forever.c, which uses no CPU, at the wall limit of twice the time limit plus a second`, async t => {
+	test.serial(`[${label}] TLE, wall: sleep-forever.c, which uses no CPU, at the wall limit of twice the time limit plus a second`, async t => {
 		const {result} = await judgeOne(t, 'sleep-forever.c', {output: ''}, {time_limit_ms: 200});
 		t.like(result, {verdict: 'TLE', status: 'time_limit', exit_code: -9, actual_output: 'sleeping', error: 'Time limit exceeded: 1400 ms wall clock'});
 		t.true(result['time_ms'] >= 1400 && result['time_ms'] < 2500, `time_ms ${result['time_ms']}`);
 		t.true(result['cpu_ms'] < 100, `cpu_ms ${result['cpu_ms']}`);
 	});
 
-	test.serial(`[${policy}] MLE: memory-hog.c at memory_limit_mb 32`, async t => {
+	test.serial(`[${label}] MLE: memory-hog.c at memory_limit_mb 32`, async t => {
 		const {body, result} = await judgeOne(t, 'memory-hog.c', {output: ''}, {memory_limit_mb: 32});
 		t.like(result, {verdict: 'MLE', status: 'memory_limit', error: 'Memory limit exceeded: 32 MiB'});
 		t.like(body, {limits: {memory_mb: 32}});
 		t.true(result['memory_kb'] >= 24 * 1024, `memory_kb ${result['memory_kb']}`);
 	});
 
-	test.serial(`[${policy}] OLE: output-flood.c, the output shown is cut and flagged`, async t => {
+	test.serial(`[${label}] OLE: output-flood.c, the output shown is cut and flagged`, async t => {
 		const {result} = await judgeOne(t, 'output-flood.c', {output: ''});
 		t.like(result, {verdict: 'OLE', status: 'output_limit', exit_code: -9, output_truncated: true, memory: 'unknown', error: `Output limit exceeded: ${testLimits.C_RUNNER_OUTPUT_BYTES} bytes`});
 	});
 
-	test.serial(`[${policy}] RE with a signal and an empty stderr, said in one line: null-deref.c`, async t => {
+	test.serial(`[${label}] RE with a signal and an empty stderr, said in one line: null-deref.c`, async t => {
 		const {result} = await judgeOne(t, 'null-deref.c', {output: ''});
 		t.like(result, {verdict: 'RE', status: 'signalled', exit_code: -11, signal: 'SIGSEGV', error: 'Runtime error: SIGSEGV (exit code -11)'});
 	});
 
-	test.serial(`[${policy}] RE, a failed assert: SIGABRT, not SIGIOT: assert-fail.c`, async t => {
+	test.serial(`[${label}] RE, a failed assert: SIGABRT, not SIGIOT: assert-fail.c`, async t => {
 		const {result} = await judgeOne(t, 'assert-fail.c', {input: '0', output: '0'});
 		t.like(result, {verdict: 'RE', status: 'signalled', exit_code: -6, signal: 'SIGABRT'});
 		t.regex(result['error'], /Assertion `n > 0' failed\.\n$/);
@@ -229,12 +233,12 @@ export function judgeSuite(policy: Policy, uidBase: number) {
 		t.like(executed.body, {status: 'signalled', exit_code: -6, signal: 'SIGABRT'});
 	});
 
-	test.serial(`[${policy}] RE with an exit code, stderr in error: exit-3.c`, async t => {
+	test.serial(`[${label}] RE with an exit code, stderr in error: exit-3.c`, async t => {
 		const {result} = await judgeOne(t, 'exit-3.c', {input: '-1', output: '-1'});
 		t.like(result, {verdict: 'RE', status: 'runtime_error', exit_code: 3, signal: null, error: 'bad input\n'});
 	});
 
-	test.serial(`[${policy}] figures: touch-64mib.c reports at least 64 MiB resident; busy-300ms.c about 300 ms of CPU`, async t => {
+	test.serial(`[${label}] figures: touch-64mib.c reports at least 64 MiB resident; busy-300ms.c about 300 ms of CPU`, async t => {
 		const memory = await judgeOne(t, 'touch-64mib.c', {output: 'done'}, {memory_limit_mb: 128});
 		t.like(memory.result, {verdict: 'AC', error: ''});
 		t.true(memory.result['memory_kb'] >= 65_536 && memory.result['memory_kb'] < 80_000, `memory_kb ${memory.result['memory_kb']}`);
@@ -246,13 +250,13 @@ export function judgeSuite(policy: Policy, uidBase: number) {
 		t.true(cpu.result['time_ms'] >= cpu.result['cpu_ms'] - 20, `time_ms ${cpu.result['time_ms']}`);
 	});
 
-	test.serial(`[${policy}] each test case runs in a fresh job directory and /tmp: judge-leftovers.c`, async t => {
+	test.serial(`[${label}] each test case runs in a fresh job directory and /tmp: judge-leftovers.c`, async t => {
 		const {body} = await judge({code: example('judge-leftovers.c'), testcases: Array.from({length: 5}, () => ({output: 'fresh'}))});
 		t.like(body, {passed: true, summary: {passed: 5, total: 5}});
 		assertHostClean(t, server);
 	});
 
-	test.serial(`[${policy}] the event stream, read event by event: results as they finish, then the summary: sleep-ms.c`, async t => {
+	test.serial(`[${label}] the event stream, read event by event: results as they finish, then the summary: sleep-ms.c`, async t => {
 		const stream = await postEventStream(`${server.url}/judge_c`, {
 			code: example('sleep-ms.c'),
 			testcases: [{id: 'slow', input: '900', output: '900'}, {id: 'fast', input: '10', output: '10'}, {id: 'wrong', input: '20', output: '21'}],
@@ -269,7 +273,7 @@ export function judgeSuite(policy: Policy, uidBase: number) {
 		assertHostClean(t, server);
 	});
 
-	test.serial(`[${policy}] stop_on_first_failure: the first failure stops the rest, SKIPPED, streamed too: sleep-ms.c`, async t => {
+	test.serial(`[${label}] stop_on_first_failure: the first failure stops the rest, SKIPPED, streamed too: sleep-ms.c`, async t => {
 		const started = performance.now();
 		const stream = await postEventStream(`${server.url}/judge_c`, {
 			code: example('sleep-ms.c'),
@@ -288,7 +292,7 @@ export function judgeSuite(policy: Policy, uidBase: number) {
 		assertHostClean(t, server);
 	});
 
-	test.serial(`[${policy}] a client that leaves the stream stops every sandbox of its judge request`, async t => {
+	test.serial(`[${label}] a client that leaves the stream stops every sandbox of its judge request`, async t => {
 		const stream = await postEventStream(`${server.url}/judge_c`, {
 			code: example('sleep-ms.c'),
 			testcases: [{input: '10', output: '10'}, ...Array.from({length: 4}, () => ({input: '5000', output: '5000'}))],
@@ -305,7 +309,7 @@ export function judgeSuite(policy: Policy, uidBase: number) {
 		assertHostClean(t, server);
 	});
 
-	test.serial(`[${policy}] /execute_c: time_limit_ms and memory_limit_mb apply, are clamped to the server's maxima and echoed`, async t => {
+	test.serial(`[${label}] /execute_c: time_limit_ms and memory_limit_mb apply, are clamped to the server's maxima and echoed`, async t => {
 		const spin = await execute(server, {code: example('infinite-loop.c'), time_limit_ms: 250});
 		t.like(spin.body, {status: 'time_limit', limits: {cpu_time_ms: 250, cpu_time_enforced_ms: enforced(policy, 250), wall_time_ms: 1500}});
 		t.true(spin.body['cpu_ms'] > 250, `cpu_ms ${spin.body['cpu_ms']}`);
@@ -351,22 +355,22 @@ export function judgeSuite(policy: Policy, uidBase: number) {
 		['CE', 'compile-error.c', [{id: 0, input: '', output: ''}], /----\nCompilation Error: source\.c: In function 'main':\nsource\.c:5:28: error: expected '\)' before 'return'\n/],
 	];
 	for (const [verdict, name, testcases, expected] of turboCases) {
-		test.serial(`[${policy}] Turbo's own client logic, run verbatim, classifies ${verdict} right: ${name}`, async t => {
+		test.serial(`[${label}] Turbo's own client logic, run verbatim, classifies ${verdict} right: ${name}`, async t => {
 			const printed = await turboClient(example(name), testcases);
 			t.regex(printed, expected);
-			t.log(`${policy} ${verdict} ${name}:\n${printed}`);
+			t.log(`${label} ${verdict} ${name}:\n${printed}`);
 			assertHostClean(t, server);
 		});
 	}
 
-	test.serial(`[${policy}] Turbo's /submit refuses another language, naming what is supported`, async t => {
+	test.serial(`[${label}] Turbo's /submit refuses another language, naming what is supported`, async t => {
 		const {status, body} = await post('/submit', {user_id: 'u', language: 'python', code: 'print(1)', testcases: [{id: 0, input: '', output: '1'}]});
 		t.is(status, 400);
 		t.is(body['error'], 'Field \'language\' must be one of: "c" (got "python"): this server compiles C only');
 	});
 
-	test.serial(`[${policy}] the verdict table, measured (printed with --verbose)`, t => {
+	test.serial(`[${label}] the verdict table, measured (printed with --verbose)`, t => {
 		t.true(table.length >= 10, table.join('\n'));
-		t.log(`verdict table (${policy}):\n${table.join('\n')}`);
+		t.log(`verdict table (${label}):\n${table.join('\n')}`);
 	});
 }
