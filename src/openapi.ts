@@ -73,7 +73,7 @@ const tokenWhenConfigured = [{bearerAuth: []}, {}];
 const judgeEvents = `A stream of Server-Sent Events, each one \`event:\` line and one \`data:\` line of JSON, in this order:
 
 - \`compile\` — the compile finished; data: \`CompileEvent\`.
-- \`result\` — a test case finished (in the order they finish; \`index\` says which); data: \`TestResult\`.
+- \`result\` — a test case finished (in the order they finish; \`index\` says which; SKIPPED ones last); data: \`TestResult\`.
 - \`summary\` — last: everything is done; data: \`JudgeResult\`, the whole answer as without streaming.
 - \`error\` — the server failed after the stream began (never for the program's own failures); data: \`Error\`. The stream then ends.
 
