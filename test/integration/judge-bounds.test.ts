@@ -79,7 +79,8 @@ test.serial('megabytes of whitespace, in the output and in the expected output, 
 
 test.serial('the time budget ends a 100-case judge of a looping program in bounded time, the rest SKIPPED: infinite-loop.c', async t => {
 	const started = performance.now();
-	const {status, body} = await judge({code: example('infinite-loop.c'), time_limit_ms: 1000, testcases: Array.from({length: 100}, () => ({output: ''}))});
+	// 300 ms of CPU, 1600 ms of wall time at most per test case: the first ones end well inside the budget, however busy the machine.
+	const {status, body} = await judge({code: example('infinite-loop.c'), time_limit_ms: 300, testcases: Array.from({length: 100}, () => ({output: ''}))});
 	const elapsed = performance.now() - started;
 	t.is(status, 200);
 	const verdicts = body['results'].map((result: any) => result.verdict as string);
@@ -87,9 +88,10 @@ test.serial('the time budget ends a 100-case judge of a looping program in bound
 	t.log(`100 looping test cases, budget ${budgetMs} ms: answered in ${Math.round(elapsed)} ms; ${100 - skipped} TLE, ${skipped} SKIPPED`);
 	t.like(body, {passed: false, verdict: 'TLE', summary: {passed: 0, total: 100, first_failure: {index: 0, verdict: 'TLE'}}});
 	t.true(verdicts.slice(0, 2).every((verdict: string) => verdict === 'TLE'), verdicts.join(' '));
-	t.true(skipped >= 90, `${skipped} skipped`);
+	// Two at a time, each at least 300 ms: at most 20 can end within the 3 s budget.
+	t.true(skipped >= 75, `${skipped} skipped`);
 	t.like(body['results'].at(-1), {verdict: 'SKIPPED', passed: false, error: `Skipped: the judge's time budget of ${budgetMs} ms ran out`});
-	// The budget, the compile and the time to stop the sandboxes running at that moment: nowhere near 100 × 1 s.
+	// The budget, the compile and the time to stop the sandboxes running at that moment: nowhere near 100 × 1.6 s.
 	t.true(elapsed < budgetMs + 4000, `${Math.round(elapsed)} ms`);
 	assertHostClean(t, server);
 });

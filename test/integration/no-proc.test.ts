@@ -7,7 +7,8 @@ import {assertHostClean, example, execute, startServer, type RunningServer} from
 
 let server: RunningServer;
 test.before(async () => {
-	server = await startServer({uidBase: 62_560, env: {C_RUNNER_SANDBOX_PROC: 'none'}});
+	// A wall limit well above RLIMIT_CPU's whole second, so that on a busy machine the CPU limit still comes first.
+	server = await startServer({uidBase: 62_560, env: {C_RUNNER_SANDBOX_PROC: 'none', C_RUNNER_RUN_WALL_MS: '6000'}});
 });
 test.after.always(async () => {
 	await server?.stop();
