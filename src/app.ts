@@ -10,7 +10,7 @@ import {cors} from './http/cors.ts';
 import {errorHandler, publicError} from './http/error-handler.ts';
 import {AppError} from './http/errors.ts';
 import {openEventStream, type EventStream} from './http/event-stream.ts';
-import {parseJudgeRequest, type JudgeRequest} from './judge/parse-judge.ts';
+import {parseJudgeRequest, type JudgeOptions, type JudgeRequest} from './judge/parse-judge.ts';
 import {parseExecuteRequest} from './job/parse-request.ts';
 import {openApiDocument} from './openapi.ts';
 import type {Runner} from './runner.ts';
@@ -102,17 +102,21 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 		ctx.body = result;
 	});
 
-	router.post('/judge_c', requireJson, parseJson, async ctx => {
-		const request = parseJudgeRequest(ctx.request.body, deps.config.judge);
+	/** /judge_c, and Turbo's own route, /submit, where `language` is required as Turbo always sends it. */
+	const judgeRoute = (options: JudgeOptions): Middleware<AppState> => async ctx => {
+		const request = parseJudgeRequest(ctx.request.body, deps.config.judge, options);
 		if (ctx.accepts('application/json', 'text/event-stream') === 'text/event-stream') {
-			await streamJudge(ctx, deps, request);
+			await streamJudge(ctx as AppContext, deps, request);
 			return;
 		}
 
 		const result = await deps.runner.judge(request, ctx.state.signal);
 		ctx.state.jobStatus = result.verdict;
 		ctx.body = result;
-	});
+	};
+
+	router.post('/judge_c', requireJson, parseJson, judgeRoute({}));
+	router.post('/submit', requireJson, parseJson, judgeRoute({requireLanguage: true}));
 
 	router.get('/openapi.json', async ctx => {
 		ctx.body = openApiDocument;

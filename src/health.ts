@@ -27,7 +27,7 @@ function describeProfile(profile: SandboxProfile, outputBytes: number) {
 		read_only: profile.readOnly,
 		symlinks: profile.links.map(link => `${link.path} -> ${link.target}`),
 		job_directory: profile.jobDir === 'bind' ? 'host job directory, writable' : 'private tmpfs, size-capped',
-		limits: appliedLimits(profile.limits, outputBytes),
+		limits: appliedLimits(profile.limits, outputBytes, profile.policy),
 	};
 }
 

@@ -65,22 +65,23 @@ export function requireObject(body: unknown): Record<string, unknown> {
 	return body;
 }
 
-export function parseCode(body: Record<string, unknown>): string {
-	const {code} = body;
+/** C source in field `name` (`code`, or a judge's `checker`). */
+export function parseCode(body: Record<string, unknown>, name = 'code'): string {
+	const code = body[name];
 	if (code === undefined) {
-		throw badRequest('Missing required field: \'code\'');
+		throw badRequest(`Missing required field: '${name}'`);
 	}
 
 	if (typeof code !== 'string') {
-		throw badRequest('Field \'code\' must be a string');
+		throw badRequest(`Field '${name}' must be a string`);
 	}
 
 	if (code.trim() === '') {
-		throw badRequest('Field \'code\' must not be empty');
+		throw badRequest(`Field '${name}' must not be empty`);
 	}
 
 	if (code.includes('\0')) {
-		throw badRequest('Field \'code\' must not contain NUL bytes');
+		throw badRequest(`Field '${name}' must not contain NUL bytes`);
 	}
 
 	return code;

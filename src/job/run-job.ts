@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type {Logger} from 'pino';
 import type {Config, SandboxLimits} from '../config.ts';
 import {bwrapArgs, type SandboxJob} from '../sandbox/bwrap-args.ts';
@@ -23,8 +24,12 @@ export interface JobDeps {
 	readonly logger: Logger;
 }
 
+/**
+ * Relative names, run in the job directory (the sandbox's working directory): gcc's own messages then say
+ * `source.c:3:5: error: ...`, without the server's job path.
+ */
 export const compileCommand = (workspace: Workspace) =>
-	[compilerPath, ...compileFlags, '-o', workspace.binaryPath, workspace.sourcePath, ...linkFlags];
+	[compilerPath, ...compileFlags, '-o', path.basename(workspace.binaryPath), path.basename(workspace.sourcePath), ...linkFlags];
 
 async function sandboxStep(
 	profile: SandboxProfile,
@@ -88,23 +93,32 @@ export interface RunInput {
 	readonly args: readonly string[];
 	readonly stdin: string | null;
 	readonly limits: SandboxLimits;
+	/** More host files of the job directory bound read-only beside the program (a checker's input files). */
+	readonly files?: readonly string[];
+}
+
+/** A run's result, and its stdout as the bytes the program wrote (`result.output` is their UTF-8 decoding). */
+export interface ProgramRun {
+	readonly result: ExecuteResult;
+	readonly stdout: Buffer;
 }
 
 /** Runs the program a workspace holds, in a fresh sandbox, and reads its result. */
-export async function runProgram(workspace: Workspace, input: RunInput, compiled: Compiled, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<ExecuteResult> {
+export async function runProgram(workspace: Workspace, input: RunInput, compiled: Compiled, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<ProgramRun> {
 	if (input.stdin !== null) {
 		await writeStdin(workspace, input.stdin);
 	}
 
 	const run = await sandboxStep(
 		{...deps.profiles.run, limits: input.limits},
-		{dir: workspace.dir, files: [workspace.binaryPath], argv: [workspace.binaryPath, ...input.args]},
+		{dir: workspace.dir, files: [workspace.binaryPath, ...input.files ?? []], argv: [workspace.binaryPath, ...input.args]},
 		input.stdin === null ? null : workspace.stdinPath,
 		user,
 		deps,
 		signal,
 	);
-	return toRunResult(run, input.limits, deps.config.outputBytes, compiled.outcome.diagnostics, compiled.staticKb);
+	const result = toRunResult(run, input.limits, deps.profiles.run.policy, deps.config.outputBytes, compiled.outcome.diagnostics, compiled.staticKb);
+	return {result, stdout: run.stdout};
 }
 
 /** One job, top to bottom: workspace → compile in a sandbox → run in another → result; the workspace always goes. */
@@ -113,10 +127,10 @@ export async function runJob(request: ExecuteRequest, user: SandboxUser | null, 
 	const compiled = await compileProgram(request.code, user, deps, signal);
 	try {
 		if (!compiled.outcome.ok) {
-			return toCompileErrorResult(compiled.outcome, limits, deps.config.outputBytes);
+			return toCompileErrorResult(compiled.outcome, limits, deps.profiles.run.policy, deps.config.outputBytes);
 		}
 
-		return await runProgram(compiled.workspace, {args: request.args, stdin: request.stdin, limits}, compiled, user, deps, signal);
+		return (await runProgram(compiled.workspace, {args: request.args, stdin: request.stdin, limits}, compiled, user, deps, signal)).result;
 	} finally {
 		await compiled.workspace.dispose();
 	}

@@ -79,6 +79,14 @@ export async function writeStdin(workspace: Workspace, stdin: string): Promise<v
 	await fs.writeFile(workspace.stdinPath, stdin, {mode: 0o600, flag: 'wx'});
 }
 
+/** A new file in a job directory for the sandbox to read (bound read-only), owned by the job's uid; its path. */
+export async function writeJobFile(workspace: Workspace, name: string, content: string | Buffer, user: SandboxUser | null): Promise<string> {
+	const file = path.join(workspace.dir, name);
+	await fs.writeFile(file, content, {mode: 0o400, flag: 'wx'});
+	await chownAll([file], user);
+	return file;
+}
+
 export async function removeTree(dir: string): Promise<void> {
 	await fs.rm(dir, {recursive: true, force: true, maxRetries: 3});
 }

@@ -48,6 +48,15 @@ export function policyLadder(proc: 'auto' | SandboxPolicy['proc']): SandboxPolic
 	return ladder;
 }
 
+/**
+ * The CPU time at which a policy's sandbox stops a program whose limit is `cpuMs`. With a private /proc the helper
+ * samples the job's CPU time every 10 ms and stops it at the limit. Without one only RLIMIT_CPU is left: whole
+ * seconds per process, so SIGXCPU at the limit rounded up to a second. Either way the verdict is judged by `cpuMs`.
+ */
+export function enforcedCpuMs(policy: SandboxPolicy, cpuMs: number): number {
+	return policy.proc === 'private' ? cpuMs : Math.ceil(cpuMs / 1000) * 1000;
+}
+
 /** How a policy falls short of the strongest, in words; empty for the strongest. */
 export function policyWeakenings(policy: SandboxPolicy): string[] {
 	return [

@@ -10,7 +10,7 @@ import type {ExecuteResult} from '../../src/job/result.ts';
 import type {Runner} from '../../src/runner.ts';
 import {serve} from './serve.ts';
 
-export const limits = {wall_time_ms: 10_000, cpu_time_ms: 10_000, memory_mb: 256, processes: 64, file_size_mb: 16, disk_mb: 64, open_files: 64, output_bytes: 1_048_576};
+export const limits = {wall_time_ms: 10_000, cpu_time_ms: 10_000, cpu_time_enforced_ms: 10_000, memory_mb: 256, processes: 64, file_size_mb: 16, disk_mb: 64, open_files: 64, output_bytes: 1_048_576};
 
 export const result: ExecuteResult = {
 	output: 'Hello from C!', error: '', exit_code: 0, status: 'ok', signal: null, timed_out: false, truncated: false, stopped_by: null,
@@ -18,7 +18,7 @@ export const result: ExecuteResult = {
 };
 
 export const judgeResult: JudgeResult = {
-	passed: true, verdict: 'AC', results: [], error: null, summary: {passed: 0, total: 0, first_failure: null}, warnings: '', limits,
+	passed: true, verdict: 'AC', results: [], error: null, summary: {passed: 0, total: 0, first_failure: null}, warnings: '', limits, ignored_fields: [],
 };
 
 /** A runner that runs nothing: the HTTP layer's tests decide what it answers. */

