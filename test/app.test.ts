@@ -1,5 +1,6 @@
 import http from 'node:http';
 import test from 'ava';
+import {programFromCode} from '../src/job/language.ts';
 import {AppError} from '../src/http/errors.ts';
 import {result, setup} from './helpers/fake-app.ts';
 
@@ -12,7 +13,7 @@ test('a valid request runs and answers 200 with the result and a request id', as
 	t.is(response.status, 200);
 	t.deepEqual(await response.json(), result);
 	t.regex(response.headers.get('x-request-id') ?? '', /^[\da-f-]{36}$/);
-	t.deepEqual(runner.calls, [{code: 'int main(){}', args: ['a', 'b c'], stdin: 'x', limits: {timeLimitMs: null, memoryLimitMb: null}}]);
+	t.deepEqual(runner.calls, [{program: programFromCode('int main(){}'), args: ['a', 'b c'], stdin: 'x', limits: {timeLimitMs: null, memoryLimitMb: null}}]);
 	await close();
 });
 

@@ -63,3 +63,39 @@ export function compilerFlags(options: CompileOptions): string[] {
 		'-pipe',
 	];
 }
+
+/** Linked after the sources, so `sqrt` and friends just work. */
+export const linkFlags = ['-lm'];
+
+export interface SourceFile {
+	/** A plain file name in the job directory: no path, no leading dot or dash. */
+	readonly name: string;
+	readonly content: string;
+}
+
+/** What a request gives the compiler: its options and one or more files. */
+export interface Program {
+	readonly options: CompileOptions;
+	readonly files: readonly SourceFile[];
+}
+
+/** A single `code` as a program: one file under the language's usual name. */
+export const programFromCode = (code: string, options: CompileOptions = defaultCompileOptions): Program =>
+	({options, files: [{name: languageSpecs[options.language].sourceName, content: code}]});
+
+/** The files a compile is given: the language's sources, in request order; headers are only there to include. */
+export const compiledFiles = (program: Program): string[] =>
+	program.files.map(file => file.name).filter(name => languageSpecs[program.options.language].sourcePattern.test(name));
+
+/**
+ * The compiler's argv, run in the job directory with relative names: gcc's own messages then say
+ * `source.c:3:5: error: ...`, without the server's job path.
+ */
+export const compileArgv = (program: Program, binaryName: string): string[] => [
+	languageSpecs[program.options.language].compiler,
+	...compilerFlags(program.options),
+	'-o',
+	binaryName,
+	...compiledFiles(program),
+	...linkFlags,
+];

@@ -8,12 +8,8 @@ import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
 import {judgeCompile, toCompileErrorResult, toRunResult, type CompileOutcome, type ExecuteResult} from './result.ts';
 import {createWorkspace, writeStdin, type Owner, type Workspace} from './workspace.ts';
+import {compileArgv, type Program} from './language.ts';
 
-export const compilerPath = '/usr/bin/gcc';
-/** gnu17 keeps POSIX declarations visible; colour and URL escapes never reach a JSON string. */
-export const compileFlags = ['-std=gnu17', '-O2', '-Wall', '-fdiagnostics-color=never', '-fdiagnostics-urls=never', '-pipe'];
-/** Linked after the source, so `sqrt` and friends just work. */
-export const linkFlags = ['-lm'];
 /** How long the server waits past a helper's own wall limit before it kills the sandbox itself. */
 const backstopGraceMs = 5000;
 
@@ -23,13 +19,6 @@ export interface JobDeps {
 	readonly owner: Owner;
 	readonly logger: Logger;
 }
-
-/**
- * Relative names, run in the job directory (the sandbox's working directory): gcc's own messages then say
- * `source.c:3:5: error: ...`, without the server's job path.
- */
-export const compileCommand = (workspace: Workspace) =>
-	[compilerPath, ...compileFlags, '-o', path.basename(workspace.binaryPath), path.basename(workspace.sourcePath), ...linkFlags];
 
 async function sandboxStep(
 	profile: SandboxProfile,
@@ -77,10 +66,11 @@ export interface Compiled {
 	readonly staticKb: number;
 }
 
-export async function compileProgram(code: string, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<Compiled> {
-	const workspace = await createWorkspace(deps.config.jobRoot, deps.owner, user, {code});
+export async function compileProgram(program: Program, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<Compiled> {
+	const workspace = await createWorkspace(deps.config.jobRoot, deps.owner, user, {files: program.files});
 	try {
-		const compileRun = await sandboxStep(deps.profiles.compile, {dir: workspace.dir, files: [], argv: compileCommand(workspace)}, null, user, deps, signal);
+		const argv = compileArgv(program, path.basename(workspace.binaryPath));
+		const compileRun = await sandboxStep(deps.profiles.compile, {dir: workspace.dir, files: [], argv}, null, user, deps, signal);
 		const outcome = judgeCompile(compileRun, deps.profiles.compile.limits);
 		return {workspace, outcome, staticKb: outcome.ok ? await staticMemoryKb(workspace.binaryPath) : 0};
 	} catch (error) {
@@ -124,7 +114,7 @@ export async function runProgram(workspace: Workspace, input: RunInput, compiled
 /** One job, top to bottom: workspace → compile in a sandbox → run in another → result; the workspace always goes. */
 export async function runJob(request: ExecuteRequest, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<ExecuteResult> {
 	const limits = runLimitsFor(deps.config, request.limits);
-	const compiled = await compileProgram(request.code, user, deps, signal);
+	const compiled = await compileProgram(request.program, user, deps, signal);
 	try {
 		if (!compiled.outcome.ok) {
 			return toCompileErrorResult(compiled.outcome, limits, deps.profiles.run.policy, deps.config.outputBytes);

@@ -5,8 +5,8 @@ import {v4 as uuidv4} from 'uuid';
 import type {Logger} from 'pino';
 import type {SandboxUser} from '../sandbox/spawn.ts';
 import {procStatFields} from '../proc.ts';
+import type {SourceFile} from './language.ts';
 
-export const sourceName = 'source.c';
 export const binaryName = 'source';
 export const stdinName = 'stdin';
 /** Names the instance that created a job directory, so a restart sweeps only what a dead instance left. */
@@ -21,7 +21,6 @@ export interface Owner {
 
 export interface Workspace {
 	readonly dir: string;
-	readonly sourcePath: string;
 	readonly binaryPath: string;
 	readonly stdinPath: string;
 	dispose(): Promise<void>;
@@ -42,7 +41,7 @@ async function chownAll(paths: readonly string[], user: SandboxUser | null) {
 }
 
 /** What a new job directory starts with: source to compile, or a program compiled in another job directory. */
-export type WorkspaceContent = {readonly code: string} | {readonly binaryFrom: string};
+export type WorkspaceContent = {readonly files: readonly SourceFile[]} | {readonly binaryFrom: string};
 
 /** `/<root>/c_exec_<uuid>`, mode 0700, owned by the job's uid, holding the owner mark and the source or program. */
 export async function createWorkspace(jobRoot: string, owner: Owner, user: SandboxUser | null, content: WorkspaceContent): Promise<Workspace> {
@@ -51,16 +50,17 @@ export async function createWorkspace(jobRoot: string, owner: Owner, user: Sandb
 	await fs.mkdir(dir, {mode: 0o700});
 	const workspace: Workspace = {
 		dir,
-		sourcePath: path.join(dir, sourceName),
 		binaryPath: path.join(dir, binaryName),
 		stdinPath: path.join(dir, stdinName),
 		dispose: async () => removeTree(dir),
 	};
 	try {
 		await fs.writeFile(path.join(dir, ownerName), JSON.stringify(owner), {mode: 0o600, flag: 'wx'});
-		if ('code' in content) {
-			await fs.writeFile(workspace.sourcePath, content.code, {mode: 0o600, flag: 'wx'});
-			await chownAll([dir, workspace.sourcePath], user);
+		if ('files' in content) {
+			// Names were checked (plain names, none reserved); `wx` refuses to write over anything all the same.
+			const paths = content.files.map(file => path.join(dir, file.name));
+			await Promise.all(content.files.map(async (file, index) => fs.writeFile(paths[index]!, file.content, {mode: 0o600, flag: 'wx'})));
+			await chownAll([dir, ...paths], user);
 		} else {
 			await fs.copyFile(content.binaryFrom, workspace.binaryPath, fs.constants.COPYFILE_EXCL);
 			await fs.chmod(workspace.binaryPath, 0o755);

@@ -1,5 +1,6 @@
 import {badRequest} from '../http/errors.ts';
-import {parseCode, parseRequestedLimits, requireObject, type RequestedLimits} from '../job/parse-request.ts';
+import {parseCode, parseProgram, parseRequestedLimits, requireObject, type RequestedLimits} from '../job/parse-request.ts';
+import type {Program} from '../job/language.ts';
 
 /**
  * How a program's output is compared with the expected output (src/judge/compare.ts):
@@ -17,9 +18,6 @@ export type Comparison =
 
 export const defaultTolerance = 1e-6;
 
-/** The languages a judge request may name; C only for now (C++ would be one more row, with its compiler). */
-export const languages = ['c'] as const;
-
 export interface TestCase {
 	/** The client's own id (Turbo sends 0, 1, 2…); its position when it sent none. */
 	readonly id: number | string;
@@ -31,7 +29,7 @@ export interface TestCase {
 export const testCaseFields = ['id', 'input', 'output', 'expected_output'] as const;
 
 export interface JudgeRequest {
-	readonly code: string;
+	readonly program: Program;
 	readonly tests: readonly TestCase[];
 	readonly limits: RequestedLimits;
 	readonly compare: Comparison;
@@ -45,7 +43,7 @@ export interface JudgeRequest {
 
 /** Every top-level field a judge request may have; the others are ignored and listed in `ignored_fields`. */
 export const judgeFields = [
-	'code', 'testcases', 'language', 'time_limit_ms', 'memory_limit_mb', 'compare', 'absolute_tolerance', 'relative_tolerance', 'checker',
+	'code', 'files', 'language', 'std', 'optimize', 'testcases', 'time_limit_ms', 'memory_limit_mb', 'compare', 'absolute_tolerance', 'relative_tolerance', 'checker',
 	'stop_on_first_failure',
 ] as const;
 
@@ -205,17 +203,6 @@ function parseFlag(object: Record<string, unknown>, name: string): boolean {
 	return value;
 }
 
-/** Turbo and Dalmeng clients name the language; `required` for Turbo's /submit, which always sends one. */
-function checkLanguage(value: unknown, required: boolean) {
-	if ((value === undefined || value === null) && !required) {
-		return;
-	}
-
-	if (typeof value !== 'string' || !(languages as readonly string[]).includes(value.toLowerCase())) {
-		const got = value === undefined || value === null ? 'none' : JSON.stringify(value);
-		throw badRequest(`Field 'language' must be one of: ${languages.map(name => `"${name}"`).join(', ')} (got ${got}): this server compiles C only`);
-	}
-}
 
 export interface JudgeOptions {
 	/** Turbo's /submit: `language` must be sent. */
@@ -229,10 +216,8 @@ export interface JudgeOptions {
  */
 export function parseJudgeRequest(body: unknown, rules: JudgeRules, options: JudgeOptions = {}): JudgeRequest {
 	const object = requireObject(body);
-	const code = parseCode(object);
-	checkLanguage(object['language'], options.requireLanguage ?? false);
 	return {
-		code,
+		program: parseProgram(object, {requireLanguage: options.requireLanguage ?? false}),
 		tests: parseTests(object['testcases'], rules),
 		limits: parseRequestedLimits(object),
 		compare: parseComparison(object),

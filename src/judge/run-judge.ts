@@ -2,6 +2,7 @@ import path from 'node:path';
 import type {SandboxLimits} from '../config.ts';
 import {badRequest} from '../http/errors.ts';
 import {appliedLimits} from '../job/result.ts';
+import {programFromCode} from '../job/language.ts';
 import {compileProgram, runLimitsFor, runProgram, type Compiled, type JobDeps} from '../job/run-job.ts';
 import type {Slots} from '../job/slots.ts';
 import {createWorkspace, writeJobFile} from '../job/workspace.ts';
@@ -148,13 +149,13 @@ async function judgeAll(
 
 /** Compiles the checker (when there is one), then the program; a checker that does not compile is a 400. */
 async function compileAll(request: JudgeRequest, user: SlotUser, deps: JobDeps, signal: AbortSignal): Promise<Programs> {
-	const checker = request.checker === null ? null : await compileProgram(request.checker, user, deps, signal);
+	const checker = request.checker === null ? null : await compileProgram(programFromCode(request.checker), user, deps, signal);
 	try {
 		if (checker !== null && !checker.outcome.ok) {
 			throw badRequest(`The checker did not compile:\n${checker.outcome.diagnostics}`);
 		}
 
-		return {program: await compileProgram(request.code, user, deps, signal), checker};
+		return {program: await compileProgram(request.program, user, deps, signal), checker};
 	} catch (error) {
 		await checker?.workspace.dispose();
 		throw error;

@@ -366,7 +366,7 @@ export function judgeSuite(policy: Policy, uidBase: number, options: {unprivileg
 	test.serial(`[${label}] Turbo's /submit refuses another language, naming what is supported`, async t => {
 		const {status, body} = await post('/submit', {user_id: 'u', language: 'python', code: 'print(1)', testcases: [{id: 0, input: '', output: '1'}]});
 		t.is(status, 400);
-		t.is(body['error'], 'Field \'language\' must be one of: "c" (got "python"): this server compiles C only');
+		t.is(body['error'], 'Field \'language\' must be one of: "c", "cpp" (got "python")');
 	});
 
 	test.serial(`[${label}] the verdict table, measured (printed with --verbose)`, t => {

@@ -1,4 +1,5 @@
 import test from 'ava';
+import {programFromCode} from '../../src/job/language.ts';
 import {AppError} from '../../src/http/errors.ts';
 import {parseJudgeRequest} from '../../src/judge/parse-judge.ts';
 
@@ -14,7 +15,7 @@ function rejects(t: import('ava').ExecutionContext, body: unknown, message: stri
 
 test('Turbo\'s request: {id, input, output}, user_id and language "c" accepted', t => {
 	t.deepEqual(parse({user_id: 'student_123', language: 'c', code, testcases: [{id: 0, input: '5\n', output: '10'}, {id: 1, input: '7\n', output: '14'}]}), {
-		code,
+		program: programFromCode(code),
 		tests: [{id: 0, input: '5\n', expected: '10'}, {id: 1, input: '7\n', expected: '14'}],
 		limits: {timeLimitMs: null, memoryLimitMb: null},
 		compare: {mode: 'trim'},
@@ -38,7 +39,7 @@ test('comparison modes, tolerances, a checker, stop_on_first_failure', t => {
 test('/submit needs Turbo\'s language; /judge_c does not', t => {
 	t.notThrows(() => parseJudgeRequest({code, language: 'c', testcases: [{output: ''}]}, rules, {requireLanguage: true}));
 	const error = t.throws(() => parseJudgeRequest({code, testcases: [{output: ''}]}, rules, {requireLanguage: true}), {instanceOf: AppError});
-	t.is(error?.message, 'Field \'language\' must be one of: "c" (got none): this server compiles C only');
+	t.is(error?.message, 'Field \'language\' must be one of: "c", "cpp" (got none)');
 	t.notThrows(() => parse({code, testcases: [{output: ''}]}));
 });
 
@@ -75,8 +76,7 @@ const bad: Array<[string, unknown, string]> = [
 	['an odd id', {code, testcases: [{id: 1.5, output: ''}]}, 'testcases[0].id must be a whole number or a string of 1 to 128 characters'],
 	['a repeated id', {code, testcases: [{id: 'a', output: ''}, {id: 'a', output: ''}]}, 'testcases[1].id repeats the id of testcases[0]; ids must be unique'],
 	['an unknown comparison', {code, testcases: [{output: ''}], compare: 'fuzzy'}, 'Field \'compare\' must be one of: "trim", "exact", "tokens", "float"'],
-	['another language', {code, language: 'python', testcases: [{output: ''}]}, 'Field \'language\' must be one of: "c" (got "python"): this server compiles C only'],
-	['C++, not yet', {code, language: 'cpp', testcases: [{output: ''}]}, 'Field \'language\' must be one of: "c" (got "cpp"): this server compiles C only'],
+	['another language', {code, language: 'python', testcases: [{output: ''}]}, 'Field \'language\' must be one of: "c", "cpp" (got "python")'],
 	['Dalmeng\'s standard_input', {code, testcases: [{standard_input: 'world', expected_output: 'x'}]}, 'testcases[0] has an unknown field \'standard_input\'; a test case\'s fields are: id, input, output, expected_output'],
 	['stdin in a test case', {code, testcases: [{output: 'x'}, {stdin: '1', output: 'x'}]}, 'testcases[1] has an unknown field \'stdin\'; a test case\'s fields are: id, input, output, expected_output'],
 	['expected in a test case', {code, testcases: [{input: '1', expected: 'x'}]}, 'testcases[0] has an unknown field \'expected\'; a test case\'s fields are: id, input, output, expected_output'],
