@@ -1,0 +1,110 @@
+// The helper's syscall filter and fresh session keyring, below the server: the compile and the run profile both
+// run their command filtered (real bwrap, no server), the filter list is the helper's own, and the keyring the
+// helper inherits is out of the command's reach. The probe is examples/syscall-filter.c.
+import {execFileSync, spawnSync} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import {loadConfig} from '../../src/config.ts';
+import {bwrapArgs} from '../../src/sandbox/bwrap-args.ts';
+import {compileProfile, readHostLayout, runProfile} from '../../src/sandbox/profiles.ts';
+import {helperFilter, parseFilterList, spawnSandbox} from '../../src/sandbox/spawn.ts';
+import {examplesDir, projectRoot} from '../helpers/server.ts';
+
+const helper = path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-filter-test-'));
+const probe = path.join(dir, 'probe');
+execFileSync('gcc', ['-std=gnu17', '-O2', '-o', probe, path.join(examplesDir, 'syscall-filter.c')]);
+test.after.always(() => {
+	fs.rmSync(dir, {recursive: true, force: true});
+});
+
+const field = (output: string, name: string) => new RegExp(`^${name}:\\s+(\\d+)$`, 'm').exec(output)?.[1];
+
+for (const name of ['compile', 'run'] as const) {
+	test(`the ${name} profile runs its command under the filter, in real bwrap`, async t => {
+		const config = loadConfig({});
+		const layout = readHostLayout();
+		const profile = name === 'compile' ? compileProfile(layout, config.compile) : runProfile(layout, config.run);
+		const run = await spawnSandbox({
+			bwrapPath: config.bwrapPath,
+			args: bwrapArgs(profile, {dir, files: [probe], argv: [probe], helperPath: helper}),
+			user: null,
+			stdinFile: null,
+			outputBytes: 1024 * 1024,
+			backstopMs: 20_000,
+			signal: new AbortController().signal,
+		});
+		const output = run.stdout.toString();
+		t.like(run.report, {execErrno: 0, exited: true, exitCode: 0}, run.stderr.toString());
+		t.is(field(output, 'Seccomp'), '2', output);
+		t.regex(output, /^clone3: refused ENOSYS$/m);
+		t.regex(output, /^socket\(AF_VSOCK\): refused EAFNOSUPPORT$/m);
+		t.regex(output, /^io_uring_setup: refused EPERM$/m);
+		t.regex(output, /^control fork: allowed/m);
+	});
+}
+
+test('the probe can tell: run outside the helper, nothing is refused by a filter of ours', t => {
+	const direct = execFileSync(probe, {encoding: 'utf8'});
+	const filtered = spawnSync(helper, ['--report-fd', '3', '--wall-ms', '5000', '--', probe], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe']}).stdout;
+	t.is(Number(field(filtered, 'Seccomp_filters')), Number(field(direct, 'Seccomp_filters')) + 1, 'the helper adds exactly one filter');
+	t.notRegex(direct, /^clone3: refused ENOSYS$/m);
+	t.regex(filtered, /^clone3: refused ENOSYS$/m);
+	t.notRegex(direct, /^keyctl: refused EPERM$/m);
+	t.regex(filtered, /^keyctl: refused EPERM$/m);
+	t.notRegex(direct, /^abi x32: killed/m);
+	t.regex(filtered, /^abi x32: killed by signal 31$/m);
+});
+
+test('--list-filter prints the table the helper installs; the server reads it strictly', async t => {
+	const filter = await helperFilter(helper);
+	t.truthy(filter);
+	t.true(filter!.denied.length > 40);
+	t.deepEqual(filter!.denied.find(entry => entry.call === 'clone3'), {call: 'clone3', errno: 'ENOSYS', why: filter!.denied.find(entry => entry.call === 'clone3')!.why});
+	t.like(filter!.denied.find(entry => entry.call === 'socket'), {errno: 'EAFNOSUPPORT', when: 'family other than AF_UNIX, AF_INET, AF_INET6'});
+	t.is(parseFilterList('deny\tkeyctl\tEPERM\t\tkeyrings\n'), null, 'no ABI line');
+	t.is(parseFilterList('abi\tkill\n'), null, 'no entries');
+	t.is(parseFilterList('deny\tkeyctl\tEPERM\t\t\nabi\tkill\n'), null, 'an entry without a reason');
+	t.is(parseFilterList('deny\tkeyctl\tEPERM\t\tkeyrings\nabi\tkill\nextra\n'), null);
+	t.deepEqual(parseFilterList('deny\tkeyctl\tEPERM\t\tkeyrings\nabi\tkill\n'), {denied: [{call: 'keyctl', errno: 'EPERM', why: 'keyrings'}], abi: 'kill'});
+});
+
+// Joins a session keyring of its own, adds a key only a possessor may see, checks it sees it itself, then runs
+// `cat /proc/keys` under the helper: with the helper's fresh session keyring, the command possesses no such key.
+const keyringParent = `
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+	(void)argc;
+	if (syscall(SYS_keyctl, 1, "c-runner-test-session") < 0) { perror("join"); return 2; }
+	long key = syscall(SYS_add_key, "user", "c-runner-helper-canary", "payload", 7, -3);
+	if (key < 0 || syscall(SYS_keyctl, 5, key, 0x3f000000) < 0) { perror("add_key"); return 2; }
+	char line[512];
+	int seen = 0;
+	FILE *keys = fopen("/proc/keys", "r");
+	while (keys && fgets(line, sizeof line, keys)) seen |= strstr(line, "c-runner-helper-canary") != NULL;
+	printf("parent sees the key: %s\\n", seen ? "yes" : "no");
+	fflush(stdout);
+	execv(argv[1], &argv[1]);
+	perror("execv");
+	return 2;
+}
+`;
+
+test('the command gets a fresh session keyring: a key of the keyring the helper inherits is out of its reach', t => {
+	const source = path.join(dir, 'keyring-parent.c');
+	const parent = path.join(dir, 'keyring-parent');
+	fs.writeFileSync(source, keyringParent);
+	execFileSync('gcc', ['-std=gnu17', '-O2', '-o', parent, source]);
+	const result = spawnSync(parent, [helper, '--report-fd', '3', '--wall-ms', '5000', '--', '/bin/cat', '/proc/keys'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe']});
+	t.is(result.status, 0, result.stderr);
+	const [first, ...rest] = result.stdout.split('\n');
+	t.is(first, 'parent sees the key: yes', 'the key is there to be seen: the test can fail');
+	t.notRegex(rest.join('\n'), /c-runner-helper-canary/);
+	t.regex(rest.join('\n'), /keyring\s+_ses: empty/, 'the command has an empty session keyring of its own');
+});
