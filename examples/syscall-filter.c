@@ -5,10 +5,12 @@
 // Then the other ABIs, each in a child: "abi <name>: killed by signal 31" (SIGSYS), and the filter's mark in
 // /proc/self/status ("Seccomp: 2").
 // Expected: every denied call refused with the errno of sandbox/c-runner-sandbox.c's table (EPERM; clone3 ENOSYS;
-// socket families EAFNOSUPPORT), every control allowed, both ABI probes killed by SIGSYS; status "ok".
+// socket families EAFNOSUPPORT, netlink protocols but NETLINK_ROUTE EPROTONOSUPPORT), every control allowed, both
+// ABI probes killed by SIGSYS; status "ok".
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,8 +33,8 @@ static void report(const char *name, long result) {
 	fflush(stdout);
 }
 
-static void try_socket(const char *name, int family, int type) {
-	long fd = socket(family, type, 0);
+static void try_socket(const char *name, int family, int type, int protocol) {
+	long fd = socket(family, type, protocol);
 	report(name, fd);
 	if (fd >= 0) {
 		close((int)fd);
@@ -137,10 +139,12 @@ int main(void) {
 	report("clock_settime", syscall(SYS_clock_settime, -1, BAD_POINTER));
 	report("clock_adjtime", syscall(SYS_clock_adjtime, -1, BAD_POINTER));
 	report("adjtimex", syscall(SYS_adjtimex, BAD_POINTER));
-	try_socket("socket(AF_VSOCK)", AF_VSOCK, SOCK_STREAM);
-	try_socket("socket(AF_PACKET)", AF_PACKET, SOCK_DGRAM);
-	try_socket("socket(AF_NETLINK)", AF_NETLINK, SOCK_RAW);
-	try_socket("socket(AF_ALG)", AF_ALG, SOCK_SEQPACKET);
+	try_socket("socket(AF_VSOCK)", AF_VSOCK, SOCK_STREAM, 0);
+	try_socket("socket(AF_PACKET)", AF_PACKET, SOCK_DGRAM, 0);
+	try_socket("socket(AF_NETLINK, NETLINK_GENERIC)", AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
+	try_socket("socket(AF_NETLINK, NETLINK_SOCK_DIAG)", AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG);
+	try_socket("socket(AF_NETLINK, NETLINK_KOBJECT_UEVENT)", AF_NETLINK, SOCK_DGRAM, NETLINK_KOBJECT_UEVENT);
+	try_socket("socket(AF_ALG)", AF_ALG, SOCK_SEQPACKET, 0);
 	// The family is an int: a value with high bits set must not pass as AF_UNIX.
 	report("socket(AF_UNIX with high bits)", syscall(SYS_socket, 0x100000000L | AF_UNIX, SOCK_STREAM, 0));
 	int pair[2];
@@ -153,9 +157,10 @@ int main(void) {
 	report("personality(READ_IMPLIES_EXEC)", personality(PER_LINUX | READ_IMPLIES_EXEC));
 
 	// What must still work.
-	try_socket("control socket(AF_UNIX)", AF_UNIX, SOCK_STREAM);
-	try_socket("control socket(AF_INET)", AF_INET, SOCK_STREAM);
-	try_socket("control socket(AF_INET6)", AF_INET6, SOCK_DGRAM);
+	try_socket("control socket(AF_UNIX)", AF_UNIX, SOCK_STREAM, 0);
+	try_socket("control socket(AF_INET)", AF_INET, SOCK_STREAM, 0);
+	try_socket("control socket(AF_INET6)", AF_INET6, SOCK_DGRAM, 0);
+	try_socket("control socket(AF_NETLINK, NETLINK_ROUTE)", AF_NETLINK, SOCK_RAW, NETLINK_ROUTE); // getifaddrs
 	long made = socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
 	report("control socketpair(AF_UNIX)", made);
 	report("control personality(PER_LINUX)", personality(PER_LINUX));

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/keyctl.h>
+#include <linux/netlink.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -153,7 +154,8 @@ enum when {
 	ANY_BIT,   /* any bit of `value` set in the argument */
 	LOW32_EQ,  /* the argument's low 32 bits equal `value` (the kernel truncates it to 32 bits) */
 	NOT_EQ,    /* the argument is anything but `value` */
-	NOT_IN,    /* the argument is not one of `allowed` (a value of 64 or more never is) */
+	NOT_IN,    /* the argument is not one of `extra->allowed` (a value of 64 or more never is) */
+	EQ_AND_NOT_EQ, /* the argument equals `value`, and argument `extra->arg` is anything but `extra->value` */
 };
 
 #define FAMILY_BOUND 64 /* above every address family the kernel knows (AF_MAX is 46 in Linux 6.x) */
@@ -166,12 +168,20 @@ struct deny {
 	enum when when;
 	unsigned arg;
 	unsigned long long value;
-	const int *allowed; /* NOT_IN: the allowed values, ending in -1 */
+	const struct extra *extra; /* NOT_IN and EQ_AND_NOT_EQ only */
 	const char *condition; /* the condition in words, for --list-filter; "" for always */
 	const char *reason;
 };
 
-static const int allowed_families[] = {AF_UNIX, AF_INET, AF_INET6, -1};
+struct extra {
+	const int *allowed; /* NOT_IN: the allowed values, ending in -1 */
+	unsigned arg; /* EQ_AND_NOT_EQ: the second argument compared, and the one value it may have */
+	unsigned long long value;
+};
+
+static const int allowed_families[] = {AF_UNIX, AF_INET, AF_NETLINK, AF_INET6, -1};
+static const struct extra families = {.allowed = allowed_families};
+static const struct extra route_only = {.arg = 2, .value = NETLINK_ROUTE};
 
 #define CALL(name) #name, SCMP_SYS(name)
 #define ERR(e) e, #e
@@ -238,8 +248,10 @@ static const struct deny deny_list[] = {
 	{CALL(clock_adjtime), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the clock is the host's"},
 	{CALL(adjtimex), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the clock is the host's"},
 	/* Sockets: the network namespace is empty, but these families reach past it or into the kernel. */
-	{CALL(socket), ERR(EAFNOSUPPORT), NOT_IN, 0, 0, allowed_families, "family other than AF_UNIX, AF_INET, AF_INET6",
-		"AF_VSOCK is one port space for every sandbox, outside the network namespace; AF_PACKET, AF_NETLINK and the rest are kernel surface"},
+	{CALL(socket), ERR(EAFNOSUPPORT), NOT_IN, 0, 0, &families, "family other than AF_UNIX, AF_INET, AF_INET6, AF_NETLINK",
+		"AF_VSOCK is one port space for every sandbox, outside the network namespace; AF_PACKET and the rest are kernel surface"},
+	{CALL(socket), ERR(EPROTONOSUPPORT), EQ_AND_NOT_EQ, 0, AF_NETLINK, &route_only, "AF_NETLINK with a protocol other than NETLINK_ROUTE",
+		"netlink's other protocols (generic, sock_diag, audit, uevents, netfilter, ...) are kernel surface; NETLINK_ROUTE stays for getifaddrs, and sees only the sandbox's own loopback"},
 	{CALL(socketpair), ERR(EAFNOSUPPORT), NOT_EQ, 0, AF_UNIX, NULL, "family other than AF_UNIX", "the same, for socket pairs"},
 	/* Terminals: the sandbox has none of its own, and must not type into the server's (--new-session too). */
 	{CALL(ioctl), ERR(EPERM), LOW32_EQ, 1, TIOCSTI, NULL, "request TIOCSTI", "pushes input into a terminal (CVE-2017-5226)"},
@@ -275,12 +287,14 @@ static int add_rule(scmp_filter_ctx filter, const struct deny *row)
 		 * Compared on all 64 bits, so garbage in the upper half is refused too, not truncated into an allowed value. */
 		for (int value = 0; value < FAMILY_BOUND && rc == 0; value++) {
 			int allowed = 0;
-			for (const int *entry = row->allowed; *entry >= 0; entry++)
+			for (const int *entry = row->extra->allowed; *entry >= 0; entry++)
 				allowed |= *entry == value;
 			if (!allowed)
 				rc = seccomp_rule_add_exact(filter, action, row->nr, 1, SCMP_CMP(row->arg, SCMP_CMP_EQ, (scmp_datum_t)value));
 		}
 		return rc != 0 ? rc : seccomp_rule_add_exact(filter, action, row->nr, 1, SCMP_CMP(row->arg, SCMP_CMP_GE, (scmp_datum_t)FAMILY_BOUND));
+	case EQ_AND_NOT_EQ:
+		return seccomp_rule_add_exact(filter, action, row->nr, 2, SCMP_CMP(row->arg, SCMP_CMP_EQ, row->value), SCMP_CMP(row->extra->arg, SCMP_CMP_NE, row->extra->value));
 	}
 	return -EINVAL;
 }

@@ -63,7 +63,8 @@ test('--list-filter prints the table the helper installs; the server reads it st
 	t.truthy(filter);
 	t.true(filter!.denied.length > 40);
 	t.deepEqual(filter!.denied.find(entry => entry.call === 'clone3'), {call: 'clone3', errno: 'ENOSYS', why: filter!.denied.find(entry => entry.call === 'clone3')!.why});
-	t.like(filter!.denied.find(entry => entry.call === 'socket'), {errno: 'EAFNOSUPPORT', when: 'family other than AF_UNIX, AF_INET, AF_INET6'});
+	t.like(filter!.denied.find(entry => entry.call === 'socket'), {errno: 'EAFNOSUPPORT', when: 'family other than AF_UNIX, AF_INET, AF_INET6, AF_NETLINK'});
+	t.like(filter!.denied.find(entry => entry.call === 'socket' && entry.errno === 'EPROTONOSUPPORT'), {when: 'AF_NETLINK with a protocol other than NETLINK_ROUTE'});
 	t.is(parseFilterList('deny\tkeyctl\tEPERM\t\tkeyrings\n'), null, 'no ABI line');
 	t.is(parseFilterList('abi\tkill\n'), null, 'no entries');
 	t.is(parseFilterList('deny\tkeyctl\tEPERM\t\t\nabi\tkill\n'), null, 'an entry without a reason');
