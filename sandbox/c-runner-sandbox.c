@@ -10,8 +10,10 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <linux/filter.h>
 #include <linux/keyctl.h>
 #include <linux/netlink.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -299,16 +302,17 @@ static int add_rule(scmp_filter_ctx filter, const struct deny *row)
 	return -EINVAL;
 }
 
-/* Built by the helper before the fork (the helper itself stays unfiltered); the child loads it just before exec. */
-static scmp_filter_ctx build_filter(void)
+/*
+ * Built and compiled to BPF by the helper before the fork (the helper itself stays unfiltered), so that the child
+ * only has to load it: no allocation there, under the job's address-space limit (libseccomp's own load allocates,
+ * and crashes when that fails).
+ */
+static struct sock_fprog build_filter(void)
 {
 	scmp_filter_ctx filter = seccomp_init(SCMP_ACT_ALLOW);
 	if (filter == NULL)
 		die(EXIT_INTERNAL, "seccomp_init failed");
 	int rc = seccomp_attr_set(filter, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	/* NO_NEW_PRIVS: what lets an unprivileged process load a filter; nothing exec'd afterwards can gain privileges. */
-	if (rc == 0)
-		rc = seccomp_attr_set(filter, SCMP_FLTATR_CTL_NNP, 1);
 	if (rc != 0)
 		die(EXIT_INTERNAL, "seccomp_attr_set: %s", strerror(-rc));
 	for (size_t k = 0; k < DENY_COUNT; k++) {
@@ -316,13 +320,27 @@ static scmp_filter_ctx build_filter(void)
 		if (rc != 0)
 			die(EXIT_INTERNAL, "seccomp rule for %s: %s", deny_list[k].call, strerror(-rc));
 	}
-	return filter;
+	int fd = memfd_create("c-runner-filter", MFD_CLOEXEC);
+	if (fd < 0)
+		die(EXIT_INTERNAL, "memfd_create: %s", strerror(errno));
+	rc = seccomp_export_bpf(filter, fd);
+	if (rc != 0)
+		die(EXIT_INTERNAL, "seccomp_export_bpf: %s", strerror(-rc));
+	seccomp_release(filter);
+	off_t size = lseek(fd, 0, SEEK_END);
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0 || size > BPF_MAXINSNS * (off_t)sizeof(struct sock_filter))
+		die(EXIT_INTERNAL, "the syscall filter has a bad size: %lld bytes", (long long)size);
+	struct sock_filter *code = malloc((size_t)size);
+	if (code == NULL || pread(fd, code, (size_t)size, 0) != size)
+		die(EXIT_INTERNAL, "reading the syscall filter back: %s", strerror(errno));
+	close(fd);
+	return (struct sock_fprog){.len = (unsigned short)(size / (off_t)sizeof(struct sock_filter)), .filter = code};
 }
 
 /* `--list-filter`: the table, one tab-separated line per row (call, errno, condition, reason), then the ABI rule. */
 static void list_filter(void)
 {
-	seccomp_release(build_filter());
+	free(build_filter().filter);
 	for (size_t k = 0; k < DENY_COUNT; k++)
 		printf("deny\t%s\t%s\t%s\t%s\n", deny_list[k].call, deny_list[k].error_name, deny_list[k].condition, deny_list[k].reason);
 	printf("abi\t%s\n", abi_rule);
@@ -358,7 +376,7 @@ static void child_failed(int exec_status_fd, int error, int code, const char *wh
 	die(code, "%s: %s", what, strerror(error));
 }
 
-static void run_child(char **argv, int exec_status_fd, const sigset_t *original_mask, scmp_filter_ctx filter)
+static void run_child(char **argv, int exec_status_fd, const sigset_t *original_mask, const struct sock_fprog *filter)
 {
 	sigprocmask(SIG_SETMASK, original_mask, NULL);
 	setpgid(0, 0);
@@ -371,10 +389,12 @@ static void run_child(char **argv, int exec_status_fd, const sigset_t *original_
 	int error = join_new_keyring();
 	if (error != 0)
 		child_failed(exec_status_fd, error, 126, "joining a new session keyring");
-	/* Last, so that nothing the helper does is filtered: from here on only execv and the failure path run. */
-	int rc = seccomp_load(filter);
-	if (rc != 0)
-		child_failed(exec_status_fd, -rc, 126, "loading the syscall filter");
+	/* Last, so that nothing the helper does is filtered: from here on only execv and the failure path run.
+	 * NO_NEW_PRIVS is what lets an unprivileged process load a filter; nothing exec'd can gain privileges either. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		child_failed(exec_status_fd, errno, 126, "prctl PR_SET_NO_NEW_PRIVS");
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, filter) != 0)
+		child_failed(exec_status_fd, errno, 126, "loading the syscall filter");
 	execv(argv[0], argv);
 	error = errno;
 	char what[PATH_MAX + 8];
@@ -491,14 +511,14 @@ int main(int argc, char **argv)
 	if (sigprocmask(SIG_BLOCK, &chld, &original_mask) != 0)
 		die(EXIT_INTERNAL, "sigprocmask: %s", strerror(errno));
 
-	scmp_filter_ctx filter = build_filter();
+	struct sock_fprog filter = build_filter();
 	long long started = now_ms();
 	pid_t child = fork();
 	if (child < 0)
 		die(EXIT_INTERNAL, "fork: %s", strerror(errno));
 	if (child == 0)
-		run_child(options.argv, exec_status[1], &original_mask, filter);
-	seccomp_release(filter);
+		run_child(options.argv, exec_status[1], &original_mask, &filter);
+	free(filter.filter);
 
 	close(exec_status[1]);
 	if (read(exec_status[0], &exec_errno, sizeof exec_errno) != (ssize_t)sizeof exec_errno)

@@ -9,7 +9,7 @@ import test from 'ava';
 import {loadConfig} from '../../src/config.ts';
 import {bwrapArgs} from '../../src/sandbox/bwrap-args.ts';
 import {compileProfile, readHostLayout, runProfile} from '../../src/sandbox/profiles.ts';
-import {helperFilter, parseFilterList, spawnSandbox} from '../../src/sandbox/spawn.ts';
+import {helperFilter, parseFilterList, parseReport, spawnSandbox} from '../../src/sandbox/spawn.ts';
 import {examplesDir, projectRoot} from '../helpers/server.ts';
 
 const helper = path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox');
@@ -108,4 +108,12 @@ test('the command gets a fresh session keyring: a key of the keyring the helper 
 	t.is(first, 'parent sees the key: yes', 'the key is there to be seen: the test can fail');
 	t.notRegex(rest.join('\n'), /c-runner-helper-canary/);
 	t.regex(rest.join('\n'), /keyring\s+_ses: empty/, 'the command has an empty session keyring of its own');
+});
+
+test('the filter loads under any address-space limit: the command runs and fails its own way, not in the helper', t => {
+	// 1 MiB: too little for the dynamic loader to map libc. The filter, compiled before the fork, needs no memory
+	// in the child, so the error is the loader's own (exit 127), never a crash of the set-up (SIGSEGV).
+	const result = spawnSync(helper, ['--report-fd', '3', '--wall-ms', '5000', '--as-bytes', String(1024 * 1024), '--', probe], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe']});
+	t.like(parseReport(String(result.output[3])), {execErrno: 0, exited: true, exitCode: 127, signal: 0});
+	t.regex(result.stderr, /error while loading shared libraries/);
 });
