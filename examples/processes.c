@@ -53,7 +53,7 @@ int main(int argc, char **argv) {
 	posix_spawn_file_actions_addclose(&actions, out[0]);
 	char *child_argv[] = {argv[0], "child", NULL};
 	pid_t child;
-	int error = posix_spawn(&child, "/proc/self/exe", &actions, NULL, child_argv, environ);
+	int error = posix_spawn(&child, argv[0], &actions, NULL, child_argv, environ);
 	if (error != 0) {
 		printf("posix_spawn: %s\n", strerror(error));
 		return 1;

@@ -1,7 +1,7 @@
 // The syscall filter and the fresh session keyring, through the real server, gcc and bwrap: every call the filter
 // denies is tried from inside a sandbox and refused with the errno /health lists for it; ordinary programs
-// (threads, processes, time, allocation) run unchanged; no job finds a key another left, as root and as an
-// unprivileged server.
+// (threads, processes, time, allocation) run unchanged; no job finds a key another left. Each under the strongest
+// policy as root, the no-/proc policy, and an unprivileged server.
 import test, {type ExecutionContext} from 'ava';
 import {assertHostClean, example, execute, startServer, type RunningServer} from '../helpers/server.ts';
 
@@ -12,15 +12,22 @@ interface DeniedCall {
 }
 
 let server: RunningServer;
+let noProc: RunningServer;
 let unprivileged: RunningServer;
 let denied: DeniedCall[];
 test.before(async () => {
-	[server, unprivileged] = await Promise.all([startServer({uidBase: 63_000}), startServer({uidBase: 63_050, runAs: 63_050})]);
+	[server, noProc, unprivileged] = await Promise.all([
+		startServer({uidBase: 63_000}),
+		startServer({uidBase: 63_020, env: {C_RUNNER_SANDBOX_PROC: 'none'}}),
+		startServer({uidBase: 63_050, runAs: 63_050}),
+	]);
 	denied = (await (await fetch(`${server.url}/health`)).json() as Record<string, any>)['policy']['syscall_filter']['denied'];
 });
 test.after.always(async () => {
-	await Promise.all([server?.stop(), unprivileged?.stop()]);
+	await Promise.all([server?.stop(), noProc?.stop(), unprivileged?.stop()]);
 });
+
+const policies = [['strongest, root', () => server], ['no /proc', () => noProc], ['unprivileged server', () => unprivileged]] as const;
 
 /** The probe's lines, "<name>: <result>", by name; a name's call is what precedes its first "(". */
 function probeLines(output: string): Map<string, string> {
@@ -52,47 +59,53 @@ test.serial('/health lists the filter the helper installs, with an errno and a r
 	}
 });
 
-test.serial('inside the real sandbox every denied call is refused with its errno; the controls still work', async t => {
-	const {status, body} = await execute(server, {code: example('syscall-filter.c')});
-	t.is(status, 200);
-	t.is(body['status'], 'ok', body['error']);
-	const lines = probeLines(body['output']);
-	// A call with rows of different errnos (socket) may give either; the netlink and vsock lines are checked below.
-	const errnosOf = new Map<string, string[]>();
-	for (const entry of denied) {
-		errnosOf.set(entry.call, [...errnosOf.get(entry.call) ?? [], entry.errno]);
-	}
-
-	const probed = new Set<string>();
-	for (const [name, result] of lines) {
-		if (name.startsWith('control ')) {
-			t.regex(result, /^allowed/, name);
-		} else if (name.startsWith('abi ')) {
-			t.is(result, 'killed by signal 31', `${name}: another ABI is killed with SIGSYS`);
-		} else if (!/^(Seccomp|NoNewPrivs)/.test(name)) {
-			const call = name.split('(')[0]!;
-			t.true(errnosOf.has(call), `${name} is in the filter's list`);
-			t.true(errnosOf.get(call)?.some(errno => result === `refused ${errno}`), `${name}: ${result}`);
-			probed.add(call);
+for (const [policy, which] of policies) {
+	test.serial(`${policy}: inside the real sandbox every denied call is refused with its errno; the controls still work`, async t => {
+		const target = which();
+		const {status, body} = await execute(target, {code: example('syscall-filter.c')});
+		t.is(status, 200);
+		t.is(body['status'], 'ok', body['error']);
+		const lines = probeLines(body['output']);
+		// A call with rows of different errnos (socket) may give either; the netlink and vsock lines are checked below.
+		const errnosOf = new Map<string, string[]>();
+		for (const entry of denied) {
+			errnosOf.set(entry.call, [...errnosOf.get(entry.call) ?? [], entry.errno]);
 		}
-	}
 
-	// Every entry of the filter is tried: a new entry without a probe fails here.
-	t.deepEqual([...new Set(denied.map(entry => entry.call))].filter(call => !probed.has(call)), []);
-	for (const name of ['socket(AF_VSOCK)', 'socket(AF_PACKET)', 'socket(AF_UNIX with high bits)']) {
-		t.is(lines.get(name), 'refused EAFNOSUPPORT', name);
-	}
+		const probed = new Set<string>();
+		for (const [name, result] of lines) {
+			if (name.startsWith('control ')) {
+				t.regex(result, /^allowed/, name);
+			} else if (name.startsWith('abi ')) {
+				t.is(result, 'killed by signal 31', `${name}: another ABI is killed with SIGSYS`);
+			} else if (!/^(Seccomp|NoNewPrivs)/.test(name)) {
+				const call = name.split('(')[0]!;
+				t.true(errnosOf.has(call), `${name} is in the filter's list`);
+				t.true(errnosOf.get(call)?.some(errno => result === `refused ${errno}`), `${name}: ${result}`);
+				probed.add(call);
+			}
+		}
 
-	for (const name of ['socket(AF_NETLINK, NETLINK_GENERIC)', 'socket(AF_NETLINK, NETLINK_SOCK_DIAG)', 'socket(AF_NETLINK, NETLINK_KOBJECT_UEVENT)']) {
-		t.is(lines.get(name), 'refused EPROTONOSUPPORT', name);
-	}
+		// Every entry of the filter is tried: a new entry without a probe fails here.
+		t.deepEqual([...new Set(denied.map(entry => entry.call))].filter(call => !probed.has(call)), []);
+		for (const name of ['socket(AF_VSOCK)', 'socket(AF_PACKET)', 'socket(AF_UNIX with high bits)']) {
+			t.is(lines.get(name), 'refused EAFNOSUPPORT', name);
+		}
 
-	t.is(lines.get('ioctl(TIOCSTI with high bits)'), 'refused EPERM');
-	t.regex(lines.get('control socket(AF_NETLINK, NETLINK_ROUTE)') ?? '', /^allowed/, 'getifaddrs still works');
+		for (const name of ['socket(AF_NETLINK, NETLINK_GENERIC)', 'socket(AF_NETLINK, NETLINK_SOCK_DIAG)', 'socket(AF_NETLINK, NETLINK_KOBJECT_UEVENT)']) {
+			t.is(lines.get(name), 'refused EPROTONOSUPPORT', name);
+		}
 
-	t.regex(body['output'], /^Seccomp:\s+2$/m, 'the run is filtered');
-	assertHostClean(t, server);
-});
+		t.is(lines.get('ioctl(TIOCSTI with high bits)'), 'refused EPERM');
+		t.regex(lines.get('control socket(AF_NETLINK, NETLINK_ROUTE)') ?? '', /^allowed/, 'getifaddrs still works');
+
+		if (target !== noProc) {
+			t.regex(body['output'], /^Seccomp:\s+2$/m, 'the run is filtered');
+		}
+
+		assertHostClean(t, target);
+	});
+}
 
 const corpus: Array<[string, RegExp]> = [
 	['threads.c', /^threads=4 sum=8000002000000 barrier=ok\n$/],
@@ -103,13 +116,17 @@ const corpus: Array<[string, RegExp]> = [
 	['file-io.c', /^File contents:\nHello, File I\/O!\nLine 2\n$/],
 ];
 
-for (const [name, expected] of corpus) {
-	test.serial(`an ordinary program runs unchanged under the filter: ${name}`, async t => {
-		const {status, body} = await execute(server, {code: example(name)});
-		t.is(status, 200);
-		t.like(body, {status: 'ok', exit_code: 0});
-		t.regex(body['output'], expected);
-		assertHostClean(t, server);
+for (const [policy, which] of policies) {
+	test.serial(`${policy}: ordinary programs run unchanged under the filter`, async t => {
+		const target = which();
+		for (const [name, expected] of corpus) {
+			const {status, body} = await execute(target, {code: example(name)});
+			t.is(status, 200);
+			t.like(body, {status: 'ok', exit_code: 0}, `${name}: ${body['error']}`);
+			t.regex(body['output'], expected, name);
+		}
+
+		assertHostClean(t, target);
 	});
 }
 
@@ -128,8 +145,8 @@ function assertNoKeyring(t: ExecutionContext, output: string) {
 	t.is(lines.get('canary in /proc/keys'), 'no');
 }
 
-for (const [label, which] of [['a root server', () => server], ['an unprivileged server', () => unprivileged]] as const) {
-	test.serial(`keyrings, ${label}: a key one job tries to leave is never seen by a later job or test case`, async t => {
+for (const [label, which] of policies) {
+	test.serial(`${label}: keyrings: a key one job tries to leave is never seen by a later job or test case`, async t => {
 		const target = which();
 		for (let run = 0; run < 2; run++) {
 			const {status, body} = await execute(target, {code: example('keyring.c')});
