@@ -157,7 +157,7 @@ enum when {
 	ANY_BIT,   /* any bit of `value` set in the argument */
 	LOW32_EQ,  /* the argument's low 32 bits equal `value` (the kernel truncates it to 32 bits) */
 	NOT_EQ,    /* the argument is anything but `value` */
-	NOT_IN,    /* the argument is not one of `extra->allowed` (a value of 64 or more never is) */
+	NOT_IN,    /* the argument is not one of `extra->allowed`, ascending (a value of 64 or more never is) */
 	EQ_AND_NOT_EQ, /* the argument equals `value`, and argument `extra->arg` is anything but `extra->value` */
 };
 
@@ -182,7 +182,7 @@ struct extra {
 	unsigned long long value;
 };
 
-static const int allowed_families[] = {AF_UNIX, AF_INET, AF_NETLINK, AF_INET6, -1};
+static const int allowed_families[] = {AF_UNIX, AF_INET, AF_INET6, AF_NETLINK, -1}; /* ascending */
 static const struct extra families = {.allowed = allowed_families};
 static const struct extra route_only = {.arg = 2, .value = NETLINK_ROUTE};
 
@@ -286,16 +286,26 @@ static int add_rule(scmp_filter_ctx filter, const struct deny *row)
 	case NOT_EQ:
 		return seccomp_rule_add_exact(filter, action, row->nr, 1, SCMP_CMP(row->arg, SCMP_CMP_NE, row->value));
 	case NOT_IN:
-		/* libseccomp takes one comparison per argument and rule: each refused value below the bound, then the bound.
-		 * Compared on all 64 bits, so garbage in the upper half is refused too, not truncated into an allowed value. */
-		for (int value = 0; value < FAMILY_BOUND && rc == 0; value++) {
-			int allowed = 0;
-			for (const int *entry = row->extra->allowed; *entry >= 0; entry++)
-				allowed |= *entry == value;
-			if (!allowed)
-				rc = seccomp_rule_add_exact(filter, action, row->nr, 1, SCMP_CMP(row->arg, SCMP_CMP_EQ, (scmp_datum_t)value));
+	{
+		/* libseccomp takes one comparison per argument and rule, so no range: each gap between allowed values is cut
+		 * into aligned power-of-two blocks, one masked compare each ([3, 10) is 3, 4-7, 8-9), then the bound. On all
+		 * 64 bits, so garbage in the upper half is refused too, not truncated into an allowed value. */
+		unsigned long long low = 0;
+		for (const int *entry = row->extra->allowed;; entry++) {
+			unsigned long long high = *entry >= 0 ? (unsigned long long)*entry : FAMILY_BOUND;
+			while (low < high && rc == 0) {
+				unsigned long long size = 1;
+				while (low % (size * 2) == 0 && low + size * 2 <= high)
+					size *= 2;
+				rc = seccomp_rule_add_exact(filter, action, row->nr, 1, SCMP_CMP(row->arg, SCMP_CMP_MASKED_EQ, ~(size - 1), low));
+				low += size;
+			}
+			if (*entry < 0 || rc != 0)
+				break;
+			low = high + 1;
 		}
 		return rc != 0 ? rc : seccomp_rule_add_exact(filter, action, row->nr, 1, SCMP_CMP(row->arg, SCMP_CMP_GE, (scmp_datum_t)FAMILY_BOUND));
+	}
 	case EQ_AND_NOT_EQ:
 		return seccomp_rule_add_exact(filter, action, row->nr, 2, SCMP_CMP(row->arg, SCMP_CMP_EQ, row->value), SCMP_CMP(row->extra->arg, SCMP_CMP_NE, row->extra->value));
 	}

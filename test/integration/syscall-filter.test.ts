@@ -111,7 +111,7 @@ const corpus: Array<[string, RegExp]> = [
 	['threads.c', /^threads=4 sum=8000002000000 barrier=ok\n$/],
 	['processes.c', /^worker 0: 0\nworker 1: 1\nworker 2: 4\nexit codes: 0 0 0\nspawned child says: hello from the child\nspawned child exit: 7\n$/],
 	['time-functions.c', /^monotonic: advancing\nrealtime: after 2020\nslept: at least 20 ms\ncpu clock: running\nepoch: 1970-01-01 00:00:00 UTC\ntimegm round trip: ok\nitimer: fired\n$/],
-	['malloc-heavy.c', /^allocations=200000 live=1024 checksum=\d+ errors=0\n$/],
+	['malloc-heavy.c', /^allocations=100000 live=1024 checksum=\d+ errors=0\n$/],
 	['math.c', /^sqrt\(2\)=1\.414214 pow\(2,10\)=1024\n$/],
 	['file-io.c', /^File contents:\nHello, File I\/O!\nLine 2\n$/],
 ];

@@ -117,3 +117,36 @@ test('the filter loads under any address-space limit: the command runs and fails
 	t.like(parseReport(String(result.output[3])), {execErrno: 0, exited: true, exitCode: 127, signal: 0});
 	t.regex(result.stderr, /error while loading shared libraries/);
 });
+
+// Every family below 70, and values with high bits set: EAFNOSUPPORT exactly for those the filter refuses.
+const familySweep = `
+#include <errno.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(void) {
+	long long values[80] = {0x100000001LL, 0x10000000aLL, -1, (long long)0xffffffff00000002ULL, 1LL << 40 | 16};
+	int n = 5, bad = 0;
+	for (int family = 0; family < 70; family++) values[n++] = family;
+	for (int i = 0; i < n; i++) {
+		long fd = syscall(SYS_socket, values[i], SOCK_DGRAM, 0);
+		int refused = fd < 0 && errno == EAFNOSUPPORT;
+		int allowed = values[i] == AF_UNIX || values[i] == AF_INET || values[i] == AF_INET6 || values[i] == AF_NETLINK;
+		if (refused == allowed) { printf("family %#llx: %s\\n", values[i], refused ? "refused" : "allowed"); bad = 1; }
+		if (fd >= 0) close((int)fd);
+	}
+	puts(bad ? "families: not as the filter says" : "families: exact");
+	return 0;
+}
+`;
+
+test('socket families: exactly AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK pass, high bits never sneak one through', t => {
+	const source = path.join(dir, 'families.c');
+	const sweep = path.join(dir, 'families');
+	fs.writeFileSync(source, familySweep);
+	execFileSync('gcc', ['-std=gnu17', '-O2', '-o', sweep, source]);
+	const filtered = spawnSync(helper, ['--report-fd', '3', '--wall-ms', '5000', '--', sweep], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe']});
+	t.is(filtered.stdout, 'families: exact\n');
+	t.regex(execFileSync(sweep, {encoding: 'utf8'}), /not as the filter says/, 'unfiltered, the sweep tells: the test can fail');
+});
