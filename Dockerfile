@@ -14,7 +14,7 @@
 FROM node:24-bookworm-slim
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends bubblewrap gcc g++ libc6-dev \
+ && apt-get install -y --no-install-recommends bubblewrap gcc g++ libc6-dev libseccomp-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/c-runner
@@ -23,7 +23,7 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
 COPY sandbox/c-runner-sandbox.c sandbox/
 RUN mkdir -p sandbox/build \
- && gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-sandbox sandbox/c-runner-sandbox.c
+ && gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-sandbox sandbox/c-runner-sandbox.c -l:libseccomp.a
 COPY src/ src/
 COPY scripts/healthcheck.mjs scripts/
 

@@ -1,7 +1,8 @@
 /*
  * c-runner-sandbox: runs one command inside bubblewrap as the sandbox's pid 1.
- * Sets rlimits, enforces a wall-clock limit, kills every process of the sandbox when the command ends, and writes
- * a report on a descriptor the command never has. See README.md beside this file.
+ * Sets rlimits, gives the command a fresh session keyring and a syscall filter, enforces a wall-clock limit, kills
+ * every process of the sandbox when the command ends, and writes a report on a descriptor the command never has.
+ * See README.md beside this file.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -9,14 +10,25 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <linux/filter.h>
+#include <linux/keyctl.h>
+#include <linux/netlink.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -133,6 +145,232 @@ static void set_limits(void)
 	}
 }
 
+/*
+ * The syscall filter the command runs under, one row per denied call and condition, each with its reason. The
+ * namespaces and the dropped capabilities already refuse most of these; the filter takes the kernel code behind
+ * them out of reach as well, and closes what namespaces do not cover (keyrings, vsock, io_uring, perf, ...).
+ * Everything not listed is allowed: gcc, its tools and ordinary programs never notice. `--list-filter` prints this
+ * table; the server reports it in /health, so there is one list.
+ */
+enum when {
+	ALWAYS,
+	ANY_BIT,   /* any bit of `value` set in the argument */
+	LOW32_EQ,  /* the argument's low 32 bits equal `value` (the kernel truncates it to 32 bits) */
+	NOT_EQ,    /* the argument is anything but `value` */
+	NOT_IN,    /* the argument is not one of `extra->allowed`, ascending (a value of 64 or more never is) */
+	EQ_AND_NOT_EQ, /* the argument equals `value`, and argument `extra->arg` is anything but `extra->value` */
+};
+
+#define FAMILY_BOUND 64 /* above every address family the kernel knows (AF_MAX is 46 in Linux 6.x) */
+
+struct deny {
+	const char *call;
+	int nr;
+	int error;
+	const char *error_name;
+	enum when when;
+	unsigned arg;
+	unsigned long long value;
+	const struct extra *extra; /* NOT_IN and EQ_AND_NOT_EQ only */
+	const char *condition; /* the condition in words, for --list-filter; "" for always */
+	const char *reason;
+};
+
+struct extra {
+	const int *allowed; /* NOT_IN: the allowed values, ending in -1 */
+	unsigned arg; /* EQ_AND_NOT_EQ: the second argument compared, and the one value it may have */
+	unsigned long long value;
+};
+
+static const int allowed_families[] = {AF_UNIX, AF_INET, AF_INET6, AF_NETLINK, -1}; /* ascending */
+static const struct extra families = {.allowed = allowed_families};
+static const struct extra route_only = {.arg = 2, .value = NETLINK_ROUTE};
+
+#define CALL(name) #name, SCMP_SYS(name)
+#define ERR(e) e, #e
+#define CLONE_NEW_FLAGS (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
+
+static const struct deny deny_list[] = {
+	/* Kernel surface no sandboxed job needs, with a history of privilege escalations. */
+	{CALL(io_uring_setup), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "io_uring: a second syscall interface the filter cannot see into, and a long CVE record"},
+	{CALL(io_uring_enter), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "io_uring, as above"},
+	{CALL(io_uring_register), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "io_uring, as above"},
+	{CALL(bpf), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "eBPF programs and maps: verifier bugs are kernel exploits"},
+	{CALL(perf_event_open), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "performance counters: side channels and a history of kernel bugs"},
+	{CALL(userfaultfd), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "lets a program pause the kernel mid-copy, the usual way to win kernel races"},
+	{CALL(modify_ldt), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "16-bit segments: no C program needs them, a source of kernel info leaks"},
+	{CALL(uselib), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "obsolete a.out library loader"},
+	{CALL(syslog), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the kernel log belongs to the host"},
+	{CALL(iopl), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "hardware I/O ports"},
+	{CALL(ioperm), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "hardware I/O ports"},
+	{CALL(open_by_handle_at), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "opens files by handle, around the mount tree (the 'shocker' container escape)"},
+	{CALL(move_pages), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "moves another process's memory between NUMA nodes"},
+	{CALL(migrate_pages), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the same, for a whole process"},
+	/* Keyrings are not namespaced: one job's keys would be another's. The helper gives each sandbox a new empty
+	 * session keyring as well. */
+	{CALL(add_key), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "kernel keyrings are shared across sandboxes of one uid"},
+	{CALL(keyctl), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "kernel keyrings, as above"},
+	{CALL(request_key), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "kernel keyrings, as above"},
+	/* Other processes: as pid 1 the helper is non-dumpable; the job's own processes stay out of each other too. */
+	{CALL(ptrace), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "debugging other processes: reading and rewriting their memory"},
+	{CALL(process_vm_readv), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "reads another process's memory"},
+	{CALL(process_vm_writev), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "writes another process's memory"},
+	{CALL(pidfd_getfd), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "takes a descriptor out of another process"},
+	{CALL(kcmp), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "compares kernel objects of two processes: leaks kernel pointer order"},
+	/* Mounts and namespaces: bwrap built the sandbox's; the job must neither change them nor make new ones. */
+	{CALL(mount), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the sandbox's mounts are fixed"},
+	{CALL(umount2), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the sandbox's mounts are fixed"},
+	{CALL(pivot_root), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the sandbox's root is fixed"},
+	{CALL(chroot), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the sandbox's root is fixed"},
+	{CALL(open_tree), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "new mount API: clones mount trees"},
+	{"open_tree_attr", 467, ERR(EPERM), ALWAYS, 0, 0, NULL, "", "new mount API (Linux 6.15, x86_64 number: newer than libseccomp's table)"},
+	{CALL(move_mount), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "new mount API: attaches mounts"},
+	{CALL(fsopen), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "new mount API: creates filesystems"},
+	{CALL(fsconfig), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "new mount API: configures them"},
+	{CALL(fsmount), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "new mount API: mounts them"},
+	{CALL(fspick), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "new mount API: reconfigures existing mounts"},
+	{CALL(mount_setattr), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "new mount API: changes mount flags"},
+	{CALL(unshare), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "new namespaces: each one is fresh kernel attack surface"},
+	{CALL(setns), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "joining other namespaces"},
+	{CALL(clone), ERR(EPERM), ANY_BIT, 0, CLONE_NEW_FLAGS, NULL, "flags include a CLONE_NEW* flag", "new namespaces, through clone (flags are its first argument on x86_64)"},
+	{CALL(clone3), ERR(ENOSYS), ALWAYS, 0, 0, NULL, "", "its flags are in memory, out of the filter's sight; ENOSYS makes glibc fall back to clone"},
+	/* The host's business, refused by missing capabilities anyway. */
+	{CALL(init_module), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "loading kernel modules"},
+	{CALL(finit_module), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "loading kernel modules"},
+	{CALL(delete_module), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "unloading kernel modules"},
+	{CALL(kexec_load), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "replacing the running kernel"},
+	{CALL(kexec_file_load), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "replacing the running kernel"},
+	{CALL(reboot), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "rebooting the host"},
+	{CALL(swapon), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the host's swap space"},
+	{CALL(swapoff), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the host's swap space"},
+	{CALL(acct), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "process accounting"},
+	{CALL(quotactl), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "disk quotas"},
+	{CALL(quotactl_fd), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "disk quotas"},
+	{CALL(settimeofday), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the clock is the host's"},
+	{CALL(clock_settime), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the clock is the host's"},
+	{CALL(clock_adjtime), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the clock is the host's"},
+	{CALL(adjtimex), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the clock is the host's"},
+	/* Sockets: the network namespace is empty, but these families reach past it or into the kernel. */
+	{CALL(socket), ERR(EAFNOSUPPORT), NOT_IN, 0, 0, &families, "family other than AF_UNIX, AF_INET, AF_INET6, AF_NETLINK",
+		"AF_VSOCK is one port space for every sandbox, outside the network namespace; AF_PACKET and the rest are kernel surface"},
+	{CALL(socket), ERR(EPROTONOSUPPORT), EQ_AND_NOT_EQ, 0, AF_NETLINK, &route_only, "AF_NETLINK with a protocol other than NETLINK_ROUTE",
+		"netlink's other protocols (generic, sock_diag, audit, uevents, netfilter, ...) are kernel surface; NETLINK_ROUTE stays for getifaddrs, and sees only the sandbox's own loopback"},
+	{CALL(socketpair), ERR(EAFNOSUPPORT), NOT_EQ, 0, AF_UNIX, NULL, "family other than AF_UNIX", "the same, for socket pairs"},
+	/* Terminals: the sandbox has none of its own, and must not type into the server's (--new-session too). */
+	{CALL(ioctl), ERR(EPERM), LOW32_EQ, 1, TIOCSTI, NULL, "request TIOCSTI", "pushes input into a terminal (CVE-2017-5226)"},
+	{CALL(ioctl), ERR(EPERM), LOW32_EQ, 1, TIOCLINUX, NULL, "request TIOCLINUX", "console selection paste: input into a terminal"},
+	/* Weakened address-space rules: ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, MMAP_PAGE_ZERO, other personas. */
+	{CALL(personality), ERR(EPERM), NOT_EQ, 0, PER_LINUX, NULL, "persona other than PER_LINUX", "turns off ASLR or makes data executable; PER_LINUX still reads the current one"},
+};
+#define DENY_COUNT (sizeof(deny_list) / sizeof(deny_list[0]))
+
+static const char abi_rule[] = "x86_64 only: a syscall of another ABI (i386 int 0x80, x32) kills the process with SIGSYS";
+
+static int add_rule(scmp_filter_ctx filter, const struct deny *row)
+{
+	uint32_t action = SCMP_ACT_ERRNO((uint32_t)row->error);
+	int rc = 0;
+	switch (row->when) {
+	case ALWAYS:
+		return seccomp_rule_add_exact(filter, action, row->nr, 0);
+	case ANY_BIT:
+		/* One rule per bit: a masked compare matches only when all of its mask's bits are set. */
+		for (unsigned bit = 0; bit < 64 && rc == 0; bit++) {
+			unsigned long long flag = 1ULL << bit;
+			if (row->value & flag)
+				rc = seccomp_rule_add_exact(filter, action, row->nr, 1, SCMP_CMP(row->arg, SCMP_CMP_MASKED_EQ, flag, flag));
+		}
+		return rc;
+	case LOW32_EQ:
+		return seccomp_rule_add_exact(filter, action, row->nr, 1, SCMP_CMP(row->arg, SCMP_CMP_MASKED_EQ, 0xffffffffULL, row->value));
+	case NOT_EQ:
+		return seccomp_rule_add_exact(filter, action, row->nr, 1, SCMP_CMP(row->arg, SCMP_CMP_NE, row->value));
+	case NOT_IN:
+	{
+		/* libseccomp takes one comparison per argument and rule, so no range: each gap between allowed values is cut
+		 * into aligned power-of-two blocks, one masked compare each ([3, 10) is 3, 4-7, 8-9), then the bound. On all
+		 * 64 bits, so garbage in the upper half is refused too, not truncated into an allowed value. */
+		unsigned long long low = 0;
+		for (const int *entry = row->extra->allowed;; entry++) {
+			unsigned long long high = *entry >= 0 ? (unsigned long long)*entry : FAMILY_BOUND;
+			while (low < high && rc == 0) {
+				unsigned long long size = 1;
+				while (low % (size * 2) == 0 && low + size * 2 <= high)
+					size *= 2;
+				rc = seccomp_rule_add_exact(filter, action, row->nr, 1, SCMP_CMP(row->arg, SCMP_CMP_MASKED_EQ, ~(size - 1), low));
+				low += size;
+			}
+			if (*entry < 0 || rc != 0)
+				break;
+			low = high + 1;
+		}
+		return rc != 0 ? rc : seccomp_rule_add_exact(filter, action, row->nr, 1, SCMP_CMP(row->arg, SCMP_CMP_GE, (scmp_datum_t)FAMILY_BOUND));
+	}
+	case EQ_AND_NOT_EQ:
+		return seccomp_rule_add_exact(filter, action, row->nr, 2, SCMP_CMP(row->arg, SCMP_CMP_EQ, row->value), SCMP_CMP(row->extra->arg, SCMP_CMP_NE, row->extra->value));
+	}
+	return -EINVAL;
+}
+
+/*
+ * Built and compiled to BPF by the helper before the fork (the helper itself stays unfiltered), so that the child
+ * only has to load it: no allocation there, under the job's address-space limit (libseccomp's own load allocates,
+ * and crashes when that fails).
+ */
+static struct sock_fprog build_filter(void)
+{
+	scmp_filter_ctx filter = seccomp_init(SCMP_ACT_ALLOW);
+	if (filter == NULL)
+		die(EXIT_INTERNAL, "seccomp_init failed");
+	int rc = seccomp_attr_set(filter, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (rc != 0)
+		die(EXIT_INTERNAL, "seccomp_attr_set: %s", strerror(-rc));
+	for (size_t k = 0; k < DENY_COUNT; k++) {
+		rc = add_rule(filter, &deny_list[k]);
+		if (rc != 0)
+			die(EXIT_INTERNAL, "seccomp rule for %s: %s", deny_list[k].call, strerror(-rc));
+	}
+	int fd = memfd_create("c-runner-filter", MFD_CLOEXEC);
+	if (fd < 0)
+		die(EXIT_INTERNAL, "memfd_create: %s", strerror(errno));
+	rc = seccomp_export_bpf(filter, fd);
+	if (rc != 0)
+		die(EXIT_INTERNAL, "seccomp_export_bpf: %s", strerror(-rc));
+	seccomp_release(filter);
+	off_t size = lseek(fd, 0, SEEK_END);
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0 || size > BPF_MAXINSNS * (off_t)sizeof(struct sock_filter))
+		die(EXIT_INTERNAL, "the syscall filter has a bad size: %lld bytes", (long long)size);
+	struct sock_filter *code = malloc((size_t)size);
+	if (code == NULL || pread(fd, code, (size_t)size, 0) != size)
+		die(EXIT_INTERNAL, "reading the syscall filter back: %s", strerror(errno));
+	close(fd);
+	return (struct sock_fprog){.len = (unsigned short)(size / (off_t)sizeof(struct sock_filter)), .filter = code};
+}
+
+/* `--list-filter`: the table, one tab-separated line per row (call, errno, condition, reason), then the ABI rule. */
+static void list_filter(void)
+{
+	free(build_filter().filter);
+	for (size_t k = 0; k < DENY_COUNT; k++)
+		printf("deny\t%s\t%s\t%s\t%s\n", deny_list[k].call, deny_list[k].error_name, deny_list[k].condition, deny_list[k].reason);
+	printf("abi\t%s\n", abi_rule);
+	if (fflush(stdout) != 0)
+		die(EXIT_INTERNAL, "writing the filter list: %s", strerror(errno));
+	exit(0);
+}
+
+/*
+ * A new, empty session keyring, joined before the filter refuses keyctl: whatever keyring the helper inherited
+ * (the server's, shared by every job of its uid) is out of the command's reach. Where keyctl does not exist
+ * (ENOSYS) or an outer filter, such as a container runtime's, refuses it (EPERM), no keyring is reachable at all.
+ */
+static int join_new_keyring(void)
+{
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) >= 0 || errno == ENOSYS || errno == EPERM)
+		return 0;
+	return errno;
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -140,7 +378,15 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void run_child(char **argv, int exec_status_fd, const sigset_t *original_mask)
+/* A step before the command failed: its errno goes to the parent, which reports it as exec_errno (a server error). */
+static void child_failed(int exec_status_fd, int error, int code, const char *what)
+{
+	if (write(exec_status_fd, &error, sizeof error) != (ssize_t)sizeof error)
+		_exit(code);
+	die(code, "%s: %s", what, strerror(error));
+}
+
+static void run_child(char **argv, int exec_status_fd, const sigset_t *original_mask, const struct sock_fprog *filter)
 {
 	sigprocmask(SIG_SETMASK, original_mask, NULL);
 	setpgid(0, 0);
@@ -150,11 +396,20 @@ static void run_child(char **argv, int exec_status_fd, const sigset_t *original_
 	if (exec_status_fd > 3)
 		close_range(3, (unsigned int)exec_status_fd - 1, 0);
 	close_range((unsigned int)exec_status_fd + 1, ~0U, 0);
+	int error = join_new_keyring();
+	if (error != 0)
+		child_failed(exec_status_fd, error, 126, "joining a new session keyring");
+	/* Last, so that nothing the helper does is filtered: from here on only execv and the failure path run.
+	 * NO_NEW_PRIVS is what lets an unprivileged process load a filter; nothing exec'd can gain privileges either. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		child_failed(exec_status_fd, errno, 126, "prctl PR_SET_NO_NEW_PRIVS");
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, filter) != 0)
+		child_failed(exec_status_fd, errno, 126, "loading the syscall filter");
 	execv(argv[0], argv);
-	int error = errno;
-	if (write(exec_status_fd, &error, sizeof error) != (ssize_t)sizeof error)
-		_exit(127);
-	die(127, "exec %s: %s", argv[0], strerror(error));
+	error = errno;
+	char what[PATH_MAX + 8];
+	snprintf(what, sizeof what, "exec %s", argv[0]);
+	child_failed(exec_status_fd, error, 127, what);
 }
 
 static long long limit_value(int resource)
@@ -238,6 +493,8 @@ static void kill_everything(pid_t child)
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "--list-filter") == 0)
+		list_filter();
 	struct options options = parse_options(argc, argv);
 	can_sample = access("/proc/self/stat", R_OK) == 0;
 	sigset_t chld, original_mask;
@@ -264,12 +521,14 @@ int main(int argc, char **argv)
 	if (sigprocmask(SIG_BLOCK, &chld, &original_mask) != 0)
 		die(EXIT_INTERNAL, "sigprocmask: %s", strerror(errno));
 
+	struct sock_fprog filter = build_filter();
 	long long started = now_ms();
 	pid_t child = fork();
 	if (child < 0)
 		die(EXIT_INTERNAL, "fork: %s", strerror(errno));
 	if (child == 0)
-		run_child(options.argv, exec_status[1], &original_mask);
+		run_child(options.argv, exec_status[1], &original_mask, &filter);
+	free(filter.filter);
 
 	close(exec_status[1]);
 	if (read(exec_status[0], &exec_errno, sizeof exec_errno) != (ssize_t)sizeof exec_errno)

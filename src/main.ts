@@ -14,7 +14,7 @@ import {currentOwner, sweepStaleWorkspaces} from './job/workspace.ts';
 import {compileProfile, policyLadder, policyWeakenings, readHostLayout, runProfile} from './sandbox/profiles.ts';
 import {installHelper} from './sandbox/install-helper.ts';
 import {mountOf} from './proc.ts';
-import {commandVersion, type SandboxUser} from './sandbox/spawn.ts';
+import {commandVersion, helperFilter, type SandboxUser} from './sandbox/spawn.ts';
 
 const userNamespaceHint = `bubblewrap could not create its sandbox. Check that unprivileged user namespaces are allowed:
   - Ubuntu 23.10 and later restrict them through AppArmor: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0
@@ -124,6 +124,11 @@ async function main() {
 		node: process.version,
 		kernel: os.release(),
 	};
+	const syscallFilter = await helperFilter(config.helperPath);
+	if (syscallFilter === null) {
+		fail(`${config.helperPath} --list-filter did not list a syscall filter: rebuild the sandbox helper (npm run setup)`);
+	}
+
 	const swept = await sweepStaleWorkspaces(config.jobRoot, logger);
 
 	// The strongest policy that passes the self-test here, strongest first; none at all: refuse to start.
@@ -132,7 +137,7 @@ async function main() {
 	for (const policy of policyLadder(config.sandboxProc)) {
 		const profiles = {compile: compileProfile(layout, config.compile, policy), run: runProfile(layout, config.run, policy)};
 		const deps: JobDeps = {config, profiles, owner, logger};
-		const health = createHealthCheck(deps, users.health, slots, versions, describePolicy(config, profiles, users.health !== null));
+		const health = createHealthCheck(deps, users.health, slots, versions, describePolicy(config, profiles, users.health !== null, syscallFilter));
 		const startup = await health.check();
 		if (startup.status === 'ok') {
 			chosen = {deps, health, startup};

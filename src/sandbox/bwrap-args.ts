@@ -57,7 +57,7 @@ export function bwrapArgs(profile: SandboxProfile, job: SandboxJob): string[] {
 		'--unshare-user', // one mapped uid, no host privileges
 		'--unshare-pid', // cannot see or signal host processes; helper is pid 1, so all dies with it
 		'--unshare-ipc', // no SysV IPC or POSIX message queues shared with the host
-		'--unshare-net', // no network: only a loopback interface that is down
+		'--unshare-net', // no network: only the namespace's own loopback interface (bwrap brings it up), no route out
 		'--unshare-uts', // own hostname
 		'--unshare-cgroup', // host cgroup paths hidden
 		...(policy.noNestedUserns ? ['--disable-userns'] : []), // no nested user namespaces: less kernel surface

@@ -50,6 +50,8 @@ export async function startServer(requested: {
 	defaultLimits?: boolean;
 	/** Run the server itself as this unprivileged uid (and gid), as in a container: every sandbox then has it too. */
 	runAs?: number;
+	/** Start the server as the leader of its own process group, as a shell starts `npm start` in a terminal. */
+	detached?: boolean;
 }): Promise<RunningServer> {
 	const options = {
 		...requested,
@@ -81,6 +83,7 @@ export async function startServer(requested: {
 		},
 		stdio: ['ignore', 'pipe', 'pipe'],
 		...(options.runAs === undefined ? {} : {uid: options.runAs, gid: options.runAs}),
+		...(options.detached ? {detached: true} : {}),
 	});
 	let stderr = '';
 	child.stderr!.on('data', (chunk: Buffer) => {
