@@ -117,7 +117,9 @@ async function main() {
 		node: process.version,
 		kernel: os.release(),
 	};
-	const swept = await sweepStaleWorkspaces(config.jobRoot, logger);
+	const serverUid = process.getuid?.() ?? 0;
+	const sandboxUids = [...users.slots, users.health].flatMap(user => user === null ? [] : [user.uid]);
+	const swept = await sweepStaleWorkspaces(config.jobRoot, {serverUid, ownerUids: new Set([serverUid, ...sandboxUids])}, logger);
 
 	// The strongest policy that passes the self-test here, strongest first; none at all: refuse to start.
 	const failures: string[] = [];

@@ -57,7 +57,10 @@ export async function startServer(requested: {
 	};
 	const jobRoot = options.jobRoot ?? fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
 	if (options.runAs === undefined) {
-		fs.chmodSync(jobRoot, 0o711);
+		// Searchable by the sandbox uids; a job root made searchable already (a 1777 one) keeps its mode.
+		if ((fs.statSync(jobRoot).mode & 0o001) === 0) {
+			fs.chmodSync(jobRoot, 0o711);
+		}
 	} else {
 		fs.chownSync(jobRoot, options.runAs, options.runAs);
 	}
@@ -165,7 +168,9 @@ const isPrivateRoot = (server: RunningServer) => path.basename(server.jobRoot).s
 /** Whether a job directory under a shared job root (/tmp) is this server's, by the owner mark it writes. */
 function ownedJobDir(server: RunningServer, name: string): boolean {
 	try {
-		return JSON.parse(fs.readFileSync(path.join(server.jobRoot, name, '.owner'), 'utf8')).pid === server.pid;
+		const mark = path.join(server.jobRoot, name, '.owner');
+		// A planted FIFO would block the read forever.
+		return fs.lstatSync(mark).isFile() && JSON.parse(fs.readFileSync(mark, 'utf8')).pid === server.pid;
 	} catch {
 		return false;
 	}

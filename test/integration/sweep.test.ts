@@ -1,0 +1,159 @@
+// The start-up sweep of stale job directories, attacked in a world-writable sticky job root as /tmp is: another
+// user's directory with a forged owner mark, a symlink, a FIFO or a directory as the mark, a file where a directory
+// is expected, and a process that swaps a subdirectory for a symlink to outside while the sweep deletes. Each time
+// the real server must start promptly, delete only the stale directory of a dead instance of its own, and touch
+// nothing outside. The attacks are scripted in examples/requests/sweep-attack.sh too.
+import {spawn, spawnSync} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import {assertHostClean, startServer, uidOffset} from '../helpers/server.ts';
+
+const uidBase = 63_000;
+/** Not one of the server's sandbox uids (63000–63004 with the default test concurrency of 4). */
+const otherUser = 63_050 + uidOffset;
+const slotUser = uidBase + 1 + uidOffset;
+/** The race test's server has its own uids (63010–63014), so the two tests never see each other's processes. */
+const raceSlotUser = uidBase + 11 + uidOffset;
+
+const jobName = (n: number) => `c_exec_00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const deadOwner = () => JSON.stringify({pid: spawnSync('true').pid!, start: '1'});
+
+function plantTree(dir: string, files: number) {
+	fs.mkdirSync(path.join(dir, 'sub'), {recursive: true, mode: 0o700});
+	for (let index = 0; index < files; index++) {
+		fs.writeFileSync(path.join(dir, 'sub', `f${index}`), 'x');
+	}
+}
+
+function chownTree(dir: string, uid: number) {
+	spawnSync('chown', ['-R', `${uid}:${uid}`, dir]);
+}
+
+/** Files outside the job root that a sweep following a link would delete. */
+function makeVictim(): string {
+	const victim = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-victim-'));
+	for (let index = 0; index < 20; index++) {
+		fs.writeFileSync(path.join(victim, `f${index}`), 'precious');
+	}
+
+	fs.writeFileSync(path.join(victim, '.owner'), deadOwner());
+	return victim;
+}
+
+const victimIntact = (victim: string) => fs.readdirSync(victim).length === 21;
+
+test('start-up sweep in a sticky world-writable root: trusts nothing, never follows a link, never hangs', async t => {
+	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-sweep-'));
+	// A directory this test made: made world-writable and sticky, like /tmp.
+	fs.chmodSync(jobRoot, 0o1777);
+	const victim = makeVictim();
+	const at = (n: number) => path.join(jobRoot, jobName(n));
+
+	// Stale directories of a dead instance of this server: one still the server's, one chowned to a slot uid.
+	plantTree(at(1), 3);
+	fs.writeFileSync(path.join(at(1), '.owner'), deadOwner(), {mode: 0o600});
+	fs.chmodSync(path.join(at(1), 'sub'), 0o500);
+	plantTree(at(2), 3);
+	chownTree(at(2), slotUser);
+	fs.writeFileSync(path.join(at(2), '.owner'), deadOwner(), {mode: 0o600});
+
+	// Another user's directory with an owner mark naming a dead pid, written by that user.
+	plantTree(at(3), 3);
+	fs.writeFileSync(path.join(at(3), '.owner'), deadOwner());
+	chownTree(at(3), otherUser);
+	// A slot-owned directory whose mark a job (the slot uid) wrote: not the server's record.
+	plantTree(at(4), 1);
+	fs.writeFileSync(path.join(at(4), '.owner'), deadOwner());
+	chownTree(at(4), slotUser);
+	// The mark is a FIFO: opening it for reading would wait forever for a writer.
+	fs.mkdirSync(at(5), {mode: 0o700});
+	spawnSync('mkfifo', [path.join(at(5), '.owner')]);
+	chownTree(at(5), slotUser);
+	// The mark is a directory (EISDIR on read).
+	fs.mkdirSync(path.join(at(6), '.owner'), {recursive: true});
+	// A file where a job directory would be (ENOTDIR).
+	fs.writeFileSync(at(7), deadOwner());
+	// A symlink named like a job directory, to a directory outside holding a stale-looking mark.
+	fs.symlinkSync(victim, at(8));
+	// A mark that is a symlink to a stale-looking mark outside.
+	fs.mkdirSync(at(9), {mode: 0o700});
+	fs.symlinkSync(path.join(victim, '.owner'), path.join(at(9), '.owner'));
+
+	const started = performance.now();
+	const server = await startServer({uidBase, jobRoot});
+	const startMs = performance.now() - started;
+	try {
+		t.true(startMs < 60_000, `start-up took ${Math.round(startMs)} ms`);
+		t.false(fs.existsSync(at(1)), 'the stale directory of a dead instance is removed, read-only subtree and all');
+		t.false(fs.existsSync(at(2)), 'so is one owned by a sandbox uid');
+		for (const n of [3, 4, 5, 6, 7, 9]) {
+			t.true(fs.existsSync(at(n)), `${jobName(n)} is left alone`);
+		}
+
+		t.is(fs.lstatSync(at(3)).uid, otherUser);
+		t.is(fs.readdirSync(path.join(at(3), 'sub')).length, 3, 'another user\'s files are all there');
+		t.true(fs.lstatSync(at(8)).isSymbolicLink(), 'the symlink itself stays');
+		t.true(victimIntact(victim), 'nothing outside the job root is deleted');
+		t.is(server.logs.find(entry => entry['msg'] === 'c-runner listening')?.['swept'], 2);
+		t.deepEqual(fs.readdirSync(jobRoot).filter(name => name.startsWith('.c-runner-sweep-')), [], 'the sweep\'s private directory is gone');
+		const health = await fetch(`${server.url}/health`);
+		t.is(health.status, 200);
+		assertHostClean(t, server);
+	} finally {
+		await server.stop();
+		fs.rmSync(jobRoot, {recursive: true, force: true});
+		fs.rmSync(victim, {recursive: true, force: true});
+	}
+});
+
+/** Swaps `sub` for a symlink to the victim and back, as fast as it can, from inside the directory (its cwd). */
+const flipper = String.raw`
+const fs = require('node:fs');
+const [victim, ms] = process.argv.slice(1);
+const end = Date.now() + Number(ms);
+let flips = 0;
+// Until its directory is deleted (a deleted directory has no links) or the time is up.
+while (Date.now() < end && fs.statSync('.').nlink > 0) {
+	try { fs.renameSync('sub', 'sub.real'); } catch {}
+	try { fs.symlinkSync(victim, 'sub'); flips++; } catch {}
+	try { fs.unlinkSync('sub'); } catch {}
+	try { fs.renameSync('sub.real', 'sub'); } catch {}
+}
+console.log(flips);
+`;
+
+test('start-up sweep while a process inside the stale directory swaps a subdirectory for a symlink to outside', async t => {
+	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-sweep-'));
+	fs.chmodSync(jobRoot, 0o1777);
+	const victim = makeVictim();
+	const stale = path.join(jobRoot, jobName(20));
+	plantTree(stale, 3000);
+	fs.writeFileSync(path.join(stale, '.owner'), deadOwner(), {mode: 0o600});
+	chownTree(path.join(stale, 'sub'), raceSlotUser);
+	// The attacker: a process of a sandbox uid working inside the directory, bounded in time.
+	fs.chownSync(stale, raceSlotUser, raceSlotUser);
+	const attacker = spawn('/usr/bin/node', ['-e', flipper, victim, '20000'], {cwd: stale, uid: raceSlotUser, gid: raceSlotUser, stdio: ['ignore', 'pipe', 'inherit']});
+	let flips = '';
+	attacker.stdout.on('data', (chunk: Buffer) => {
+		flips += chunk.toString();
+	});
+	const attackerDone = new Promise(resolve => attacker.once('exit', resolve));
+	const server = await startServer({uidBase: uidBase + 10, jobRoot});
+	try {
+		await attackerDone;
+		t.true(Number(flips) > 0, 'the attacker swapped the subdirectory at least once');
+		t.true(victimIntact(victim), 'nothing outside the job root is deleted');
+		t.false(fs.existsSync(stale), 'the stale directory is removed');
+		t.is(server.logs.find(entry => entry['msg'] === 'c-runner listening')?.['swept'], 1);
+		assertHostClean(t, server);
+	} finally {
+		attacker.kill('SIGKILL');
+		await server.stop();
+		fs.rmSync(jobRoot, {recursive: true, force: true});
+		fs.rmSync(victim, {recursive: true, force: true});
+	}
+
+	t.log(`symlink swaps by the attacker while the sweep ran: ${flips.trim()}`);
+});
