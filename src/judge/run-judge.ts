@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type {SandboxLimits} from '../config.ts';
+import {TextBudget} from '../job/answer-size.ts';
 import {appliedLimits} from '../job/result.ts';
 import {compileProgram, runLimitsFor, runProgram, type Compiled, type JobDeps} from '../job/run-job.ts';
 import type {Slots} from '../job/slots.ts';
@@ -42,6 +43,19 @@ async function judgeTest(
 	}
 }
 
+/** A test case's texts, charged to the answer's budget in the order test cases finish (as a stream sends them). */
+function withinBudget(result: TestResult, budget: TextBudget): TestResult {
+	const output = budget.take(result.actual_output);
+	const error = budget.take(result.error);
+	return {
+		...result,
+		actual_output: output.text,
+		output_truncated: result.output_truncated || output.cut,
+		error: error.text,
+		error_truncated: result.error_truncated || error.cut,
+	};
+}
+
 /**
  * Runs every test case, at most `parallel` at once. The first failure of the machinery cancels the others and is
  * thrown once all have stopped, so no sandbox outlives the request.
@@ -54,6 +68,7 @@ async function judgeAll(
 	slots: Slots,
 	signal: AbortSignal,
 	listener: JudgeListener,
+	budget: TextBudget,
 ): Promise<TestResult[]> {
 	const results: TestResult[] = [];
 	const failed = new AbortController();
@@ -63,7 +78,7 @@ async function judgeAll(
 		while (next < request.tests.length && !jobSignal.aborted) {
 			const index = next++;
 			try {
-				const result = await judgeTest(compiled, request.tests[index]!, index, request, limits, deps, slots, jobSignal);
+				const result = withinBudget(await judgeTest(compiled, request.tests[index]!, index, request, limits, deps, slots, jobSignal), budget);
 				results[index] = result;
 				listener.result?.(result);
 			} catch (error) {
@@ -99,14 +114,17 @@ export async function runJudge(request: JudgeRequest, deps: JobDeps, slots: Slot
 
 	try {
 		const {outcome} = compiled;
-		listener.compiled?.({status: outcome.ok ? 'ok' : 'compile_error', warnings: outcome.ok ? outcome.diagnostics : '', error: outcome.ok ? null : outcome.diagnostics});
+		// gcc's diagnostics come first out of the answer's budget; the test cases share the rest.
+		const budget = new TextBudget(deps.config.responseBytes);
+		const diagnostics = budget.take(outcome.diagnostics).text;
+		listener.compiled?.({status: outcome.ok ? 'ok' : 'compile_error', warnings: outcome.ok ? diagnostics : '', error: outcome.ok ? null : diagnostics});
 		if (!outcome.ok) {
-			return compileErrorResult(outcome.diagnostics, request.tests.length, applied);
+			return compileErrorResult(diagnostics, request.tests.length, applied);
 		}
 
-		const results = await judgeAll(compiled, request, limits, deps, slots, signal, listener);
+		const results = await judgeAll(compiled, request, limits, deps, slots, signal, listener, budget);
 		const {passed, verdict, summary} = summarize(results, request.tests.length);
-		return {passed, verdict, results, error: null, summary, warnings: outcome.diagnostics, limits: applied};
+		return {passed, verdict, results, error: null, summary, warnings: diagnostics, limits: applied};
 	} finally {
 		await compiled.workspace.dispose();
 	}
