@@ -144,10 +144,17 @@ type SweepOutcome = 'removed' | 'kept';
 /**
  * One candidate: a real directory (not a link) on the job root's own file system, owned by the server or one of
  * its sandbox uids, holding an owner mark only the server's uid could have written that names a dead instance. It
- * is first renamed into the sweep's private directory (0700, the server's), so nobody outside can swap the name
- * again, checked to be the very directory examined, then deleted there.
+ * is renamed into the sweep's private directory (0700, the server's), where nobody else can swap its name, and
+ * checked to be the very directory examined; the sweep then deletes that private directory whole.
  */
-async function sweepOne(dir: string, rootDev: number, scope: SweepScope, privateDir: () => Promise<string>, logger: Logger): Promise<SweepOutcome> {
+interface SweepDir {
+	/** Made on first use: `<root>/.c-runner-sweep-<uuid>`, mode 0700. */
+	path(): Promise<string>;
+	/** Holds something that is not a job directory of ours: never deleted. */
+	tainted: boolean;
+}
+
+async function sweepOne(dir: string, rootDev: number, scope: SweepScope, sweepDir: SweepDir, logger: Logger): Promise<SweepOutcome> {
 	const seen = await fs.lstat(dir);
 	if (!seen.isDirectory() || !scope.ownerUids.has(seen.uid) || seen.dev !== rootDev) {
 		logger.debug({dir, uid: seen.uid, type: seen.isDirectory() ? 'directory' : 'other'}, 'not a job directory of this server; left alone');
@@ -170,16 +177,18 @@ async function sweepOne(dir: string, rootDev: number, scope: SweepScope, private
 		await handle.close();
 	}
 
-	const moved = path.join(await privateDir(), path.basename(dir));
+	const moved = path.join(await sweepDir.path(), path.basename(dir));
 	await fs.rename(dir, moved);
 	if (!sameInode(await fs.lstat(moved), examined)) {
 		// Swapped between the check and the rename: give back what was moved, untouched.
-		await fs.rename(moved, dir);
 		logger.warn({dir}, 'job directory changed while being swept; left alone');
+		await fs.rename(moved, dir).catch((error: unknown) => {
+			sweepDir.tainted = true;
+			throw error;
+		});
 		return 'kept';
 	}
 
-	await removeTreeSafely(moved);
 	return 'removed';
 }
 
@@ -211,31 +220,36 @@ export async function sweepStaleWorkspaces(jobRoot: string, scope: SweepScope, l
 		return 0;
 	}
 
-	let sweepDir: string | null = null;
-	const privateDir = async () => {
-		if (sweepDir === null) {
-			const dir = path.join(jobRoot, `.c-runner-sweep-${uuidv4()}`);
-			await fs.mkdir(dir, {mode: 0o700});
-			sweepDir = dir;
-		}
+	let made: string | null = null;
+	const sweepDir: SweepDir = {
+		async path() {
+			if (made === null) {
+				const dir = path.join(jobRoot, `.c-runner-sweep-${uuidv4()}`);
+				await fs.mkdir(dir, {mode: 0o700});
+				made = dir;
+			}
 
-		return sweepDir;
+			return made;
+		},
+		tainted: false,
 	};
 
 	for (const name of entries.filter(entry => jobDirPattern.test(entry))) {
 		const dir = path.join(jobRoot, name);
 		try {
-			if (await sweepOne(dir, root.dev, scope, privateDir, logger) === 'removed') {
+			if (await sweepOne(dir, root.dev, scope, sweepDir, logger) === 'removed') {
 				removed++;
-				logger.info({dir}, 'removed stale job directory');
+				logger.info({dir}, 'removing stale job directory');
 			}
 		} catch (error) {
 			logger.warn({dir, err: String(error)}, 'could not sweep a job directory; left alone');
 		}
 	}
 
-	if (sweepDir !== null) {
-		await fs.rmdir(sweepDir).catch((error: unknown) => logger.warn({dir: sweepDir, err: String(error)}, 'could not remove the sweep directory'));
+	if (made !== null && sweepDir.tainted) {
+		logger.error({dir: made}, 'the sweep directory holds something that was swapped in and could not be given back; left for a look');
+	} else if (made !== null) {
+		await removeTreeSafely(made).catch((error: unknown) => logger.warn({dir: made, err: String(error)}, 'could not delete every stale job directory'));
 	}
 
 	logger.info({jobRoot, removed, durationMs: Math.round(performance.now() - started)}, 'start-up sweep done');
