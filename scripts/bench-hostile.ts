@@ -129,6 +129,9 @@ try {
 	await sleep(sendTimeoutMs + 1000);
 	const later = await sample(server);
 	console.log(`  ${sendTimeoutMs + 1000} ms later: server connections ${open} → ${connections()}; RSS ${later.rssMiB} MiB, array buffers ${later.arrayBuffersMiB} MiB`);
+	await sleep(sendTimeoutMs);
+	const last = await sample(server);
+	console.log(`  ${(2 * sendTimeoutMs) + 1000} ms later: RSS ${last.rssMiB} MiB, array buffers ${last.arrayBuffersMiB} MiB`);
 	for (const socket of sockets) {
 		socket.destroy();
 	}
