@@ -133,10 +133,27 @@ const sameInode = (a: {dev: number; ino: number}, b: {dev: number; ino: number})
  * device and inode checked on the way down), and `--one-file-system` skips any other mount.
  */
 async function removeTreeSafely(dir: string): Promise<void> {
-	const result = await execa('/bin/rm', ['-rf', '--one-file-system', '--', dir], {reject: false, env: {}, extendEnv: false, cwd: '/', timeout: 60_000});
-	if (result.exitCode !== 0) {
-		throw new Error(`rm failed (${result.exitCode ?? result.signal}): ${result.stderr.slice(0, 500)}`);
+	// A process still writing inside (a leftover of the dead instance) can make one pass fail: a few more.
+	for (let attempt = 1; ; attempt++) {
+		const result = await execa('/bin/rm', ['-rf', '--one-file-system', '--', dir], {reject: false, env: {}, extendEnv: false, cwd: '/', timeout: 60_000});
+		if (result.exitCode === 0) {
+			return;
+		}
+
+		if (attempt === 3) {
+			throw new Error(`rm failed (${result.exitCode ?? result.signal}): ${result.stderr.slice(0, 500)}`);
+		}
+
+		await new Promise(resolve => setTimeout(resolve, 200));
 	}
+}
+
+const sweepDirPattern = /^\.c-runner-sweep-[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/;
+
+/** A private directory an earlier sweep could not finish deleting: the server's uid, mode 0700, no link. */
+async function isEarlierSweepDir(dir: string, rootDev: number, serverUid: number): Promise<boolean> {
+	const stat = await fs.lstat(dir);
+	return stat.isDirectory() && stat.uid === serverUid && (stat.mode & 0o7777) === 0o700 && stat.dev === rootDev;
 }
 
 type SweepOutcome = 'removed' | 'kept';
@@ -234,6 +251,18 @@ export async function sweepStaleWorkspaces(jobRoot: string, scope: SweepScope, l
 		tainted: false,
 	};
 
+	for (const name of entries.filter(entry => sweepDirPattern.test(entry))) {
+		const dir = path.join(jobRoot, name);
+		try {
+			if (await isEarlierSweepDir(dir, root.dev, scope.serverUid)) {
+				await removeTreeSafely(dir);
+				logger.info({dir}, 'removed what an earlier sweep left');
+			}
+		} catch (error) {
+			logger.warn({dir, err: String(error)}, 'could not remove what an earlier sweep left');
+		}
+	}
+
 	for (const name of entries.filter(entry => jobDirPattern.test(entry))) {
 		const dir = path.join(jobRoot, name);
 		try {
@@ -247,7 +276,10 @@ export async function sweepStaleWorkspaces(jobRoot: string, scope: SweepScope, l
 	}
 
 	if (made !== null && sweepDir.tainted) {
-		logger.error({dir: made}, 'the sweep directory holds something that was swapped in and could not be given back; left for a look');
+		// Renamed out of the pattern, so no later sweep deletes it either.
+		const kept = `${made}-kept`;
+		await fs.rename(made, kept).catch(() => {});
+		logger.error({dir: kept}, 'the sweep directory holds something that was swapped in and could not be given back; left for a look');
 	} else if (made !== null) {
 		await removeTreeSafely(made).catch((error: unknown) => logger.warn({dir: made, err: String(error)}, 'could not delete every stale job directory'));
 	}
