@@ -55,10 +55,15 @@ export class TextBudget {
 		return this.#left;
 	}
 
-	/** Cuts text to `maxBytes` and to what is left, and charges what it keeps. */
+	/**
+	 * Cuts text to `maxBytes` and to what is left, and charges what it keeps. What it keeps is a copy: a V8 slice
+	 * (what `slice` and `trimEnd` return) keeps its whole parent alive, and a judge holds every test case's texts
+	 * until it answers — 64 KiB kept of each 1 MiB output would otherwise hold all of them.
+	 */
 	take(text: string, maxBytes = Number.POSITIVE_INFINITY): {text: string; cut: boolean} {
 		const kept = cutText(text, Math.min(maxBytes, this.#left));
 		this.#left -= kept.bytes;
-		return {text: kept.text, cut: kept.cut};
+		// Concatenating then slicing flattens into a new string; the old one is no longer referenced.
+		return {text: `${kept.text} `.slice(0, -1), cut: kept.cut};
 	}
 }

@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import test from 'ava';
 import {cutText, TextBudget} from '../../src/job/answer-size.ts';
 
@@ -51,4 +53,24 @@ test('TextBudget charges each text in turn; once spent, texts are cut to empty',
 	t.deepEqual(budget.take('xy'), {text: 'x', cut: true});
 	t.deepEqual(budget.take('anything'), {text: '', cut: true});
 	t.deepEqual(budget.take(''), {text: '', cut: false});
+});
+
+test('what TextBudget keeps does not hold the text it was cut from', t => {
+	v8.setFlagsFromString('--expose-gc');
+	const gc = vm.runInNewContext('gc') as () => void;
+	gc();
+	const kept: string[] = [];
+	const budget = new TextBudget(Number.MAX_SAFE_INTEGER);
+	const used = () => process.memoryUsage().heapUsed + process.memoryUsage().external;
+	const before = used();
+	for (let index = 0; index < 50; index++) {
+		const output = Buffer.alloc(1024 * 1024, 97 + (index % 20)).toString('utf8');
+		kept.push(budget.take(output.trimEnd().slice(0, 65_536)).text);
+	}
+
+	gc();
+	t.is(kept.length, 50);
+	t.true(kept.every(text => text.length === 65_536));
+	const grown = used() - before;
+	t.true(grown < 40 * 1024 * 1024, `${Math.round(grown / 1024 / 1024)} MiB kept: about 50 × 64 KiB, not 50 × 1 MiB`);
 });
