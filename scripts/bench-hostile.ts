@@ -6,6 +6,7 @@
 //     whether the server cuts them (C_RUNNER_SEND_TIMEOUT_MS, 5 s here);
 //   - the start-up sweep of 200 stale job directories.
 // Prints figures only; nothing here asserts a time. Default limits, concurrency 8, against 127.0.0.1 only.
+// BENCH_NODE_OPTIONS adds Node options to the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
 import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -91,7 +92,7 @@ function unreadRequest(server: RunningServer, body: string): net.Socket {
 const server = await startServer({
 	uidBase: 63_100,
 	defaultLimits: true,
-	env: {NODE_OPTIONS: `--expose-gc --import ${monitor}`, C_RUNNER_CONCURRENCY: '8', C_RUNNER_SEND_TIMEOUT_MS: String(sendTimeoutMs)},
+	env: {NODE_OPTIONS: `--expose-gc --import ${monitor} ${process.env['BENCH_NODE_OPTIONS'] ?? ''}`, C_RUNNER_CONCURRENCY: '8', C_RUNNER_SEND_TIMEOUT_MS: String(sendTimeoutMs)},
 });
 try {
 	const nulls = example('null-flood.c');
