@@ -10,13 +10,14 @@ import {cors} from './http/cors.ts';
 import {errorHandler, publicError} from './http/error-handler.ts';
 import {AppError} from './http/errors.ts';
 import {openEventStream, type EventStream} from './http/event-stream.ts';
+import {sendAnswer} from './http/send.ts';
 import {parseJudgeRequest, type JudgeOptions, type JudgeRequest} from './judge/parse-judge.ts';
 import {parseExecuteRequest} from './job/parse-request.ts';
 import {openApiDocument} from './openapi.ts';
 import type {Runner} from './runner.ts';
 
 export interface AppDeps {
-	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge' | 'corsOrigins'>;
+	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge' | 'corsOrigins' | 'sendTimeoutMs'>;
 	readonly logger: Logger;
 	readonly runner: Runner;
 	readonly health: HealthCheck;
@@ -63,7 +64,7 @@ const requireJson: Middleware<AppState> = async (ctx, next) => {
 async function streamJudge(ctx: AppContext, deps: AppDeps, request: JudgeRequest) {
 	let stream: EventStream | null = null;
 	const open = () => {
-		stream ??= openEventStream(ctx, deps.heartbeatMs ?? 15_000);
+		stream ??= openEventStream(ctx, deps.heartbeatMs ?? 15_000, deps.config.sendTimeoutMs);
 		return stream;
 	};
 
@@ -129,6 +130,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	});
 
 	app.use(requestContext(deps.logger, deps.shutdownSignal));
+	app.use(sendAnswer(deps.config.sendTimeoutMs));
 	app.use(errorHandler(deps.config.bodyLimitBytes));
 	app.use(cors(deps.config.corsOrigins));
 	app.use(requireToken(deps.config.token));

@@ -23,6 +23,13 @@ export interface Config {
 	readonly uidBase: number;
 	readonly outputBytes: number;
 	readonly bodyLimitBytes: number;
+	/**
+	 * The most program text (output, error, diagnostics) one answer carries, counted as sent (JSON-escaped): a whole
+	 * /execute_c answer, a whole /judge_c answer, and each of a stream's events. Past it, text is cut and flagged.
+	 */
+	readonly responseBytes: number;
+	/** How long an answer may take to be read by its client; past it, the connection is cut and its memory freed. */
+	readonly sendTimeoutMs: number;
 	readonly shutdownMs: number;
 	readonly healthTtlMs: number;
 	readonly logLevel: string;
@@ -35,7 +42,7 @@ export interface Config {
 		readonly maxTests: number;
 		/** Largest `input` and largest expected output of one test case, bytes each. */
 		readonly maxTestBytes: number;
-		/** Longest `actual_output` / `error` shown per test case in a judge response; longer is cut and flagged. */
+		/** Longest `actual_output` / `error` shown per test case in a judge response, as sent; longer is cut and flagged. */
 		readonly resultBytes: number;
 		/** Test cases of one judge request running at once: a share of the slots, never all of them. */
 		readonly parallel: number;
@@ -148,6 +155,8 @@ export function loadConfig(env: Env): Config {
 		uidBase: integer('C_RUNNER_UID_BASE', 61_000, {min: 1000, max: 4_294_900_000}),
 		outputBytes: integer('C_RUNNER_OUTPUT_BYTES', 1024 * 1024, {min: 1024, max: 64 * 1024 * 1024}),
 		bodyLimitBytes: integer('C_RUNNER_BODY_LIMIT_BYTES', 2 * 1024 * 1024, {min: 1024, max: 64 * 1024 * 1024}),
+		responseBytes: integer('C_RUNNER_RESPONSE_BYTES', 4 * 1024 * 1024, {min: 64 * 1024, max: 256 * 1024 * 1024}),
+		sendTimeoutMs: integer('C_RUNNER_SEND_TIMEOUT_MS', 30_000, {min: 100, max: 600_000}),
 		shutdownMs: integer('C_RUNNER_SHUTDOWN_MS', 30_000, {min: 0, max: 600_000}),
 		healthTtlMs: integer('C_RUNNER_HEALTH_TTL_MS', 30_000, {min: 0, max: 3_600_000}),
 		logLevel: oneOf('LOG_LEVEL', 'info', logLevels),

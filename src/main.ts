@@ -129,7 +129,9 @@ async function main() {
 		fail(`${config.helperPath} --list-filter did not list a syscall filter: rebuild the sandbox helper (npm run setup)`);
 	}
 
-	const swept = await sweepStaleWorkspaces(config.jobRoot, logger);
+	const serverUid = process.getuid?.() ?? 0;
+	const sandboxUids = [...users.slots, users.health].flatMap(user => user === null ? [] : [user.uid]);
+	const swept = await sweepStaleWorkspaces(config.jobRoot, {serverUid, ownerUids: new Set([serverUid, ...sandboxUids])}, logger);
 
 	// The strongest policy that passes the self-test here, strongest first; none at all: refuse to start.
 	const failures: string[] = [];

@@ -206,7 +206,7 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 					status: runStatus,
 					signal: signalName,
 					timed_out: {type: 'boolean', description: 'A time limit (wall or CPU) stopped the program.'},
-					truncated: {type: 'boolean', description: '`output` or `error` was cut at the output cap.'},
+					truncated: {type: 'boolean', description: '`output` or `error` was cut: at the output cap, or at the answer\'s size bound as sent (C_RUNNER_RESPONSE_BYTES).'},
 					stopped_by: {
 						type: ['string', 'null'],
 						enum: ['wall_time', 'cpu_time', 'memory', 'output', 'file_size', null],
@@ -373,8 +373,8 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 					},
 					passed: {type: 'boolean', description: 'The verdict is AC.'},
 					verdict: {type: 'string', enum: testVerdicts},
-					actual_output: {type: 'string', description: 'The program\'s stdout; with "trim" comparison, trailing whitespace removed. Cut at C_RUNNER_JUDGE_RESULT_BYTES.'},
-					output_truncated: {type: 'boolean', description: '`actual_output` was cut here, or the output itself passed the output cap.'},
+					actual_output: {type: 'string', description: 'The program\'s stdout; with "trim" comparison, trailing whitespace removed. Cut at C_RUNNER_JUDGE_RESULT_BYTES as sent (after JSON escaping) and to the answer\'s budget (C_RUNNER_RESPONSE_BYTES).'},
+					output_truncated: {type: 'boolean', description: '`actual_output` was cut here (per test case or by the answer\'s budget), or the output itself passed the output cap.'},
 					error: {
 						type: 'string',
 						description: 'The program\'s stderr, cut like `actual_output`. When the test case failed by a crash, a limit or a non-zero exit '

@@ -67,3 +67,10 @@ test('the sandbox /proc policy: auto by default, or forced', t => {
 	t.is(loadConfig({C_RUNNER_SANDBOX_PROC: 'none'}).sandboxProc, 'none');
 	t.throws(() => loadConfig({C_RUNNER_SANDBOX_PROC: 'host'}), {instanceOf: ConfigError});
 });
+
+test('answer bounds: a text budget per answer and a send timeout, with defaults, read, and range-checked', t => {
+	t.like(loadConfig({}), {responseBytes: 4 * 1024 * 1024, sendTimeoutMs: 30_000});
+	t.like(loadConfig({C_RUNNER_RESPONSE_BYTES: '65536', C_RUNNER_SEND_TIMEOUT_MS: '1500'}), {responseBytes: 65_536, sendTimeoutMs: 1500});
+	const error = t.throws(() => loadConfig({C_RUNNER_RESPONSE_BYTES: '1000', C_RUNNER_SEND_TIMEOUT_MS: '0'}), {instanceOf: ConfigError});
+	t.is(error?.problems.length, 2);
+});

@@ -4,6 +4,7 @@ import type {Config, SandboxLimits} from '../config.ts';
 import {bwrapArgs, type SandboxJob} from '../sandbox/bwrap-args.ts';
 import type {SandboxProfile} from '../sandbox/profiles.ts';
 import {spawnSandbox, type SandboxRun, type SandboxUser} from '../sandbox/spawn.ts';
+import {TextBudget} from './answer-size.ts';
 import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
 import {judgeCompile, toCompileErrorResult, toRunResult, type CompileOutcome, type ExecuteResult} from './result.ts';
@@ -111,16 +112,31 @@ export async function runProgram(workspace: Workspace, input: RunInput, compiled
 	return {result, stdout: run.stdout};
 }
 
+/**
+ * An answer's texts within the answer's size bound as sent: output first, then error, then warnings; `truncated`
+ * tells when output or error was cut.
+ */
+export function withinResponseBytes(result: ExecuteResult, responseBytes: number): ExecuteResult {
+	const budget = new TextBudget(responseBytes);
+	const output = budget.take(result.output);
+	const error = budget.take(result.error);
+	const warnings = budget.take(result.warnings);
+	if (!output.cut && !error.cut && !warnings.cut) {
+		return result;
+	}
+
+	return {...result, output: output.text, error: error.text, warnings: warnings.text, truncated: result.truncated || output.cut || error.cut};
+}
+
 /** One job, top to bottom: workspace → compile in a sandbox → run in another → result; the workspace always goes. */
 export async function runJob(request: ExecuteRequest, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<ExecuteResult> {
 	const limits = runLimitsFor(deps.config, request.limits);
 	const compiled = await compileProgram(request.program, user, deps, signal);
 	try {
-		if (!compiled.outcome.ok) {
-			return toCompileErrorResult(compiled.outcome, limits, deps.profiles.run.policy, deps.config.outputBytes);
-		}
-
-		return (await runProgram(compiled.workspace, {args: request.args, stdin: request.stdin, limits}, compiled, user, deps, signal)).result;
+		const result = compiled.outcome.ok
+			? (await runProgram(compiled.workspace, {args: request.args, stdin: request.stdin, limits}, compiled, user, deps, signal)).result
+			: toCompileErrorResult(compiled.outcome, limits, deps.profiles.run.policy, deps.config.outputBytes);
+		return withinResponseBytes(result, deps.config.responseBytes);
 	} finally {
 		await compiled.workspace.dispose();
 	}

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type {SandboxLimits} from '../config.ts';
 import {badRequest} from '../http/errors.ts';
+import {TextBudget} from '../job/answer-size.ts';
 import {appliedLimits} from '../job/result.ts';
 import {programFromCode} from '../job/language.ts';
 import {compileProgram, runLimitsFor, runProgram, type Compiled, type JobDeps} from '../job/run-job.ts';
@@ -85,6 +86,19 @@ async function judgeTest(
 /** Why the test cases not yet finished were skipped: a reason the judge gave itself, not a failure. */
 class Skip extends Error {}
 
+/** A test case's texts, charged to the answer's budget in the order test cases finish (as a stream sends them). */
+function withinBudget(result: TestResult, budget: TextBudget): TestResult {
+	const output = budget.take(result.actual_output);
+	const error = budget.take(result.error);
+	return {
+		...result,
+		actual_output: output.text,
+		output_truncated: result.output_truncated || output.cut,
+		error: error.text,
+		error_truncated: result.error_truncated || error.cut,
+	};
+}
+
 /**
  * Runs every test case, at most `parallel` at once. The first failure of the machinery cancels the others and is
  * thrown once all have stopped, so no sandbox outlives the request. The judge's time budget running out, or a
@@ -98,12 +112,13 @@ async function judgeAll(
 	slots: Slots,
 	signal: AbortSignal,
 	listener: JudgeListener,
+	budget: TextBudget,
 ): Promise<TestResult[]> {
 	const results: TestResult[] = [];
 	const failed = new AbortController();
 	const skip = new AbortController();
 	const {budgetMs} = deps.config.judge;
-	const budget = setTimeout(() => {
+	const deadline = setTimeout(() => {
 		skip.abort(new Skip(`Skipped: the judge's time budget of ${budgetMs} ms ran out`));
 	}, budgetMs);
 	const jobSignal = AbortSignal.any([signal, failed.signal, skip.signal]);
@@ -113,7 +128,7 @@ async function judgeAll(
 			const index = next++;
 			const test = request.tests[index]!;
 			try {
-				const result = await judgeTest(programs, test, index, request, limits, deps, slots, jobSignal);
+				const result = withinBudget(await judgeTest(programs, test, index, request, limits, deps, slots, jobSignal), budget);
 				results[index] = result;
 				listener.result?.(result);
 				if (!result.passed && request.stopOnFirstFailure) {
@@ -131,7 +146,7 @@ async function judgeAll(
 	try {
 		await Promise.all(Array.from({length: Math.min(deps.config.judge.parallel, request.tests.length)}, worker));
 	} finally {
-		clearTimeout(budget);
+		clearTimeout(deadline);
 	}
 
 	// A client gone or a shutdown comes first; else the first failure. Either way some test cases never ran.
@@ -188,14 +203,17 @@ export async function runJudge(request: JudgeRequest, deps: JobDeps, slots: Slot
 
 	try {
 		const {outcome} = programs.program;
-		listener.compiled?.({status: outcome.ok ? 'ok' : 'compile_error', warnings: outcome.ok ? outcome.diagnostics : '', error: outcome.ok ? null : outcome.diagnostics});
+		// gcc's diagnostics come first out of the answer's budget; the test cases share the rest.
+		const budget = new TextBudget(deps.config.responseBytes);
+		const diagnostics = budget.take(outcome.diagnostics).text;
+		listener.compiled?.({status: outcome.ok ? 'ok' : 'compile_error', warnings: outcome.ok ? diagnostics : '', error: outcome.ok ? null : diagnostics});
 		if (!outcome.ok) {
-			return compileErrorResult(outcome.diagnostics, request.tests.length, applied, request.ignoredFields);
+			return compileErrorResult(diagnostics, request.tests.length, applied, request.ignoredFields);
 		}
 
-		const results = await judgeAll(programs, request, limits, deps, slots, signal, listener);
+		const results = await judgeAll(programs, request, limits, deps, slots, signal, listener, budget);
 		const {passed, verdict, summary} = summarize(results, request.tests.length);
-		return {passed, verdict, results, error: null, summary, warnings: outcome.diagnostics, limits: applied, ignored_fields: request.ignoredFields};
+		return {passed, verdict, results, error: null, summary, warnings: diagnostics, limits: applied, ignored_fields: request.ignoredFields};
 	} finally {
 		await programs.program.workspace.dispose();
 		await programs.checker?.workspace.dispose();

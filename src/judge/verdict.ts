@@ -1,3 +1,4 @@
+import {cutText} from '../job/answer-size.ts';
 import type {AppliedLimits, ExecuteResult, RunStatus} from '../job/result.ts';
 import type {CompareMode, TestCase} from './parse-judge.ts';
 
@@ -79,22 +80,6 @@ export function verdictOf(status: RunStatus, matched: boolean): TestVerdict {
 			return 'RE';
 		}
 	}
-}
-
-/** Cuts text to at most `maxBytes` of UTF-8 without splitting a character. */
-export function cutText(text: string, maxBytes: number): {text: string; cut: boolean} {
-	const bytes = Buffer.from(text, 'utf8');
-	if (bytes.length <= maxBytes) {
-		return {text, cut: false};
-	}
-
-	let end = maxBytes;
-	// Step back over continuation bytes (10xxxxxx) to the start of the character that would be split.
-	while (end > 0 && (bytes[end]! & 0xC0) === 0x80) {
-		end--;
-	}
-
-	return {text: bytes.subarray(0, end).toString('utf8'), cut: true};
 }
 
 const mebibytes = (kb: number) => `${(kb / 1024).toFixed(1)}MB`;

@@ -59,7 +59,8 @@ export async function startServer(requested: {
 		...(requested.runAs === undefined ? {} : {runAs: requested.runAs + uidOffset}),
 	};
 	const jobRoot = options.jobRoot ?? fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
-	// Only a job root the harness made is changed: a shared one (/tmp, mode 1777) stays exactly as it is.
+	// Only a job root the harness made is changed: one a test made is the test's to prepare, and a shared one (/tmp,
+	// mode 1777) stays exactly as it is.
 	if (options.jobRoot === undefined) {
 		if (options.runAs === undefined) {
 			fs.chmodSync(jobRoot, 0o711);
@@ -179,7 +180,9 @@ const isPrivateRoot = (server: RunningServer) => path.basename(server.jobRoot).s
 /** Whether a job directory under a shared job root (/tmp) is this server's, by the owner mark it writes. */
 function ownedJobDir(server: RunningServer, name: string): boolean {
 	try {
-		return JSON.parse(fs.readFileSync(path.join(server.jobRoot, name, '.owner'), 'utf8')).pid === server.pid;
+		const mark = path.join(server.jobRoot, name, '.owner');
+		// A planted FIFO would block the read forever.
+		return fs.lstatSync(mark).isFile() && JSON.parse(fs.readFileSync(mark, 'utf8')).pid === server.pid;
 	} catch {
 		return false;
 	}

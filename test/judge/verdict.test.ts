@@ -1,6 +1,6 @@
 import test from 'ava';
 import type {ExecuteResult, RunStatus} from '../../src/job/result.ts';
-import {cutText, failureLine, skippedResult, summarize, toTestResult, verdictOf, type TestResult} from '../../src/judge/verdict.ts';
+import {failureLine, skippedResult, summarize, toTestResult, verdictOf, type TestResult} from '../../src/judge/verdict.ts';
 import {result} from '../helpers/fake-app.ts';
 
 test('statuses map to verdicts', t => {
@@ -15,12 +15,6 @@ test('statuses map to verdicts', t => {
 
 test('a limit status is never AC even when the output matches', t => {
 	t.is(toTestResult({...result, status: 'time_limit', output: '10'}, {matched: true}, {id: 0, input: '', expected: '10'}, 0, 'w', 'trim', 100).verdict, 'TLE');
-});
-
-test('cutText never splits a character', t => {
-	t.deepEqual(cutText('abc', 3), {text: 'abc', cut: false});
-	t.deepEqual(cutText('aé', 2), {text: 'a', cut: true});
-	t.deepEqual(cutText('aéb', 3), {text: 'aé', cut: true});
 });
 
 const run = (changes: Partial<ExecuteResult>): ExecuteResult => ({...result, ...changes});
