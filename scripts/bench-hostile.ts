@@ -90,7 +90,7 @@ function unreadRequest(server: RunningServer, body: string): net.Socket {
 }
 
 const server = await startServer({
-	uidBase: 63_100,
+	uidBase: 65_500,
 	defaultLimits: true,
 	env: {NODE_OPTIONS: `--expose-gc --import ${monitor} ${process.env['BENCH_NODE_OPTIONS'] ?? ''}`, C_RUNNER_CONCURRENCY: '8', C_RUNNER_SEND_TIMEOUT_MS: String(sendTimeoutMs)},
 });
@@ -152,7 +152,7 @@ for (let index = 0; index < 200; index++) {
 	}
 }
 
-const sweeping = await startServer({uidBase: 63_100, defaultLimits: true, jobRoot});
+const sweeping = await startServer({uidBase: 65_500, defaultLimits: true, jobRoot});
 try {
 	const done = sweeping.logs.find(entry => entry['msg'] === 'start-up sweep done');
 	const listening = sweeping.logs.find(entry => entry['msg'] === 'c-runner listening');

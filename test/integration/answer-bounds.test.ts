@@ -15,7 +15,7 @@ const sent = (text: string) => Buffer.byteLength(JSON.stringify(text)) - 2;
 let server: RunningServer;
 test.before(async () => {
 	server = await startServer({
-		uidBase: 63_200,
+		uidBase: 65_400,
 		env: {
 			C_RUNNER_RESPONSE_BYTES: String(responseBytes),
 			C_RUNNER_JUDGE_RESULT_BYTES: String(resultBytes),
@@ -82,7 +82,7 @@ test.serial('the same, streamed: every event and the whole stream bounded', asyn
 test.serial('a client that never reads a large answer is cut off after the send timeout; the server goes on', async t => {
 	// A 24 MiB answer (2 MiB of NULs per stream), far more than the kernel's socket buffers hold.
 	const reader = await startServer({
-		uidBase: 63_210,
+		uidBase: 65_410,
 		env: {C_RUNNER_OUTPUT_BYTES: String(2 * 1024 * 1024), C_RUNNER_RESPONSE_BYTES: String(32 * 1024 * 1024), C_RUNNER_SEND_TIMEOUT_MS: '1500'},
 	});
 	try {

@@ -6,7 +6,7 @@ import test from 'ava';
 import {assertHostClean, example, execute, startServer} from '../helpers/server.ts';
 
 test('SIGINT to the server\'s whole process group drains a job in flight: a normal 200 result, then exit 0', async t => {
-	const server = await startServer({uidBase: 63_100, detached: true});
+	const server = await startServer({uidBase: 65_300, detached: true});
 	const exited = once(server.process, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
 	try {
 		const answer = execute(server, {code: example('sleep-ms.c'), stdin: '1500'});

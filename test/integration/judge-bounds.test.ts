@@ -10,7 +10,7 @@ const budgetMs = 3000;
 let server: RunningServer;
 test.before(async () => {
 	server = await startServer({
-		uidBase: 63_020,
+		uidBase: 65_020,
 		env: {
 			C_RUNNER_OUTPUT_BYTES: String(8 * mib),
 			C_RUNNER_BODY_LIMIT_BYTES: String(24 * mib),

@@ -2,4 +2,4 @@
 // unprivileged uid, as the container image runs it: every sandbox then has that uid too.
 import {judgeSuite} from '../helpers/judge-suite.ts';
 
-judgeSuite('private', 63_040, {unprivileged: true});
+judgeSuite('private', 65_040, {unprivileged: true});

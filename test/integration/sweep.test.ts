@@ -10,9 +10,9 @@ import path from 'node:path';
 import test from 'ava';
 import {assertHostClean, examplesDir, startServer, uidOffset} from '../helpers/server.ts';
 
-const uidBase = 63_000;
+const uidBase = 65_100;
 /** Not one of the server's sandbox uids (63000–63004 with the default test concurrency of 4). */
-const otherUser = 63_050 + uidOffset;
+const otherUser = 65_150 + uidOffset;
 const slotUser = uidBase + 1 + uidOffset;
 /** The race test's server has its own uids (63010–63014), so the two tests never see each other's processes. */
 const raceSlotUser = uidBase + 11 + uidOffset;
@@ -143,7 +143,7 @@ test('start-up sweep while a process inside the stale directory swaps a subdirec
 });
 
 test('an unprivileged server sweeps its own stale directory and leaves root\'s alone', async t => {
-	const serverUid = 63_020 + uidOffset;
+	const serverUid = 65_120 + uidOffset;
 	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-sweep-'));
 	const own = path.join(jobRoot, jobName(30));
 	plantTree(own, 3);
@@ -155,7 +155,7 @@ test('an unprivileged server sweeps its own stale directory and leaves root\'s a
 	fs.writeFileSync(path.join(rootsOwn, '.owner'), deadOwner(), {mode: 0o600});
 	// The job root of an unprivileged server is its own, as a container's /tmp is writable by it.
 	fs.chownSync(jobRoot, serverUid, serverUid);
-	const server = await startServer({uidBase: 63_020, runAs: 63_020, jobRoot});
+	const server = await startServer({uidBase: 65_120, runAs: 65_120, jobRoot});
 	try {
 		t.false(fs.existsSync(own), 'the stale directory of a dead instance of the same uid is removed');
 		t.true(fs.existsSync(path.join(rootsOwn, 'sub', 'f2')), 'root\'s directory is left whole');

@@ -17,9 +17,9 @@ let unprivileged: RunningServer;
 let denied: DeniedCall[];
 test.before(async () => {
 	[server, noProc, unprivileged] = await Promise.all([
-		startServer({uidBase: 63_000}),
-		startServer({uidBase: 63_020, env: {C_RUNNER_SANDBOX_PROC: 'none'}}),
-		startServer({uidBase: 63_050, runAs: 63_050}),
+		startServer({uidBase: 65_200}),
+		startServer({uidBase: 65_220, env: {C_RUNNER_SANDBOX_PROC: 'none'}}),
+		startServer({uidBase: 65_250, runAs: 65_250}),
 	]);
 	denied = (await (await fetch(`${server.url}/health`)).json() as Record<string, any>)['policy']['syscall_filter']['denied'];
 });
