@@ -14,13 +14,18 @@ import {sendAnswer} from './http/send.ts';
 import {parseJudgeRequest, type JudgeOptions, type JudgeRequest} from './judge/parse-judge.ts';
 import {parseExecuteRequest} from './job/parse-request.ts';
 import {openApiDocument} from './openapi.ts';
+import {registerJudge0, registerPiston, type Judge0Jobs} from './compat/routes.ts';
 import type {Runner} from './runner.ts';
 
 export interface AppDeps {
-	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge' | 'corsOrigins' | 'sendTimeoutMs'>;
+	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge' | 'corsOrigins' | 'sendTimeoutMs' | 'runMax' | 'run'>;
 	readonly logger: Logger;
 	readonly runner: Runner;
 	readonly health: HealthCheck;
+	/** gcc's version, `12.2.0`, as the Piston and Judge0 routes report it. */
+	readonly compilerVersion: string;
+	/** Judge0's asynchronous submissions. */
+	readonly submissions: Judge0Jobs;
 	/** Aborted when the server shuts down past its grace period: in-flight jobs are cancelled. */
 	readonly shutdownSignal?: AbortSignal;
 	/** How often a quiet event stream gets a keep-alive comment. */
@@ -32,14 +37,17 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 /** Endpoints anyone may read, token or not: the health probe and the API's description. */
 const publicPaths = new Set(['/health', '/openapi.json']);
 
-/** When a token is configured, every endpoint but the public ones needs `Authorization: Bearer <token>`. */
+/**
+ * When a token is configured, every endpoint but the public ones needs `Authorization: Bearer <token>`, or
+ * `X-Auth-Token: <token>` as Judge0's clients send it.
+ */
 function requireToken(token: string | null): Middleware<AppState> {
 	const expected = token === null ? null : digest(token);
 	return async (ctx, next) => {
 		if (expected !== null && !publicPaths.has(ctx.path)) {
 			// The scheme's name is case-insensitive (RFC 7235 section 2.1); the token is compared exactly.
-			const match = /^Bearer +(\S.*)$/i.exec(ctx.get('Authorization'));
-			if (!match || !timingSafeEqual(digest(match[1]!), expected)) {
+			const given = /^Bearer +(\S.*)$/i.exec(ctx.get('Authorization'))?.[1] ?? (ctx.get('X-Auth-Token') || undefined);
+			if (given === undefined || !timingSafeEqual(digest(given), expected)) {
 				throw new AppError(401, 'Missing or invalid bearer token', {'WWW-Authenticate': 'Bearer'});
 			}
 		}
@@ -118,6 +126,9 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 
 	router.post('/judge_c', requireJson, parseJson, judgeRoute({}));
 	router.post('/submit', requireJson, parseJson, judgeRoute({requireLanguage: true}));
+
+	registerPiston(router, deps);
+	registerJudge0(router, deps, requireJson);
 
 	router.get('/openapi.json', async ctx => {
 		ctx.body = openApiDocument;

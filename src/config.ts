@@ -59,6 +59,8 @@ export interface Config {
 	readonly sandboxProc: 'auto' | 'private' | 'none';
 	/** Browser origins allowed to call the API (CORS); empty: CORS off. `*` allows any origin. */
 	readonly corsOrigins: readonly string[];
+	/** Judge0's asynchronous submissions: how many this server keeps at once, and for how long each. */
+	readonly judge0: {readonly storeSize: number; readonly ttlMs: number};
 }
 
 export class ConfigError extends Error {
@@ -179,6 +181,10 @@ export function loadConfig(env: Env): Config {
 		helperInstallDir: text('C_RUNNER_HELPER_INSTALL_DIR', '/run/c-runner'),
 		sandboxProc: oneOf('C_RUNNER_SANDBOX_PROC', 'auto', ['auto', 'private', 'none']),
 		corsOrigins: origins('C_RUNNER_CORS_ORIGINS'),
+		judge0: {
+			storeSize: integer('C_RUNNER_JUDGE0_STORE_SIZE', 1000, {min: 1, max: 100_000}),
+			ttlMs: integer('C_RUNNER_JUDGE0_TTL_MS', 3_600_000, {min: 1000, max: 86_400_000}),
+		},
 	};
 
 	if (!path.isAbsolute(config.jobRoot) || config.jobRoot.includes('\0')) {

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {pino} from 'pino';
 import {createApp} from './app.ts';
+import {Judge0Jobs} from './compat/routes.ts';
+import {SubmissionStore} from './compat/judge0.ts';
 import {ConfigError, loadConfig, type Config} from './config.ts';
 import {createHealthCheck, describePolicy, type HealthCheck, type HealthReport} from './health.ts';
 import type {JobDeps} from './job/run-job.ts';
@@ -162,7 +164,10 @@ async function main() {
 	}
 
 	const shutdown = new AbortController();
-	const app = createApp({config, logger, runner: createRunner(deps, slots), health, shutdownSignal: shutdown.signal});
+	const runner = createRunner(deps, slots);
+	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs), runner, shutdown.signal);
+	const compilerVersion = /(\d+\.\d+\.\d+)\s*$/.exec(versions.gcc ?? '')?.[1] ?? 'unknown';
+	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal});
 	const server = http.createServer(app.callback());
 	server.listen(config.port, config.host, () => {
 		const address = server.address();
@@ -184,10 +189,13 @@ async function main() {
 			// Cancelled jobs unwind within moments; a connection still open after that is cut.
 			setTimeout(() => server.closeAllConnections(), 5000).unref();
 		}, config.shutdownMs);
+		// Judge0's asynchronous submissions are jobs in flight too: they finish (or are cancelled at the deadline) first.
 		server.close(() => {
-			clearTimeout(deadline);
-			logger.info('stopped');
-			process.exit(0);
+			void submissions.drain().then(() => {
+				clearTimeout(deadline);
+				logger.info('stopped');
+				process.exit(0);
+			});
 		});
 		// A keep-alive connection whose response is done would hold close() open: close each as it goes idle.
 		server.closeIdleConnections();

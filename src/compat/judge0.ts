@@ -6,10 +6,14 @@ import {splitArgs} from '../job/split-args.ts';
 import type {Language} from '../job/language.ts';
 
 /** Judge0 CE's ids for its gcc C and C++ entries (db/languages/active.rb); each runs c-runner's one gcc. */
-export const judge0LanguageIds: Readonly<Record<number, Language>> = {48: 'c', 49: 'c', 50: 'c', 52: 'cpp', 53: 'cpp', 54: 'cpp'};
+const activeIds: Readonly<Record<number, Language>> = {48: 'c', 49: 'c', 50: 'c', 52: 'cpp', 53: 'cpp', 54: 'cpp'};
+/** Its archived gcc ids (db/languages/archived.rb), which Judge0 still accepts and its documentation's examples use. */
+const archivedIds: Readonly<Record<number, Language>> = {4: 'c', 5: 'c', 6: 'c', 7: 'c', 8: 'c', 9: 'c', 10: 'cpp', 11: 'cpp', 12: 'cpp', 13: 'cpp'};
+export const judge0LanguageIds: Readonly<Record<number, Language>> = {...archivedIds, ...activeIds};
 
+/** GET /languages lists the active ids only, as Judge0 does. */
 export function judge0Languages(gccVersion: string) {
-	return Object.entries(judge0LanguageIds).map(([id, language]) => ({
+	return Object.entries(activeIds).map(([id, language]) => ({
 		id: Number(id),
 		name: `${language === 'c' ? 'C' : 'C++'} (GCC ${gccVersion})`,
 		language,
@@ -50,6 +54,8 @@ export class Judge0FieldError extends Error {
 export interface Judge0Rules {
 	/** The most CPU time a run may have, ms (C_RUNNER_RUN_MAX_CPU_MS). */
 	readonly maxCpuMs: number;
+	/** The longest wall-clock limit a run may have, ms. */
+	readonly maxWallMs: number;
 	/** The most memory a run may have, MiB (C_RUNNER_RUN_MAX_MEMORY_MB). */
 	readonly maxMemoryMb: number;
 }
@@ -85,7 +91,7 @@ function decodeBase64(value: string, field: string, problems: Record<string, str
 }
 
 /** Judge0's `cpu_time_limit` and `wall_time_limit` are seconds, fractions allowed. */
-function seconds(body: Record<string, unknown>, field: string, maxMs: number | null, problems: Record<string, string[]>): number | null {
+function seconds(body: Record<string, unknown>, field: string, maxMs: number, problems: Record<string, string[]>): number | null {
 	const value = body[field];
 	if (value === undefined || value === null) {
 		return null;
@@ -97,7 +103,7 @@ function seconds(body: Record<string, unknown>, field: string, maxMs: number | n
 		return null;
 	}
 
-	if (maxMs !== null && number * 1000 > maxMs) {
+	if (number * 1000 > maxMs) {
 		problems[field] = [`must be less than or equal to ${maxMs / 1000}`];
 		return null;
 	}
@@ -212,7 +218,7 @@ export function parseJudge0Submission(body: unknown, base64: boolean, rules: Jud
 	}
 
 	const cpuTimeLimitMs = seconds(body, 'cpu_time_limit', rules.maxCpuMs, problems);
-	const wallTimeLimitMs = seconds(body, 'wall_time_limit', null, problems);
+	const wallTimeLimitMs = seconds(body, 'wall_time_limit', rules.maxWallMs, problems);
 	const {std, optimize} = parseCompilerOptions(body['compiler_options'], problems);
 	for (const [field, isRefused] of Object.entries(refused)) {
 		if (isRefused(body[field])) {

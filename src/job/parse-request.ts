@@ -5,9 +5,11 @@ import {splitArgs} from './split-args.ts';
 
 /** Per-request limits; null takes the server's default. Clamped to the server's maxima when the job runs. */
 export interface RequestedLimits {
-	/** CPU time; the wall-clock limit becomes twice this plus a second. */
+	/** CPU time; the wall-clock limit becomes twice this plus a second, unless `wallLimitMs` is given. */
 	readonly timeLimitMs: number | null;
 	readonly memoryLimitMb: number | null;
+	/** The wall-clock limit itself, for the Piston and Judge0 routes, whose clients name one. */
+	readonly wallLimitMs?: number;
 }
 
 export const defaultLimits: RequestedLimits = {timeLimitMs: null, memoryLimitMb: null};

@@ -45,16 +45,26 @@ async function sandboxStep(
 	return run;
 }
 
+/** The longest wall-clock limit a run can have: the default's, or what the longest requested CPU time gives. */
+export const maxWallMs = (config: Pick<Config, 'run' | 'runMax'>) => Math.max(config.run.wallMs, (2 * config.runMax.cpuMs) + 1000);
+
 /**
  * The run limits for one request: the server's defaults, or what it asked for, lowered to the server's maxima. A
  * requested CPU time sets the wall-clock limit to twice that plus a second, so a busy machine does not flip verdicts.
+ * A requested wall-clock limit (the Piston and Judge0 routes) is taken as it is, up to the longest that a requested
+ * CPU time could give; with no CPU time requested, the CPU limit is then no longer than it.
  */
 export function runLimitsFor(config: Config, requested: RequestedLimits): SandboxLimits {
-	const cpuMs = requested.timeLimitMs === null ? config.run.cpuMs : Math.min(requested.timeLimitMs, config.runMax.cpuMs);
+	const wallMs = requested.wallLimitMs === undefined ? null : Math.min(requested.wallLimitMs, maxWallMs(config));
+	let cpuMs = requested.timeLimitMs === null ? config.run.cpuMs : Math.min(requested.timeLimitMs, config.runMax.cpuMs);
+	if (requested.timeLimitMs === null && wallMs !== null) {
+		cpuMs = Math.min(cpuMs, wallMs);
+	}
+
 	return {
 		...config.run,
 		cpuMs,
-		wallMs: requested.timeLimitMs === null ? config.run.wallMs : (2 * cpuMs) + 1000,
+		wallMs: wallMs ?? (requested.timeLimitMs === null ? config.run.wallMs : (2 * cpuMs) + 1000),
 		memoryMb: requested.memoryLimitMb === null ? config.run.memoryMb : Math.min(requested.memoryLimitMb, config.runMax.memoryMb),
 	};
 }

@@ -2,7 +2,7 @@ import test from 'ava';
 import {encode64, Judge0FieldError, judge0Attributes, judge0Outcome, judge0Statuses, parseJudge0Submission, pickFields, SubmissionStore, type StoredSubmission} from '../../src/compat/judge0.ts';
 import {executeResult} from '../helpers/results.ts';
 
-const rules = {maxCpuMs: 10_000, maxMemoryMb: 1024};
+const rules = {maxCpuMs: 10_000, maxWallMs: 21_000, maxMemoryMb: 1024};
 const hello = '#include <stdio.h>\n\nint main(void) {\n  char name[10];\n  scanf("%s", name);\n  printf("hello, %s\\n", name);\n  return 0;\n}';
 
 const refusedWith = test.macro((t, body: unknown, fields: Record<string, string[]>) => {
