@@ -25,8 +25,46 @@ const sourceCode = {
 	type: 'string',
 	minLength: 1,
 	pattern: '^[^\\u0000]*$',
-	description: 'C source. Must not be empty, only whitespace, or contain NUL bytes.',
+	description: 'The source, one file (source.c, or source.cpp for C++). Must not be empty, only whitespace, or contain NUL bytes.',
 };
+
+/** "c" or "cpp" in any case (a JSON Schema pattern has no flags). */
+const languagePattern = '^([cC]|[cC][pP][pP])$';
+
+/** What a request gives the compiler besides `code`: the same fields on /execute_c and /judge_c. */
+const programFields = {
+	files: {
+		type: ['array', 'null'],
+		minItems: 1,
+		maxItems: 64,
+		description: 'Several files instead of `code`: every file of the language (*.c; for C++ *.cc, *.cpp, *.cxx, *.C) is compiled, in '
+			+ 'this order, into one program; the others (headers) are only there to be included.',
+		items: {
+			type: 'object',
+			required: ['name', 'content'],
+			properties: {
+				name: {type: 'string', maxLength: 100, pattern: '^[A-Za-z0-9_][A-Za-z0-9_.+-]*$', description: 'A plain file name: no directory, not `source` nor `stdin`, unique.'},
+				content: {type: 'string', pattern: '^[^\\u0000]*$'},
+			},
+		},
+	},
+	language: {type: ['string', 'null'], pattern: languagePattern, description: '"c" (default) or "cpp", in any case.'},
+	std: {
+		type: ['string', 'null'],
+		description: 'The language standard. C: c89, c90, c99, c11, c17, c18, c23 (gcc 12\'s c2x) and their gnu dialects (gnu17 the '
+			+ 'default); C++: c++98 ... c++23 and their gnu++ dialects (gnu++17 the default).',
+	},
+	optimize: {
+		oneOf: [{type: 'string', enum: ['0', '1', '2', '3', 's']}, {type: 'integer', enum: [0, 1, 2, 3]}, {type: 'null'}],
+		description: '-O level; default "2".',
+	},
+};
+
+/** `code` or `files`, one of the two. */
+const codeOrFiles = [
+	{type: 'object', required: ['code'], properties: {code: {type: 'string'}}},
+	{type: 'object', required: ['files'], properties: {files: {type: 'array'}}},
+];
 
 /** A per-request limit: a whole number of at least 1, or null for the server's default. */
 const requestedLimit = (description: string) => ({type: ['integer', 'null'], minimum: 1, maximum: maxSafeInteger, description});
@@ -176,10 +214,11 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 		schemas: {
 			ExecuteRequest: {
 				type: 'object',
-				description: 'Unknown fields are ignored. A field sent as null is taken as absent (except `code`).',
-				required: ['code'],
+				description: 'Unknown fields are ignored. A field sent as null is taken as absent (except `code`). `code` or `files`, not both.',
+				anyOf: codeOrFiles,
 				properties: {
 					code: sourceCode,
+					...programFields,
 					args: {
 						description: 'Arguments after argv[0]. A string is split into words the way a POSIX shell splits them (quotes and '
 							+ 'backslashes honoured, nothing expanded, no shell runs); an array is taken as it is. At most 256 arguments and '
@@ -246,9 +285,11 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 				type: 'object',
 				description: 'Unknown top-level fields (Turbo\'s `user_id`) are ignored, and named in the answer\'s `ignored_fields`. A field sent '
 					+ 'as null is taken as absent (except `code`).',
-				required: ['code', 'testcases'],
+				required: ['testcases'],
+				anyOf: codeOrFiles,
 				properties: {
 					code: sourceCode,
+					...programFields,
 					testcases: {
 						type: 'array',
 						minItems: 1,
@@ -278,13 +319,13 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 							+ '`checker <input> <expected> <actual>` (file paths); exit code 0 is AC, any other exit WA; its stdout is `checker_message`.',
 					},
 					stop_on_first_failure: {type: ['boolean', 'null'], default: false, description: 'Stop at the first test case that fails; the rest are SKIPPED.'},
-					language: {type: ['string', 'null'], enum: ['c', 'C', null], description: 'Must be "c" (any case) when sent.'},
+					language: {type: ['string', 'null'], pattern: languagePattern, description: '"c" (default) or "cpp", in any case; required at /submit.'},
 				},
 				additionalProperties: true,
 			},
 			SubmitRequest: {
 				description: 'Turbo\'s request: a JudgeRequest whose `language` is required.',
-				allOf: [schema('JudgeRequest'), {type: 'object', required: ['language'], properties: {language: {type: 'string', enum: ['c', 'C']}}}],
+				allOf: [schema('JudgeRequest'), {type: 'object', required: ['language'], properties: {language: {type: 'string', pattern: languagePattern}}}],
 			},
 			TestCase: {
 				type: 'object',
