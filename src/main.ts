@@ -6,7 +6,8 @@ import {pino} from 'pino';
 import {createApp} from './app.ts';
 import {ConfigError, loadConfig, type Config} from './config.ts';
 import {createHealthCheck, describePolicy, type HealthCheck, type HealthReport} from './health.ts';
-import {compilerPath, type JobDeps} from './job/run-job.ts';
+import {compilerPath, launcherPath, type JobDeps} from './job/run-job.ts';
+import {openCgroupBackend} from './sandbox/cgroup.ts';
 import {createRunner} from './runner.ts';
 import {Slots} from './job/slots.ts';
 import {currentOwner, sweepStaleWorkspaces} from './job/workspace.ts';
@@ -118,14 +119,28 @@ async function main() {
 		kernel: os.release(),
 	};
 	const swept = await sweepStaleWorkspaces(config.jobRoot, logger);
+	// Job cgroups where the host has them (root, v1 memory/pids/cpuacct); else the helper's sampling and rlimits.
+	const cgroups = await openCgroupBackend(logger);
+	if (typeof cgroups === 'string') {
+		logger.warn({reason: cgroups}, 'no job cgroups: accounting by the sandbox helper\'s sampling and rlimits');
+	} else {
+		try {
+			fs.accessSync(launcherPath(config.helperPath), fs.constants.X_OK);
+		} catch {
+			await cgroups.close();
+			fail(`${launcherPath(config.helperPath)} is missing or not executable: npm run setup builds it`);
+		}
+	}
+
+	const backend = typeof cgroups === 'string' ? {cgroups: null, reason: cgroups} : {cgroups, reason: null};
 
 	// The strongest policy that passes the self-test here, strongest first; none at all: refuse to start.
 	const failures: string[] = [];
 	let chosen: {deps: JobDeps; health: HealthCheck; startup: HealthReport} | null = null;
 	for (const policy of policyLadder(config.sandboxProc)) {
 		const profiles = {compile: compileProfile(layout, config.compile, policy), run: runProfile(layout, config.run, policy)};
-		const deps: JobDeps = {config, profiles, owner, logger};
-		const health = createHealthCheck(deps, users.health, slots, versions, describePolicy(config, profiles, users.health !== null));
+		const deps: JobDeps = {config, profiles, owner, logger, cgroups: backend.cgroups};
+		const health = createHealthCheck(deps, users.health, slots, versions, describePolicy(config, profiles, users.health !== null, backend));
 		const startup = await health.check();
 		if (startup.status === 'ok') {
 			chosen = {deps, health, startup};
@@ -137,6 +152,7 @@ async function main() {
 	}
 
 	if (chosen === null) {
+		await backend.cgroups?.close();
 		logger.fatal({failures}, 'no safe sandbox policy works here');
 		fail(`no safe sandbox policy works here; the sandbox self-test failed:\n  ${failures.join('\n  ')}\n${userNamespaceHint}`);
 	}
@@ -153,7 +169,7 @@ async function main() {
 	server.listen(config.port, config.host, () => {
 		const address = server.address();
 		const port = typeof address === 'object' && address !== null ? address.port : config.port;
-		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, policy: deps.profiles.run.policy, swept, selfTestMs: startup.self_test.duration_ms}, 'c-runner listening');
+		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, policy: deps.profiles.run.policy, accounting: backend.cgroups?.name ?? 'helper', swept, selfTestMs: startup.self_test.duration_ms}, 'c-runner listening');
 	});
 
 	let stopping = false;
@@ -172,8 +188,12 @@ async function main() {
 		}, config.shutdownMs);
 		server.close(() => {
 			clearTimeout(deadline);
-			logger.info('stopped');
-			process.exit(0);
+			void (backend.cgroups?.close() ?? Promise.resolve()).catch((error: unknown) => {
+				logger.error({err: error}, 'the instance cgroups could not be removed');
+			}).finally(() => {
+				logger.info('stopped');
+				process.exit(0);
+			});
 		});
 		// A keep-alive connection whose response is done would hold close() open: close each as it goes idle.
 		server.closeIdleConnections();

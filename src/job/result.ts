@@ -93,17 +93,27 @@ interface Verdict {
 /**
  * Which limit stopped a run, by a fixed rule, in this order:
  * output cap passed → output_limit (the server killed it: SIGKILL);
+ * with a job cgroup, the kernel killed a process of the job at its memory limit → memory_limit (even when the job
+ * then hung, burnt its CPU in reclaim, or lost its helper before the report);
  * helper's wall clock or the server's backstop fired → time_limit (SIGKILL);
  * helper's CPU sampling reached the limit, SIGXCPU, or SIGKILL after the whole CPU allowance → time_limit;
  * peak RSS reached the memory limit → memory_limit; so does a run that failed (non-zero exit or a signal) once its
  * address space — sampled, or its static data alone — had reached the limit: an allocation in the slack above the
- * limit failed;
+ * limit failed; with a job cgroup, so does a failed run whose charges hit the job's limit;
  * SIGXFSZ → file_size_limit; any other signal → signalled; non-zero exit → runtime_error; else ok.
  */
 export function judgeRun(run: SandboxRun, limits: SandboxLimits, staticKb = 0): Verdict {
 	const sigkill = signalNumber('SIGKILL');
 	if (run.overflowed !== null) {
 		return {status: 'output_limit', stoppedBy: 'output', exitCode: -sigkill, signal: sigkill};
+	}
+
+	// The kernel killed a process at the job cgroup's memory limit: the first limit the job reached, whatever came
+	// after (a job left hanging, reclaim burning CPU, a helper killed before it could report).
+	if ((run.cgroup?.oomKills ?? 0) > 0) {
+		const report = run.report?.execErrno === 0 ? run.report : null;
+		const signal = report === null ? sigkill : report.signal;
+		return {status: 'memory_limit', stoppedBy: 'memory', exitCode: report?.exited ? report.exitCode : -signal, signal};
 	}
 
 	if (run.backstopFired || run.report?.timedOut) {
@@ -120,7 +130,8 @@ export function judgeRun(run: SandboxRun, limits: SandboxLimits, staticKb = 0): 
 
 	const limitKb = limits.memoryMb * 1024;
 	const failed = signal !== 0 || exitCode !== 0;
-	if (report.maxRssKb >= limitKb || (failed && Math.max(report.peakVmKb, staticKb) >= limitKb)) {
+	const atCgroupLimit = failed && (run.cgroup?.failcnt ?? 0) > 0;
+	if (atCgroupLimit || report.maxRssKb >= limitKb || (failed && Math.max(report.peakVmKb, staticKb) >= limitKb)) {
 		return {status: 'memory_limit', stoppedBy: 'memory', exitCode, signal};
 	}
 
@@ -149,8 +160,9 @@ export function toRunResult(run: SandboxRun, limits: SandboxLimits, outputBytes:
 		stopped_by: verdict.stoppedBy,
 		warnings,
 		time_ms: run.report?.wallMs ?? Math.round(run.durationMs),
-		cpu_ms: run.report?.cpuMs ?? null,
-		memory_kb: run.report?.maxRssKb ?? null,
+		// The accounting backend's figures: the job cgroup's when there is one, else the helper's.
+		cpu_ms: run.cgroup?.cpuMs ?? run.report?.cpuMs ?? null,
+		memory_kb: run.cgroup?.peakKb ?? run.report?.maxRssKb ?? null,
 		limits: appliedLimits(limits, outputBytes),
 	};
 }

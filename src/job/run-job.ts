@@ -1,6 +1,8 @@
+import path from 'node:path';
 import type {Logger} from 'pino';
 import type {Config, SandboxLimits} from '../config.ts';
 import {bwrapArgs, type SandboxJob} from '../sandbox/bwrap-args.ts';
+import type {CgroupBackend} from '../sandbox/cgroup.ts';
 import type {SandboxProfile} from '../sandbox/profiles.ts';
 import {spawnSandbox, type SandboxRun, type SandboxUser} from '../sandbox/spawn.ts';
 import {staticMemoryKb} from './elf.ts';
@@ -21,7 +23,12 @@ export interface JobDeps {
 	readonly profiles: {readonly compile: SandboxProfile; readonly run: SandboxProfile};
 	readonly owner: Owner;
 	readonly logger: Logger;
+	/** Job cgroups, where the host offers them; absent: the helper's sampling and rlimits only. */
+	readonly cgroups?: CgroupBackend | null;
 }
+
+/** The launcher beside the helper: it puts a job into its cgroups before bwrap starts. */
+export const launcherPath = (helperPath: string) => path.join(path.dirname(helperPath), 'c-runner-launch');
 
 export const compileCommand = (workspace: Workspace) =>
 	[compilerPath, ...compileFlags, '-o', workspace.binaryPath, workspace.sourcePath, ...linkFlags];
@@ -34,15 +41,27 @@ async function sandboxStep(
 	deps: JobDeps,
 	signal: AbortSignal,
 ): Promise<SandboxRun> {
-	const run = await spawnSandbox({
-		bwrapPath: deps.config.bwrapPath,
-		args: bwrapArgs(profile, {...job, helperPath: deps.config.helperPath}),
-		user,
-		stdinFile,
-		outputBytes: deps.config.outputBytes,
-		backstopMs: profile.limits.wallMs + backstopGraceMs,
-		signal,
-	});
+	// Made before the job's first process, read once its last is gone, always removed.
+	const cgroup = deps.cgroups ? await deps.cgroups.createJob(`${path.basename(job.dir)}-${profile.name}`, user, profile.limits) : null;
+	let run: SandboxRun;
+	try {
+		run = await spawnSandbox({
+			bwrapPath: deps.config.bwrapPath,
+			args: bwrapArgs(profile, {...job, helperPath: deps.config.helperPath, cgroup: cgroup !== null}),
+			user,
+			stdinFile,
+			outputBytes: deps.config.outputBytes,
+			backstopMs: profile.limits.wallMs + backstopGraceMs,
+			signal,
+			...(cgroup ? {launcher: {path: launcherPath(deps.config.helperPath), args: cgroup.launchArgs}} : {}),
+		});
+		if (cgroup) {
+			run = {...run, cgroup: await cgroup.read()};
+		}
+	} finally {
+		await cgroup?.remove();
+	}
+
 	if (run.canceled) {
 		throw signal.reason;
 	}

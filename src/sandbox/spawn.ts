@@ -1,6 +1,7 @@
 import type {Readable} from 'node:stream';
 import {execa} from 'execa';
 import {procStatFields} from '../proc.ts';
+import type {CgroupFigures} from './cgroup.ts';
 import {infoFd, reportFd} from './bwrap-args.ts';
 
 /** What the helper inside the sandbox measured and saw; see sandbox/README.md. */
@@ -35,6 +36,8 @@ export interface SpawnOptions {
 	readonly outputBytes: number;
 	/** Server-side backstop above the helper's own wall limit. */
 	readonly backstopMs: number;
+	/** With a job cgroup: the launcher that joins it and then execs bwrap, and its arguments before `--`. */
+	readonly launcher?: {readonly path: string; readonly args: readonly string[]};
 	readonly signal: AbortSignal;
 }
 
@@ -48,6 +51,8 @@ export interface SandboxRun {
 	readonly backstopFired: boolean;
 	readonly canceled: boolean;
 	readonly durationMs: number;
+	/** What the job's cgroup measured, under the cgroup backend. */
+	readonly cgroup?: CgroupFigures;
 }
 
 const reportKeys = ['exec_errno', 'exited', 'exit_code', 'signal', 'timed_out', 'cpu_exceeded', 'cpu_ms', 'wall_ms', 'max_rss_kb', 'peak_vm_kb'] as const;
@@ -133,9 +138,13 @@ export function parseChildPid(text: string): number | null {
 /** How long a stop waits for the helper's death to bring bwrap down before it kills bwrap itself. */
 const stopGraceMs = 2000;
 
-/** The only place that starts a process. bwrap gets an empty environment and no descriptors but 0–4. */
+/**
+ * The only place that starts a process. bwrap gets an empty environment and no descriptors but 0–4 (and 5, the job
+ * cgroup's CPU counter, opened by the launcher).
+ */
 export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
-	const subprocess = execa(options.bwrapPath, options.args, {
+	const [file, ...args] = options.launcher ? [options.launcher.path, ...options.launcher.args, '--', options.bwrapPath, ...options.args] : [options.bwrapPath, ...options.args];
+	const subprocess = execa(file!, args, {
 		reject: false,
 		env: {},
 		extendEnv: false,

@@ -1,0 +1,137 @@
+// Per-job accounting against the programs that tried to evade it (issue: spread memory, memfds, SysV shared
+// memory, CPU of kernel-reaped children, a blinded helper, a ptrace stop taken for an exit). Each one runs through
+// the real server, gcc and bwrap under both accounting backends: job cgroups (the server as root on this host) and
+// the helper alone (the server unprivileged, as in a container). Where the helper backend cannot promise a limit,
+// the test asserts exactly what /health says it does not promise.
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import {ownCgroups} from '../../src/sandbox/cgroup.ts';
+import {assertHostClean, example, execute, leftoverJobCgroups, startServer, type RunningServer} from '../helpers/server.ts';
+
+const env = {C_RUNNER_RUN_FILE_SIZE_MB: '64', C_RUNNER_RUN_PROCESSES: '32', C_RUNNER_RUN_MAX_MEMORY_MB: '1024'};
+const servers: {cgroup?: RunningServer; helper?: RunningServer} = {};
+test.before(async () => {
+	[servers.cgroup, servers.helper] = await Promise.all([
+		startServer({uidBase: 63_000, env}),
+		startServer({uidBase: 63_010, runAs: 63_010, env}),
+	]);
+});
+test.after.always(async () => {
+	await Promise.all([servers.cgroup?.stop(), servers.helper?.stop()]);
+});
+
+type Backend = keyof typeof servers;
+const backends: Backend[] = ['cgroup', 'helper'];
+const server = (backend: Backend) => servers[backend]!;
+const limits = {time_limit_ms: 1000, memory_limit_mb: 64};
+// Touching hundreds of MiB takes CPU: the memory tests leave room so that only the memory limit can decide.
+const memoryLimits = {time_limit_ms: 5000, memory_limit_mb: 64};
+const mib = 1024;
+
+async function run(backend: Backend, file: string, args: string[] = [], requestLimits: Record<string, number> = limits) {
+	const {status, body} = await execute(server(backend), {code: example(file), args, ...requestLimits});
+	if (status !== 200) {
+		throw new Error(`${file}: HTTP ${status} ${JSON.stringify(body)}`);
+	}
+
+	return body;
+}
+
+const health = async (backend: Backend) => (await (await fetch(`${server(backend).url}/health`)).json() as Record<string, any>)['policy']['accounting'];
+
+test.serial('/health names the accounting backend and what it does not promise', async t => {
+	const cgroup = await health('cgroup');
+	t.is(cgroup['backend'], 'cgroup-v1');
+	t.deepEqual(cgroup['not_guaranteed'], []);
+	t.is(cgroup['cpu_limit_precision_ms'], 5);
+	const helper = await health('helper');
+	t.is(helper['backend'], 'helper');
+	t.regex(helper['reason'], /not root/);
+	t.regex(helper['not_guaranteed'].join('\n'), /memory over the whole job/);
+	t.regex(helper['not_guaranteed'].join('\n'), /less than one sample/);
+});
+
+test.serial('the cgroup backend measures a plain run: figures from the job cgroup', async t => {
+	const body = await run('cgroup', 'touch-64mib.c', [], {memory_limit_mb: 128});
+	t.like(body, {status: 'ok', output: 'done\n'});
+	// 64 MiB touched, plus the program's binary, libc and the sandbox's own: all counted, at once.
+	t.true(body['memory_kb'] >= 64 * mib && body['memory_kb'] < 128 * mib, `memory_kb ${body['memory_kb']}`);
+	assertHostClean(t, server('cgroup'));
+});
+
+test.serial('four children of 56 MiB each against 64 MiB: the job limit holds with cgroups; per process only without', async t => {
+	const cgroup = await run('cgroup', 'memory-spread-children.c', ['4', '56'], memoryLimits);
+	t.like(cgroup, {status: 'memory_limit', stopped_by: 'memory'});
+	t.true(cgroup['memory_kb'] <= 64 * mib, `memory_kb ${cgroup['memory_kb']}`);
+	const helper = await run('helper', 'memory-spread-children.c', ['4', '56'], memoryLimits);
+	// Not promised by the helper backend: the total is not limited, and memory_kb is one process's peak.
+	t.like(helper, {status: 'ok', output: '4 children held 224 MiB at once, 0 failed\n'});
+	t.true(helper['memory_kb'] >= 56 * mib && helper['memory_kb'] < 64 * mib, `memory_kb ${helper['memory_kb']}`);
+	assertHostClean(t, server('cgroup'));
+	assertHostClean(t, server('helper'));
+});
+
+test.serial('640 MiB spread over 16 forks: memory_limit with cgroups', async t => {
+	const cgroup = await run('cgroup', 'memory-spread-children.c', ['16', '40'], memoryLimits);
+	t.like(cgroup, {status: 'memory_limit', stopped_by: 'memory'});
+	t.true(cgroup['memory_kb'] <= 64 * mib, `memory_kb ${cgroup['memory_kb']}`);
+	const helper = await run('helper', 'memory-spread-children.c', ['16', '40'], memoryLimits);
+	t.like(helper, {status: 'ok', output: '16 children held 640 MiB at once, 0 failed\n'});
+	assertHostClean(t, server('cgroup'));
+	assertHostClean(t, server('helper'));
+});
+
+test.serial('512 MiB in memfds: memory_limit with cgroups; not limited by the helper backend', async t => {
+	const cgroup = await run('cgroup', 'memory-memfd.c', [], memoryLimits);
+	t.like(cgroup, {status: 'memory_limit', stopped_by: 'memory'});
+	t.true(cgroup['memory_kb'] <= 64 * mib, `memory_kb ${cgroup['memory_kb']}`);
+	const helper = await run('helper', 'memory-memfd.c', [], memoryLimits);
+	t.like(helper, {status: 'ok'});
+	t.regex(helper['output'], /^held 512 MiB in memfds/);
+	assertHostClean(t, server('cgroup'));
+	assertHostClean(t, server('helper'));
+});
+
+test.serial('600 MiB of SysV shared memory: memory_limit with cgroups; not limited by the helper backend', async t => {
+	const cgroup = await run('cgroup', 'memory-sysv-shm.c', [], memoryLimits);
+	t.like(cgroup, {status: 'memory_limit', stopped_by: 'memory'});
+	t.true(cgroup['memory_kb'] <= 64 * mib, `memory_kb ${cgroup['memory_kb']}`);
+	const helper = await run('helper', 'memory-sysv-shm.c', [], memoryLimits);
+	t.like(helper, {status: 'ok'});
+	t.regex(helper['output'], /^held 600 MiB in SysV shared memory/);
+	assertHostClean(t, server('cgroup'));
+	assertHostClean(t, server('helper'));
+});
+
+for (const backend of backends) {
+	test.serial(`${backend}: the CPU of children reaped by the kernel (SIGCHLD ignored) counts: 5 s against 1000 ms`, async t => {
+		const body = await run(backend, 'cpu-sigchld-ignored.c');
+		t.like(body, {status: 'time_limit', stopped_by: 'cpu_time', output: ''});
+		t.true(body['cpu_ms'] >= 1000 && body['cpu_ms'] < 2000, `cpu_ms ${body['cpu_ms']}`);
+		assertHostClean(t, server(backend));
+	});
+
+	test.serial(`${backend}: lowering the helper's rlimits does not blind it: a 2.5 s spin against 1000 ms`, async t => {
+		const body = await run(backend, 'prlimit-helper.c');
+		t.regex(body['error'], /prlimit NOFILE lowered/, 'the attack itself worked');
+		t.like(body, {status: 'time_limit', stopped_by: 'cpu_time', output: ''});
+		t.true(body['cpu_ms'] >= 1000 && body['cpu_ms'] < 2000, `cpu_ms ${body['cpu_ms']}`);
+		assertHostClean(t, server(backend));
+	});
+
+	test.serial(`${backend}: PTRACE_TRACEME then a crash is a SIGSEGV, not an exit`, async t => {
+		const body = await run(backend, 'ptrace-traceme-crash.c');
+		t.like(body, {status: 'signalled', signal: 'SIGSEGV', exit_code: -11});
+		assertHostClean(t, server(backend));
+	});
+}
+
+test.serial('stopping the server removes its instance cgroups', async t => {
+	const cgroup = server('cgroup');
+	const instances = ['memory', 'pids', 'cpuacct'].map(controller => path.join('/sys/fs/cgroup', controller, ownCgroups(fs.readFileSync(`/proc/${cgroup.pid}/cgroup`, 'utf8')).get(controller)!, `c-runner-${cgroup.pid}`));
+	t.true(instances.every(dir => fs.existsSync(dir)), instances.join(' '));
+	t.deepEqual(leftoverJobCgroups(cgroup), []);
+	t.like(await cgroup.stop(), {code: 0});
+	t.deepEqual(instances.filter(dir => fs.existsSync(dir)), []);
+});
