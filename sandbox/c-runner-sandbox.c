@@ -49,8 +49,10 @@ static struct limit limits[] = {
 
 struct options {
 	int report_fd;
-	/* A descriptor of the job cgroup's cpuacct.usage, opened outside the sandbox; -1 without a cgroup. */
+	/* Descriptors of the job cgroup's cpuacct.usage and memory.oom_control, opened outside the sandbox; -1
+	 * without a cgroup. */
 	int cpu_usage_fd;
+	int oom_control_fd;
 	long long wall_ms;
 	char **argv;
 };
@@ -80,7 +82,7 @@ static long long parse_number(const char *option, const char *text)
 
 static struct options parse_options(int argc, char **argv)
 {
-	struct options options = {.report_fd = -1, .cpu_usage_fd = -1, .wall_ms = -1, .argv = NULL};
+	struct options options = {.report_fd = -1, .cpu_usage_fd = -1, .oom_control_fd = -1, .wall_ms = -1, .argv = NULL};
 	int i = 1;
 	for (; i < argc && strcmp(argv[i], "--") != 0; i += 2) {
 		const char *option = argv[i];
@@ -92,10 +94,10 @@ static struct options parse_options(int argc, char **argv)
 			options.report_fd = (int)value;
 			continue;
 		}
-		if (strcmp(option, "--cpu-usage-fd") == 0) {
+		if (strcmp(option, "--cpu-usage-fd") == 0 || strcmp(option, "--oom-control-fd") == 0) {
 			if (value < 3 || value > INT_MAX)
-				die(EXIT_INTERNAL, "--cpu-usage-fd out of range");
-			options.cpu_usage_fd = (int)value;
+				die(EXIT_INTERNAL, "%s out of range", option);
+			*(option[2] == 'c' ? &options.cpu_usage_fd : &options.oom_control_fd) = (int)value;
 			continue;
 		}
 		if (strcmp(option, "--wall-ms") == 0) {
@@ -289,6 +291,20 @@ static long long cgroup_cpu_ns(int fd)
 }
 
 /*
+ * With a job cgroup whose OOM killer is disabled: whether a process of the job is waiting for memory at the limit
+ * (`under_oom 1`). The kernel then kills nothing (it might pick the helper or bwrap); the helper ends the job.
+ */
+static int cgroup_under_oom(int fd)
+{
+	char text[256];
+	ssize_t length = pread(fd, text, sizeof text - 1, 0);
+	if (length <= 0)
+		return 0;
+	text[length] = '\0';
+	return strstr(text, "under_oom 1") != NULL;
+}
+
+/*
  * The largest address space among the processes the sampler follows, from /proc/<pid>/stat under a /proc
  * descriptor opened before the program started (so only a descriptor per read is needed: the helper closed its
  * stdin and stdout, so one is free under any RLIMIT_NOFILE the program may set on it). 0 without /proc.
@@ -356,12 +372,16 @@ static void ignore_signal(int sig)
 	(void)sig;
 }
 
-/* Touches the stack it will need, so a lowered RLIMIT_STACK or RLIMIT_AS cannot stop it from growing later. */
-static void prefault_stack(void)
+/*
+ * Touches the stack and tables it will need, so a lowered RLIMIT_STACK or RLIMIT_AS cannot stop them from growing
+ * later, and a page fault of the helper never waits on a job cgroup at its memory limit.
+ */
+static void prefault(void)
 {
 	volatile char pages[64 * 1024];
 	for (size_t i = 0; i < sizeof pages; i += 4096)
 		pages[i] = 0;
+	memset(tracked, 0, sizeof tracked);
 }
 
 /* As pid 1, kill(-1) reaches every process of this pid namespace; anywhere else it would reach far more. */
@@ -382,6 +402,7 @@ int main(int argc, char **argv)
 	int status = 0;
 	int timed_out = 0;
 	int cpu_exceeded = 0;
+	int memory_exceeded = 0;
 	int child_done = 0;
 	long long peak_vm_kb = 0;
 	long long sampled_cpu_ms = 0;
@@ -394,6 +415,8 @@ int main(int argc, char **argv)
 		die(EXIT_INTERNAL, "report descriptor %d: %s", options.report_fd, strerror(errno));
 	if (options.cpu_usage_fd >= 0 && (fcntl(options.cpu_usage_fd, F_SETFD, FD_CLOEXEC) != 0 || cgroup_cpu_ns(options.cpu_usage_fd) < 0))
 		die(EXIT_INTERNAL, "CPU usage descriptor %d cannot be read: %s", options.cpu_usage_fd, strerror(errno));
+	if (options.oom_control_fd >= 0 && fcntl(options.oom_control_fd, F_SETFD, FD_CLOEXEC) != 0)
+		die(EXIT_INTERNAL, "OOM control descriptor %d: %s", options.oom_control_fd, strerror(errno));
 	if (pipe2(exec_status, O_CLOEXEC) != 0)
 		die(EXIT_INTERNAL, "pipe2: %s", strerror(errno));
 	/* Everything the samples read is open before the program starts: no limit it sets on the helper blinds it. */
@@ -402,7 +425,7 @@ int main(int argc, char **argv)
 	sigemptyset(&on_xcpu.sa_mask);
 	if (sigaction(SIGXCPU, &on_xcpu, NULL) != 0)
 		die(EXIT_INTERNAL, "sigaction: %s", strerror(errno));
-	prefault_stack();
+	prefault();
 
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
@@ -468,6 +491,10 @@ int main(int argc, char **argv)
 			cpu_exceeded = 1;
 			break;
 		}
+		if (options.oom_control_fd >= 0 && cgroup_under_oom(options.oom_control_fd)) {
+			memory_exceeded = 1;
+			break;
+		}
 	}
 
 	kill_everything(child);
@@ -491,10 +518,10 @@ int main(int argc, char **argv)
 	char report[512];
 	int length = snprintf(report, sizeof report,
 		"exec_errno=%d\nexited=%d\nexit_code=%d\nsignal=%d\ntimed_out=%d\ncpu_exceeded=%d\ncpu_ms=%lld\nwall_ms=%lld\n"
-		"max_rss_kb=%ld\npeak_vm_kb=%lld\n",
+		"max_rss_kb=%ld\npeak_vm_kb=%lld\nmemory_exceeded=%d\n",
 		exec_errno, WIFEXITED(status) ? 1 : 0, WIFEXITED(status) ? WEXITSTATUS(status) : 0,
 		WIFSIGNALED(status) ? WTERMSIG(status) : 0, timed_out, cpu_exceeded, cpu_ms, ended - started,
-		usage.ru_maxrss, peak_vm_kb);
+		usage.ru_maxrss, peak_vm_kb, memory_exceeded);
 	if (length <= 0 || (size_t)length >= sizeof report || write(options.report_fd, report, (size_t)length) != length)
 		die(EXIT_INTERNAL, "writing the report: %s", strerror(errno));
 	close(options.report_fd);

@@ -93,8 +93,9 @@ interface Verdict {
 /**
  * Which limit stopped a run, by a fixed rule, in this order:
  * output cap passed → output_limit (the server killed it: SIGKILL);
- * with a job cgroup, the kernel killed a process of the job at its memory limit → memory_limit (even when the job
- * then hung, burnt its CPU in reclaim, or lost its helper before the report);
+ * with a job cgroup, a process of the job waited for memory at its limit (the helper then ended the job) or the
+ * kernel killed one there → memory_limit (even when the job then hung, burnt its CPU in reclaim, or lost its helper
+ * before the report);
  * helper's wall clock or the server's backstop fired → time_limit (SIGKILL);
  * helper's CPU sampling reached the limit, SIGXCPU, or SIGKILL after the whole CPU allowance → time_limit;
  * peak RSS reached the memory limit → memory_limit; so does a run that failed (non-zero exit or a signal) once its
@@ -108,9 +109,9 @@ export function judgeRun(run: SandboxRun, limits: SandboxLimits, staticKb = 0): 
 		return {status: 'output_limit', stoppedBy: 'output', exitCode: -sigkill, signal: sigkill};
 	}
 
-	// The kernel killed a process at the job cgroup's memory limit: the first limit the job reached, whatever came
-	// after (a job left hanging, reclaim burning CPU, a helper killed before it could report).
-	if ((run.cgroup?.oomKills ?? 0) > 0) {
+	// The job reached its cgroup's memory limit (the helper saw a process wait for memory there, or the kernel
+	// killed one): the first limit it reached, whatever came after (a hang, CPU burnt in reclaim, a lost report).
+	if (run.report?.memoryExceeded || (run.cgroup?.oomKills ?? 0) > 0) {
 		const report = run.report?.execErrno === 0 ? run.report : null;
 		const signal = report === null ? sigkill : report.signal;
 		return {status: 'memory_limit', stoppedBy: 'memory', exitCode: report?.exited ? report.exitCode : -signal, signal};

@@ -22,14 +22,17 @@ export interface CgroupFigures {
 	readonly cpuMs: number;
 	/** memory(.memsw).max_usage_in_bytes: the job's peak charge, see API.md for what it counts. */
 	readonly peakKb: number;
-	/** memory.oom_control `oom_kill`: processes the kernel killed because the job reached its memory limit. */
+	/**
+	 * memory.oom_control `oom_kill`: processes the kernel killed at the job's memory limit. 0 while its OOM killer is
+	 * disabled (the helper ends the job instead); counted should it be enabled.
+	 */
 	readonly oomKills: number;
 	/** memory(.memsw).failcnt: how often a charge hit the limit (reclaim may still have satisfied it). */
 	readonly failcnt: number;
 }
 
 export interface JobCgroup {
-	/** The launcher's arguments before `--`: cpuacct.usage, then each cgroup.procs to join. */
+	/** The launcher's arguments before `--`: cpuacct.usage, memory.oom_control, then each cgroup.procs to join. */
 	readonly launchArgs: readonly string[];
 	read(): Promise<CgroupFigures>;
 	remove(): Promise<void>;
@@ -69,7 +72,7 @@ export function cgroupMounts(mountinfo: string): Map<string, {point: string; roo
 			continue;
 		}
 
-		for (const option of superOptions.split(',')) {
+		for (const option of superOptions.split(',').filter(option => option !== 'rw' && option !== 'ro')) {
 			mounts.set(option, {point: unescapeMountPath(fields[4]!), root: unescapeMountPath(fields[3]!)});
 		}
 	}
@@ -222,6 +225,9 @@ export async function openCgroupBackend(logger: Logger): Promise<CgroupBackend |
 					await fs.writeFile(path.join(jobDirs.memory, 'memory.memsw.limit_in_bytes'), limitBytes);
 				}
 
+				// No OOM killer in the job: it could pick bwrap or the helper. A process at the limit waits; the helper
+				// sees `under_oom` and ends the job, reporting memory_exceeded.
+				await fs.writeFile(path.join(jobDirs.memory, 'memory.oom_control'), '1');
 				await fs.writeFile(path.join(jobDirs.pids, 'pids.max'), String(limits.processes + sandboxProcesses));
 				// The launcher runs as the job's uid and joins by writing its own pid: only these files become its.
 				if (user !== null) {
@@ -235,7 +241,7 @@ export async function openCgroupBackend(logger: Logger): Promise<CgroupBackend |
 			}
 
 			return {
-				launchArgs: [path.join(jobDirs.cpuacct, 'cpuacct.usage'), ...Object.values(jobDirs).map(dir => path.join(dir, 'cgroup.procs'))],
+				launchArgs: [path.join(jobDirs.cpuacct, 'cpuacct.usage'), path.join(jobDirs.memory, 'memory.oom_control'), ...Object.values(jobDirs).map(dir => path.join(dir, 'cgroup.procs'))],
 				async read() {
 					const oomControl = await fs.readFile(path.join(jobDirs.memory, 'memory.oom_control'), 'utf8');
 					return {

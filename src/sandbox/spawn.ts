@@ -11,13 +11,15 @@ export interface HelperReport {
 	readonly exitCode: number;
 	readonly signal: number;
 	readonly timedOut: boolean;
-	/** The helper stopped the job when its CPU time, sampled every 10 ms, reached the limit. */
+	/** The helper stopped the job when its CPU time, sampled every 5 ms, reached the limit. */
 	readonly cpuExceeded: boolean;
 	readonly cpuMs: number;
 	readonly wallMs: number;
 	readonly maxRssKb: number;
-	/** The largest address space of any of the job's processes, sampled every 10 ms. */
+	/** The largest address space of any of the job's processes, sampled every 5 ms. */
 	readonly peakVmKb: number;
+	/** The helper stopped the job when a process of it waited for memory at the job cgroup's limit. */
+	readonly memoryExceeded: boolean;
 }
 
 export interface SandboxUser {
@@ -55,7 +57,7 @@ export interface SandboxRun {
 	readonly cgroup?: CgroupFigures;
 }
 
-const reportKeys = ['exec_errno', 'exited', 'exit_code', 'signal', 'timed_out', 'cpu_exceeded', 'cpu_ms', 'wall_ms', 'max_rss_kb', 'peak_vm_kb'] as const;
+const reportKeys = ['exec_errno', 'exited', 'exit_code', 'signal', 'timed_out', 'cpu_exceeded', 'cpu_ms', 'wall_ms', 'max_rss_kb', 'peak_vm_kb', 'memory_exceeded'] as const;
 
 /** Strict: exactly the keys the helper writes, in order, each a whole number. Anything else is no report. */
 export function parseReport(text: string): HelperReport | null {
@@ -74,8 +76,8 @@ export function parseReport(text: string): HelperReport | null {
 		values.push(Number(match[1]));
 	}
 
-	const [execErrno, exited, exitCode, signal, timedOut, cpuExceeded, cpuMs, wallMs, maxRssKb, peakVmKb] = values as [number, number, number, number, number, number, number, number, number, number];
-	return {execErrno, exited: exited === 1, exitCode, signal, timedOut: timedOut === 1, cpuExceeded: cpuExceeded === 1, cpuMs, wallMs, maxRssKb, peakVmKb};
+	const [execErrno, exited, exitCode, signal, timedOut, cpuExceeded, cpuMs, wallMs, maxRssKb, peakVmKb, memoryExceeded] = values as [number, number, number, number, number, number, number, number, number, number, number];
+	return {execErrno, exited: exited === 1, exitCode, signal, timedOut: timedOut === 1, cpuExceeded: cpuExceeded === 1, cpuMs, wallMs, maxRssKb, peakVmKb, memoryExceeded: memoryExceeded === 1};
 }
 
 class CappedCapture {
@@ -139,8 +141,8 @@ export function parseChildPid(text: string): number | null {
 const stopGraceMs = 2000;
 
 /**
- * The only place that starts a process. bwrap gets an empty environment and no descriptors but 0–4 (and 5, the job
- * cgroup's CPU counter, opened by the launcher).
+ * The only place that starts a process. bwrap gets an empty environment and no descriptors but 0–4 (and 5 and 6, the
+ * job cgroup's CPU counter and OOM state, opened by the launcher).
  */
 export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 	const [file, ...args] = options.launcher ? [options.launcher.path, ...options.launcher.args, '--', options.bwrapPath, ...options.args] : [options.bwrapPath, ...options.args];

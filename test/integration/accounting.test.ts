@@ -28,6 +28,8 @@ const limits = {time_limit_ms: 1000, memory_limit_mb: 64};
 // Touching hundreds of MiB takes CPU: the memory tests leave room so that only the memory limit can decide.
 const memoryLimits = {time_limit_ms: 5000, memory_limit_mb: 64};
 const mib = 1024;
+// The kernel may pass a cgroup's limit by a few pages for charges that must not fail (a dying task's, kernel data).
+const atMostLimit = (kb: number) => kb <= (64 * mib) + 256;
 
 async function run(backend: Backend, file: string, args: string[] = [], requestLimits: Record<string, number> = limits) {
 	const {status, body} = await execute(server(backend), {code: example(file), args, ...requestLimits});
@@ -63,7 +65,7 @@ test.serial('the cgroup backend measures a plain run: figures from the job cgrou
 test.serial('four children of 56 MiB each against 64 MiB: the job limit holds with cgroups; per process only without', async t => {
 	const cgroup = await run('cgroup', 'memory-spread-children.c', ['4', '56'], memoryLimits);
 	t.like(cgroup, {status: 'memory_limit', stopped_by: 'memory'});
-	t.true(cgroup['memory_kb'] <= 64 * mib, `memory_kb ${cgroup['memory_kb']}`);
+	t.true(atMostLimit(cgroup['memory_kb']), `memory_kb ${cgroup['memory_kb']}`);
 	const helper = await run('helper', 'memory-spread-children.c', ['4', '56'], memoryLimits);
 	// Not promised by the helper backend: the total is not limited, and memory_kb is one process's peak.
 	t.like(helper, {status: 'ok', output: '4 children held 224 MiB at once, 0 failed\n'});
@@ -75,7 +77,7 @@ test.serial('four children of 56 MiB each against 64 MiB: the job limit holds wi
 test.serial('640 MiB spread over 16 forks: memory_limit with cgroups', async t => {
 	const cgroup = await run('cgroup', 'memory-spread-children.c', ['16', '40'], memoryLimits);
 	t.like(cgroup, {status: 'memory_limit', stopped_by: 'memory'});
-	t.true(cgroup['memory_kb'] <= 64 * mib, `memory_kb ${cgroup['memory_kb']}`);
+	t.true(atMostLimit(cgroup['memory_kb']), `memory_kb ${cgroup['memory_kb']}`);
 	const helper = await run('helper', 'memory-spread-children.c', ['16', '40'], memoryLimits);
 	t.like(helper, {status: 'ok', output: '16 children held 640 MiB at once, 0 failed\n'});
 	assertHostClean(t, server('cgroup'));
@@ -85,7 +87,7 @@ test.serial('640 MiB spread over 16 forks: memory_limit with cgroups', async t =
 test.serial('512 MiB in memfds: memory_limit with cgroups; not limited by the helper backend', async t => {
 	const cgroup = await run('cgroup', 'memory-memfd.c', [], memoryLimits);
 	t.like(cgroup, {status: 'memory_limit', stopped_by: 'memory'});
-	t.true(cgroup['memory_kb'] <= 64 * mib, `memory_kb ${cgroup['memory_kb']}`);
+	t.true(atMostLimit(cgroup['memory_kb']), `memory_kb ${cgroup['memory_kb']}`);
 	const helper = await run('helper', 'memory-memfd.c', [], memoryLimits);
 	t.like(helper, {status: 'ok'});
 	t.regex(helper['output'], /^held 512 MiB in memfds/);
@@ -96,7 +98,7 @@ test.serial('512 MiB in memfds: memory_limit with cgroups; not limited by the he
 test.serial('600 MiB of SysV shared memory: memory_limit with cgroups; not limited by the helper backend', async t => {
 	const cgroup = await run('cgroup', 'memory-sysv-shm.c', [], memoryLimits);
 	t.like(cgroup, {status: 'memory_limit', stopped_by: 'memory'});
-	t.true(cgroup['memory_kb'] <= 64 * mib, `memory_kb ${cgroup['memory_kb']}`);
+	t.true(atMostLimit(cgroup['memory_kb']), `memory_kb ${cgroup['memory_kb']}`);
 	const helper = await run('helper', 'memory-sysv-shm.c', [], memoryLimits);
 	t.like(helper, {status: 'ok'});
 	t.regex(helper['output'], /^held 600 MiB in SysV shared memory/);
