@@ -235,11 +235,18 @@ static void track(pid_t pid, pid_t child)
 		tracked[tracked_count++] = (struct tracked){pid, ns};
 }
 
-static void probe_new_pids(pid_t child)
+static void probe_new_pids(pid_t child, const sigset_t *chld)
 {
 	pid_t newest = vfork();
 	if (newest == 0)
 		_exit(0);
+	if (newest > 0) {
+		/* Reaped at once, and its SIGCHLD taken, or it would wake the next wait at once: a busy loop. A real
+		 * child's SIGCHLD merged into it is not lost: the reaping that follows each sample finds its exit. */
+		struct timespec now = {0, 0};
+		waitpid(newest, NULL, 0);
+		sigtimedwait(chld, NULL, &now);
+	}
 	if (newest < 0) {
 		/* No probe (the namespace is out of pids): look a little past the last pid seen. */
 		for (pid_t pid = probed_up_to + 1; pid <= probed_up_to + 64; pid++) {
@@ -258,9 +265,9 @@ static void probe_new_pids(pid_t child)
 	probed_up_to = newest;
 }
 
-static long long sample_cpu_ns(pid_t child)
+static long long sample_cpu_ns(pid_t child, const sigset_t *chld)
 {
-	probe_new_pids(child);
+	probe_new_pids(child, chld);
 	long long live = 0;
 	size_t kept = 0;
 	for (size_t i = 0; i < tracked_count; i++) {
@@ -288,6 +295,20 @@ static long long cgroup_cpu_ns(int fd)
 		return -1;
 	text[length] = '\0';
 	return strtoll(text, NULL, 10);
+}
+
+/* The cgroup's count when the helper started: bwrap's set-up, not the program's. */
+static long long cgroup_base_ns = 0;
+
+/* The program's share of the cgroup's count: since the helper started, less the helper's own CPU. */
+static long long job_cgroup_cpu_ns(int fd)
+{
+	struct timespec self;
+	long long total = cgroup_cpu_ns(fd);
+	if (total < 0 || clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &self) != 0)
+		return -1;
+	total -= cgroup_base_ns + (long long)self.tv_sec * 1000000000LL + self.tv_nsec;
+	return total > 0 ? total : 0;
 }
 
 /*
@@ -413,7 +434,7 @@ int main(int argc, char **argv)
 		die(EXIT_INTERNAL, "prctl PR_SET_DUMPABLE: %s", strerror(errno));
 	if (fcntl(options.report_fd, F_SETFD, FD_CLOEXEC) != 0)
 		die(EXIT_INTERNAL, "report descriptor %d: %s", options.report_fd, strerror(errno));
-	if (options.cpu_usage_fd >= 0 && (fcntl(options.cpu_usage_fd, F_SETFD, FD_CLOEXEC) != 0 || cgroup_cpu_ns(options.cpu_usage_fd) < 0))
+	if (options.cpu_usage_fd >= 0 && (fcntl(options.cpu_usage_fd, F_SETFD, FD_CLOEXEC) != 0 || (cgroup_base_ns = cgroup_cpu_ns(options.cpu_usage_fd)) < 0))
 		die(EXIT_INTERNAL, "CPU usage descriptor %d cannot be read: %s", options.cpu_usage_fd, strerror(errno));
 	if (options.oom_control_fd >= 0 && fcntl(options.oom_control_fd, F_SETFD, FD_CLOEXEC) != 0)
 		die(EXIT_INTERNAL, "OOM control descriptor %d: %s", options.oom_control_fd, strerror(errno));
@@ -463,9 +484,9 @@ int main(int argc, char **argv)
 		if (sigtimedwait(&chld, NULL, &timeout) < 0 && errno != EAGAIN && errno != EINTR)
 			die(EXIT_INTERNAL, "sigtimedwait: %s", strerror(errno));
 		/* The CPU of the processes that end now is counted before they are reaped. */
-		long long cpu_ns = sample_cpu_ns(child);
+		long long cpu_ns = sample_cpu_ns(child, &chld);
 		if (options.cpu_usage_fd >= 0) {
-			long long cgroup_ns = cgroup_cpu_ns(options.cpu_usage_fd);
+			long long cgroup_ns = job_cgroup_cpu_ns(options.cpu_usage_fd);
 			if (cgroup_ns > cpu_ns)
 				cpu_ns = cgroup_ns;
 		}
@@ -507,11 +528,11 @@ int main(int argc, char **argv)
 		;
 
 	/* Processes killed above are reaped by now; outside a pid namespace orphans are not ours to reap, so the last
-	 * sample may know more. With a cgroup, its count is the job's whole CPU time. */
+	 * sample may know more. With a cgroup, its count is the job's whole CPU time (the program's share of it). */
 	struct rusage usage = reaped_usage();
 	long long cpu_ms = cpu_ms_of(&usage);
 	if (options.cpu_usage_fd >= 0)
-		sampled_cpu_ms = cgroup_cpu_ns(options.cpu_usage_fd) / 1000000;
+		sampled_cpu_ms = job_cgroup_cpu_ns(options.cpu_usage_fd) / 1000000;
 	if (sampled_cpu_ms > cpu_ms)
 		cpu_ms = sampled_cpu_ms;
 

@@ -161,8 +161,9 @@ export function toRunResult(run: SandboxRun, limits: SandboxLimits, outputBytes:
 		stopped_by: verdict.stoppedBy,
 		warnings,
 		time_ms: run.report?.wallMs ?? Math.round(run.durationMs),
-		// The accounting backend's figures: the job cgroup's when there is one, else the helper's.
-		cpu_ms: run.cgroup?.cpuMs ?? run.report?.cpuMs ?? null,
+		// The accounting backend's figures. CPU: the helper's (with a cgroup, read from it, less the sandbox's own
+		// set-up and sampling), the cgroup's whole count only when the helper wrote no report. Memory: the cgroup's.
+		cpu_ms: run.report?.cpuMs ?? run.cgroup?.cpuMs ?? null,
 		memory_kb: run.cgroup?.peakKb ?? run.report?.maxRssKb ?? null,
 		limits: appliedLimits(limits, outputBytes),
 	};
