@@ -1,8 +1,9 @@
 // Attack: ignores SIGCHLD, so the kernel reaps its children at once and their CPU time never reaches a parent's
 // rusage; runs CHILDREN short-lived children one after another, each burning MS of CPU (argv; default 50 × 100 ms
-// = 5 s). Expected against a 1000 ms CPU limit: status "time_limit", stopped_by "cpu_time", cpu_ms at least the
-// limit, under either accounting backend (the job cgroup counts every process; the helper samples each child's
-// CPU clock while it lives).
+// = 5 s).
+// Expected: against a 1000 ms CPU limit, status "time_limit", stopped_by "cpu_time", cpu_ms at least the limit,
+// under either accounting backend (the job cgroup counts every process; the helper samples each child's CPU clock
+// while it lives).
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 // Attack: holds memory in memfds (anonymous files), which no address-space limit counts: writes COUNT memfds of
 // MIB each (argv; default 8 × 64 MiB = 512 MiB), keeps them open, reads them back and prints a checksum.
-// Expected against a 64 MiB memory limit: with job cgroups (a root server), status "memory_limit" (memfd pages are
+// Expected: against a 64 MiB memory limit, with job cgroups (a root server), status "memory_limit" (memfd pages are
 // charged to the job) and memory_kb at most the limit; under the helper backend the pages are not limited by a
 // total (only RLIMIT_FSIZE per memfd and RLIMIT_NOFILE): status "ok", as /health says.
 #define _GNU_SOURCE

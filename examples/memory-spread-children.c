@@ -1,8 +1,9 @@
 // Attack: spreads memory over processes, each under the per-process limit. argv: the number of children and the
 // MiB each one touches (default 4 × 56 MiB); all hold their memory at once, then the parent prints the total.
-// Expected against a 64 MiB memory limit: with job cgroups (a root server), status "memory_limit" (the kernel kills
-// a child at the job's limit) and memory_kb at most the limit; under the helper backend (an unprivileged server)
-// the total is not limited: status "ok" and memory_kb about one child's share, as /health says.
+// Expected: against a 64 MiB memory limit, with job cgroups (a root server), status "memory_limit" (the helper
+// ends the job when a child waits for memory at the job's limit) and memory_kb at most the limit; under the helper
+// backend (an unprivileged server) the total is not limited: status "ok" and memory_kb about one child's share, as
+// /health says.
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,9 @@
 // Attack: holds memory in SysV shared memory segments, detached after writing, so no process maps them and no
 // address-space limit counts them: SEGMENTS of MIB each (argv; default 75 × 8 MiB = 600 MiB), then re-attaches
-// each one to sum it. Expected against a 64 MiB memory limit: with job cgroups (a root server), status
-// "memory_limit" (shared memory pages are charged to the job); under the helper backend the segments are not
-// limited by any rlimit: status "ok", as /health says.
+// each one to sum it.
+// Expected: against a 64 MiB memory limit, with job cgroups (a root server), status "memory_limit" (shared memory
+// pages are charged to the job); under the helper backend the segments are not limited by any rlimit: status "ok",
+// as /health says.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 // Attack: lowers the rlimits of pid 1 — the sandbox helper, which runs as the same uid — to blind it
 // (RLIMIT_NOFILE 3: it could no longer open what it samples), to starve it (RLIMIT_AS: no new mappings) and to
 // kill it (RLIMIT_CPU 1 s), then spins for 2.5 s of CPU.
-// Expected against a 1000 ms CPU limit: status "time_limit", stopped_by "cpu_time", cpu_ms at least the limit and
+// Expected: against a 1000 ms CPU limit, status "time_limit", stopped_by "cpu_time", cpu_ms at least the limit and
 // well under 2500, under either accounting backend: the helper needs no new descriptor or memory to sample.
 #define _GNU_SOURCE
 #include <stdio.h>

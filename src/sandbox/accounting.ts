@@ -23,13 +23,13 @@ export function describeAccounting(choice: AccountingChoice, policy: SandboxPoli
 		const memory = choice.cgroups.memsw ? 'memory.limit_in_bytes and memory.memsw.limit_in_bytes (swap included)' : 'memory.limit_in_bytes';
 		return {
 			backend: choice.cgroups.name,
-			cgroups: choice.cgroups.dirs,
-			cpu_limit: `over the whole job: the job cgroup's cpuacct.usage (every process and thread, whoever reaps it), read by the helper every ${sampleMs} ms through a descriptor opened before the program starts and never held by it; the job is stopped within one sample of the limit (a few ms; more on a loaded host); ${cpuBackstop}`,
+			cgroups: Object.values(choice.cgroups.dirs),
+			cpu_limit: `over the whole job: the job cgroup's cpuacct.usage (every process and thread, whoever reaps it), read by the helper every ${sampleMs} ms through a descriptor opened before the program starts and never held by it, counted from the helper's start and less its own CPU; the job is stopped within one sample of the limit (more on a loaded host); ${cpuBackstop}`,
 			cpu_limit_precision_ms: sampleMs,
-			memory_limit: `over the whole job: ${memory} of the job cgroup, charged for everything the job makes resident (heap, stacks, page tables and other kernel memory, files in its tmpfs mounts, SysV and POSIX shared memory, memfds); the kernel kills a process of the job at the limit. Also RLIMIT_AS per process at the limit + 16 MiB, so a single large allocation fails cleanly`,
+			memory_limit: `over the whole job: ${memory} of the job cgroup, charged for everything the job makes resident (heap, stacks, page tables and other kernel memory, files in its tmpfs mounts, SysV and POSIX shared memory, memfds). The cgroup's OOM killer is off (it could pick bwrap or the helper): when a process of the job waits for memory at the limit, the helper ends the job. Also RLIMIT_AS per process at the limit + 16 MiB, so a single large allocation fails cleanly`,
 			process_limit: 'pids.max of the job cgroup (the limit plus 3: bwrap, the helper and its pid probe), and RLIMIT_NPROC inside the sandbox',
-			cpu_ms: 'cpuacct.usage of the job cgroup: all CPU of all its processes and threads, bwrap\'s and the helper\'s few milliseconds included',
-			memory_kb: `the job cgroup's peak charge (${choice.cgroups.memsw ? 'memory.memsw' : 'memory'}.max_usage_in_bytes): all the job held resident at its peak, at once, over all its processes, tmpfs files and shared memory included`,
+			cpu_ms_counts: 'the job cgroup\'s cpuacct.usage from the program\'s start, less the helper\'s own CPU: all CPU of all the job\'s processes and threads (the whole count, bwrap\'s set-up included, when the helper wrote no report)',
+			memory_kb_counts: `the job cgroup's peak charge (${choice.cgroups.memsw ? 'memory.memsw' : 'memory'}.max_usage_in_bytes): all the job held resident at its peak, at once, over all its processes, tmpfs files and shared memory included, bwrap's and the helper's few hundred KiB too; the kernel may pass the limit by a few pages for charges that cannot fail`,
 			host_memory_worst_case_per_job: 'memory_limit_mb: everything the job can make resident is charged to its cgroup and capped there',
 			guarantees: [
 				'CPU, memory and processes are limited and measured over the whole job, whatever it forks, shares or ignores',
@@ -47,8 +47,8 @@ export function describeAccounting(choice: AccountingChoice, policy: SandboxPoli
 		cpu_limit_precision_ms: sampleMs,
 		memory_limit: `per process only: RLIMIT_AS at the limit + 16 MiB, and a failed run whose peak RSS or address space reached the limit (${vmSampled}) is judged memory_limit`,
 		process_limit: 'RLIMIT_NPROC inside the sandbox',
-		cpu_ms: `the larger of: the sum of the CPU clocks of every process seen by a sample, at its last sample; and the CPU of every process the helper reaped, with what they reaped (RUSAGE_CHILDREN)`,
-		memory_kb: 'the peak resident set of the largest single process the helper reaped (ru_maxrss): not the job\'s total',
+		cpu_ms_counts: `the larger of: the sum of the CPU clocks of every process seen by a sample, at its last sample; and the CPU of every process the helper reaped, with what they reaped (RUSAGE_CHILDREN)`,
+		memory_kb_counts: 'the peak resident set of the largest single process the helper reaped (ru_maxrss): not the job\'s total',
 		host_memory_worst_case_per_job: 'not bounded by a total: each of processes_limit processes may hold memory_limit_mb + 16 MiB of address space, plus the tmpfs mounts (disk_mb each for /tmp and the job directory), plus SysV shared memory segments, which outlive the process that made them and count towards no rlimit',
 		guarantees: [
 			'a single process cannot use more than its RLIMIT_AS, RLIMIT_CPU and RLIMIT_FSIZE, and cannot raise them',
