@@ -3,6 +3,7 @@
 // the real server, gcc and bwrap under both accounting backends: job cgroups (the server as root on this host) and
 // the helper alone (the server unprivileged, as in a container). Where the helper backend cannot promise a limit,
 // the test asserts exactly what /health says it does not promise.
+import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
@@ -10,19 +11,34 @@ import {ownCgroups} from '../../src/sandbox/cgroup.ts';
 import {assertHostClean, example, execute, leftoverJobCgroups, startServer, type RunningServer} from '../helpers/server.ts';
 
 const env = {C_RUNNER_RUN_FILE_SIZE_MB: '64', C_RUNNER_RUN_PROCESSES: '32', C_RUNNER_RUN_MAX_MEMORY_MB: '1024'};
-const servers: {cgroup?: RunningServer; helper?: RunningServer} = {};
+// A dead instance's job cgroup, left under this process's own memory cgroup: the next server removes it at start.
+const stale = (() => {
+	const own = ownCgroups(fs.readFileSync('/proc/self/cgroup', 'utf8')).get('memory')!;
+	const dead = spawnSync('/bin/true').pid!;
+	return path.join('/sys/fs/cgroup/memory', own, `c-runner-${dead}`);
+})();
+
+const servers: {cgroup?: RunningServer; helper?: RunningServer; 'helper, no /proc'?: RunningServer} = {};
 test.before(async () => {
-	[servers.cgroup, servers.helper] = await Promise.all([
+	fs.mkdirSync(path.join(stale, 'c_exec_stale-run'), {recursive: true});
+	[servers.cgroup, servers.helper, servers['helper, no /proc']] = await Promise.all([
 		startServer({uidBase: 63_000, env}),
 		startServer({uidBase: 63_010, runAs: 63_010, env}),
+		startServer({uidBase: 63_020, runAs: 63_020, env: {...env, C_RUNNER_SANDBOX_PROC: 'none'}}),
 	]);
 });
 test.after.always(async () => {
-	await Promise.all([servers.cgroup?.stop(), servers.helper?.stop()]);
+	await Promise.all(Object.values(servers).map(async server => server.stop()));
+	for (const dir of [path.join(stale, 'c_exec_stale-run'), stale]) {
+		try {
+			fs.rmdirSync(dir); // a cgroup directory: rmdir, never a recursive removal
+		} catch {}
+	}
 });
 
 type Backend = keyof typeof servers;
-const backends: Backend[] = ['cgroup', 'helper'];
+// The CPU and ptrace rules hold under every backend and policy; the helper's CPU sampling needs no /proc.
+const backends: Backend[] = ['cgroup', 'helper', 'helper, no /proc'];
 const server = (backend: Backend) => servers[backend]!;
 const limits = {time_limit_ms: 1000, memory_limit_mb: 64};
 // Touching hundreds of MiB takes CPU: the memory tests leave room so that only the memory limit can decide.
@@ -41,6 +57,10 @@ async function run(backend: Backend, file: string, args: string[] = [], requestL
 }
 
 const health = async (backend: Backend) => (await (await fetch(`${server(backend).url}/health`)).json() as Record<string, any>)['policy']['accounting'];
+
+test.serial('a dead instance\'s job cgroups are removed at start-up', t => {
+	t.false(fs.existsSync(stale), stale);
+});
 
 test.serial('/health names the accounting backend and what it does not promise', async t => {
 	const cgroup = await health('cgroup');
