@@ -184,12 +184,15 @@ export async function openCgroupBackend(logger: Logger): Promise<CgroupBackend |
 	}
 
 	const dirs = found;
+	const made: string[] = [];
 	try {
 		for (const dir of Object.values(dirs)) {
 			await sweepStale(path.dirname(dir), logger);
 			await fs.mkdir(dir, {mode: 0o755});
+			made.push(dir);
 		}
 	} catch (error) {
+		await Promise.all(made.map(async dir => fs.rmdir(dir).catch(() => undefined)));
 		return `cgroups cannot be made here: ${(error as Error).message}`;
 	}
 
