@@ -100,7 +100,8 @@ interface Verdict {
  * helper's CPU sampling reached the limit, SIGXCPU, or SIGKILL after the whole CPU allowance → time_limit;
  * peak RSS reached the memory limit → memory_limit; so does a run that failed (non-zero exit or a signal) once its
  * address space — sampled, or its static data alone — had reached the limit: an allocation in the slack above the
- * limit failed; with a job cgroup, so does a failed run whose charges hit the job's limit;
+ * limit failed; with a job cgroup, so does a failed run whose charges hit the job's limit (a failed charge, or the
+ * peak at the limit: a write to a memfd or tmpfile then fails with ENOMEM instead of waiting);
  * SIGXFSZ → file_size_limit; any other signal → signalled; non-zero exit → runtime_error; else ok.
  */
 export function judgeRun(run: SandboxRun, limits: SandboxLimits, staticKb = 0): Verdict {
@@ -131,7 +132,7 @@ export function judgeRun(run: SandboxRun, limits: SandboxLimits, staticKb = 0): 
 
 	const limitKb = limits.memoryMb * 1024;
 	const failed = signal !== 0 || exitCode !== 0;
-	const atCgroupLimit = failed && (run.cgroup?.failcnt ?? 0) > 0;
+	const atCgroupLimit = failed && run.cgroup !== undefined && (run.cgroup.failcnt > 0 || run.cgroup.peakKb >= limitKb);
 	if (atCgroupLimit || report.maxRssKb >= limitKb || (failed && Math.max(report.peakVmKb, staticKb) >= limitKb)) {
 		return {status: 'memory_limit', stoppedBy: 'memory', exitCode, signal};
 	}

@@ -27,7 +27,7 @@ export interface CgroupFigures {
 	 * disabled (the helper ends the job instead); counted should it be enabled.
 	 */
 	readonly oomKills: number;
-	/** memory(.memsw).failcnt: how often a charge hit the limit (reclaim may still have satisfied it). */
+	/** memory.failcnt and memory.memsw.failcnt, the larger: how often a charge hit the limit (reclaim may still have satisfied it). */
 	readonly failcnt: number;
 }
 
@@ -251,7 +251,7 @@ export async function openCgroupBackend(logger: Logger): Promise<CgroupBackend |
 						cpuMs: Math.floor(await readNumber(path.join(jobDirs.cpuacct, 'cpuacct.usage')) / 1e6),
 						peakKb: Math.ceil(await readNumber(path.join(jobDirs.memory, memoryFile('max_usage_in_bytes'))) / 1024),
 						oomKills: Number(/^oom_kill (\d+)$/m.exec(oomControl)?.[1] ?? 0),
-						failcnt: await readNumber(path.join(jobDirs.memory, memoryFile('failcnt'))),
+						failcnt: Math.max(await readNumber(path.join(jobDirs.memory, 'memory.failcnt')), await readNumber(path.join(jobDirs.memory, memoryFile('failcnt')))),
 					};
 				},
 				remove,

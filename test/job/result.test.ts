@@ -78,6 +78,8 @@ test('no report and no OOM kill stays a server error under the cgroup backend', 
 test('a failed run whose charges hit the cgroup limit: memory_limit; a run that ended well despite reclaim: ok', t => {
 	t.like(toRunResult(run({exitCode: 1}, cgroup({failcnt: 3})), limits, 1024, ''), {status: 'memory_limit', exit_code: 1});
 	t.like(toRunResult(run({exitCode: 0}, cgroup({failcnt: 3})), limits, 1024, ''), {status: 'ok'});
+	t.like(toRunResult(run({exitCode: 1}, cgroup({peakKb: 64 * 1024})), limits, 1024, ''), {status: 'memory_limit'});
+	t.like(toRunResult(run({exitCode: 1}, cgroup({peakKb: (64 * 1024) - 1})), limits, 1024, ''), {status: 'runtime_error'});
 });
 test('the helper ended the job at the cgroup\'s memory limit: memory_limit, before the time limits', t => {
 	t.like(toRunResult(run({exited: false, signal: 9, memoryExceeded: true}, cgroup({failcnt: 9})), limits, 1024, ''), {status: 'memory_limit', stopped_by: 'memory', exit_code: -9, signal: 'SIGKILL'});
