@@ -1,3 +1,4 @@
+import {randomUUID} from 'node:crypto';
 import path from 'node:path';
 import type {Logger} from 'pino';
 import type {Config, SandboxLimits} from '../config.ts';
@@ -42,7 +43,9 @@ async function sandboxStep(
 	signal: AbortSignal,
 ): Promise<SandboxRun> {
 	// Made before the job's first process, read once its last is gone, always removed.
-	const cgroup = deps.cgroups ? await deps.cgroups.createJob(`${path.basename(job.dir)}-${profile.name}`, user, profile.limits) : null;
+	// Named for its job directory and step, with a suffix: two steps may share a directory (a checker, say).
+	const name = `${path.basename(job.dir)}-${profile.name}-${randomUUID().slice(0, 8)}`;
+	const cgroup = deps.cgroups ? await deps.cgroups.createJob(name, user, profile.limits) : null;
 	let run: SandboxRun;
 	try {
 		run = await spawnSandbox({
