@@ -12,7 +12,8 @@ const attacks: Array<[string, string, string[], Record<string, number>]> = [
 	['512 MiB in memfds', 'memory-memfd.c', [], memory],
 	['600 MiB SysV shared memory', 'memory-sysv-shm.c', [], memory],
 	['SIGCHLD ignored, 5 s of CPU in children', 'cpu-sigchld-ignored.c', [], cpu],
-	['prlimit(helper, NOFILE 3), 2.5 s spin', 'prlimit-helper.c', [], cpu],
+	['SIGCHLD ignored, helper NPROC 1 (probe blinded)', 'cpu-sigchld-ignored.c', ['50', '100', 'blind'], cpu],
+	['prlimit(helper: NOFILE 3, NPROC 1, AS 16 MiB, CPU 1 s), 2.5 s spin', 'prlimit-helper.c', [], cpu],
 	['PTRACE_TRACEME, then a crash', 'ptrace-traceme-crash.c', [], cpu],
 ];
 

@@ -135,9 +135,17 @@ for (const backend of backends) {
 		assertHostClean(t, server(backend));
 	});
 
+	test.serial(`${backend}: ... and with the helper's pid probe blinded (its RLIMIT_NPROC lowered to 1)`, async t => {
+		const body = await run(backend, 'cpu-sigchld-ignored.c', ['50', '100', 'blind']);
+		t.regex(body['error'], /prlimit NPROC lowered/, 'the attack itself worked');
+		t.like(body, {status: 'time_limit', stopped_by: 'cpu_time', output: ''});
+		t.true(body['cpu_ms'] >= 1000 && body['cpu_ms'] < 2000, `cpu_ms ${body['cpu_ms']}`);
+		assertHostClean(t, server(backend));
+	});
+
 	test.serial(`${backend}: lowering the helper's rlimits does not blind it: a 2.5 s spin against 1000 ms`, async t => {
 		const body = await run(backend, 'prlimit-helper.c');
-		t.regex(body['error'], /prlimit NOFILE lowered/, 'the attack itself worked');
+		t.regex(body['error'], /prlimit NOFILE lowered\nprlimit NPROC lowered\nprlimit AS lowered\nprlimit CPU lowered/, 'the attack itself worked');
 		t.like(body, {status: 'time_limit', stopped_by: 'cpu_time', output: ''});
 		t.true(body['cpu_ms'] >= 1000 && body['cpu_ms'] < 2000, `cpu_ms ${body['cpu_ms']}`);
 		assertHostClean(t, server(backend));
