@@ -94,10 +94,12 @@ static struct options parse_options(int argc, char **argv)
 			options.report_fd = (int)value;
 			continue;
 		}
-		if (strcmp(option, "--cpu-usage-fd") == 0 || strcmp(option, "--oom-control-fd") == 0) {
+		int *cgroup_fd = strcmp(option, "--cpu-usage-fd") == 0 ? &options.cpu_usage_fd
+			: strcmp(option, "--oom-control-fd") == 0 ? &options.oom_control_fd : NULL;
+		if (cgroup_fd != NULL) {
 			if (value < 3 || value > INT_MAX)
 				die(EXIT_INTERNAL, "%s out of range", option);
-			*(option[2] == 'c' ? &options.cpu_usage_fd : &options.oom_control_fd) = (int)value;
+			*cgroup_fd = (int)value;
 			continue;
 		}
 		if (strcmp(option, "--wall-ms") == 0) {
