@@ -21,9 +21,11 @@ WORKDIR /opt/c-runner
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
-COPY sandbox/c-runner-sandbox.c sandbox/
+# The launcher is used only by a root server with job cgroups; the image runs unprivileged, but may be run as root.
+COPY sandbox/c-runner-sandbox.c sandbox/c-runner-launch.c sandbox/
 RUN mkdir -p sandbox/build \
- && gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-sandbox sandbox/c-runner-sandbox.c -l:libseccomp.a
+ && gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-sandbox sandbox/c-runner-sandbox.c -l:libseccomp.a \
+ && gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-launch sandbox/c-runner-launch.c
 COPY src/ src/
 COPY scripts/healthcheck.mjs scripts/
 

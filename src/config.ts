@@ -53,6 +53,8 @@ export interface Config {
 	};
 	readonly bwrapPath: string;
 	readonly helperPath: string;
+	/** The launcher that puts a job into its cgroups before bwrap starts; beside the helper unless told. */
+	readonly launcherPath: string;
 	/** Where a root server installs the helper, root-owned and readable by the sandbox uids. */
 	readonly helperInstallDir: string;
 	/** `auto`: the strongest /proc policy that works here, found at start-up; or one forced. */
@@ -178,6 +180,7 @@ export function loadConfig(env: Env): Config {
 		},
 		bwrapPath: text('C_RUNNER_BWRAP', '/usr/bin/bwrap'),
 		helperPath: text('C_RUNNER_HELPER', path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox')),
+		launcherPath: text('C_RUNNER_LAUNCHER', path.join(path.dirname(text('C_RUNNER_HELPER', path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox'))), 'c-runner-launch')),
 		helperInstallDir: text('C_RUNNER_HELPER_INSTALL_DIR', '/run/c-runner'),
 		sandboxProc: oneOf('C_RUNNER_SANDBOX_PROC', 'auto', ['auto', 'private', 'none']),
 		corsOrigins: origins('C_RUNNER_CORS_ORIGINS'),
@@ -191,7 +194,7 @@ export function loadConfig(env: Env): Config {
 		problems.push(`C_RUNNER_JOB_ROOT=${JSON.stringify(config.jobRoot)}: expected an absolute path`);
 	}
 
-	for (const [name, value] of [['C_RUNNER_BWRAP', config.bwrapPath], ['C_RUNNER_HELPER', config.helperPath], ['C_RUNNER_HELPER_INSTALL_DIR', config.helperInstallDir]] as const) {
+	for (const [name, value] of [['C_RUNNER_BWRAP', config.bwrapPath], ['C_RUNNER_HELPER', config.helperPath], ['C_RUNNER_LAUNCHER', config.launcherPath], ['C_RUNNER_HELPER_INSTALL_DIR', config.helperInstallDir]] as const) {
 		if (!path.isAbsolute(value)) {
 			problems.push(`${name}=${JSON.stringify(value)}: expected an absolute path`);
 		}

@@ -4,6 +4,7 @@ import {appliedLimits, SandboxError} from './job/result.ts';
 import {runJob, type JobDeps} from './job/run-job.ts';
 import {compileArgv, languageNames, languageSpecs, programFromCode} from './job/language.ts';
 import type {Slots} from './job/slots.ts';
+import {describeAccounting, type AccountingChoice} from './sandbox/accounting.ts';
 import {policyWeakenings, type SandboxProfile} from './sandbox/profiles.ts';
 import type {SandboxUser, SyscallFilter} from './sandbox/spawn.ts';
 
@@ -32,9 +33,10 @@ function describeProfile(profile: SandboxProfile, outputBytes: number) {
 	};
 }
 
-export function describePolicy(config: Config, profiles: JobDeps['profiles'], perSlotUsers: boolean, filter: SyscallFilter) {
+export function describePolicy(config: Config, profiles: JobDeps['profiles'], perSlotUsers: boolean, filter: SyscallFilter, accountingChoice: AccountingChoice = {cgroups: null, reason: null}) {
 	const {policy} = profiles.run;
 	const weakened = policyWeakenings(policy);
+	const accounting = describeAccounting(accountingChoice, policy);
 	return {
 		level: weakened.length === 0 ? 'strongest' : 'reduced',
 		weakened,
@@ -42,9 +44,8 @@ export function describePolicy(config: Config, profiles: JobDeps['profiles'], pe
 		proc: policy.proc === 'private'
 			? 'a private procfs of the sandbox\'s own pid namespace'
 			: 'none: a private procfs cannot be mounted here (masked /proc); the host\'s is never shown',
-		cpu_limit: policy.proc === 'private'
-			? 'the job\'s CPU time over all its processes, sampled every 10 ms'
-			: 'RLIMIT_CPU per process, to whole seconds (no /proc to sample)',
+		cpu_limit: accounting.cpu_limit,
+		accounting,
 		nested_user_namespaces: !policy.noNestedUserns,
 		network: 'none: a private loopback only',
 		capabilities: 'none',

@@ -10,6 +10,7 @@ import {ConfigError, loadConfig, type Config} from './config.ts';
 import {createHealthCheck, describePolicy, type HealthCheck, type HealthReport} from './health.ts';
 import type {JobDeps} from './job/run-job.ts';
 import {languageSpecs} from './job/language.ts';
+import {openCgroupBackend} from './sandbox/cgroup.ts';
 import {createRunner} from './runner.ts';
 import {Slots} from './job/slots.ts';
 import {currentOwner, sweepStaleWorkspaces} from './job/workspace.ts';
@@ -69,16 +70,21 @@ function checkExecutableJobRoot(config: Config) {
 	}
 }
 
-/** As root, the helper is copied into a root-owned directory that the sandbox uids can reach, wherever the checkout is. */
-function installedHelper(config: Config): string {
+/**
+ * As root, the helper and the launcher are copied into a root-owned directory that the sandbox uids can reach,
+ * wherever the checkout is.
+ */
+function installedPrograms(config: Config): Pick<Config, 'helperPath' | 'launcherPath'> {
 	try {
-		const installed = installHelper(config.helperPath, config.helperInstallDir);
-		const mount = mountOf(installed, fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+		const helperPath = installHelper(config.helperPath, config.helperInstallDir);
+		const mount = mountOf(helperPath, fs.readFileSync('/proc/self/mountinfo', 'utf8'));
 		if (mount?.options.includes('noexec')) {
 			fail(`the helper install directory ${config.helperInstallDir} is on a noexec mount (${mount.point}): set C_RUNNER_HELPER_INSTALL_DIR to a root-owned place that allows exec.`);
 		}
 
-		return installed;
+		// A missing launcher is found, and named, where job cgroups need it.
+		const launcherPath = fs.existsSync(config.launcherPath) ? installHelper(config.launcherPath, config.helperInstallDir, 'c-runner-launch') : config.launcherPath;
+		return {helperPath, launcherPath};
 	} catch (error) {
 		fail(`cannot install the sandbox helper into ${config.helperInstallDir}: ${error instanceof Error ? error.message : String(error)}\nSet C_RUNNER_HELPER_INSTALL_DIR to a directory owned by root and writable by root alone.`);
 	}
@@ -111,7 +117,7 @@ async function main() {
 	fs.mkdirSync(config.jobRoot, {recursive: true, mode: 0o711});
 	checkExecutableJobRoot(config);
 	if (process.getuid?.() === 0) {
-		config = Object.freeze({...config, helperPath: installedHelper(config)});
+		config = Object.freeze({...config, ...installedPrograms(config)});
 		checkJobRootReachable(config.jobRoot);
 	}
 
@@ -134,14 +140,28 @@ async function main() {
 	const serverUid = process.getuid?.() ?? 0;
 	const sandboxUids = [...users.slots, users.health].flatMap(user => user === null ? [] : [user.uid]);
 	const swept = await sweepStaleWorkspaces(config.jobRoot, {serverUid, ownerUids: new Set([serverUid, ...sandboxUids])}, logger);
+	// Job cgroups where the host has them (root, v1 memory/pids/cpuacct); else the helper's sampling and rlimits.
+	const cgroups = await openCgroupBackend(logger);
+	if (typeof cgroups === 'string') {
+		logger.warn({reason: cgroups}, 'no job cgroups: accounting by the sandbox helper\'s sampling and rlimits');
+	} else {
+		try {
+			fs.accessSync(config.launcherPath, fs.constants.X_OK);
+		} catch {
+			await cgroups.close();
+			fail(`${config.launcherPath} is missing or not executable: npm run setup builds it`);
+		}
+	}
+
+	const backend = typeof cgroups === 'string' ? {cgroups: null, reason: cgroups} : {cgroups, reason: null};
 
 	// The strongest policy that passes the self-test here, strongest first; none at all: refuse to start.
 	const failures: string[] = [];
 	let chosen: {deps: JobDeps; health: HealthCheck; startup: HealthReport} | null = null;
 	for (const policy of policyLadder(config.sandboxProc)) {
 		const profiles = {compile: compileProfile(layout, config.compile, policy), run: runProfile(layout, config.run, policy)};
-		const deps: JobDeps = {config, profiles, owner, logger};
-		const health = createHealthCheck(deps, users.health, slots, versions, describePolicy(config, profiles, users.health !== null, syscallFilter));
+		const deps: JobDeps = {config, profiles, owner, logger, cgroups: backend.cgroups};
+		const health = createHealthCheck(deps, users.health, slots, versions, describePolicy(config, profiles, users.health !== null, syscallFilter, backend));
 		const startup = await health.check();
 		if (startup.status === 'ok') {
 			chosen = {deps, health, startup};
@@ -153,6 +173,7 @@ async function main() {
 	}
 
 	if (chosen === null) {
+		await backend.cgroups?.close();
 		logger.fatal({failures}, 'no safe sandbox policy works here');
 		fail(`no safe sandbox policy works here; the sandbox self-test failed:\n  ${failures.join('\n  ')}\n${userNamespaceHint}`);
 	}
@@ -172,7 +193,7 @@ async function main() {
 	server.listen(config.port, config.host, () => {
 		const address = server.address();
 		const port = typeof address === 'object' && address !== null ? address.port : config.port;
-		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, helper: config.helperPath, policy: deps.profiles.run.policy, swept, selfTestMs: startup.self_test.duration_ms}, 'c-runner listening');
+		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, helper: config.helperPath, policy: deps.profiles.run.policy, accounting: backend.cgroups?.name ?? 'helper', swept, selfTestMs: startup.self_test.duration_ms}, 'c-runner listening');
 	});
 
 	let stopping = false;
@@ -191,8 +212,12 @@ async function main() {
 		}, config.shutdownMs);
 		// Judge0's asynchronous submissions are jobs in flight too: they finish (or are cancelled at the deadline) first.
 		server.close(() => {
-			void submissions.drain().then(() => {
+			void submissions.drain().then(async () => {
 				clearTimeout(deadline);
+				await backend.cgroups?.close();
+			}).catch((error: unknown) => {
+				logger.error({err: error}, 'the instance cgroups could not be removed');
+			}).finally(() => {
 				logger.info('stopped');
 				process.exit(0);
 			});

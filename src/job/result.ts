@@ -116,18 +116,30 @@ interface Verdict {
 /**
  * Which limit stopped a run, by a fixed rule, in this order:
  * output cap passed → output_limit (the server killed it: SIGKILL);
+ * with a job cgroup, a process of the job waited for memory at its limit (the helper then ended the job) or the
+ * kernel killed one there → memory_limit (even when the job then hung, burnt its CPU in reclaim, or lost its helper
+ * before the report);
  * helper's wall clock or the server's backstop fired → time_limit (SIGKILL);
  * helper's CPU sampling reached the limit, SIGXCPU, SIGKILL after the whole CPU allowance, or more CPU time measured
  * than the limit, however the run ended → time_limit (one rule under every policy: where the sandbox can only stop
  * a program at whole seconds, a run over the limit is still judged by it);
  * peak RSS reached the memory limit → memory_limit; so does a run that failed (non-zero exit or a signal) once its
  * address space — sampled, or its static data alone — had reached the limit: an allocation in the slack above the
- * limit failed;
+ * limit failed; with a job cgroup, so does a failed run whose charges hit the job's limit (a failed charge, or the
+ * peak at the limit: a write to a memfd or tmpfile then fails with ENOMEM instead of waiting);
  * SIGXFSZ → file_size_limit; any other signal → signalled; non-zero exit → runtime_error; else ok.
  */
 export function judgeRun(run: SandboxRun, limits: SandboxLimits, staticKb = 0): Verdict {
 	if (run.overflowed !== null) {
 		return {status: 'output_limit', stoppedBy: 'output', exitCode: -sigkill, signal: sigkill};
+	}
+
+	// The job reached its cgroup's memory limit (the helper saw a process wait for memory there, or the kernel
+	// killed one): the first limit it reached, whatever came after (a hang, CPU burnt in reclaim, a lost report).
+	if (run.report?.memoryExceeded || (run.cgroup?.oomKills ?? 0) > 0) {
+		const report = run.report?.execErrno === 0 ? run.report : null;
+		const signal = report === null ? sigkill : report.signal;
+		return {status: 'memory_limit', stoppedBy: 'memory', exitCode: report?.exited ? report.exitCode : -signal, signal};
 	}
 
 	if (run.backstopFired || run.report?.timedOut) {
@@ -144,7 +156,8 @@ export function judgeRun(run: SandboxRun, limits: SandboxLimits, staticKb = 0): 
 
 	const limitKb = limits.memoryMb * 1024;
 	const failed = signal !== 0 || exitCode !== 0;
-	if (report.maxRssKb >= limitKb || (failed && Math.max(report.peakVmKb, staticKb) >= limitKb)) {
+	const atCgroupLimit = failed && run.cgroup !== undefined && (run.cgroup.failcnt > 0 || run.cgroup.peakKb >= limitKb);
+	if (atCgroupLimit || report.maxRssKb >= limitKb || (failed && Math.max(report.peakVmKb, staticKb) >= limitKb)) {
 		return {status: 'memory_limit', stoppedBy: 'memory', exitCode, signal};
 	}
 
@@ -173,8 +186,10 @@ export function toRunResult(run: SandboxRun, limits: SandboxLimits, policy: Sand
 		stopped_by: verdict.stoppedBy,
 		warnings,
 		time_ms: run.report?.wallMs ?? Math.round(run.durationMs),
-		cpu_ms: run.report?.cpuMs ?? null,
-		memory_kb: run.report?.maxRssKb ?? null,
+		// The accounting backend's figures. CPU: the helper's (with a cgroup, read from it, less the sandbox's own
+		// set-up and sampling), the cgroup's whole count only when the helper wrote no report. Memory: the cgroup's.
+		cpu_ms: run.report?.cpuMs ?? run.cgroup?.cpuMs ?? null,
+		memory_kb: run.cgroup?.peakKb ?? run.report?.maxRssKb ?? null,
 		limits: appliedLimits(limits, outputBytes, policy),
 	};
 }

@@ -1,7 +1,9 @@
+import {randomUUID} from 'node:crypto';
 import path from 'node:path';
 import type {Logger} from 'pino';
 import type {Config, SandboxLimits} from '../config.ts';
 import {bwrapArgs, type SandboxJob} from '../sandbox/bwrap-args.ts';
+import type {CgroupBackend} from '../sandbox/cgroup.ts';
 import type {SandboxProfile} from '../sandbox/profiles.ts';
 import {spawnSandbox, type SandboxRun, type SandboxUser} from '../sandbox/spawn.ts';
 import {TextBudget} from './answer-size.ts';
@@ -19,6 +21,8 @@ export interface JobDeps {
 	readonly profiles: {readonly compile: SandboxProfile; readonly run: SandboxProfile};
 	readonly owner: Owner;
 	readonly logger: Logger;
+	/** Job cgroups, where the host offers them; absent: the helper's sampling and rlimits only. */
+	readonly cgroups?: CgroupBackend | null;
 }
 
 async function sandboxStep(
@@ -29,15 +33,29 @@ async function sandboxStep(
 	deps: JobDeps,
 	signal: AbortSignal,
 ): Promise<SandboxRun> {
-	const run = await spawnSandbox({
-		bwrapPath: deps.config.bwrapPath,
-		args: bwrapArgs(profile, {...job, helperPath: deps.config.helperPath}),
-		user,
-		stdinFile,
-		outputBytes: deps.config.outputBytes,
-		backstopMs: profile.limits.wallMs + backstopGraceMs,
-		signal,
-	});
+	// Made before the job's first process, read once its last is gone, always removed.
+	// Named for its job directory and step, with a suffix: two steps may share a directory (a checker, say).
+	const name = `${path.basename(job.dir)}-${profile.name}-${randomUUID().slice(0, 8)}`;
+	const cgroup = deps.cgroups ? await deps.cgroups.createJob(name, user, profile.limits) : null;
+	let run: SandboxRun;
+	try {
+		run = await spawnSandbox({
+			bwrapPath: deps.config.bwrapPath,
+			args: bwrapArgs(profile, {...job, helperPath: deps.config.helperPath, cgroup: cgroup !== null}),
+			user,
+			stdinFile,
+			outputBytes: deps.config.outputBytes,
+			backstopMs: profile.limits.wallMs + backstopGraceMs,
+			signal,
+			...(cgroup ? {launcher: {path: deps.config.launcherPath, args: cgroup.launchArgs}} : {}),
+		});
+		if (cgroup) {
+			run = {...run, cgroup: await cgroup.read()};
+		}
+	} finally {
+		await cgroup?.remove();
+	}
+
 	if (run.canceled) {
 		throw signal.reason;
 	}

@@ -47,15 +47,15 @@ function makeDirs(dir: string) {
 }
 
 /**
- * As root, sandboxes run as other uids, which must reach the helper binary to bind it: a checkout in a 0700
+ * As root, sandboxes run as other uids, which must reach the helper binary to bind it (and the launcher, to run it): a checkout in a 0700
  * directory (/root, a `mktemp -d`) would hide it from them. So a root server copies the helper into a root-owned
  * directory that others may read, under a name made of its content's hash: two instances, or two checkouts, of the
  * same helper share one file, and a new build never overwrites a binary that a running sandbox uses.
  * Returns the installed path.
  */
-export function installHelper(source: string, installDir: string): string {
+export function installHelper(source: string, installDir: string, name = 'c-runner-sandbox'): string {
 	const bytes = fs.readFileSync(source);
-	const target = path.join(installDir, `c-runner-sandbox-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`);
+	const target = path.join(installDir, `${name}-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`);
 	makeDirs(installDir);
 	checkTrusted(installDir);
 	const existing = fs.lstatSync(target, {throwIfNoEntry: false});
@@ -64,7 +64,7 @@ export function installHelper(source: string, installDir: string): string {
 	}
 
 	// Written aside and renamed: a sandbox starting meanwhile sees the old file or the whole new one, never half.
-	const temporary = path.join(installDir, `.c-runner-sandbox-${uuidv4()}`);
+	const temporary = path.join(installDir, `.${name}-${uuidv4()}`);
 	try {
 		fs.writeFileSync(temporary, bytes, {mode: 0o755, flag: 'wx'});
 		fs.chmodSync(temporary, 0o755);

@@ -1,6 +1,7 @@
 import type {Readable} from 'node:stream';
 import {execa} from 'execa';
 import {procStatFields} from '../proc.ts';
+import type {CgroupFigures} from './cgroup.ts';
 import {infoFd, reportFd} from './bwrap-args.ts';
 
 /** What the helper inside the sandbox measured and saw; see sandbox/README.md. */
@@ -10,13 +11,15 @@ export interface HelperReport {
 	readonly exitCode: number;
 	readonly signal: number;
 	readonly timedOut: boolean;
-	/** The helper stopped the job when its CPU time, sampled every 10 ms, reached the limit. */
+	/** The helper stopped the job when its CPU time, sampled every 5 ms, reached the limit. */
 	readonly cpuExceeded: boolean;
 	readonly cpuMs: number;
 	readonly wallMs: number;
 	readonly maxRssKb: number;
-	/** The largest address space of any of the job's processes, sampled every 10 ms. */
+	/** The largest address space of any of the job's processes, sampled every 5 ms. */
 	readonly peakVmKb: number;
+	/** The helper stopped the job when a process of it waited for memory at the job cgroup's limit. */
+	readonly memoryExceeded: boolean;
 }
 
 export interface SandboxUser {
@@ -35,6 +38,8 @@ export interface SpawnOptions {
 	readonly outputBytes: number;
 	/** Server-side backstop above the helper's own wall limit. */
 	readonly backstopMs: number;
+	/** With a job cgroup: the launcher that joins it and then execs bwrap, and its arguments before `--`. */
+	readonly launcher?: {readonly path: string; readonly args: readonly string[]};
 	readonly signal: AbortSignal;
 }
 
@@ -48,9 +53,11 @@ export interface SandboxRun {
 	readonly backstopFired: boolean;
 	readonly canceled: boolean;
 	readonly durationMs: number;
+	/** What the job's cgroup measured, under the cgroup backend. */
+	readonly cgroup?: CgroupFigures;
 }
 
-const reportKeys = ['exec_errno', 'exited', 'exit_code', 'signal', 'timed_out', 'cpu_exceeded', 'cpu_ms', 'wall_ms', 'max_rss_kb', 'peak_vm_kb'] as const;
+const reportKeys = ['exec_errno', 'exited', 'exit_code', 'signal', 'timed_out', 'cpu_exceeded', 'cpu_ms', 'wall_ms', 'max_rss_kb', 'peak_vm_kb', 'memory_exceeded'] as const;
 
 /** Strict: exactly the keys the helper writes, in order, each a whole number. Anything else is no report. */
 export function parseReport(text: string): HelperReport | null {
@@ -69,8 +76,8 @@ export function parseReport(text: string): HelperReport | null {
 		values.push(Number(match[1]));
 	}
 
-	const [execErrno, exited, exitCode, signal, timedOut, cpuExceeded, cpuMs, wallMs, maxRssKb, peakVmKb] = values as [number, number, number, number, number, number, number, number, number, number];
-	return {execErrno, exited: exited === 1, exitCode, signal, timedOut: timedOut === 1, cpuExceeded: cpuExceeded === 1, cpuMs, wallMs, maxRssKb, peakVmKb};
+	const [execErrno, exited, exitCode, signal, timedOut, cpuExceeded, cpuMs, wallMs, maxRssKb, peakVmKb, memoryExceeded] = values as [number, number, number, number, number, number, number, number, number, number, number];
+	return {execErrno, exited: exited === 1, exitCode, signal, timedOut: timedOut === 1, cpuExceeded: cpuExceeded === 1, cpuMs, wallMs, maxRssKb, peakVmKb, memoryExceeded: memoryExceeded === 1};
 }
 
 class CappedCapture {
@@ -133,9 +140,13 @@ export function parseChildPid(text: string): number | null {
 /** How long a stop waits for the helper's death to bring bwrap down before it kills bwrap itself. */
 const stopGraceMs = 2000;
 
-/** The only place that starts a process. bwrap gets an empty environment and no descriptors but 0–4. */
+/**
+ * The only place that starts a process. bwrap gets an empty environment and no descriptors but 0–4 (and 5 and 6, the
+ * job cgroup's CPU counter and OOM state, opened by the launcher).
+ */
 export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
-	const subprocess = execa(options.bwrapPath, options.args, {
+	const [file, ...args] = options.launcher ? [options.launcher.path, ...options.launcher.args, '--', options.bwrapPath, ...options.args] : [options.bwrapPath, ...options.args];
+	const subprocess = execa(file!, args, {
 		reject: false,
 		env: {},
 		extendEnv: false,

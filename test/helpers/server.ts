@@ -6,6 +6,7 @@ import readline from 'node:readline';
 import {fileURLToPath} from 'node:url';
 import type {ExecutionContext} from 'ava';
 import {acquireInstall, releaseInstall} from './install.ts';
+import {cgroupMounts, ownCgroups} from '../../src/sandbox/cgroup.ts';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const examplesDir = path.join(projectRoot, 'examples');
@@ -214,7 +215,32 @@ export function leftoverJobDirs(server: RunningServer): string[] {
 	return isPrivateRoot(server) ? names : names.filter(name => name.startsWith('c_exec_') && ownedJobDir(server, name));
 }
 
+/**
+ * Job cgroups a server left: the directories under its instance cgroups (`c-runner-<pid>` under the server's own
+ * cgroup of each controller). Its instance directories live as long as it does; only their job children must go.
+ */
+export function leftoverJobCgroups(server: RunningServer): string[] {
+	const own = ownCgroups(readProcText(`/proc/${server.pid}/cgroup`) ?? '');
+	const leftovers: string[] = [];
+	for (const [controller, mount] of cgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8'))) {
+		const instance = path.join(mount.point, own.get(controller) ?? '/', `c-runner-${server.pid}`);
+		const entries = fs.existsSync(instance) ? fs.readdirSync(instance, {withFileTypes: true}) : [];
+		leftovers.push(...entries.filter(entry => entry.isDirectory()).map(entry => path.join(instance, entry.name)));
+	}
+
+	return leftovers;
+}
+
+const readProcText = (file: string) => {
+	try {
+		return fs.readFileSync(file, 'utf8');
+	} catch {
+		return null;
+	}
+};
+
 export function assertHostClean(t: ExecutionContext, server: RunningServer) {
 	t.deepEqual(leftoverJobDirs(server), [], 'no job directory left behind');
 	t.deepEqual(leftoverProcesses(server), [], 'no sandboxed process left behind');
+	t.deepEqual(leftoverJobCgroups(server), [], 'no job cgroup left behind');
 }

@@ -6,7 +6,7 @@ import {strongestPolicy, type SandboxPolicy} from '../../src/sandbox/profiles.ts
 import type {HelperReport, SandboxRun} from '../../src/sandbox/spawn.ts';
 
 const limits: SandboxLimits = {wallMs: 2000, cpuMs: 1500, memoryMb: 64, processes: 32, fileSizeMb: 1, diskMb: 8, openFiles: 64, stackMb: 8};
-const baseReport: HelperReport = {execErrno: 0, exited: true, exitCode: 0, signal: 0, timedOut: false, cpuExceeded: false, cpuMs: 5, wallMs: 7, maxRssKb: 1200, peakVmKb: 2600};
+const baseReport: HelperReport = {execErrno: 0, exited: true, exitCode: 0, signal: 0, timedOut: false, cpuExceeded: false, cpuMs: 5, wallMs: 7, maxRssKb: 1200, peakVmKb: 2600, memoryExceeded: false};
 const run = (report: Partial<HelperReport> | null, extra: Partial<SandboxRun> = {}): SandboxRun => ({
 	stdout: Buffer.from('out'),
 	stderr: Buffer.from('err'),
@@ -112,4 +112,27 @@ test('the table has 31 names, one per number, and agrees with the numbers Node k
 	t.is(signalName(34), 'SIGRTMIN+0');
 	t.is(signalName(64), 'SIGRTMIN+30');
 	t.is(signalName(0), 'SIG0');
+});
+
+const cgroup = (figures: Partial<NonNullable<SandboxRun['cgroup']>>) => ({cgroup: {cpuMs: 40, peakKb: 9000, oomKills: 0, failcnt: 0, ...figures}});
+test('with a job cgroup, memory is the cgroup\'s peak; CPU the helper\'s reading of the cgroup', maps, run({cpuMs: 5, maxRssKb: 1200}, cgroup({})), {status: 'ok', cpu_ms: 5, memory_kb: 9000});
+test('an OOM kill in the job cgroup: memory_limit, whatever the exit', maps, run({exitCode: 0}, cgroup({oomKills: 1, peakKb: 65536})), {status: 'memory_limit', stopped_by: 'memory', exit_code: 0, memory_kb: 65536});
+test('an OOM kill comes before the time limits it caused (a hang, CPU burnt in reclaim)', t => {
+	t.like(toRunResult(run({exited: false, signal: 9, timedOut: true}, cgroup({oomKills: 2})), limits, strongestPolicy, 1024, ''), {status: 'memory_limit', exit_code: -9, signal: 'SIGKILL'});
+	t.like(toRunResult(run({exited: false, signal: 9, cpuExceeded: true, cpuMs: 1600}, cgroup({oomKills: 1})), limits, strongestPolicy, 1024, ''), {status: 'memory_limit'});
+	t.like(toRunResult(run(null, {...cgroup({oomKills: 1}), backstopFired: true}), limits, strongestPolicy, 1024, ''), {status: 'memory_limit'});
+});
+test('an OOM kill that took the helper (no report) is still memory_limit, not a server error', maps, run(null, cgroup({oomKills: 1})), {status: 'memory_limit', exit_code: -9, signal: 'SIGKILL', cpu_ms: 40});
+test('no report and no OOM kill stays a server error under the cgroup backend', t => {
+	t.throws(() => toRunResult(run(null, cgroup({})), limits, strongestPolicy, 1024, ''), {instanceOf: SandboxError});
+});
+test('a failed run whose charges hit the cgroup limit: memory_limit; a run that ended well despite reclaim: ok', t => {
+	t.like(toRunResult(run({exitCode: 1}, cgroup({failcnt: 3})), limits, strongestPolicy, 1024, ''), {status: 'memory_limit', exit_code: 1});
+	t.like(toRunResult(run({exitCode: 0}, cgroup({failcnt: 3})), limits, strongestPolicy, 1024, ''), {status: 'ok'});
+	t.like(toRunResult(run({exitCode: 1}, cgroup({peakKb: 64 * 1024})), limits, strongestPolicy, 1024, ''), {status: 'memory_limit'});
+	t.like(toRunResult(run({exitCode: 1}, cgroup({peakKb: (64 * 1024) - 1})), limits, strongestPolicy, 1024, ''), {status: 'runtime_error'});
+});
+test('the helper ended the job at the cgroup\'s memory limit: memory_limit, before the time limits', t => {
+	t.like(toRunResult(run({exited: false, signal: 9, memoryExceeded: true}, cgroup({failcnt: 9})), limits, strongestPolicy, 1024, ''), {status: 'memory_limit', stopped_by: 'memory', exit_code: -9, signal: 'SIGKILL'});
+	t.like(toRunResult(run({exited: false, signal: 9, memoryExceeded: true, timedOut: true}, cgroup({})), limits, strongestPolicy, 1024, ''), {status: 'memory_limit'});
 });
