@@ -143,3 +143,9 @@ test('a job with a cgroup: the helper reads its CPU counter on the launcher\'s d
 	t.is(Number(/#define CPU_USAGE_FD (\d+)/.exec(launcher)?.[1]), cpuUsageFd);
 	t.is(Number(/#define OOM_CONTROL_FD (\d+)/.exec(launcher)?.[1]), oomControlFd);
 });
+
+test('the server never turns the syscall filter off: no --syscall-filter in any helper argv', t => {
+	for (const args of [bwrapArgs(runProfile(mergedUsr, limits), runJob), bwrapArgs(compileProfile(mergedUsr, limits), compileJob)]) {
+		t.false(args.slice(args.indexOf('--') + 1).includes('--syscall-filter'));
+	}
+});
