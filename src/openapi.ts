@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import {compatPaths, compatSchemas} from './openapi-compat.ts';
 
 /**
  * The API as an OpenAPI 3.1 document, served at `GET /openapi.json`. Schemas use the OpenAPI 3.1 default dialect
@@ -197,6 +198,7 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 				},
 			},
 		},
+		...compatPaths,
 		'/openapi.json': {
 			parameters: [{$ref: '#/components/parameters/RequestId'}],
 			get: {
@@ -511,6 +513,7 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 				},
 				additionalProperties: true,
 			},
+			...compatSchemas,
 			Error: {
 				type: 'object',
 				required: ['error'],

@@ -103,13 +103,21 @@ test('the token: required where API.md says, and only when the server has one', 
 	}
 });
 
+const compatErrors: Record<string, string> = {
+	'/api/v2/execute 400': 'PistonError',
+	'/submissions 422': 'Judge0FieldErrors',
+	'/submissions/{token} 422': 'Judge0FieldErrors',
+};
+
 test('every answer has X-Request-Id, every error the {error} body', t => {
 	for (const [method, route, operation] of operations) {
 		for (const [status, reference] of Object.entries(operation['responses'] as Json)) {
 			const response = resolve(reference as Json);
 			t.truthy(response['headers']?.['X-Request-Id'], `${method} ${route} ${status}: X-Request-Id`);
+			// Piston's and Judge0's own refusals keep their shapes (`{message}`, `{field: [messages]}`).
+			const own = compatErrors[`${route} ${status}`];
 			if (Number(status) >= 400 && route !== '/health') {
-				t.deepEqual(response['content'], {'application/json': {schema: {$ref: '#/components/schemas/Error'}}}, `${method} ${route} ${status}`);
+				t.deepEqual(response['content'], {'application/json': {schema: {$ref: `#/components/schemas/${own ?? 'Error'}`}}}, `${method} ${route} ${status}`);
 			}
 		}
 	}
