@@ -24,17 +24,20 @@ RUN node scripts/build-playground.mjs
 FROM node:24-bookworm-slim
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends bubblewrap gcc libc6-dev \
+ && apt-get install -y --no-install-recommends bubblewrap gcc g++ libc6-dev libseccomp-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/c-runner
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
-COPY sandbox/c-runner-sandbox.c sandbox/
+# The launcher is used only by a root server with job cgroups; the image runs unprivileged, but may be run as root.
+COPY sandbox/c-runner-sandbox.c sandbox/c-runner-launch.c sandbox/
 RUN mkdir -p sandbox/build \
- && gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-sandbox sandbox/c-runner-sandbox.c
+ && gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-sandbox sandbox/c-runner-sandbox.c -l:libseccomp.a \
+ && gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-launch sandbox/c-runner-launch.c
 COPY src/ src/
+COPY scripts/healthcheck.mjs scripts/
 
 RUN useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin c-runner
 # The pseudo-terminal relay of interactive runs, and the bundled playground page from its stage.
@@ -46,5 +49,5 @@ USER c-runner
 ENV HOST=0.0.0.0 PORT=5555 NODE_ENV=production
 EXPOSE 5555
 HEALTHCHECK --interval=30s --timeout=10s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:5555/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "scripts/healthcheck.mjs"]
 CMD ["node", "src/main.ts"]

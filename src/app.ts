@@ -9,18 +9,24 @@ import {cors} from './http/cors.ts';
 import {errorHandler, publicError} from './http/error-handler.ts';
 import {AppError} from './http/errors.ts';
 import {openEventStream, type EventStream} from './http/event-stream.ts';
+import {sendAnswer} from './http/send.ts';
 import {bearerToken, tokenChecker} from './http/token.ts';
-import {parseJudgeRequest, type JudgeRequest} from './judge/parse-judge.ts';
+import {parseJudgeRequest, type JudgeOptions, type JudgeRequest} from './judge/parse-judge.ts';
 import {parseExecuteRequest} from './job/parse-request.ts';
 import {openApiDocument} from './openapi.ts';
 import {playground} from './playground/serve.ts';
+import {registerJudge0, registerPiston, type Judge0Jobs} from './compat/routes.ts';
 import type {Runner} from './runner.ts';
 
 export interface AppDeps {
-	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge' | 'corsOrigins' | 'playground'>;
+	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge' | 'corsOrigins' | 'sendTimeoutMs' | 'runMax' | 'run' | 'playground'>;
 	readonly logger: Logger;
 	readonly runner: Runner;
 	readonly health: HealthCheck;
+	/** gcc's version, `12.2.0`, as the Piston and Judge0 routes report it. */
+	readonly compilerVersion: string;
+	/** Judge0's asynchronous submissions. */
+	readonly submissions: Judge0Jobs;
 	/** Aborted when the server shuts down past its grace period: in-flight jobs are cancelled. */
 	readonly shutdownSignal?: AbortSignal;
 	/** How often a quiet event stream gets a keep-alive comment. */
@@ -30,12 +36,16 @@ export interface AppDeps {
 /** Endpoints anyone may read, token or not: the health probe and the API's description. */
 const publicPaths = new Set(['/health', '/openapi.json']);
 
-/** When a token is configured, every endpoint but the public ones needs `Authorization: Bearer <token>`. */
+/**
+ * When a token is configured, every endpoint but the public ones needs `Authorization: Bearer <token>`, or
+ * `X-Auth-Token: <token>` as Judge0's clients send it.
+ */
 function requireToken(token: string | null): Middleware<AppState> {
 	const matches = tokenChecker(token);
 	return async (ctx, next) => {
 		if (!publicPaths.has(ctx.path)) {
-			if (!matches(bearerToken(ctx.get('Authorization')))) {
+			// Judge0's clients send theirs as X-Auth-Token.
+			if (!matches(bearerToken(ctx.get('Authorization')) ?? (ctx.get('X-Auth-Token') || null))) {
 				throw new AppError(401, 'Missing or invalid bearer token', {'WWW-Authenticate': 'Bearer'});
 			}
 		}
@@ -60,7 +70,7 @@ const requireJson: Middleware<AppState> = async (ctx, next) => {
 async function streamJudge(ctx: AppContext, deps: AppDeps, request: JudgeRequest) {
 	let stream: EventStream | null = null;
 	const open = () => {
-		stream ??= openEventStream(ctx, deps.heartbeatMs ?? 15_000);
+		stream ??= openEventStream(ctx, deps.heartbeatMs ?? 15_000, deps.config.sendTimeoutMs);
 		return stream;
 	};
 
@@ -99,17 +109,24 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 		ctx.body = result;
 	});
 
-	router.post('/judge_c', requireJson, parseJson, async ctx => {
-		const request = parseJudgeRequest(ctx.request.body, deps.config.judge);
+	/** /judge_c, and Turbo's own route, /submit, where `language` is required as Turbo always sends it. */
+	const judgeRoute = (options: JudgeOptions): Middleware<AppState> => async ctx => {
+		const request = parseJudgeRequest(ctx.request.body, deps.config.judge, options);
 		if (ctx.accepts('application/json', 'text/event-stream') === 'text/event-stream') {
-			await streamJudge(ctx, deps, request);
+			await streamJudge(ctx as AppContext, deps, request);
 			return;
 		}
 
 		const result = await deps.runner.judge(request, ctx.state.signal);
 		ctx.state.jobStatus = result.verdict;
 		ctx.body = result;
-	});
+	};
+
+	router.post('/judge_c', requireJson, parseJson, judgeRoute({}));
+	router.post('/submit', requireJson, parseJson, judgeRoute({requireLanguage: true}));
+
+	registerPiston(router, deps);
+	registerJudge0(router, deps, requireJson);
 
 	router.get('/openapi.json', async ctx => {
 		ctx.body = openApiDocument;
@@ -122,6 +139,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	});
 
 	app.use(requestContext(deps.logger, deps.shutdownSignal));
+	app.use(sendAnswer(deps.config.sendTimeoutMs));
 	app.use(errorHandler(deps.config.bodyLimitBytes));
 	app.use(cors(deps.config.corsOrigins));
 	// The page needs no token: it holds none of the server's data, and asks for the token itself.

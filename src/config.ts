@@ -23,6 +23,13 @@ export interface Config {
 	readonly uidBase: number;
 	readonly outputBytes: number;
 	readonly bodyLimitBytes: number;
+	/**
+	 * The most program text (output, error, diagnostics) one answer carries, counted as sent (JSON-escaped): a whole
+	 * /execute_c answer, a whole /judge_c answer, and each of a stream's events. Past it, text is cut and flagged.
+	 */
+	readonly responseBytes: number;
+	/** How long an answer may take to be read by its client; past it, the connection is cut and its memory freed. */
+	readonly sendTimeoutMs: number;
 	readonly shutdownMs: number;
 	readonly healthTtlMs: number;
 	readonly logLevel: string;
@@ -35,19 +42,27 @@ export interface Config {
 		readonly maxTests: number;
 		/** Largest `input` and largest expected output of one test case, bytes each. */
 		readonly maxTestBytes: number;
-		/** Longest `actual_output` / `error` shown per test case in a judge response; longer is cut and flagged. */
+		/** Longest `actual_output` / `error` shown per test case in a judge response, as sent; longer is cut and flagged. */
 		readonly resultBytes: number;
 		/** Test cases of one judge request running at once: a share of the slots, never all of them. */
 		readonly parallel: number;
+		/** CPU time per test case when the request sets no `time_limit_ms`. */
+		readonly cpuMs: number;
+		/** Wall-clock time from compile to verdicts for one judge request; what has not finished by then is SKIPPED. */
+		readonly budgetMs: number;
 	};
 	readonly bwrapPath: string;
 	readonly helperPath: string;
+	/** The launcher that puts a job into its cgroups before bwrap starts; beside the helper unless told. */
+	readonly launcherPath: string;
 	/** Where a root server installs the helper, root-owned and readable by the sandbox uids. */
 	readonly helperInstallDir: string;
 	/** `auto`: the strongest /proc policy that works here, found at start-up; or one forced. */
 	readonly sandboxProc: 'auto' | 'private' | 'none';
 	/** Browser origins allowed to call the API (CORS); empty: CORS off. `*` allows any origin. */
 	readonly corsOrigins: readonly string[];
+	/** Judge0's asynchronous submissions: how many this server keeps at once, and for how long each. */
+	readonly judge0: {readonly storeSize: number; readonly ttlMs: number};
 	/** Interactive runs over WebSocket (`/interactive`); see API.md. */
 	readonly interactive: {
 		readonly enabled: boolean;
@@ -160,6 +175,8 @@ export function loadConfig(env: Env): Config {
 		uidBase: integer('C_RUNNER_UID_BASE', 61_000, {min: 1000, max: 4_294_900_000}),
 		outputBytes: integer('C_RUNNER_OUTPUT_BYTES', 1024 * 1024, {min: 1024, max: 64 * 1024 * 1024}),
 		bodyLimitBytes: integer('C_RUNNER_BODY_LIMIT_BYTES', 2 * 1024 * 1024, {min: 1024, max: 64 * 1024 * 1024}),
+		responseBytes: integer('C_RUNNER_RESPONSE_BYTES', 4 * 1024 * 1024, {min: 64 * 1024, max: 256 * 1024 * 1024}),
+		sendTimeoutMs: integer('C_RUNNER_SEND_TIMEOUT_MS', 30_000, {min: 100, max: 600_000}),
 		shutdownMs: integer('C_RUNNER_SHUTDOWN_MS', 30_000, {min: 0, max: 600_000}),
 		healthTtlMs: integer('C_RUNNER_HEALTH_TTL_MS', 30_000, {min: 0, max: 3_600_000}),
 		logLevel: oneOf('LOG_LEVEL', 'info', logLevels),
@@ -174,12 +191,19 @@ export function loadConfig(env: Env): Config {
 			maxTestBytes: integer('C_RUNNER_JUDGE_MAX_TEST_BYTES', 1024 * 1024, {min: 1, max: 64 * 1024 * 1024}),
 			resultBytes: integer('C_RUNNER_JUDGE_RESULT_BYTES', 64 * 1024, {min: 256, max: 64 * 1024 * 1024}),
 			parallel: integer('C_RUNNER_JUDGE_PARALLEL', Math.max(1, Math.floor(concurrency / 2)), {min: 1, max: 256}),
+			cpuMs: integer('C_RUNNER_JUDGE_CPU_MS', 2000, {min: 100, max: 600_000}),
+			budgetMs: integer('C_RUNNER_JUDGE_BUDGET_MS', 60_000, {min: 1000, max: 3_600_000}),
 		},
 		bwrapPath: text('C_RUNNER_BWRAP', '/usr/bin/bwrap'),
 		helperPath: text('C_RUNNER_HELPER', path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox')),
+		launcherPath: text('C_RUNNER_LAUNCHER', path.join(path.dirname(text('C_RUNNER_HELPER', path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox'))), 'c-runner-launch')),
 		helperInstallDir: text('C_RUNNER_HELPER_INSTALL_DIR', '/run/c-runner'),
 		sandboxProc: oneOf('C_RUNNER_SANDBOX_PROC', 'auto', ['auto', 'private', 'none']),
 		corsOrigins: origins('C_RUNNER_CORS_ORIGINS'),
+		judge0: {
+			storeSize: integer('C_RUNNER_JUDGE0_STORE_SIZE', 1000, {min: 1, max: 100_000}),
+			ttlMs: integer('C_RUNNER_JUDGE0_TTL_MS', 3_600_000, {min: 1000, max: 86_400_000}),
+		},
 		interactive: {
 			enabled: onOff('C_RUNNER_INTERACTIVE', 'on'),
 			idleMs: integer('C_RUNNER_INTERACTIVE_IDLE_MS', 60_000, {min: 100, max: 3_600_000}),
@@ -194,7 +218,7 @@ export function loadConfig(env: Env): Config {
 		problems.push(`C_RUNNER_JOB_ROOT=${JSON.stringify(config.jobRoot)}: expected an absolute path`);
 	}
 
-	for (const [name, value] of [['C_RUNNER_BWRAP', config.bwrapPath], ['C_RUNNER_HELPER', config.helperPath], ['C_RUNNER_HELPER_INSTALL_DIR', config.helperInstallDir], ['C_RUNNER_PTY_RELAY', config.relayPath]] as const) {
+	for (const [name, value] of [['C_RUNNER_BWRAP', config.bwrapPath], ['C_RUNNER_HELPER', config.helperPath], ['C_RUNNER_LAUNCHER', config.launcherPath], ['C_RUNNER_HELPER_INSTALL_DIR', config.helperInstallDir], ['C_RUNNER_PTY_RELAY', config.relayPath]] as const) {
 		if (!path.isAbsolute(value)) {
 			problems.push(`${name}=${JSON.stringify(value)}: expected an absolute path`);
 		}

@@ -1,10 +1,12 @@
 import type {Config} from './config.ts';
 import {defaultLimits} from './job/parse-request.ts';
 import {appliedLimits, SandboxError} from './job/result.ts';
-import {compileFlags, compilerPath, linkFlags, runJob, type JobDeps} from './job/run-job.ts';
+import {runJob, type JobDeps} from './job/run-job.ts';
+import {compileArgv, languageNames, languageSpecs, programFromCode} from './job/language.ts';
 import type {Slots} from './job/slots.ts';
+import {describeAccounting, type AccountingChoice} from './sandbox/accounting.ts';
 import {policyWeakenings, type SandboxProfile} from './sandbox/profiles.ts';
-import type {SandboxUser} from './sandbox/spawn.ts';
+import type {SandboxUser, SyscallFilter} from './sandbox/spawn.ts';
 
 export interface HealthReport {
 	readonly status: 'ok' | 'failing';
@@ -27,13 +29,14 @@ function describeProfile(profile: SandboxProfile, outputBytes: number) {
 		read_only: profile.readOnly,
 		symlinks: profile.links.map(link => `${link.path} -> ${link.target}`),
 		job_directory: profile.jobDir === 'bind' ? 'host job directory, writable' : 'private tmpfs, size-capped',
-		limits: appliedLimits(profile.limits, outputBytes),
+		limits: appliedLimits(profile.limits, outputBytes, profile.policy),
 	};
 }
 
-export function describePolicy(config: Config, profiles: JobDeps['profiles'], perSlotUsers: boolean) {
+export function describePolicy(config: Config, profiles: JobDeps['profiles'], perSlotUsers: boolean, filter: SyscallFilter, accountingChoice: AccountingChoice = {cgroups: null, reason: null}) {
 	const {policy} = profiles.run;
 	const weakened = policyWeakenings(policy);
+	const accounting = describeAccounting(accountingChoice, policy);
 	return {
 		level: weakened.length === 0 ? 'strongest' : 'reduced',
 		weakened,
@@ -41,15 +44,23 @@ export function describePolicy(config: Config, profiles: JobDeps['profiles'], pe
 		proc: policy.proc === 'private'
 			? 'a private procfs of the sandbox\'s own pid namespace'
 			: 'none: a private procfs cannot be mounted here (masked /proc); the host\'s is never shown',
-		cpu_limit: policy.proc === 'private'
-			? 'the job\'s CPU time over all its processes, sampled every 10 ms'
-			: 'RLIMIT_CPU per process, to whole seconds (no /proc to sample)',
+		cpu_limit: accounting.cpu_limit,
+		accounting,
 		nested_user_namespaces: !policy.noNestedUserns,
 		network: 'none: a private loopback only',
 		capabilities: 'none',
+		syscall_filter: {
+			installed_by: 'the sandbox helper, in the command\'s own process just before exec, in both sandboxes (compile and run); the helper itself is not filtered',
+			default: 'allow',
+			denied: filter.denied,
+			abi: filter.abi,
+		},
+		keyring: 'a new, empty session keyring for every sandbox; the keyring calls are refused as well',
 		environment: 'cleared; PATH, HOME, PWD, LANG, TMPDIR set',
 		sandbox_uid: perSlotUsers ? `one host uid per job slot, from ${config.uidBase}` : 'the server\'s own uid (not root)',
-		compiler: [compilerPath, ...compileFlags, '...', ...linkFlags].join(' '),
+		// What each language's compile runs, with its default options; `std` and `optimize` change two of the flags.
+		compilers: Object.fromEntries(languageNames.map(language =>
+			[language, compileArgv(programFromCode('', {language, std: languageSpecs[language].defaultStd, optimize: '2'}), 'source').join(' ')])),
 		compile: describeProfile(profiles.compile, config.outputBytes),
 		run: describeProfile(profiles.run, config.outputBytes),
 	};
@@ -69,7 +80,7 @@ export function createHealthCheck(deps: JobDeps, user: SandboxUser | null, slots
 		try {
 			const {compile, run} = deps.profiles;
 			const signal = AbortSignal.timeout(compile.limits.wallMs + run.limits.wallMs + 10_000);
-			const result = await runJob({code: selfTestCode, args: ['self-test'], stdin: 'ping', limits: defaultLimits}, user, deps, signal);
+			const result = await runJob({program: programFromCode(selfTestCode), args: ['self-test'], stdin: 'ping', limits: defaultLimits}, user, deps, signal);
 			if (result.status !== 'ok' || result.output !== selfTestExpected) {
 				problem = `self-test gave status ${result.status}, output ${JSON.stringify(result.output.slice(0, 200))}, error ${JSON.stringify(result.error.slice(0, 500))}`;
 			}

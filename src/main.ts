@@ -4,9 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import {pino} from 'pino';
 import {createApp} from './app.ts';
+import {Judge0Jobs} from './compat/routes.ts';
+import {SubmissionStore} from './compat/judge0.ts';
 import {ConfigError, loadConfig, type Config} from './config.ts';
 import {createHealthCheck, describePolicy, type HealthCheck, type HealthReport} from './health.ts';
-import {compilerPath, type JobDeps} from './job/run-job.ts';
+import type {JobDeps} from './job/run-job.ts';
+import {languageSpecs} from './job/language.ts';
+import {openCgroupBackend} from './sandbox/cgroup.ts';
 import {createRunner} from './runner.ts';
 import {Slots} from './job/slots.ts';
 import {currentOwner, sweepStaleWorkspaces} from './job/workspace.ts';
@@ -14,7 +18,7 @@ import {compileProfile, policyLadder, policyWeakenings, readHostLayout, runProfi
 import {installHelper} from './sandbox/install-helper.ts';
 import {attachInteractive} from './interactive/upgrade.ts';
 import {mountOf} from './proc.ts';
-import {commandVersion, type SandboxUser} from './sandbox/spawn.ts';
+import {commandVersion, helperFilter, type SandboxUser} from './sandbox/spawn.ts';
 
 const userNamespaceHint = `bubblewrap could not create its sandbox. Check that unprivileged user namespaces are allowed:
   - Ubuntu 23.10 and later restrict them through AppArmor: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0
@@ -30,7 +34,7 @@ function fail(message: string): never {
 }
 
 function checkFiles(config: Config) {
-	for (const [file, what] of [[config.bwrapPath, 'bubblewrap (apt-get install bubblewrap)'], [compilerPath, 'gcc (apt-get install gcc libc6-dev)'], [config.helperPath, 'the sandbox helper (npm run setup builds it)'], [config.relayPath, 'the pseudo-terminal relay (npm run setup builds it)']] as const) {
+	for (const [file, what] of [[config.bwrapPath, 'bubblewrap (apt-get install bubblewrap)'], [languageSpecs.c.compiler, 'gcc (apt-get install gcc libc6-dev)'], [languageSpecs.cpp.compiler, 'g++ (apt-get install g++)'], [config.helperPath, 'the sandbox helper (npm run setup builds it)'], [config.relayPath, 'the pseudo-terminal relay (npm run setup builds it)']] as const) {
 		try {
 			fs.accessSync(file, fs.constants.X_OK);
 		} catch {
@@ -67,16 +71,21 @@ function checkExecutableJobRoot(config: Config) {
 	}
 }
 
-/** As root, the helper is copied into a root-owned directory that the sandbox uids can reach, wherever the checkout is. */
-function installedHelper(config: Config, source = config.helperPath, name?: string): string {
+/**
+ * As root, the helper and the launcher are copied into a root-owned directory that the sandbox uids can reach,
+ * wherever the checkout is.
+ */
+function installedPrograms(config: Config): Pick<Config, 'helperPath' | 'launcherPath' | 'relayPath'> {
 	try {
-		const installed = installHelper(source, config.helperInstallDir, name);
-		const mount = mountOf(installed, fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+		const helperPath = installHelper(config.helperPath, config.helperInstallDir);
+		const mount = mountOf(helperPath, fs.readFileSync('/proc/self/mountinfo', 'utf8'));
 		if (mount?.options.includes('noexec')) {
 			fail(`the helper install directory ${config.helperInstallDir} is on a noexec mount (${mount.point}): set C_RUNNER_HELPER_INSTALL_DIR to a root-owned place that allows exec.`);
 		}
 
-		return installed;
+		// A missing launcher is found, and named, where job cgroups need it.
+		const launcherPath = fs.existsSync(config.launcherPath) ? installHelper(config.launcherPath, config.helperInstallDir, 'c-runner-launch') : config.launcherPath;
+		return {helperPath, launcherPath, relayPath: installHelper(config.relayPath, config.helperInstallDir, 'c-runner-pty')};
 	} catch (error) {
 		fail(`cannot install the sandbox helper into ${config.helperInstallDir}: ${error instanceof Error ? error.message : String(error)}\nSet C_RUNNER_HELPER_INSTALL_DIR to a directory owned by root and writable by root alone.`);
 	}
@@ -109,7 +118,7 @@ async function main() {
 	fs.mkdirSync(config.jobRoot, {recursive: true, mode: 0o711});
 	checkExecutableJobRoot(config);
 	if (process.getuid?.() === 0) {
-		config = Object.freeze({...config, helperPath: installedHelper(config), relayPath: installedHelper(config, config.relayPath, 'c-runner-pty')});
+		config = Object.freeze({...config, ...installedPrograms(config)});
 		checkJobRootReachable(config.jobRoot);
 	}
 
@@ -118,20 +127,42 @@ async function main() {
 	const users = sandboxUsers(config);
 	const slots = new Slots(users.slots, config.queueLength);
 	const versions = {
-		gcc: await commandVersion(compilerPath),
+		gcc: await commandVersion(languageSpecs.c.compiler),
+		'g++': await commandVersion(languageSpecs.cpp.compiler),
 		bwrap: await commandVersion(config.bwrapPath),
 		node: process.version,
 		kernel: os.release(),
 	};
-	const swept = await sweepStaleWorkspaces(config.jobRoot, logger);
+	const syscallFilter = await helperFilter(config.helperPath);
+	if (syscallFilter === null) {
+		fail(`${config.helperPath} --list-filter did not list a syscall filter: rebuild the sandbox helper (npm run setup)`);
+	}
+
+	const serverUid = process.getuid?.() ?? 0;
+	const sandboxUids = [...users.slots, users.health].flatMap(user => user === null ? [] : [user.uid]);
+	const swept = await sweepStaleWorkspaces(config.jobRoot, {serverUid, ownerUids: new Set([serverUid, ...sandboxUids])}, logger);
+	// Job cgroups where the host has them (root, v1 memory/pids/cpuacct); else the helper's sampling and rlimits.
+	const cgroups = await openCgroupBackend(logger);
+	if (typeof cgroups === 'string') {
+		logger.warn({reason: cgroups}, 'no job cgroups: accounting by the sandbox helper\'s sampling and rlimits');
+	} else {
+		try {
+			fs.accessSync(config.launcherPath, fs.constants.X_OK);
+		} catch {
+			await cgroups.close();
+			fail(`${config.launcherPath} is missing or not executable: npm run setup builds it`);
+		}
+	}
+
+	const backend = typeof cgroups === 'string' ? {cgroups: null, reason: cgroups} : {cgroups, reason: null};
 
 	// The strongest policy that passes the self-test here, strongest first; none at all: refuse to start.
 	const failures: string[] = [];
 	let chosen: {deps: JobDeps; health: HealthCheck; startup: HealthReport} | null = null;
 	for (const policy of policyLadder(config.sandboxProc)) {
 		const profiles = {compile: compileProfile(layout, config.compile, policy), run: runProfile(layout, config.run, policy)};
-		const deps: JobDeps = {config, profiles, owner, logger};
-		const health = createHealthCheck(deps, users.health, slots, versions, describePolicy(config, profiles, users.health !== null));
+		const deps: JobDeps = {config, profiles, owner, logger, cgroups: backend.cgroups};
+		const health = createHealthCheck(deps, users.health, slots, versions, describePolicy(config, profiles, users.health !== null, syscallFilter, backend));
 		const startup = await health.check();
 		if (startup.status === 'ok') {
 			chosen = {deps, health, startup};
@@ -143,6 +174,7 @@ async function main() {
 	}
 
 	if (chosen === null) {
+		await backend.cgroups?.close();
 		logger.fatal({failures}, 'no safe sandbox policy works here');
 		fail(`no safe sandbox policy works here; the sandbox self-test failed:\n  ${failures.join('\n  ')}\n${userNamespaceHint}`);
 	}
@@ -154,13 +186,16 @@ async function main() {
 	}
 
 	const shutdown = new AbortController();
-	const app = createApp({config, logger, runner: createRunner(deps, slots), health, shutdownSignal: shutdown.signal});
+	const runner = createRunner(deps, slots);
+	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs), runner, shutdown.signal);
+	const compilerVersion = /(\d+\.\d+\.\d+)\s*$/.exec(versions.gcc ?? '')?.[1] ?? 'unknown';
+	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal});
 	const server = http.createServer(app.callback());
 	attachInteractive(server, {session: {...deps, relayPath: config.relayPath}, slots, shutdownSignal: shutdown.signal});
 	server.listen(config.port, config.host, () => {
 		const address = server.address();
 		const port = typeof address === 'object' && address !== null ? address.port : config.port;
-		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, helper: config.helperPath, policy: deps.profiles.run.policy, swept, selfTestMs: startup.self_test.duration_ms}, 'c-runner listening');
+		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, helper: config.helperPath, policy: deps.profiles.run.policy, accounting: backend.cgroups?.name ?? 'helper', swept, selfTestMs: startup.self_test.duration_ms}, 'c-runner listening');
 	});
 
 	let stopping = false;
@@ -177,10 +212,17 @@ async function main() {
 			// Cancelled jobs unwind within moments; a connection still open after that is cut.
 			setTimeout(() => server.closeAllConnections(), 5000).unref();
 		}, config.shutdownMs);
+		// Judge0's asynchronous submissions are jobs in flight too: they finish (or are cancelled at the deadline) first.
 		server.close(() => {
-			clearTimeout(deadline);
-			logger.info('stopped');
-			process.exit(0);
+			void submissions.drain().then(async () => {
+				clearTimeout(deadline);
+				await backend.cgroups?.close();
+			}).catch((error: unknown) => {
+				logger.error({err: error}, 'the instance cgroups could not be removed');
+			}).finally(() => {
+				logger.info('stopped');
+				process.exit(0);
+			});
 		});
 		// A keep-alive connection whose response is done would hold close() open: close each as it goes idle.
 		server.closeIdleConnections();

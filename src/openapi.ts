@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import {compatPaths, compatSchemas} from './openapi-compat.ts';
 
 /**
  * The API as an OpenAPI 3.1 document, served at `GET /openapi.json`. Schemas use the OpenAPI 3.1 default dialect
@@ -19,14 +20,52 @@ const requestIdHeader = {'X-Request-Id': {$ref: '#/components/headers/RequestId'
 const maxSafeInteger = Number.MAX_SAFE_INTEGER;
 
 const runStatuses = ['ok', 'compile_error', 'runtime_error', 'signalled', 'time_limit', 'memory_limit', 'output_limit', 'file_size_limit'];
-const testVerdicts = ['AC', 'WA', 'TLE', 'MLE', 'OLE', 'RE'];
+const testVerdicts = ['AC', 'WA', 'TLE', 'MLE', 'OLE', 'RE', 'SKIPPED'];
 
 const sourceCode = {
 	type: 'string',
 	minLength: 1,
 	pattern: '^[^\\u0000]*$',
-	description: 'C source. Must not be empty, only whitespace, or contain NUL bytes.',
+	description: 'The source, one file (source.c, or source.cpp for C++). Must not be empty, only whitespace, or contain NUL bytes.',
 };
+
+/** "c" or "cpp" in any case (a JSON Schema pattern has no flags). */
+const languagePattern = '^([cC]|[cC][pP][pP])$';
+
+/** What a request gives the compiler besides `code`: the same fields on /execute_c and /judge_c. */
+const programFields = {
+	files: {
+		type: ['array', 'null'],
+		minItems: 1,
+		maxItems: 64,
+		description: 'Several files instead of `code`: every file of the language (*.c; for C++ *.cc, *.cpp, *.cxx, *.C) is compiled, in '
+			+ 'this order, into one program; the others (headers) are only there to be included.',
+		items: {
+			type: 'object',
+			required: ['name', 'content'],
+			properties: {
+				name: {type: 'string', maxLength: 100, pattern: '^[A-Za-z0-9_][A-Za-z0-9_.+-]*$', description: 'A plain file name: no directory, not `source` nor `stdin`, unique.'},
+				content: {type: 'string', pattern: '^[^\\u0000]*$'},
+			},
+		},
+	},
+	language: {type: ['string', 'null'], pattern: languagePattern, description: '"c" (default) or "cpp", in any case.'},
+	std: {
+		type: ['string', 'null'],
+		description: 'The language standard. C: c89, c90, c99, c11, c17, c18, c23 (gcc 12\'s c2x) and their gnu dialects (gnu17 the '
+			+ 'default); C++: c++98 ... c++23 and their gnu++ dialects (gnu++17 the default).',
+	},
+	optimize: {
+		oneOf: [{type: 'string', enum: ['0', '1', '2', '3', 's']}, {type: 'integer', enum: [0, 1, 2, 3]}, {type: 'null'}],
+		description: '-O level; default "2".',
+	},
+};
+
+/** `code` or `files`, one of the two. */
+const codeOrFiles = [
+	{type: 'object', required: ['code'], properties: {code: {type: 'string'}}},
+	{type: 'object', required: ['files'], properties: {files: {type: 'array'}}},
+];
 
 /** A per-request limit: a whole number of at least 1, or null for the server's default. */
 const requestedLimit = (description: string) => ({type: ['integer', 'null'], minimum: 1, maximum: maxSafeInteger, description});
@@ -46,8 +85,8 @@ const exitCode = {
 };
 const signalName = {
 	type: ['string', 'null'],
-	pattern: '^SIG[A-Z0-9]+$',
-	description: 'The name of the signal that ended the program ("SIGSEGV"), or null.',
+	pattern: '^SIG[A-Z0-9+]+$',
+	description: 'The canonical Linux name of the signal that ended the program ("SIGSEGV", "SIGABRT", "SIGIO", "SIGSYS"), or null.',
 };
 const runStatus = {type: 'string', enum: runStatuses, description: 'How the run ended; see API.md, "Statuses".'};
 
@@ -73,12 +112,40 @@ const tokenWhenConfigured = [{bearerAuth: []}, {}];
 const judgeEvents = `A stream of Server-Sent Events, each one \`event:\` line and one \`data:\` line of JSON, in this order:
 
 - \`compile\` — the compile finished; data: \`CompileEvent\`.
-- \`result\` — a test case finished (in the order they finish; \`index\` says which); data: \`TestResult\`.
+- \`result\` — a test case finished (in the order they finish; \`index\` says which; SKIPPED ones last); data: \`TestResult\`.
 - \`summary\` — last: everything is done; data: \`JudgeResult\`, the whole answer as without streaming.
 - \`error\` — the server failed after the stream began (never for the program's own failures); data: \`Error\`. The stream then ends.
 
 A comment line (\`: keep-alive\`) is sent every 15 s while nothing else is. Validation errors and a full queue are answered
 before the stream begins, as ordinary JSON errors. A client that closes the stream cancels every test case still running.`;
+
+/** /judge_c and Turbo's /submit: one judge, two routes. */
+const judgePath = (operationId: string, summary: string, more: string) => ({
+	parameters: [{$ref: '#/components/parameters/RequestId'}],
+	post: {
+		operationId,
+		summary,
+		description: 'Compiles once and runs each test case in its own fresh sandbox. The whole request is validated before '
+			+ 'anything runs. With `Accept: text/event-stream` the answer is a stream of Server-Sent Events instead of one JSON object.' + more,
+		security: tokenWhenConfigured,
+		requestBody: {required: true, content: {[json]: {schema: schema(operationId === 'submit' ? 'SubmitRequest' : 'JudgeRequest')}}},
+		responses: {
+			200: {
+				description: 'The verdicts: one JSON object, or with `Accept: text/event-stream` a stream of events.',
+				headers: requestIdHeader,
+				content: {
+					[json]: {schema: schema('JudgeResult')},
+					'text/event-stream': {
+						schema: {type: 'string', description: judgeEvents},
+						// OpenAPI 3.1 cannot describe the events themselves: the schema of each event's data, by event name.
+						'x-event-schemas': {compile: schema('CompileEvent'), result: schema('TestResult'), summary: schema('JudgeResult'), error: schema('Error')},
+					},
+				},
+			},
+			...jobErrors,
+		},
+	},
+});
 
 export const openApiDocument = {
 	openapi: '3.1.0',
@@ -115,32 +182,8 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 				},
 			},
 		},
-		'/judge_c': {
-			parameters: [{$ref: '#/components/parameters/RequestId'}],
-			post: {
-				operationId: 'judgeC',
-				summary: 'Compile one C program and judge it against test cases',
-				description: 'Compiles once and runs each test case in its own fresh sandbox. The whole request is validated before '
-					+ 'anything runs. With `Accept: text/event-stream` the answer is a stream of Server-Sent Events instead of one JSON object.',
-				security: tokenWhenConfigured,
-				requestBody: {required: true, content: {[json]: {schema: schema('JudgeRequest')}}},
-				responses: {
-					200: {
-						description: 'The verdicts: one JSON object, or with `Accept: text/event-stream` a stream of events.',
-						headers: requestIdHeader,
-						content: {
-							[json]: {schema: schema('JudgeResult')},
-							'text/event-stream': {
-								schema: {type: 'string', description: judgeEvents},
-								// OpenAPI 3.1 cannot describe the events themselves: the schema of each event's data, by event name.
-								'x-event-schemas': {compile: schema('CompileEvent'), result: schema('TestResult'), summary: schema('JudgeResult'), error: schema('Error')},
-							},
-						},
-					},
-					...jobErrors,
-				},
-			},
-		},
+		'/judge_c': judgePath('judgeC', 'Compile one C program and judge it against test cases', ''),
+		'/submit': judgePath('submit', 'Turbo\'s route: the same judge, `language` required', ' Turbo\'s own route and request: `language` is required and must be "c"; every other field and the answer are those of /judge_c.'),
 		'/health': {
 			parameters: [{$ref: '#/components/parameters/RequestId'}],
 			get: {
@@ -155,6 +198,7 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 				},
 			},
 		},
+		...compatPaths,
 		'/openapi.json': {
 			parameters: [{$ref: '#/components/parameters/RequestId'}],
 			get: {
@@ -172,10 +216,11 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 		schemas: {
 			ExecuteRequest: {
 				type: 'object',
-				description: 'Unknown fields are ignored. A field sent as null is taken as absent (except `code`).',
-				required: ['code'],
+				description: 'Unknown fields are ignored. A field sent as null is taken as absent (except `code`). `code` or `files`, not both.',
+				anyOf: codeOrFiles,
 				properties: {
 					code: sourceCode,
+					...programFields,
 					args: {
 						description: 'Arguments after argv[0]. A string is split into words the way a POSIX shell splits them (quotes and '
 							+ 'backslashes honoured, nothing expanded, no shell runs); an array is taken as it is. At most 256 arguments and '
@@ -202,7 +247,7 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 					status: runStatus,
 					signal: signalName,
 					timed_out: {type: 'boolean', description: 'A time limit (wall or CPU) stopped the program.'},
-					truncated: {type: 'boolean', description: '`output` or `error` was cut at the output cap.'},
+					truncated: {type: 'boolean', description: '`output` or `error` was cut: at the output cap, or at the answer\'s size bound as sent (C_RUNNER_RESPONSE_BYTES).'},
 					stopped_by: {
 						type: ['string', 'null'],
 						enum: ['wall_time', 'cpu_time', 'memory', 'output', 'file_size', null],
@@ -219,10 +264,16 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 			AppliedLimits: {
 				type: 'object',
 				description: 'The run limits that applied, after `time_limit_ms` and `memory_limit_mb` were taken into account.',
-				required: ['wall_time_ms', 'cpu_time_ms', 'memory_mb', 'processes', 'file_size_mb', 'disk_mb', 'open_files', 'output_bytes'],
+				required: ['wall_time_ms', 'cpu_time_ms', 'cpu_time_enforced_ms', 'memory_mb', 'processes', 'file_size_mb', 'disk_mb', 'open_files', 'output_bytes'],
 				properties: {
 					wall_time_ms: {type: 'integer', minimum: 1},
-					cpu_time_ms: {type: 'integer', minimum: 1},
+					cpu_time_ms: {type: 'integer', minimum: 1, description: 'The CPU time limit of the verdict: a run that used more is time_limit (TLE), whatever stopped it.'},
+					cpu_time_enforced_ms: {
+						type: 'integer',
+						minimum: 1,
+						description: 'The CPU time at which the sandbox stops the program under the policy in effect: `cpu_time_ms` with a private '
+							+ '/proc; rounded up to whole seconds (RLIMIT_CPU, per process) without one.',
+					},
 					memory_mb: {type: 'integer', minimum: 1},
 					processes: {type: 'integer', minimum: 1},
 					file_size_mb: {type: 'integer', minimum: 1},
@@ -234,22 +285,49 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 			},
 			JudgeRequest: {
 				type: 'object',
-				description: 'Unknown fields (Turbo\'s `user_id`) are ignored. A field sent as null is taken as absent (except `code`).',
-				required: ['code', 'testcases'],
+				description: 'Unknown top-level fields (Turbo\'s `user_id`) are ignored, and named in the answer\'s `ignored_fields`. A field sent '
+					+ 'as null is taken as absent (except `code`).',
+				required: ['testcases'],
+				anyOf: codeOrFiles,
 				properties: {
 					code: sourceCode,
+					...programFields,
 					testcases: {
 						type: 'array',
 						minItems: 1,
 						items: schema('TestCase'),
 						description: 'At most C_RUNNER_JUDGE_MAX_TESTS (default 200) test cases. Their `id`s must be unique.',
 					},
-					time_limit_ms: requestedTimeLimit,
+					time_limit_ms: {
+						...requestedTimeLimit,
+						description: 'CPU-time limit of each test case, ms; the wall-time limit becomes twice this plus 1000 ms. Lowered to the '
+							+ 'server\'s maximum (C_RUNNER_RUN_MAX_CPU_MS). Absent or null: C_RUNNER_JUDGE_CPU_MS (default 2000).',
+					},
 					memory_limit_mb: requestedMemoryLimit,
-					compare: {type: ['string', 'null'], enum: ['trim', 'exact', null], default: 'trim', description: '"trim": trailing whitespace of each line and trailing newlines are ignored; "exact": byte equality.'},
-					language: {type: ['string', 'null'], enum: ['c', 'C', null], description: 'Must be "c" (any case) when sent.'},
+					compare: {
+						type: ['string', 'null'],
+						enum: ['trim', 'exact', 'tokens', 'float', null],
+						default: 'trim',
+						description: '"trim": trailing whitespace of each line and trailing newlines are ignored; "exact": the bytes the program wrote '
+							+ 'against the UTF-8 bytes of the expected output; "tokens": the same words in the same order, any whitespace between; '
+							+ '"float": tokens, numbers equal within `absolute_tolerance` or `relative_tolerance`. Not with `checker`.',
+					},
+					absolute_tolerance: {type: ['number', 'null'], minimum: 0, default: 1e-6, description: 'Only with "compare": "float".'},
+					relative_tolerance: {type: ['number', 'null'], minimum: 0, default: 1e-6, description: 'Only with "compare": "float"; relative to the expected number.'},
+					checker: {
+						...sourceCode,
+						type: ['string', 'null'],
+						description: 'C source of a checker program, instead of `compare`: compiled once, run per test case in its own sandbox as '
+							+ '`checker <input> <expected> <actual>` (file paths); exit code 0 is AC, any other exit WA; its stdout is `checker_message`.',
+					},
+					stop_on_first_failure: {type: ['boolean', 'null'], default: false, description: 'Stop at the first test case that fails; the rest are SKIPPED.'},
+					language: {type: ['string', 'null'], pattern: languagePattern, description: '"c" (default) or "cpp", in any case; required at /submit.'},
 				},
 				additionalProperties: true,
+			},
+			SubmitRequest: {
+				description: 'Turbo\'s request: a JudgeRequest whose `language` is required.',
+				allOf: [schema('JudgeRequest'), {type: 'object', required: ['language'], properties: {language: {type: 'string', pattern: languagePattern}}}],
 			},
 			TestCase: {
 				type: 'object',
@@ -274,19 +352,26 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 					{type: 'object', required: ['output'], properties: {output: {type: 'string'}}},
 					{type: 'object', required: ['expected_output'], properties: {expected_output: {type: 'string'}}},
 				],
-				additionalProperties: true,
+				// A field of another name (`standard_input`, `stdin`, `expected`) is a 400, never silently ignored.
+				additionalProperties: false,
 			},
 			JudgeResult: {
 				type: 'object',
-				required: ['passed', 'verdict', 'results', 'error', 'summary', 'warnings', 'limits'],
+				required: ['passed', 'verdict', 'results', 'error', 'summary', 'warnings', 'limits', 'ignored_fields'],
 				properties: {
 					passed: {type: 'boolean', description: 'Every test case is AC.'},
-					verdict: {type: 'string', enum: [...testVerdicts, 'CE'], description: 'AC when all passed; CE; else the verdict of the first test case, in request order, that did not pass.'},
+					verdict: {
+						type: 'string',
+						enum: [...testVerdicts, 'CE'],
+						description: 'AC when all passed; CE; else the verdict of the first test case, in request order, that ran and did not pass; '
+							+ 'SKIPPED when none failed but some were skipped.',
+					},
 					results: {type: 'array', items: schema('TestResult'), description: 'One result per test case, in request order; empty for CE.'},
 					error: {type: ['string', 'null'], description: 'gcc\'s message, unchanged, when the program did not compile; null otherwise.'},
 					summary: schema('JudgeSummary'),
 					warnings: {type: 'string', description: 'gcc\'s warnings from a compile that succeeded.'},
 					limits: schema('AppliedLimits'),
+					ignored_fields: {type: 'array', items: {type: 'string'}, description: 'Top-level request fields the server did not read (Turbo\'s `user_id`).'},
 				},
 				additionalProperties: false,
 			},
@@ -320,26 +405,35 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 				description: 'One test case\'s result.',
 				required: [
 					'index', 'id', 'worker_id', 'passed', 'verdict', 'actual_output', 'output_truncated', 'error', 'error_truncated',
-					'time', 'memory', 'time_ms', 'cpu_ms', 'memory_kb', 'exit_code', 'signal', 'status',
+					'time', 'memory', 'time_ms', 'cpu_ms', 'memory_kb', 'exit_code', 'signal', 'status', 'checker_message',
 				],
 				properties: {
 					index: {type: 'integer', minimum: 0, description: 'Position of the test case in the request.'},
 					id: {oneOf: [{type: 'integer'}, {type: 'string'}], description: 'The test case\'s id.'},
-					worker_id: {type: 'string', format: 'uuid', description: 'The job that ran it: its directory was c_exec_<worker_id>.'},
+					worker_id: {
+						oneOf: [{type: 'string', format: 'uuid'}, {type: 'string', maxLength: 0}],
+						description: 'The job that ran it: its directory was c_exec_<worker_id>; empty when SKIPPED.',
+					},
 					passed: {type: 'boolean', description: 'The verdict is AC.'},
 					verdict: {type: 'string', enum: testVerdicts},
-					actual_output: {type: 'string', description: 'The program\'s stdout; with "trim" comparison, trailing whitespace removed. Cut at C_RUNNER_JUDGE_RESULT_BYTES.'},
-					output_truncated: {type: 'boolean', description: '`actual_output` was cut here, or the output itself passed the output cap.'},
-					error: {type: 'string', description: 'The program\'s stderr, cut like `actual_output`.'},
+					actual_output: {type: 'string', description: 'The program\'s stdout; with "trim" comparison, trailing whitespace removed. Cut at C_RUNNER_JUDGE_RESULT_BYTES as sent (after JSON escaping) and to the answer\'s budget (C_RUNNER_RESPONSE_BYTES).'},
+					output_truncated: {type: 'boolean', description: '`actual_output` was cut here (per test case or by the answer\'s budget), or the output itself passed the output cap.'},
+					error: {
+						type: 'string',
+						description: 'The program\'s stderr, cut like `actual_output`. When the test case failed by a crash, a limit or a non-zero exit '
+							+ 'and stderr is empty, one line saying so ("Runtime error: SIGSEGV (exit code -11)", "Time limit exceeded: 1000 ms CPU"); '
+							+ 'for SKIPPED, why.',
+					},
 					error_truncated: {type: 'boolean', description: '`error` was cut.'},
 					time: {type: 'string', pattern: '^\\d+ms$', description: '`time_ms` as Turbo\'s string: "12ms".'},
 					memory: {type: 'string', pattern: '^(?:\\d+\\.\\dMB|unknown)$', description: '`memory_kb` in MiB as Turbo\'s string: "1.3MB"; "unknown" when not measured.'},
 					time_ms: measurement('Wall time of the run, ms.'),
 					cpu_ms: measurement('CPU time of the run, ms.'),
 					memory_kb: measurement('Peak resident memory of the run, KiB.'),
-					exit_code: exitCode,
+					exit_code: {...exitCode, type: ['integer', 'null'], description: `${exitCode.description} null when SKIPPED.`},
 					signal: signalName,
-					status: runStatus,
+					status: {...runStatus, enum: [...runStatuses, 'skipped']},
+					checker_message: {type: ['string', 'null'], description: 'What the checker program printed; null without a checker, or when it did not run (the program failed first).'},
 				},
 				additionalProperties: false,
 			},
@@ -419,6 +513,7 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 				},
 				additionalProperties: true,
 			},
+			...compatSchemas,
 			Error: {
 				type: 'object',
 				required: ['error'],

@@ -20,7 +20,7 @@ export interface Mount {
 }
 
 /** `\040`-style escapes of /proc/self/mountinfo (space, tab, newline, backslash) back to their characters. */
-const unescapeMountPath = (text: string) => text.replaceAll(/\\([0-7]{3})/g, (_match, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+export const unescapeMountPath = (text: string) => text.replaceAll(/\\([0-7]{3})/g, (_match, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
 
 /**
  * The mount a path lives on, from the text of /proc/self/mountinfo: the last-mounted of the longest mount points

@@ -1,5 +1,6 @@
 // POST /judge_c at the HTTP layer, with a fake runner: validation, the JSON answer and the event stream.
 import test from 'ava';
+import {programFromCode} from '../src/job/language.ts';
 import {AppError} from '../src/http/errors.ts';
 import type {TestResult} from '../src/judge/verdict.ts';
 import {judgeResult, setup} from './helpers/fake-app.ts';
@@ -11,7 +12,7 @@ const post = async (url: string, body: unknown) =>
 
 const testResult = (index: number): TestResult => ({
 	index, id: index, worker_id: 'w', passed: true, verdict: 'AC', actual_output: '', output_truncated: false, error: '', error_truncated: false,
-	time: '1ms', memory: '1.0MB', time_ms: 1, cpu_ms: 0, memory_kb: 1024, exit_code: 0, signal: null, status: 'ok',
+	time: '1ms', memory: '1.0MB', time_ms: 1, cpu_ms: 0, memory_kb: 1024, exit_code: 0, signal: null, status: 'ok', checker_message: null,
 });
 
 test('a valid request is judged and answered as JSON', async t => {
@@ -19,7 +20,7 @@ test('a valid request is judged and answered as JSON', async t => {
 	const response = await post(url, {code, testcases: [{id: 0, input: '5\n', output: '10'}]});
 	t.is(response.status, 200);
 	t.deepEqual(await response.json(), judgeResult);
-	t.deepEqual(runner.judgeCalls, [{code, tests: [{id: 0, input: '5\n', expected: '10'}], limits: {timeLimitMs: null, memoryLimitMb: null}, compare: 'trim'}]);
+	t.deepEqual(runner.judgeCalls, [{program: programFromCode(code), tests: [{id: 0, input: '5\n', expected: '10'}], limits: {timeLimitMs: null, memoryLimitMb: null}, compare: {mode: 'trim'}, checker: null, stopOnFirstFailure: false, ignoredFields: []}]);
 	await close();
 });
 
@@ -34,6 +35,23 @@ test('bad input is a 400 and nothing runs', async t => {
 	const wrongType = await fetch(`${url}/judge_c`, {method: 'POST', body: '{}', headers: {'Content-Type': 'text/plain'}});
 	t.is(wrongType.status, 415);
 	t.deepEqual(runner.judgeCalls, []);
+	await close();
+});
+
+test('POST /submit is Turbo\'s route: the same judge, language required, other languages a 400 naming what is supported', async t => {
+	const {url, runner, close} = await setup();
+	const submit = async (body: unknown) => fetch(`${url}/submit`, {method: 'POST', body: JSON.stringify(body), headers: {'Content-Type': 'application/json'}});
+	const ok = await submit({user_id: 'student_123', language: 'c', code, testcases: [{id: 0, input: '5\n', output: '10'}]});
+	t.is(ok.status, 200);
+	t.deepEqual(await ok.json(), judgeResult);
+	t.like(runner.judgeCalls[0], {program: {files: [{name: 'source.c', content: code}]}, ignoredFields: ['user_id']});
+	for (const language of ['python', 'java', 'rust', undefined]) {
+		const refused = await submit({user_id: 'u', language, code, testcases: [{id: 0, input: '', output: ''}]});
+		t.is(refused.status, 400, String(language));
+		t.regex((await refused.json() as {error: string}).error, /^Field 'language' must be one of: "c", "cpp" \(got .+\)$/);
+	}
+
+	t.is(runner.judgeCalls.length, 1);
 	await close();
 });
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import test from 'ava';
+import {programFromCode} from '../src/job/language.ts';
 import {AppError} from '../src/http/errors.ts';
 import {result, setup} from './helpers/fake-app.ts';
 
@@ -12,7 +13,7 @@ test('a valid request runs and answers 200 with the result and a request id', as
 	t.is(response.status, 200);
 	t.deepEqual(await response.json(), result);
 	t.regex(response.headers.get('x-request-id') ?? '', /^[\da-f-]{36}$/);
-	t.deepEqual(runner.calls, [{code: 'int main(){}', args: ['a', 'b c'], stdin: 'x', limits: {timeLimitMs: null, memoryLimitMb: null}}]);
+	t.deepEqual(runner.calls, [{program: programFromCode('int main(){}'), args: ['a', 'b c'], stdin: 'x', limits: {timeLimitMs: null, memoryLimitMb: null}}]);
 	await close();
 });
 
@@ -98,6 +99,18 @@ test('with a token, every endpoint but /health needs it', async t => {
 	t.is((await fetch(`${url}/health`)).status, 200);
 	t.deepEqual(runner.calls, []);
 	t.is((await post(url, '{"code":"x"}', {'Content-Type': 'application/json', Authorization: `Bearer ${token}`})).status, 200);
+	await close();
+});
+
+test('the bearer scheme is case-insensitive (RFC 7235); the token itself is not', async t => {
+	const token = 'a-long-enough-secret';
+	const {url, close} = await setup({token});
+	for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
+		t.is((await post(url, '{"code":"x"}', {'Content-Type': 'application/json', Authorization: `${scheme} ${token}`})).status, 200, scheme);
+	}
+
+	t.is((await post(url, '{"code":"x"}', {'Content-Type': 'application/json', Authorization: `Bearer ${token.toUpperCase()}`})).status, 401);
+	t.is((await post(url, '{"code":"x"}', {'Content-Type': 'application/json', Authorization: `Basic ${token}`})).status, 401);
 	await close();
 });
 

@@ -48,10 +48,11 @@ test('out-of-range numbers are refused', t => {
 test('per-request maxima and judge settings have defaults and are read', t => {
 	const defaults = loadConfig({C_RUNNER_CONCURRENCY: '8'});
 	t.deepEqual(defaults.runMax, {cpuMs: 10_000, memoryMb: 1024});
-	t.deepEqual(defaults.judge, {maxTests: 200, maxTestBytes: 1024 * 1024, resultBytes: 64 * 1024, parallel: 4});
-	const set = loadConfig({C_RUNNER_RUN_MAX_CPU_MS: '3000', C_RUNNER_RUN_MAX_MEMORY_MB: '128', C_RUNNER_JUDGE_MAX_TESTS: '5', C_RUNNER_JUDGE_PARALLEL: '1'});
+	t.deepEqual(defaults.judge, {maxTests: 200, maxTestBytes: 1024 * 1024, resultBytes: 64 * 1024, parallel: 4, cpuMs: 2000, budgetMs: 60_000});
+	const set = loadConfig({C_RUNNER_RUN_MAX_CPU_MS: '3000', C_RUNNER_RUN_MAX_MEMORY_MB: '128', C_RUNNER_JUDGE_MAX_TESTS: '5', C_RUNNER_JUDGE_PARALLEL: '1', C_RUNNER_JUDGE_CPU_MS: '500', C_RUNNER_JUDGE_BUDGET_MS: '9000'});
 	t.deepEqual(set.runMax, {cpuMs: 3000, memoryMb: 128});
-	t.like(set.judge, {maxTests: 5, parallel: 1});
+	t.like(set.judge, {maxTests: 5, parallel: 1, cpuMs: 500, budgetMs: 9000});
+	t.throws(() => loadConfig({C_RUNNER_JUDGE_BUDGET_MS: '10'}), {message: /C_RUNNER_JUDGE_BUDGET_MS/});
 });
 
 test('CORS origins: off by default, a trimmed list, and nothing that is not an origin', t => {
@@ -78,4 +79,11 @@ test('interactive runs and the playground: defaults, and read', t => {
 	t.is(set.relayPath, '/opt/pty');
 	t.throws(() => loadConfig({C_RUNNER_PLAYGROUND: 'yes'}), {message: /C_RUNNER_PLAYGROUND="yes": expected one of on, off/});
 	t.throws(() => loadConfig({C_RUNNER_PTY_RELAY: 'pty'}), {message: /C_RUNNER_PTY_RELAY="pty": expected an absolute path/});
+});
+
+test('answer bounds: a text budget per answer and a send timeout, with defaults, read, and range-checked', t => {
+	t.like(loadConfig({}), {responseBytes: 4 * 1024 * 1024, sendTimeoutMs: 30_000});
+	t.like(loadConfig({C_RUNNER_RESPONSE_BYTES: '65536', C_RUNNER_SEND_TIMEOUT_MS: '1500'}), {responseBytes: 65_536, sendTimeoutMs: 1500});
+	const error = t.throws(() => loadConfig({C_RUNNER_RESPONSE_BYTES: '1000', C_RUNNER_SEND_TIMEOUT_MS: '0'}), {instanceOf: ConfigError});
+	t.is(error?.problems.length, 2);
 });

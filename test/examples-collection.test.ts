@@ -7,13 +7,20 @@ import test from 'ava';
 import {outputs, readCases, render} from '../scripts/collection.ts';
 import {assertHostClean, projectRoot, startServer, type RunningServer} from './helpers/server.ts';
 
-let server: RunningServer;
+const token = 'collection-test-token-0123456789';
+/** Each form runs against a server without a token and one that requires it (as compose and Kubernetes do). */
+const servers: Record<'open' | 'token', RunningServer | undefined> = {open: undefined, token: undefined};
 test.before(async () => {
-	server = await startServer({uidBase: 62_580});
+	[servers.open, servers.token] = await Promise.all([startServer({uidBase: 62_580}), startServer({uidBase: 62_610, env: {C_RUNNER_TOKEN: token}})]);
 });
 test.after.always(async () => {
-	await server?.stop();
+	await Promise.all([servers.open?.stop(), servers.token?.stop()]);
 });
+
+const modes = [
+	{name: 'no token', server: () => servers.open!, token: ''},
+	{name: 'a token', server: () => servers.token!, token},
+] as const;
 
 test('the committed collection files are what scripts/collection.ts makes (npm run collection)', t => {
 	for (const [kind, text] of Object.entries(render()) as Array<[keyof typeof outputs, string]>) {
@@ -30,23 +37,33 @@ test('every case has its request body, and every body is used', t => {
 	t.true(cases.length >= 15);
 });
 
-test.serial('the curl script: every request answered as expected', t => {
-	const run = spawnSync('bash', [outputs.curl, server.url], {encoding: 'utf8'});
-	t.is(run.status, 0, run.stdout + run.stderr);
-	t.regex(run.stdout, new RegExp(`^${readCases().length} of ${readCases().length} requests answered as expected$`, 'm'));
-	t.notRegex(run.stdout, /^FAIL/m);
-	assertHostClean(t, server);
-});
+for (const mode of modes) {
+	test.serial(`the curl script, ${mode.name}: every request answered as expected`, t => {
+		const server = mode.server();
+		const run = spawnSync('bash', [outputs.curl, server.url], {encoding: 'utf8', env: {...process.env, C_RUNNER_TOKEN: mode.token}});
+		t.is(run.status, 0, run.stdout + run.stderr);
+		t.regex(run.stdout, new RegExp(`^${readCases().length} of ${readCases().length} requests answered as expected$`, 'm'));
+		t.notRegex(run.stdout, /^FAIL/m);
+		assertHostClean(t, server);
+	});
 
-test.serial('the Postman collection under newman: every assertion passes', t => {
-	const newman = path.join(projectRoot, 'node_modules', 'newman', 'bin', 'newman.js');
-	const run = spawnSync(process.execPath, [newman, 'run', outputs.postman, '--env-var', `baseUrl=${server.url}`, '--reporters', 'cli', '--color', 'off'], {encoding: 'utf8'});
-	t.is(run.status, 0, run.stdout + run.stderr);
-	const assertions = /assertions\s*│\s*(\d+)\s*│\s*(\d+)/.exec(run.stdout);
-	t.truthy(assertions, run.stdout);
-	t.true(Number(assertions?.[1]) >= readCases().length * 2, `${assertions?.[1]} assertions`);
-	t.is(assertions?.[2], '0', 'no failed assertion');
-	assertHostClean(t, server);
+	test.serial(`the Postman collection under newman, ${mode.name}: every assertion passes`, t => {
+		const server = mode.server();
+		const newman = path.join(projectRoot, 'node_modules', 'newman', 'bin', 'newman.js');
+		const run = spawnSync(process.execPath, [newman, 'run', outputs.postman, '--env-var', `baseUrl=${server.url}`, '--env-var', `token=${mode.token}`, '--reporters', 'cli', '--color', 'off'], {encoding: 'utf8'});
+		t.is(run.status, 0, run.stdout + run.stderr);
+		const assertions = /assertions\s*│\s*(\d+)\s*│\s*(\d+)/.exec(run.stdout);
+		t.truthy(assertions, run.stdout);
+		t.true(Number(assertions?.[1]) >= readCases().length * 2, `${assertions?.[1]} assertions`);
+		t.is(assertions?.[2], '0', 'no failed assertion');
+		assertHostClean(t, server);
+	});
+}
+
+test.serial('without the token, a server that requires one refuses the collection: the token is really sent', t => {
+	const run = spawnSync('bash', [outputs.curl, servers.token!.url], {encoding: 'utf8', env: {...process.env, C_RUNNER_TOKEN: ''}});
+	t.not(run.status, 0);
+	t.regex(run.stdout, /status 401, expected 200/);
 });
 
 interface HttpRequest {
@@ -54,14 +71,18 @@ interface HttpRequest {
 	readonly status: number;
 	readonly fields: Record<string, unknown>;
 	readonly method: string;
-	readonly path: string;
+	readonly url: string;
 	readonly headers: Record<string, string>;
 	readonly body: string;
 }
 
-/** The .http file as REST Client reads it: `###` blocks, `# expect:` comments, request line, headers, body. */
-function parseHttpFile(text: string): HttpRequest[] {
-	const baseUrl = /^@baseUrl = (.+)$/m.exec(text)?.[1];
+/**
+ * The .http file as REST Client reads it: `@name = value` variables, `###` blocks, `# expect:` comments, request
+ * line, headers, body. `variables` override the file's own, as the client's environment does.
+ */
+function parseHttpFile(text: string, variables: Record<string, string>): HttpRequest[] {
+	const values = {...Object.fromEntries([...text.matchAll(/^@(\w+) =(.*)$/gm)].map(([, name, value]) => [name!, value!.trim()])), ...variables};
+	const substitute = (line: string) => line.replaceAll(/{{(\w+)}}/g, (_match, name: string) => values[name] ?? '');
 	return text.split(/^### /m).slice(1).map(block => {
 		const lines = block.split('\n');
 		const comments = lines.filter(line => line.startsWith('# expect: ')).map(line => line.slice('# expect: '.length));
@@ -77,15 +98,23 @@ function parseHttpFile(text: string): HttpRequest[] {
 				return [key!, JSON.parse(value!)];
 			})),
 			method: method!,
-			path: url!.replace('{{baseUrl}}', '').replace(baseUrl ?? '', ''),
-			headers: Object.fromEntries(headerLines.map(line => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()])),
+			url: substitute(url!),
+			headers: Object.fromEntries(headerLines.map(substitute).map(line => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()])),
 			body: blank === -1 ? '' : rest.slice(blank + 1).join('\n').trim(),
 		};
 	});
 }
 
-test.serial('the .http file: every request answered as its comments say', async t => {
-	const requests = parseHttpFile(fs.readFileSync(outputs.http, 'utf8'));
+for (const mode of modes) {
+	test.serial(`the .http file, ${mode.name}: every request answered as its comments say`, async t => {
+		const server = mode.server();
+		await sendHttpFile(t, server, mode.token);
+		assertHostClean(t, server);
+	});
+}
+
+async function sendHttpFile(t: import('ava').ExecutionContext, server: RunningServer, token: string) {
+	const requests = parseHttpFile(fs.readFileSync(outputs.http, 'utf8'), {baseUrl: server.url, token});
 	t.is(requests.length, readCases().length);
 	for (const request of requests) {
 		const init: RequestInit = {method: request.method, headers: request.headers};
@@ -93,7 +122,7 @@ test.serial('the .http file: every request answered as its comments say', async 
 			init.body = request.body;
 		}
 
-		const response = await fetch(`${server.url}${request.path}`, init);
+		const response = await fetch(request.url, init);
 		t.is(response.status, request.status, request.title);
 		const text = await response.text();
 		if (Object.keys(request.fields).length > 0) {
@@ -103,6 +132,4 @@ test.serial('the .http file: every request answered as its comments say', async 
 			}
 		}
 	}
-
-	assertHostClean(t, server);
-});
+}

@@ -1,4 +1,5 @@
 import type {AppContext} from './context.ts';
+import {sendDeadline} from './send.ts';
 
 /** Server-Sent Events on a Koa response that Koa no longer answers itself. */
 export interface EventStream {
@@ -8,9 +9,10 @@ export interface EventStream {
 
 /**
  * Sends the status line and headers at once and hands the response over: from here on, failures are told in-band.
- * A comment every `heartbeatMs` keeps proxies from closing a quiet stream.
+ * A comment every `heartbeatMs` keeps proxies from closing a quiet stream. A client that stops reading for
+ * `sendTimeoutMs` while events wait for it is cut off.
  */
-export function openEventStream(ctx: AppContext, heartbeatMs: number): EventStream {
+export function openEventStream(ctx: AppContext, heartbeatMs: number, sendTimeoutMs: number): EventStream {
 	ctx.respond = false;
 	ctx.status = 200;
 	const {res} = ctx;
@@ -22,9 +24,10 @@ export function openEventStream(ctx: AppContext, heartbeatMs: number): EventStre
 	});
 	ctx.req.socket.setNoDelay(true);
 	res.flushHeaders();
+	const deadline = sendDeadline(res, sendTimeoutMs);
 	const write = (text: string) => {
-		if (!res.writableEnded && !res.destroyed) {
-			res.write(text);
+		if (!res.writableEnded && !res.destroyed && !res.write(text)) {
+			deadline.arm();
 		}
 	};
 
@@ -37,6 +40,7 @@ export function openEventStream(ctx: AppContext, heartbeatMs: number): EventStre
 			clearInterval(heartbeat);
 			if (!res.writableEnded) {
 				res.end();
+				deadline.arm();
 			}
 		},
 	};

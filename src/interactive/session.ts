@@ -7,6 +7,7 @@ import {ClientGoneError} from '../http/context.ts';
 import type {ExecuteRequest} from '../job/parse-request.ts';
 import {SandboxError, toCompileErrorResult, toRunResult, type ExecuteResult} from '../job/result.ts';
 import {compileProgram, runLimitsFor, sandboxStep, type Compiled, type JobDeps} from '../job/run-job.ts';
+import type {SandboxPolicy} from '../sandbox/profiles.ts';
 import type {SandboxRun, SandboxUser} from '../sandbox/spawn.ts';
 import {clientSignals, closeCodes, endOfInputFrame, inputFrames, parseClientMessage, ProtocolError, signalFrame, type ClientMessage} from './protocol.ts';
 
@@ -46,13 +47,13 @@ export async function runSession(socket: WebSocket, user: SandboxUser | null, de
 	try {
 		const request = await session.waitForStart();
 		const limits = interactiveLimits(deps, request);
-		const compiled = await compileProgram(request.code, user, deps, signal);
+		const compiled = await compileProgram(request.program, user, deps, signal);
 		try {
 			const {outcome: compile} = compiled;
 			session.send({type: 'compile', status: compile.ok ? 'ok' : 'compile_error', warnings: compile.ok ? compile.diagnostics : '', error: compile.ok ? null : compile.diagnostics});
 			const result: InteractiveResult = compile.ok
 				? await session.run(compiled, request, limits, user)
-				: {...toCompileErrorResult(compile, limits, deps.config.outputBytes), idle_timeout: false};
+				: {...toCompileErrorResult(compile, limits, deps.profiles.run.policy, deps.config.outputBytes), idle_timeout: false};
 			outcome.status = result.status;
 			session.send({type: 'exit', ...result});
 		} finally {
@@ -279,7 +280,7 @@ class Session {
 		forward('stdout', decoders.stdout.end());
 		forward('stderr', decoders.stderr.end());
 
-		return toInteractiveResult(run, limits, deps.config.outputBytes, compiled, idle, forced);
+		return toInteractiveResult(run, limits, deps.profiles.run.policy, deps.config.outputBytes, compiled, idle, forced);
 	}
 
 	/** An `error` message and a close for a failure; the outcome for the log. */
@@ -317,16 +318,16 @@ class Session {
  * `idle_timeout`. When the relay did not answer a stop in time and the server killed the sandbox, the helper wrote no
  * report: the result says what the server did, without CPU time or memory.
  */
-export function toInteractiveResult(run: SandboxRun, limits: SandboxLimits, outputBytes: number, compiled: Compiled, idle: boolean, forced: 'idle' | 'kill' | null): InteractiveResult {
+export function toInteractiveResult(run: SandboxRun, limits: SandboxLimits, policy: SandboxPolicy, outputBytes: number, compiled: Compiled, idle: boolean, forced: 'idle' | 'kill' | null): InteractiveResult {
 	const warnings = compiled.outcome.diagnostics;
 	if (forced !== null && run.report === null) {
-		const stopped = toRunResult({...run, backstopFired: true}, limits, outputBytes, warnings, compiled.staticKb);
+		const stopped = toRunResult({...run, backstopFired: true}, limits, policy, outputBytes, warnings, compiled.staticKb);
 		return forced === 'idle'
 			? {...stopped, idle_timeout: true}
 			: {...stopped, status: 'signalled', timed_out: false, stopped_by: null, idle_timeout: false};
 	}
 
-	const result = toRunResult(run, limits, outputBytes, warnings, compiled.staticKb);
+	const result = toRunResult(run, limits, policy, outputBytes, warnings, compiled.staticKb);
 	if (idle && result.status !== 'output_limit') {
 		return {...result, status: 'time_limit', timed_out: true, stopped_by: 'wall_time', idle_timeout: true};
 	}

@@ -113,7 +113,9 @@ export function attachInteractive(server: http.Server, deps: InteractiveDeps): v
 			return;
 		}
 
-		const presented = bearerToken(request.headers.authorization) ?? subprotocolToken(request.headers['sec-websocket-protocol']);
+		// As for every endpoint: a bearer header, or Judge0's X-Auth-Token; from a browser, the subprotocol.
+		const authToken = request.headers['x-auth-token'];
+		const presented = bearerToken(request.headers.authorization) ?? (typeof authToken === 'string' && authToken !== '' ? authToken : null) ?? subprotocolToken(request.headers['sec-websocket-protocol']);
 		if (!tokenMatches(presented)) {
 			refuseWith(new AppError(401, 'Missing or invalid bearer token', {'WWW-Authenticate': 'Bearer'}));
 			return;

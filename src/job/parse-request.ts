@@ -1,17 +1,21 @@
 import {badRequest} from '../http/errors.ts';
+import {binaryName, stdinName} from './workspace.ts';
+import {defaultOptimize, languageNames, languageSpecs, optimizeLevels, programFromCode, type CompileOptions, type Language, type OptimizeLevel, type Program, type SourceFile} from './language.ts';
 import {splitArgs} from './split-args.ts';
 
 /** Per-request limits; null takes the server's default. Clamped to the server's maxima when the job runs. */
 export interface RequestedLimits {
-	/** CPU time; the wall-clock limit becomes twice this plus a second. */
+	/** CPU time; the wall-clock limit becomes twice this plus a second, unless `wallLimitMs` is given. */
 	readonly timeLimitMs: number | null;
 	readonly memoryLimitMb: number | null;
+	/** The wall-clock limit itself, for the Piston and Judge0 routes, whose clients name one. */
+	readonly wallLimitMs?: number;
 }
 
 export const defaultLimits: RequestedLimits = {timeLimitMs: null, memoryLimitMb: null};
 
 export interface ExecuteRequest {
-	readonly code: string;
+	readonly program: Program;
 	readonly args: readonly string[];
 	/** Bytes fed to the program's stdin; null means an empty stdin (immediate EOF). */
 	readonly stdin: string | null;
@@ -65,22 +69,23 @@ export function requireObject(body: unknown): Record<string, unknown> {
 	return body;
 }
 
-export function parseCode(body: Record<string, unknown>): string {
-	const {code} = body;
+/** C source in field `name` (`code`, or a judge's `checker`). */
+export function parseCode(body: Record<string, unknown>, name = 'code'): string {
+	const code = body[name];
 	if (code === undefined) {
-		throw badRequest('Missing required field: \'code\'');
+		throw badRequest(`Missing required field: '${name}'`);
 	}
 
 	if (typeof code !== 'string') {
-		throw badRequest('Field \'code\' must be a string');
+		throw badRequest(`Field '${name}' must be a string`);
 	}
 
 	if (code.trim() === '') {
-		throw badRequest('Field \'code\' must not be empty');
+		throw badRequest(`Field '${name}' must not be empty`);
 	}
 
 	if (code.includes('\0')) {
-		throw badRequest('Field \'code\' must not contain NUL bytes');
+		throw badRequest(`Field '${name}' must not contain NUL bytes`);
 	}
 
 	return code;
@@ -103,14 +108,118 @@ export function parseRequestedLimits(body: Record<string, unknown>): RequestedLi
 	return {timeLimitMs: positiveInteger(body, 'time_limit_ms'), memoryLimitMb: positiveInteger(body, 'memory_limit_mb')};
 }
 
+export const maxFiles = 64;
+const maxFileNameLength = 100;
+/** A plain name: no directory, no `..`, no leading dot (hidden, or the owner mark) or dash (an option to gcc). */
+const fileNamePattern = /^[A-Za-z\d_][\w.+-]*$/;
+/** Names the job directory uses itself. */
+const reservedNames = new Set([binaryName, stdinName]);
+
+const quoted = (names: readonly string[]) => names.map(name => `"${name}"`).join(', ');
+
+export interface ProgramRules {
+	/** Turbo's /submit always names the language: there a missing one is refused rather than taken as C. */
+	readonly requireLanguage?: boolean;
+}
+
+/** `language`, in any case (Turbo and Dalmeng clients send "C" as well as "c"); C when absent. */
+function parseLanguage(object: Record<string, unknown>, rules: ProgramRules): Language {
+	const value = object['language'];
+	if ((value === undefined || value === null) && !rules.requireLanguage) {
+		return 'c';
+	}
+
+	const language = typeof value === 'string' ? value.toLowerCase() : null;
+	if (language === null || !(languageNames as readonly string[]).includes(language)) {
+		const got = value === undefined || value === null ? 'none' : JSON.stringify(value);
+		throw badRequest(`Field 'language' must be one of: ${quoted(languageNames)} (got ${got})`);
+	}
+
+	return language as Language;
+}
+
+/** `language`, `std` and `optimize`: each from its documented list, anything else a 400 that names the list. */
+export function parseCompileOptions(object: Record<string, unknown>, rules: ProgramRules = {}): CompileOptions {
+	const language = parseLanguage(object, rules);
+	const {standards, defaultStd} = languageSpecs[language];
+	const std = object['std'] ?? defaultStd;
+	if (typeof std !== 'string' || !Object.hasOwn(standards, std)) {
+		throw badRequest(`Field 'std' must be one of, for ${language}: ${quoted(Object.keys(standards))}`);
+	}
+
+	const optimize = object['optimize'] ?? defaultOptimize;
+	if ((typeof optimize !== 'string' && typeof optimize !== 'number') || !(optimizeLevels as readonly string[]).includes(String(optimize))) {
+		throw badRequest(`Field 'optimize' must be one of: ${quoted(optimizeLevels)}`);
+	}
+
+	return {language, std, optimize: String(optimize) as OptimizeLevel};
+}
+
+function parseFiles(value: unknown, options: CompileOptions): SourceFile[] {
+	if (!Array.isArray(value) || value.length === 0) {
+		throw badRequest('Field \'files\' must be a non-empty array of {name, content}');
+	}
+
+	if (value.length > maxFiles) {
+		throw badRequest(`Field 'files' has ${value.length} files; at most ${maxFiles} are allowed`);
+	}
+
+	const seen = new Set<string>();
+	const files = value.map((file: unknown, index): SourceFile => {
+		const where = `files[${index}]`;
+		if (typeof file !== 'object' || file === null || Array.isArray(file)) {
+			throw badRequest(`${where} must be an object with 'name' and 'content'`);
+		}
+
+		const {name, content} = file as Record<string, unknown>;
+		if (typeof name !== 'string' || name.length > maxFileNameLength || !fileNamePattern.test(name)) {
+			throw badRequest(`${where}.name must be a plain file name of at most ${maxFileNameLength} characters: letters, digits, '_', '.', '+', '-', not starting with '.' or '-' (no directories)`);
+		}
+
+		if (reservedNames.has(name)) {
+			throw badRequest(`${where}.name ${JSON.stringify(name)} is reserved (the compiled program, its stdin)`);
+		}
+
+		if (seen.has(name)) {
+			throw badRequest(`${where}.name ${JSON.stringify(name)} repeats an earlier file's name`);
+		}
+
+		seen.add(name);
+		if (typeof content !== 'string' || content.includes('\0')) {
+			throw badRequest(`${where}.content must be a string without NUL bytes`);
+		}
+
+		return {name, content};
+	});
+	if (!files.some(file => languageSpecs[options.language].sourcePattern.test(file.name))) {
+		throw badRequest(`Field 'files' has no ${options.language} source to compile (a name matching ${String(languageSpecs[options.language].sourcePattern)})`);
+	}
+
+	return files;
+}
+
+/** The program of a request: `code` (one file) or `files` (several), with its compile options. */
+export function parseProgram(object: Record<string, unknown>, rules: ProgramRules = {}): Program {
+	const options = parseCompileOptions(object, rules);
+	if (object['files'] !== undefined && object['files'] !== null) {
+		if (object['code'] !== undefined && object['code'] !== null) {
+			throw badRequest('Send either \'code\' or \'files\', not both');
+		}
+
+		return {options, files: parseFiles(object['files'], options)};
+	}
+
+	return programFromCode(parseCode(object), options);
+}
+
 /** Validates a decoded JSON body. Unknown fields are ignored so that clients may send more than we read. */
 export function parseExecuteRequest(body: unknown): ExecuteRequest {
 	const object = requireObject(body);
-	const code = parseCode(object);
+	const program = parseProgram(object);
 	const {stdin} = object;
 	if (stdin !== undefined && stdin !== null && typeof stdin !== 'string') {
 		throw badRequest('Field \'stdin\' must be a string');
 	}
 
-	return {code, args: parseArgs(object['args']), stdin: typeof stdin === 'string' ? stdin : null, limits: parseRequestedLimits(object)};
+	return {program, args: parseArgs(object['args']), stdin: typeof stdin === 'string' ? stdin : null, limits: parseRequestedLimits(object)};
 }

@@ -1,5 +1,5 @@
-import os from 'node:os';
 import type {SandboxLimits} from '../config.ts';
+import {enforcedCpuMs, type SandboxPolicy} from '../sandbox/profiles.ts';
 import type {SandboxRun} from '../sandbox/spawn.ts';
 
 export type RunStatus =
@@ -16,7 +16,10 @@ export type StoppedBy = 'wall_time' | 'cpu_time' | 'memory' | 'output' | 'file_s
 
 export interface AppliedLimits {
 	readonly wall_time_ms: number;
+	/** The CPU time limit of the verdict: a run that used more is `time_limit`, whatever stopped it. */
 	readonly cpu_time_ms: number;
+	/** The CPU time at which the sandbox stops the program under the policy in effect (see `enforcedCpuMs`). */
+	readonly cpu_time_enforced_ms: number;
 	readonly memory_mb: number;
 	readonly processes: number;
 	readonly file_size_mb: number;
@@ -52,15 +55,35 @@ export class SandboxError extends Error {
 	}
 }
 
-const signalNames = new Map(Object.entries(os.constants.signals).map(([name, number]) => [number, name]));
-const signalNumber = (name: keyof typeof os.constants.signals) => os.constants.signals[name];
+/**
+ * The canonical Linux names of signals 1–31 (x86-64, arm64 and the other generic-ABI targets), one per number.
+ * Not a reverse map of `os.constants.signals`: there the later alias wins (SIGIOT for 6, SIGPOLL for 29).
+ */
+export const linuxSignalNames: readonly string[] = [
+	'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV',
+	'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN',
+	'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS',
+];
 
-export const signalName = (signal: number): string => signalNames.get(signal) ?? `SIG${signal}`;
+const sigkill = 9;
+const sigxcpu = 24;
+const sigxfsz = 25;
 
-export function appliedLimits(limits: SandboxLimits, outputBytes: number): AppliedLimits {
+/** `SIGSEGV` for 11; real-time signals (32 and up) as `SIGRTMIN+N`, from glibc's SIGRTMIN of 34. */
+export function signalName(signal: number): string {
+	const name = linuxSignalNames[signal - 1];
+	if (name !== undefined && signal >= 1) {
+		return name;
+	}
+
+	return signal >= 34 && signal <= 64 ? `SIGRTMIN+${signal - 34}` : `SIG${signal}`;
+}
+
+export function appliedLimits(limits: SandboxLimits, outputBytes: number, policy: SandboxPolicy): AppliedLimits {
 	return {
 		wall_time_ms: limits.wallMs,
 		cpu_time_ms: limits.cpuMs,
+		cpu_time_enforced_ms: enforcedCpuMs(policy, limits.cpuMs),
 		memory_mb: limits.memoryMb,
 		processes: limits.processes,
 		file_size_mb: limits.fileSizeMb,
@@ -93,17 +116,30 @@ interface Verdict {
 /**
  * Which limit stopped a run, by a fixed rule, in this order:
  * output cap passed → output_limit (the server killed it: SIGKILL);
+ * with a job cgroup, a process of the job waited for memory at its limit (the helper then ended the job) or the
+ * kernel killed one there → memory_limit (even when the job then hung, burnt its CPU in reclaim, or lost its helper
+ * before the report);
  * helper's wall clock or the server's backstop fired → time_limit (SIGKILL);
- * helper's CPU sampling reached the limit, SIGXCPU, or SIGKILL after the whole CPU allowance → time_limit;
+ * helper's CPU sampling reached the limit, SIGXCPU, SIGKILL after the whole CPU allowance, or more CPU time measured
+ * than the limit, however the run ended → time_limit (one rule under every policy: where the sandbox can only stop
+ * a program at whole seconds, a run over the limit is still judged by it);
  * peak RSS reached the memory limit → memory_limit; so does a run that failed (non-zero exit or a signal) once its
  * address space — sampled, or its static data alone — had reached the limit: an allocation in the slack above the
- * limit failed;
+ * limit failed; with a job cgroup, so does a failed run whose charges hit the job's limit (a failed charge, or the
+ * peak at the limit: a write to a memfd or tmpfile then fails with ENOMEM instead of waiting);
  * SIGXFSZ → file_size_limit; any other signal → signalled; non-zero exit → runtime_error; else ok.
  */
 export function judgeRun(run: SandboxRun, limits: SandboxLimits, staticKb = 0): Verdict {
-	const sigkill = signalNumber('SIGKILL');
 	if (run.overflowed !== null) {
 		return {status: 'output_limit', stoppedBy: 'output', exitCode: -sigkill, signal: sigkill};
+	}
+
+	// The job reached its cgroup's memory limit (the helper saw a process wait for memory there, or the kernel
+	// killed one): the first limit it reached, whatever came after (a hang, CPU burnt in reclaim, a lost report).
+	if (run.report?.memoryExceeded || (run.cgroup?.oomKills ?? 0) > 0) {
+		const report = run.report?.execErrno === 0 ? run.report : null;
+		const signal = report === null ? sigkill : report.signal;
+		return {status: 'memory_limit', stoppedBy: 'memory', exitCode: report?.exited ? report.exitCode : -signal, signal};
 	}
 
 	if (run.backstopFired || run.report?.timedOut) {
@@ -114,17 +150,18 @@ export function judgeRun(run: SandboxRun, limits: SandboxLimits, staticKb = 0): 
 	const {signal} = report;
 	const exitCode = report.exited ? report.exitCode : -signal;
 	const cpuAllowanceMs = Math.ceil(limits.cpuMs / 1000) * 1000;
-	if (report.cpuExceeded || signal === signalNumber('SIGXCPU') || (signal === sigkill && report.cpuMs >= cpuAllowanceMs)) {
+	if (report.cpuExceeded || signal === sigxcpu || (signal === sigkill && report.cpuMs >= cpuAllowanceMs) || report.cpuMs > limits.cpuMs) {
 		return {status: 'time_limit', stoppedBy: 'cpu_time', exitCode, signal};
 	}
 
 	const limitKb = limits.memoryMb * 1024;
 	const failed = signal !== 0 || exitCode !== 0;
-	if (report.maxRssKb >= limitKb || (failed && Math.max(report.peakVmKb, staticKb) >= limitKb)) {
+	const atCgroupLimit = failed && run.cgroup !== undefined && (run.cgroup.failcnt > 0 || run.cgroup.peakKb >= limitKb);
+	if (atCgroupLimit || report.maxRssKb >= limitKb || (failed && Math.max(report.peakVmKb, staticKb) >= limitKb)) {
 		return {status: 'memory_limit', stoppedBy: 'memory', exitCode, signal};
 	}
 
-	if (signal === signalNumber('SIGXFSZ')) {
+	if (signal === sigxfsz) {
 		return {status: 'file_size_limit', stoppedBy: 'file_size', exitCode, signal};
 	}
 
@@ -136,7 +173,7 @@ export function judgeRun(run: SandboxRun, limits: SandboxLimits, staticKb = 0): 
 }
 
 /** `staticKb`: the program's load segments (code, data, bss), which must fit before it can run at all. */
-export function toRunResult(run: SandboxRun, limits: SandboxLimits, outputBytes: number, warnings: string, staticKb = 0): ExecuteResult {
+export function toRunResult(run: SandboxRun, limits: SandboxLimits, policy: SandboxPolicy, outputBytes: number, warnings: string, staticKb = 0): ExecuteResult {
 	const verdict = judgeRun(run, limits, staticKb);
 	return {
 		output: run.stdout.toString('utf8'),
@@ -149,9 +186,11 @@ export function toRunResult(run: SandboxRun, limits: SandboxLimits, outputBytes:
 		stopped_by: verdict.stoppedBy,
 		warnings,
 		time_ms: run.report?.wallMs ?? Math.round(run.durationMs),
-		cpu_ms: run.report?.cpuMs ?? null,
-		memory_kb: run.report?.maxRssKb ?? null,
-		limits: appliedLimits(limits, outputBytes),
+		// The accounting backend's figures. CPU: the helper's (with a cgroup, read from it, less the sandbox's own
+		// set-up and sampling), the cgroup's whole count only when the helper wrote no report. Memory: the cgroup's.
+		cpu_ms: run.report?.cpuMs ?? run.cgroup?.cpuMs ?? null,
+		memory_kb: run.cgroup?.peakKb ?? run.report?.maxRssKb ?? null,
+		limits: appliedLimits(limits, outputBytes, policy),
 	};
 }
 
@@ -183,7 +222,7 @@ export function judgeCompile(run: SandboxRun, limits: SandboxLimits): CompileOut
 	return {ok: false, diagnostics: text + note, stoppedBy};
 }
 
-export function toCompileErrorResult(compile: CompileOutcome, limits: SandboxLimits, outputBytes: number): ExecuteResult {
+export function toCompileErrorResult(compile: CompileOutcome, limits: SandboxLimits, policy: SandboxPolicy, outputBytes: number): ExecuteResult {
 	return {
 		output: '',
 		error: compile.diagnostics,
@@ -197,6 +236,6 @@ export function toCompileErrorResult(compile: CompileOutcome, limits: SandboxLim
 		time_ms: null,
 		cpu_ms: null,
 		memory_kb: null,
-		limits: appliedLimits(limits, outputBytes),
+		limits: appliedLimits(limits, outputBytes, policy),
 	};
 }

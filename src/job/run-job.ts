@@ -1,18 +1,18 @@
+import {randomUUID} from 'node:crypto';
+import path from 'node:path';
 import type {Logger} from 'pino';
 import type {Config, SandboxLimits} from '../config.ts';
 import {bwrapArgs, type SandboxJob} from '../sandbox/bwrap-args.ts';
+import type {CgroupBackend} from '../sandbox/cgroup.ts';
 import type {SandboxProfile} from '../sandbox/profiles.ts';
 import {spawnSandbox, type SandboxRun, type SandboxUser, type StreamingIo} from '../sandbox/spawn.ts';
+import {TextBudget} from './answer-size.ts';
 import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
 import {judgeCompile, toCompileErrorResult, toRunResult, type CompileOutcome, type ExecuteResult} from './result.ts';
 import {createWorkspace, writeStdin, type Owner, type Workspace} from './workspace.ts';
+import {compileArgv, type Program} from './language.ts';
 
-export const compilerPath = '/usr/bin/gcc';
-/** gnu17 keeps POSIX declarations visible; colour and URL escapes never reach a JSON string. */
-export const compileFlags = ['-std=gnu17', '-O2', '-Wall', '-fdiagnostics-color=never', '-fdiagnostics-urls=never', '-pipe'];
-/** Linked after the source, so `sqrt` and friends just work. */
-export const linkFlags = ['-lm'];
 /** How long the server waits past a helper's own wall limit before it kills the sandbox itself. */
 const backstopGraceMs = 5000;
 
@@ -21,10 +21,9 @@ export interface JobDeps {
 	readonly profiles: {readonly compile: SandboxProfile; readonly run: SandboxProfile};
 	readonly owner: Owner;
 	readonly logger: Logger;
+	/** Job cgroups, where the host offers them; absent: the helper's sampling and rlimits only. */
+	readonly cgroups?: CgroupBackend | null;
 }
-
-export const compileCommand = (workspace: Workspace) =>
-	[compilerPath, ...compileFlags, '-o', workspace.binaryPath, workspace.sourcePath, ...linkFlags];
 
 /** One sandboxed step; `streaming` for an interactive run (stdin a pipe, output handed on as it comes). */
 export async function sandboxStep(
@@ -36,16 +35,30 @@ export async function sandboxStep(
 	signal: AbortSignal,
 	streaming?: StreamingIo,
 ): Promise<SandboxRun> {
-	const run = await spawnSandbox({
-		bwrapPath: deps.config.bwrapPath,
-		args: bwrapArgs(profile, {...job, helperPath: deps.config.helperPath}),
-		user,
-		stdinFile,
-		outputBytes: deps.config.outputBytes,
-		backstopMs: profile.limits.wallMs + backstopGraceMs,
-		signal,
-		...(streaming ? {streaming} : {}),
-	});
+	// Made before the job's first process, read once its last is gone, always removed.
+	// Named for its job directory and step, with a suffix: two steps may share a directory (a checker, say).
+	const name = `${path.basename(job.dir)}-${profile.name}-${randomUUID().slice(0, 8)}`;
+	const cgroup = deps.cgroups ? await deps.cgroups.createJob(name, user, profile.limits) : null;
+	let run: SandboxRun;
+	try {
+		run = await spawnSandbox({
+			bwrapPath: deps.config.bwrapPath,
+			args: bwrapArgs(profile, {...job, helperPath: deps.config.helperPath, cgroup: cgroup !== null}),
+			user,
+			stdinFile,
+			outputBytes: deps.config.outputBytes,
+			backstopMs: profile.limits.wallMs + backstopGraceMs,
+			signal,
+			...(streaming ? {streaming} : {}),
+			...(cgroup ? {launcher: {path: deps.config.launcherPath, args: cgroup.launchArgs}} : {}),
+		});
+		if (cgroup) {
+			run = {...run, cgroup: await cgroup.read()};
+		}
+	} finally {
+		await cgroup?.remove();
+	}
+
 	if (run.canceled) {
 		throw signal.reason;
 	}
@@ -53,16 +66,26 @@ export async function sandboxStep(
 	return run;
 }
 
+/** The longest wall-clock limit a run can have: the default's, or what the longest requested CPU time gives. */
+export const maxWallMs = (config: Pick<Config, 'run' | 'runMax'>) => Math.max(config.run.wallMs, (2 * config.runMax.cpuMs) + 1000);
+
 /**
  * The run limits for one request: the server's defaults, or what it asked for, lowered to the server's maxima. A
  * requested CPU time sets the wall-clock limit to twice that plus a second, so a busy machine does not flip verdicts.
+ * A requested wall-clock limit (the Piston and Judge0 routes) is taken as it is, up to the longest that a requested
+ * CPU time could give; with no CPU time requested, the CPU limit is then no longer than it.
  */
 export function runLimitsFor(config: Config, requested: RequestedLimits): SandboxLimits {
-	const cpuMs = requested.timeLimitMs === null ? config.run.cpuMs : Math.min(requested.timeLimitMs, config.runMax.cpuMs);
+	const wallMs = requested.wallLimitMs === undefined ? null : Math.min(requested.wallLimitMs, maxWallMs(config));
+	let cpuMs = requested.timeLimitMs === null ? config.run.cpuMs : Math.min(requested.timeLimitMs, config.runMax.cpuMs);
+	if (requested.timeLimitMs === null && wallMs !== null) {
+		cpuMs = Math.min(cpuMs, wallMs);
+	}
+
 	return {
 		...config.run,
 		cpuMs,
-		wallMs: requested.timeLimitMs === null ? config.run.wallMs : (2 * cpuMs) + 1000,
+		wallMs: wallMs ?? (requested.timeLimitMs === null ? config.run.wallMs : (2 * cpuMs) + 1000),
 		memoryMb: requested.memoryLimitMb === null ? config.run.memoryMb : Math.min(requested.memoryLimitMb, config.runMax.memoryMb),
 	};
 }
@@ -75,10 +98,11 @@ export interface Compiled {
 	readonly staticKb: number;
 }
 
-export async function compileProgram(code: string, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<Compiled> {
-	const workspace = await createWorkspace(deps.config.jobRoot, deps.owner, user, {code});
+export async function compileProgram(program: Program, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<Compiled> {
+	const workspace = await createWorkspace(deps.config.jobRoot, deps.owner, user, {files: program.files});
 	try {
-		const compileRun = await sandboxStep(deps.profiles.compile, {dir: workspace.dir, files: [], argv: compileCommand(workspace)}, null, user, deps, signal);
+		const argv = compileArgv(program, path.basename(workspace.binaryPath));
+		const compileRun = await sandboxStep(deps.profiles.compile, {dir: workspace.dir, files: [], argv}, null, user, deps, signal);
 		const outcome = judgeCompile(compileRun, deps.profiles.compile.limits);
 		return {workspace, outcome, staticKb: outcome.ok ? await staticMemoryKb(workspace.binaryPath) : 0};
 	} catch (error) {
@@ -91,35 +115,59 @@ export interface RunInput {
 	readonly args: readonly string[];
 	readonly stdin: string | null;
 	readonly limits: SandboxLimits;
+	/** More host files of the job directory bound read-only beside the program (a checker's input files). */
+	readonly files?: readonly string[];
+}
+
+/** A run's result, and its stdout as the bytes the program wrote (`result.output` is their UTF-8 decoding). */
+export interface ProgramRun {
+	readonly result: ExecuteResult;
+	readonly stdout: Buffer;
 }
 
 /** Runs the program a workspace holds, in a fresh sandbox, and reads its result. */
-export async function runProgram(workspace: Workspace, input: RunInput, compiled: Compiled, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<ExecuteResult> {
+export async function runProgram(workspace: Workspace, input: RunInput, compiled: Compiled, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<ProgramRun> {
 	if (input.stdin !== null) {
 		await writeStdin(workspace, input.stdin);
 	}
 
 	const run = await sandboxStep(
 		{...deps.profiles.run, limits: input.limits},
-		{dir: workspace.dir, files: [workspace.binaryPath], argv: [workspace.binaryPath, ...input.args]},
+		{dir: workspace.dir, files: [workspace.binaryPath, ...input.files ?? []], argv: [workspace.binaryPath, ...input.args]},
 		input.stdin === null ? null : workspace.stdinPath,
 		user,
 		deps,
 		signal,
 	);
-	return toRunResult(run, input.limits, deps.config.outputBytes, compiled.outcome.diagnostics, compiled.staticKb);
+	const result = toRunResult(run, input.limits, deps.profiles.run.policy, deps.config.outputBytes, compiled.outcome.diagnostics, compiled.staticKb);
+	return {result, stdout: run.stdout};
+}
+
+/**
+ * An answer's texts within the answer's size bound as sent: output first, then error, then warnings; `truncated`
+ * tells when output or error was cut.
+ */
+export function withinResponseBytes(result: ExecuteResult, responseBytes: number): ExecuteResult {
+	const budget = new TextBudget(responseBytes);
+	const output = budget.take(result.output);
+	const error = budget.take(result.error);
+	const warnings = budget.take(result.warnings);
+	if (!output.cut && !error.cut && !warnings.cut) {
+		return result;
+	}
+
+	return {...result, output: output.text, error: error.text, warnings: warnings.text, truncated: result.truncated || output.cut || error.cut};
 }
 
 /** One job, top to bottom: workspace → compile in a sandbox → run in another → result; the workspace always goes. */
 export async function runJob(request: ExecuteRequest, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<ExecuteResult> {
 	const limits = runLimitsFor(deps.config, request.limits);
-	const compiled = await compileProgram(request.code, user, deps, signal);
+	const compiled = await compileProgram(request.program, user, deps, signal);
 	try {
-		if (!compiled.outcome.ok) {
-			return toCompileErrorResult(compiled.outcome, limits, deps.config.outputBytes);
-		}
-
-		return await runProgram(compiled.workspace, {args: request.args, stdin: request.stdin, limits}, compiled, user, deps, signal);
+		const result = compiled.outcome.ok
+			? (await runProgram(compiled.workspace, {args: request.args, stdin: request.stdin, limits}, compiled, user, deps, signal)).result
+			: toCompileErrorResult(compiled.outcome, limits, deps.profiles.run.policy, deps.config.outputBytes);
+		return withinResponseBytes(result, deps.config.responseBytes);
 	} finally {
 		await compiled.workspace.dispose();
 	}

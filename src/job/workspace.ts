@@ -1,12 +1,13 @@
 import fs from 'node:fs/promises';
-import {readFileSync} from 'node:fs';
+import {constants as fsConstants} from 'node:fs';
+import {execa} from 'execa';
 import path from 'node:path';
 import {v4 as uuidv4} from 'uuid';
 import type {Logger} from 'pino';
 import type {SandboxUser} from '../sandbox/spawn.ts';
 import {procStatFields} from '../proc.ts';
+import type {SourceFile} from './language.ts';
 
-export const sourceName = 'source.c';
 export const binaryName = 'source';
 export const stdinName = 'stdin';
 /** Names the instance that created a job directory, so a restart sweeps only what a dead instance left. */
@@ -21,7 +22,6 @@ export interface Owner {
 
 export interface Workspace {
 	readonly dir: string;
-	readonly sourcePath: string;
 	readonly binaryPath: string;
 	readonly stdinPath: string;
 	dispose(): Promise<void>;
@@ -42,7 +42,7 @@ async function chownAll(paths: readonly string[], user: SandboxUser | null) {
 }
 
 /** What a new job directory starts with: source to compile, or a program compiled in another job directory. */
-export type WorkspaceContent = {readonly code: string} | {readonly binaryFrom: string};
+export type WorkspaceContent = {readonly files: readonly SourceFile[]} | {readonly binaryFrom: string};
 
 /** `/<root>/c_exec_<uuid>`, mode 0700, owned by the job's uid, holding the owner mark and the source or program. */
 export async function createWorkspace(jobRoot: string, owner: Owner, user: SandboxUser | null, content: WorkspaceContent): Promise<Workspace> {
@@ -51,16 +51,17 @@ export async function createWorkspace(jobRoot: string, owner: Owner, user: Sandb
 	await fs.mkdir(dir, {mode: 0o700});
 	const workspace: Workspace = {
 		dir,
-		sourcePath: path.join(dir, sourceName),
 		binaryPath: path.join(dir, binaryName),
 		stdinPath: path.join(dir, stdinName),
 		dispose: async () => removeTree(dir),
 	};
 	try {
 		await fs.writeFile(path.join(dir, ownerName), JSON.stringify(owner), {mode: 0o600, flag: 'wx'});
-		if ('code' in content) {
-			await fs.writeFile(workspace.sourcePath, content.code, {mode: 0o600, flag: 'wx'});
-			await chownAll([dir, workspace.sourcePath], user);
+		if ('files' in content) {
+			// Names were checked (plain names, none reserved); `wx` refuses to write over anything all the same.
+			const paths = content.files.map(file => path.join(dir, file.name));
+			await Promise.all(content.files.map(async (file, index) => fs.writeFile(paths[index]!, file.content, {mode: 0o600, flag: 'wx'})));
+			await chownAll([dir, ...paths], user);
 		} else {
 			await fs.copyFile(content.binaryFrom, workspace.binaryPath, fs.constants.COPYFILE_EXCL);
 			await fs.chmod(workspace.binaryPath, 0o755);
@@ -79,44 +80,218 @@ export async function writeStdin(workspace: Workspace, stdin: string): Promise<v
 	await fs.writeFile(workspace.stdinPath, stdin, {mode: 0o600, flag: 'wx'});
 }
 
+/** A new file in a job directory for the sandbox to read (bound read-only), owned by the job's uid; its path. */
+export async function writeJobFile(workspace: Workspace, name: string, content: string | Buffer, user: SandboxUser | null): Promise<string> {
+	const file = path.join(workspace.dir, name);
+	await fs.writeFile(file, content, {mode: 0o400, flag: 'wx'});
+	await chownAll([file], user);
+	return file;
+}
+
 export async function removeTree(dir: string): Promise<void> {
 	await fs.rm(dir, {recursive: true, force: true, maxRetries: 3});
 }
 
-function readOwner(dir: string): Owner | null {
+/** Largest owner mark read; the server writes `{"pid":…,"start":"…"}`, some 40 bytes. */
+const ownerMarkBytes = 256;
+const openDirFlags = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK;
+const openMarkFlags = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
+
+/**
+ * The owner mark inside an opened job directory, read through `/proc/self/fd/<fd>` (openat on that very directory:
+ * the path cannot be swapped under it). Trusted only as a regular file of this server's uid that nobody else may
+ * write; never a FIFO, a device, a directory or a link (O_NONBLOCK: opening a FIFO does not wait for a writer).
+ */
+async function readOwnerMark(dirFd: number, serverUid: number): Promise<Owner | null> {
+	const mark = await fs.open(`/proc/self/fd/${dirFd}/${ownerName}`, openMarkFlags).catch(() => null);
+	if (mark === null) {
+		return null;
+	}
+
 	try {
-		const owner: unknown = JSON.parse(readFileSync(path.join(dir, ownerName), 'utf8'));
+		const stat = await mark.stat();
+		if (!stat.isFile() || stat.uid !== serverUid || (stat.mode & 0o022) !== 0 || stat.size > ownerMarkBytes) {
+			return null;
+		}
+
+		const {buffer, bytesRead} = await mark.read(Buffer.alloc(ownerMarkBytes + 1), 0, ownerMarkBytes + 1, 0);
+		const owner: unknown = JSON.parse(buffer.subarray(0, bytesRead).toString('utf8'));
 		if (typeof owner === 'object' && owner !== null && 'pid' in owner && 'start' in owner
-			&& Number.isInteger(owner.pid) && typeof owner.start === 'string') {
+			&& Number.isSafeInteger(owner.pid) && typeof owner.start === 'string') {
 			return {pid: owner.pid as number, start: owner.start};
 		}
-	} catch {}
+	} catch {} finally {
+		await mark.close();
+	}
 
 	return null;
 }
 
+/** Who may own a job directory of this server: the server's own uid and its sandbox uids. */
+export interface SweepScope {
+	readonly serverUid: number;
+	readonly ownerUids: ReadonlySet<number>;
+}
+
+const sameInode = (a: {dev: number; ino: number}, b: {dev: number; ino: number}) => a.dev === b.dev && a.ino === b.ino;
+
 /**
- * Removes job directories whose creating instance is gone (a crash). A directory whose owner still runs — another
- * instance beside this one — is left alone, and so is one without an owner mark: it is not known to be ours.
+ * Deletes a tree without following a link or crossing a mount, even while a process inside it swaps directories
+ * for symlinks: GNU rm walks with directory descriptors (openat O_NOFOLLOW, unlinkat relative to the descriptor,
+ * device and inode checked on the way down), and `--one-file-system` skips any other mount.
  */
-export async function sweepStaleWorkspaces(jobRoot: string, logger: Logger): Promise<number> {
-	let removed = 0;
-	const entries = await fs.readdir(jobRoot, {withFileTypes: true}).catch(() => []);
-	for (const entry of entries) {
-		if (!entry.isDirectory() || !jobDirPattern.test(entry.name)) {
-			continue;
+async function removeTreeSafely(dir: string): Promise<void> {
+	// A process still writing inside (a leftover of the dead instance) can make one pass fail: a few more.
+	for (let attempt = 1; ; attempt++) {
+		const result = await execa('/bin/rm', ['-rf', '--one-file-system', '--', dir], {reject: false, env: {}, extendEnv: false, cwd: '/', timeout: 60_000});
+		if (result.exitCode === 0) {
+			return;
 		}
 
-		const dir = path.join(jobRoot, entry.name);
-		const owner = readOwner(dir);
-		if (owner === null || processStart(owner.pid) === owner.start) {
-			continue;
+		if (attempt === 3) {
+			throw new Error(`rm failed (${result.exitCode ?? result.signal}): ${result.stderr.slice(0, 500)}`);
 		}
 
-		await removeTree(dir);
-		removed++;
-		logger.info({dir, ownerPid: owner.pid}, 'removed stale job directory');
+		await new Promise(resolve => setTimeout(resolve, 200));
+	}
+}
+
+const sweepDirPattern = /^\.c-runner-sweep-[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/;
+
+/** A private directory an earlier sweep could not finish deleting: the server's uid, mode 0700, no link. */
+async function isEarlierSweepDir(dir: string, rootDev: number, serverUid: number): Promise<boolean> {
+	const stat = await fs.lstat(dir);
+	return stat.isDirectory() && stat.uid === serverUid && (stat.mode & 0o7777) === 0o700 && stat.dev === rootDev;
+}
+
+type SweepOutcome = 'removed' | 'kept';
+
+/**
+ * One candidate: a real directory (not a link) on the job root's own file system, owned by the server or one of
+ * its sandbox uids, holding an owner mark only the server's uid could have written that names a dead instance. It
+ * is renamed into the sweep's private directory (0700, the server's), where nobody else can swap its name, and
+ * checked to be the very directory examined; the sweep then deletes that private directory whole.
+ */
+interface SweepDir {
+	/** Made on first use: `<root>/.c-runner-sweep-<uuid>`, mode 0700. */
+	path(): Promise<string>;
+	/** Holds something that is not a job directory of ours: never deleted. */
+	tainted: boolean;
+}
+
+async function sweepOne(dir: string, rootDev: number, scope: SweepScope, sweepDir: SweepDir, logger: Logger): Promise<SweepOutcome> {
+	const seen = await fs.lstat(dir);
+	if (!seen.isDirectory() || !scope.ownerUids.has(seen.uid) || seen.dev !== rootDev) {
+		logger.debug({dir, uid: seen.uid, type: seen.isDirectory() ? 'directory' : 'other'}, 'not a job directory of this server; left alone');
+		return 'kept';
 	}
 
+	const handle = await fs.open(dir, openDirFlags);
+	let examined;
+	try {
+		examined = await handle.stat();
+		if (!sameInode(examined, seen)) {
+			return 'kept';
+		}
+
+		const owner = await readOwnerMark(handle.fd, scope.serverUid);
+		if (owner === null || processStart(owner.pid) === owner.start) {
+			return 'kept';
+		}
+	} finally {
+		await handle.close();
+	}
+
+	const moved = path.join(await sweepDir.path(), path.basename(dir));
+	await fs.rename(dir, moved);
+	if (!sameInode(await fs.lstat(moved), examined)) {
+		// Swapped between the check and the rename: give back what was moved, untouched.
+		logger.warn({dir}, 'job directory changed while being swept; left alone');
+		await fs.rename(moved, dir).catch((error: unknown) => {
+			sweepDir.tainted = true;
+			throw error;
+		});
+		return 'kept';
+	}
+
+	return 'removed';
+}
+
+/**
+ * Removes job directories whose creating instance is gone (a crash), trusting nothing in the job root: see
+ * sweepOne. A directory of another user, of a live instance, without a valid mark, or that cannot be examined is
+ * left alone; every error is logged and skipped, so the sweep never stops the server from starting.
+ */
+export async function sweepStaleWorkspaces(jobRoot: string, scope: SweepScope, logger: Logger): Promise<number> {
+	const started = performance.now();
+	let removed = 0;
+	let root;
+	let entries: string[];
+	try {
+		root = await fs.lstat(jobRoot);
+		if (!root.isDirectory()) {
+			throw new Error('not a directory');
+		}
+
+		// Without the sticky bit anyone may rename anyone's entries: nothing there can be told apart safely.
+		if ((root.mode & 0o002) !== 0 && (root.mode & 0o1000) === 0) {
+			logger.warn({jobRoot}, 'job root is world-writable without the sticky bit; stale job directories are not swept');
+			return 0;
+		}
+
+		entries = await fs.readdir(jobRoot);
+	} catch (error) {
+		logger.warn({jobRoot, err: String(error)}, 'could not read the job root; stale job directories are not swept');
+		return 0;
+	}
+
+	let made: string | null = null;
+	const sweepDir: SweepDir = {
+		async path() {
+			if (made === null) {
+				const dir = path.join(jobRoot, `.c-runner-sweep-${uuidv4()}`);
+				await fs.mkdir(dir, {mode: 0o700});
+				made = dir;
+			}
+
+			return made;
+		},
+		tainted: false,
+	};
+
+	for (const name of entries.filter(entry => sweepDirPattern.test(entry))) {
+		const dir = path.join(jobRoot, name);
+		try {
+			if (await isEarlierSweepDir(dir, root.dev, scope.serverUid)) {
+				await removeTreeSafely(dir);
+				logger.info({dir}, 'removed what an earlier sweep left');
+			}
+		} catch (error) {
+			logger.warn({dir, err: String(error)}, 'could not remove what an earlier sweep left');
+		}
+	}
+
+	for (const name of entries.filter(entry => jobDirPattern.test(entry))) {
+		const dir = path.join(jobRoot, name);
+		try {
+			if (await sweepOne(dir, root.dev, scope, sweepDir, logger) === 'removed') {
+				removed++;
+				logger.info({dir}, 'removing stale job directory');
+			}
+		} catch (error) {
+			logger.warn({dir, err: String(error)}, 'could not sweep a job directory; left alone');
+		}
+	}
+
+	if (made !== null && sweepDir.tainted) {
+		// Renamed out of the pattern, so no later sweep deletes it either.
+		const kept = `${made}-kept`;
+		await fs.rename(made, kept).catch(() => {});
+		logger.error({dir: kept}, 'the sweep directory holds something that was swapped in and could not be given back; left for a look');
+	} else if (made !== null) {
+		await removeTreeSafely(made).catch((error: unknown) => logger.warn({dir: made, err: String(error)}, 'could not delete every stale job directory'));
+	}
+
+	logger.info({jobRoot, removed, durationMs: Math.round(performance.now() - started)}, 'start-up sweep done');
 	return removed;
 }

@@ -1,9 +1,22 @@
 import {badRequest} from '../http/errors.ts';
-import {parseCode, parseRequestedLimits, requireObject, type RequestedLimits} from '../job/parse-request.ts';
+import {parseCode, parseProgram, parseRequestedLimits, requireObject, type RequestedLimits} from '../job/parse-request.ts';
+import type {Program} from '../job/language.ts';
 
-/** `trim`: trailing whitespace of each line and trailing newlines are ignored. `exact`: byte equality. */
-export type CompareMode = 'trim' | 'exact';
-export const compareModes: readonly CompareMode[] = ['trim', 'exact'];
+/**
+ * How a program's output is compared with the expected output (src/judge/compare.ts):
+ * `trim` (default): trailing spaces, tabs and CRs of each line and trailing newlines do not count;
+ * `exact`: the bytes the program wrote against the UTF-8 bytes of the expected output;
+ * `tokens`: the same words in the same order, split at any run of whitespace (as Dalmeng and most judges compare);
+ * `float`: tokens, where two numbers match within an absolute or a relative tolerance.
+ */
+export type CompareMode = 'trim' | 'exact' | 'tokens' | 'float';
+export const compareModes: readonly CompareMode[] = ['trim', 'exact', 'tokens', 'float'];
+
+export type Comparison =
+	| {readonly mode: Exclude<CompareMode, 'float'>}
+	| {readonly mode: 'float'; readonly absolute: number; readonly relative: number};
+
+export const defaultTolerance = 1e-6;
 
 export interface TestCase {
 	/** The client's own id (Turbo sends 0, 1, 2…); its position when it sent none. */
@@ -12,12 +25,27 @@ export interface TestCase {
 	readonly expected: string;
 }
 
+/** Every field a test case may have: anything else is refused, never silently ignored. */
+export const testCaseFields = ['id', 'input', 'output', 'expected_output'] as const;
+
 export interface JudgeRequest {
-	readonly code: string;
+	readonly program: Program;
 	readonly tests: readonly TestCase[];
 	readonly limits: RequestedLimits;
-	readonly compare: CompareMode;
+	readonly compare: Comparison;
+	/** C source of a checker program that decides each test case instead of `compare`; null: none. */
+	readonly checker: string | null;
+	/** Stop at the first test case that fails: the ones not yet finished are SKIPPED. */
+	readonly stopOnFirstFailure: boolean;
+	/** Top-level fields the server does not read (Turbo's `user_id`), named back in the answer. */
+	readonly ignoredFields: readonly string[];
 }
+
+/** Every top-level field a judge request may have; the others are ignored and listed in `ignored_fields`. */
+export const judgeFields = [
+	'code', 'files', 'language', 'std', 'optimize', 'testcases', 'time_limit_ms', 'memory_limit_mb', 'compare', 'absolute_tolerance', 'relative_tolerance', 'checker',
+	'stop_on_first_failure',
+] as const;
 
 export interface JudgeRules {
 	readonly maxTests: number;
@@ -67,6 +95,11 @@ function parseTestCase(value: unknown, index: number, rules: JudgeRules): TestCa
 	}
 
 	const test = value as Record<string, unknown>;
+	const unknown = Object.keys(test).find(name => !(testCaseFields as readonly string[]).includes(name));
+	if (unknown !== undefined) {
+		throw badRequest(`${where} has an unknown field '${unknown}'; a test case's fields are: ${testCaseFields.join(', ')}`);
+	}
+
 	const output = optionalString(test, 'output', where);
 	const expectedOutput = optionalString(test, 'expected_output', where);
 	if (output !== null && expectedOutput !== null && output !== expectedOutput) {
@@ -116,37 +149,80 @@ function parseTests(value: unknown, rules: JudgeRules): TestCase[] {
 	return tests;
 }
 
-function parseCompare(value: unknown): CompareMode {
+function tolerance(object: Record<string, unknown>, name: string, isFloat: boolean): number {
+	const value = object[name];
 	if (value === undefined || value === null) {
-		return 'trim';
+		return defaultTolerance;
 	}
 
-	if (!compareModes.includes(value as CompareMode)) {
+	if (!isFloat) {
+		throw badRequest(`Field '${name}' applies only with "compare": "float"`);
+	}
+
+	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+		throw badRequest(`Field '${name}' must be a number of at least 0`);
+	}
+
+	return value;
+}
+
+function parseComparison(object: Record<string, unknown>): Comparison {
+	const value = object['compare'];
+	if (value !== undefined && value !== null && !compareModes.includes(value as CompareMode)) {
 		throw badRequest(`Field 'compare' must be one of: ${compareModes.map(mode => `"${mode}"`).join(', ')}`);
 	}
 
-	return value as CompareMode;
+	const mode = (value ?? 'trim') as CompareMode;
+	const absolute = tolerance(object, 'absolute_tolerance', mode === 'float');
+	const relative = tolerance(object, 'relative_tolerance', mode === 'float');
+	return mode === 'float' ? {mode, absolute, relative} : {mode};
 }
 
-/** Turbo and Dalmeng clients name the language; this server runs C only, so anything else is refused. */
-function checkLanguage(value: unknown) {
-	if (value !== undefined && value !== null && (typeof value !== 'string' || value.toLowerCase() !== 'c')) {
-		throw badRequest('Field \'language\' must be "c": this server compiles C only');
+function parseChecker(object: Record<string, unknown>): string | null {
+	if (object['checker'] === undefined || object['checker'] === null) {
+		return null;
 	}
+
+	if (object['compare'] !== undefined && object['compare'] !== null) {
+		throw badRequest('Send either \'checker\' or \'compare\': a checker program decides the comparison itself');
+	}
+
+	return parseCode(object, 'checker');
+}
+
+function parseFlag(object: Record<string, unknown>, name: string): boolean {
+	const value = object[name];
+	if (value === undefined || value === null) {
+		return false;
+	}
+
+	if (typeof value !== 'boolean') {
+		throw badRequest(`Field '${name}' must be true or false`);
+	}
+
+	return value;
+}
+
+
+export interface JudgeOptions {
+	/** Turbo's /submit: `language` must be sent. */
+	readonly requireLanguage?: boolean;
 }
 
 /**
- * Validates a decoded /judge_c body, all of it, before anything runs. Test cases come as `{id?, input?, output}`
- * (Turbo) or `{input?, expected_output}` (Dalmeng). Unknown fields (Turbo's `user_id`) are ignored.
+ * Validates a decoded /judge_c (or /submit) body, all of it, before anything runs. Test cases come as
+ * `{id?, input?, output}` (Turbo) or `{input?, expected_output}` (Dalmeng); any other test case field is a 400.
+ * Unknown top-level fields (Turbo's `user_id`) are ignored and named back in `ignored_fields`.
  */
-export function parseJudgeRequest(body: unknown, rules: JudgeRules): JudgeRequest {
+export function parseJudgeRequest(body: unknown, rules: JudgeRules, options: JudgeOptions = {}): JudgeRequest {
 	const object = requireObject(body);
-	const code = parseCode(object);
-	checkLanguage(object['language']);
 	return {
-		code,
+		program: parseProgram(object, {requireLanguage: options.requireLanguage ?? false}),
 		tests: parseTests(object['testcases'], rules),
 		limits: parseRequestedLimits(object),
-		compare: parseCompare(object['compare']),
+		compare: parseComparison(object),
+		checker: parseChecker(object),
+		stopOnFirstFailure: parseFlag(object, 'stop_on_first_failure'),
+		ignoredFields: Object.keys(object).filter(name => !(judgeFields as readonly string[]).includes(name)),
 	};
 }

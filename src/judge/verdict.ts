@@ -1,7 +1,10 @@
+import {cutText} from '../job/answer-size.ts';
 import type {AppliedLimits, ExecuteResult, RunStatus} from '../job/result.ts';
 import type {CompareMode, TestCase} from './parse-judge.ts';
 
-export type Verdict = 'AC' | 'WA' | 'TLE' | 'MLE' | 'OLE' | 'RE' | 'CE';
+/** `SKIPPED`: the test case did not run to the end (stop_on_first_failure, or the judge's time budget ran out). */
+export type Verdict = 'AC' | 'WA' | 'TLE' | 'MLE' | 'OLE' | 'RE' | 'CE' | 'SKIPPED';
+export type TestVerdict = Exclude<Verdict, 'CE'>;
 
 /** One test case's result: Turbo's fields (`id`, `worker_id`, `passed`, `actual_output`, `error`, `time`, `memory`) and more. */
 export interface TestResult {
@@ -11,7 +14,7 @@ export interface TestResult {
 	/** The job that ran this test case (its directory was `c_exec_<worker_id>`). */
 	readonly worker_id: string;
 	readonly passed: boolean;
-	readonly verdict: Exclude<Verdict, 'CE'>;
+	readonly verdict: TestVerdict;
 	readonly actual_output: string;
 	readonly output_truncated: boolean;
 	readonly error: string;
@@ -23,9 +26,12 @@ export interface TestResult {
 	readonly time_ms: number | null;
 	readonly cpu_ms: number | null;
 	readonly memory_kb: number | null;
-	readonly exit_code: number;
+	/** null when the test case was skipped. */
+	readonly exit_code: number | null;
 	readonly signal: string | null;
-	readonly status: RunStatus;
+	readonly status: RunStatus | 'skipped';
+	/** What the checker program printed; null when the request had no checker or it did not run. */
+	readonly checker_message: string | null;
 }
 
 export interface JudgeSummary {
@@ -44,22 +50,12 @@ export interface JudgeResult {
 	readonly summary: JudgeSummary;
 	readonly warnings: string;
 	readonly limits: AppliedLimits;
+	/** Top-level request fields the server did not read (Turbo's `user_id`): ignored, and said so. */
+	readonly ignored_fields: readonly string[];
 }
-
-/** What is compared: with `trim`, trailing whitespace on each line and trailing newlines do not count. */
-export function normalizeOutput(text: string, mode: CompareMode): string {
-	if (mode === 'exact') {
-		return text;
-	}
-
-	return text.split('\n').map(line => line.replace(/[ \t\r\f\v]+$/, '')).join('\n').replace(/\n+$/, '');
-}
-
-export const outputsMatch = (actual: string, expected: string, mode: CompareMode) =>
-	normalizeOutput(actual, mode) === normalizeOutput(expected, mode);
 
 /** A run's status as a verdict; `ok` needs the comparison to decide between AC and WA. */
-export function verdictOf(status: RunStatus, matched: boolean): Exclude<Verdict, 'CE'> {
+export function verdictOf(status: RunStatus, matched: boolean): TestVerdict {
 	switch (status) {
 		case 'ok': {
 			return matched ? 'AC' : 'WA';
@@ -86,37 +82,66 @@ export function verdictOf(status: RunStatus, matched: boolean): Exclude<Verdict,
 	}
 }
 
-/** Cuts text to at most `maxBytes` of UTF-8 without splitting a character. */
-export function cutText(text: string, maxBytes: number): {text: string; cut: boolean} {
-	const bytes = Buffer.from(text, 'utf8');
-	if (bytes.length <= maxBytes) {
-		return {text, cut: false};
-	}
+const mebibytes = (kb: number) => `${(kb / 1024).toFixed(1)}MB`;
 
-	let end = maxBytes;
-	// Step back over continuation bytes (10xxxxxx) to the start of the character that would be split.
-	while (end > 0 && (bytes[end]! & 0xC0) === 0x80) {
-		end--;
-	}
+/**
+ * The one line `error` carries when a test case failed by a crash, a limit or a non-zero exit and wrote nothing to
+ * stderr: Turbo's client logic takes a non-empty `error` as a runtime error, an empty one as a wrong answer.
+ */
+export function failureLine(run: ExecuteResult, verdict: TestVerdict): string {
+	const {limits} = run;
+	const signalled = run.signal === null ? `exit code ${run.exit_code}` : `${run.signal} (exit code ${run.exit_code})`;
+	switch (verdict) {
+		case 'TLE': {
+			// The CPU limit when it was passed, even if the wall clock stopped the run first (a busy machine, or a
+			// policy that stops programs at whole seconds of CPU only).
+			const overCpu = run.stopped_by === 'cpu_time' || (run.cpu_ms ?? 0) > limits.cpu_time_ms;
+			return overCpu
+				? `Time limit exceeded: ${limits.cpu_time_ms} ms CPU`
+				: `Time limit exceeded: ${limits.wall_time_ms} ms wall clock`;
+		}
 
-	return {text: bytes.subarray(0, end).toString('utf8'), cut: true};
+		case 'MLE': {
+			return `Memory limit exceeded: ${limits.memory_mb} MiB`;
+		}
+
+		case 'OLE': {
+			return `Output limit exceeded: ${limits.output_bytes} bytes`;
+		}
+
+		case 'RE': {
+			return run.status === 'file_size_limit'
+				? `Runtime error: ${signalled}, file size limit of ${limits.file_size_mb} MiB`
+				: `Runtime error: ${signalled}`;
+		}
+
+		case 'AC':
+		case 'WA':
+		case 'SKIPPED': {
+			return '';
+		}
+	}
 }
 
-const mebibytes = (kb: number) => `${(kb / 1024).toFixed(1)}MB`;
+/** How the output was judged: by the comparison, or by the checker program (with what it printed). */
+export interface Judged {
+	readonly matched: boolean;
+	readonly checkerMessage?: string;
+}
 
 export function toTestResult(
 	run: ExecuteResult,
+	judged: Judged,
 	test: TestCase,
 	index: number,
 	workerId: string,
 	compare: CompareMode,
 	resultBytes: number,
 ): TestResult {
-	const matched = outputsMatch(run.output, test.expected, compare);
-	const verdict = verdictOf(run.status, matched);
+	const verdict = verdictOf(run.status, judged.matched);
 	// Like Turbo, the output shown is trimmed at the end, unless the comparison is exact.
 	const output = cutText(compare === 'exact' ? run.output : run.output.trimEnd(), resultBytes);
-	const error = cutText(run.error, resultBytes);
+	const error = cutText(run.error === '' ? failureLine(run, verdict) : run.error, resultBytes);
 	return {
 		index,
 		id: test.id,
@@ -135,12 +160,40 @@ export function toTestResult(
 		exit_code: run.exit_code,
 		signal: run.signal,
 		status: run.status,
+		checker_message: judged.checkerMessage === undefined ? null : cutText(judged.checkerMessage, resultBytes).text,
 	};
 }
 
-/** Accepted only when every test case passed; otherwise the verdict of the first failure in request order. */
+/** A test case that did not run to the end: `reason` says why, in `error`, so no client takes it for a pass. */
+export function skippedResult(test: TestCase, index: number, reason: string): TestResult {
+	return {
+		index,
+		id: test.id,
+		worker_id: '',
+		passed: false,
+		verdict: 'SKIPPED',
+		actual_output: '',
+		output_truncated: false,
+		error: reason,
+		error_truncated: false,
+		time: '0ms',
+		memory: 'unknown',
+		time_ms: null,
+		cpu_ms: null,
+		memory_kb: null,
+		exit_code: null,
+		signal: null,
+		status: 'skipped',
+		checker_message: null,
+	};
+}
+
+/**
+ * Accepted only when every test case passed; otherwise the verdict of the first failure in request order, a test
+ * case that ran before one that was skipped; SKIPPED only when nothing failed but some did not run.
+ */
 export function summarize(results: readonly TestResult[], total: number): Pick<JudgeResult, 'passed' | 'verdict' | 'summary'> {
-	const failure = results.find(result => !result.passed);
+	const failure = results.find(result => !result.passed && result.verdict !== 'SKIPPED') ?? results.find(result => !result.passed);
 	const passed = results.filter(result => result.passed).length;
 	return {
 		passed: failure === undefined && passed === total,
@@ -153,7 +206,7 @@ export function summarize(results: readonly TestResult[], total: number): Pick<J
 	};
 }
 
-export function compileErrorResult(diagnostics: string, total: number, limits: AppliedLimits): JudgeResult {
+export function compileErrorResult(diagnostics: string, total: number, limits: AppliedLimits, ignoredFields: readonly string[]): JudgeResult {
 	return {
 		passed: false,
 		verdict: 'CE',
@@ -162,5 +215,6 @@ export function compileErrorResult(diagnostics: string, total: number, limits: A
 		summary: {passed: 0, total, first_failure: null},
 		warnings: '',
 		limits,
+		ignored_fields: ignoredFields,
 	};
 }

@@ -7,6 +7,9 @@ export const helperInSandbox = '/run/c-runner/sandbox';
 export const reportFd = 3;
 /** The descriptor bwrap writes `{"child-pid": N}` to: the helper's host pid, so the server can stop the sandbox. */
 export const infoFd = 4;
+/** The descriptors of the job cgroup's cpuacct.usage and memory.oom_control, opened by the launcher. */
+export const cpuUsageFd = 5;
+export const oomControlFd = 6;
 export const sandboxPath = '/usr/bin:/bin';
 
 export interface SandboxJob {
@@ -17,6 +20,11 @@ export interface SandboxJob {
 	/** The command run under the helper; argv[0] is an absolute path inside the sandbox. */
 	readonly argv: readonly string[];
 	readonly helperPath: string;
+	/**
+	 * The job runs in its own cgroup: the helper enforces the CPU limit on its cpuacct.usage (`cpuUsageFd`) and ends
+	 * the job when it waits for memory at the cgroup's limit (`oomControlFd`).
+	 */
+	readonly cgroup?: boolean;
 }
 
 const mib = 1024 * 1024;
@@ -34,6 +42,7 @@ export function helperArgs(profile: SandboxProfile, job: SandboxJob): string[] {
 		'--report-fd', String(reportFd),
 		'--wall-ms', String(limits.wallMs),
 		'--cpu-ms', String(limits.cpuMs),
+		...(job.cgroup ? ['--cpu-usage-fd', String(cpuUsageFd), '--oom-control-fd', String(oomControlFd)] : []),
 		'--as-bytes', String((limits.memoryMb + profile.addressSpaceSlackMb) * mib),
 		'--stack-bytes', String(limits.stackMb * mib),
 		// Set inside the user namespace, the count is per sandbox: one job's fork bomb cannot starve another's.
@@ -57,7 +66,7 @@ export function bwrapArgs(profile: SandboxProfile, job: SandboxJob): string[] {
 		'--unshare-user', // one mapped uid, no host privileges
 		'--unshare-pid', // cannot see or signal host processes; helper is pid 1, so all dies with it
 		'--unshare-ipc', // no SysV IPC or POSIX message queues shared with the host
-		'--unshare-net', // no network: only a loopback interface that is down
+		'--unshare-net', // no network: only the namespace's own loopback interface (bwrap brings it up), no route out
 		'--unshare-uts', // own hostname
 		'--unshare-cgroup', // host cgroup paths hidden
 		...(policy.noNestedUserns ? ['--disable-userns'] : []), // no nested user namespaces: less kernel surface

@@ -47,7 +47,7 @@ function makeDirs(dir: string) {
 }
 
 /**
- * As root, sandboxes run as other uids, which must reach the helper binary to bind it: a checkout in a 0700
+ * As root, sandboxes run as other uids, which must reach the helper binary to bind it (and the launcher, to run it): a checkout in a 0700
  * directory (/root, a `mktemp -d`) would hide it from them. So a root server copies the helper into a root-owned
  * directory that others may read, under a name made of its content's hash: two instances, or two checkouts, of the
  * same helper share one file, and a new build never overwrites a binary that a running sandbox uses.

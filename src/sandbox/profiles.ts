@@ -32,7 +32,7 @@ export const strongestPolicy: SandboxPolicy = {proc: 'private', noNestedUserns: 
 
 /**
  * Policies from the strongest down, for the start-up self-test to try in turn. A private /proc matters most (the
- * CPU limit samples it, and without it there is none), then no nested user namespaces (less kernel surface),
+ * helper samples address spaces there), then no nested user namespaces (less kernel surface),
  * then the hostname (cosmetic: the UTS namespace is private either way).
  */
 export function policyLadder(proc: 'auto' | SandboxPolicy['proc']): SandboxPolicy[] {
@@ -48,10 +48,20 @@ export function policyLadder(proc: 'auto' | SandboxPolicy['proc']): SandboxPolic
 	return ladder;
 }
 
+/**
+ * The CPU time at which a policy's sandbox stops a program whose limit is `cpuMs`: the limit itself under every
+ * policy. The helper samples the job's CPU time every 5 ms — from the job cgroup, or from each process's own CPU
+ * clock, which needs no /proc — and stops it there; RLIMIT_CPU, a second above, is only the backstop. The verdict is
+ * judged by the measured `cpu_ms` all the same.
+ */
+export function enforcedCpuMs(_policy: SandboxPolicy, cpuMs: number): number {
+	return cpuMs;
+}
+
 /** How a policy falls short of the strongest, in words; empty for the strongest. */
 export function policyWeakenings(policy: SandboxPolicy): string[] {
 	return [
-		...(policy.proc === 'private' ? [] : ['no /proc in the sandbox (a private one cannot be mounted here); CPU time limited per process by RLIMIT_CPU, to whole seconds']),
+		...(policy.proc === 'private' ? [] : ['no /proc in the sandbox (a private one cannot be mounted here); address spaces are not sampled, so a failed run\'s memory verdict rests on RLIMIT_AS and peak RSS']),
 		...(policy.noNestedUserns ? [] : ['nested user namespaces allowed (--disable-userns does not work here)']),
 		...(policy.hostname ? [] : ['hostname not set (sethostname refused here); the UTS namespace is still private']),
 	];

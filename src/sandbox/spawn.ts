@@ -1,6 +1,7 @@
 import type {Readable, Writable} from 'node:stream';
 import {execa} from 'execa';
 import {procStatFields} from '../proc.ts';
+import type {CgroupFigures} from './cgroup.ts';
 import {infoFd, reportFd} from './bwrap-args.ts';
 
 /** What the helper inside the sandbox measured and saw; see sandbox/README.md. */
@@ -10,13 +11,15 @@ export interface HelperReport {
 	readonly exitCode: number;
 	readonly signal: number;
 	readonly timedOut: boolean;
-	/** The helper stopped the job when its CPU time, sampled every 10 ms, reached the limit. */
+	/** The helper stopped the job when its CPU time, sampled every 5 ms, reached the limit. */
 	readonly cpuExceeded: boolean;
 	readonly cpuMs: number;
 	readonly wallMs: number;
 	readonly maxRssKb: number;
-	/** The largest address space of any of the job's processes, sampled every 10 ms. */
+	/** The largest address space of any of the job's processes, sampled every 5 ms. */
 	readonly peakVmKb: number;
+	/** The helper stopped the job when a process of it waited for memory at the job cgroup's limit. */
+	readonly memoryExceeded: boolean;
 }
 
 export interface SandboxUser {
@@ -35,6 +38,8 @@ export interface SpawnOptions {
 	readonly outputBytes: number;
 	/** Server-side backstop above the helper's own wall limit. */
 	readonly backstopMs: number;
+	/** With a job cgroup: the launcher that joins it and then execs bwrap, and its arguments before `--`. */
+	readonly launcher?: {readonly path: string; readonly args: readonly string[]};
 	readonly signal: AbortSignal;
 	/** An interactive run: stdin is a pipe the caller writes, and output is handed on as it arrives. */
 	readonly streaming?: StreamingIo;
@@ -57,9 +62,11 @@ export interface SandboxRun {
 	readonly backstopFired: boolean;
 	readonly canceled: boolean;
 	readonly durationMs: number;
+	/** What the job's cgroup measured, under the cgroup backend. */
+	readonly cgroup?: CgroupFigures;
 }
 
-const reportKeys = ['exec_errno', 'exited', 'exit_code', 'signal', 'timed_out', 'cpu_exceeded', 'cpu_ms', 'wall_ms', 'max_rss_kb', 'peak_vm_kb'] as const;
+const reportKeys = ['exec_errno', 'exited', 'exit_code', 'signal', 'timed_out', 'cpu_exceeded', 'cpu_ms', 'wall_ms', 'max_rss_kb', 'peak_vm_kb', 'memory_exceeded'] as const;
 
 /** Strict: exactly the keys the helper writes, in order, each a whole number. Anything else is no report. */
 export function parseReport(text: string): HelperReport | null {
@@ -78,8 +85,8 @@ export function parseReport(text: string): HelperReport | null {
 		values.push(Number(match[1]));
 	}
 
-	const [execErrno, exited, exitCode, signal, timedOut, cpuExceeded, cpuMs, wallMs, maxRssKb, peakVmKb] = values as [number, number, number, number, number, number, number, number, number, number];
-	return {execErrno, exited: exited === 1, exitCode, signal, timedOut: timedOut === 1, cpuExceeded: cpuExceeded === 1, cpuMs, wallMs, maxRssKb, peakVmKb};
+	const [execErrno, exited, exitCode, signal, timedOut, cpuExceeded, cpuMs, wallMs, maxRssKb, peakVmKb, memoryExceeded] = values as [number, number, number, number, number, number, number, number, number, number, number];
+	return {execErrno, exited: exited === 1, exitCode, signal, timedOut: timedOut === 1, cpuExceeded: cpuExceeded === 1, cpuMs, wallMs, maxRssKb, peakVmKb, memoryExceeded: memoryExceeded === 1};
 }
 
 class CappedCapture {
@@ -146,9 +153,13 @@ export function parseChildPid(text: string): number | null {
 /** How long a stop waits for the helper's death to bring bwrap down before it kills bwrap itself. */
 const stopGraceMs = 2000;
 
-/** The only place that starts a process. bwrap gets an empty environment and no descriptors but 0–4. */
+/**
+ * The only place that starts a process. bwrap gets an empty environment and no descriptors but 0–4 (and 5 and 6, the
+ * job cgroup's CPU counter and OOM state, opened by the launcher).
+ */
 export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
-	const subprocess = execa(options.bwrapPath, options.args, {
+	const [file, ...args] = options.launcher ? [options.launcher.path, ...options.launcher.args, '--', options.bwrapPath, ...options.args] : [options.bwrapPath, ...options.args];
+	const subprocess = execa(file!, args, {
 		reject: false,
 		env: {},
 		extendEnv: false,
@@ -162,6 +173,9 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 		// Not execa's exit hook: it would kill bwrap on the server's SIGTERM, before the drain lets jobs finish.
 		// An abrupt server death is covered by --die-with-parent.
 		cleanup: false,
+		// Its own session and process group: Ctrl-C on the server's terminal signals the whole foreground group, and
+		// the sandboxes must not die before the server drains them. --die-with-parent does not depend on the group.
+		detached: true,
 		...(options.user ? {uid: options.user.uid, gid: options.user.gid} : {}),
 	});
 
@@ -246,6 +260,46 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 		clearTimeout(lastResort);
 		options.signal.removeEventListener('abort', onAbort);
 	}
+}
+
+/** One row of the helper's syscall filter: a call refused with an errno, when a condition holds (or always). */
+export interface DeniedCall {
+	readonly call: string;
+	readonly errno: string;
+	/** The condition in words; absent when the call is always refused. */
+	readonly when?: string;
+	readonly why: string;
+}
+
+export interface SyscallFilter {
+	readonly denied: readonly DeniedCall[];
+	/** What happens to system calls of another ABI (i386, x32). */
+	readonly abi: string;
+}
+
+/** The helper's `--list-filter` output: tab-separated `deny` rows, then one `abi` line. Strict: anything else is null. */
+export function parseFilterList(text: string): SyscallFilter | null {
+	const denied: DeniedCall[] = [];
+	let abi: string | null = null;
+	for (const line of text.trimEnd().split('\n')) {
+		const fields = line.split('\t');
+		if (fields[0] === 'deny' && fields.length === 5 && abi === null && /^[a-z_\d]+$/.test(fields[1]!) && /^E[A-Z]+$/.test(fields[2]!) && fields[4] !== '') {
+			const [, call, errno, when, why] = fields as [string, string, string, string, string];
+			denied.push({call, errno, ...(when === '' ? {} : {when}), why});
+		} else if (fields[0] === 'abi' && fields.length === 2 && abi === null && fields[1] !== '') {
+			abi = fields[1]!;
+		} else {
+			return null;
+		}
+	}
+
+	return abi === null || denied.length === 0 ? null : {denied, abi};
+}
+
+/** The syscall filter the helper installs, from the helper itself; null when it cannot tell (an old or broken build). */
+export async function helperFilter(helperPath: string): Promise<SyscallFilter | null> {
+	const result = await execa(helperPath, ['--list-filter'], {reject: false, env: {}, extendEnv: false, timeout: 5000});
+	return result.exitCode === 0 ? parseFilterList(result.stdout) : null;
 }
 
 /** First line of `<command> --version`, for /health; null when the command does not run. */

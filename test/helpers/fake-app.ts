@@ -9,8 +9,10 @@ import type {ExecuteRequest} from '../../src/job/parse-request.ts';
 import type {ExecuteResult} from '../../src/job/result.ts';
 import type {Runner} from '../../src/runner.ts';
 import {serve} from './serve.ts';
+import {Judge0Jobs} from '../../src/compat/routes.ts';
+import {SubmissionStore} from '../../src/compat/judge0.ts';
 
-export const limits = {wall_time_ms: 10_000, cpu_time_ms: 10_000, memory_mb: 256, processes: 64, file_size_mb: 16, disk_mb: 64, open_files: 64, output_bytes: 1_048_576};
+export const limits = {wall_time_ms: 10_000, cpu_time_ms: 10_000, cpu_time_enforced_ms: 10_000, memory_mb: 256, processes: 64, file_size_mb: 16, disk_mb: 64, open_files: 64, output_bytes: 1_048_576};
 
 export const result: ExecuteResult = {
 	output: 'Hello from C!', error: '', exit_code: 0, status: 'ok', signal: null, timed_out: false, truncated: false, stopped_by: null,
@@ -18,7 +20,7 @@ export const result: ExecuteResult = {
 };
 
 export const judgeResult: JudgeResult = {
-	passed: true, verdict: 'AC', results: [], error: null, summary: {passed: 0, total: 0, first_failure: null}, warnings: '', limits,
+	passed: true, verdict: 'AC', results: [], error: null, summary: {passed: 0, total: 0, first_failure: null}, warnings: '', limits, ignored_fields: [],
 };
 
 /** A runner that runs nothing: the HTTP layer's tests decide what it answers. */
@@ -48,7 +50,8 @@ export async function setup(options: {token?: string; health?: HealthReport['sta
 	const runner = new FakeRunner();
 	const health: HealthCheck = {check: async () => healthReport(options.health ?? 'ok')};
 	const config = {...loadConfig({C_RUNNER_JUDGE_MAX_TESTS: '3', C_RUNNER_JUDGE_MAX_TEST_BYTES: '16', C_RUNNER_CORS_ORIGINS: options.corsOrigins ?? ''}), token: options.token ?? null, bodyLimitBytes: 4096};
-	const app = createApp({config, logger: pino({level: 'silent'}), runner, health, ...(options.heartbeatMs === undefined ? {} : {heartbeatMs: options.heartbeatMs})});
+	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs), runner, new AbortController().signal);
+	const app = createApp({config, logger: pino({level: 'silent'}), runner, health, compilerVersion: '12.2.0', submissions, ...(options.heartbeatMs === undefined ? {} : {heartbeatMs: options.heartbeatMs})});
 	const server = await serve(app);
-	return {runner, ...server};
+	return {runner, submissions, ...server};
 }

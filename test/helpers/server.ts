@@ -6,6 +6,7 @@ import readline from 'node:readline';
 import {fileURLToPath} from 'node:url';
 import type {ExecutionContext} from 'ava';
 import {acquireInstall, releaseInstall} from './install.ts';
+import {cgroupMounts, ownCgroups} from '../../src/sandbox/cgroup.ts';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const examplesDir = path.join(projectRoot, 'examples');
@@ -50,6 +51,8 @@ export async function startServer(requested: {
 	defaultLimits?: boolean;
 	/** Run the server itself as this unprivileged uid (and gid), as in a container: every sandbox then has it too. */
 	runAs?: number;
+	/** Start the server as the leader of its own process group, as a shell starts `npm start` in a terminal. */
+	detached?: boolean;
 }): Promise<RunningServer> {
 	const options = {
 		...requested,
@@ -57,7 +60,8 @@ export async function startServer(requested: {
 		...(requested.runAs === undefined ? {} : {runAs: requested.runAs + uidOffset}),
 	};
 	const jobRoot = options.jobRoot ?? fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
-	// Only a job root the harness made is changed: a shared one (/tmp, mode 1777) stays exactly as it is.
+	// Only a job root the harness made is changed: one a test made is the test's to prepare, and a shared one (/tmp,
+	// mode 1777) stays exactly as it is.
 	if (options.jobRoot === undefined) {
 		if (options.runAs === undefined) {
 			fs.chmodSync(jobRoot, 0o711);
@@ -81,6 +85,7 @@ export async function startServer(requested: {
 		},
 		stdio: ['ignore', 'pipe', 'pipe'],
 		...(options.runAs === undefined ? {} : {uid: options.runAs, gid: options.runAs}),
+		...(options.detached ? {detached: true} : {}),
 	});
 	let stderr = '';
 	child.stderr!.on('data', (chunk: Buffer) => {
@@ -176,7 +181,9 @@ const isPrivateRoot = (server: RunningServer) => path.basename(server.jobRoot).s
 /** Whether a job directory under a shared job root (/tmp) is this server's, by the owner mark it writes. */
 function ownedJobDir(server: RunningServer, name: string): boolean {
 	try {
-		return JSON.parse(fs.readFileSync(path.join(server.jobRoot, name, '.owner'), 'utf8')).pid === server.pid;
+		const mark = path.join(server.jobRoot, name, '.owner');
+		// A planted FIFO would block the read forever.
+		return fs.lstatSync(mark).isFile() && JSON.parse(fs.readFileSync(mark, 'utf8')).pid === server.pid;
 	} catch {
 		return false;
 	}
@@ -208,7 +215,32 @@ export function leftoverJobDirs(server: RunningServer): string[] {
 	return isPrivateRoot(server) ? names : names.filter(name => name.startsWith('c_exec_') && ownedJobDir(server, name));
 }
 
+/**
+ * Job cgroups a server left: the directories under its instance cgroups (`c-runner-<pid>` under the server's own
+ * cgroup of each controller). Its instance directories live as long as it does; only their job children must go.
+ */
+export function leftoverJobCgroups(server: RunningServer): string[] {
+	const own = ownCgroups(readProcText(`/proc/${server.pid}/cgroup`) ?? '');
+	const leftovers: string[] = [];
+	for (const [controller, mount] of cgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8'))) {
+		const instance = path.join(mount.point, own.get(controller) ?? '/', `c-runner-${server.pid}`);
+		const entries = fs.existsSync(instance) ? fs.readdirSync(instance, {withFileTypes: true}) : [];
+		leftovers.push(...entries.filter(entry => entry.isDirectory()).map(entry => path.join(instance, entry.name)));
+	}
+
+	return leftovers;
+}
+
+const readProcText = (file: string) => {
+	try {
+		return fs.readFileSync(file, 'utf8');
+	} catch {
+		return null;
+	}
+};
+
 export function assertHostClean(t: ExecutionContext, server: RunningServer) {
 	t.deepEqual(leftoverJobDirs(server), [], 'no job directory left behind');
 	t.deepEqual(leftoverProcesses(server), [], 'no sandboxed process left behind');
+	t.deepEqual(leftoverJobCgroups(server), [], 'no job cgroup left behind');
 }

@@ -18,10 +18,13 @@ interface DocEvent {
 	readonly data: unknown;
 }
 
-/** Measured figures: the document shows real values, the test checks only that they are numbers. */
-const measured = new Set(['time_ms', 'cpu_ms', 'memory_kb']);
-/** The same figures as Turbo's strings: checked for their form only. */
-const measuredText: Record<string, RegExp> = {time: /^\d+ms$/, memory: /^(?:\d+\.\dMB|unknown)$/};
+/** Measured figures: the document shows real values, the test checks only that they are numbers (Piston's too). */
+const measured = new Set(['time_ms', 'cpu_ms', 'memory_kb', 'cpu_time', 'wall_time']);
+/**
+ * The same figures as Turbo's strings ("12ms", "1.3MB"), and Judge0's (time "0.001" in seconds, memory a number of
+ * KB; Piston's memory a number of bytes): checked for their form only.
+ */
+const measuredText: Record<string, RegExp> = {time: /^(?:\d+ms|\d+\.\d{3}|null)$/, memory: /^(?:\d+\.\dMB|unknown|\d+|null)$/};
 const uuid = '[\\da-f]{8}-[\\da-f]{4}-4[\\da-f]{3}-[89ab][\\da-f]{3}-[\\da-f]{12}';
 
 function parseHttp(text: string) {

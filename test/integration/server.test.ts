@@ -232,7 +232,9 @@ test('as root, a helper in a directory the sandbox uids cannot enter is installe
 	const hidden = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
 	fs.chmodSync(hidden, 0o700);
 	fs.copyFileSync(path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox'), path.join(hidden, 'helper'));
+	fs.copyFileSync(path.join(projectRoot, 'sandbox', 'build', 'c-runner-launch'), path.join(hidden, 'c-runner-launch'));
 	fs.chmodSync(path.join(hidden, 'helper'), 0o755);
+	fs.chmodSync(path.join(hidden, 'c-runner-launch'), 0o755);
 	try {
 		const server = await startServer({uidBase: 62_600, env: {C_RUNNER_HELPER: path.join(hidden, 'helper')}});
 		try {

@@ -1,11 +1,37 @@
 import test from 'ava';
-import {maxArgs, parseExecuteRequest} from '../../src/job/parse-request.ts';
+import {maxArgs, maxFiles, parseExecuteRequest} from '../../src/job/parse-request.ts';
 import {AppError} from '../../src/http/errors.ts';
+import {compileArgv, programFromCode} from '../../src/job/language.ts';
 
 const code = 'int main(void) { return 0; }';
 
 test('minimal request: no args, no stdin', t => {
-	t.deepEqual(parseExecuteRequest({code}), {code, args: [], stdin: null, limits: {timeLimitMs: null, memoryLimitMb: null}});
+	t.deepEqual(parseExecuteRequest({code}), {program: programFromCode(code), args: [], stdin: null, limits: {timeLimitMs: null, memoryLimitMb: null}});
+});
+
+test('C by default: gnu17, -O2, source.c', t => {
+	const {program} = parseExecuteRequest({code});
+	t.deepEqual(program, {options: {language: 'c', std: 'gnu17', optimize: '2'}, files: [{name: 'source.c', content: code}]});
+	t.deepEqual(compileArgv(program, 'source'), ['/usr/bin/gcc', '-std=gnu17', '-O2', '-Wall', '-fdiagnostics-color=never', '-fdiagnostics-urls=never', '-pipe', '-o', 'source', 'source.c', '-lm']);
+});
+
+test('C++: g++, gnu++17 by default, source.cpp; std and optimize chosen', t => {
+	const {program} = parseExecuteRequest({code, language: 'cpp', std: 'c++20', optimize: 's'});
+	t.deepEqual(compileArgv(program, 'source'), ['/usr/bin/g++', '-std=c++20', '-Os', '-Wall', '-fdiagnostics-color=never', '-fdiagnostics-urls=never', '-pipe', '-o', 'source', 'source.cpp', '-lm']);
+	t.is(parseExecuteRequest({code, language: 'cpp'}).program.options.std, 'gnu++17');
+	t.is(parseExecuteRequest({code, optimize: 0}).program.options.optimize, '0', 'a number is taken too');
+	t.is(compileArgv(parseExecuteRequest({code, std: 'c23'}).program, 'x')[1], '-std=c2x', 'gcc 12 knows C23 as c2x');
+});
+
+test('files: every source of the language compiled, in order; headers only present', t => {
+	const {program} = parseExecuteRequest({files: [{name: 'main.c', content: code}, {name: 'util.h', content: '#pragma once'}, {name: 'util.c', content: 'int f(void) { return 1; }'}]});
+	t.deepEqual(compileArgv(program, 'source').slice(-4), ['source', 'main.c', 'util.c', '-lm']);
+	t.is(program.files.length, 3);
+});
+
+test('language in any case', t => {
+	t.is(parseExecuteRequest({code, language: 'C'}).program.options.language, 'c');
+	t.is(parseExecuteRequest({code, language: 'CPP'}).program.options.language, 'cpp');
 });
 
 test('args as a string are split like a shell', t => {
@@ -18,7 +44,7 @@ test('args as an array are taken as they are', t => {
 });
 
 test('null args and stdin mean none', t => {
-	t.deepEqual(parseExecuteRequest({code, args: null, stdin: null}), {code, args: [], stdin: null, limits: {timeLimitMs: null, memoryLimitMb: null}});
+	t.deepEqual(parseExecuteRequest({code, args: null, stdin: null}), {program: programFromCode(code), args: [], stdin: null, limits: {timeLimitMs: null, memoryLimitMb: null}});
 });
 
 test('stdin may carry any text, NUL included', t => {
@@ -26,7 +52,7 @@ test('stdin may carry any text, NUL included', t => {
 });
 
 test('unknown fields are ignored', t => {
-	t.deepEqual(parseExecuteRequest({code, language: 'c', extra: {}}), {code, args: [], stdin: null, limits: {timeLimitMs: null, memoryLimitMb: null}});
+	t.deepEqual(parseExecuteRequest({code, language: 'c', extra: {}}), {program: programFromCode(code), args: [], stdin: null, limits: {timeLimitMs: null, memoryLimitMb: null}});
 });
 
 const rejects = test.macro({
@@ -42,6 +68,20 @@ test('the contract\'s missing code', rejects, {invalid: 'request'}, 'Missing req
 test('null body', rejects, null, 'Request body must be a JSON object');
 test('array body', rejects, [{code}], 'Request body must be a JSON object');
 test('string body', rejects, 'int main(){}', 'Request body must be a JSON object');
+test('another language', rejects, {code, language: 'python'}, 'Field \'language\' must be one of: "c", "cpp" (got "python")');
+test('a standard of the other language', rejects, {code, std: 'c++17'}, 'Field \'std\' must be one of, for c: "c89", "c90", "c99", "c11", "c17", "c18", "gnu89", "gnu90", "gnu99", "gnu11", "gnu17", "gnu18", "c2x", "c23", "gnu2x", "gnu23"');
+test('an optimisation level out of the list', rejects, {code, optimize: 'fast'}, 'Field \'optimize\' must be one of: "0", "1", "2", "3", "s"');
+test('code and files', rejects, {code, files: [{name: 'a.c', content: code}]}, 'Send either \'code\' or \'files\', not both');
+test('empty files', rejects, {files: []}, 'Field \'files\' must be a non-empty array of {name, content}');
+test('too many files', rejects, {files: Array.from({length: maxFiles + 1}, (_unused, index) => ({name: `f${index}.c`, content: code}))}, `Field 'files' has ${maxFiles + 1} files; at most ${maxFiles} are allowed`);
+for (const name of ['../x.c', 'dir/x.c', '.hidden.c', '-o.c', '', 'x'.repeat(101)]) {
+	test(`a file name that is not a plain name: ${JSON.stringify(name.slice(0, 20))}`, rejects, {files: [{name, content: code}]}, 'files[0].name must be a plain file name of at most 100 characters: letters, digits, \'_\', \'.\', \'+\', \'-\', not starting with \'.\' or \'-\' (no directories)');
+}
+
+test('a reserved file name', rejects, {files: [{name: 'a.c', content: code}, {name: 'source', content: ''}]}, 'files[1].name "source" is reserved (the compiled program, its stdin)');
+test('a repeated file name', rejects, {files: [{name: 'a.c', content: code}, {name: 'a.c', content: ''}]}, 'files[1].name "a.c" repeats an earlier file\'s name');
+test('NUL in a file', rejects, {files: [{name: 'a.c', content: 'x\0'}]}, 'files[0].content must be a string without NUL bytes');
+test('no source of the language among the files', rejects, {files: [{name: 'a.h', content: code}]}, 'Field \'files\' has no c source to compile (a name matching /\\.c$/)');
 test('number code', rejects, {code: 42}, 'Field \'code\' must be a string');
 test('null code', rejects, {code: null}, 'Field \'code\' must be a string');
 test('empty code', rejects, {code: ''}, 'Field \'code\' must not be empty');

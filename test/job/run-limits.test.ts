@@ -21,3 +21,9 @@ test('other limits stay the server\'s', t => {
 	t.is(limits.processes, config.run.processes);
 	t.is(limits.diskMb, config.run.diskMb);
 });
+
+test('a requested wall-clock limit (Piston, Judge0) is taken; with no CPU time asked, the CPU limit is no longer', t => {
+	t.like(runLimitsFor(config, {timeLimitMs: null, memoryLimitMb: null, wallLimitMs: 3000}), {cpuMs: 3000, wallMs: 3000});
+	t.like(runLimitsFor(config, {timeLimitMs: 500, memoryLimitMb: null, wallLimitMs: 3000}), {cpuMs: 500, wallMs: 3000});
+	t.like(runLimitsFor(config, {timeLimitMs: null, memoryLimitMb: null, wallLimitMs: 60_000}), {cpuMs: 10_000, wallMs: 11_000}, 'lowered to the longest a CPU limit could give');
+});

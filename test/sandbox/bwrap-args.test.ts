@@ -1,6 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import test from 'ava';
 import type {SandboxLimits} from '../../src/config.ts';
-import {bwrapArgs, helperInSandbox, type SandboxJob} from '../../src/sandbox/bwrap-args.ts';
+import {bwrapArgs, cpuUsageFd, helperInSandbox, oomControlFd, type SandboxJob} from '../../src/sandbox/bwrap-args.ts';
+import {projectRoot} from '../helpers/server.ts';
 import {compileProfile, policyLadder, policyWeakenings, runProfile, type HostLayout} from '../../src/sandbox/profiles.ts';
 
 const mergedUsr: HostLayout = {
@@ -129,4 +132,20 @@ test('the ladder goes from the strongest policy down; a forced /proc choice keep
 	t.true(policyLadder('none').every(policy => policy.proc === 'none'));
 	t.deepEqual(policyWeakenings(ladder[0]!), []);
 	t.is(policyWeakenings(ladder.at(-1)!).length, 3);
+});
+
+test('a job with a cgroup: the helper reads its CPU counter on the launcher\'s descriptor, and only then', t => {
+	const args = bwrapArgs(runProfile(mergedUsr, limits), {...runJob, cgroup: true});
+	const helper = args.slice(args.indexOf(helperInSandbox, args.indexOf('--')));
+	t.deepEqual(helper.slice(5, 11), ['--cpu-ms', '3000', '--cpu-usage-fd', String(cpuUsageFd), '--oom-control-fd', String(oomControlFd)]);
+	t.false(bwrapArgs(runProfile(mergedUsr, limits), runJob).includes('--cpu-usage-fd'));
+	const launcher = fs.readFileSync(path.join(projectRoot, 'sandbox', 'c-runner-launch.c'), 'utf8');
+	t.is(Number(/#define CPU_USAGE_FD (\d+)/.exec(launcher)?.[1]), cpuUsageFd);
+	t.is(Number(/#define OOM_CONTROL_FD (\d+)/.exec(launcher)?.[1]), oomControlFd);
+});
+
+test('the server never turns the syscall filter off: no --syscall-filter in any helper argv', t => {
+	for (const args of [bwrapArgs(runProfile(mergedUsr, limits), runJob), bwrapArgs(compileProfile(mergedUsr, limits), compileJob)]) {
+		t.false(args.slice(args.indexOf('--') + 1).includes('--syscall-filter'));
+	}
 });

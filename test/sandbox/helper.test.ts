@@ -1,6 +1,8 @@
 // The sandbox helper run directly, outside bubblewrap: its options, report, limits and clean-up of its own process
 // group. (Inside bubblewrap, as pid 1, it kills the whole pid namespace; the integration tests prove that.)
-import {spawnSync} from 'node:child_process';
+import {execFileSync, spawnSync} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import {parseReport} from '../../src/sandbox/spawn.ts';
@@ -8,12 +10,20 @@ import {projectRoot} from '../helpers/server.ts';
 
 const helper = path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox');
 
-function runHelper(args: string[]) {
-	const result = spawnSync(helper, args, {stdio: ['ignore', 'pipe', 'pipe', 'pipe'], encoding: 'utf8', timeout: 20_000});
+function runHelper(args: string[], cpuUsageFd: number | null = null) {
+	const stdio: Array<'ignore' | 'pipe' | number> = ['ignore', 'pipe', 'pipe', 'pipe', ...(cpuUsageFd === null ? [] : ['ignore' as const, cpuUsageFd])];
+	const result = spawnSync(helper, args, {stdio, encoding: 'utf8', timeout: 20_000});
 	return {status: result.status, stdout: result.stdout, stderr: result.stderr, report: parseReport(String(result.output[3] ?? ''))};
 }
 
 const sandboxed = (extra: string[], ...command: string[]) => runHelper(['--report-fd', '3', '--wall-ms', '5000', ...extra, '--', ...command]);
+
+/** An example program compiled for a direct run of the helper, where no sandbox (and no syscall filter) applies. */
+function compiled(name: string): string {
+	const binary = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-helper-test-')), name);
+	execFileSync('gcc', ['-std=gnu17', '-O2', '-o', binary, path.join(projectRoot, 'examples', `${name}.c`)]);
+	return binary;
+}
 
 test('a normal exit is reported with its code', t => {
 	const {report, stdout} = sandboxed([], '/bin/sh', '-c', 'echo hi; exit 3');
@@ -43,6 +53,42 @@ test('the CPU limit counts every process of the job, not only the first', t => {
 	const {report} = sandboxed(['--cpu-ms', '600'], '/bin/sh', '-c', 'while :; do :; done & while :; do :; done & wait');
 	t.like(report, {signal: 9, cpuExceeded: true});
 	t.true(report!.cpuMs >= 600, `cpu_ms ${report?.cpuMs}`);
+});
+
+test('a ptrace stop is never an exit: PTRACE_TRACEME then a crash is reported as SIGSEGV', t => {
+	// The syscall filter refuses ptrace in every sandbox; without it (this test only) the wait loop meets the stops.
+	const {report, stderr} = sandboxed(['--syscall-filter', '0'], compiled('ptrace-traceme-crash'));
+	t.regex(stderr, /PTRACE_TRACEME accepted/, 'the helper really was the tracer');
+	t.like(report, {exited: false, signal: 11, exitCode: 0});
+	const filtered = sandboxed([], compiled('ptrace-traceme-crash'));
+	t.regex(filtered.stderr, /PTRACE_TRACEME refused/, 'under the filter, as in every sandbox, ptrace is refused');
+	t.like(filtered.report, {exited: false, signal: 11});
+});
+
+test('children reaped by the kernel (SIGCHLD ignored) count towards the CPU limit', t => {
+	const {report} = sandboxed(['--cpu-ms', '1000'], compiled('cpu-sigchld-ignored'));
+	t.like(report, {signal: 9, cpuExceeded: true});
+	t.true(report!.cpuMs >= 1000 && report!.cpuMs < 1500, `cpu_ms ${report?.cpuMs}`);
+});
+
+test('a command that lowers the helper\'s rlimits (NOFILE 3, AS 4 MiB, CPU 1 s) does not blind it', t => {
+	const {report, stderr} = sandboxed(['--cpu-ms', '600'], '/bin/sh', '-c', 'prlimit --pid $PPID --nofile=3:3 --as=4194304:4194304 --cpu=1:1 && echo lowered >&2 && while :; do :; done');
+	t.is(stderr, 'lowered\n');
+	t.like(report, {signal: 9, cpuExceeded: true});
+	t.true(report!.cpuMs >= 600 && report!.cpuMs < 1000, `cpu_ms ${report?.cpuMs}`);
+});
+
+test('--cpu-usage-fd: the job cgroup\'s counter decides the CPU limit, and the command never holds it', t => {
+	const counter = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-helper-test-')), 'cpuacct.usage');
+	// Counted from the helper's start: what the counter held before (bwrap's set-up) is not the program's.
+	fs.writeFileSync(counter, '5000000000\n');
+	const over = runHelper(['--report-fd', '3', '--wall-ms', '5000', '--cpu-ms', '1000', '--cpu-usage-fd', '5', '--', '/bin/sh', '-c', `echo 9000000000 > ${counter}; sleep 3`], fs.openSync(counter, 'r'));
+	t.like(over.report, {signal: 9, cpuExceeded: true});
+	t.true(over.report!.cpuMs > 3900 && over.report!.cpuMs <= 4000, `cpu_ms ${over.report?.cpuMs}`);
+	fs.writeFileSync(counter, '1000000\n');
+	const under = runHelper(['--report-fd', '3', '--wall-ms', '5000', '--cpu-ms', '1000', '--cpu-usage-fd', '5', '--', '/bin/sh', '-c', 'ls /proc/self/fd'], fs.openSync(counter, 'r'));
+	t.like(under.report, {exited: true, exitCode: 0, cpuExceeded: false});
+	t.deepEqual(under.stdout.trim().split('\n').sort(), ['0', '1', '2', '3'], 'descriptors of ls: its three and the directory it reads');
 });
 
 test('the address-space limit stops a program that needs more; without it the same program runs', t => {

@@ -43,10 +43,13 @@ test('installs a root-owned 0755 copy named by its content, once, in a root-owne
 	}
 });
 
-test('refuses a directory another user could change: under the world-writable /tmp', t => {
+test('refuses a directory another user could change: under a world-writable one, as /tmp is', t => {
 	withSource(source => {
-		const installDir = path.join(path.dirname(source), 'install');
-		t.throws(() => installHelper(source, installDir), {message: /must be a real directory owned by root and writable by root alone/});
+		// A directory this test made, world-writable and sticky like /tmp.
+		const shared = path.join(path.dirname(source), 'shared');
+		fs.mkdirSync(shared);
+		fs.chmodSync(shared, 0o1777);
+		t.throws(() => installHelper(source, path.join(shared, 'install')), {message: /must be a real directory owned by root and writable by root alone/});
 	});
 });
 

@@ -1,10 +1,10 @@
 import test from 'ava';
 import {parseChildPid, parseReport} from '../../src/sandbox/spawn.ts';
 
-const report = 'exec_errno=0\nexited=0\nexit_code=0\nsignal=11\ntimed_out=0\ncpu_exceeded=0\ncpu_ms=12\nwall_ms=15\nmax_rss_kb=1400\npeak_vm_kb=2600\n';
+const report = 'exec_errno=0\nexited=0\nexit_code=0\nsignal=11\ntimed_out=0\ncpu_exceeded=0\ncpu_ms=12\nwall_ms=15\nmax_rss_kb=1400\npeak_vm_kb=2600\nmemory_exceeded=0\n';
 
 test('a report is read strictly', t => {
-	t.deepEqual(parseReport(report), {execErrno: 0, exited: false, exitCode: 0, signal: 11, timedOut: false, cpuExceeded: false, cpuMs: 12, wallMs: 15, maxRssKb: 1400, peakVmKb: 2600});
+	t.deepEqual(parseReport(report), {execErrno: 0, exited: false, exitCode: 0, signal: 11, timedOut: false, cpuExceeded: false, cpuMs: 12, wallMs: 15, maxRssKb: 1400, peakVmKb: 2600, memoryExceeded: false});
 	t.deepEqual(parseReport(report.replace('exited=0', 'exited=1').replace('exit_code=0', 'exit_code=139').replace('signal=11', 'signal=0'))?.exitCode, 139);
 });
 

@@ -1,0 +1,420 @@
+// Judge0 CE's submission API for C and C++, over c-runner's own runs: the request and response shapes of Judge0's
+// API documentation (docs/api/submissions), its language ids for gcc C and C++, its statuses and its comparison.
+import {v4 as uuidv4} from 'uuid';
+import type {ExecuteResult} from '../job/result.ts';
+import {splitArgs} from '../job/split-args.ts';
+import type {Language} from '../job/language.ts';
+
+/** Judge0 CE's ids for its gcc C and C++ entries (db/languages/active.rb); each runs c-runner's one gcc. */
+const activeIds: Readonly<Record<number, Language>> = {48: 'c', 49: 'c', 50: 'c', 52: 'cpp', 53: 'cpp', 54: 'cpp'};
+/** Its archived gcc ids (db/languages/archived.rb), which Judge0 still accepts and its documentation's examples use. */
+const archivedIds: Readonly<Record<number, Language>> = {4: 'c', 5: 'c', 6: 'c', 7: 'c', 8: 'c', 9: 'c', 10: 'cpp', 11: 'cpp', 12: 'cpp', 13: 'cpp'};
+export const judge0LanguageIds: Readonly<Record<number, Language>> = {...archivedIds, ...activeIds};
+
+/** GET /languages lists the active ids only, as Judge0 does. */
+export function judge0Languages(gccVersion: string) {
+	return Object.entries(activeIds).map(([id, language]) => ({
+		id: Number(id),
+		name: `${language === 'c' ? 'C' : 'C++'} (GCC ${gccVersion})`,
+		language,
+	}));
+}
+
+export const judge0Statuses = [
+	{id: 1, description: 'In Queue'},
+	{id: 2, description: 'Processing'},
+	{id: 3, description: 'Accepted'},
+	{id: 4, description: 'Wrong Answer'},
+	{id: 5, description: 'Time Limit Exceeded'},
+	{id: 6, description: 'Compilation Error'},
+	{id: 7, description: 'Runtime Error (SIGSEGV)'},
+	{id: 8, description: 'Runtime Error (SIGXFSZ)'},
+	{id: 9, description: 'Runtime Error (SIGFPE)'},
+	{id: 10, description: 'Runtime Error (SIGABRT)'},
+	{id: 11, description: 'Runtime Error (NZEC)'},
+	{id: 12, description: 'Runtime Error (Other)'},
+	{id: 13, description: 'Internal Error'},
+	{id: 14, description: 'Exec Format Error'},
+] as const;
+
+type StatusId = typeof judge0Statuses[number]['id'];
+const statusOf = (id: StatusId) => judge0Statuses.find(status => status.id === id)!;
+
+/** A Judge0 validation failure: 422 with `{field: [messages]}`, as Judge0 answers. */
+export class Judge0FieldError extends Error {
+	readonly fields: Readonly<Record<string, readonly string[]>>;
+
+	constructor(fields: Record<string, string[]>) {
+		super(Object.entries(fields).map(([field, messages]) => `${field} ${messages.join(', ')}`).join('; '));
+		this.name = 'Judge0FieldError';
+		this.fields = fields;
+	}
+}
+
+export interface Judge0Rules {
+	/** The most CPU time a run may have, ms (C_RUNNER_RUN_MAX_CPU_MS). */
+	readonly maxCpuMs: number;
+	/** The longest wall-clock limit a run may have, ms. */
+	readonly maxWallMs: number;
+	/** The most memory a run may have, MiB (C_RUNNER_RUN_MAX_MEMORY_MB). */
+	readonly maxMemoryMb: number;
+}
+
+/** A submission as c-runner runs it. */
+export interface Judge0Submission {
+	readonly sourceCode: string;
+	readonly languageId: number;
+	readonly language: Language;
+	readonly stdin: string | null;
+	readonly expectedOutput: string | null;
+	readonly args: readonly string[];
+	readonly std: string | null;
+	readonly optimize: string | null;
+	/** ms; null: the server's default. */
+	readonly cpuTimeLimitMs: number | null;
+	readonly wallTimeLimitMs: number | null;
+	readonly memoryLimitMb: number | null;
+	readonly redirectStderrToStdout: boolean;
+	/** The request's own limit fields, echoed in the full view. */
+	readonly echo: Readonly<Record<string, unknown>>;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function decodeBase64(value: string, field: string, problems: Record<string, string[]>): string {
+	if (!/^[A-Za-z\d+/=\s]*$/.test(value)) {
+		problems[field] = ['is not valid Base64'];
+		return '';
+	}
+
+	return Buffer.from(value, 'base64').toString('utf8');
+}
+
+/** Judge0's `cpu_time_limit` and `wall_time_limit` are seconds, fractions allowed. */
+function seconds(body: Record<string, unknown>, field: string, maxMs: number, problems: Record<string, string[]>): number | null {
+	const value = body[field];
+	if (value === undefined || value === null) {
+		return null;
+	}
+
+	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+	if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0) {
+		problems[field] = ['must be greater than 0'];
+		return null;
+	}
+
+	if (number * 1000 > maxMs) {
+		problems[field] = [`must be less than or equal to ${maxMs / 1000}`];
+		return null;
+	}
+
+	return Math.max(1, Math.round(number * 1000));
+}
+
+/** `compiler_options` may only choose a standard and an optimisation level: c-runner passes no other flag. */
+function parseCompilerOptions(value: unknown, problems: Record<string, string[]>): {std: string | null; optimize: string | null} {
+	const options = {std: null as string | null, optimize: null as string | null};
+	if (value === undefined || value === null || value === '') {
+		return options;
+	}
+
+	if (typeof value !== 'string') {
+		problems['compiler_options'] = ['must be a string'];
+		return options;
+	}
+
+	for (const word of value.trim().split(/\s+/)) {
+		const std = /^-std=(.+)$/.exec(word);
+		const optimize = /^-O([0123s])$/.exec(word);
+		if (std) {
+			options.std = std[1]!;
+		} else if (optimize) {
+			options.optimize = optimize[1]!;
+		} else {
+			problems['compiler_options'] = [`may only hold -std=... and -O0, -O1, -O2, -O3, -Os (c-runner passes no other flag); got ${JSON.stringify(word)}`];
+		}
+	}
+
+	return options;
+}
+
+/** Fields c-runner does not offer: refused by name rather than silently ignored. */
+const refused: Readonly<Record<string, (value: unknown) => boolean>> = {
+	callback_url: value => value !== undefined && value !== null && value !== '',
+	additional_files: value => value !== undefined && value !== null && value !== '',
+	enable_network: value => value === true,
+	number_of_runs: value => value !== undefined && value !== null && Number(value) !== 1,
+};
+
+const refusals: Readonly<Record<string, string>> = {
+	callback_url: 'is not supported by c-runner: poll GET /submissions/{token} instead',
+	additional_files: 'is not supported by c-runner',
+	enable_network: 'cannot be enabled: c-runner sandboxes have no network',
+	number_of_runs: 'must be 1: c-runner runs a submission once',
+};
+
+/** Validates a decoded POST /submissions body; every problem is reported together, as Judge0 does. */
+export function parseJudge0Submission(body: unknown, base64: boolean, rules: Judge0Rules): Judge0Submission {
+	if (!isObject(body)) {
+		throw new Judge0FieldError({body: ['must be a JSON object']});
+	}
+
+	const problems: Record<string, string[]> = {};
+	const text = (field: string, required: boolean): string | null => {
+		const value = body[field];
+		if (value === undefined || value === null || (required && value === '')) {
+			if (required) {
+				problems[field] = ['can\'t be blank'];
+			}
+
+			return null;
+		}
+
+		if (typeof value !== 'string') {
+			problems[field] = ['must be a string'];
+			return null;
+		}
+
+		return base64 ? decodeBase64(value, field, problems) : value;
+	};
+
+	const sourceCode = text('source_code', true);
+	const stdin = text('stdin', false);
+	const expectedOutput = text('expected_output', false);
+	let language: Language | undefined;
+	const languageId = Number(body['language_id']);
+	if (body['language_id'] === undefined || body['language_id'] === null || body['language_id'] === '') {
+		problems['language_id'] = ['can\'t be blank'];
+	} else {
+		language = Number.isInteger(languageId) ? judge0LanguageIds[languageId] : undefined;
+		if (language === undefined) {
+			problems['language_id'] = [`language with id ${String(body['language_id'])} doesn't exist`];
+		}
+	}
+
+	let args: string[] = [];
+	const commandLine = body['command_line_arguments'];
+	if (typeof commandLine === 'string') {
+		try {
+			args = splitArgs(commandLine);
+		} catch (error) {
+			problems['command_line_arguments'] = [error instanceof Error ? error.message : 'cannot be split into words'];
+		}
+	} else if (commandLine !== undefined && commandLine !== null) {
+		problems['command_line_arguments'] = ['must be a string'];
+	}
+
+	let memoryLimitMb: number | null = null;
+	const memory = body['memory_limit'];
+	if (memory !== undefined && memory !== null) {
+		const kb = Number(memory);
+		if (!Number.isFinite(kb) || kb <= 0) {
+			problems['memory_limit'] = ['must be greater than 0'];
+		} else if (kb > rules.maxMemoryMb * 1024) {
+			problems['memory_limit'] = [`must be less than or equal to ${rules.maxMemoryMb * 1024}`];
+		} else {
+			memoryLimitMb = Math.max(1, Math.ceil(kb / 1024));
+		}
+	}
+
+	const cpuTimeLimitMs = seconds(body, 'cpu_time_limit', rules.maxCpuMs, problems);
+	const wallTimeLimitMs = seconds(body, 'wall_time_limit', rules.maxWallMs, problems);
+	const {std, optimize} = parseCompilerOptions(body['compiler_options'], problems);
+	for (const [field, isRefused] of Object.entries(refused)) {
+		if (isRefused(body[field])) {
+			problems[field] = [refusals[field]!];
+		}
+	}
+
+	if (Object.keys(problems).length > 0 || sourceCode === null || language === undefined) {
+		throw new Judge0FieldError(problems);
+	}
+
+	const echo = Object.fromEntries(['cpu_time_limit', 'cpu_extra_time', 'wall_time_limit', 'memory_limit', 'stack_limit', 'max_file_size', 'compiler_options', 'command_line_arguments']
+		.map(field => [field, body[field] ?? null]));
+	return {
+		sourceCode,
+		languageId,
+		language,
+		stdin,
+		expectedOutput,
+		args,
+		std,
+		optimize,
+		cpuTimeLimitMs,
+		wallTimeLimitMs,
+		memoryLimitMb,
+		redirectStderrToStdout: body['redirect_stderr_to_stdout'] === true,
+		echo,
+	};
+}
+
+/** Judge0's comparison (isolate_job.rb `strip`): trailing whitespace of each line and of the whole is ignored. */
+const judge0Strip = (text: string) => text.split('\n').map(line => line.trimEnd()).join('\n').trimEnd();
+
+const signalStatus: Readonly<Record<string, StatusId>> = {SIGSEGV: 7, SIGXFSZ: 8, SIGFPE: 9, SIGABRT: 10};
+
+/** A finished run as Judge0's status, and the `message` isolate would have written. */
+export function judge0Outcome(result: ExecuteResult, expectedOutput: string | null): {status: StatusId; message: string | null} {
+	switch (result.status) {
+		case 'compile_error': {
+			return {status: 6, message: null};
+		}
+
+		case 'time_limit': {
+			return {status: 5, message: result.stopped_by === 'wall_time' ? 'Time limit exceeded (wall clock)' : 'Time limit exceeded'};
+		}
+
+		case 'memory_limit': {
+			return {status: result.signal === null ? 11 : (signalStatus[result.signal] ?? 12), message: 'Memory limit exceeded'};
+		}
+
+		case 'output_limit': {
+			return {status: 12, message: 'Output limit exceeded'};
+		}
+
+		case 'file_size_limit':
+		case 'signalled': {
+			return {status: signalStatus[result.signal ?? ''] ?? 12, message: `Caught fatal signal ${-result.exit_code}`};
+		}
+
+		case 'runtime_error': {
+			return {status: 11, message: `Exited with error status ${result.exit_code}`};
+		}
+
+		case 'ok': {
+			const matched = expectedOutput === null || judge0Strip(expectedOutput) === judge0Strip(result.output);
+			return {status: matched ? 3 : 4, message: null};
+		}
+	}
+}
+
+export type StoredSubmission =
+	| {readonly token: string; readonly submission: Judge0Submission; readonly createdAt: string; readonly state: 'queued' | 'running'}
+	| {readonly token: string; readonly submission: Judge0Submission; readonly createdAt: string; readonly state: 'done'; readonly result: ExecuteResult; readonly finishedAt: string}
+	| {readonly token: string; readonly submission: Judge0Submission; readonly createdAt: string; readonly state: 'failed'; readonly message: string; readonly finishedAt: string};
+
+/** Ruby's Base64.encode64, which Judge0 uses: lines of 60 characters, each ending in a newline. */
+export function encode64(text: string): string {
+	const encoded = Buffer.from(text, 'utf8').toString('base64');
+	return encoded === '' ? '' : `${encoded.match(/.{1,60}/g)!.join('\n')}\n`;
+}
+
+export const defaultFields = ['stdout', 'time', 'memory', 'stderr', 'token', 'compile_output', 'message', 'status'] as const;
+
+/** Every attribute of a submission, as Judge0 names them; `fields` picks from these (`*`: all). */
+export function judge0Attributes(stored: StoredSubmission, base64: boolean, languageName: string): Record<string, unknown> {
+	const {submission} = stored;
+	const textOrNull = (text: string | null) => text === null || text === '' ? null : (base64 ? encode64(text) : text);
+	const finished = stored.state === 'done' ? stored.result : null;
+	const outcome = finished === null ? null : judge0Outcome(finished, submission.expectedOutput);
+	let status: StatusId = stored.state === 'queued' ? 1 : 2;
+	if (outcome !== null) {
+		status = outcome.status;
+	} else if (stored.state === 'failed') {
+		status = 13;
+	}
+
+	const compiled = finished !== null && finished.status !== 'compile_error';
+	const stdout = finished === null || !compiled ? null : (submission.redirectStderrToStdout ? finished.output + finished.error : finished.output);
+	return {
+		source_code: base64 ? encode64(submission.sourceCode) : submission.sourceCode,
+		language_id: submission.languageId,
+		stdin: textOrNull(submission.stdin),
+		expected_output: textOrNull(submission.expectedOutput),
+		stdout: textOrNull(stdout),
+		stderr: finished === null || !compiled || submission.redirectStderrToStdout ? null : textOrNull(finished.error),
+		compile_output: finished === null ? null : textOrNull(compiled ? finished.warnings : finished.error),
+		message: stored.state === 'failed' ? textOrNull(stored.message) : textOrNull(outcome?.message ?? null),
+		status: statusOf(status),
+		status_id: status,
+		time: finished?.cpu_ms === null || finished?.cpu_ms === undefined ? null : (finished.cpu_ms / 1000).toFixed(3),
+		wall_time: finished?.time_ms === null || finished?.time_ms === undefined || !compiled ? null : (finished.time_ms / 1000).toFixed(3),
+		memory: finished?.memory_kb ?? null,
+		exit_code: finished === null || !compiled ? null : (finished.exit_code >= 0 ? finished.exit_code : 0),
+		exit_signal: finished === null || !compiled || finished.exit_code >= 0 ? null : -finished.exit_code,
+		token: stored.token,
+		created_at: stored.createdAt,
+		finished_at: stored.state === 'done' || stored.state === 'failed' ? stored.finishedAt : null,
+		number_of_runs: 1,
+		redirect_stderr_to_stdout: submission.redirectStderrToStdout,
+		enable_network: false,
+		callback_url: null,
+		additional_files: null,
+		language: {id: submission.languageId, name: languageName},
+		...submission.echo,
+	};
+}
+
+/** `fields`: a comma-separated list of attribute names, or `*`; unknown names are refused like Judge0 does. */
+export function pickFields(attributes: Record<string, unknown>, fields: string | undefined): Record<string, unknown> {
+	if (fields === '*') {
+		return attributes;
+	}
+
+	const names = fields === undefined || fields === '' ? defaultFields : fields.split(',').map(name => name.trim()).filter(name => name !== '');
+	const unknown = names.filter(name => !(name in attributes));
+	if (unknown.length > 0) {
+		throw new Judge0FieldError({fields: [`unknown ${unknown.length === 1 ? 'field' : 'fields'}: ${unknown.join(', ')}`]});
+	}
+
+	return Object.fromEntries(names.map(name => [name, attributes[name]]));
+}
+
+/**
+ * The asynchronous form's memory: at most `capacity` submissions, each kept `ttlMs` after it was created, in this
+ * server's memory only (a replica does not know another's tokens). Full: new asynchronous submissions are refused.
+ */
+export class SubmissionStore {
+	readonly #entries = new Map<string, {stored: StoredSubmission; expires: number}>();
+	readonly #capacity: number;
+	readonly #ttlMs: number;
+	readonly #now: () => number;
+
+	constructor(capacity: number, ttlMs: number, now: () => number = Date.now) {
+		this.#capacity = capacity;
+		this.#ttlMs = ttlMs;
+		this.#now = now;
+	}
+
+	get size() {
+		this.#expire();
+		return this.#entries.size;
+	}
+
+	/** null when the store is full of live submissions. */
+	add(submission: Judge0Submission): StoredSubmission | null {
+		this.#expire();
+		if (this.#entries.size >= this.#capacity) {
+			return null;
+		}
+
+		const stored: StoredSubmission = {token: uuidv4(), submission, createdAt: new Date(this.#now()).toISOString(), state: 'queued'};
+		this.#entries.set(stored.token, {stored, expires: this.#now() + this.#ttlMs});
+		return stored;
+	}
+
+	get(token: string): StoredSubmission | null {
+		this.#expire();
+		return this.#entries.get(token)?.stored ?? null;
+	}
+
+	update(token: string, change: (stored: StoredSubmission) => StoredSubmission) {
+		const entry = this.#entries.get(token);
+		if (entry !== undefined) {
+			entry.stored = change(entry.stored);
+		}
+	}
+
+	#expire() {
+		const now = this.#now();
+		for (const [token, entry] of this.#entries) {
+			// Insertion order is creation order: the first live one ends the sweep.
+			if (entry.expires > now) {
+				break;
+			}
+
+			this.#entries.delete(token);
+		}
+	}
+}

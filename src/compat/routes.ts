@@ -1,0 +1,230 @@
+// The Piston and Judge0 routes: their clients' requests in, c-runner's runs, their clients' answers out.
+import {randomUUID} from 'node:crypto';
+import type {Router} from '@koa/router';
+import bodyParser from 'koa-bodyparser';
+import type {Middleware} from 'koa';
+import type {Config} from '../config.ts';
+import type {AppState} from '../http/context.ts';
+import {AppError} from '../http/errors.ts';
+import {compileArgv, languageSpecs, type Language} from '../job/language.ts';
+import {parseCompileOptions, parseProgram, type ExecuteRequest} from '../job/parse-request.ts';
+import {maxWallMs} from '../job/run-job.ts';
+import type {Runner} from '../runner.ts';
+import {
+	Judge0FieldError, judge0Attributes, judge0LanguageIds, judge0Languages, judge0Statuses, parseJudge0Submission, pickFields, SubmissionStore,
+	type Judge0Submission, type StoredSubmission,
+} from './judge0.ts';
+import {parsePistonRequest, PistonError, pistonRuntimes, toPistonResponse, type PistonRequest} from './piston.ts';
+
+export interface CompatDeps {
+	readonly config: Pick<Config, 'bodyLimitBytes' | 'runMax' | 'run'>;
+	readonly runner: Runner;
+	/** gcc's version, `12.2.0`: what Piston's runtimes and Judge0's language names report. */
+	readonly compilerVersion: string;
+	readonly submissions: Judge0Jobs;
+}
+
+/**
+ * Judge0's asynchronous submissions: each runs in the background, its result kept in the store. `drain` waits for
+ * every one still running (the server's shutdown aborts them through `signal` first), so no sandbox or job
+ * directory outlives the server.
+ */
+export class Judge0Jobs {
+	readonly store: SubmissionStore;
+	readonly #running = new Set<Promise<void>>();
+	readonly #runner: Runner;
+	readonly #signal: AbortSignal;
+
+	constructor(store: SubmissionStore, runner: Runner, signal: AbortSignal) {
+		this.store = store;
+		this.#runner = runner;
+		this.#signal = signal;
+	}
+
+	/** null when the store is full. */
+	submit(submission: Judge0Submission, request: ExecuteRequest): StoredSubmission | null {
+		const stored = this.store.add(submission);
+		if (stored === null) {
+			return null;
+		}
+
+		const finishedAt = () => new Date().toISOString();
+		const job = (async () => {
+			this.store.update(stored.token, entry => ({...entry, state: 'running'}));
+			try {
+				const result = await this.#runner.execute(request, this.#signal);
+				this.store.update(stored.token, entry => ({token: entry.token, submission: entry.submission, createdAt: entry.createdAt, state: 'done', result, finishedAt: finishedAt()}));
+			} catch (error) {
+				const message = error instanceof AppError ? error.message : 'internal error while running the submission';
+				this.store.update(stored.token, entry => ({token: entry.token, submission: entry.submission, createdAt: entry.createdAt, state: 'failed', message, finishedAt: finishedAt()}));
+			}
+		})();
+		this.#running.add(job);
+		void job.finally(() => this.#running.delete(job));
+		return stored;
+	}
+
+	get running() {
+		return this.#running.size;
+	}
+
+	async drain(): Promise<void> {
+		await Promise.all([...this.#running]);
+	}
+}
+
+const languageName = (language: Language, version: string) => `${language === 'c' ? 'C' : 'C++'} (GCC ${version})`;
+
+/** A Piston request as c-runner's own: one file is `code`; several are `files`, each compiled when it is a source. */
+function pistonExecuteRequest(request: PistonRequest): ExecuteRequest {
+	const {sourceName} = languageSpecs[request.language];
+	const extension = sourceName.slice(sourceName.lastIndexOf('.'));
+	const body = request.files.length === 1
+		? {language: request.language, code: request.files[0]!.content}
+		: {language: request.language, files: request.files.map((file, index) => ({name: file.name ?? `file${index}${extension}`, content: file.content}))};
+	let program;
+	try {
+		program = parseProgram(body);
+	} catch (error) {
+		throw error instanceof AppError ? new PistonError(error.message) : error;
+	}
+
+	return {
+		program,
+		args: request.args,
+		stdin: request.stdin,
+		limits: {
+			timeLimitMs: request.runCpuMs,
+			memoryLimitMb: request.runMemoryMb,
+			...(request.runWallMs === null ? {} : {wallLimitMs: request.runWallMs}),
+		},
+	};
+}
+
+function judge0ExecuteRequest(submission: Judge0Submission): ExecuteRequest {
+	let options;
+	try {
+		options = parseCompileOptions({language: submission.language, std: submission.std ?? undefined, optimize: submission.optimize ?? undefined});
+	} catch (error) {
+		throw error instanceof AppError ? new Judge0FieldError({compiler_options: [error.message]}) : error;
+	}
+
+	return {
+		program: {options, files: [{name: languageSpecs[submission.language].sourceName, content: submission.sourceCode}]},
+		args: submission.args,
+		stdin: submission.stdin,
+		limits: {
+			timeLimitMs: submission.cpuTimeLimitMs,
+			memoryLimitMb: submission.memoryLimitMb,
+			...(submission.wallTimeLimitMs === null ? {} : {wallLimitMs: submission.wallTimeLimitMs}),
+		},
+	};
+}
+
+const flag = (value: unknown) => value === 'true' || value === '1';
+const queryText = (value: unknown) => typeof value === 'string' ? value : undefined;
+
+/** Judge0 answers its validation failures with 422 and `{field: [messages]}`. */
+const judge0Errors: Middleware<AppState> = async (ctx, next) => {
+	try {
+		await next();
+	} catch (error) {
+		if (!(error instanceof Judge0FieldError)) {
+			throw error;
+		}
+
+		ctx.status = 422;
+		ctx.body = error.fields;
+	}
+};
+
+/** Piston answers a bad request with 400 and `{message}`. */
+const pistonErrors: Middleware<AppState> = async (ctx, next) => {
+	try {
+		await next();
+	} catch (error) {
+		if (!(error instanceof PistonError)) {
+			throw error;
+		}
+
+		ctx.status = 400;
+		ctx.body = {message: error.message};
+	}
+};
+
+export function registerPiston(router: Router<AppState>, deps: CompatDeps) {
+	// Piston's Node client posts its JSON without a Content-Type (node-fetch sends text/plain): read it as JSON.
+	const parseAnyJson = bodyParser({enableTypes: ['json'], extendTypes: {json: ['text/plain']}, jsonLimit: String(deps.config.bodyLimitBytes), strict: false});
+	const rules = {gccVersion: deps.compilerVersion, maxRunCpuMs: deps.config.runMax.cpuMs, maxRunMemoryMb: deps.config.runMax.memoryMb};
+	router.get('/api/v2/runtimes', async ctx => {
+		ctx.body = pistonRuntimes(deps.compilerVersion);
+	});
+	router.post('/api/v2/execute', pistonErrors, parseAnyJson, async ctx => {
+		const request = parsePistonRequest(ctx.request.body, rules);
+		const result = await deps.runner.execute(pistonExecuteRequest(request), ctx.state.signal);
+		ctx.state.jobStatus = result.status;
+		ctx.body = toPistonResponse(result, request, deps.compilerVersion);
+	});
+}
+
+export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requireJson: Middleware<AppState>) {
+	const parseJson = bodyParser({enableTypes: ['json'], jsonLimit: String(deps.config.bodyLimitBytes), strict: false});
+	const rules = {maxCpuMs: deps.config.runMax.cpuMs, maxWallMs: maxWallMs(deps.config), maxMemoryMb: deps.config.runMax.memoryMb};
+	const languages = judge0Languages(deps.compilerVersion);
+	const view = (stored: StoredSubmission, query: Record<string, unknown>) =>
+		pickFields(judge0Attributes(stored, flag(query['base64_encoded']), languageName(stored.submission.language, deps.compilerVersion)), queryText(query['fields']));
+
+	router.get('/languages', async ctx => {
+		ctx.body = languages.map(({id, name}) => ({id, name}));
+	});
+	router.get('/languages/:id', async ctx => {
+		const id = Number(ctx.params['id']);
+		const language = judge0LanguageIds[id];
+		if (language === undefined) {
+			throw new AppError(404, `No language with id ${ctx.params['id']}: this server runs ${languages.map(entry => entry.id).join(', ')}`);
+		}
+
+		const {sourceName} = languageSpecs[language];
+		const program = {options: parseCompileOptions({language}), files: [{name: sourceName, content: ''}]};
+		ctx.body = {id, name: languageName(language, deps.compilerVersion), is_archived: false, source_file: sourceName, compile_cmd: compileArgv(program, 'source').join(' '), run_cmd: './source'};
+	});
+	router.get('/statuses', async ctx => {
+		ctx.body = judge0Statuses;
+	});
+	router.post('/submissions', judge0Errors, requireJson, parseJson, async ctx => {
+		const base64 = flag(ctx.query['base64_encoded']);
+		const submission = parseJudge0Submission(ctx.request.body, base64, rules);
+		const request = judge0ExecuteRequest(submission);
+		// Checked before anything runs, so that a bad `fields` is a 422 and not a lost submission.
+		pickFields(judge0Attributes({token: '', submission, createdAt: '', state: 'queued'}, base64, ''), queryText(ctx.query['fields']));
+		ctx.status = 201;
+		if (flag(ctx.query['wait'])) {
+			const createdAt = new Date().toISOString();
+			const result = await deps.runner.execute(request, ctx.state.signal);
+			ctx.state.jobStatus = result.status;
+			// Kept like an asynchronous one when there is room, so that GET /submissions/{token} finds it too.
+			const token = deps.submissions.store.add(submission)?.token ?? randomUUID();
+			const done: StoredSubmission = {token, submission, createdAt, state: 'done', result, finishedAt: new Date().toISOString()};
+			deps.submissions.store.update(token, () => done);
+			ctx.body = view(done, ctx.query);
+			ctx.status = 201;
+			return;
+		}
+
+		const stored = deps.submissions.submit(submission, request);
+		if (stored === null) {
+			// Judge0's own answer when its queue is full.
+			throw new AppError(503, 'queue is full', {'Retry-After': '1'});
+		}
+
+		ctx.body = {token: stored.token};
+	});
+	router.get('/submissions/:token', judge0Errors, async ctx => {
+		const stored = deps.submissions.store.get(ctx.params['token'] ?? '');
+		if (stored === null) {
+			throw new AppError(404, 'Submission not found: tokens are kept by the replica that made them, for C_RUNNER_JUDGE0_TTL_MS');
+		}
+
+		ctx.body = view(stored, ctx.query);
+	});
+}

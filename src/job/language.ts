@@ -1,0 +1,101 @@
+/** The languages c-runner compiles, and for each its compiler, standards and source files: the one table. */
+export type Language = 'c' | 'cpp';
+export const languageNames: readonly Language[] = ['c', 'cpp'];
+
+export interface LanguageSpec {
+	/** The driver, inside the compile sandbox (the host's /usr, read-only). */
+	readonly compiler: string;
+	/** The `std` a request gets when it names none: GNU dialects keep POSIX declarations visible. */
+	readonly defaultStd: string;
+	/** The `std` values a request may name, each with the `-std=` gcc 12 takes for it. */
+	readonly standards: Readonly<Record<string, string>>;
+	/** Names of the files that are compiled (the others of a multi-file request, headers, are only there). */
+	readonly sourcePattern: RegExp;
+	/** The file name a single `code` is written to. */
+	readonly sourceName: string;
+}
+
+const cStandards = ['c89', 'c90', 'c99', 'c11', 'c17', 'c18', 'gnu89', 'gnu90', 'gnu99', 'gnu11', 'gnu17', 'gnu18'];
+const cppStandards = ['c++98', 'c++03', 'c++11', 'c++14', 'c++17', 'c++20', 'c++23', 'gnu++98', 'gnu++03', 'gnu++11', 'gnu++14', 'gnu++17', 'gnu++20', 'gnu++23'];
+const same = (names: readonly string[]) => Object.fromEntries(names.map(name => [name, name]));
+
+export const languageSpecs: Readonly<Record<Language, LanguageSpec>> = {
+	c: {
+		compiler: '/usr/bin/gcc',
+		defaultStd: 'gnu17',
+		// gcc 12 knows C23 by its draft name only.
+		standards: {...same(cStandards), c2x: 'c2x', c23: 'c2x', gnu2x: 'gnu2x', gnu23: 'gnu2x'},
+		sourcePattern: /\.c$/,
+		sourceName: 'source.c',
+	},
+	cpp: {
+		compiler: '/usr/bin/g++',
+		defaultStd: 'gnu++17',
+		standards: same(cppStandards),
+		sourcePattern: /\.(?:cc|cpp|cxx|C)$/,
+		sourceName: 'source.cpp',
+	},
+};
+
+/** `optimize` values, each `-O<value>`. */
+export const optimizeLevels = ['0', '1', '2', '3', 's'] as const;
+export type OptimizeLevel = typeof optimizeLevels[number];
+export const defaultOptimize: OptimizeLevel = '2';
+
+/** What a request asks of the compiler, after validation. */
+export interface CompileOptions {
+	readonly language: Language;
+	/** A key of the language's `standards`. */
+	readonly std: string;
+	readonly optimize: OptimizeLevel;
+}
+
+export const defaultCompileOptions: CompileOptions = {language: 'c', std: languageSpecs.c.defaultStd, optimize: defaultOptimize};
+
+/** The flags a compile gets for these options; colour and URL escapes never reach a JSON string. */
+export function compilerFlags(options: CompileOptions): string[] {
+	return [
+		`-std=${languageSpecs[options.language].standards[options.std]!}`,
+		`-O${options.optimize}`,
+		'-Wall',
+		'-fdiagnostics-color=never',
+		'-fdiagnostics-urls=never',
+		'-pipe',
+	];
+}
+
+/** Linked after the sources, so `sqrt` and friends just work. */
+export const linkFlags = ['-lm'];
+
+export interface SourceFile {
+	/** A plain file name in the job directory: no path, no leading dot or dash. */
+	readonly name: string;
+	readonly content: string;
+}
+
+/** What a request gives the compiler: its options and one or more files. */
+export interface Program {
+	readonly options: CompileOptions;
+	readonly files: readonly SourceFile[];
+}
+
+/** A single `code` as a program: one file under the language's usual name. */
+export const programFromCode = (code: string, options: CompileOptions = defaultCompileOptions): Program =>
+	({options, files: [{name: languageSpecs[options.language].sourceName, content: code}]});
+
+/** The files a compile is given: the language's sources, in request order; headers are only there to include. */
+export const compiledFiles = (program: Program): string[] =>
+	program.files.map(file => file.name).filter(name => languageSpecs[program.options.language].sourcePattern.test(name));
+
+/**
+ * The compiler's argv, run in the job directory with relative names: gcc's own messages then say
+ * `source.c:3:5: error: ...`, without the server's job path.
+ */
+export const compileArgv = (program: Program, binaryName: string): string[] => [
+	languageSpecs[program.options.language].compiler,
+	...compilerFlags(program.options),
+	'-o',
+	binaryName,
+	...compiledFiles(program),
+	...linkFlags,
+];

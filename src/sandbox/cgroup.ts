@@ -1,0 +1,266 @@
+import fs from 'node:fs/promises';
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import type {Logger} from 'pino';
+import type {SandboxLimits} from '../config.ts';
+import {unescapeMountPath} from '../proc.ts';
+import type {SandboxUser} from './spawn.ts';
+
+/** The cgroup v1 controllers a job needs: its memory, its process count, its CPU time. */
+export const jobControllers = ['memory', 'pids', 'cpuacct'] as const;
+export type JobController = typeof jobControllers[number];
+
+/**
+ * Processes of a job's cgroup beyond the program's own: bwrap, the helper (the sandbox's pid 1) and the helper's
+ * momentary pid probe.
+ */
+export const sandboxProcesses = 3;
+
+/** What a job's cgroup measured, read once its last process has ended. */
+export interface CgroupFigures {
+	/** cpuacct.usage: user + system CPU of every process and thread of the job, whoever reaped them. */
+	readonly cpuMs: number;
+	/** memory(.memsw).max_usage_in_bytes: the job's peak charge, see API.md for what it counts. */
+	readonly peakKb: number;
+	/**
+	 * memory.oom_control `oom_kill`: processes the kernel killed at the job's memory limit. 0 while its OOM killer is
+	 * disabled (the helper ends the job instead); counted should it be enabled.
+	 */
+	readonly oomKills: number;
+	/** memory.failcnt and memory.memsw.failcnt, the larger: how often a charge hit the limit (reclaim may still have satisfied it). */
+	readonly failcnt: number;
+}
+
+export interface JobCgroup {
+	/** The launcher's arguments before `--`: cpuacct.usage, memory.oom_control, then each cgroup.procs to join. */
+	readonly launchArgs: readonly string[];
+	read(): Promise<CgroupFigures>;
+	remove(): Promise<void>;
+}
+
+export interface CgroupBackend {
+	readonly name: 'cgroup-v1';
+	/** The instance directory of each controller: `<mount>/<server's own cgroup>/c-runner-<pid>`. */
+	readonly dirs: Readonly<Record<JobController, string>>;
+	readonly memsw: boolean;
+	createJob(name: string, user: SandboxUser | null, limits: SandboxLimits): Promise<JobCgroup>;
+	/** Removes the instance directories (the jobs' are gone by then). */
+	close(): Promise<void>;
+}
+
+/** controller → the server's cgroup path, from the text of /proc/self/cgroup (v1 lines only). */
+export function ownCgroups(text: string): Map<string, string> {
+	const own = new Map<string, string>();
+	for (const line of text.split('\n')) {
+		const match = /^\d+:([^:]+):(.*)$/.exec(line);
+		for (const controller of match?.[1]!.split(',') ?? []) {
+			own.set(controller, match![2]!);
+		}
+	}
+
+	return own;
+}
+
+/** controller → {mount point, root inside the hierarchy} of each cgroup v1 mount, from /proc/self/mountinfo. */
+export function cgroupMounts(mountinfo: string): Map<string, {point: string; root: string}> {
+	const mounts = new Map<string, {point: string; root: string}>();
+	for (const line of mountinfo.split('\n')) {
+		const [mount, fs] = line.split(' - ');
+		const fields = mount?.split(' ') ?? [];
+		const [fsType, , superOptions] = fs?.split(' ') ?? [];
+		if (fsType !== 'cgroup' || fields.length < 5 || superOptions === undefined) {
+			continue;
+		}
+
+		for (const option of superOptions.split(',').filter(option => option !== 'rw' && option !== 'ro')) {
+			mounts.set(option, {point: unescapeMountPath(fields[4]!), root: unescapeMountPath(fields[3]!)});
+		}
+	}
+
+	return mounts;
+}
+
+/** `<mount>/<own path>/c-runner-<pid>` for each job controller, or why there is none. */
+export function instanceDirs(cgroupText: string, mountinfo: string, pid: number): Record<JobController, string> | string {
+	const own = ownCgroups(cgroupText);
+	const mounts = cgroupMounts(mountinfo);
+	const dirs: Partial<Record<JobController, string>> = {};
+	for (const controller of jobControllers) {
+		const mount = mounts.get(controller);
+		const ownPath = own.get(controller);
+		if (mount === undefined || ownPath === undefined) {
+			return `no cgroup v1 ${controller} controller here`;
+		}
+
+		const relative = mount.root === '/' ? ownPath : path.relative(mount.root, ownPath);
+		if (relative.startsWith('..')) {
+			return `the server's ${controller} cgroup ${ownPath} is outside the mounted hierarchy`;
+		}
+
+		dirs[controller] = path.join(mount.point, relative, `c-runner-${pid}`);
+	}
+
+	return dirs as Record<JobController, string>;
+}
+
+const mib = 1024 * 1024;
+const instancePattern = /^c-runner-(\d+)$/;
+
+const readNumber = async (file: string) => Number((await fs.readFile(file, 'utf8')).trim());
+
+const isAlive = (pid: number) => {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+};
+
+/** Kills what is still in a job cgroup (a job's own processes, never another's), then removes it. */
+async function removeCgroup(dir: string): Promise<void> {
+	for (let attempt = 0; ; attempt++) {
+		try {
+			await fs.rmdir(dir);
+			return;
+		} catch (error) {
+			const code = (error as NodeJS.ErrnoException).code;
+			if (code === 'ENOENT') {
+				return;
+			}
+
+			if (code !== 'EBUSY' || attempt >= 100) {
+				throw error;
+			}
+		}
+
+		// A job's processes are dying with its sandbox; any still listed are killed (a pid listed here is the job's).
+		for (const pid of (await fs.readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n').filter(Boolean)) {
+			try {
+				process.kill(Number(pid), 'SIGKILL');
+			} catch {}
+		}
+
+		await new Promise(resolve => setTimeout(resolve, 20));
+	}
+}
+
+/** Job cgroups left by a dead instance of the server (one whose pid is gone), and its instance directories. */
+async function sweepStale(parent: string, logger: Logger): Promise<number> {
+	let swept = 0;
+	for (const entry of await fs.readdir(parent, {withFileTypes: true})) {
+		const owner = instancePattern.exec(entry.name)?.[1];
+		if (!entry.isDirectory() || owner === undefined || Number(owner) === process.pid || isAlive(Number(owner))) {
+			continue;
+		}
+
+		const instance = path.join(parent, entry.name);
+		for (const job of await fs.readdir(instance, {withFileTypes: true})) {
+			if (job.isDirectory()) {
+				await removeCgroup(path.join(instance, job.name));
+				swept++;
+			}
+		}
+
+		await removeCgroup(instance);
+		logger.info({cgroup: instance}, 'removed the cgroups of a dead c-runner instance');
+	}
+
+	return swept;
+}
+
+/**
+ * The cgroup v1 backend, when the server is root on a host with the memory, pids and cpuacct controllers; else the
+ * reason why not (the helper's sampling and rlimits are then all there is).
+ */
+export async function openCgroupBackend(logger: Logger): Promise<CgroupBackend | string> {
+	if (process.getuid?.() !== 0) {
+		return 'the server is not root: no cgroup can be made for a job';
+	}
+
+	const found = instanceDirs(readFileSync('/proc/self/cgroup', 'utf8'), readFileSync('/proc/self/mountinfo', 'utf8'), process.pid);
+	if (typeof found === 'string') {
+		return found;
+	}
+
+	const dirs = found;
+	const made: string[] = [];
+	try {
+		for (const dir of Object.values(dirs)) {
+			await sweepStale(path.dirname(dir), logger);
+			await fs.mkdir(dir, {mode: 0o755});
+			made.push(dir);
+		}
+	} catch (error) {
+		await Promise.all(made.map(async dir => fs.rmdir(dir).catch(() => undefined)));
+		return `cgroups cannot be made here: ${(error as Error).message}`;
+	}
+
+	const memsw = await fs.access(path.join(dirs.memory, 'memory.memsw.limit_in_bytes')).then(() => true, () => false);
+	const memoryFile = (name: string) => (memsw ? `memory.memsw.${name}` : `memory.${name}`);
+
+	return {
+		name: 'cgroup-v1',
+		dirs,
+		memsw,
+		async createJob(name, user, limits) {
+			const jobDirs = Object.fromEntries(jobControllers.map(controller => [controller, path.join(dirs[controller], name)])) as Record<JobController, string>;
+			const made: string[] = [];
+			const remove = async () => {
+				for (const dir of made.reverse()) {
+					await removeCgroup(dir);
+				}
+
+				made.length = 0;
+			};
+
+			try {
+				for (const dir of Object.values(jobDirs)) {
+					await fs.mkdir(dir, {mode: 0o755});
+					made.push(dir);
+				}
+
+				// Everything the job makes resident is charged here: heap, stack, page tables, tmpfs and shared memory,
+				// memfds; with memsw, swap too, so the limit cannot be escaped into swap.
+				const limitBytes = String(limits.memoryMb * mib);
+				await fs.writeFile(path.join(jobDirs.memory, 'memory.limit_in_bytes'), limitBytes);
+				if (memsw) {
+					await fs.writeFile(path.join(jobDirs.memory, 'memory.memsw.limit_in_bytes'), limitBytes);
+				}
+
+				// No OOM killer in the job: it could pick bwrap or the helper. A process at the limit waits; the helper
+				// sees `under_oom` and ends the job, reporting memory_exceeded.
+				await fs.writeFile(path.join(jobDirs.memory, 'memory.oom_control'), '1');
+				await fs.writeFile(path.join(jobDirs.pids, 'pids.max'), String(limits.processes + sandboxProcesses));
+				// The launcher runs as the job's uid and joins by writing its own pid: only these files become its.
+				if (user !== null) {
+					for (const dir of Object.values(jobDirs)) {
+						await fs.chown(path.join(dir, 'cgroup.procs'), user.uid, user.gid);
+					}
+				}
+			} catch (error) {
+				await remove();
+				throw error;
+			}
+
+			return {
+				launchArgs: [path.join(jobDirs.cpuacct, 'cpuacct.usage'), path.join(jobDirs.memory, 'memory.oom_control'), ...Object.values(jobDirs).map(dir => path.join(dir, 'cgroup.procs'))],
+				async read() {
+					const oomControl = await fs.readFile(path.join(jobDirs.memory, 'memory.oom_control'), 'utf8');
+					return {
+						cpuMs: Math.floor(await readNumber(path.join(jobDirs.cpuacct, 'cpuacct.usage')) / 1e6),
+						peakKb: Math.ceil(await readNumber(path.join(jobDirs.memory, memoryFile('max_usage_in_bytes'))) / 1024),
+						oomKills: Number(/^oom_kill (\d+)$/m.exec(oomControl)?.[1] ?? 0),
+						failcnt: Math.max(await readNumber(path.join(jobDirs.memory, 'memory.failcnt')), await readNumber(path.join(jobDirs.memory, memoryFile('failcnt')))),
+					};
+				},
+				remove,
+			};
+		},
+		async close() {
+			for (const dir of Object.values(dirs)) {
+				await removeCgroup(dir);
+			}
+		},
+	};
+}

@@ -1,0 +1,122 @@
+import test from 'ava';
+import {encode64, Judge0FieldError, judge0Attributes, judge0Outcome, judge0Statuses, parseJudge0Submission, pickFields, SubmissionStore, type StoredSubmission} from '../../src/compat/judge0.ts';
+import {executeResult} from '../helpers/results.ts';
+
+const rules = {maxCpuMs: 10_000, maxWallMs: 21_000, maxMemoryMb: 1024};
+const hello = '#include <stdio.h>\n\nint main(void) {\n  char name[10];\n  scanf("%s", name);\n  printf("hello, %s\\n", name);\n  return 0;\n}';
+
+const refusedWith = test.macro((t, body: unknown, fields: Record<string, string[]>) => {
+	const error = t.throws(() => parseJudge0Submission(body, false, rules), {instanceOf: Judge0FieldError});
+	t.deepEqual(error?.fields, fields);
+});
+
+test('a missing language_id: 422 "can\'t be blank" (Judge0\'s documented answer)', refusedWith, {source_code: hello}, {language_id: ['can\'t be blank']});
+test('an unknown language_id: Judge0\'s documented message', refusedWith, {source_code: hello, language_id: 150_000, stdin: 'world', expected_output: 'hello, world'}, {language_id: ['language with id 150000 doesn\'t exist']});
+test('a CPU time limit past the server\'s maximum', refusedWith, {source_code: hello, language_id: 50, cpu_time_limit: 11}, {cpu_time_limit: ['must be less than or equal to 10']});
+test('what c-runner does not offer is refused by name', refusedWith, {source_code: hello, language_id: 50, enable_network: true, callback_url: 'http://example.test/hook', number_of_runs: 3, compiler_options: '-fsanitize=address'}, {
+	enable_network: ['cannot be enabled: c-runner sandboxes have no network'],
+	callback_url: ['is not supported by c-runner: poll GET /submissions/{token} instead'],
+	number_of_runs: ['must be 1: c-runner runs a submission once'],
+	compiler_options: ['may only hold -std=... and -O0, -O1, -O2, -O3, -Os (c-runner passes no other flag); got "-fsanitize=address"'],
+});
+
+test('Judge0 CE\'s gcc ids: 48-50 are C, 52-54 C++; a numeric string is taken, as the docs send "4"', t => {
+	t.is(parseJudge0Submission({source_code: hello, language_id: '50'}, false, rules).language, 'c');
+	t.is(parseJudge0Submission({source_code: hello, language_id: 54}, false, rules).language, 'cpp');
+	t.is(parseJudge0Submission({source_code: hello, language_id: 48}, false, rules).language, 'c');
+});
+
+test('limits: seconds and KB become ms and MiB; compiler_options picks a standard and a level', t => {
+	const submission = parseJudge0Submission({source_code: hello, language_id: 50, cpu_time_limit: 1.5, wall_time_limit: 4, memory_limit: 128_000, compiler_options: '-std=c11 -O0', command_line_arguments: 'a "b c"'}, false, rules);
+	t.like(submission, {cpuTimeLimitMs: 1500, wallTimeLimitMs: 4000, memoryLimitMb: 125, std: 'c11', optimize: '0'});
+	t.deepEqual(submission.args, ['a', 'b c']);
+});
+
+test('base64_encoded: source_code, stdin and expected_output are decoded', t => {
+	const submission = parseJudge0Submission({source_code: Buffer.from(hello).toString('base64'), language_id: 50, stdin: 'SnVkZ2Uw', expected_output: encode64('hello, Judge0')}, true, rules);
+	t.is(submission.sourceCode, hello);
+	t.is(submission.stdin, 'Judge0');
+	t.is(submission.expectedOutput, 'hello, Judge0');
+});
+
+test('statuses: the 14 of Judge0 CE, in order', t => {
+	t.deepEqual(judge0Statuses.map(status => status.id), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+});
+
+test('outcomes: each c-runner status as Judge0\'s', t => {
+	const cases: Array<[Parameters<typeof executeResult>[0], string | null, number]> = [
+		[{output: 'hello, Judge0\n'}, 'hello, Judge0', 3],
+		[{output: 'hello, Judge0  \n\n'}, 'hello, Judge0', 3],
+		[{output: 'hello\n'}, 'hello, Judge0', 4],
+		[{output: 'anything'}, null, 3],
+		[{status: 'time_limit', stopped_by: 'cpu_time', exit_code: -9, signal: 'SIGKILL'}, null, 5],
+		[{status: 'compile_error', exit_code: 1}, null, 6],
+		[{status: 'signalled', exit_code: -11, signal: 'SIGSEGV'}, null, 7],
+		[{status: 'file_size_limit', exit_code: -25, signal: 'SIGXFSZ'}, null, 8],
+		[{status: 'signalled', exit_code: -8, signal: 'SIGFPE'}, null, 9],
+		[{status: 'signalled', exit_code: -6, signal: 'SIGABRT'}, null, 10],
+		[{status: 'runtime_error', exit_code: 3}, null, 11],
+		[{status: 'signalled', exit_code: -7, signal: 'SIGBUS'}, null, 12],
+		[{status: 'output_limit', exit_code: -9, signal: 'SIGKILL'}, null, 12],
+	];
+	for (const [fields, expected, status] of cases) {
+		t.is(judge0Outcome(executeResult(fields), expected).status as number, status, JSON.stringify(fields));
+	}
+
+	t.is(judge0Outcome(executeResult({status: 'runtime_error', exit_code: 3}), null).message, 'Exited with error status 3');
+});
+
+const stored = (fields: Parameters<typeof executeResult>[0], body: Record<string, unknown> = {}): StoredSubmission => ({
+	token: 'eb0dd001-66db-47f4-8a69-b736c9bc23f6',
+	submission: parseJudge0Submission({source_code: hello, language_id: 50, stdin: 'Judge0', expected_output: 'hello, Judge0', ...body}, false, rules),
+	createdAt: '2026-12-01T00:00:00.000Z',
+	state: 'done',
+	result: executeResult(fields),
+	finishedAt: '2026-12-01T00:00:01.000Z',
+});
+
+test('the default view has Judge0\'s 8 attributes, empty texts as null, time in seconds as a string, memory in KB', t => {
+	const view = pickFields(judge0Attributes(stored({output: 'hello, Judge0\n', cpu_ms: 1, memory_kb: 380}), false, 'C (GCC 12.2.0)'), undefined);
+	t.deepEqual(view, {
+		stdout: 'hello, Judge0\n',
+		time: '0.001',
+		memory: 380,
+		stderr: null,
+		token: 'eb0dd001-66db-47f4-8a69-b736c9bc23f6',
+		compile_output: null,
+		message: null,
+		status: {id: 3, description: 'Accepted'},
+	});
+});
+
+test('base64 views encode every text as Ruby\'s encode64 does; fields picks attributes; an unknown one is refused', t => {
+	const attributes = judge0Attributes(stored({output: 'hello, Judge0\n'}), true, 'C (GCC 12.2.0)');
+	t.is(attributes['stdout'], 'aGVsbG8sIEp1ZGdlMAo=\n');
+	t.deepEqual(pickFields(attributes, 'stdout,status_id,language_id'), {stdout: 'aGVsbG8sIEp1ZGdlMAo=\n', status_id: 3, language_id: 50});
+	t.throws(() => pickFields(attributes, 'stdout,nonsense'), {instanceOf: Judge0FieldError});
+	t.is(encode64('x'.repeat(50)).split('\n').length, 3, 'lines of 60 characters');
+});
+
+test('a compile error: compile_output holds gcc\'s text, stdout and exit code are null', t => {
+	const view = judge0Attributes(stored({status: 'compile_error', exit_code: 1, error: 'source.c:1:1: error: x\n'}), false, 'C');
+	t.like(view, {status: {id: 6, description: 'Compilation Error'}, compile_output: 'source.c:1:1: error: x\n', stdout: null, exit_code: null});
+});
+
+test('a crash: exit_signal and the isolate-style message', t => {
+	const view = judge0Attributes(stored({status: 'signalled', exit_code: -11, signal: 'SIGSEGV'}), false, 'C');
+	t.like(view, {status: {id: 7}, exit_code: 0, exit_signal: 11, message: 'Caught fatal signal 11'});
+});
+
+test('the store: bounded in count, each submission gone after its time to live', t => {
+	let now = 0;
+	const store = new SubmissionStore(2, 1000, () => now);
+	const submission = stored({}).submission;
+	const first = store.add(submission)!;
+	t.truthy(store.add(submission));
+	t.is(store.add(submission), null, 'full');
+	t.is(store.get(first.token)?.state, 'queued');
+	now = 1001;
+	t.is(store.get(first.token), null, 'expired');
+	t.truthy(store.add(submission), 'room again');
+	t.is(store.size, 1);
+});

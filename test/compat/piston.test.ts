@@ -1,0 +1,58 @@
+import test from 'ava';
+import {parsePistonRequest, PistonError, pistonRuntimes, toPistonResponse} from '../../src/compat/piston.ts';
+import {executeResult} from '../helpers/results.ts';
+
+const rules = {gccVersion: '12.2.0', maxRunCpuMs: 10_000, maxRunMemoryMb: 1024};
+const body = (fields: Record<string, unknown> = {}) => ({language: 'c', version: '12.2.0', files: [{content: 'int main(void) { return 0; }'}], ...fields});
+
+const refused = test.macro((t, fields: Record<string, unknown>, message: string | RegExp) => {
+	t.throws(() => parsePistonRequest(body(fields), rules), {instanceOf: PistonError, message});
+});
+
+test('no language: Piston\'s message', refused, {language: undefined}, 'language is required as a string');
+test('no files: Piston\'s message', refused, {files: undefined}, 'files is required as an array');
+test('a file without content: Piston\'s message', refused, {files: [{name: 'a.c'}]}, 'files[0].content is required as a string');
+test('an empty file list', refused, {files: []}, 'files must include at least one utf8 encoded file');
+test('an unknown runtime names what this server runs', refused, {language: 'python'}, /python-12\.2\.0 runtime is unknown \(this server runs c and c\+\+, version 12\.2\.0\)/);
+test('a limit of the wrong type: Piston\'s message', refused, {run_timeout: '3s'}, 'If specified, run_timeout must be a number');
+test('a CPU time past the maximum: Piston\'s message', refused, {run_cpu_time: 20_000}, 'run_cpu_time cannot exceed the configured limit of 10000');
+
+test('runtimes: c and c++ with Piston\'s aliases, the real gcc version', t => {
+	t.deepEqual(pistonRuntimes('12.2.0'), [
+		{language: 'c', version: '12.2.0', aliases: ['gcc'], runtime: 'gcc'},
+		{language: 'c++', version: '12.2.0', aliases: ['cpp', 'g++'], runtime: 'gcc'},
+	]);
+});
+
+test('aliases, a missing version or "*", a major version; -1 limits mean the server\'s default; memory in bytes', t => {
+	t.like(parsePistonRequest(body({language: 'cpp', version: undefined}), rules), {language: 'cpp', runtime: 'c++'});
+	t.like(parsePistonRequest(body({version: '*'}), rules), {language: 'c'});
+	t.like(parsePistonRequest(body({version: '12'}), rules), {language: 'c'});
+	t.like(parsePistonRequest(body({run_timeout: 3000, run_memory_limit: -1, compile_memory_limit: -1, run_cpu_time: 500}), rules), {runWallMs: 3000, runMemoryMb: null, compileMemoryMb: null, runCpuMs: 500});
+	t.like(parsePistonRequest(body({run_memory_limit: 64 * 1024 * 1024}), rules), {runMemoryMb: 64});
+});
+
+test('a run: both stages, output = stdout then stderr, memory in bytes', t => {
+	const response = toPistonResponse(executeResult({output: 'hi\n', error: 'warn\n', cpu_ms: 2, time_ms: 5, memory_kb: 1000, warnings: 'w'}), {runtime: 'c'}, '12.2.0');
+	t.deepEqual(response, {
+		language: 'c',
+		version: '12.2.0',
+		compile: {stdout: '', stderr: 'w', output: 'w', code: 0, signal: null, message: null, status: null, cpu_time: null, wall_time: null, memory: null},
+		run: {stdout: 'hi\n', stderr: 'warn\n', output: 'hi\nwarn\n', code: 0, signal: null, message: null, status: null, cpu_time: 2, wall_time: 5, memory: 1_024_000},
+	});
+});
+
+test('limits and crashes as Piston reports them', t => {
+	const run = (fields: Parameters<typeof executeResult>[0]) => toPistonResponse(executeResult(fields), {runtime: 'c'}, '12.2.0').run;
+	t.like(run({status: 'signalled', exit_code: -11, signal: 'SIGSEGV'}), {code: null, signal: 'SIGSEGV', status: 'SG', message: 'Caught fatal signal 11'});
+	t.like(run({status: 'runtime_error', exit_code: 3}), {code: 3, signal: null, status: 'RE'});
+	t.like(run({status: 'time_limit', stopped_by: 'cpu_time', exit_code: -9, signal: 'SIGKILL'}), {code: null, signal: 'SIGKILL', status: 'TO'});
+	t.like(run({status: 'output_limit', exit_code: -9, signal: 'SIGKILL', output: 'x'.repeat(10)}), {status: 'OL', signal: 'SIGKILL'});
+	t.like(run({status: 'output_limit', exit_code: -9, signal: 'SIGKILL', error: 'x'.repeat(10)}), {status: 'EL'});
+});
+
+test('a compile error: run is the compile stage, as Piston keeps it', t => {
+	const response = toPistonResponse(executeResult({status: 'compile_error', exit_code: 1, error: 'source.c:1:1: error: x\n'}), {runtime: 'c'}, '12.2.0');
+	t.like(response.compile, {code: 1, stderr: 'source.c:1:1: error: x\n', status: 'RE'});
+	t.deepEqual(response.run, response.compile);
+});

@@ -1,0 +1,169 @@
+// Per-job accounting against the programs that tried to evade it (issue: spread memory, memfds, SysV shared
+// memory, CPU of kernel-reaped children, a blinded helper, a ptrace stop taken for an exit). Each one runs through
+// the real server, gcc and bwrap under both accounting backends: job cgroups (the server as root on this host) and
+// the helper alone (the server unprivileged, as in a container). Where the helper backend cannot promise a limit,
+// the test asserts exactly what /health says it does not promise.
+import {spawnSync} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import {ownCgroups} from '../../src/sandbox/cgroup.ts';
+import {assertHostClean, example, execute, leftoverJobCgroups, startServer, type RunningServer} from '../helpers/server.ts';
+
+// A CPU limit of 1000 ms by default, with a wall limit far above it: on a loaded machine only the CPU limit decides.
+const env = {C_RUNNER_RUN_FILE_SIZE_MB: '64', C_RUNNER_RUN_PROCESSES: '32', C_RUNNER_RUN_CPU_MS: '1000', C_RUNNER_RUN_WALL_MS: '15000', C_RUNNER_RUN_MEMORY_MB: '64'};
+// A dead instance's job cgroup, left under this process's own memory cgroup: the next server removes it at start.
+const stale = (() => {
+	const own = ownCgroups(fs.readFileSync('/proc/self/cgroup', 'utf8')).get('memory')!;
+	const dead = spawnSync('/bin/true').pid!;
+	return path.join('/sys/fs/cgroup/memory', own, `c-runner-${dead}`);
+})();
+
+const servers: {cgroup?: RunningServer; helper?: RunningServer; 'helper, no /proc'?: RunningServer} = {};
+test.before(async () => {
+	fs.mkdirSync(path.join(stale, 'c_exec_stale-run'), {recursive: true});
+	[servers.cgroup, servers.helper, servers['helper, no /proc']] = await Promise.all([
+		startServer({uidBase: 63_000, env}),
+		startServer({uidBase: 63_010, runAs: 63_010, env}),
+		startServer({uidBase: 63_020, runAs: 63_020, env: {...env, C_RUNNER_SANDBOX_PROC: 'none'}}),
+	]);
+});
+test.after.always(async () => {
+	await Promise.all(Object.values(servers).map(async server => server.stop()));
+	for (const dir of [path.join(stale, 'c_exec_stale-run'), stale]) {
+		try {
+			fs.rmdirSync(dir); // a cgroup directory: rmdir, never a recursive removal
+		} catch {}
+	}
+});
+
+type Backend = keyof typeof servers;
+// The CPU and ptrace rules hold under every backend and policy; the helper's CPU sampling needs no /proc.
+const backends: Backend[] = ['cgroup', 'helper', 'helper, no /proc'];
+const server = (backend: Backend) => servers[backend]!;
+const limits = {};
+// Touching hundreds of MiB takes CPU: the memory tests leave room so that only the memory limit can decide.
+const memoryLimits = {time_limit_ms: 5000, memory_limit_mb: 64};
+const mib = 1024;
+// The kernel may pass a cgroup's limit by a few pages for charges that must not fail (a dying task's, kernel data).
+const atMostLimit = (kb: number) => kb <= (64 * mib) + 256;
+
+async function run(backend: Backend, file: string, args: string[] = [], requestLimits: Record<string, number> = limits) {
+	const {status, body} = await execute(server(backend), {code: example(file), args, ...requestLimits});
+	if (status !== 200) {
+		throw new Error(`${file}: HTTP ${status} ${JSON.stringify(body)}`);
+	}
+
+	return body;
+}
+
+const health = async (backend: Backend) => (await (await fetch(`${server(backend).url}/health`)).json() as Record<string, any>)['policy']['accounting'];
+
+test.serial('a dead instance\'s job cgroups are removed at start-up', t => {
+	t.false(fs.existsSync(stale), stale);
+});
+
+test.serial('/health names the accounting backend and what it does not promise', async t => {
+	const cgroup = await health('cgroup');
+	t.is(cgroup['backend'], 'cgroup-v1');
+	t.is(cgroup['not_guaranteed'].length, 1);
+	t.regex(cgroup['not_guaranteed'][0], /hard RLIMIT_CPU/);
+	t.is(cgroup['cpu_limit_precision_ms'], 5);
+	const helper = await health('helper');
+	t.is(helper['backend'], 'helper');
+	t.regex(helper['reason'], /not root/);
+	t.regex(helper['not_guaranteed'].join('\n'), /memory over the whole job/);
+	t.regex(helper['not_guaranteed'].join('\n'), /less than one sample/);
+});
+
+test.serial('the cgroup backend measures a plain run: figures from the job cgroup', async t => {
+	const body = await run('cgroup', 'touch-64mib.c', [], {memory_limit_mb: 128});
+	t.like(body, {status: 'ok', output: 'done\n'});
+	// 64 MiB touched, plus the program's binary, libc and the sandbox's own: all counted, at once.
+	t.true(body['memory_kb'] >= 64 * mib && body['memory_kb'] < 128 * mib, `memory_kb ${body['memory_kb']}`);
+	assertHostClean(t, server('cgroup'));
+});
+
+test.serial('four children of 56 MiB each against 64 MiB: the job limit holds with cgroups; per process only without', async t => {
+	const cgroup = await run('cgroup', 'memory-spread-children.c', ['4', '56'], memoryLimits);
+	t.like(cgroup, {status: 'memory_limit', stopped_by: 'memory'});
+	t.true(atMostLimit(cgroup['memory_kb']), `memory_kb ${cgroup['memory_kb']}`);
+	const helper = await run('helper', 'memory-spread-children.c', ['4', '56'], memoryLimits);
+	// Not promised by the helper backend: the total is not limited, and memory_kb is one process's peak.
+	t.like(helper, {status: 'ok', output: '4 children held 224 MiB at once, 0 failed\n'});
+	t.true(helper['memory_kb'] >= 56 * mib && helper['memory_kb'] < 64 * mib, `memory_kb ${helper['memory_kb']}`);
+	assertHostClean(t, server('cgroup'));
+	assertHostClean(t, server('helper'));
+});
+
+test.serial('640 MiB spread over 16 forks: memory_limit with cgroups', async t => {
+	const cgroup = await run('cgroup', 'memory-spread-children.c', ['16', '40'], memoryLimits);
+	t.like(cgroup, {status: 'memory_limit', stopped_by: 'memory'});
+	t.true(atMostLimit(cgroup['memory_kb']), `memory_kb ${cgroup['memory_kb']}`);
+	const helper = await run('helper', 'memory-spread-children.c', ['16', '40'], memoryLimits);
+	t.like(helper, {status: 'ok', output: '16 children held 640 MiB at once, 0 failed\n'});
+	assertHostClean(t, server('cgroup'));
+	assertHostClean(t, server('helper'));
+});
+
+test.serial('512 MiB in memfds: memory_limit with cgroups; not limited by the helper backend', async t => {
+	const cgroup = await run('cgroup', 'memory-memfd.c', [], memoryLimits);
+	t.like(cgroup, {status: 'memory_limit', stopped_by: 'memory'});
+	t.true(atMostLimit(cgroup['memory_kb']), `memory_kb ${cgroup['memory_kb']}`);
+	const helper = await run('helper', 'memory-memfd.c', [], memoryLimits);
+	t.like(helper, {status: 'ok'});
+	t.regex(helper['output'], /^held 512 MiB in memfds/);
+	assertHostClean(t, server('cgroup'));
+	assertHostClean(t, server('helper'));
+});
+
+test.serial('600 MiB of SysV shared memory: memory_limit with cgroups; not limited by the helper backend', async t => {
+	const cgroup = await run('cgroup', 'memory-sysv-shm.c', [], memoryLimits);
+	t.like(cgroup, {status: 'memory_limit', stopped_by: 'memory'});
+	t.true(atMostLimit(cgroup['memory_kb']), `memory_kb ${cgroup['memory_kb']}`);
+	const helper = await run('helper', 'memory-sysv-shm.c', [], memoryLimits);
+	t.like(helper, {status: 'ok'});
+	t.regex(helper['output'], /^held 600 MiB in SysV shared memory/);
+	assertHostClean(t, server('cgroup'));
+	assertHostClean(t, server('helper'));
+});
+
+for (const backend of backends) {
+	test.serial(`${backend}: the CPU of children reaped by the kernel (SIGCHLD ignored) counts: 5 s against 1000 ms`, async t => {
+		const body = await run(backend, 'cpu-sigchld-ignored.c');
+		t.like(body, {status: 'time_limit', stopped_by: 'cpu_time', output: ''});
+		t.true(body['cpu_ms'] >= 1000 && body['cpu_ms'] < 2000, `cpu_ms ${body['cpu_ms']}`);
+		assertHostClean(t, server(backend));
+	});
+
+	test.serial(`${backend}: ... and with the helper's pid probe blinded (its RLIMIT_NPROC lowered to 1)`, async t => {
+		const body = await run(backend, 'cpu-sigchld-ignored.c', ['50', '100', 'blind']);
+		t.regex(body['error'], /prlimit NPROC lowered/, 'the attack itself worked');
+		t.like(body, {status: 'time_limit', stopped_by: 'cpu_time', output: ''});
+		t.true(body['cpu_ms'] >= 1000 && body['cpu_ms'] < 2000, `cpu_ms ${body['cpu_ms']}`);
+		assertHostClean(t, server(backend));
+	});
+
+	test.serial(`${backend}: lowering the helper's rlimits does not blind it: a 2.5 s spin against 1000 ms`, async t => {
+		const body = await run(backend, 'prlimit-helper.c');
+		t.regex(body['error'], /prlimit NOFILE lowered\nprlimit NPROC lowered\nprlimit AS lowered\nprlimit CPU lowered/, 'the attack itself worked');
+		t.like(body, {status: 'time_limit', stopped_by: 'cpu_time', output: ''});
+		t.true(body['cpu_ms'] >= 1000 && body['cpu_ms'] < 2000, `cpu_ms ${body['cpu_ms']}`);
+		assertHostClean(t, server(backend));
+	});
+
+	test.serial(`${backend}: PTRACE_TRACEME then a crash is a SIGSEGV, not an exit`, async t => {
+		const body = await run(backend, 'ptrace-traceme-crash.c');
+		t.like(body, {status: 'signalled', signal: 'SIGSEGV', exit_code: -11});
+		assertHostClean(t, server(backend));
+	});
+}
+
+test.serial('stopping the server removes its instance cgroups', async t => {
+	const cgroup = server('cgroup');
+	const instances = ['memory', 'pids', 'cpuacct'].map(controller => path.join('/sys/fs/cgroup', controller, ownCgroups(fs.readFileSync(`/proc/${cgroup.pid}/cgroup`, 'utf8')).get(controller)!, `c-runner-${cgroup.pid}`));
+	t.true(instances.every(dir => fs.existsSync(dir)), instances.join(' '));
+	t.deepEqual(leftoverJobCgroups(cgroup), []);
+	t.like(await cgroup.stop(), {code: 0});
+	t.deepEqual(instances.filter(dir => fs.existsSync(dir)), []);
+});

@@ -1,0 +1,170 @@
+// The Piston and Judge0 routes through the real server, gcc/g++ and bwrap: Piston's own Node client, unchanged but
+// for its server URL, and the request and response examples of Judge0 CE's API documentation, replayed field by
+// field (no Judge0 client package can be installed here).
+import test from 'ava';
+import piston from 'piston-client';
+import {assertHostClean, example, startServer, type RunningServer} from '../helpers/server.ts';
+
+let server: RunningServer;
+test.before(async () => {
+	server = await startServer({uidBase: 64_100});
+});
+test.after.always(async () => {
+	await server?.stop();
+});
+
+// --- Piston ------------------------------------------------------------------------------------------------------
+
+interface PistonStage {stdout: string; stderr: string; output: string; code: number | null; signal: string | null; status: string | null; message: string | null; cpu_time: number | null; wall_time: number | null; memory: number | null}
+interface PistonAnswer {language: string; version: string; compile: PistonStage; run: PistonStage; message?: string}
+
+const client = () => piston({server: server.url});
+
+test.serial('piston-client: runtimes lists c and c++ with the real gcc version', async t => {
+	const runtimes = await client().runtimes() as Array<Record<string, unknown>>;
+	t.deepEqual(runtimes.map(runtime => runtime['language']), ['c', 'c++']);
+	t.regex(String(runtimes[0]!['version']), /^\d+\.\d+\.\d+$/);
+});
+
+test.serial('piston-client: execute(language, code) runs C, its default args included', async t => {
+	const answer = await client().execute('c', '#include <stdio.h>\nint main(int argc, char **argv) { printf("%d %s\\n", argc, argv[3]); return 0; }\n') as PistonAnswer;
+	t.like(answer, {language: 'c', run: {stdout: '4 3\n', stderr: '', output: '4 3\n', code: 0, signal: null, status: null}});
+	t.like(answer.compile, {code: 0, status: null});
+	t.true(typeof answer.run.wall_time === 'number' && typeof answer.run.memory === 'number');
+	assertHostClean(t, server);
+});
+
+test.serial('piston-client: C++ by its alias, with files, stdin, args and limits', async t => {
+	const answer = await client().execute({
+		language: 'cpp',
+		files: [{name: 'main.cpp', content: '#include <iostream>\n#include <string>\nint main(int argc, char **argv) { std::string word; std::cin >> word; std::cout << word << " " << argv[1] << std::endl; }\n'}],
+		stdin: 'piston',
+		args: ['client'],
+		runTimeout: 3000,
+		runMemoryLimit: 256 * 1024 * 1024,
+	}) as PistonAnswer;
+	t.like(answer, {language: 'c++', run: {stdout: 'piston client\n', code: 0}});
+	assertHostClean(t, server);
+});
+
+test.serial('piston-client: a compile error is in compile, and run repeats it, as Piston answers', async t => {
+	const answer = await client().execute('c', 'int main(void) { return missing; }\n') as PistonAnswer;
+	t.like(answer.compile, {code: 1, status: 'RE'});
+	t.regex(answer.compile.stderr, /source\.c:1:25: error: 'missing' undeclared/);
+	t.deepEqual(answer.run, answer.compile);
+	assertHostClean(t, server);
+});
+
+test.serial('piston-client: a crash and a time-out as Piston reports them', async t => {
+	const crash = await client().execute('c', example('null-deref.c')) as PistonAnswer;
+	t.like(crash.run, {code: null, signal: 'SIGSEGV', status: 'SG', message: 'Caught fatal signal 11'});
+	const loop = await client().execute('c', example('infinite-loop.c'), {runTimeout: 3000, runCpuTime: 300}) as unknown as PistonAnswer;
+	t.like(loop.run, {code: null, signal: 'SIGKILL', status: 'TO'});
+	assertHostClean(t, server);
+});
+
+test.serial('piston-client: an unknown language is Piston\'s 400 with a message', async t => {
+	const answer = await client().execute('brainfuck', '+') as PistonAnswer;
+	t.regex(answer.message ?? '', /^brainfuck-.+ runtime is unknown/);
+});
+
+// --- Judge0 ------------------------------------------------------------------------------------------------------
+
+const hello = '#include <stdio.h>\n\nint main(void) {\n  char name[10];\n  scanf("%s", name);\n  printf("hello, %s\\n", name);\n  return 0;\n}';
+
+async function judge0(method: string, path: string, body?: unknown) {
+	const response = await fetch(`${server.url}${path}`, {method, headers: {'Content-Type': 'application/json'}, ...(body === undefined ? {} : {body: JSON.stringify(body)})});
+	return {status: response.status, body: await response.json() as Record<string, any>};
+}
+
+async function finished(token: string, query = '') {
+	for (;;) {
+		const {status, body} = await judge0('GET', `/submissions/${token}${query}`);
+		if (status !== 200 || ![1, 2].includes(body['status']?.['id'] ?? body['status_id'])) {
+			return {status, body};
+		}
+
+		await new Promise(resolve => setTimeout(resolve, 50));
+	}
+}
+
+const uuid = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/;
+
+test.serial('Judge0 docs, "Create a Submission": 201 with a token; "Get a Submission" with fields', async t => {
+	const created = await judge0('POST', '/submissions', {source_code: hello, language_id: 4, stdin: 'world'});
+	t.is(created.status, 201);
+	t.deepEqual(Object.keys(created.body), ['token']);
+	t.regex(created.body['token'], uuid);
+	const got = await finished(created.body['token'], '?fields=stdout,stderr,status_id,language_id');
+	t.is(got.status, 200);
+	t.deepEqual(got.body, {stdout: 'hello, world\n', stderr: null, status_id: 3, language_id: 4});
+	assertHostClean(t, server);
+});
+
+test.serial('Judge0 docs: the documented 422 answers, field by field', async t => {
+	t.deepEqual(await judge0('POST', '/submissions', {source_code: hello}), {status: 422, body: {language_id: ['can\'t be blank']}});
+	t.deepEqual(await judge0('POST', '/submissions', {source_code: hello, language_id: 150_000, stdin: 'world', expected_output: 'hello, world'}), {status: 422, body: {language_id: ['language with id 150000 doesn\'t exist']}});
+	// The docs' host allows 150 s; this one the longest a CPU limit can give (C_RUNNER_RUN_MAX_CPU_MS x 2 + 1 s).
+	const tooLong = await judge0('POST', '/submissions', {
+		source_code: hello, language_id: 4, number_of_runs: 1, stdin: 'Judge0', expected_output: 'hello, Judge0', cpu_time_limit: 1, cpu_extra_time: 0.5,
+		wall_time_limit: 100_000, memory_limit: 128_000, stack_limit: 128_000, enable_per_process_and_thread_time_limit: false,
+		enable_per_process_and_thread_memory_limit: false, max_file_size: 1024,
+	});
+	t.is(tooLong.status, 422);
+	t.deepEqual(Object.keys(tooLong.body), ['wall_time_limit']);
+	t.regex(tooLong.body['wall_time_limit'][0], /^must be less than or equal to \d+$/);
+});
+
+test.serial('Judge0 docs: base64_encoded in and out ("SnVkZ2Uw" is "Judge0")', async t => {
+	const created = await judge0('POST', '/submissions?base64_encoded=true', {source_code: Buffer.from(hello).toString('base64'), language_id: 4, stdin: 'SnVkZ2Uw'});
+	t.is(created.status, 201);
+	const got = await finished(created.body['token'], '?base64_encoded=true');
+	t.like(got.body, {stdout: 'aGVsbG8sIEp1ZGdlMAo=\n', stderr: null, compile_output: null, message: null, status: {id: 3, description: 'Accepted'}});
+	assertHostClean(t, server);
+});
+
+test.serial('Judge0 docs: wait=true answers the default 8 attributes at once', async t => {
+	const {status, body} = await judge0('POST', '/submissions?wait=true', {source_code: hello, language_id: '4', stdin: 'Judge0', expected_output: 'hello, Judge0'});
+	t.is(status, 201);
+	t.deepEqual(Object.keys(body), ['stdout', 'time', 'memory', 'stderr', 'token', 'compile_output', 'message', 'status']);
+	t.like(body, {stdout: 'hello, Judge0\n', stderr: null, compile_output: null, message: null, status: {id: 3, description: 'Accepted'}});
+	t.regex(body['time'], /^\d+\.\d{3}$/);
+	t.true(Number.isInteger(body['memory']) && body['memory'] > 0);
+	t.regex(body['token'], uuid);
+	t.like((await judge0('GET', `/submissions/${body['token']}`)).body, {stdout: 'hello, Judge0\n'}, 'kept for a later GET too');
+	assertHostClean(t, server);
+});
+
+test.serial('Judge0 docs: statuses exactly; languages with their gcc ids', async t => {
+	t.deepEqual((await judge0('GET', '/statuses')).body, [
+		{id: 1, description: 'In Queue'}, {id: 2, description: 'Processing'}, {id: 3, description: 'Accepted'}, {id: 4, description: 'Wrong Answer'},
+		{id: 5, description: 'Time Limit Exceeded'}, {id: 6, description: 'Compilation Error'}, {id: 7, description: 'Runtime Error (SIGSEGV)'},
+		{id: 8, description: 'Runtime Error (SIGXFSZ)'}, {id: 9, description: 'Runtime Error (SIGFPE)'}, {id: 10, description: 'Runtime Error (SIGABRT)'},
+		{id: 11, description: 'Runtime Error (NZEC)'}, {id: 12, description: 'Runtime Error (Other)'}, {id: 13, description: 'Internal Error'},
+		{id: 14, description: 'Exec Format Error'},
+	]);
+	const languages = (await judge0('GET', '/languages')).body as unknown as Array<{id: number; name: string}>;
+	t.deepEqual(languages.map(language => language.id), [48, 49, 50, 52, 53, 54]);
+	t.regex(languages.find(language => language.id === 54)!.name, /^C\+\+ \(GCC \d+\.\d+\.\d+\)$/);
+	t.like((await judge0('GET', '/languages/54')).body, {id: 54, is_archived: false, source_file: 'source.cpp'});
+	t.is((await judge0('GET', '/languages/1')).status, 404);
+});
+
+test.serial('Judge0: every verdict, with C and C++', async t => {
+	const run = async (body: Record<string, unknown>) => (await judge0('POST', '/submissions?wait=true&fields=*', {language_id: 50, ...body})).body;
+	t.like(await run({source_code: hello, stdin: 'x', expected_output: 'hello, y'}), {status: {id: 4, description: 'Wrong Answer'}, stdout: 'hello, x\n'});
+	t.like(await run({source_code: example('infinite-loop.c'), cpu_time_limit: 0.3}), {status: {id: 5}, message: 'Time limit exceeded'});
+	const compileError = await run({source_code: 'int main(void) { return missing; }\n'});
+	t.like(compileError, {status: {id: 6, description: 'Compilation Error'}, stdout: null, exit_code: null});
+	t.regex(compileError['compile_output'], /source\.c:1:25: error/);
+	t.like(await run({source_code: example('null-deref.c')}), {status: {id: 7}, exit_signal: 11, exit_code: 0});
+	t.like(await run({source_code: example('exit-3.c')}), {status: {id: 11, description: 'Runtime Error (NZEC)'}, exit_code: 3, message: 'Exited with error status 3'});
+	t.like(await run({language_id: 54, source_code: example('uncaught-exception.cpp')}), {status: {id: 10, description: 'Runtime Error (SIGABRT)'}, exit_signal: 6, language: {id: 54}});
+	t.like(await run({language_id: 54, source_code: example('hello.cpp'), compiler_options: '-std=c++20'}), {status: {id: 3}, stdout: 'Hello from C++! sum=15 std=202002\n'});
+	assertHostClean(t, server);
+});
+
+test.serial('Judge0: what is not offered is refused by name; an unknown token is a 404', async t => {
+	t.deepEqual((await judge0('POST', '/submissions', {source_code: hello, language_id: 50, enable_network: true})).body, {enable_network: ['cannot be enabled: c-runner sandboxes have no network']});
+	t.is((await judge0('GET', '/submissions/00000000-0000-4000-8000-000000000000')).status, 404);
+});

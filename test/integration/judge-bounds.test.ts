@@ -1,0 +1,97 @@
+// Judges that one request cannot turn against the server or its clients, through the real server, gcc and bwrap:
+// output comparison in linear time (megabytes of whitespace, from the program and from the client, while another
+// request is answered promptly), and a whole-request time budget that ends a judge of looping test cases in bounded
+// time with the rest SKIPPED.
+import test from 'ava';
+import {assertHostClean, example, startServer, type RunningServer} from '../helpers/server.ts';
+
+const mib = 1024 * 1024;
+const budgetMs = 3000;
+let server: RunningServer;
+test.before(async () => {
+	server = await startServer({
+		uidBase: 65_020,
+		env: {
+			C_RUNNER_OUTPUT_BYTES: String(8 * mib),
+			C_RUNNER_BODY_LIMIT_BYTES: String(24 * mib),
+			C_RUNNER_JUDGE_MAX_TEST_BYTES: String(9 * mib),
+			C_RUNNER_JUDGE_BUDGET_MS: String(budgetMs),
+			C_RUNNER_JUDGE_MAX_TESTS: '200',
+		},
+	});
+});
+test.after.always(async () => {
+	await server?.stop();
+});
+
+async function judge(body: Record<string, unknown>) {
+	const response = await fetch(`${server.url}/judge_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
+	return {status: response.status, body: await response.json() as Record<string, any>};
+}
+
+/** Asks for the OpenAPI document (pure event-loop work) every 20 ms until stopped; the slowest answer, ms. */
+function pollLatency() {
+	let slowest = 0;
+	let count = 0;
+	let running = true;
+	const done = (async () => {
+		while (running) {
+			const started = performance.now();
+			const response = await fetch(`${server.url}/openapi.json`);
+			await response.arrayBuffer();
+			slowest = Math.max(slowest, performance.now() - started);
+			count++;
+			await new Promise(resolve => setTimeout(resolve, 20));
+		}
+	})();
+	return async () => {
+		running = false;
+		await done;
+		return {slowest, count};
+	};
+}
+
+test.serial('megabytes of whitespace, in the output and in the expected output, compare in linear time: whitespace-flood.c', async t => {
+	const spaces = ' '.repeat(4 * mib);
+	const stop = pollLatency();
+	const started = performance.now();
+	const {status, body} = await judge({
+		code: example('whitespace-flood.c'),
+		testcases: [
+			{id: 'output', input: '4096', output: ''},
+			{id: 'both', input: '4096', output: `${spaces}\n${spaces}`},
+			{id: 'expected', input: '0', output: `x${spaces}`},
+		],
+	});
+	const elapsed = performance.now() - started;
+	const {slowest, count} = await stop();
+	t.is(status, 200, JSON.stringify(body).slice(0, 500));
+	t.deepEqual(body['results'].map((result: any) => result.verdict), ['AC', 'AC', 'WA']);
+	t.like(body['results'][0], {actual_output: '', output_truncated: false});
+	t.log(`judge of 3 × 4 MiB of whitespace: ${Math.round(elapsed)} ms; ${count} other requests meanwhile, the slowest answered in ${Math.round(slowest)} ms`);
+	// A quadratic comparison took seconds on 50,000 spaces and would take hours on 4 MiB; this bound is loose on purpose.
+	t.true(slowest < 1500, `the slowest other request took ${Math.round(slowest)} ms`);
+	t.true(count > 0);
+	const tokens = await judge({code: example('whitespace-flood.c'), compare: 'tokens', testcases: [{input: '4096', output: spaces}]});
+	t.like(tokens.body, {verdict: 'AC'});
+	assertHostClean(t, server);
+});
+
+test.serial('the time budget ends a 100-case judge of a looping program in bounded time, the rest SKIPPED: infinite-loop.c', async t => {
+	const started = performance.now();
+	// 300 ms of CPU, 1600 ms of wall time at most per test case: the first ones end well inside the budget, however busy the machine.
+	const {status, body} = await judge({code: example('infinite-loop.c'), time_limit_ms: 300, testcases: Array.from({length: 100}, () => ({output: ''}))});
+	const elapsed = performance.now() - started;
+	t.is(status, 200);
+	const verdicts = body['results'].map((result: any) => result.verdict as string);
+	const skipped = verdicts.filter((verdict: string) => verdict === 'SKIPPED').length;
+	t.log(`100 looping test cases, budget ${budgetMs} ms: answered in ${Math.round(elapsed)} ms; ${100 - skipped} TLE, ${skipped} SKIPPED`);
+	t.like(body, {passed: false, verdict: 'TLE', summary: {passed: 0, total: 100, first_failure: {index: 0, verdict: 'TLE'}}});
+	t.true(verdicts.slice(0, 2).every((verdict: string) => verdict === 'TLE'), verdicts.join(' '));
+	// Two at a time, each at least 300 ms: at most 20 can end within the 3 s budget.
+	t.true(skipped >= 75, `${skipped} skipped`);
+	t.like(body['results'].at(-1), {verdict: 'SKIPPED', passed: false, error: `Skipped: the judge's time budget of ${budgetMs} ms ran out`});
+	// The budget, the compile and the time to stop the sandboxes running at that moment: nowhere near 100 × 1.6 s.
+	t.true(elapsed < budgetMs + 4000, `${Math.round(elapsed)} ms`);
+	assertHostClean(t, server);
+});

@@ -1,0 +1,70 @@
+// C++, the compiler options and multi-file programs through the real server, gcc/g++ and bwrap.
+import test from 'ava';
+import {assertHostClean, example, execute, startServer, type RunningServer} from '../helpers/server.ts';
+
+let server: RunningServer;
+test.before(async () => {
+	server = await startServer({uidBase: 64_000});
+});
+test.after.always(async () => {
+	await server?.stop();
+});
+
+test.serial('C++: iostream, the standard library, gnu++17 by default', async t => {
+	const {status, body} = await execute(server, {language: 'cpp', code: example('hello.cpp')});
+	t.is(status, 200);
+	t.like(body, {status: 'ok', output: 'Hello from C++! sum=15 std=201703\n', exit_code: 0});
+	assertHostClean(t, server);
+});
+
+test.serial('C++: std chosen; an uncaught exception aborts', async t => {
+	t.like((await execute(server, {language: 'cpp', std: 'c++20', code: example('hello.cpp')})).body, {output: 'Hello from C++! sum=15 std=202002\n'});
+	const {body} = await execute(server, {language: 'cpp', code: example('uncaught-exception.cpp')});
+	t.like(body, {status: 'signalled', signal: 'SIGABRT', exit_code: -6});
+	t.regex(body['error'], /terminate called after throwing an instance of 'std::runtime_error'/);
+	assertHostClean(t, server);
+});
+
+test.serial('C++: a compile error names source.cpp', async t => {
+	const {body} = await execute(server, {language: 'cpp', code: 'int main() { return missing; }\n'});
+	t.like(body, {status: 'compile_error', exit_code: 1});
+	t.regex(body['error'], /^source\.cpp:1:21: error: 'missing' was not declared in this scope/m);
+	assertHostClean(t, server);
+});
+
+test.serial('std and optimize reach the compiler', async t => {
+	t.like((await execute(server, {code: example('options-probe.c')})).body, {output: 'std=201710 optimized\n'});
+	t.like((await execute(server, {code: example('options-probe.c'), std: 'c99', optimize: 0})).body, {output: 'std=199901 plain\n'});
+	const c89 = await execute(server, {code: 'int main(void) { for (int i = 0; i < 1; i++) {} return 0; }\n', std: 'c89'});
+	t.like(c89.body, {status: 'compile_error'});
+	t.regex(c89.body['error'], /'for' loop initial declarations are only allowed in C99 or C11 mode/);
+	assertHostClean(t, server);
+});
+
+test.serial('files: several sources and a header, compiled together', async t => {
+	const {body} = await execute(server, {files: [
+		{name: 'main.c', content: '#include <stdio.h>\n#include "util.h"\nint main(void) { printf("%d\\n", twice(21)); return 0; }\n'},
+		{name: 'util.h', content: 'int twice(int x);\n'},
+		{name: 'util.c', content: '#include "util.h"\nint twice(int x) { return 2 * x; }\n'},
+	]});
+	t.like(body, {status: 'ok', output: '42\n'});
+	const broken = await execute(server, {files: [{name: 'main.c', content: 'int twice(int);\nint main(void) { return twice(1); }\n'}]});
+	t.like(broken.body, {status: 'compile_error'});
+	t.regex(broken.body['error'], /undefined reference to `twice'/);
+	assertHostClean(t, server);
+});
+
+test.serial('bad options are a 400 naming what is allowed', async t => {
+	for (const [body, message] of [
+		[{code: 'x', language: 'rust'}, /^Field 'language' must be one of: "c", "cpp"/],
+		[{code: 'x', std: 'c++17'}, /^Field 'std' must be one of, for c:/],
+		[{code: 'x', optimize: 'fast'}, /^Field 'optimize' must be one of: "0", "1", "2", "3", "s"$/],
+		[{files: [{name: '../etc/passwd.c', content: 'x'}]}, /^files\[0\]\.name must be a plain file name/],
+	] as const) {
+		const response = await execute(server, body);
+		t.is(response.status, 400);
+		t.regex(response.body['error'], message);
+	}
+
+	assertHostClean(t, server);
+});
