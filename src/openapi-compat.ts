@@ -69,7 +69,7 @@ const judge0Attributes = {
 	command_line_arguments: {description: 'As sent.'},
 };
 
-const base64Parameter = {name: 'base64_encoded', in: 'query', required: false, schema: {type: 'boolean', default: false}, description: 'Texts in and out are Base64.'};
+const base64Parameter = {name: 'base64_encoded', in: 'query', required: false, schema: {type: 'boolean'}, description: 'Texts in and out are Base64; default false.'};
 const fieldsParameter = {name: 'fields', in: 'query', required: false, schema: {type: 'string'}, description: 'Comma-separated attribute names, or `*`; default stdout,time,memory,stderr,token,compile_output,message,status.'};
 
 export const compatPaths = {
@@ -77,7 +77,9 @@ export const compatPaths = {
 		parameters,
 		get: {
 			operationId: 'pistonRuntimes',
+			tags: ['piston'],
 			summary: 'Piston: the runtimes (c and c++)',
+			description: 'C and C++, each with the version of the gcc that compiles them, and Piston\'s aliases.',
 			security: tokenWhenConfigured,
 			responses: {...ok('C and C++, with the gcc version.', 'PistonRuntimes'), 401: response('Unauthorized')},
 		},
@@ -86,6 +88,7 @@ export const compatPaths = {
 		parameters,
 		post: {
 			operationId: 'pistonExecute',
+			tags: ['piston'],
 			summary: 'Piston: compile and run C or C++',
 			description: 'Piston\'s v2 execute. The body is read as JSON whatever its Content-Type.',
 			security: tokenWhenConfigured,
@@ -104,7 +107,9 @@ export const compatPaths = {
 		parameters,
 		get: {
 			operationId: 'judge0Languages',
+			tags: ['judge0'],
 			summary: 'Judge0: the active languages (gcc C and C++)',
+			description: 'Judge0 CE\'s active gcc ids, named with this server\'s gcc; its archived gcc ids (4-13) are accepted too.',
 			security: tokenWhenConfigured,
 			responses: {...ok('Judge0 CE\'s ids 48-50 (C) and 52-54 (C++).', 'Judge0Languages'), 401: response('Unauthorized')},
 		},
@@ -113,7 +118,9 @@ export const compatPaths = {
 		parameters: [...parameters, {name: 'id', in: 'path', required: true, schema: {type: 'integer'}}],
 		get: {
 			operationId: 'judge0Language',
+			tags: ['judge0'],
 			summary: 'Judge0: one language',
+			description: 'The language\'s file name and the commands c-runner runs for it; 404 for an id it does not run.',
 			security: tokenWhenConfigured,
 			responses: {...ok('The language.', 'Judge0Language'), 401: response('Unauthorized'), 404: response('NotFound')},
 		},
@@ -122,23 +129,28 @@ export const compatPaths = {
 		parameters,
 		get: {
 			operationId: 'judge0Statuses',
+			tags: ['judge0'],
 			summary: 'Judge0: the statuses',
+			description: 'Judge0\'s 14 statuses, as Judge0 lists them.',
 			security: tokenWhenConfigured,
 			responses: {...ok('Judge0\'s 14 statuses.', 'Judge0Statuses'), 401: response('Unauthorized')},
 		},
 	},
 	'/submissions': {
-		parameters: [...parameters, base64Parameter, {name: 'wait', in: 'query', required: false, schema: {type: 'boolean', default: false}, description: 'Answer the finished submission.'}, fieldsParameter],
+		parameters: [...parameters, base64Parameter, {name: 'wait', in: 'query', required: false, schema: {type: 'boolean'}, description: 'Answer the finished submission; default false.'}, fieldsParameter],
 		post: {
 			operationId: 'judge0Submit',
+			tags: ['judge0'],
 			summary: 'Judge0: a submission',
+			description: 'With wait=true the finished submission; otherwise a token at once, the run in the background (this server\'s memory '
+				+ 'keeps it for C_RUNNER_JUDGE0_TTL_MS).',
 			security: tokenWhenConfigured,
 			requestBody: {required: true, content: {[json]: {schema: schema('Judge0SubmissionRequest')}}},
 			responses: {
 				201: {
 					description: 'With wait=true, the finished submission; otherwise `{token}`.',
 					headers: requestIdHeader,
-					content: {[json]: {schema: {oneOf: [schema('Judge0Submission'), schema('Judge0Token')]}}},
+					content: {[json]: {schema: {anyOf: [schema('Judge0Submission'), schema('Judge0Token')]}}},
 				},
 				401: response('Unauthorized'),
 				413: response('PayloadTooLarge'),
@@ -153,7 +165,9 @@ export const compatPaths = {
 		parameters: [...parameters, {name: 'token', in: 'path', required: true, schema: {type: 'string'}}, base64Parameter, fieldsParameter],
 		get: {
 			operationId: 'judge0Submission',
+			tags: ['judge0'],
 			summary: 'Judge0: a submission made without wait',
+			description: 'In Queue or Processing until it is done; `fields` picks the attributes.',
 			security: tokenWhenConfigured,
 			responses: {
 				...ok('The submission: In Queue or Processing until it is done.', 'Judge0Submission'),

@@ -64,7 +64,7 @@ const programFields = {
 /** `code` or `files`, one of the two. */
 const codeOrFiles = [
 	{type: 'object', required: ['code'], properties: {code: {type: 'string'}}},
-	{type: 'object', required: ['files'], properties: {files: {type: 'array'}}},
+	{type: 'object', required: ['files'], properties: {files: {type: 'array', items: {type: 'object', additionalProperties: true}}}},
 ];
 
 /** A per-request limit: a whole number of at least 1, or null for the server's default. */
@@ -124,6 +124,7 @@ const judgePath = (operationId: string, summary: string, more: string) => ({
 	parameters: [{$ref: '#/components/parameters/RequestId'}],
 	post: {
 		operationId,
+		tags: [operationId === 'submit' ? 'turbo' : 'c-runner'],
 		summary,
 		description: 'Compiles once and runs each test case in its own fresh sandbox. The whole request is validated before '
 			+ 'anything runs. With `Accept: text/event-stream` the answer is a stream of Server-Sent Events instead of one JSON object.' + more,
@@ -136,7 +137,7 @@ const judgePath = (operationId: string, summary: string, more: string) => ({
 				content: {
 					[json]: {schema: schema('JudgeResult')},
 					'text/event-stream': {
-						schema: {type: 'string', description: judgeEvents},
+						schema: schema('JudgeStreamEvent'),
 						// OpenAPI 3.1 cannot describe the events themselves: the schema of each event's data, by event name.
 						'x-event-schemas': {compile: schema('CompileEvent'), result: schema('TestResult'), summary: schema('JudgeResult'), error: schema('Error')},
 					},
@@ -163,14 +164,23 @@ Every error is JSON \`{"error": "<message>"}\`. A path not listed here answers 4
 listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the server does not know at all (PROPFIND) 501
 (\`NotImplemented\`).`,
 		license: {name: 'MIT', identifier: 'MIT'},
+		contact: {name: 'c-runner maintainers'},
 	},
 	// Relative: the server that serves this document.
 	servers: [{url: '/', description: 'This server'}],
+	tags: [
+		{name: 'c-runner', description: 'Compile and run, and judge: c-runner\'s own API.'},
+		{name: 'turbo', description: 'Turbo\'s judge route.'},
+		{name: 'piston', description: 'Piston\'s v2 execute API, for C and C++.'},
+		{name: 'judge0', description: 'Judge0 CE\'s submission API, for C and C++.'},
+		{name: 'service', description: 'Health and this document: no token needed.'},
+	],
 	paths: {
 		'/execute_c': {
 			parameters: [{$ref: '#/components/parameters/RequestId'}],
 			post: {
 				operationId: 'executeC',
+				tags: ['c-runner'],
 				summary: 'Compile and run one C program',
 				description: 'Status 200 whenever the request was valid and the server worked, whatever the program did: a compile error, '
 					+ 'a crash, a limit hit are all results.',
@@ -188,6 +198,7 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 			parameters: [{$ref: '#/components/parameters/RequestId'}],
 			get: {
 				operationId: 'health',
+				tags: ['service'],
 				summary: 'Sandbox self-test, versions, policy and job slots',
 				description: 'Runs a real compile and run through the sandbox (cached for C_RUNNER_HEALTH_TTL_MS; concurrent callers share '
 					+ 'one check). Takes no job slot. Needs no token.',
@@ -203,6 +214,7 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 			parameters: [{$ref: '#/components/parameters/RequestId'}],
 			get: {
 				operationId: 'openApi',
+				tags: ['service'],
 				summary: 'This document',
 				description: 'Needs no token.',
 				security: [],
@@ -217,7 +229,8 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 			ExecuteRequest: {
 				type: 'object',
 				description: 'Unknown fields are ignored. A field sent as null is taken as absent (except `code`). `code` or `files`, not both.',
-				anyOf: codeOrFiles,
+				// In allOf: generators then read it as the object's fields and (code | files), not as alternatives to them.
+				allOf: [{anyOf: codeOrFiles}],
 				properties: {
 					code: sourceCode,
 					...programFields,
@@ -288,7 +301,8 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 				description: 'Unknown top-level fields (Turbo\'s `user_id`) are ignored, and named in the answer\'s `ignored_fields`. A field sent '
 					+ 'as null is taken as absent (except `code`).',
 				required: ['testcases'],
-				anyOf: codeOrFiles,
+				// In allOf: generators then read it as the object's fields and (code | files), not as alternatives to them.
+				allOf: [{anyOf: codeOrFiles}],
 				properties: {
 					code: sourceCode,
 					...programFields,
@@ -307,20 +321,19 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 					compare: {
 						type: ['string', 'null'],
 						enum: ['trim', 'exact', 'tokens', 'float', null],
-						default: 'trim',
 						description: '"trim": trailing whitespace of each line and trailing newlines are ignored; "exact": the bytes the program wrote '
 							+ 'against the UTF-8 bytes of the expected output; "tokens": the same words in the same order, any whitespace between; '
 							+ '"float": tokens, numbers equal within `absolute_tolerance` or `relative_tolerance`. Not with `checker`.',
 					},
-					absolute_tolerance: {type: ['number', 'null'], minimum: 0, default: 1e-6, description: 'Only with "compare": "float".'},
-					relative_tolerance: {type: ['number', 'null'], minimum: 0, default: 1e-6, description: 'Only with "compare": "float"; relative to the expected number.'},
+					absolute_tolerance: {type: ['number', 'null'], minimum: 0, description: 'Only with "compare": "float"; default 1e-6.'},
+					relative_tolerance: {type: ['number', 'null'], minimum: 0, description: 'Only with "compare": "float"; relative to the expected number; default 1e-6.'},
 					checker: {
 						...sourceCode,
 						type: ['string', 'null'],
 						description: 'C source of a checker program, instead of `compare`: compiled once, run per test case in its own sandbox as '
 							+ '`checker <input> <expected> <actual>` (file paths); exit code 0 is AC, any other exit WA; its stdout is `checker_message`.',
 					},
-					stop_on_first_failure: {type: ['boolean', 'null'], default: false, description: 'Stop at the first test case that fails; the rest are SKIPPED.'},
+					stop_on_first_failure: {type: ['boolean', 'null'], description: 'Stop at the first test case that fails; the rest are SKIPPED. Default false.'},
 					language: {type: ['string', 'null'], pattern: languagePattern, description: '"c" (default) or "cpp", in any case; required at /submit.'},
 				},
 				additionalProperties: true,
@@ -348,10 +361,10 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 						],
 					},
 				},
-				anyOf: [
+				allOf: [{anyOf: [
 					{type: 'object', required: ['output'], properties: {output: {type: 'string'}}},
 					{type: 'object', required: ['expected_output'], properties: {expected_output: {type: 'string'}}},
-				],
+				]}],
 				// A field of another name (`standard_input`, `stdin`, `expected`) is a 400, never silently ignored.
 				additionalProperties: false,
 			},
@@ -507,13 +520,22 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 				properties: {
 					openapi: {type: 'string', pattern: '^3\\.1\\.\\d+$'},
 					info: {type: 'object'},
-					servers: {type: 'array'},
+					servers: {type: 'array', items: {type: 'object'}},
 					paths: {type: 'object'},
 					components: {type: 'object'},
 				},
 				additionalProperties: true,
 			},
 			...compatSchemas,
+			JudgeStreamEvent: {
+				description: `${judgeEvents}\n\nEach message of the stream, as its event name and the JSON of its \`data:\` line.`,
+				oneOf: (['compile', 'result', 'summary', 'error'] as const).map(event => ({
+					type: 'object',
+					required: ['event', 'data'],
+					properties: {event: {const: event}, data: schema({compile: 'CompileEvent', result: 'TestResult', summary: 'JudgeResult', error: 'Error'}[event])},
+					additionalProperties: false,
+				})),
+			},
 			Error: {
 				type: 'object',
 				required: ['error'],

@@ -292,7 +292,8 @@ for (const [key, {schema: tableSchema, request}] of Object.entries(fieldTables))
 
 			if (request) {
 				t.deepEqual(fields.filter(field => field.required === 'yes').map(field => field.name).sort(), [...(schema['required'] as string[] | undefined) ?? []].sort(), `${name}: required`);
-				const eitherOf = ((schema['anyOf'] as Json[] | undefined) ?? []).flatMap(branch => branch['required'] as string[]);
+				// "One of these two": the branches of the object's `allOf: [{anyOf}]`.
+				const eitherOf = ((schema['allOf']?.[0]?.['anyOf'] as Json[] | undefined) ?? []).flatMap(branch => branch['required'] as string[]);
 				t.deepEqual(fields.filter(field => field.required === 'one of these two').map(field => field.name).sort(), eitherOf.sort(), `${name}: one of`);
 			} else {
 				// The server always sends every field: a strict schema catches a field added or dropped.
