@@ -57,6 +57,12 @@ check 'Judge: whitespace-insensitive comparison (compare tokens)' 'POST' '/judge
 check 'Bad request: a test case field the server does not know' 'POST' '/judge_c' 'judge-unknown-field.json' 'application/json' '400' '"error":"testcases[0] has an unknown field '\''standard_input'\''; a test case'\''s fields are: id, input, output, expected_output"'
 check 'Bad request: args of the wrong type' 'POST' '/execute_c' 'bad-args.json' 'application/json' '400' '"error":"Field '\''args'\'' must be a string or an array of strings"'
 check 'Bad request: a judge request without test cases' 'POST' '/judge_c' 'judge-no-testcases.json' 'application/json' '400' '"error":"Field '\''testcases'\'' must hold at least one test case"'
+check 'C++ with g++' 'POST' '/execute_c' 'cpp.json' 'application/json' '200' '"output":"C++ sum 6\n"' '"status":"ok"'
+check 'Several files: sources and a header' 'POST' '/execute_c' 'multi-file.json' 'application/json' '200' '"output":"42\n"' '"status":"ok"'
+check 'A C standard and an optimisation level' 'POST' '/execute_c' 'compiler-options.json' 'application/json' '200' '"output":"std=199901 plain\n"'
+check 'Piston'\''s execute (Piston clients)' 'POST' '/api/v2/execute' 'piston-execute.json' 'application/json' '200' '"language":"c"' '"stdout":"piston\n"'
+check 'A Judge0 submission, waited for (Judge0 clients)' 'POST' '/submissions?wait=true' 'judge0-submission.json' 'application/json' '201' '"stdout":"hello, Judge0\n"' '"status":{"id":3,"description":"Accepted"}'
+check 'Judge0'\''s languages' 'GET' '/languages' '' 'application/json' '200' '"name":"C++ (GCC '
 check 'Health and the sandbox policy' 'GET' '/health' '' 'application/json' '200' '"status":"ok"'
 check 'The OpenAPI description' 'GET' '/openapi.json' '' 'application/json' '200' '"openapi":"3.1.0"'
 
