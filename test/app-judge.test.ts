@@ -52,6 +52,9 @@ test('POST /submit is Turbo\'s route: the same judge, language required, other l
 	}
 
 	t.is(runner.judgeCalls.length, 1);
+	const cpp = await submit({user_id: 'u', language: 'cpp', code: 'int main() {}', testcases: [{id: 0, input: '', output: ''}]});
+	t.is(cpp.status, 200, 'Turbo\'s "cpp" is C++');
+	t.like(runner.judgeCalls[1], {program: {options: {language: 'cpp'}, files: [{name: 'source.cpp'}]}});
 	await close();
 });
 
