@@ -1,6 +1,7 @@
 import type {Config} from './config.ts';
 import {defaultLimits} from './job/parse-request.ts';
-import {appliedLimits, SandboxError} from './job/result.ts';
+import {appliedLimits} from './job/result.ts';
+import {SandboxError} from './job/errors.ts';
 import {runJob, type JobDeps} from './job/run-job.ts';
 import {compileArgv, languageNames, languageSpecs, programFromCode} from './job/language.ts';
 import type {Slots} from './job/slots.ts';

@@ -1,7 +1,7 @@
 // POST /judge_c at the HTTP layer, with a fake runner: validation, the JSON answer and the event stream.
 import test from 'ava';
 import {programFromCode} from '../src/job/language.ts';
-import {AppError} from '../src/http/errors.ts';
+import {BusyError} from '../src/job/errors.ts';
 import type {TestResult} from '../src/judge/verdict.ts';
 import {judgeResult, setup} from './helpers/fake-app.ts';
 import {allEvents, postEventStream} from './helpers/sse.ts';
@@ -93,7 +93,7 @@ test('the stream sends each event as it happens: compile, results, summary', asy
 test('refused before the stream begins (a full queue): an ordinary 503, not a stream', async t => {
 	const {url, runner, close} = await setup();
 	runner.judgeBehaviour = async () => {
-		throw new AppError(503, 'Server is busy', {'Retry-After': '1'});
+		throw new BusyError('Server is busy');
 	};
 
 	const stream = await postEventStream(`${url}/judge_c`, {code, testcases: [{output: ''}]});

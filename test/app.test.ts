@@ -1,7 +1,7 @@
 import http from 'node:http';
 import test from 'ava';
 import {programFromCode} from '../src/job/language.ts';
-import {AppError} from '../src/http/errors.ts';
+import {BusyError} from '../src/job/errors.ts';
 import {result, setup} from './helpers/fake-app.ts';
 
 const post = async (url: string, body: string, headers: Record<string, string> = {'Content-Type': 'application/json'}) =>
@@ -78,7 +78,7 @@ test('an unexpected failure is a 500 with no detail', async t => {
 test('a full queue is a 503 with Retry-After', async t => {
 	const {url, runner, close} = await setup();
 	runner.behaviour = async () => {
-		throw new AppError(503, 'Server is busy', {'Retry-After': '1'});
+		throw new BusyError('Server is busy');
 	};
 
 	const response = await post(url, '{"code":"x"}');

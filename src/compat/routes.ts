@@ -5,7 +5,8 @@ import bodyParser from 'koa-bodyparser';
 import type {Middleware} from 'koa';
 import type {Config} from '../config.ts';
 import type {AppState} from '../http/context.ts';
-import {AppError} from '../http/errors.ts';
+import {AppError, toHttpError} from '../http/errors.ts';
+import {RequestError} from '../job/errors.ts';
 import {compileArgv, languageSpecs, type Language} from '../job/language.ts';
 import {parseCompileOptions, parseProgram, type ExecuteRequest} from '../job/parse-request.ts';
 import {maxWallMs} from '../job/run-job.ts';
@@ -55,7 +56,7 @@ export class Judge0Jobs {
 				const result = await this.#runner.execute(request, this.#signal);
 				this.store.update(stored.token, entry => ({token: entry.token, submission: entry.submission, createdAt: entry.createdAt, state: 'done', result, finishedAt: finishedAt()}));
 			} catch (error) {
-				const message = error instanceof AppError ? error.message : 'internal error while running the submission';
+				const message = toHttpError(error)?.message ?? 'internal error while running the submission';
 				this.store.update(stored.token, entry => ({token: entry.token, submission: entry.submission, createdAt: entry.createdAt, state: 'failed', message, finishedAt: finishedAt()}));
 			}
 		})();
@@ -86,7 +87,7 @@ function pistonExecuteRequest(request: PistonRequest): ExecuteRequest {
 	try {
 		program = parseProgram(body);
 	} catch (error) {
-		throw error instanceof AppError ? new PistonError(error.message) : error;
+		throw error instanceof RequestError ? new PistonError(error.message) : error;
 	}
 
 	return {
@@ -106,7 +107,7 @@ function judge0ExecuteRequest(submission: Judge0Submission): ExecuteRequest {
 	try {
 		options = parseCompileOptions({language: submission.language, std: submission.std ?? undefined, optimize: submission.optimize ?? undefined});
 	} catch (error) {
-		throw error instanceof AppError ? new Judge0FieldError({compiler_options: [error.message]}) : error;
+		throw error instanceof RequestError ? new Judge0FieldError({compiler_options: [error.message]}) : error;
 	}
 
 	return {

@@ -1,7 +1,7 @@
 import type {Middleware} from 'koa';
-import {SandboxError} from '../job/result.ts';
+import {SandboxError} from '../job/errors.ts';
 import {ClientGoneError, type AppContext, type AppState} from './context.ts';
-import {AppError} from './errors.ts';
+import {AppError, toHttpError} from './errors.ts';
 
 const statusMessages: Record<number, string> = {
 	404: 'Not found',
@@ -10,8 +10,9 @@ const statusMessages: Record<number, string> = {
 };
 
 function toAppError(error: unknown, bodyLimitBytes: number): AppError | null {
-	if (error instanceof AppError) {
-		return error;
+	const known = toHttpError(error);
+	if (known !== null) {
+		return known;
 	}
 
 	// Errors of the body parser (co-body / raw-body), recognised by their type and status.

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import {AppError} from '../http/errors.ts';
+import {RequestError} from '../job/errors.ts';
 import {parseExecuteRequest, requireObject, type ExecuteRequest} from '../job/parse-request.ts';
 
 /** The WebSocket close codes of an interactive session; API.md lists them. */
@@ -92,7 +92,7 @@ export function parseClientMessage(raw: Buffer, isBinary: boolean, maxBytes: num
 		return {type: 'eof'};
 	} catch (error) {
 		// A start message is checked as a POST /execute_c body is, with the same messages.
-		throw error instanceof AppError ? new ProtocolError(error.message.replace('Request body', 'Message')) : error;
+		throw error instanceof RequestError ? new ProtocolError(error.message.replace('Request body', 'Message')) : error;
 	}
 }
 

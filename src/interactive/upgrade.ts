@@ -2,7 +2,7 @@ import http from 'node:http';
 import type {Duplex} from 'node:stream';
 import {v4 as uuidv4} from 'uuid';
 import {WebSocketServer} from 'ws';
-import {AppError} from '../http/errors.ts';
+import {AppError, toHttpError} from '../http/errors.ts';
 import {bearerToken, tokenChecker} from '../http/token.ts';
 import type {Slot, Slots} from '../job/slots.ts';
 import {runSession, type SessionDeps, type SessionOutcome} from './session.ts';
@@ -149,9 +149,10 @@ export function attachInteractive(server: http.Server, deps: InteractiveDeps): v
 			try {
 				slot = await deps.slots.acquire(deps.shutdownSignal ? AbortSignal.any([gone.signal, deps.shutdownSignal]) : gone.signal);
 			} catch (error) {
-				if (error instanceof AppError) {
-					refuse(socket, error);
-					finish(error.status);
+				const known = toHttpError(error);
+				if (known !== null) {
+					refuse(socket, known);
+					finish(known.status);
 				} else {
 					socket.destroy();
 				}

@@ -1,4 +1,4 @@
-import {badRequest} from '../http/errors.ts';
+import {badRequest} from './errors.ts';
 import {binaryName, stdinName} from './workspace.ts';
 import {defaultOptimize, languageNames, languageSpecs, optimizeLevels, programFromCode, type CompileOptions, type Language, type OptimizeLevel, type Program, type SourceFile} from './language.ts';
 import {splitArgs} from './split-args.ts';

@@ -1,5 +1,6 @@
 import type {SandboxLimits} from '../config.ts';
 import {enforcedCpuMs, type SandboxPolicy} from '../sandbox/profiles.ts';
+import {SandboxError} from './errors.ts';
 import type {SandboxRun} from '../sandbox/spawn.ts';
 
 export type RunStatus =
@@ -42,17 +43,6 @@ export interface ExecuteResult {
 	readonly cpu_ms: number | null;
 	readonly memory_kb: number | null;
 	readonly limits: AppliedLimits;
-}
-
-/** A failure of the sandbox machinery itself (not of the user's program): a 500, logged with its detail. */
-export class SandboxError extends Error {
-	readonly detail: string;
-
-	constructor(message: string, detail: string) {
-		super(message);
-		this.name = 'SandboxError';
-		this.detail = detail;
-	}
 }
 
 /**

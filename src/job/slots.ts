@@ -1,4 +1,4 @@
-import {AppError} from '../http/errors.ts';
+import {BusyError} from './errors.ts';
 import type {SandboxUser} from '../sandbox/spawn.ts';
 
 export interface Slot {
@@ -53,7 +53,7 @@ export class Slots {
 		}
 
 		if (!options.admitted && this.#queue.length >= this.#queueLength) {
-			throw new AppError(503, 'Server is busy: all job slots and the queue are full; retry later', {'Retry-After': '1'});
+			throw new BusyError('Server is busy: all job slots and the queue are full; retry later');
 		}
 
 		return new Promise<Slot>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import {badRequest} from '../http/errors.ts';
+import {badRequest} from './errors.ts';
 
 /**
  * Splits a command line into words the way a POSIX shell does, without running one: whitespace separates words,

@@ -1,4 +1,4 @@
-import {badRequest} from '../http/errors.ts';
+import {badRequest} from '../job/errors.ts';
 import {parseCode, parseProgram, parseRequestedLimits, requireObject, type RequestedLimits} from '../job/parse-request.ts';
 import type {Program} from '../job/language.ts';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type {SandboxLimits} from '../config.ts';
-import {badRequest} from '../http/errors.ts';
+import {badRequest} from '../job/errors.ts';
 import {TextBudget} from '../job/answer-size.ts';
 import {appliedLimits} from '../job/result.ts';
 import {programFromCode} from '../job/language.ts';

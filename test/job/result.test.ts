@@ -1,7 +1,8 @@
 import os from 'node:os';
 import test from 'ava';
 import type {SandboxLimits} from '../../src/config.ts';
-import {judgeCompile, linuxSignalNames, SandboxError, signalName, toCompileErrorResult, toRunResult} from '../../src/job/result.ts';
+import {judgeCompile, linuxSignalNames, signalName, toCompileErrorResult, toRunResult} from '../../src/job/result.ts';
+import {SandboxError} from '../../src/job/errors.ts';
 import {strongestPolicy, type SandboxPolicy} from '../../src/sandbox/profiles.ts';
 import type {HelperReport, SandboxRun} from '../../src/sandbox/spawn.ts';
 

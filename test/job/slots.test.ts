@@ -1,5 +1,5 @@
 import test from 'ava';
-import {AppError} from '../../src/http/errors.ts';
+import {BusyError} from '../../src/job/errors.ts';
 import {Slots} from '../../src/job/slots.ts';
 
 const users = [{uid: 61_000, gid: 61_000}, {uid: 61_001, gid: 61_001}];
@@ -26,9 +26,8 @@ test('past the queue: 503 with Retry-After', async t => {
 	const slots = new Slots(users.slice(0, 1), 1);
 	await slots.acquire(never);
 	void slots.acquire(never);
-	const error = await t.throwsAsync(slots.acquire(never), {instanceOf: AppError});
-	t.is(error?.status, 503);
-	t.deepEqual(error?.headers, {'Retry-After': '1'});
+	const error = await t.throwsAsync(slots.acquire(never), {instanceOf: BusyError});
+	t.is(error?.retryAfterSeconds, 1, 'the HTTP layer makes it a 503 with Retry-After: 1');
 });
 
 test('a waiter whose client goes away leaves the queue', async t => {
@@ -51,7 +50,7 @@ test('an admitted request\'s job waits in the same FIFO queue but is never refus
 		order.push('earlier request');
 		slot.release();
 	});
-	await t.throwsAsync(slots.acquire(never), {instanceOf: AppError}, 'a new request is refused');
+	await t.throwsAsync(slots.acquire(never), {instanceOf: BusyError}, 'a new request is refused');
 	const admitted = slots.acquire(never, {admitted: true}).then(slot => {
 		order.push('admitted job');
 		slot.release();

@@ -1,6 +1,6 @@
 import test from 'ava';
 import {programFromCode} from '../../src/job/language.ts';
-import {AppError} from '../../src/http/errors.ts';
+import {RequestError} from '../../src/job/errors.ts';
 import {parseJudgeRequest} from '../../src/judge/parse-judge.ts';
 
 const rules = {maxTests: 3, maxTestBytes: 8};
@@ -8,8 +8,7 @@ const code = 'int main(void) { return 0; }';
 const parse = (body: unknown) => parseJudgeRequest(body, rules);
 
 function rejects(t: import('ava').ExecutionContext, body: unknown, message: string) {
-	const error = t.throws(() => parse(body), {instanceOf: AppError});
-	t.is(error?.status, 400);
+	const error = t.throws(() => parse(body), {instanceOf: RequestError});
 	t.is(error?.message, message);
 }
 
@@ -38,7 +37,7 @@ test('comparison modes, tolerances, a checker, stop_on_first_failure', t => {
 
 test('/submit needs Turbo\'s language; /judge_c does not', t => {
 	t.notThrows(() => parseJudgeRequest({code, language: 'c', testcases: [{output: ''}]}, rules, {requireLanguage: true}));
-	const error = t.throws(() => parseJudgeRequest({code, testcases: [{output: ''}]}, rules, {requireLanguage: true}), {instanceOf: AppError});
+	const error = t.throws(() => parseJudgeRequest({code, testcases: [{output: ''}]}, rules, {requireLanguage: true}), {instanceOf: RequestError});
 	t.is(error?.message, 'Field \'language\' must be one of: "c", "cpp" (got none)');
 	t.notThrows(() => parse({code, testcases: [{output: ''}]}));
 });

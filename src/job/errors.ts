@@ -1,0 +1,33 @@
+// The job's own failures, in the job's words. Only src/http/ turns them into statuses (see toHttpError).
+
+/** A request the job cannot take: a bad or missing field. Nothing ran. */
+export class RequestError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'RequestError';
+	}
+}
+
+/** Every job slot and the whole queue are taken: the request may be sent again after `retryAfterSeconds`. */
+export class BusyError extends Error {
+	readonly retryAfterSeconds: number;
+
+	constructor(message: string, retryAfterSeconds = 1) {
+		super(message);
+		this.name = 'BusyError';
+		this.retryAfterSeconds = retryAfterSeconds;
+	}
+}
+
+/** A failure of the sandbox machinery itself (not of the user's program), with its detail for the log. */
+export class SandboxError extends Error {
+	readonly detail: string;
+
+	constructor(message: string, detail: string) {
+		super(message);
+		this.name = 'SandboxError';
+		this.detail = detail;
+	}
+}
+
+export const badRequest = (message: string) => new RequestError(message);
