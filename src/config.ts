@@ -100,7 +100,7 @@ interface IntegerRule {
 	readonly max: number;
 }
 
-// One row per limit and profile; the README's configuration table lists the same names and defaults.
+// One row per limit and profile; the README's configuration tables list the same names and defaults (test/config.test.ts).
 const limitRows: ReadonlyArray<readonly [keyof SandboxLimits, string, IntegerRule, number, number]> = [
 	// key, env suffix, bounds, run default, compile default
 	['wallMs', 'WALL_MS', {min: 100, max: 600_000}, 10_000, 10_000],

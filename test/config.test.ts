@@ -1,6 +1,9 @@
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import test from 'ava';
 import {ConfigError, loadConfig} from '../src/config.ts';
+import {projectRoot} from './helpers/server.ts';
 
 test('defaults keep the reference\'s behaviour', t => {
 	const config = loadConfig({});
@@ -86,4 +89,24 @@ test('answer bounds: a text budget per answer and a send timeout, with defaults,
 	t.like(loadConfig({C_RUNNER_RESPONSE_BYTES: '65536', C_RUNNER_SEND_TIMEOUT_MS: '1500'}), {responseBytes: 65_536, sendTimeoutMs: 1500});
 	const error = t.throws(() => loadConfig({C_RUNNER_RESPONSE_BYTES: '1000', C_RUNNER_SEND_TIMEOUT_MS: '0'}), {instanceOf: ConfigError});
 	t.is(error?.problems.length, 2);
+});
+
+test('the README\'s configuration tables name exactly the variables config.ts reads, and the limits\' defaults', t => {
+	const readme = fs.readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
+	const source = fs.readFileSync(path.join(projectRoot, 'src', 'config.ts'), 'utf8');
+	const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+	const documented = [...section.matchAll(/^\| `([A-Z][A-Z\d_]*)` \|/gm)].map(match => match[1]!);
+	const read = [...source.matchAll(/'((?:C_RUNNER_[A-Z\d_]+)|PORT|HOST|LOG_LEVEL)'/g)].map(match => match[1]!);
+	const suffixes = [...source.matchAll(/^\t\['\w+', '([A-Z_]+)', \{/gm)].map(match => match[1]!);
+	t.true(suffixes.length >= 8, 'the limit rows are read');
+	t.deepEqual([...new Set(documented)].sort(), [...new Set([...read, ...suffixes])].sort());
+	const config = loadConfig({});
+	const rows = [...section.matchAll(/^\| `([A-Z_]+)` \| `(\d+)` \| `(\d+)` \|/gm)];
+	t.is(rows.length, suffixes.length, 'a row of defaults per limit');
+	for (const row of rows) {
+		const key = (Object.entries({WALL_MS: 'wallMs', CPU_MS: 'cpuMs', MEMORY_MB: 'memoryMb', PROCESSES: 'processes', FILE_SIZE_MB: 'fileSizeMb', DISK_MB: 'diskMb', OPEN_FILES: 'openFiles', STACK_MB: 'stackMb'}) as Array<[string, keyof typeof config.run]>).find(([suffix]) => suffix === row[1])?.[1];
+		t.truthy(key, row[1]);
+		t.is(config.run[key!], Number(row[2]), `${row[1]}: the run default`);
+		t.is(config.compile[key!], Number(row[3]), `${row[1]}: the compile default`);
+	}
 });

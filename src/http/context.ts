@@ -3,7 +3,6 @@ import type {Logger} from 'pino';
 import {v4 as uuidv4} from 'uuid';
 
 export interface AppState {
-	requestId: string;
 	log: Logger;
 	/** Aborted when the client goes away before its answer: its job is cancelled. */
 	signal: AbortSignal;
@@ -34,7 +33,6 @@ export function requestContext(logger: Logger, shutdownSignal?: AbortSignal): Mi
 				controller.abort(new ClientGoneError());
 			}
 		});
-		ctx.state.requestId = requestId;
 		ctx.state.log = logger.child({reqId: requestId});
 		ctx.state.signal = shutdownSignal ? AbortSignal.any([controller.signal, shutdownSignal]) : controller.signal;
 		ctx.set('X-Request-Id', requestId);

@@ -96,7 +96,8 @@ export function requireReport(run: SandboxRun, step: string) {
 	return run.report;
 }
 
-interface Verdict {
+/** How one run ended, by the rule below: its status and what stopped it (a judge's verdict is another idea). */
+interface RunClassification {
 	readonly status: RunStatus;
 	readonly stoppedBy: StoppedBy;
 	readonly exitCode: number;
@@ -119,7 +120,7 @@ interface Verdict {
  * peak at the limit: a write to a memfd or tmpfile then fails with ENOMEM instead of waiting);
  * SIGXFSZ → file_size_limit; any other signal → signalled; non-zero exit → runtime_error; else ok.
  */
-export function judgeRun(run: SandboxRun, limits: SandboxLimits, staticKb = 0): Verdict {
+export function classifyRun(run: SandboxRun, limits: SandboxLimits, staticKb = 0): RunClassification {
 	if (run.overflowed !== null) {
 		return {status: 'output_limit', stoppedBy: 'output', exitCode: -sigkill, signal: sigkill};
 	}
@@ -164,7 +165,7 @@ export function judgeRun(run: SandboxRun, limits: SandboxLimits, staticKb = 0): 
 
 /** `staticKb`: the program's load segments (code, data, bss), which must fit before it can run at all. */
 export function toRunResult(run: SandboxRun, limits: SandboxLimits, policy: SandboxPolicy, outputBytes: number, warnings: string, staticKb = 0): ExecuteResult {
-	const verdict = judgeRun(run, limits, staticKb);
+	const verdict = classifyRun(run, limits, staticKb);
 	return {
 		output: run.stdout.toString('utf8'),
 		error: run.stderr.toString('utf8'),
@@ -191,7 +192,7 @@ export interface CompileOutcome {
 	readonly stoppedBy: StoppedBy;
 }
 
-export function judgeCompile(run: SandboxRun, limits: SandboxLimits): CompileOutcome {
+export function classifyCompile(run: SandboxRun, limits: SandboxLimits): CompileOutcome {
 	const text = Buffer.concat([run.stdout, run.stderr]).toString('utf8');
 	if (run.overflowed === null && !run.backstopFired && !run.report?.timedOut) {
 		const report = requireReport(run, 'compile');
@@ -200,7 +201,7 @@ export function judgeCompile(run: SandboxRun, limits: SandboxLimits): CompileOut
 		}
 	}
 
-	const {stoppedBy} = judgeRun(run, limits);
+	const {stoppedBy} = classifyRun(run, limits);
 	const notes: Record<Exclude<StoppedBy, null>, string> = {
 		wall_time: `the compile time limit of ${limits.wallMs} ms`,
 		cpu_time: `the compile CPU time limit of ${limits.cpuMs} ms`,

@@ -9,7 +9,7 @@ import {spawnSandbox, type SandboxRun, type SandboxUser, type StreamingIo} from 
 import {TextBudget} from './answer-size.ts';
 import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
-import {judgeCompile, toCompileErrorResult, toRunResult, type CompileOutcome, type ExecuteResult} from './result.ts';
+import {classifyCompile, toCompileErrorResult, toRunResult, type CompileOutcome, type ExecuteResult} from './result.ts';
 import {createWorkspace, writeStdin, type Owner, type Workspace} from './workspace.ts';
 import {compileArgv, type Program} from './language.ts';
 
@@ -103,7 +103,7 @@ export async function compileProgram(program: Program, user: SandboxUser | null,
 	try {
 		const argv = compileArgv(program, path.basename(workspace.binaryPath));
 		const compileRun = await sandboxStep(deps.profiles.compile, {dir: workspace.dir, files: [], argv}, null, user, deps, signal);
-		const outcome = judgeCompile(compileRun, deps.profiles.compile.limits);
+		const outcome = classifyCompile(compileRun, deps.profiles.compile.limits);
 		return {workspace, outcome, staticKb: outcome.ok ? await staticMemoryKb(workspace.binaryPath) : 0};
 	} catch (error) {
 		await workspace.dispose();

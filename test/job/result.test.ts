@@ -1,7 +1,7 @@
 import os from 'node:os';
 import test from 'ava';
 import type {SandboxLimits} from '../../src/config.ts';
-import {judgeCompile, linuxSignalNames, signalName, toCompileErrorResult, toRunResult} from '../../src/job/result.ts';
+import {classifyCompile, linuxSignalNames, signalName, toCompileErrorResult, toRunResult} from '../../src/job/result.ts';
 import {SandboxError} from '../../src/job/errors.ts';
 import {strongestPolicy, type SandboxPolicy} from '../../src/sandbox/profiles.ts';
 import type {HelperReport, SandboxRun} from '../../src/sandbox/spawn.ts';
@@ -51,17 +51,17 @@ test('no report without a reason is a sandbox failure, not a result', t => {
 });
 
 test('a compile that exits 0 is ok and its diagnostics are warnings', t => {
-	t.deepEqual(judgeCompile(run({}, {stdout: Buffer.from(''), stderr: Buffer.from('warning: x')}), limits), {ok: true, diagnostics: 'warning: x', stoppedBy: null});
+	t.deepEqual(classifyCompile(run({}, {stdout: Buffer.from(''), stderr: Buffer.from('warning: x')}), limits), {ok: true, diagnostics: 'warning: x', stoppedBy: null});
 });
 
 test('a failed compile keeps gcc\'s message unchanged and reports exit code 1', t => {
-	const compile = judgeCompile(run({exitCode: 1}, {stdout: Buffer.from(''), stderr: Buffer.from('source.c:2:5: error: expected \')\'\n')}), limits);
+	const compile = classifyCompile(run({exitCode: 1}, {stdout: Buffer.from(''), stderr: Buffer.from('source.c:2:5: error: expected \')\'\n')}), limits);
 	t.deepEqual(compile, {ok: false, diagnostics: 'source.c:2:5: error: expected \')\'\n', stoppedBy: null});
 	t.like(toCompileErrorResult(compile, limits, strongestPolicy, 1024), {output: '', error: compile.diagnostics, exit_code: 1, status: 'compile_error', signal: null});
 });
 
 test('a compile stopped by a limit says so after gcc\'s own text', t => {
-	const compile = judgeCompile(run({exited: false, signal: 9, timedOut: true}, {stdout: Buffer.from(''), stderr: Buffer.from('partial')}), limits);
+	const compile = classifyCompile(run({exited: false, signal: 9, timedOut: true}, {stdout: Buffer.from(''), stderr: Buffer.from('partial')}), limits);
 	t.is(compile.diagnostics, 'partial\nc-runner: compilation stopped by the compile time limit of 2000 ms\n');
 	t.like(toCompileErrorResult(compile, limits, strongestPolicy, 1024), {status: 'compile_error', timed_out: true, stopped_by: 'wall_time'});
 });
