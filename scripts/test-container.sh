@@ -197,6 +197,9 @@ tail -1 "$scratch/kube-requests.txt"
 "$node" node_modules/newman/bin/newman.js run examples/c-runner.postman_collection.json --env-var baseUrl=http://127.0.0.1:5555 \
 	--env-var token="$kube_token" --reporters cli --color off > "$scratch/kube-newman.txt" || { cat "$scratch/kube-newman.txt"; die "newman failed against the pod"; }
 grep -E 'requests|assertions' "$scratch/kube-newman.txt" | head -2
-podman kube down "$scratch/deployment.yaml" >/dev/null 2>&1 || die "podman kube down failed"
+podman kube down "$scratch/deployment.yaml" > "$scratch/kube-down.txt" 2>&1 || true
+# podman 4.3 without systemd may report its health-check timers as errors; what counts is that the pod is gone.
+! podman pod exists c-runner-pod-0 || { cat "$scratch/kube-down.txt"; die "podman kube down left the pod"; }
+echo "podman kube down: the pod is gone"
 
 printf '\ntest:container: all checks passed in %d s\n' "$((SECONDS - started))"

@@ -1,4 +1,7 @@
 import fs from 'node:fs';
+import {runStatuses} from './job/result.ts';
+import {maxArgs, maxFiles} from './job/parse-request.ts';
+import {testVerdicts} from './judge/verdict.ts';
 import {compatPaths, compatSchemas} from './openapi-compat.ts';
 
 /**
@@ -19,8 +22,7 @@ const requestIdHeader = {'X-Request-Id': {$ref: '#/components/headers/RequestId'
 /** The largest integer the server accepts where it checks `Number.isSafeInteger`. */
 const maxSafeInteger = Number.MAX_SAFE_INTEGER;
 
-const runStatuses = ['ok', 'compile_error', 'runtime_error', 'signalled', 'time_limit', 'memory_limit', 'output_limit', 'file_size_limit'];
-const testVerdicts = ['AC', 'WA', 'TLE', 'MLE', 'OLE', 'RE', 'SKIPPED'];
+// The enums and bounds come from the code that enforces them.
 
 const sourceCode = {
 	type: 'string',
@@ -37,7 +39,7 @@ const programFields = {
 	files: {
 		type: ['array', 'null'],
 		minItems: 1,
-		maxItems: 64,
+		maxItems: maxFiles,
 		description: 'Several files instead of `code`: every file of the language (*.c; for C++ *.cc, *.cpp, *.cxx, *.C) is compiled, in '
 			+ 'this order, into one program; the others (headers) are only there to be included.',
 		items: {
@@ -240,7 +242,7 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 							+ '64 KiB (each argument\'s UTF-8 bytes plus one). No NUL bytes.',
 						oneOf: [
 							{type: 'string', pattern: '^[^\\u0000]*$'},
-							{type: 'array', maxItems: 256, items: {type: 'string', pattern: '^[^\\u0000]*$'}},
+							{type: 'array', maxItems: maxArgs, items: {type: 'string', pattern: '^[^\\u0000]*$'}},
 							{type: 'null'},
 						],
 					},

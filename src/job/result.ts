@@ -3,15 +3,9 @@ import {enforcedCpuMs, type SandboxPolicy} from '../sandbox/profiles.ts';
 import {SandboxError} from './errors.ts';
 import type {SandboxRun} from '../sandbox/spawn.ts';
 
-export type RunStatus =
-	| 'ok'
-	| 'compile_error'
-	| 'runtime_error'
-	| 'signalled'
-	| 'time_limit'
-	| 'memory_limit'
-	| 'output_limit'
-	| 'file_size_limit';
+/** How a run ended: the one list every layer (and the OpenAPI document) takes. */
+export const runStatuses = ['ok', 'compile_error', 'runtime_error', 'signalled', 'time_limit', 'memory_limit', 'output_limit', 'file_size_limit'] as const;
+export type RunStatus = typeof runStatuses[number];
 
 export type StoppedBy = 'wall_time' | 'cpu_time' | 'memory' | 'output' | 'file_size' | null;
 

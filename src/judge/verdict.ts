@@ -3,8 +3,10 @@ import type {AppliedLimits, ExecuteResult, RunStatus} from '../job/result.ts';
 import type {CompareMode, TestCase} from './parse-judge.ts';
 
 /** `SKIPPED`: the test case did not run to the end (stop_on_first_failure, or the judge's time budget ran out). */
-export type Verdict = 'AC' | 'WA' | 'TLE' | 'MLE' | 'OLE' | 'RE' | 'CE' | 'SKIPPED';
-export type TestVerdict = Exclude<Verdict, 'CE'>;
+/** A test case's verdicts; a judge's answer may also be CE, when the program did not compile. */
+export const testVerdicts = ['AC', 'WA', 'TLE', 'MLE', 'OLE', 'RE', 'SKIPPED'] as const;
+export type TestVerdict = typeof testVerdicts[number];
+export type Verdict = TestVerdict | 'CE';
 
 /** One test case's result: Turbo's fields (`id`, `worker_id`, `passed`, `actual_output`, `error`, `time`, `memory`) and more. */
 export interface TestResult {
