@@ -1,0 +1,46 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import {createWorkspace, currentOwner, writeJobFile, writeStdin} from '../../src/job/workspace.ts';
+
+function withRoot(run: (root: string) => Promise<void>) {
+	return async () => {
+		const root = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+		try {
+			await run(root);
+		} finally {
+			fs.rmSync(root, {recursive: true, force: true});
+		}
+	};
+}
+
+test('a job directory: c_exec_<uuid>, mode 0700, the owner mark and the files; dispose removes it all', async t => withRoot(async root => {
+	const workspace = await createWorkspace(root, currentOwner(), null, {files: [{name: 'main.c', content: 'int main(void) { return 0; }'}, {name: 'util.h', content: ''}]});
+	t.regex(path.basename(workspace.dir), /^c_exec_[\da-f]{8}-[\da-f]{4}-4[\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/);
+	t.is(fs.statSync(workspace.dir).mode & 0o777, 0o700);
+	t.deepEqual(fs.readdirSync(workspace.dir).sort(), ['.owner', 'main.c', 'util.h']);
+	t.is(fs.statSync(path.join(workspace.dir, 'main.c')).mode & 0o777, 0o600);
+	t.deepEqual(JSON.parse(fs.readFileSync(path.join(workspace.dir, '.owner'), 'utf8')), currentOwner());
+	await writeStdin(workspace, 'input');
+	t.is(fs.readFileSync(workspace.stdinPath, 'utf8'), 'input');
+	await t.throwsAsync(writeStdin(workspace, 'again'), {code: 'EEXIST'}, 'nothing is written over');
+	const file = await writeJobFile(workspace, 'expected', 'x', null);
+	t.is(fs.statSync(file).mode & 0o777, 0o400);
+	await workspace.dispose();
+	t.false(fs.existsSync(workspace.dir));
+})());
+
+test('a job directory for a compiled program: the binary copied, executable; the source never there', async t => withRoot(async root => {
+	const binary = path.join(root, 'built');
+	fs.writeFileSync(binary, '\x7FELF', {mode: 0o700});
+	const workspace = await createWorkspace(root, currentOwner(), null, {binaryFrom: binary});
+	t.deepEqual(fs.readdirSync(workspace.dir).sort(), ['.owner', 'source']);
+	t.is(fs.statSync(workspace.binaryPath).mode & 0o777, 0o755);
+	await workspace.dispose();
+})());
+
+test('a failure while filling it removes the directory it made', async t => withRoot(async root => {
+	await t.throwsAsync(createWorkspace(root, currentOwner(), null, {binaryFrom: path.join(root, 'missing')}), {code: 'ENOENT'});
+	t.deepEqual(fs.readdirSync(root), [], 'no half-made job directory');
+})());
