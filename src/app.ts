@@ -106,6 +106,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 
 	router.post('/execute_c', requireJson, parseJson, async ctx => {
 		const request = parseExecuteRequest(ctx.request.body);
+		ctx.state.timings.add('parse', performance.now() - ctx.state.startedAt);
 		const result = await deps.runner.execute(request, ctx.state.signal);
 		ctx.state.jobStatus = result.status;
 		ctx.body = result;
@@ -114,6 +115,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	/** /judge_c, and Turbo's own route, /submit, where `language` is required as Turbo always sends it. */
 	const judgeRoute = (options: JudgeOptions): Middleware<AppState> => async ctx => {
 		const request = parseJudgeRequest(ctx.request.body, deps.config.judge, options);
+		ctx.state.timings.add('parse', performance.now() - ctx.state.startedAt);
 		if (ctx.accepts('application/json', 'text/event-stream') === 'text/event-stream') {
 			await streamJudge(ctx as AppContext, deps, request);
 			return;

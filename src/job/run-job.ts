@@ -12,6 +12,7 @@ import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
 import {judgeCompile, toCompileErrorResult, toRunResult, type CompileOutcome, type ExecuteResult} from './result.ts';
 import {createWorkspace, writeStdin, type Owner, type Workspace} from './workspace.ts';
 import {compileArgv, type Program} from './language.ts';
+import {recordStage, timed} from './timings.ts';
 
 /** How long the server waits past a helper's own wall limit before it kills the sandbox itself. */
 const backstopGraceMs = 5000;
@@ -36,9 +37,10 @@ async function sandboxStep(
 	// Made before the job's first process, read once its last is gone, always removed.
 	// Named for its job directory and step, with a suffix: two steps may share a directory (a checker, say).
 	const name = `${path.basename(job.dir)}-${profile.name}-${randomUUID().slice(0, 8)}`;
-	const cgroup = deps.cgroups ? await deps.cgroups.createJob(name, user, profile.limits) : null;
+	const cgroup = deps.cgroups ? await timed(`${profile.name}_cgroup`, async () => deps.cgroups!.createJob(name, user, profile.limits)) : null;
 	let run: SandboxRun;
 	try {
+		const spawned = performance.now();
 		run = await spawnSandbox({
 			bwrapPath: deps.config.bwrapPath,
 			args: bwrapArgs(profile, {...job, helperPath: deps.config.helperPath, cgroup: cgroup !== null}),
@@ -49,11 +51,17 @@ async function sandboxStep(
 			signal,
 			...(cgroup ? {launcher: {path: deps.config.launcherPath, args: cgroup.launchArgs}} : {}),
 		});
+		// What is not the command itself: bwrap's namespaces and mounts, the helper's set-up, exit and reaping.
+		const commandMs = run.report?.wallMs ?? 0;
+		recordStage(`${profile.name}_sandbox`, performance.now() - spawned - commandMs);
+		recordStage(profile.name, commandMs);
 		if (cgroup) {
-			run = {...run, cgroup: await cgroup.read()};
+			run = {...run, cgroup: await timed(`${profile.name}_cgroup`, async () => cgroup.read())};
 		}
 	} finally {
-		await cgroup?.remove();
+		if (cgroup) {
+			await timed(`${profile.name}_cgroup`, async () => cgroup.remove());
+		}
 	}
 
 	if (run.canceled) {
