@@ -63,6 +63,8 @@ export interface Config {
 	readonly corsOrigins: readonly string[];
 	/** Judge0's asynchronous submissions: how many this server keeps at once, and for how long each. */
 	readonly judge0: {readonly storeSize: number; readonly ttlMs: number};
+	/** The compile cache: the most bytes of programs and diagnostics it keeps (0: off), and where. */
+	readonly compileCache: {readonly bytes: number; readonly dir: string};
 }
 
 export class ConfigError extends Error {
@@ -188,13 +190,17 @@ export function loadConfig(env: Env): Config {
 			storeSize: integer('C_RUNNER_JUDGE0_STORE_SIZE', 1000, {min: 1, max: 100_000}),
 			ttlMs: integer('C_RUNNER_JUDGE0_TTL_MS', 3_600_000, {min: 1000, max: 86_400_000}),
 		},
+		compileCache: {
+			bytes: integer('C_RUNNER_COMPILE_CACHE_BYTES', 64 * 1024 * 1024, {min: 0, max: 64 * 1024 * 1024 * 1024}),
+			dir: text('C_RUNNER_COMPILE_CACHE_DIR', os.tmpdir()),
+		},
 	};
 
 	if (!path.isAbsolute(config.jobRoot) || config.jobRoot.includes('\0')) {
 		problems.push(`C_RUNNER_JOB_ROOT=${JSON.stringify(config.jobRoot)}: expected an absolute path`);
 	}
 
-	for (const [name, value] of [['C_RUNNER_BWRAP', config.bwrapPath], ['C_RUNNER_HELPER', config.helperPath], ['C_RUNNER_LAUNCHER', config.launcherPath], ['C_RUNNER_HELPER_INSTALL_DIR', config.helperInstallDir]] as const) {
+	for (const [name, value] of [['C_RUNNER_BWRAP', config.bwrapPath], ['C_RUNNER_HELPER', config.helperPath], ['C_RUNNER_LAUNCHER', config.launcherPath], ['C_RUNNER_HELPER_INSTALL_DIR', config.helperInstallDir], ['C_RUNNER_COMPILE_CACHE_DIR', config.compileCache.dir]] as const) {
 		if (!path.isAbsolute(value)) {
 			problems.push(`${name}=${JSON.stringify(value)}: expected an absolute path`);
 		}

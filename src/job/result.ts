@@ -42,6 +42,8 @@ export interface ExecuteResult {
 	readonly cpu_ms: number | null;
 	readonly memory_kb: number | null;
 	readonly limits: AppliedLimits;
+	/** The compile's result came from the compile cache (no compiler ran for this request). */
+	readonly compile_cached: boolean;
 }
 
 /** A failure of the sandbox machinery itself (not of the user's program): a 500, logged with its detail. */
@@ -191,6 +193,7 @@ export function toRunResult(run: SandboxRun, limits: SandboxLimits, policy: Sand
 		cpu_ms: run.report?.cpuMs ?? run.cgroup?.cpuMs ?? null,
 		memory_kb: run.cgroup?.peakKb ?? run.report?.maxRssKb ?? null,
 		limits: appliedLimits(limits, outputBytes, policy),
+		compile_cached: false,
 	};
 }
 
@@ -237,5 +240,6 @@ export function toCompileErrorResult(compile: CompileOutcome, limits: SandboxLim
 		cpu_ms: null,
 		memory_kb: null,
 		limits: appliedLimits(limits, outputBytes, policy),
+		compile_cached: false,
 	};
 }

@@ -10,7 +10,8 @@ import {TextBudget} from './answer-size.ts';
 import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
 import {judgeCompile, toCompileErrorResult, toRunResult, type CompileOutcome, type ExecuteResult} from './result.ts';
-import {createWorkspace, writeStdin, type Owner, type Workspace} from './workspace.ts';
+import {binaryName, createWorkspace, writeStdin, type Owner, type Workspace} from './workspace.ts';
+import type {CacheEntry, CompileCache} from './compile-cache.ts';
 import {compileArgv, type Program} from './language.ts';
 import {recordStage, timed} from './timings.ts';
 
@@ -24,6 +25,10 @@ export interface JobDeps {
 	readonly logger: Logger;
 	/** Job cgroups, where the host offers them; absent: the helper's sampling and rlimits only. */
 	readonly cgroups?: CgroupBackend | null;
+	/** Compile results by content; absent or null: every request compiles. */
+	readonly compileCache?: CompileCache | null;
+	/** Told of each compile that ran, and how long it took (the metrics). */
+	readonly onCompile?: (program: Program, ms: number) => void;
 }
 
 async function sandboxStep(
@@ -101,18 +106,73 @@ export interface Compiled {
 	readonly outcome: CompileOutcome;
 	/** KiB of the program's load segments, for the memory rule; 0 when it did not compile. */
 	readonly staticKb: number;
+	/** The compile's result came from the compile cache: this request ran no compiler. */
+	readonly cached: boolean;
 }
 
-export async function compileProgram(program: Program, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<Compiled> {
+async function compileInSandbox(program: Program, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<Compiled> {
 	const workspace = await createWorkspace(deps.config.jobRoot, deps.owner, user, {files: program.files});
 	try {
-		const argv = compileArgv(program, path.basename(workspace.binaryPath));
+		const argv = compileArgv(program, binaryName);
+		const started = performance.now();
 		const compileRun = await sandboxStep(deps.profiles.compile, {dir: workspace.dir, files: [], argv}, null, user, deps, signal);
+		deps.onCompile?.(program, performance.now() - started);
 		const outcome = judgeCompile(compileRun, deps.profiles.compile.limits);
-		return {workspace, outcome, staticKb: outcome.ok ? await staticMemoryKb(workspace.binaryPath) : 0};
+		return {workspace, outcome, staticKb: outcome.ok ? await staticMemoryKb(workspace.binaryPath) : 0, cached: false};
 	} catch (error) {
 		await workspace.dispose();
 		throw error;
+	}
+}
+
+/** A cached compile in a new job directory: a copy of the program, or an empty directory for a compile error. */
+async function fromCache(entry: CacheEntry, user: SandboxUser | null, deps: JobDeps): Promise<Compiled | null> {
+	try {
+		const content = entry.binary === null ? {files: []} : {binaryFrom: entry.binary};
+		const workspace = await createWorkspace(deps.config.jobRoot, deps.owner, user, content);
+		return {workspace, outcome: entry.outcome, staticKb: entry.staticKb, cached: true};
+	} catch (error) {
+		// Evicted between the lookup and the copy: compile it again.
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+			return null;
+		}
+
+		throw error;
+	}
+}
+
+/**
+ * A program compiled in a new job directory: from the compile cache when it holds this very compile, else by the
+ * compiler in its sandbox (and then kept). While an identical compile is under way, this one waits for its result.
+ */
+export async function compileProgram(program: Program, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<Compiled> {
+	const cache = deps.compileCache;
+	if (!cache) {
+		return compileInSandbox(program, user, deps, signal);
+	}
+
+	const cacheStarted = performance.now();
+	const key = cache.keyOf(program, compileArgv(program, binaryName));
+	for (let pending = cache.pending(key); pending !== undefined; pending = cache.pending(key)) {
+		await pending;
+		signal.throwIfAborted();
+	}
+
+	const entry = cache.lookup(key);
+	recordStage('cache', performance.now() - cacheStarted);
+	const hit = entry === undefined ? null : await fromCache(entry, user, deps);
+	if (hit !== null) {
+		return hit;
+	}
+
+	const end = cache.begin(key);
+	try {
+		const compiled = await compileInSandbox(program, user, deps, signal);
+		await timed('cache', async () => cache.store(key, compiled.outcome, compiled.staticKb, compiled.outcome.ok ? compiled.workspace.binaryPath : null))
+			.catch((error: unknown) => deps.logger.warn({err: String(error)}, 'could not keep a compile in the compile cache'));
+		return compiled;
+	} finally {
+		end();
 	}
 }
 
@@ -172,7 +232,7 @@ export async function runJob(request: ExecuteRequest, user: SandboxUser | null, 
 		const result = compiled.outcome.ok
 			? (await runProgram(compiled.workspace, {args: request.args, stdin: request.stdin, limits}, compiled, user, deps, signal)).result
 			: toCompileErrorResult(compiled.outcome, limits, deps.profiles.run.policy, deps.config.outputBytes);
-		return withinResponseBytes(result, deps.config.responseBytes);
+		return withinResponseBytes({...result, compile_cached: compiled.cached}, deps.config.responseBytes);
 	} finally {
 		await compiled.workspace.dispose();
 	}
