@@ -14,7 +14,7 @@ import {CompileCache, openCacheDir} from './job/compile-cache.ts';
 import {openCgroupBackend} from './sandbox/cgroup.ts';
 import {createRunner} from './runner.ts';
 import {Slots} from './job/slots.ts';
-import {currentOwner, sweepStaleWorkspaces} from './job/workspace.ts';
+import {currentOwner, sweepStaleWorkspaces, type Owner} from './job/workspace.ts';
 import {compileProfile, policyLadder, policyWeakenings, readHostLayout, runProfile} from './sandbox/profiles.ts';
 import {installHelper} from './sandbox/install-helper.ts';
 import {mountOf} from './proc.ts';
@@ -102,14 +102,14 @@ function sandboxUsers(config: Config): {slots: Array<SandboxUser | null>; health
 }
 
 /** The compile cache, keyed on each compiler's version as it answers now; null when C_RUNNER_COMPILE_CACHE_BYTES is 0. */
-async function openCompileCache(config: Config, logger: Logger): Promise<CompileCache | null> {
+async function openCompileCache(config: Config, owner: Owner, logger: Logger): Promise<CompileCache | null> {
 	if (config.compileCache.bytes === 0) {
 		return null;
 	}
 
 	let dir: string;
 	try {
-		dir = await openCacheDir(config.compileCache.dir);
+		dir = await openCacheDir(config.compileCache.dir, owner);
 	} catch (error) {
 		fail(`cannot make the compile cache's directory under ${config.compileCache.dir}: ${error instanceof Error ? error.message : String(error)}\nSet C_RUNNER_COMPILE_CACHE_DIR elsewhere, or C_RUNNER_COMPILE_CACHE_BYTES=0 to turn the cache off.`);
 	}
@@ -178,7 +178,7 @@ async function main() {
 	}
 
 	const backend = typeof cgroups === 'string' ? {cgroups: null, reason: cgroups} : {cgroups, reason: null};
-	const compileCache = await openCompileCache(config, logger);
+	const compileCache = await openCompileCache(config, owner, logger);
 
 	// The strongest policy that passes the self-test here, strongest first; none at all: refuse to start.
 	const failures: string[] = [];
@@ -240,6 +240,7 @@ async function main() {
 		server.close(() => {
 			void submissions.drain().then(async () => {
 				clearTimeout(deadline);
+				await compileCache?.close();
 				await backend.cgroups?.close();
 			}).catch((error: unknown) => {
 				logger.error({err: error}, 'the instance cgroups could not be removed');

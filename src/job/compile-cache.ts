@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type {CompileOutcome} from './result.ts';
 import type {Program} from './language.ts';
+import {ownerName, processStart, type Owner} from './workspace.ts';
 
 /** A compile's result as the cache keeps it: the outcome (gcc's diagnostics), and the program when it compiled. */
 export interface CacheEntry {
@@ -51,6 +52,11 @@ export class CompileCache {
 		this.#maxBytes = maxBytes;
 		this.#versions = versions;
 		this.#listener = listener;
+	}
+
+	/** Removes the cache's directory, at shutdown. */
+	async close(): Promise<void> {
+		await fs.rm(this.#dir, {recursive: true, force: true});
 	}
 
 	get stats() {
@@ -159,29 +165,35 @@ export class CompileCache {
 }
 
 /**
- * The cache's directory: `<base>/c-runner-compile-cache-<uid>`, mode 0700, the server's. A leftover of an earlier
- * instance of the same uid is emptied (entries are never trusted across restarts); anything else at that name — a
- * link, another user's directory, one others may enter — stops the server from starting.
+ * The cache's directory: `<base>/c-runner-compile-cache-<uid>`, mode 0700, the server's, marked with the owning
+ * instance (`.owner`, as a job directory is). A leftover of a dead instance of the same uid is emptied (entries are
+ * never trusted across restarts); one a live instance uses, or anything else at that name — a link, another user's
+ * directory, one others may enter — stops the server from starting.
  */
-export async function openCacheDir(base: string): Promise<string> {
+export async function openCacheDir(base: string, owner: Owner): Promise<string> {
 	const dir = path.join(base, `c-runner-compile-cache-${process.getuid?.() ?? 0}`);
 	try {
 		await fs.mkdir(dir, {mode: 0o700});
-		return dir;
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
 			throw error;
 		}
+
+		const stat = await fs.lstat(dir);
+		if (!stat.isDirectory() || stat.uid !== process.getuid?.() || (stat.mode & 0o777) !== 0o700) {
+			throw new Error(`${dir} exists and is not a directory of this server's uid with mode 0700`);
+		}
+
+		const mark = await fs.readFile(path.join(dir, ownerName), 'utf8').then(text => JSON.parse(text) as Owner).catch(() => null);
+		if (mark !== null && processStart(mark.pid) === mark.start) {
+			throw new Error(`${dir} is in use by the running instance ${mark.pid}: give each instance its own C_RUNNER_COMPILE_CACHE_DIR`);
+		}
+
+		for (const name of await fs.readdir(dir)) {
+			await fs.rm(path.join(dir, name), {force: true, recursive: true});
+		}
 	}
 
-	const stat = await fs.lstat(dir);
-	if (!stat.isDirectory() || stat.uid !== process.getuid?.() || (stat.mode & 0o777) !== 0o700) {
-		throw new Error(`${dir} exists and is not a directory of this server's uid with mode 0700`);
-	}
-
-	for (const name of await fs.readdir(dir)) {
-		await fs.rm(path.join(dir, name), {force: true, recursive: true});
-	}
-
+	await fs.writeFile(path.join(dir, ownerName), JSON.stringify(owner), {mode: 0o600, flag: 'wx'});
 	return dir;
 }
