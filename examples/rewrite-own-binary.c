@@ -1,7 +1,7 @@
 // Tries to change the compiled program that a compile cache may hand to the next request: opens its own binary
 // (argv[0], /tmp/c_exec_<uuid>/source) for writing and writes over it, then tries to replace it by renaming a new
 // file onto its name. Prints one line per attempt ("open: <errno name>", "rename: <errno name>" or "... done").
-// Expected outcome: every attempt fails (the binary is bound read-only into the run sandbox: EROFS, or ETXTBSY
+// Expected: every attempt fails (the binary is bound read-only into the run sandbox: EROFS, or ETXTBSY
 // while it runs; the job directory is a private tmpfs, so even a rename that worked would end with the job), and
 // a second request with the same source, served from the compile cache, prints the same lines.
 #include <errno.h>

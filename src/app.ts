@@ -16,6 +16,7 @@ import {parseExecuteRequest} from './job/parse-request.ts';
 import {openApiDocument} from './openapi.ts';
 import {registerJudge0, registerPiston, type Judge0Jobs} from './compat/routes.ts';
 import type {Runner} from './runner.ts';
+import type {Metrics} from './metrics.ts';
 
 export interface AppDeps {
 	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge' | 'corsOrigins' | 'sendTimeoutMs' | 'runMax' | 'run'>;
@@ -30,6 +31,8 @@ export interface AppDeps {
 	readonly shutdownSignal?: AbortSignal;
 	/** How often a quiet event stream gets a keep-alive comment. */
 	readonly heartbeatMs?: number;
+	/** Prometheus metrics, served at GET /metrics (with the token, when one is set, like the API). */
+	readonly metrics?: Metrics;
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
@@ -132,6 +135,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	registerPiston(router, deps);
 	registerJudge0(router, deps, requireJson);
 
+	const {metrics} = deps;
+	if (metrics) {
+		router.get('/metrics', async ctx => {
+			ctx.type = metrics.registry.contentType;
+			ctx.body = await metrics.registry.metrics();
+		});
+	}
+
 	router.get('/openapi.json', async ctx => {
 		ctx.body = openApiDocument;
 	});
@@ -144,6 +155,11 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 
 	app.use(requestContext(deps.logger, deps.shutdownSignal));
 	app.use(sendAnswer(deps.config.sendTimeoutMs));
+	if (metrics) {
+		// Outside the error handler: it counts the status the client got.
+		app.use(metrics.countRequests());
+	}
+
 	app.use(errorHandler(deps.config.bodyLimitBytes));
 	app.use(cors(deps.config.corsOrigins));
 	app.use(requireToken(deps.config.token));

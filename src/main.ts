@@ -10,7 +10,8 @@ import {ConfigError, loadConfig, type Config} from './config.ts';
 import {createHealthCheck, describePolicy, type HealthCheck, type HealthReport} from './health.ts';
 import type {JobDeps} from './job/run-job.ts';
 import {allCompilers, languageSpecs} from './job/language.ts';
-import {CompileCache, openCacheDir} from './job/compile-cache.ts';
+import {CompileCache, openCacheDir, type CacheListener} from './job/compile-cache.ts';
+import {Metrics} from './metrics.ts';
 import {openCgroupBackend} from './sandbox/cgroup.ts';
 import {createRunner} from './runner.ts';
 import {Slots} from './job/slots.ts';
@@ -102,7 +103,7 @@ function sandboxUsers(config: Config): {slots: Array<SandboxUser | null>; health
 }
 
 /** The compile cache, keyed on each compiler's version as it answers now; null when C_RUNNER_COMPILE_CACHE_BYTES is 0. */
-async function openCompileCache(config: Config, owner: Owner, logger: Logger): Promise<CompileCache | null> {
+async function openCompileCache(config: Config, owner: Owner, logger: Logger, listener: CacheListener): Promise<CompileCache | null> {
 	if (config.compileCache.bytes === 0) {
 		return null;
 	}
@@ -120,7 +121,7 @@ async function openCompileCache(config: Config, owner: Owner, logger: Logger): P
 	}
 
 	logger.info({dir, bytes: config.compileCache.bytes}, 'compile cache ready');
-	return new CompileCache(dir, config.compileCache.bytes, versions);
+	return new CompileCache(dir, config.compileCache.bytes, versions, listener);
 }
 
 async function main() {
@@ -178,16 +179,17 @@ async function main() {
 	}
 
 	const backend = typeof cgroups === 'string' ? {cgroups: null, reason: cgroups} : {cgroups, reason: null};
-	const compileCache = await openCompileCache(config, owner, logger);
+	const metrics = new Metrics(slots);
+	const compileCache = await openCompileCache(config, owner, logger, metrics.cacheListener);
 
 	// The strongest policy that passes the self-test here, strongest first; none at all: refuse to start.
 	const failures: string[] = [];
 	let chosen: {deps: JobDeps; health: HealthCheck; startup: HealthReport} | null = null;
 	for (const policy of policyLadder(config.sandboxProc)) {
 		const profiles = {compile: compileProfile(layout, config.compile, policy), run: runProfile(layout, config.run, policy)};
-		const deps: JobDeps = {config, profiles, owner, logger, cgroups: backend.cgroups, compileCache};
+		const deps: JobDeps = {config, profiles, owner, logger, cgroups: backend.cgroups, compileCache, events: metrics.jobEvents};
 		// The self-test always compiles: a cached compile would not prove the compile sandbox works.
-		const health = createHealthCheck({...deps, compileCache: null}, users.health, slots, versions, describePolicy(config, profiles, users.health !== null, syscallFilter, backend));
+		const health = createHealthCheck({...deps, compileCache: null, events: {}}, users.health, slots, versions, describePolicy(config, profiles, users.health !== null, syscallFilter, backend));
 		const startup = await health.check();
 		if (startup.status === 'ok') {
 			chosen = {deps, health, startup};
@@ -214,7 +216,7 @@ async function main() {
 	const runner = createRunner(deps, slots);
 	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs), runner, shutdown.signal);
 	const compilerVersion = /(\d+\.\d+\.\d+)\s*$/.exec(versions.gcc ?? '')?.[1] ?? 'unknown';
-	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal});
+	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal, metrics});
 	const server = http.createServer(app.callback());
 	server.listen(config.port, config.host, () => {
 		const address = server.address();

@@ -206,6 +206,21 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 				},
 			},
 		},
+		'/metrics': {
+			parameters: [{$ref: '#/components/parameters/RequestId'}],
+			get: {
+				operationId: 'metrics',
+				summary: 'Prometheus metrics',
+				description: 'The Prometheus text format: requests by route and status, compile and run durations, queue depth, jobs in '
+					+ 'flight, compile cache hits, misses, evictions and bytes, limit kills by kind, sandbox start failures, and the '
+					+ 'process\'s own figures. Needs the token when one is set, as the API does.',
+				security: tokenWhenConfigured,
+				responses: {
+					200: {description: 'The metrics.', headers: requestIdHeader, content: {'text/plain': {schema: {type: 'string'}}}},
+					401: {description: 'A token is set and the request did not carry it.', headers: requestIdHeader, content: {[json]: {schema: schema('Error')}}},
+				},
+			},
+		},
 		'/openapi.json': {
 			parameters: [{$ref: '#/components/parameters/RequestId'}],
 			get: {

@@ -14,6 +14,7 @@ import {binaryName, createWorkspace, writeStdin, type Owner, type Workspace} fro
 import type {CacheEntry, CompileCache} from './compile-cache.ts';
 import {compileArgv, type Program} from './language.ts';
 import {recordStage, timed} from './timings.ts';
+import type {JobEvents} from '../metrics.ts';
 
 /** How long the server waits past a helper's own wall limit before it kills the sandbox itself. */
 const backstopGraceMs = 5000;
@@ -27,8 +28,8 @@ export interface JobDeps {
 	readonly cgroups?: CgroupBackend | null;
 	/** Compile results by content; absent or null: every request compiles. */
 	readonly compileCache?: CompileCache | null;
-	/** Told of each compile that ran, and how long it took (the metrics). */
-	readonly onCompile?: (program: Program, ms: number) => void;
+	/** Told of each compile that ran, each run and each sandbox that failed (the metrics). */
+	readonly events?: JobEvents;
 }
 
 async function sandboxStep(
@@ -71,6 +72,11 @@ async function sandboxStep(
 
 	if (run.canceled) {
 		throw signal.reason;
+	}
+
+	// No report although the server stopped nothing and the kernel killed nothing for memory: bwrap or the helper failed.
+	if ((run.report === null || run.report.execErrno !== 0) && !run.backstopFired && run.overflowed === null && !(run.cgroup?.oomKills)) {
+		deps.events?.sandboxFailed?.(profile.name);
 	}
 
 	return run;
@@ -116,7 +122,7 @@ async function compileInSandbox(program: Program, user: SandboxUser | null, deps
 		const argv = compileArgv(program, binaryName);
 		const started = performance.now();
 		const compileRun = await sandboxStep(deps.profiles.compile, {dir: workspace.dir, files: [], argv}, null, user, deps, signal);
-		deps.onCompile?.(program, performance.now() - started);
+		deps.events?.compiled?.(program, performance.now() - started);
 		const outcome = judgeCompile(compileRun, deps.profiles.compile.limits);
 		return {workspace, outcome, staticKb: outcome.ok ? await staticMemoryKb(workspace.binaryPath) : 0, cached: false};
 	} catch (error) {
@@ -196,6 +202,7 @@ export async function runProgram(workspace: Workspace, input: RunInput, compiled
 		await writeStdin(workspace, input.stdin);
 	}
 
+	const started = performance.now();
 	const run = await sandboxStep(
 		{...deps.profiles.run, limits: input.limits},
 		{dir: workspace.dir, files: [workspace.binaryPath, ...input.files ?? []], argv: [workspace.binaryPath, ...input.args]},
@@ -205,6 +212,7 @@ export async function runProgram(workspace: Workspace, input: RunInput, compiled
 		signal,
 	);
 	const result = toRunResult(run, input.limits, deps.profiles.run.policy, deps.config.outputBytes, compiled.outcome.diagnostics, compiled.staticKb);
+	deps.events?.ran?.(result, performance.now() - started);
 	return {result, stdout: run.stdout};
 }
 
