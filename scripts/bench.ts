@@ -4,6 +4,9 @@
 //   cold gcc      a hello world with a new source each time (no cache can help), p50 and p90;
 //   cached        the same source again: the compile comes from the compile cache;
 //   tcc           a new source each time, `"compiler": "tcc"`;
+//   unprivileged  cold gcc again, on a server that is not root: no job cgroups (the helper's own accounting), so the
+//                 figure against cold gcc is what the job cgroups cost (mostly the kernel's cgroup migration lock:
+//                 `npm run bench:sandbox`);
 //   4 clients     four clients against 127.0.0.1 for a bounded time (new sources), req/s, p50 and p90, against four
 //                 bare pipelines side by side; the server's RSS before and after;
 // then the per-stage breakdown (the answers' Server-Timing headers, medians), and one program judged against 20
@@ -120,9 +123,10 @@ async function load(seconds: number, once: () => Promise<void>): Promise<{done: 
 }
 
 const server = await startServer({uidBase: 66_900, defaultLimits: true});
+const unprivileged = await startServer({uidBase: 66_920, runAs: 66_920, defaultLimits: true});
 const floor: number[] = [];
-const figures = {cold: [] as number[], cached: [] as number[], tcc: [] as number[]};
-const stages = {cold: [] as Stages[], cached: [] as Stages[], tcc: [] as Stages[]};
+const figures = {cold: [] as number[], cached: [] as number[], tcc: [] as number[], unprivileged: [] as number[]};
+const stages = {cold: [] as Stages[], cached: [] as Stages[], tcc: [] as Stages[], unprivileged: [] as Stages[]};
 let rssBefore = Number.NaN;
 let rssAfter = Number.NaN;
 const throughput = {floor: {done: 0, seconds: 0}, server: {done: 0, seconds: 0, errors: 0, latencies: [] as number[]}};
@@ -138,9 +142,10 @@ try {
 		const cold = await request(server, {code: freshHello()}, false);
 		const cached = await request(server, {code: cachedSource}, true);
 		const tcc = await request(server, {code: freshHello(), compiler: 'tcc'}, false);
+		const helperOnly = await request(unprivileged, {code: freshHello()}, false);
 		if (round >= 0) {
 			floor.push(bare);
-			for (const [name, sample] of [['cold', cold], ['cached', cached], ['tcc', tcc]] as const) {
+			for (const [name, sample] of [['cold', cold], ['cached', cached], ['tcc', tcc], ['unprivileged', helperOnly]] as const) {
 				figures[name].push(sample.ms);
 				stages[name].push(sample.stages);
 			}
@@ -209,6 +214,7 @@ try {
 	process.stderr.write('bench: judge against 20 test cases done\n');
 } finally {
 	await server.stop();
+	await unprivileged.stop();
 	fs.rmSync(scratch, {recursive: true, force: true});
 }
 
@@ -224,6 +230,7 @@ const rows: Array<[string, string, string]> = [
 	['cold gcc /execute_c, p90', ms(percentile(figures.cold, 0.9)), ratio(percentile(figures.cold, 0.9), percentile(floor, 0.9))],
 	['cached /execute_c, p50', ms(median(figures.cached)), ratio(median(figures.cached), floorP50)],
 	['tcc /execute_c, p50', ms(median(figures.tcc)), ratio(median(figures.tcc), floorP50)],
+	['cold gcc, unprivileged (no job cgroups), p50', ms(median(figures.unprivileged)), ratio(median(figures.unprivileged), floorP50)],
 	[`floor: ${clients} bare pipelines, req/s`, floorRate.toFixed(1), '1.00x'],
 	[`${clients} clients, req/s (${throughput.server.errors} errors)`, serverRate.toFixed(1), ratio(serverRate, floorRate)],
 	[`${clients} clients, p50`, ms(median(throughput.server.latencies)), ratio(median(throughput.server.latencies), floorP50)],
@@ -235,20 +242,20 @@ const cpu = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'ut
 console.log(`c-runner bench, ${new Date().toISOString()}, ${os.availableParallelism()} cores (${cpu}), load average ${os.loadavg().map(value => value.toFixed(2)).join(' ')}`);
 console.log(`${rounds} interleaved rounds after ${warmup} warm-up rounds; ${clients}-client load ${loadSeconds} s (two halves, interleaved with the floor's)`);
 console.log('');
-console.log(`| ${'measure'.padEnd(42)} | ${'figure'.padStart(20)} | ratio to floor |`);
-console.log(`|${'-'.repeat(44)}|${'-'.repeat(22)}|----------------|`);
+console.log(`| ${'measure'.padEnd(46)} | ${'figure'.padStart(20)} | ratio to floor |`);
+console.log(`|${'-'.repeat(48)}|${'-'.repeat(22)}|----------------|`);
 for (const [name, figure, toFloor] of rows) {
-	console.log(`| ${name.padEnd(42)} | ${figure.padStart(20)} | ${toFloor.padStart(14)} |`);
+	console.log(`| ${name.padEnd(46)} | ${figure.padStart(20)} | ${toFloor.padStart(14)} |`);
 }
 
 console.log('');
 console.log('per-stage medians from Server-Timing, ms (a stage that did not happen is -)');
-const kinds = ['cold', 'cached', 'tcc'] as const;
-console.log(`| ${'stage'.padEnd(16)} | ${kinds.map(kind => kind.padStart(8)).join(' | ')} |`);
+const kinds = ['cold', 'cached', 'tcc', 'unprivileged'] as const;
+console.log(`| ${'stage'.padEnd(16)} | ${kinds.map(kind => kind.padStart(12)).join(' | ')} |`);
 for (const stage of stageNames) {
 	const cells = kinds.map(kind => {
 		const values = stages[kind].map(sample => sample[stage]).filter((value): value is number => value !== undefined);
-		return (values.length === 0 ? '-' : median(values).toFixed(1)).padStart(8);
+		return (values.length === 0 ? '-' : median(values).toFixed(1)).padStart(12);
 	});
 	console.log(`| ${stage.padEnd(16)} | ${cells.join(' | ')} |`);
 }
