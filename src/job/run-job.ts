@@ -39,6 +39,7 @@ async function sandboxStep(
 	user: SandboxUser | null,
 	deps: JobDeps,
 	signal: AbortSignal,
+	gate?: Promise<boolean>,
 ): Promise<SandboxRun> {
 	// Made before the job's first process, read once its last is gone, always removed.
 	// Named for its job directory and step, with a suffix: two steps may share a directory (a checker, say).
@@ -46,7 +47,6 @@ async function sandboxStep(
 	const cgroup = deps.cgroups ? await timed(`${profile.name}_cgroup`, async () => deps.cgroups!.createJob(name, user, profile.limits)) : null;
 	let run: SandboxRun;
 	try {
-		const spawned = performance.now();
 		run = await spawnSandbox({
 			bwrapPath: deps.config.bwrapPath,
 			args: bwrapArgs(profile, {...job, helperPath: deps.config.helperPath, cgroup: cgroup !== null}),
@@ -56,10 +56,16 @@ async function sandboxStep(
 			backstopMs: profile.limits.wallMs + backstopGraceMs,
 			signal,
 			...(cgroup ? {launcher: {path: deps.config.launcherPath, args: cgroup.launchArgs}} : {}),
+			...(gate ? {gate} : {}),
 		});
-		// What is not the command itself: bwrap's namespaces and mounts, the helper's set-up, exit and reaping.
+		if (run.declined) {
+			return run;
+		}
+
+		// What is not the command itself: bwrap's namespaces and mounts, the helper's set-up, exit and reaping (from
+		// the go, for a step started ahead).
 		const commandMs = run.report?.wallMs ?? 0;
-		recordStage(`${profile.name}_sandbox`, performance.now() - spawned - commandMs);
+		recordStage(`${profile.name}_sandbox`, run.durationMs - commandMs);
 		recordStage(profile.name, commandMs);
 		if (cgroup) {
 			run = {...run, cgroup: await timed(`${profile.name}_cgroup`, async () => cgroup.read())};
@@ -116,9 +122,13 @@ export interface Compiled {
 	readonly cached: boolean;
 }
 
-async function compileInSandbox(program: Program, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<Compiled> {
+/** Told when a compile is about to run in this job directory (not for a cache hit). */
+type OnCompile = (workspace: Workspace) => void;
+
+async function compileInSandbox(program: Program, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal, onCompile?: OnCompile): Promise<Compiled> {
 	const workspace = await createWorkspace(deps.config.jobRoot, deps.owner, user, {files: program.files});
 	try {
+		onCompile?.(workspace);
 		const argv = compileArgv(program, binaryName);
 		const started = performance.now();
 		const compileRun = await sandboxStep(deps.profiles.compile, {dir: workspace.dir, files: [], argv}, null, user, deps, signal);
@@ -151,10 +161,10 @@ async function fromCache(entry: CacheEntry, user: SandboxUser | null, deps: JobD
  * A program compiled in a new job directory: from the compile cache when it holds this very compile, else by the
  * compiler in its sandbox (and then kept). While an identical compile is under way, this one waits for its result.
  */
-export async function compileProgram(program: Program, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<Compiled> {
+export async function compileProgram(program: Program, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal, onCompile?: OnCompile): Promise<Compiled> {
 	const cache = deps.compileCache;
 	if (!cache) {
-		return compileInSandbox(program, user, deps, signal);
+		return compileInSandbox(program, user, deps, signal, onCompile);
 	}
 
 	const cacheStarted = performance.now();
@@ -173,7 +183,7 @@ export async function compileProgram(program: Program, user: SandboxUser | null,
 
 	const end = cache.begin(key);
 	try {
-		const compiled = await compileInSandbox(program, user, deps, signal);
+		const compiled = await compileInSandbox(program, user, deps, signal, onCompile);
 		await timed('cache', async () => cache.store(key, compiled.outcome, compiled.staticKb, compiled.outcome.ok ? compiled.workspace.binaryPath : null))
 			.catch((error: unknown) => deps.logger.warn({err: String(error)}, 'could not keep a compile in the compile cache'));
 		return compiled;
@@ -196,21 +206,55 @@ export interface ProgramRun {
 	readonly stdout: Buffer;
 }
 
-/** Runs the program a workspace holds, in a fresh sandbox, and reads its result. */
-export async function runProgram(workspace: Workspace, input: RunInput, compiled: Compiled, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<ProgramRun> {
+const runStep = (workspace: Workspace, input: RunInput, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal, gate?: Promise<boolean>) => sandboxStep(
+	{...deps.profiles.run, limits: input.limits},
+	{dir: workspace.dir, files: [workspace.binaryPath, ...input.files ?? []], argv: [workspace.binaryPath, ...input.args]},
+	input.stdin === null ? null : workspace.stdinPath,
+	user,
+	deps,
+	signal,
+	gate,
+);
+
+/**
+ * A run step started while its program compiles: the launcher joins the run's job cgroup at once — the kernel makes
+ * the first cgroup move after a pause wait for an RCU grace period, several milliseconds that then pass during the
+ * compile — and waits. `go` starts the sandbox (bwrap, made then, as fresh as any); `cancel` ends the launcher with
+ * no sandbox ever made, and removes the cgroup. Only for a run without stdin: stdin is written after the compile.
+ */
+export interface PreparedRun {
+	go(): Promise<SandboxRun>;
+	cancel(): Promise<void>;
+}
+
+function prepareRun(workspace: Workspace, input: RunInput, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): PreparedRun {
+	let open!: (go: boolean) => void;
+	const gate = new Promise<boolean>(resolve => {
+		open = resolve;
+	});
+	const running = runStep(workspace, input, user, deps, signal, gate);
+	// Awaited by go or cancel; a failure before either is theirs to see.
+	running.catch(() => {});
+	return {
+		async go() {
+			open(true);
+			return running;
+		},
+		async cancel() {
+			open(false);
+			await running.catch(() => {});
+		},
+	};
+}
+
+/** Runs the program a workspace holds, in a fresh sandbox (or the one `prepared` starts), and reads its result. */
+export async function runProgram(workspace: Workspace, input: RunInput, compiled: Compiled, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal, prepared?: PreparedRun): Promise<ProgramRun> {
 	if (input.stdin !== null) {
 		await writeStdin(workspace, input.stdin);
 	}
 
 	const started = performance.now();
-	const run = await sandboxStep(
-		{...deps.profiles.run, limits: input.limits},
-		{dir: workspace.dir, files: [workspace.binaryPath, ...input.files ?? []], argv: [workspace.binaryPath, ...input.args]},
-		input.stdin === null ? null : workspace.stdinPath,
-		user,
-		deps,
-		signal,
-	);
+	const run = prepared ? await prepared.go() : await runStep(workspace, input, user, deps, signal);
 	const result = toRunResult(run, input.limits, deps.profiles.run.policy, deps.config.outputBytes, compiled.outcome.diagnostics, compiled.staticKb);
 	deps.events?.ran?.(result, performance.now() - started);
 	return {result, stdout: run.stdout};
@@ -235,13 +279,27 @@ export function withinResponseBytes(result: ExecuteResult, responseBytes: number
 /** One job, top to bottom: workspace → compile in a sandbox → run in another → result; the workspace always goes. */
 export async function runJob(request: ExecuteRequest, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<ExecuteResult> {
 	const limits = runLimitsFor(deps.config, request.limits);
-	const compiled = await compileProgram(request.program, user, deps, signal);
+	const input: RunInput = {args: request.args, stdin: request.stdin, limits};
+	// With job cgroups, the run step starts while the program compiles (see PreparedRun).
+	const ahead: {run?: PreparedRun} = {};
+	const startAhead = deps.cgroups && request.stdin === null ? (workspace: Workspace) => {
+		ahead.run = prepareRun(workspace, input, user, deps, signal);
+	} : undefined;
+	let compiled: Compiled;
+	try {
+		compiled = await compileProgram(request.program, user, deps, signal, startAhead);
+	} catch (error) {
+		await ahead.run?.cancel();
+		throw error;
+	}
+
 	try {
 		const result = compiled.outcome.ok
-			? (await runProgram(compiled.workspace, {args: request.args, stdin: request.stdin, limits}, compiled, user, deps, signal)).result
+			? (await runProgram(compiled.workspace, input, compiled, user, deps, signal, ahead.run)).result
 			: toCompileErrorResult(compiled.outcome, limits, deps.profiles.run.policy, deps.config.outputBytes);
 		return withinResponseBytes({...result, compile_cached: compiled.cached}, deps.config.responseBytes);
 	} finally {
+		await ahead.run?.cancel();
 		await compiled.workspace.dispose();
 	}
 }
