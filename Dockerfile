@@ -1,4 +1,4 @@
-# c-runner as a container: Node 24, bubblewrap, gcc; the server runs as a non-root user, so per-job process
+# c-runner as a container: Node 24, bubblewrap, gcc, tcc; the server runs as a non-root user, so per-job process
 # limits come from RLIMIT_NPROC set inside each sandbox's user namespace.
 #
 # No --privileged, no added capabilities, no host cgroups, no Docker socket. The strongest sandbox policy needs:
@@ -24,7 +24,7 @@ RUN node scripts/build-playground.mjs
 FROM node:24-bookworm-slim
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends bubblewrap gcc g++ libc6-dev libseccomp-dev \
+ && apt-get install -y --no-install-recommends bubblewrap gcc g++ libc6-dev libseccomp-dev tcc \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/c-runner

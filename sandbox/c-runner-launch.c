@@ -4,12 +4,18 @@
  * cgroup.procs given (the server made them writable by that uid only), opens the job's cpuacct.usage as
  * descriptor 5 and its memory.oom_control as descriptor 6 for the sandbox helper to read, and execs the command.
  * It moves no other process.
- *   c-runner-launch CPU_USAGE_FILE OOM_CONTROL_FILE CGROUP_PROCS_FILE... -- /ABSOLUTE/COMMAND [ARG...]
+ *   c-runner-launch [--wait-fd N] CPU_USAGE_FILE OOM_CONTROL_FILE CGROUP_PROCS_FILE... -- /ABSOLUTE/COMMAND [ARG...]
+ * With --wait-fd, it joins and opens as before, then waits for one byte `g` on descriptor N before it execs; end of
+ * file or anything else, and it exits without running the command. The server starts a job's run step this way
+ * while the program compiles: joining a cgroup waits for an RCU grace period (the kernel's
+ * cgroup_threadgroup_rwsem) of several milliseconds, which then passes during the compile. No sandbox exists until
+ * the byte comes: bubblewrap starts only then, as fresh as ever.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,13 +41,36 @@ static int open_at(const char *file, int target)
 	return dup2(fd, target) == target && close(fd) == 0 ? 0 : -1;
 }
 
+/* Waits for the server's go: true only for exactly the byte `g`. */
+static int wait_for_go(int fd)
+{
+	char byte = 0;
+	ssize_t got;
+	do
+		got = read(fd, &byte, 1);
+	while (got < 0 && errno == EINTR);
+	return got == 1 && byte == 'g' && close(fd) == 0;
+}
+
 int main(int argc, char **argv)
 {
+	int wait_fd = -1;
+	if (argc > 2 && strcmp(argv[1], "--wait-fd") == 0) {
+		char *rest = NULL;
+		long fd = strtol(argv[2], &rest, 10);
+		if (*argv[2] == '\0' || *rest != '\0' || fd <= OOM_CONTROL_FD || fd > 1000) {
+			fputs("c-runner-launch: --wait-fd takes a descriptor above the cgroup ones\n", stderr);
+			return EXIT_INTERNAL;
+		}
+		wait_fd = (int)fd;
+		argv += 2;
+		argc -= 2;
+	}
 	int end = 1;
 	while (end < argc && strcmp(argv[end], "--") != 0)
 		end++;
 	if (end < 4 || end + 1 >= argc || argv[end + 1][0] != '/') {
-		fputs("usage: c-runner-launch CPU_USAGE_FILE OOM_CONTROL_FILE CGROUP_PROCS_FILE... -- /ABSOLUTE/COMMAND [ARG...]\n", stderr);
+		fputs("usage: c-runner-launch [--wait-fd N] CPU_USAGE_FILE OOM_CONTROL_FILE CGROUP_PROCS_FILE... -- /ABSOLUTE/COMMAND [ARG...]\n", stderr);
 		return EXIT_INTERNAL;
 	}
 	char pid[24];
@@ -55,6 +84,8 @@ int main(int argc, char **argv)
 		return fail("opening", argv[1]);
 	if (open_at(argv[2], OOM_CONTROL_FD) != 0)
 		return fail("opening", argv[2]);
+	if (wait_fd >= 0 && !wait_for_go(wait_fd))
+		return EXIT_INTERNAL;
 	execv(argv[end + 1], &argv[end + 1]);
 	return fail("exec", argv[end + 1]);
 }

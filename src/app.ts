@@ -17,6 +17,7 @@ import {openApiDocument} from './openapi.ts';
 import {playground} from './playground/serve.ts';
 import {registerJudge0, registerPiston, type Judge0Jobs} from './compat/routes.ts';
 import type {Runner} from './runner.ts';
+import type {Metrics} from './metrics.ts';
 
 export interface AppDeps {
 	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge' | 'corsOrigins' | 'sendTimeoutMs' | 'runMax' | 'run' | 'playground'>;
@@ -31,6 +32,8 @@ export interface AppDeps {
 	readonly shutdownSignal?: AbortSignal;
 	/** How often a quiet event stream gets a keep-alive comment. */
 	readonly heartbeatMs?: number;
+	/** Prometheus metrics, served at GET /metrics (with the token, when one is set, like the API). */
+	readonly metrics?: Metrics;
 }
 
 /** Endpoints anyone may read, token or not: the health probe and the API's description. */
@@ -104,6 +107,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 
 	router.post('/execute_c', requireJson, parseJson, async ctx => {
 		const request = parseExecuteRequest(ctx.request.body);
+		ctx.state.timings.add('parse', performance.now() - ctx.state.startedAt);
 		const result = await deps.runner.execute(request, ctx.state.signal);
 		ctx.state.jobStatus = result.status;
 		ctx.body = result;
@@ -112,6 +116,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	/** /judge_c, and Turbo's own route, /submit, where `language` is required as Turbo always sends it. */
 	const judgeRoute = (options: JudgeOptions): Middleware<AppState> => async ctx => {
 		const request = parseJudgeRequest(ctx.request.body, deps.config.judge, options);
+		ctx.state.timings.add('parse', performance.now() - ctx.state.startedAt);
 		if (ctx.accepts('application/json', 'text/event-stream') === 'text/event-stream') {
 			await streamJudge(ctx as AppContext, deps, request);
 			return;
@@ -128,6 +133,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	registerPiston(router, deps);
 	registerJudge0(router, deps, requireJson);
 
+	const {metrics} = deps;
+	if (metrics) {
+		router.get('/metrics', async ctx => {
+			ctx.type = metrics.registry.contentType;
+			ctx.body = await metrics.registry.metrics();
+		});
+	}
+
 	router.get('/openapi.json', async ctx => {
 		ctx.body = openApiDocument;
 	});
@@ -140,6 +153,11 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 
 	app.use(requestContext(deps.logger, deps.shutdownSignal));
 	app.use(sendAnswer(deps.config.sendTimeoutMs));
+	if (metrics) {
+		// Outside the error handler: it counts the status the client got.
+		app.use(metrics.countRequests());
+	}
+
 	app.use(errorHandler(deps.config.bodyLimitBytes));
 	app.use(cors(deps.config.corsOrigins));
 	// The page needs no token: it holds none of the server's data, and asks for the token itself.

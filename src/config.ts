@@ -77,6 +77,8 @@ export interface Config {
 	readonly relayPath: string;
 	/** The playground page at `GET /`. */
 	readonly playground: boolean;
+	/** The compile cache: the most bytes of programs and diagnostics it keeps (0: off), and where. */
+	readonly compileCache: {readonly bytes: number; readonly dir: string};
 }
 
 export class ConfigError extends Error {
@@ -212,13 +214,17 @@ export function loadConfig(env: Env): Config {
 		},
 		relayPath: text('C_RUNNER_PTY_RELAY', path.join(projectRoot, 'sandbox', 'build', 'c-runner-pty')),
 		playground: onOff('C_RUNNER_PLAYGROUND', 'on'),
+		compileCache: {
+			bytes: integer('C_RUNNER_COMPILE_CACHE_BYTES', 64 * 1024 * 1024, {min: 0, max: 64 * 1024 * 1024 * 1024}),
+			dir: text('C_RUNNER_COMPILE_CACHE_DIR', os.tmpdir()),
+		},
 	};
 
 	if (!path.isAbsolute(config.jobRoot) || config.jobRoot.includes('\0')) {
 		problems.push(`C_RUNNER_JOB_ROOT=${JSON.stringify(config.jobRoot)}: expected an absolute path`);
 	}
 
-	for (const [name, value] of [['C_RUNNER_BWRAP', config.bwrapPath], ['C_RUNNER_HELPER', config.helperPath], ['C_RUNNER_LAUNCHER', config.launcherPath], ['C_RUNNER_HELPER_INSTALL_DIR', config.helperInstallDir], ['C_RUNNER_PTY_RELAY', config.relayPath]] as const) {
+	for (const [name, value] of [['C_RUNNER_BWRAP', config.bwrapPath], ['C_RUNNER_HELPER', config.helperPath], ['C_RUNNER_LAUNCHER', config.launcherPath], ['C_RUNNER_HELPER_INSTALL_DIR', config.helperInstallDir], ['C_RUNNER_PTY_RELAY', config.relayPath], ['C_RUNNER_COMPILE_CACHE_DIR', config.compileCache.dir]] as const) {
 		if (!path.isAbsolute(value)) {
 			problems.push(`${name}=${JSON.stringify(value)}: expected an absolute path`);
 		}

@@ -3,7 +3,7 @@ import {defaultLimits} from './job/parse-request.ts';
 import {appliedLimits} from './job/result.ts';
 import {SandboxError} from './job/errors.ts';
 import {runJob, type JobDeps} from './job/run-job.ts';
-import {compileArgv, languageNames, languageSpecs, programFromCode} from './job/language.ts';
+import {compileArgv, defaultCompiler, languageNames, languageSpecs, programFromCode, type CompilerName} from './job/language.ts';
 import type {Slots} from './job/slots.ts';
 import {describeAccounting, type AccountingChoice} from './sandbox/accounting.ts';
 import {policyWeakenings, type SandboxProfile} from './sandbox/profiles.ts';
@@ -60,8 +60,9 @@ export function describePolicy(config: Config, profiles: JobDeps['profiles'], pe
 		environment: 'cleared; PATH, HOME, PWD, LANG, TMPDIR set',
 		sandbox_uid: perSlotUsers ? `one host uid per job slot, from ${config.uidBase}` : 'the server\'s own uid (not root)',
 		// What each language's compile runs, with its default options; `std` and `optimize` change two of the flags.
-		compilers: Object.fromEntries(languageNames.map(language =>
-			[language, compileArgv(programFromCode('', {language, std: languageSpecs[language].defaultStd, optimize: '2'}), 'source').join(' ')])),
+		// gcc's under the language's name, another compiler's as `<language>/<compiler>` (`c/tcc`).
+		compilers: Object.fromEntries(languageNames.flatMap(language => (Object.keys(languageSpecs[language].compilers) as CompilerName[]).map(compiler =>
+			[compiler === defaultCompiler ? language : `${language}/${compiler}`, compileArgv(programFromCode('', {language, std: languageSpecs[language].defaultStd, optimize: '2', compiler}), 'source').join(' ')]))),
 		compile: describeProfile(profiles.compile, config.outputBytes),
 		run: describeProfile(profiles.run, config.outputBytes),
 	};

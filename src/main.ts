@@ -2,18 +2,20 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import {pino} from 'pino';
+import {pino, type Logger} from 'pino';
 import {createApp} from './app.ts';
 import {Judge0Jobs} from './compat/routes.ts';
 import {SubmissionStore} from './compat/judge0.ts';
 import {ConfigError, loadConfig, type Config} from './config.ts';
 import {createHealthCheck, describePolicy, type HealthCheck, type HealthReport} from './health.ts';
 import type {JobDeps} from './job/run-job.ts';
-import {languageSpecs} from './job/language.ts';
+import {allCompilers, languageSpecs} from './job/language.ts';
+import {CompileCache, openCacheDir, type CacheListener} from './job/compile-cache.ts';
+import {Metrics} from './metrics.ts';
 import {openCgroupBackend} from './sandbox/cgroup.ts';
 import {createRunner} from './runner.ts';
 import {Slots} from './job/slots.ts';
-import {currentOwner, sweepStaleWorkspaces} from './job/workspace.ts';
+import {currentOwner, sweepStaleWorkspaces, type Owner} from './job/workspace.ts';
 import {compileProfile, policyLadder, policyWeakenings, readHostLayout, runProfile} from './sandbox/profiles.ts';
 import {installHelper} from './sandbox/install-helper.ts';
 import {attachInteractive} from './interactive/upgrade.ts';
@@ -34,7 +36,7 @@ function fail(message: string): never {
 }
 
 function checkFiles(config: Config) {
-	for (const [file, what] of [[config.bwrapPath, 'bubblewrap (apt-get install bubblewrap)'], [languageSpecs.c.compiler, 'gcc (apt-get install gcc libc6-dev)'], [languageSpecs.cpp.compiler, 'g++ (apt-get install g++)'], [config.helperPath, 'the sandbox helper (npm run setup builds it)'], [config.relayPath, 'the pseudo-terminal relay (npm run setup builds it)']] as const) {
+	for (const [file, what] of [[config.bwrapPath, 'bubblewrap (apt-get install bubblewrap)'], [languageSpecs.c.compiler, 'gcc (apt-get install gcc libc6-dev)'], [languageSpecs.cpp.compiler, 'g++ (apt-get install g++)'], [languageSpecs.c.compilers.tcc!.path, 'tcc (apt-get install tcc)'], [config.helperPath, 'the sandbox helper (npm run setup builds it)'], [config.relayPath, 'the pseudo-terminal relay (npm run setup builds it)']] as const) {
 		try {
 			fs.accessSync(file, fs.constants.X_OK);
 		} catch {
@@ -101,6 +103,28 @@ function sandboxUsers(config: Config): {slots: Array<SandboxUser | null>; health
 	return {slots: Array.from({length: config.concurrency}, (_unused, index) => user(index)), health: user(config.concurrency)};
 }
 
+/** The compile cache, keyed on each compiler's version as it answers now; null when C_RUNNER_COMPILE_CACHE_BYTES is 0. */
+async function openCompileCache(config: Config, owner: Owner, logger: Logger, listener: CacheListener): Promise<CompileCache | null> {
+	if (config.compileCache.bytes === 0) {
+		return null;
+	}
+
+	let dir: string;
+	try {
+		dir = await openCacheDir(config.compileCache.dir, owner);
+	} catch (error) {
+		fail(`cannot make the compile cache's directory under ${config.compileCache.dir}: ${error instanceof Error ? error.message : String(error)}\nSet C_RUNNER_COMPILE_CACHE_DIR elsewhere, or C_RUNNER_COMPILE_CACHE_BYTES=0 to turn the cache off.`);
+	}
+
+	const versions = new Map<string, string>();
+	for (const compiler of allCompilers()) {
+		versions.set(compiler, await commandVersion(compiler) ?? 'unknown');
+	}
+
+	logger.info({dir, bytes: config.compileCache.bytes}, 'compile cache ready');
+	return new CompileCache(dir, config.compileCache.bytes, versions, listener);
+}
+
 async function main() {
 	let config: Config;
 	try {
@@ -129,6 +153,7 @@ async function main() {
 	const versions = {
 		gcc: await commandVersion(languageSpecs.c.compiler),
 		'g++': await commandVersion(languageSpecs.cpp.compiler),
+		tcc: await commandVersion(languageSpecs.c.compilers.tcc!.path),
 		bwrap: await commandVersion(config.bwrapPath),
 		node: process.version,
 		kernel: os.release(),
@@ -155,14 +180,17 @@ async function main() {
 	}
 
 	const backend = typeof cgroups === 'string' ? {cgroups: null, reason: cgroups} : {cgroups, reason: null};
+	const metrics = new Metrics(slots);
+	const compileCache = await openCompileCache(config, owner, logger, metrics.cacheListener);
 
 	// The strongest policy that passes the self-test here, strongest first; none at all: refuse to start.
 	const failures: string[] = [];
 	let chosen: {deps: JobDeps; health: HealthCheck; startup: HealthReport} | null = null;
 	for (const policy of policyLadder(config.sandboxProc)) {
 		const profiles = {compile: compileProfile(layout, config.compile, policy), run: runProfile(layout, config.run, policy)};
-		const deps: JobDeps = {config, profiles, owner, logger, cgroups: backend.cgroups};
-		const health = createHealthCheck(deps, users.health, slots, versions, describePolicy(config, profiles, users.health !== null, syscallFilter, backend));
+		const deps: JobDeps = {config, profiles, owner, logger, cgroups: backend.cgroups, compileCache, events: metrics.jobEvents};
+		// The self-test always compiles: a cached compile would not prove the compile sandbox works.
+		const health = createHealthCheck({...deps, compileCache: null, events: {}}, users.health, slots, versions, describePolicy(config, profiles, users.health !== null, syscallFilter, backend));
 		const startup = await health.check();
 		if (startup.status === 'ok') {
 			chosen = {deps, health, startup};
@@ -189,7 +217,7 @@ async function main() {
 	const runner = createRunner(deps, slots);
 	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs), runner, shutdown.signal);
 	const compilerVersion = /(\d+\.\d+\.\d+)\s*$/.exec(versions.gcc ?? '')?.[1] ?? 'unknown';
-	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal});
+	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal, metrics});
 	const server = http.createServer(app.callback());
 	attachInteractive(server, {session: {...deps, relayPath: config.relayPath}, slots, shutdownSignal: shutdown.signal});
 	server.listen(config.port, config.host, () => {
@@ -216,6 +244,7 @@ async function main() {
 		server.close(() => {
 			void submissions.drain().then(async () => {
 				clearTimeout(deadline);
+				await compileCache?.close();
 				await backend.cgroups?.close();
 			}).catch((error: unknown) => {
 				logger.error({err: error}, 'the instance cgroups could not be removed');

@@ -3,6 +3,7 @@ import {runStatuses} from './job/result.ts';
 import {maxArgs, maxFiles} from './job/parse-request.ts';
 import {testVerdicts} from './judge/verdict.ts';
 import {compatPaths, compatSchemas} from './openapi-compat.ts';
+import {compilerNames} from './job/language.ts';
 
 /**
  * The API as an OpenAPI 3.1 document, served at `GET /openapi.json`. Schemas use the OpenAPI 3.1 default dialect
@@ -61,7 +62,15 @@ const programFields = {
 		oneOf: [{type: 'string', enum: ['0', '1', '2', '3', 's']}, {type: 'integer', enum: [0, 1, 2, 3]}, {type: 'null'}],
 		description: '-O level; default "2".',
 	},
+	compiler: {
+		type: ['string', 'null'],
+		enum: [...compilerNames, null],
+		description: '"gcc" (default; g++ for C++) or "tcc", for C only: tcc compiles some ten times faster, makes slower code (no '
+			+ 'optimisation: `optimize` is ignored) and warns of less.',
+	},
 };
+
+const compileCached = {type: 'boolean', description: 'The compile\'s result (program or diagnostics) came from the compile cache: no compiler ran for this request.'} as const;
 
 /** `code` or `files`, one of the two. */
 const codeOrFiles = [
@@ -212,6 +221,21 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 			},
 		},
 		...compatPaths,
+		'/metrics': {
+			parameters: [{$ref: '#/components/parameters/RequestId'}],
+			get: {
+				operationId: 'metrics',
+				summary: 'Prometheus metrics',
+				description: 'The Prometheus text format: requests by route and status, compile and run durations, queue depth, jobs in '
+					+ 'flight, compile cache hits, misses, evictions and bytes, limit kills by kind, sandbox start failures, and the '
+					+ 'process\'s own figures. Needs the token when one is set, as the API does.',
+				security: tokenWhenConfigured,
+				responses: {
+					200: {description: 'The metrics.', headers: requestIdHeader, content: {'text/plain': {schema: {type: 'string'}}}},
+					401: {description: 'A token is set and the request did not carry it.', headers: requestIdHeader, content: {[json]: {schema: schema('Error')}}},
+				},
+			},
+		},
 		'/openapi.json': {
 			parameters: [{$ref: '#/components/parameters/RequestId'}],
 			get: {
@@ -254,7 +278,7 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 			},
 			ExecuteResult: {
 				type: 'object',
-				required: ['output', 'error', 'exit_code', 'status', 'signal', 'timed_out', 'truncated', 'stopped_by', 'warnings', 'time_ms', 'cpu_ms', 'memory_kb', 'limits'],
+				required: ['output', 'error', 'exit_code', 'status', 'signal', 'timed_out', 'truncated', 'stopped_by', 'warnings', 'time_ms', 'cpu_ms', 'memory_kb', 'limits', 'compile_cached'],
 				properties: {
 					output: {type: 'string', description: 'The program\'s stdout (UTF-8; invalid bytes become U+FFFD). Empty for a compile error.'},
 					error: {type: 'string', description: 'The program\'s stderr; for a compile error, gcc\'s diagnostics, unchanged.'},
@@ -273,6 +297,7 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 					cpu_ms: measurement('User plus system CPU time of the program and all its children, ms; null when not measured.'),
 					memory_kb: measurement('Peak resident memory of the largest process of the run, KiB; null when not measured.'),
 					limits: schema('AppliedLimits'),
+					compile_cached: compileCached,
 				},
 				additionalProperties: false,
 			},
@@ -372,7 +397,7 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 			},
 			JudgeResult: {
 				type: 'object',
-				required: ['passed', 'verdict', 'results', 'error', 'summary', 'warnings', 'limits', 'ignored_fields'],
+				required: ['passed', 'verdict', 'results', 'error', 'summary', 'warnings', 'limits', 'ignored_fields', 'compile_cached'],
 				properties: {
 					passed: {type: 'boolean', description: 'Every test case is AC.'},
 					verdict: {
@@ -387,6 +412,7 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 					warnings: {type: 'string', description: 'gcc\'s warnings from a compile that succeeded.'},
 					limits: schema('AppliedLimits'),
 					ignored_fields: {type: 'array', items: {type: 'string'}, description: 'Top-level request fields the server did not read (Turbo\'s `user_id`).'},
+					compile_cached: compileCached,
 				},
 				additionalProperties: false,
 			},

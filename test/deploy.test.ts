@@ -343,7 +343,10 @@ test('service, autoscaler and network policy point at the deployment', t => {
 
 	t.is(hpa.apiVersion, 'autoscaling/v2');
 	t.deepEqual(hpa.spec.scaleTargetRef, {apiVersion: deployment.apiVersion, kind: 'Deployment', name: deployment.metadata.name});
-	t.deepEqual(hpa.spec.metrics, [{type: 'Resource', resource: {name: 'cpu', target: {type: 'Utilization', averageUtilization: hpa.spec.metrics[0].resource.target.averageUtilization}}}]);
+	t.deepEqual(hpa.spec.metrics, [
+		{type: 'Resource', resource: {name: 'cpu', target: {type: 'Utilization', averageUtilization: hpa.spec.metrics[0].resource.target.averageUtilization}}},
+		{type: 'Pods', pods: {metric: {name: 'c_runner_queue_depth'}, target: {type: 'AverageValue', averageValue: hpa.spec.metrics[1].pods.target.averageValue}}},
+	], 'CPU, and the queue depth that GET /metrics serves');
 	const utilization = hpa.spec.metrics[0].resource.target.averageUtilization;
 	t.true(utilization > 0 && utilization < 100, String(utilization));
 	t.true(hpa.spec.minReplicas >= 2 && hpa.spec.maxReplicas > hpa.spec.minReplicas);
@@ -376,7 +379,7 @@ test('every sandbox-related option says why', t => {
 		'compose.yaml': ['- seccomp=', '- apparmor=', '- systempaths=', '- no-new-privileges', 'cap_drop:', 'read_only:', '- /tmp:', 'pids_limit:', 'cpus:', 'mem_limit:', 'user:', 'C_RUNNER_CONCURRENCY:', 'C_RUNNER_TOKEN:', 'internal:', 'condition:', 'C_RUNNER_SHUTDOWN_MS:', 'timeout:', 'start_period:', '- frontend', 'frontend:'],
 		'kubernetes/deployment.yaml': ['hostUsers:', 'automountServiceAccountToken:', 'runAsNonRoot:', 'runAsUser:', 'runAsGroup:', 'allowPrivilegeEscalation:', 'drop:', 'readOnlyRootFilesystem:', 'type:', 'localhostProfile:', 'procMount:', '- name: C_RUNNER_', 'resource:', 'cpu:', 'memory:', 'mountPath:', 'medium:', 'sizeLimit:', 'timeoutSeconds:', 'failureThreshold:', 'terminationGracePeriodSeconds:'],
 		'kubernetes/service.yaml': ['type:', 'port:', 'targetPort:'],
-		'kubernetes/hpa.yaml': ['minReplicas:', 'maxReplicas:', 'averageUtilization:', 'stabilizationWindowSeconds:'],
+		'kubernetes/hpa.yaml': ['minReplicas:', 'maxReplicas:', 'averageUtilization:', 'averageValue:', 'stabilizationWindowSeconds:'],
 		'kubernetes/networkpolicy.yaml': ['policyTypes:', 'c-runner-client:', '- port:', 'egress:'],
 	};
 	for (const [file, keys] of Object.entries(options)) {

@@ -1,6 +1,7 @@
 import type {Middleware, ParameterizedContext} from 'koa';
 import type {Logger} from 'pino';
 import {v4 as uuidv4} from 'uuid';
+import {StageTimings, withTimings} from '../job/timings.ts';
 
 export interface AppState {
 	log: Logger;
@@ -8,6 +9,10 @@ export interface AppState {
 	signal: AbortSignal;
 	/** Set by a handler that ran a job, for the access log. */
 	jobStatus?: string;
+	/** When the request arrived (performance.now()). */
+	startedAt: number;
+	/** Time per stage of the request's work: the `Server-Timing` header and the access log. */
+	timings: StageTimings;
 }
 
 export type AppContext = ParameterizedContext<AppState>;
@@ -25,6 +30,9 @@ const clientRequestId = /^[\w.:-]{1,128}$/;
 export function requestContext(logger: Logger, shutdownSignal?: AbortSignal): Middleware<AppState> {
 	return async (ctx, next) => {
 		const started = performance.now();
+		const timings = new StageTimings();
+		ctx.state.startedAt = started;
+		ctx.state.timings = timings;
 		const given = ctx.get('X-Request-Id');
 		const requestId = clientRequestId.test(given) ? given : uuidv4();
 		const controller = new AbortController();
@@ -37,8 +45,14 @@ export function requestContext(logger: Logger, shutdownSignal?: AbortSignal): Mi
 		ctx.state.signal = shutdownSignal ? AbortSignal.any([controller.signal, shutdownSignal]) : controller.signal;
 		ctx.set('X-Request-Id', requestId);
 		try {
-			await next();
+			await withTimings(timings, next);
 		} finally {
+			const serverTiming = timings.header();
+			if (serverTiming !== '' && !ctx.headerSent) {
+				ctx.set('Server-Timing', serverTiming);
+			}
+
+
 			ctx.state.log.info({
 				method: ctx.method,
 				path: ctx.path,
@@ -47,6 +61,7 @@ export function requestContext(logger: Logger, shutdownSignal?: AbortSignal): Mi
 				requestBytes: Number(ctx.get('Content-Length')) || 0,
 				responseBytes: ctx.response.length ?? 0,
 				jobStatus: ctx.state.jobStatus,
+				stages: timings.toJSON(),
 			}, controller.signal.aborted ? 'client went away' : 'request done');
 		}
 	};

@@ -262,7 +262,7 @@ class Session {
 				user,
 				deps,
 				this.signal,
-				{
+				{streaming: {
 					started: io => {
 						stopSandbox = io.stop;
 						pipes = [io.stdout, io.stderr];
@@ -270,7 +270,7 @@ class Session {
 						this.#write(this.#pending.splice(0));
 					},
 					output: (stream, chunk) => forward(stream, decoders[stream].write(chunk)),
-				},
+				}},
 			);
 		} finally {
 			clearTimeout(graceTimer);

@@ -2,9 +2,23 @@
 export type Language = 'c' | 'cpp';
 export const languageNames: readonly Language[] = ['c', 'cpp'];
 
-export interface LanguageSpec {
+/** The compilers a request may choose; gcc (or g++) unless it names another. */
+export type CompilerName = 'gcc' | 'tcc';
+export const compilerNames: readonly CompilerName[] = ['gcc', 'tcc'];
+export const defaultCompiler: CompilerName = 'gcc';
+
+export interface CompilerSpec {
 	/** The driver, inside the compile sandbox (the host's /usr, read-only). */
+	readonly path: string;
+	/** The flags a compile gets for these options; colour and URL escapes never reach a JSON string. */
+	readonly flags: (options: CompileOptions) => string[];
+}
+
+export interface LanguageSpec {
+	/** gcc's driver for this language (the default compiler's path). */
 	readonly compiler: string;
+	/** The compilers this language may be compiled with: gcc's always, tcc's for C only. */
+	readonly compilers: Readonly<Partial<Record<CompilerName, CompilerSpec>>>;
 	/** The `std` a request gets when it names none: GNU dialects keep POSIX declarations visible. */
 	readonly defaultStd: string;
 	/** The `std` values a request may name, each with the `-std=` gcc 12 takes for it. */
@@ -18,10 +32,28 @@ export interface LanguageSpec {
 const cStandards = ['c89', 'c90', 'c99', 'c11', 'c17', 'c18', 'gnu89', 'gnu90', 'gnu99', 'gnu11', 'gnu17', 'gnu18'];
 const cppStandards = ['c++98', 'c++03', 'c++11', 'c++14', 'c++17', 'c++20', 'c++23', 'gnu++98', 'gnu++03', 'gnu++11', 'gnu++14', 'gnu++17', 'gnu++20', 'gnu++23'];
 const same = (names: readonly string[]) => Object.fromEntries(names.map(name => [name, name]));
+const std = (options: CompileOptions) => `-std=${languageSpecs[options.language].standards[options.std]!}`;
+
+/** gcc and g++: the standard, the optimisation level, all the usual warnings. */
+const gccFlags = (options: CompileOptions) => [
+	std(options),
+	`-O${options.optimize}`,
+	'-Wall',
+	'-fdiagnostics-color=never',
+	'-fdiagnostics-urls=never',
+	'-pipe',
+];
+
+/**
+ * Debian's tcc (0.9.27): a one-pass compiler, some ten times faster to compile than gcc, with unoptimised code and
+ * few warnings. It reads `-std=` (only c11 changes `__STDC_VERSION__`) and has no optimisation levels.
+ */
+const tcc: CompilerSpec = {path: '/usr/bin/tcc', flags: options => [std(options), '-Wall']};
 
 export const languageSpecs: Readonly<Record<Language, LanguageSpec>> = {
 	c: {
 		compiler: '/usr/bin/gcc',
+		compilers: {gcc: {path: '/usr/bin/gcc', flags: gccFlags}, tcc},
 		defaultStd: 'gnu17',
 		// gcc 12 knows C23 by its draft name only.
 		standards: {...same(cStandards), c2x: 'c2x', c23: 'c2x', gnu2x: 'gnu2x', gnu23: 'gnu2x'},
@@ -30,6 +62,7 @@ export const languageSpecs: Readonly<Record<Language, LanguageSpec>> = {
 	},
 	cpp: {
 		compiler: '/usr/bin/g++',
+		compilers: {gcc: {path: '/usr/bin/g++', flags: gccFlags}},
 		defaultStd: 'gnu++17',
 		standards: same(cppStandards),
 		sourcePattern: /\.(?:cc|cpp|cxx|C)$/,
@@ -48,21 +81,20 @@ export interface CompileOptions {
 	/** A key of the language's `standards`. */
 	readonly std: string;
 	readonly optimize: OptimizeLevel;
+	/** A key of the language's `compilers`. */
+	readonly compiler: CompilerName;
 }
 
-export const defaultCompileOptions: CompileOptions = {language: 'c', std: languageSpecs.c.defaultStd, optimize: defaultOptimize};
+export const defaultCompileOptions: CompileOptions = {language: 'c', std: languageSpecs.c.defaultStd, optimize: defaultOptimize, compiler: defaultCompiler};
 
-/** The flags a compile gets for these options; colour and URL escapes never reach a JSON string. */
-export function compilerFlags(options: CompileOptions): string[] {
-	return [
-		`-std=${languageSpecs[options.language].standards[options.std]!}`,
-		`-O${options.optimize}`,
-		'-Wall',
-		'-fdiagnostics-color=never',
-		'-fdiagnostics-urls=never',
-		'-pipe',
-	];
-}
+/** The compiler these options name; parsing has checked that the language has it. */
+export const compilerOf = (options: CompileOptions): CompilerSpec => languageSpecs[options.language].compilers[options.compiler]!;
+
+/** The flags a compile gets for these options, from its compiler's row. */
+export const compilerFlags = (options: CompileOptions): string[] => compilerOf(options).flags(options);
+
+/** Every compiler of the table, once: the server checks each at start-up and keys its compile cache on their versions. */
+export const allCompilers = (): string[] => [...new Set(Object.values(languageSpecs).flatMap(spec => Object.values(spec.compilers).map(compiler => compiler.path)))];
 
 /** Linked after the sources, so `sqrt` and friends just work. */
 export const linkFlags = ['-lm'];
@@ -92,7 +124,7 @@ export const compiledFiles = (program: Program): string[] =>
  * `source.c:3:5: error: ...`, without the server's job path.
  */
 export const compileArgv = (program: Program, binaryName: string): string[] => [
-	languageSpecs[program.options.language].compiler,
+	compilerOf(program.options).path,
 	...compilerFlags(program.options),
 	'-o',
 	binaryName,

@@ -1,6 +1,6 @@
 import {badRequest} from './errors.ts';
 import {binaryName, stdinName} from './workspace.ts';
-import {defaultOptimize, languageNames, languageSpecs, optimizeLevels, programFromCode, type CompileOptions, type Language, type OptimizeLevel, type Program, type SourceFile} from './language.ts';
+import {compilerNames, defaultCompiler, defaultOptimize, languageNames, languageSpecs, optimizeLevels, programFromCode, type CompileOptions, type CompilerName, type Language, type OptimizeLevel, type Program, type SourceFile} from './language.ts';
 import {splitArgs} from './split-args.ts';
 
 /** Per-request limits; null takes the server's default. Clamped to the server's maxima when the job runs. */
@@ -138,7 +138,7 @@ function parseLanguage(object: Record<string, unknown>, rules: ProgramRules): La
 	return language as Language;
 }
 
-/** `language`, `std` and `optimize`: each from its documented list, anything else a 400 that names the list. */
+/** `language`, `std`, `optimize` and `compiler`: each from its documented list, anything else a 400 that names the list. */
 export function parseCompileOptions(object: Record<string, unknown>, rules: ProgramRules = {}): CompileOptions {
 	const language = parseLanguage(object, rules);
 	const {standards, defaultStd} = languageSpecs[language];
@@ -152,7 +152,16 @@ export function parseCompileOptions(object: Record<string, unknown>, rules: Prog
 		throw badRequest(`Field 'optimize' must be one of: ${quoted(optimizeLevels)}`);
 	}
 
-	return {language, std, optimize: String(optimize) as OptimizeLevel};
+	const compiler = object['compiler'] ?? defaultCompiler;
+	if (typeof compiler !== 'string' || !(compilerNames as readonly string[]).includes(compiler)) {
+		throw badRequest(`Field 'compiler' must be one of: ${quoted(compilerNames)}`);
+	}
+
+	if (!Object.hasOwn(languageSpecs[language].compilers, compiler)) {
+		throw badRequest(`Field 'compiler' ${JSON.stringify(compiler)} does not compile ${language}; for ${language}: ${quoted(Object.keys(languageSpecs[language].compilers))}`);
+	}
+
+	return {language, std, optimize: String(optimize) as OptimizeLevel, compiler: compiler as CompilerName};
 }
 
 function parseFiles(value: unknown, options: CompileOptions): SourceFile[] {

@@ -37,6 +37,8 @@ export interface ExecuteResult {
 	readonly cpu_ms: number | null;
 	readonly memory_kb: number | null;
 	readonly limits: AppliedLimits;
+	/** The compile's result came from the compile cache (no compiler ran for this request). */
+	readonly compile_cached: boolean;
 }
 
 /**
@@ -176,6 +178,7 @@ export function toRunResult(run: SandboxRun, limits: SandboxLimits, policy: Sand
 		cpu_ms: run.report?.cpuMs ?? run.cgroup?.cpuMs ?? null,
 		memory_kb: run.cgroup?.peakKb ?? run.report?.maxRssKb ?? null,
 		limits: appliedLimits(limits, outputBytes, policy),
+		compile_cached: false,
 	};
 }
 
@@ -222,5 +225,6 @@ export function toCompileErrorResult(compile: CompileOutcome, limits: SandboxLim
 		cpu_ms: null,
 		memory_kb: null,
 		limits: appliedLimits(limits, outputBytes, policy),
+		compile_cached: false,
 	};
 }

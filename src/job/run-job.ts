@@ -10,8 +10,11 @@ import {TextBudget} from './answer-size.ts';
 import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
 import {classifyCompile, toCompileErrorResult, toRunResult, type CompileOutcome, type ExecuteResult} from './result.ts';
-import {createWorkspace, writeStdin, type Owner, type Workspace} from './workspace.ts';
+import {binaryName, createWorkspace, writeStdin, type Owner, type Workspace} from './workspace.ts';
+import type {CacheEntry, CompileCache} from './compile-cache.ts';
 import {compileArgv, type Program} from './language.ts';
+import {recordStage, timed} from './timings.ts';
+import type {JobEvents} from '../metrics.ts';
 
 /** How long the server waits past a helper's own wall limit before it kills the sandbox itself. */
 const backstopGraceMs = 5000;
@@ -23,6 +26,10 @@ export interface JobDeps {
 	readonly logger: Logger;
 	/** Job cgroups, where the host offers them; absent: the helper's sampling and rlimits only. */
 	readonly cgroups?: CgroupBackend | null;
+	/** Compile results by content; absent or null: every request compiles. */
+	readonly compileCache?: CompileCache | null;
+	/** Told of each compile that ran, each run and each sandbox that failed (the metrics). */
+	readonly events?: JobEvents;
 }
 
 /** One sandboxed step; `streaming` for an interactive run (stdin a pipe, output handed on as it comes). */
@@ -33,12 +40,14 @@ export async function sandboxStep(
 	user: SandboxUser | null,
 	deps: JobDeps,
 	signal: AbortSignal,
-	streaming?: StreamingIo,
+	// What only some steps have: an interactive run's pipes, or the go of a run step started ahead.
+	extra: {readonly streaming?: StreamingIo; readonly gate?: Promise<boolean>} = {},
 ): Promise<SandboxRun> {
+	const {streaming, gate} = extra;
 	// Made before the job's first process, read once its last is gone, always removed.
 	// Named for its job directory and step, with a suffix: two steps may share a directory (a checker, say).
 	const name = `${path.basename(job.dir)}-${profile.name}-${randomUUID().slice(0, 8)}`;
-	const cgroup = deps.cgroups ? await deps.cgroups.createJob(name, user, profile.limits) : null;
+	const cgroup = deps.cgroups ? await timed(`${profile.name}_cgroup`, async () => deps.cgroups!.createJob(name, user, profile.limits)) : null;
 	let run: SandboxRun;
 	try {
 		run = await spawnSandbox({
@@ -51,16 +60,33 @@ export async function sandboxStep(
 			signal,
 			...(streaming ? {streaming} : {}),
 			...(cgroup ? {launcher: {path: deps.config.launcherPath, args: cgroup.launchArgs}} : {}),
+			...(gate ? {gate} : {}),
 		});
+		if (run.declined) {
+			return run;
+		}
+
+		// What is not the command itself: bwrap's namespaces and mounts, the helper's set-up, exit and reaping (from
+		// the go, for a step started ahead).
+		const commandMs = run.report?.wallMs ?? 0;
+		recordStage(`${profile.name}_sandbox`, run.durationMs - commandMs);
+		recordStage(profile.name, commandMs);
 		if (cgroup) {
-			run = {...run, cgroup: await cgroup.read()};
+			run = {...run, cgroup: await timed(`${profile.name}_cgroup`, async () => cgroup.read())};
 		}
 	} finally {
-		await cgroup?.remove();
+		if (cgroup) {
+			await timed(`${profile.name}_cgroup`, async () => cgroup.remove());
+		}
 	}
 
 	if (run.canceled) {
 		throw signal.reason;
+	}
+
+	// No report although the server stopped nothing and the kernel killed nothing for memory: bwrap or the helper failed.
+	if ((run.report === null || run.report.execErrno !== 0) && !run.backstopFired && run.overflowed === null && !(run.cgroup?.oomKills)) {
+		deps.events?.sandboxFailed?.(profile.name);
 	}
 
 	return run;
@@ -96,18 +122,77 @@ export interface Compiled {
 	readonly outcome: CompileOutcome;
 	/** KiB of the program's load segments, for the memory rule; 0 when it did not compile. */
 	readonly staticKb: number;
+	/** The compile's result came from the compile cache: this request ran no compiler. */
+	readonly cached: boolean;
 }
 
-export async function compileProgram(program: Program, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<Compiled> {
+/** Told when a compile is about to run in this job directory (not for a cache hit). */
+type OnCompile = (workspace: Workspace) => void;
+
+async function compileInSandbox(program: Program, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal, onCompile?: OnCompile): Promise<Compiled> {
 	const workspace = await createWorkspace(deps.config.jobRoot, deps.owner, user, {files: program.files});
 	try {
-		const argv = compileArgv(program, path.basename(workspace.binaryPath));
+		onCompile?.(workspace);
+		const argv = compileArgv(program, binaryName);
+		const started = performance.now();
 		const compileRun = await sandboxStep(deps.profiles.compile, {dir: workspace.dir, files: [], argv}, null, user, deps, signal);
+		deps.events?.compiled?.(program, performance.now() - started);
 		const outcome = classifyCompile(compileRun, deps.profiles.compile.limits);
-		return {workspace, outcome, staticKb: outcome.ok ? await staticMemoryKb(workspace.binaryPath) : 0};
+		return {workspace, outcome, staticKb: outcome.ok ? await staticMemoryKb(workspace.binaryPath) : 0, cached: false};
 	} catch (error) {
 		await workspace.dispose();
 		throw error;
+	}
+}
+
+/** A cached compile in a new job directory: a copy of the program, or an empty directory for a compile error. */
+async function fromCache(entry: CacheEntry, user: SandboxUser | null, deps: JobDeps): Promise<Compiled | null> {
+	try {
+		const content = entry.binary === null ? {files: []} : {binaryFrom: entry.binary};
+		const workspace = await createWorkspace(deps.config.jobRoot, deps.owner, user, content);
+		return {workspace, outcome: entry.outcome, staticKb: entry.staticKb, cached: true};
+	} catch (error) {
+		// Evicted between the lookup and the copy: compile it again.
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+			return null;
+		}
+
+		throw error;
+	}
+}
+
+/**
+ * A program compiled in a new job directory: from the compile cache when it holds this very compile, else by the
+ * compiler in its sandbox (and then kept). While an identical compile is under way, this one waits for its result.
+ */
+export async function compileProgram(program: Program, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal, onCompile?: OnCompile): Promise<Compiled> {
+	const cache = deps.compileCache;
+	if (!cache) {
+		return compileInSandbox(program, user, deps, signal, onCompile);
+	}
+
+	const cacheStarted = performance.now();
+	const key = cache.keyOf(program, compileArgv(program, binaryName));
+	for (let pending = cache.pending(key); pending !== undefined; pending = cache.pending(key)) {
+		await pending;
+		signal.throwIfAborted();
+	}
+
+	const entry = cache.lookup(key);
+	recordStage('cache', performance.now() - cacheStarted);
+	const hit = entry === undefined ? null : await fromCache(entry, user, deps);
+	if (hit !== null) {
+		return hit;
+	}
+
+	const end = cache.begin(key);
+	try {
+		const compiled = await compileInSandbox(program, user, deps, signal, onCompile);
+		await timed('cache', async () => cache.store(key, compiled.outcome, compiled.staticKb, compiled.outcome.ok ? compiled.workspace.binaryPath : null))
+			.catch((error: unknown) => deps.logger.warn({err: String(error)}, 'could not keep a compile in the compile cache'));
+		return compiled;
+	} finally {
+		end();
 	}
 }
 
@@ -125,21 +210,57 @@ export interface ProgramRun {
 	readonly stdout: Buffer;
 }
 
-/** Runs the program a workspace holds, in a fresh sandbox, and reads its result. */
-export async function runProgram(workspace: Workspace, input: RunInput, compiled: Compiled, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<ProgramRun> {
+const runStep = (workspace: Workspace, input: RunInput, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal, gate?: Promise<boolean>) => sandboxStep(
+	{...deps.profiles.run, limits: input.limits},
+	{dir: workspace.dir, files: [workspace.binaryPath, ...input.files ?? []], argv: [workspace.binaryPath, ...input.args]},
+	input.stdin === null ? null : workspace.stdinPath,
+	user,
+	deps,
+	signal,
+	gate === undefined ? {} : {gate},
+);
+
+/**
+ * A run step started while its program compiles: the launcher joins the run's job cgroup at once — the kernel makes
+ * the first cgroup move after a pause wait for an RCU grace period, several milliseconds that then pass during the
+ * compile — and waits. `go` starts the sandbox (bwrap, made then, as fresh as any); `cancel` ends the launcher with
+ * no sandbox ever made, and removes the cgroup. Only for a run without stdin: stdin is written after the compile.
+ */
+export interface PreparedRun {
+	go(): Promise<SandboxRun>;
+	cancel(): Promise<void>;
+}
+
+function prepareRun(workspace: Workspace, input: RunInput, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): PreparedRun {
+	let open!: (go: boolean) => void;
+	const gate = new Promise<boolean>(resolve => {
+		open = resolve;
+	});
+	const running = runStep(workspace, input, user, deps, signal, gate);
+	// Awaited by go or cancel; a failure before either is theirs to see.
+	running.catch(() => {});
+	return {
+		async go() {
+			open(true);
+			return running;
+		},
+		async cancel() {
+			open(false);
+			await running.catch(() => {});
+		},
+	};
+}
+
+/** Runs the program a workspace holds, in a fresh sandbox (or the one `prepared` starts), and reads its result. */
+export async function runProgram(workspace: Workspace, input: RunInput, compiled: Compiled, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal, prepared?: PreparedRun): Promise<ProgramRun> {
 	if (input.stdin !== null) {
 		await writeStdin(workspace, input.stdin);
 	}
 
-	const run = await sandboxStep(
-		{...deps.profiles.run, limits: input.limits},
-		{dir: workspace.dir, files: [workspace.binaryPath, ...input.files ?? []], argv: [workspace.binaryPath, ...input.args]},
-		input.stdin === null ? null : workspace.stdinPath,
-		user,
-		deps,
-		signal,
-	);
+	const started = performance.now();
+	const run = prepared ? await prepared.go() : await runStep(workspace, input, user, deps, signal);
 	const result = toRunResult(run, input.limits, deps.profiles.run.policy, deps.config.outputBytes, compiled.outcome.diagnostics, compiled.staticKb);
+	deps.events?.ran?.(result, performance.now() - started);
 	return {result, stdout: run.stdout};
 }
 
@@ -162,13 +283,27 @@ export function withinResponseBytes(result: ExecuteResult, responseBytes: number
 /** One job, top to bottom: workspace → compile in a sandbox → run in another → result; the workspace always goes. */
 export async function runJob(request: ExecuteRequest, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<ExecuteResult> {
 	const limits = runLimitsFor(deps.config, request.limits);
-	const compiled = await compileProgram(request.program, user, deps, signal);
+	const input: RunInput = {args: request.args, stdin: request.stdin, limits};
+	// With job cgroups, the run step starts while the program compiles (see PreparedRun).
+	const ahead: {run?: PreparedRun} = {};
+	const startAhead = deps.cgroups && request.stdin === null ? (workspace: Workspace) => {
+		ahead.run = prepareRun(workspace, input, user, deps, signal);
+	} : undefined;
+	let compiled: Compiled;
+	try {
+		compiled = await compileProgram(request.program, user, deps, signal, startAhead);
+	} catch (error) {
+		await ahead.run?.cancel();
+		throw error;
+	}
+
 	try {
 		const result = compiled.outcome.ok
-			? (await runProgram(compiled.workspace, {args: request.args, stdin: request.stdin, limits}, compiled, user, deps, signal)).result
+			? (await runProgram(compiled.workspace, input, compiled, user, deps, signal, ahead.run)).result
 			: toCompileErrorResult(compiled.outcome, limits, deps.profiles.run.policy, deps.config.outputBytes);
-		return withinResponseBytes(result, deps.config.responseBytes);
+		return withinResponseBytes({...result, compile_cached: compiled.cached}, deps.config.responseBytes);
 	} finally {
+		await ahead.run?.cancel();
 		await compiled.workspace.dispose();
 	}
 }

@@ -1,5 +1,6 @@
 import {BusyError} from './errors.ts';
 import type {SandboxUser} from '../sandbox/spawn.ts';
+import {timed} from './timings.ts';
 
 export interface Slot {
 	readonly index: number;
@@ -46,6 +47,10 @@ export class Slots {
 	}
 
 	async acquire(signal: AbortSignal, options: AcquireOptions = {}): Promise<Slot> {
+		return timed('queue', async () => this.#acquire(signal, options));
+	}
+
+	async #acquire(signal: AbortSignal, options: AcquireOptions): Promise<Slot> {
 		signal.throwIfAborted();
 		const index = this.#free.shift();
 		if (index !== undefined) {

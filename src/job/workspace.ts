@@ -7,6 +7,7 @@ import type {Logger} from 'pino';
 import type {SandboxUser} from '../sandbox/spawn.ts';
 import {procStatFields} from '../proc.ts';
 import type {SourceFile} from './language.ts';
+import {timed} from './timings.ts';
 
 export const binaryName = 'source';
 export const stdinName = 'stdin';
@@ -46,6 +47,10 @@ export type WorkspaceContent = {readonly files: readonly SourceFile[]} | {readon
 
 /** `/<root>/c_exec_<uuid>`, mode 0700, owned by the job's uid, holding the owner mark and the source or program. */
 export async function createWorkspace(jobRoot: string, owner: Owner, user: SandboxUser | null, content: WorkspaceContent): Promise<Workspace> {
+	return timed('workspace', async () => fillWorkspace(jobRoot, owner, user, content));
+}
+
+async function fillWorkspace(jobRoot: string, owner: Owner, user: SandboxUser | null, content: WorkspaceContent): Promise<Workspace> {
 	const dir = path.join(jobRoot, `c_exec_${uuidv4()}`);
 	// Not recursive: if the name exists (someone pre-created it), fail instead of using it.
 	await fs.mkdir(dir, {mode: 0o700});
@@ -53,7 +58,7 @@ export async function createWorkspace(jobRoot: string, owner: Owner, user: Sandb
 		dir,
 		binaryPath: path.join(dir, binaryName),
 		stdinPath: path.join(dir, stdinName),
-		dispose: async () => removeTree(dir),
+		dispose: async () => timed('cleanup', async () => removeTree(dir)),
 	};
 	try {
 		await fs.writeFile(path.join(dir, ownerName), JSON.stringify(owner), {mode: 0o600, flag: 'wx'});

@@ -208,12 +208,12 @@ export async function runJudge(request: JudgeRequest, deps: JobDeps, slots: Slot
 		const diagnostics = budget.take(outcome.diagnostics).text;
 		listener.compiled?.({status: outcome.ok ? 'ok' : 'compile_error', warnings: outcome.ok ? diagnostics : '', error: outcome.ok ? null : diagnostics});
 		if (!outcome.ok) {
-			return compileErrorResult(diagnostics, request.tests.length, applied, request.ignoredFields);
+			return compileErrorResult(diagnostics, request.tests.length, applied, request.ignoredFields, programs.program.cached);
 		}
 
 		const results = await judgeAll(programs, request, limits, deps, slots, signal, listener, budget);
 		const {passed, verdict, summary} = summarize(results, request.tests.length);
-		return {passed, verdict, results, error: null, summary, warnings: diagnostics, limits: applied, ignored_fields: request.ignoredFields};
+		return {passed, verdict, results, error: null, summary, warnings: diagnostics, limits: applied, ignored_fields: request.ignoredFields, compile_cached: programs.program.cached};
 	} finally {
 		await programs.program.workspace.dispose();
 		await programs.checker?.workspace.dispose();

@@ -54,6 +54,8 @@ export interface JudgeResult {
 	readonly limits: AppliedLimits;
 	/** Top-level request fields the server did not read (Turbo's `user_id`): ignored, and said so. */
 	readonly ignored_fields: readonly string[];
+	/** The program's compile came from the compile cache. */
+	readonly compile_cached: boolean;
 }
 
 /** A run's status as a verdict; `ok` needs the comparison to decide between AC and WA. */
@@ -208,7 +210,7 @@ export function summarize(results: readonly TestResult[], total: number): Pick<J
 	};
 }
 
-export function compileErrorResult(diagnostics: string, total: number, limits: AppliedLimits, ignoredFields: readonly string[]): JudgeResult {
+export function compileErrorResult(diagnostics: string, total: number, limits: AppliedLimits, ignoredFields: readonly string[], compileCached = false): JudgeResult {
 	return {
 		passed: false,
 		verdict: 'CE',
@@ -218,5 +220,6 @@ export function compileErrorResult(diagnostics: string, total: number, limits: A
 		warnings: '',
 		limits,
 		ignored_fields: ignoredFields,
+		compile_cached: compileCached,
 	};
 }

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import {readFileSync} from 'node:fs';
+import {chownSync, mkdirSync, readFileSync, rmdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import type {Logger} from 'pino';
 import type {SandboxLimits} from '../config.ts';
@@ -106,7 +106,10 @@ export function instanceDirs(cgroupText: string, mountinfo: string, pid: number)
 const mib = 1024 * 1024;
 const instancePattern = /^c-runner-(\d+)$/;
 
-const readNumber = async (file: string) => Number((await fs.readFile(file, 'utf8')).trim());
+// A job's own cgroup files are read and written synchronously: cgroupfs is in kernel memory and answers in
+// microseconds, while each asynchronous call waits its turn in libuv's thread pool (some 0.1 ms, more when busy), and
+// a job's cgroups take a dozen of them before it starts and after it ends.
+const readNumber = async (file: string) => Number(readFileSync(file, 'utf8').trim());
 
 const isAlive = (pid: number) => {
 	try {
@@ -121,7 +124,7 @@ const isAlive = (pid: number) => {
 async function removeCgroup(dir: string): Promise<void> {
 	for (let attempt = 0; ; attempt++) {
 		try {
-			await fs.rmdir(dir);
+			rmdirSync(dir);
 			return;
 		} catch (error) {
 			const code = (error as NodeJS.ErrnoException).code;
@@ -216,26 +219,26 @@ export async function openCgroupBackend(logger: Logger): Promise<CgroupBackend |
 
 			try {
 				for (const dir of Object.values(jobDirs)) {
-					await fs.mkdir(dir, {mode: 0o755});
+					mkdirSync(dir, {mode: 0o755});
 					made.push(dir);
 				}
 
 				// Everything the job makes resident is charged here: heap, stack, page tables, tmpfs and shared memory,
 				// memfds; with memsw, swap too, so the limit cannot be escaped into swap.
 				const limitBytes = String(limits.memoryMb * mib);
-				await fs.writeFile(path.join(jobDirs.memory, 'memory.limit_in_bytes'), limitBytes);
+				writeFileSync(path.join(jobDirs.memory, 'memory.limit_in_bytes'), limitBytes);
 				if (memsw) {
-					await fs.writeFile(path.join(jobDirs.memory, 'memory.memsw.limit_in_bytes'), limitBytes);
+					writeFileSync(path.join(jobDirs.memory, 'memory.memsw.limit_in_bytes'), limitBytes);
 				}
 
 				// No OOM killer in the job: it could pick bwrap or the helper. A process at the limit waits; the helper
 				// sees `under_oom` and ends the job, reporting memory_exceeded.
-				await fs.writeFile(path.join(jobDirs.memory, 'memory.oom_control'), '1');
-				await fs.writeFile(path.join(jobDirs.pids, 'pids.max'), String(limits.processes + sandboxProcesses));
+				writeFileSync(path.join(jobDirs.memory, 'memory.oom_control'), '1');
+				writeFileSync(path.join(jobDirs.pids, 'pids.max'), String(limits.processes + sandboxProcesses));
 				// The launcher runs as the job's uid and joins by writing its own pid: only these files become its.
 				if (user !== null) {
 					for (const dir of Object.values(jobDirs)) {
-						await fs.chown(path.join(dir, 'cgroup.procs'), user.uid, user.gid);
+						chownSync(path.join(dir, 'cgroup.procs'), user.uid, user.gid);
 					}
 				}
 			} catch (error) {
@@ -246,7 +249,7 @@ export async function openCgroupBackend(logger: Logger): Promise<CgroupBackend |
 			return {
 				launchArgs: [path.join(jobDirs.cpuacct, 'cpuacct.usage'), path.join(jobDirs.memory, 'memory.oom_control'), ...Object.values(jobDirs).map(dir => path.join(dir, 'cgroup.procs'))],
 				async read() {
-					const oomControl = await fs.readFile(path.join(jobDirs.memory, 'memory.oom_control'), 'utf8');
+					const oomControl = readFileSync(path.join(jobDirs.memory, 'memory.oom_control'), 'utf8');
 					return {
 						cpuMs: Math.floor(await readNumber(path.join(jobDirs.cpuacct, 'cpuacct.usage')) / 1e6),
 						peakKb: Math.ceil(await readNumber(path.join(jobDirs.memory, memoryFile('max_usage_in_bytes'))) / 1024),

@@ -40,6 +40,11 @@ export interface SpawnOptions {
 	readonly backstopMs: number;
 	/** With a job cgroup: the launcher that joins it and then execs bwrap, and its arguments before `--`. */
 	readonly launcher?: {readonly path: string; readonly args: readonly string[]};
+	/**
+	 * With a launcher: it joins the job cgroup at once, then waits before it starts bwrap until this says true; false
+	 * ends it with no sandbox ever made (the run is `declined`). Timers and figures start at the go.
+	 */
+	readonly gate?: Promise<boolean>;
 	readonly signal: AbortSignal;
 	/** An interactive run: stdin is a pipe the caller writes, and output is handed on as it arrives. */
 	readonly streaming?: StreamingIo;
@@ -64,6 +69,8 @@ export interface SandboxRun {
 	readonly durationMs: number;
 	/** What the job's cgroup measured, under the cgroup backend. */
 	readonly cgroup?: CgroupFigures;
+	/** The gate said no (or the job was cancelled before it said yes): no sandbox was made. */
+	readonly declined?: boolean;
 }
 
 const reportKeys = ['exec_errno', 'exited', 'exit_code', 'signal', 'timed_out', 'cpu_exceeded', 'cpu_ms', 'wall_ms', 'max_rss_kb', 'peak_vm_kb', 'memory_exceeded'] as const;
@@ -153,19 +160,26 @@ export function parseChildPid(text: string): number | null {
 /** How long a stop waits for the helper's death to bring bwrap down before it kills bwrap itself. */
 const stopGraceMs = 2000;
 
+/** The launcher's descriptor for the go byte (`--wait-fd`): above the cgroup ones it opens itself. */
+export const gateFd = 7;
+
 /**
  * The only place that starts a process. bwrap gets an empty environment and no descriptors but 0–4 (and 5 and 6, the
  * job cgroup's CPU counter and OOM state, opened by the launcher).
  */
 export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
-	const [file, ...args] = options.launcher ? [options.launcher.path, ...options.launcher.args, '--', options.bwrapPath, ...options.args] : [options.bwrapPath, ...options.args];
+	const gated = options.gate !== undefined && options.launcher !== undefined;
+	const launcherArgs = options.launcher ? [...(gated ? ['--wait-fd', String(gateFd)] : []), ...options.launcher.args] : [];
+	const [file, ...args] = options.launcher ? [options.launcher.path, ...launcherArgs, '--', options.bwrapPath, ...options.args] : [options.bwrapPath, ...options.args];
+	// 5 and 6: placeholders the launcher replaces with the job cgroup's counters; 7: the go byte.
+	const gateStdio = gated ? ['ignore', 'ignore', 'pipe'] as const : [];
 	const subprocess = execa(file!, args, {
 		reject: false,
 		env: {},
 		extendEnv: false,
 		cwd: '/',
-		stdio: [options.streaming ? 'pipe' : (options.stdinFile === null ? 'ignore' : {file: options.stdinFile}), 'pipe', 'pipe', 'pipe', 'pipe'],
-		buffer: {stdout: false, stderr: false, fd3: true, fd4: false},
+		stdio: [options.streaming ? 'pipe' : (options.stdinFile === null ? 'ignore' : {file: options.stdinFile}), 'pipe', 'pipe', 'pipe', 'pipe', ...gateStdio],
+		buffer: {stdout: false, stderr: false, fd3: true, fd4: false, ...(gated ? {fd7: false} : {})},
 		encoding: 'utf8',
 		stripFinalNewline: false,
 		maxBuffer: {fd3: 4096},
@@ -197,12 +211,19 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 	 * reaps the helper and exits. Killing bwrap first would orphan the helper as a zombie of the host's init, so that
 	 * is only the last resort, when bwrap has not said who its child is.
 	 */
+	// Until the go, the process is the launcher, waiting, with no sandbox under it: it is killed at once.
+	let waiting = gated;
 	const stop = () => {
 		if (stopping) {
 			return;
 		}
 
 		stopping = true;
+		if (waiting) {
+			subprocess.kill('SIGKILL');
+			return;
+		}
+
 		killHelper();
 		lastResort = setTimeout(() => subprocess.kill('SIGKILL'), stopGraceMs);
 	};
@@ -218,10 +239,35 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 
 	let backstopFired = false;
 	let canceled = false;
-	const backstop = setTimeout(() => {
-		backstopFired = true;
-		stop();
-	}, options.backstopMs);
+	let declined = false;
+	let backstop: NodeJS.Timeout | undefined;
+	let started = performance.now();
+	const arm = () => {
+		started = performance.now();
+		backstop = setTimeout(() => {
+			backstopFired = true;
+			stop();
+		}, options.backstopMs);
+	};
+
+	if (gated) {
+		const gate = subprocess.stdio[gateFd] as NodeJS.WritableStream;
+		// A launcher that failed before the go (a cgroup it could not join) has closed its end: its run has no report.
+		gate.on('error', () => {});
+		void options.gate!.then(go => {
+			if (!go || stopping) {
+				declined = true;
+				stop();
+				return;
+			}
+
+			waiting = false;
+			gate.end('g');
+			arm();
+		});
+	} else {
+		arm();
+	}
 	const onAbort = () => {
 		canceled = true;
 		stop();
@@ -252,7 +298,8 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 			overflowed: stdout.overflowed ? 'stdout' : (stderr.overflowed ? 'stderr' : null),
 			backstopFired,
 			canceled,
-			durationMs: result.durationMs,
+			durationMs: performance.now() - started,
+			...(declined ? {declined} : {}),
 		};
 	} finally {
 		exited = true;

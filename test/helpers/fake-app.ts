@@ -16,11 +16,11 @@ export const limits = {wall_time_ms: 10_000, cpu_time_ms: 10_000, cpu_time_enfor
 
 export const result: ExecuteResult = {
 	output: 'Hello from C!', error: '', exit_code: 0, status: 'ok', signal: null, timed_out: false, truncated: false, stopped_by: null,
-	warnings: '', time_ms: 1, cpu_ms: 1, memory_kb: 1000, limits,
+	warnings: '', time_ms: 1, cpu_ms: 1, memory_kb: 1000, limits, compile_cached: false,
 };
 
 export const judgeResult: JudgeResult = {
-	passed: true, verdict: 'AC', results: [], error: null, summary: {passed: 0, total: 0, first_failure: null}, warnings: '', limits, ignored_fields: [],
+	passed: true, verdict: 'AC', results: [], error: null, summary: {passed: 0, total: 0, first_failure: null}, warnings: '', limits, ignored_fields: [], compile_cached: false,
 };
 
 /** A runner that runs nothing: the HTTP layer's tests decide what it answers. */

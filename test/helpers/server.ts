@@ -31,6 +31,8 @@ export interface RunningServer {
 	readonly logs: Array<Record<string, unknown>>;
 	readonly stderr: () => string;
 	readonly process: ChildProcess;
+	/** Where the server's compile cache directory is made (the server's own `c-runner-compile-cache-<uid>` inside). */
+	readonly cacheDir: string;
 	stop(signal?: NodeJS.Signals): Promise<{code: number | null; signal: NodeJS.Signals | null}>;
 }
 
@@ -70,6 +72,12 @@ export async function startServer(requested: {
 		}
 	}
 
+	// Each server its own compile cache: two servers of one uid may not share one (the second would refuse to start).
+	const cacheBase = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-cache-'));
+	if (options.runAs !== undefined) {
+		fs.chownSync(cacheBase, options.runAs, options.runAs);
+	}
+
 	const concurrency = Number(options.env?.['C_RUNNER_CONCURRENCY'] ?? 4);
 	const install = options.runAs === undefined ? {node: process.execPath, main: path.join(projectRoot, 'src', 'main.ts')} : acquireInstall();
 	const child = spawn(install.node, [install.main], {
@@ -80,6 +88,7 @@ export async function startServer(requested: {
 			C_RUNNER_UID_BASE: String(options.uidBase),
 			C_RUNNER_CONCURRENCY: String(concurrency),
 			C_RUNNER_CANARY: 'server-secret-canary',
+			C_RUNNER_COMPILE_CACHE_DIR: cacheBase,
 			...(options.defaultLimits ? {} : testLimits),
 			...options.env,
 		},
@@ -120,12 +129,14 @@ export async function startServer(requested: {
 		logs,
 		stderr: () => stderr,
 		process: child,
+		cacheDir: cacheBase,
 		async stop(signal = 'SIGTERM') {
 			if (child.exitCode === null && child.signalCode === null) {
 				child.kill(signal);
 			}
 
 			const result = await exited;
+			fs.rmSync(cacheBase, {recursive: true, force: true});
 			if (options.jobRoot === undefined) {
 				// The harness made this job root. Removed only when empty: anything left stays for a look.
 				try {

@@ -11,6 +11,7 @@ const compiled: Compiled = {
 	workspace: {dir: '/tmp/x', binaryPath: '/tmp/x/source', dispose: async () => {}} as Compiled['workspace'],
 	outcome: {ok: true, diagnostics: 'a warning\n', stoppedBy: null},
 	staticKb: 0,
+	cached: false,
 };
 const report = (fields: Partial<HelperReport>): HelperReport => ({
 	execErrno: 0, exited: true, exitCode: 0, signal: 0, timedOut: false, cpuExceeded: false, cpuMs: 3, wallMs: 1500, maxRssKb: 1400, peakVmKb: 2500, ...fields,

@@ -11,7 +11,7 @@ test('minimal request: no args, no stdin', t => {
 
 test('C by default: gnu17, -O2, source.c', t => {
 	const {program} = parseExecuteRequest({code});
-	t.deepEqual(program, {options: {language: 'c', std: 'gnu17', optimize: '2'}, files: [{name: 'source.c', content: code}]});
+	t.deepEqual(program, {options: {language: 'c', std: 'gnu17', optimize: '2', compiler: 'gcc'}, files: [{name: 'source.c', content: code}]});
 	t.deepEqual(compileArgv(program, 'source'), ['/usr/bin/gcc', '-std=gnu17', '-O2', '-Wall', '-fdiagnostics-color=never', '-fdiagnostics-urls=never', '-pipe', '-o', 'source', 'source.c', '-lm']);
 });
 

@@ -1,0 +1,199 @@
+import {createHash} from 'node:crypto';
+import {constants as fsConstants} from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type {CompileOutcome} from './result.ts';
+import type {Program} from './language.ts';
+import {ownerName, processStart, type Owner} from './workspace.ts';
+
+/** A compile's result as the cache keeps it: the outcome (gcc's diagnostics), and the program when it compiled. */
+export interface CacheEntry {
+	readonly outcome: CompileOutcome;
+	readonly staticKb: number;
+	/** The cached program, in the cache's own directory; null for a compile error. */
+	readonly binary: string | null;
+	readonly bytes: number;
+}
+
+/** What the cache did, for the metrics. */
+export interface CacheListener {
+	hit?(): void;
+	miss?(): void;
+	evicted?(): void;
+	/** The bytes the cache holds, after each change. */
+	size?(bytes: number): void;
+}
+
+const openBinaryFlags = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
+
+/**
+ * The compile cache, content-addressed: the key is a hash of everything that makes the compiler's output what it is
+ * (each source file's name and content, the language, the whole compile argv with the compiler's path, and that
+ * compiler's version), so any change is a miss. Entries are bounded by bytes, least recently used out first.
+ *
+ * Programs live in a directory of the server's own, mode 0700, that no sandbox sees; a hit is copied into the new
+ * job directory, so nothing a job does reaches the cached copy. Only compile results are kept — never a run — and only
+ * those that a limit did not stop (a compile stopped at its time limit on a busy machine may pass another time).
+ * Identical compiles arriving together run once: the others wait for it (`pending`).
+ */
+export class CompileCache {
+	readonly #dir: string;
+	readonly #maxBytes: number;
+	readonly #versions: ReadonlyMap<string, string>;
+	readonly #listener: CacheListener;
+	/** Insertion order is use order: the first entry is the least recently used. */
+	readonly #entries = new Map<string, CacheEntry>();
+	readonly #pending = new Map<string, Promise<void>>();
+	#bytes = 0;
+
+	/** `versions`: each compiler's path and its `--version` line, read once at start-up. */
+	constructor(dir: string, maxBytes: number, versions: ReadonlyMap<string, string>, listener: CacheListener = {}) {
+		this.#dir = dir;
+		this.#maxBytes = maxBytes;
+		this.#versions = versions;
+		this.#listener = listener;
+	}
+
+	/** Removes the cache's directory, at shutdown. */
+	async close(): Promise<void> {
+		await fs.rm(this.#dir, {recursive: true, force: true});
+	}
+
+	get stats() {
+		return {entries: this.#entries.size, bytes: this.#bytes, maxBytes: this.#maxBytes};
+	}
+
+	keyOf(program: Program, argv: readonly string[]): string {
+		const hash = createHash('sha256');
+		// Length-prefixed fields: no two different inputs give the same byte stream.
+		const field = (text: string) => hash.update(`${Buffer.byteLength(text)}:`).update(text);
+		field(program.options.language);
+		field(argv[0] ?? '');
+		field(this.#versions.get(argv[0] ?? '') ?? 'unknown');
+		field(String(argv.length));
+		argv.forEach(field);
+		field(String(program.files.length));
+		for (const file of program.files) {
+			field(file.name);
+			field(file.content);
+		}
+
+		return hash.digest('hex');
+	}
+
+	/** The entry for a key, now the most recently used; undefined on a miss. */
+	lookup(key: string): CacheEntry | undefined {
+		const entry = this.#entries.get(key);
+		if (entry === undefined) {
+			this.#listener.miss?.();
+			return undefined;
+		}
+
+		this.#entries.delete(key);
+		this.#entries.set(key, entry);
+		this.#listener.hit?.();
+		return entry;
+	}
+
+	/** The compile of this key under way, if one is. */
+	pending(key: string): Promise<void> | undefined {
+		return this.#pending.get(key);
+	}
+
+	/**
+	 * Marks a compile of this key as under way, for others to wait on; the returned function ends it, stored or
+	 * not. Call with no `await` since `pending` said none was, so that two callers never both begin.
+	 */
+	begin(key: string): () => void {
+		let end!: () => void;
+		this.#pending.set(key, new Promise(resolve => {
+			end = resolve;
+		}));
+		return () => {
+			this.#pending.delete(key);
+			end();
+		};
+	}
+
+	/**
+	 * Keeps a compile's result. `binaryPath` is the program in its job directory, read only once the compile
+	 * sandbox is gone (no process of the job is left to change it), and only as a regular file, never through a link.
+	 */
+	async store(key: string, outcome: CompileOutcome, staticKb: number, binaryPath: string | null): Promise<void> {
+		if (this.#maxBytes === 0 || outcome.stoppedBy !== null || this.#entries.has(key)) {
+			return;
+		}
+
+		let binary: string | null = null;
+		let bytes = Buffer.byteLength(outcome.diagnostics) + key.length;
+		if (outcome.ok && binaryPath !== null) {
+			const handle = await fs.open(binaryPath, openBinaryFlags);
+			let content: Buffer;
+			try {
+				const stat = await handle.stat();
+				if (!stat.isFile() || stat.size + bytes > this.#maxBytes) {
+					return;
+				}
+
+				content = await handle.readFile();
+			} finally {
+				await handle.close();
+			}
+
+			binary = path.join(this.#dir, key);
+			const partial = `${binary}.${process.pid}.partial`;
+			await fs.writeFile(partial, content, {mode: 0o400, flag: 'wx'});
+			await fs.rename(partial, binary);
+			bytes += content.length;
+		}
+
+		this.#entries.set(key, {outcome, staticKb, binary, bytes});
+		this.#bytes += bytes;
+		while (this.#bytes > this.#maxBytes) {
+			const [oldest, entry] = this.#entries.entries().next().value!;
+			this.#entries.delete(oldest);
+			this.#bytes -= entry.bytes;
+			this.#listener.evicted?.();
+			if (entry.binary !== null) {
+				// A job copying it right now keeps its open file; one that opens it next finds none and compiles.
+				await fs.rm(entry.binary, {force: true});
+			}
+		}
+
+		this.#listener.size?.(this.#bytes);
+	}
+}
+
+/**
+ * The cache's directory: `<base>/c-runner-compile-cache-<uid>`, mode 0700, the server's, marked with the owning
+ * instance (`.owner`, as a job directory is). A leftover of a dead instance of the same uid is emptied (entries are
+ * never trusted across restarts); one a live instance uses, or anything else at that name — a link, another user's
+ * directory, one others may enter — stops the server from starting.
+ */
+export async function openCacheDir(base: string, owner: Owner): Promise<string> {
+	const dir = path.join(base, `c-runner-compile-cache-${process.getuid?.() ?? 0}`);
+	try {
+		await fs.mkdir(dir, {mode: 0o700});
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+			throw error;
+		}
+
+		const stat = await fs.lstat(dir);
+		if (!stat.isDirectory() || stat.uid !== process.getuid?.() || (stat.mode & 0o777) !== 0o700) {
+			throw new Error(`${dir} exists and is not a directory of this server's uid with mode 0700`);
+		}
+
+		const mark = await fs.readFile(path.join(dir, ownerName), 'utf8').then(text => JSON.parse(text) as Owner).catch(() => null);
+		if (mark !== null && processStart(mark.pid) === mark.start) {
+			throw new Error(`${dir} is in use by the running instance ${mark.pid}: give each instance its own C_RUNNER_COMPILE_CACHE_DIR`);
+		}
+
+		for (const name of await fs.readdir(dir)) {
+			await fs.rm(path.join(dir, name), {force: true, recursive: true});
+		}
+	}
+
+	await fs.writeFile(path.join(dir, ownerName), JSON.stringify(owner), {mode: 0o600, flag: 'wx'});
+	return dir;
+}

@@ -1,0 +1,145 @@
+// The compile cache through the real server, gcc, tcc and bwrap: what is a hit and what a miss, a compile error
+// answered again, a job that tries to change the program it was given, identical requests at once, the byte bound.
+import {createHash} from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import {assertHostClean, example, execute, startServer, type RunningServer} from '../helpers/server.ts';
+
+let server: RunningServer;
+test.before(async () => {
+	server = await startServer({uidBase: 66_000});
+});
+test.after.always(async () => {
+	await server?.stop();
+});
+
+/** A hello world no other test sends: every test starts from a miss. */
+const hello = (tag: string) => `#include <stdio.h>\nint main(void) { puts("hello ${tag}"); return 0; }\n`;
+
+/** The cached files, each with a hash of its content. */
+function cachedFiles(running: RunningServer): Record<string, string> {
+	const [dir] = fs.readdirSync(running.cacheDir);
+	const full = path.join(running.cacheDir, dir!);
+	return Object.fromEntries(fs.readdirSync(full).filter(name => !name.startsWith('.')).map(name =>
+		[name, createHash('sha256').update(fs.readFileSync(path.join(full, name))).digest('hex')]));
+}
+
+test.serial('the same request again is served from the cache: the same answer, no compiler run', async t => {
+	const body = {code: hello('again')};
+	const first = await execute(server, body);
+	const second = await execute(server, body);
+	t.like(first.body, {status: 'ok', output: 'hello again\n', compile_cached: false});
+	t.like(second.body, {status: 'ok', output: 'hello again\n', compile_cached: true});
+	t.regex(first.headers.get('server-timing') ?? '', /(?:^|, )compile;dur=/, 'the first ran the compiler');
+	t.notRegex(second.headers.get('server-timing') ?? '', /(?:^|, )compile(?:_sandbox)?;dur=/, 'the second did not');
+	assertHostClean(t, server);
+});
+
+test.serial('a changed source, flag, std, optimize, language or compiler is a miss', async t => {
+	const base = {code: hello('variants')};
+	const variants: Array<[string, Record<string, unknown>]> = [
+		['the base request', base],
+		['another source', {code: hello('variants, changed')}],
+		['another file name', {files: [{name: 'main.c', content: base.code}]}],
+		['another std', {...base, std: 'c11'}],
+		['another optimize', {...base, optimize: '0'}],
+		['another language', {...base, language: 'cpp'}],
+		['another compiler', {...base, compiler: 'tcc'}],
+	];
+	for (const [what, body] of variants) {
+		const {body: answer} = await execute(server, body);
+		t.like(answer, {status: 'ok', compile_cached: false}, `${what}: a miss`);
+	}
+
+	for (const [what, body] of variants) {
+		const {body: answer} = await execute(server, body);
+		t.like(answer, {status: 'ok', compile_cached: true}, `${what}, again: a hit`);
+		t.regex(answer['output'], /^hello variants/, what);
+	}
+
+	assertHostClean(t, server);
+});
+
+test.serial('a compile error is answered from the cache with the same diagnostics', async t => {
+	const body = {code: '#include <stdio.h>\nint main(void) { int unused; printf("x" return 0; }\n'};
+	const first = await execute(server, body);
+	const second = await execute(server, body);
+	t.like(first.body, {status: 'compile_error', exit_code: 1, compile_cached: false});
+	t.regex(first.body['error'], /^source\.c:2:\d+: error: expected '\)' before 'return'/m);
+	t.like(second.body, {status: 'compile_error', exit_code: 1, compile_cached: true});
+	t.is(second.body['error'], first.body['error'], 'the same text, byte for byte');
+	assertHostClean(t, server);
+});
+
+test.serial('gcc\'s warnings come with a cached program too', async t => {
+	const body = {code: '#include <stdio.h>\nint main(void) { int unused; puts("warned"); return 0; }\n'};
+	const first = await execute(server, body);
+	const second = await execute(server, body);
+	t.regex(first.body['warnings'], /unused variable 'unused'/);
+	t.like(second.body, {compile_cached: true, warnings: first.body['warnings'], output: 'warned\n'});
+});
+
+test.serial('a job cannot change the cached program: writing over its own binary fails, the next run is the compiled one', async t => {
+	const body = {code: example('rewrite-own-binary.c')};
+	const first = await execute(server, body);
+	t.like(first.body, {status: 'ok', compile_cached: false});
+	t.regex(first.body['output'], /^open: (?:EROFS|ETXTBSY|EACCES)\nrename: \S+\nstill the compiled program\n$/);
+	t.notRegex(first.body['output'], /: done/, 'neither attempt worked');
+	const before = cachedFiles(server);
+	const second = await execute(server, body);
+	t.like(second.body, {status: 'ok', compile_cached: true, output: first.body['output']});
+	t.deepEqual(cachedFiles(server), before, 'the cached programs are unchanged');
+	assertHostClean(t, server);
+});
+
+test.serial('the cache directory is the server\'s alone: mode 0700, programs read-only', t => {
+	const [dir] = fs.readdirSync(server.cacheDir);
+	const full = path.join(server.cacheDir, dir!);
+	t.is(fs.statSync(full).mode & 0o777, 0o700);
+	t.is(fs.statSync(full).uid, process.getuid!());
+	for (const name of Object.keys(cachedFiles(server))) {
+		t.is(fs.statSync(path.join(full, name)).mode & 0o777, 0o400, name);
+	}
+});
+
+test.serial('identical requests arriving together compile once', async t => {
+	const body = {code: hello('together')};
+	const answers = await Promise.all(Array.from({length: 4}, async () => execute(server, body)));
+	t.deepEqual(answers.map(answer => answer.body['output']), Array.from({length: 4}, () => 'hello together\n'));
+	t.is(answers.filter(answer => answer.body['compile_cached'] === false).length, 1, 'one compiled, the others waited for it');
+	assertHostClean(t, server);
+});
+
+test('the byte bound holds: the least recently used goes first', async t => {
+	// A hello world is some 16 KiB: three fit, a fourth evicts the oldest.
+	const bound = 56 * 1024;
+	const small = await startServer({uidBase: 66_010, env: {C_RUNNER_COMPILE_CACHE_BYTES: String(bound)}});
+	try {
+		for (const tag of ['a', 'b', 'c', 'd', 'e']) {
+			t.like((await execute(small, {code: hello(`bound ${tag}`)})).body, {compile_cached: false});
+			const [dir] = fs.readdirSync(small.cacheDir);
+			const bytes = fs.readdirSync(path.join(small.cacheDir, dir!)).reduce((total, name) => total + fs.statSync(path.join(small.cacheDir, dir!, name)).size, 0);
+			t.true(bytes <= bound, `${bytes} bytes on disk after ${tag}`);
+		}
+
+		t.like((await execute(small, {code: hello('bound e')})).body, {compile_cached: true}, 'the newest is kept');
+		t.like((await execute(small, {code: hello('bound a')})).body, {compile_cached: false}, 'the oldest was evicted');
+		assertHostClean(t, small);
+	} finally {
+		await small.stop();
+	}
+});
+
+test('C_RUNNER_COMPILE_CACHE_BYTES=0 turns the cache off', async t => {
+	const off = await startServer({uidBase: 66_020, env: {C_RUNNER_COMPILE_CACHE_BYTES: '0'}});
+	try {
+		const body = {code: hello('off')};
+		t.like((await execute(off, body)).body, {compile_cached: false});
+		t.like((await execute(off, body)).body, {compile_cached: false, output: 'hello off\n'});
+		t.deepEqual(fs.readdirSync(off.cacheDir), [], 'no cache directory made');
+		assertHostClean(t, off);
+	} finally {
+		await off.stop();
+	}
+});

@@ -1,0 +1,74 @@
+// GET /metrics through the real server: Prometheus text, behind the token like the API, and counters that move
+// with the requests sent.
+import test from 'ava';
+import {assertHostClean, example, startServer, type RunningServer} from '../helpers/server.ts';
+
+const token = 'metrics-test-token-0123456789';
+let server: RunningServer;
+test.before(async () => {
+	server = await startServer({uidBase: 66_100, env: {C_RUNNER_TOKEN: token}});
+});
+test.after.always(async () => {
+	await server?.stop();
+});
+
+const auth = {Authorization: `Bearer ${token}`};
+
+async function scrape(): Promise<string> {
+	const response = await fetch(`${server.url}/metrics`, {headers: auth});
+	if (response.status !== 200) {
+		throw new Error(`GET /metrics answered ${response.status}`);
+	}
+
+	return response.text();
+}
+
+/** One sample's value from the text format; 0 when the series is not there yet. */
+function sample(text: string, name: string, labels = ''): number {
+	const line = text.split('\n').find(candidate => candidate.startsWith(`${name}${labels === '' ? '' : `{${labels}}`} `));
+	return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+const post = async (body: Record<string, unknown>) => fetch(`${server.url}/execute_c`, {method: 'POST', headers: {...auth, 'Content-Type': 'application/json'}, body: JSON.stringify(body)});
+
+test.serial('needs the token when one is set, as the API does', async t => {
+	const response = await fetch(`${server.url}/metrics`);
+	t.is(response.status, 401);
+});
+
+test.serial('Prometheus text format, with every documented series', async t => {
+	const response = await fetch(`${server.url}/metrics`, {headers: auth});
+	t.is(response.status, 200);
+	t.regex(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+	const text = await response.text();
+	for (const name of ['c_runner_queue_depth', 'c_runner_jobs_in_flight', 'c_runner_job_slots', 'c_runner_compile_cache_bytes', 'c_runner_process_resident_memory_bytes']) {
+		t.regex(text, new RegExp(`^${name} \\d`, 'm'), name);
+	}
+
+	t.is(sample(text, 'c_runner_job_slots'), 4);
+});
+
+test.serial('the counters move with the requests', async t => {
+	const before = await scrape();
+	const code = '#include <stdio.h>\nint main(void) { puts("counted"); return 0; }\n';
+	t.is((await post({code})).status, 200);
+	t.is((await post({code})).status, 200, 'again: a cache hit');
+	t.is((await post({code, compiler: 'tcc'})).status, 200);
+	t.is((await post({code: example('infinite-loop.c'), time_limit_ms: 200})).status, 200);
+	t.is((await post({})).status, 400);
+	const after = await scrape();
+	const moved = (name: string, labels = '') => sample(after, name, labels) - sample(before, name, labels);
+
+	t.is(moved('c_runner_http_requests_total', 'route="/execute_c",status="200"'), 4);
+	t.is(moved('c_runner_http_requests_total', 'route="/execute_c",status="400"'), 1);
+	t.is(moved('c_runner_compile_cache_hits_total'), 1);
+	t.is(moved('c_runner_compile_cache_misses_total'), 3);
+	t.is(moved('c_runner_compile_duration_seconds_count', 'language="c",compiler="gcc"'), 2, 'the hit ran no compiler');
+	t.is(moved('c_runner_compile_duration_seconds_count', 'language="c",compiler="tcc"'), 1);
+	t.is(moved('c_runner_run_duration_seconds_count', 'status="ok"'), 3);
+	t.is(moved('c_runner_run_duration_seconds_count', 'status="time_limit"'), 1);
+	t.is(moved('c_runner_limit_kills_total', 'kind="cpu_time"'), 1);
+	t.is(moved('c_runner_sandbox_start_failures_total', 'step="run"'), 0);
+	t.true(sample(after, 'c_runner_compile_cache_bytes') > 0);
+	assertHostClean(t, server);
+});

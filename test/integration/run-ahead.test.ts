@@ -1,0 +1,91 @@
+// With job cgroups, a request's run step starts while its program compiles: the launcher joins the run's cgroup
+// (the kernel's slow first cgroup move then passes during the compile) and waits, with no sandbox under it, for
+// the compile to end. Proven here through the real server: it is there during a slow compile and holds nothing
+// but itself; the program then runs as usual; a compile error or a client gone ends it, and nothing is left.
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import {assertHostClean, execute, leftoverJobCgroups, startServer, type RunningServer} from '../helpers/server.ts';
+
+let server: RunningServer;
+test.before(async () => {
+	server = await startServer({uidBase: 66_200, env: {C_RUNNER_COMPILE_CACHE_BYTES: '0'}});
+});
+test.after.always(async () => {
+	await server?.stop();
+});
+
+/** Some hundreds of small functions: gcc -O2 takes a second or two on them. */
+const slowSource = (tail: string) => [
+	'#include <stdio.h>',
+	...Array.from({length: 700}, (_unused, index) => `int f${index}(int x) { int s = 0; for (int j = 0; j < x; j++) s += (j * ${index}) % 7; return s; }`),
+	`int main(void) { printf("%d\\n", f7(10)); ${tail} return 0; }`,
+].join('\n');
+
+/** The memory controller's job cgroups of the server, by step: `compile`, `run`. */
+function jobCgroups(step: 'compile' | 'run'): string[] {
+	return leftoverJobCgroups(server).filter(dir => dir.includes('/memory/') && path.basename(dir).includes(`-${step}-`));
+}
+
+/** Waits until the run step started ahead has joined its cgroup, during the compile; that cgroup's processes. */
+async function runAhead(): Promise<string[]> {
+	for (let tries = 0; tries < 400; tries++) {
+		const [run] = jobCgroups('run');
+		const procs = run === undefined ? [] : fs.readFileSync(path.join(run, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+		if (procs.length > 0 && jobCgroups('compile').length === 1) {
+			return procs;
+		}
+
+		await new Promise(resolve => setTimeout(resolve, 10));
+	}
+
+	throw new Error('no run step was started ahead during the compile');
+}
+
+async function hostCleanSoon(t: Parameters<typeof assertHostClean>[0]) {
+	for (let tries = 0; tries < 100 && leftoverJobCgroups(server).length > 0; tries++) {
+		await new Promise(resolve => setTimeout(resolve, 50));
+	}
+
+	assertHostClean(t, server);
+}
+
+test.serial('during the compile the run\'s cgroup holds the launcher alone, waiting; then the program runs as usual', async t => {
+	const answer = execute(server, {code: slowSource('')});
+	const procs = await runAhead();
+	t.is(procs.length, 1, 'one process: the launcher');
+	t.is(fs.readFileSync(`/proc/${procs[0]}/comm`, 'utf8').trim(), 'c-runner-launch', 'not bwrap yet: no sandbox exists');
+	const {status, body} = await answer;
+	t.is(status, 200);
+	t.like(body, {status: 'ok', output: '0\n', exit_code: 0});
+	assertHostClean(t, server);
+});
+
+test.serial('a compile error ends the waiting launcher: no process, no cgroup left', async t => {
+	const answer = execute(server, {code: slowSource('this is not C;')});
+	await runAhead();
+	const {body} = await answer;
+	t.like(body, {status: 'compile_error', exit_code: 1});
+	assertHostClean(t, server);
+});
+
+test.serial('a client gone during the compile ends both steps', async t => {
+	const controller = new AbortController();
+	const answer = fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({code: slowSource('')}), signal: controller.signal});
+	await runAhead();
+	controller.abort();
+	await t.throwsAsync(answer);
+	await hostCleanSoon(t);
+});
+
+test.serial('a run with stdin is not started ahead: its stdin is written after the compile', async t => {
+	const answer = execute(server, {code: slowSource(''), stdin: 'unused'});
+	for (let tries = 0; tries < 400 && jobCgroups('compile').length === 0; tries++) {
+		await new Promise(resolve => setTimeout(resolve, 10));
+	}
+
+	t.is(jobCgroups('compile').length, 1, 'the compile is under way');
+	t.deepEqual(jobCgroups('run'), []);
+	t.like((await answer).body, {status: 'ok', output: '0\n'});
+	assertHostClean(t, server);
+});
