@@ -184,7 +184,7 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 		{name: 'turbo', description: 'Turbo\'s judge route.'},
 		{name: 'piston', description: 'Piston\'s v2 execute API, for C and C++.'},
 		{name: 'judge0', description: 'Judge0 CE\'s submission API, for C and C++.'},
-		{name: 'service', description: 'Health and this document: no token needed.'},
+		{name: 'service', description: 'Health, metrics and this document (health and the document need no token).'},
 	],
 	paths: {
 		'/execute_c': {
@@ -225,6 +225,7 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 			parameters: [{$ref: '#/components/parameters/RequestId'}],
 			get: {
 				operationId: 'metrics',
+				tags: ['service'],
 				summary: 'Prometheus metrics',
 				description: 'The Prometheus text format: requests by route and status, compile and run durations, queue depth, jobs in '
 					+ 'flight, compile cache hits, misses, evictions and bytes, limit kills by kind, sandbox start failures, and the '
