@@ -5,7 +5,7 @@ import type {Config, SandboxLimits} from '../config.ts';
 import {bwrapArgs, type SandboxJob} from '../sandbox/bwrap-args.ts';
 import type {CgroupBackend} from '../sandbox/cgroup.ts';
 import type {SandboxProfile} from '../sandbox/profiles.ts';
-import {spawnSandbox, type SandboxRun, type SandboxUser, type StreamingIo} from '../sandbox/spawn.ts';
+import {spawnSandbox, type SandboxRun, type SandboxUser, type SpawnOptions, type StreamingIo} from '../sandbox/spawn.ts';
 import {TextBudget} from './answer-size.ts';
 import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
@@ -30,6 +30,12 @@ export interface JobDeps {
 	readonly compileCache?: CompileCache | null;
 	/** Told of each compile that ran, each run and each sandbox that failed (the metrics). */
 	readonly events?: JobEvents;
+	/**
+	 * What starts one sandbox: `spawnSandbox` (bwrap), unless told otherwise. The seam where the orchestration — job
+	 * directories, slots, cancellation — is tested in milliseconds against a fake; sandbox behaviour is tested through
+	 * the real one.
+	 */
+	readonly sandbox?: (options: SpawnOptions) => Promise<SandboxRun>;
 }
 
 /** One sandboxed step; `streaming` for an interactive run (stdin a pipe, output handed on as it comes). */
@@ -50,7 +56,7 @@ export async function sandboxStep(
 	const cgroup = deps.cgroups ? await timed(`${profile.name}_cgroup`, async () => deps.cgroups!.createJob(name, user, profile.limits)) : null;
 	let run: SandboxRun;
 	try {
-		run = await spawnSandbox({
+		run = await (deps.sandbox ?? spawnSandbox)({
 			bwrapPath: deps.config.bwrapPath,
 			args: bwrapArgs(profile, {...job, helperPath: deps.config.helperPath, cgroup: cgroup !== null}),
 			user,

@@ -1,0 +1,151 @@
+// The orchestration of a job — job directories, slots, the compile and run steps, cancellation — against a fake
+// sandbox (JobDeps.sandbox), in milliseconds. What a sandbox does is proven through the real one elsewhere
+// (test/integration/); here only what runJob, the runner and the judge do around it.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {pino} from 'pino';
+import test from 'ava';
+import {loadConfig} from '../../src/config.ts';
+import {programFromCode} from '../../src/job/language.ts';
+import {runJob, type JobDeps} from '../../src/job/run-job.ts';
+import {Slots} from '../../src/job/slots.ts';
+import {currentOwner} from '../../src/job/workspace.ts';
+import {parseJudgeRequest} from '../../src/judge/parse-judge.ts';
+import {runJudge} from '../../src/judge/run-judge.ts';
+import {createRunner} from '../../src/runner.ts';
+import {compileProfile, runProfile, type HostLayout} from '../../src/sandbox/profiles.ts';
+import type {HelperReport, SandboxRun, SpawnOptions} from '../../src/sandbox/spawn.ts';
+
+type Step = 'ok' | 'fail' | 'throw' | 'hang';
+
+const report = (fields: Partial<HelperReport> = {}): HelperReport => ({
+	execErrno: 0, exited: true, exitCode: 0, signal: 0, timedOut: false, cpuExceeded: false, cpuMs: 1, wallMs: 2, maxRssKb: 900, peakVmKb: 0, memoryExceeded: false, ...fields,
+});
+const finished = (fields: Partial<SandboxRun> = {}): SandboxRun => ({
+	stdout: Buffer.from(''), stderr: Buffer.from(''), report: report(), overflowed: null, backstopFired: false, canceled: false, durationMs: 3, ...fields,
+});
+
+/** A sandbox that runs nothing: the compile step leaves a program file, the run step answers as told. */
+class FakeSandbox {
+	readonly steps: Array<'compile' | 'run'> = [];
+	readonly compile: Step;
+	readonly run: Step | ((index: number) => Step);
+
+	constructor(compile: Step, run: Step | ((index: number) => Step)) {
+		this.compile = compile;
+		this.run = run;
+	}
+
+	readonly start = async (options: SpawnOptions): Promise<SandboxRun> => {
+		const dir = options.args[options.args.indexOf('--chdir') + 1]!;
+		const kind = options.args.includes('/usr/bin/gcc') ? 'compile' : 'run';
+		const index = this.steps.filter(step => step === kind).length;
+		this.steps.push(kind);
+		const step = kind === 'compile' ? this.compile : (typeof this.run === 'function' ? this.run(index) : this.run);
+		if (step === 'throw') {
+			throw new Error(`the ${kind} sandbox could not start`);
+		}
+
+		if (step === 'hang') {
+			await new Promise(resolve => {
+				options.signal.addEventListener('abort', resolve, {once: true});
+			});
+			return finished({report: null, canceled: true});
+		}
+
+		if (kind === 'compile' && step === 'ok') {
+			fs.writeFileSync(path.join(dir, 'source'), 'a program');
+		}
+
+		return step === 'ok'
+			? finished({stdout: Buffer.from(kind === 'run' ? '10' : '')})
+			: finished({stderr: Buffer.from('source.c:1:1: error: expected something\n'), report: report({exitCode: 1})});
+	};
+}
+
+const layout: HostLayout = {links: [{path: '/lib', target: 'usr/lib'}], dirs: [], usrLib64: false};
+
+function setup(sandbox: FakeSandbox) {
+	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	const config = loadConfig({C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_CONCURRENCY: '2', C_RUNNER_JUDGE_PARALLEL: '2'});
+	const deps: JobDeps = {
+		config,
+		profiles: {compile: compileProfile(layout, config.compile), run: runProfile(layout, config.run)},
+		owner: currentOwner(),
+		logger: pino({level: 'silent'}),
+		sandbox: sandbox.start,
+	};
+	const slots = new Slots([null, null], 4);
+	return {
+		deps,
+		slots,
+		runner: createRunner(deps, slots),
+		/** Job directories left, then the root removed. */
+		leftovers() {
+			const names = fs.readdirSync(jobRoot);
+			fs.rmSync(jobRoot, {recursive: true, force: true});
+			return names;
+		},
+	};
+}
+
+const request = {program: programFromCode('int main(void) { return 0; }'), args: [], stdin: null, limits: {timeLimitMs: null, memoryLimitMb: null}};
+
+test('a job: compile, then run, in one job directory that is gone after; the slot is free again', async t => {
+	const sandbox = new FakeSandbox('ok', 'ok');
+	const {runner, slots, leftovers} = setup(sandbox);
+	const result = await runner.execute(request, new AbortController().signal);
+	t.like(result, {status: 'ok', output: '10', exit_code: 0});
+	t.deepEqual(sandbox.steps, ['compile', 'run']);
+	t.is(slots.stats.running, 0);
+	t.deepEqual(leftovers(), []);
+});
+
+test('a compile error: no run step, gcc\'s text, the directory gone', async t => {
+	const sandbox = new FakeSandbox('fail', 'ok');
+	const {runner, leftovers} = setup(sandbox);
+	const result = await runner.execute(request, new AbortController().signal);
+	t.like(result, {status: 'compile_error', exit_code: 1, error: 'source.c:1:1: error: expected something\n'});
+	t.deepEqual(sandbox.steps, ['compile']);
+	t.deepEqual(leftovers(), []);
+});
+
+for (const [name, sandbox] of [['the compile step', new FakeSandbox('throw', 'ok')], ['the run step', new FakeSandbox('ok', 'throw')]] as const) {
+	test(`${name} throws: the error goes up, the job directory is removed and the slot released`, async t => {
+		const {runner, slots, leftovers} = setup(sandbox);
+		await t.throwsAsync(runner.execute(request, new AbortController().signal), {message: /sandbox could not start/});
+		t.is(slots.stats.running, 0);
+		t.deepEqual(leftovers(), []);
+	});
+}
+
+test('a client gone mid-run: the job ends with the reason, nothing left', async t => {
+	const {deps, leftovers} = setup(new FakeSandbox('ok', 'hang'));
+	const client = new AbortController();
+	const job = runJob(request, null, deps, client.signal);
+	setTimeout(() => client.abort(new Error('client closed the connection')), 30);
+	await t.throwsAsync(job, {message: 'client closed the connection'});
+	t.deepEqual(leftovers(), []);
+});
+
+test('a judge whose client leaves after the first result cancels every other test case; no directory, no slot left', async t => {
+	// The first test case answers, the others hang until cancelled.
+	const sandbox = new FakeSandbox('ok', index => index === 0 ? 'ok' : 'hang');
+	const {deps, slots, leftovers} = setup(sandbox);
+	const judge = parseJudgeRequest({code: 'int main(void) { return 0; }', testcases: Array.from({length: 6}, () => ({output: '10'}))}, deps.config.judge);
+	const client = new AbortController();
+	const results: unknown[] = [];
+	const judging = runJudge(judge, deps, slots, client.signal, {
+		result(result) {
+			results.push(result);
+			client.abort(new Error('client closed the connection'));
+		},
+	});
+	await t.throwsAsync(judging, {message: 'client closed the connection'});
+	t.is(results.length, 1);
+	t.true(sandbox.steps.filter(step => step === 'run').length <= 1 + deps.config.judge.parallel, `runs started: ${sandbox.steps.length - 1}`);
+	t.is(slots.stats.running, 0);
+	t.is(slots.stats.queued, 0);
+	t.deepEqual(leftovers(), []);
+});
