@@ -82,7 +82,7 @@ export function createHealthCheck(deps: JobDeps, user: SandboxUser | null, slots
 		try {
 			const {compile, run} = deps.profiles;
 			const signal = AbortSignal.timeout(compile.limits.wallMs + run.limits.wallMs + 10_000);
-			const result = await runJob({program: programFromCode(selfTestCode), args: ['self-test'], stdin: 'ping', limits: defaultLimits}, user, deps, signal);
+			const result = await runJob({program: programFromCode(selfTestCode), args: ['self-test'], stdin: 'ping', limits: defaultLimits}, {user, deps, signal});
 			if (result.status !== 'ok' || result.output !== selfTestExpected) {
 				problem = `self-test gave status ${result.status}, output ${JSON.stringify(result.output.slice(0, 200))}, error ${JSON.stringify(result.error.slice(0, 500))}`;
 			}

@@ -17,7 +17,7 @@ export function createRunner(deps: JobDeps, slots: Slots): Runner {
 		async execute(request, signal) {
 			const slot = await slots.acquire(signal);
 			try {
-				return await runJob(request, slot.user, deps, signal);
+				return await runJob(request, {user: slot.user, deps, signal});
 			} finally {
 				slot.release();
 			}

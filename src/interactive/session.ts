@@ -48,7 +48,7 @@ export async function runSession(socket: WebSocket, user: SandboxUser | null, de
 	try {
 		const request = await session.waitForStart();
 		const limits = interactiveLimits(deps, request);
-		const compiled = await compileProgram(request.program, user, deps, signal);
+		const compiled = await compileProgram(request.program, {user, deps, signal});
 		try {
 			const {outcome: compile} = compiled;
 			session.send({type: 'compile', status: compile.ok ? 'ok' : 'compile_error', warnings: compile.ok ? compile.diagnostics : '', error: compile.ok ? null : compile.diagnostics});

@@ -135,7 +135,16 @@ export interface Compiled {
 /** Told when a compile is about to run in this job directory (not for a cache hit). */
 type OnCompile = (workspace: Workspace) => void;
 
-async function compileInSandbox(program: Program, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal, onCompile?: OnCompile): Promise<Compiled> {
+/** Whose job it is, with what, until when: what every step of one job takes. */
+export interface JobContext {
+	/** The host uid/gid its sandboxes run as (its slot's), or null for the server's own. */
+	readonly user: SandboxUser | null;
+	readonly deps: JobDeps;
+	/** Aborted when the client goes, the server shuts down, or a judge stops its test cases. */
+	readonly signal: AbortSignal;
+}
+
+async function compileInSandbox(program: Program, {user, deps, signal}: JobContext, onCompile?: OnCompile): Promise<Compiled> {
 	const workspace = await createWorkspace(deps.config.jobRoot, deps.owner, user, {files: program.files});
 	try {
 		onCompile?.(workspace);
@@ -171,10 +180,11 @@ async function fromCache(entry: CacheEntry, user: SandboxUser | null, deps: JobD
  * A program compiled in a new job directory: from the compile cache when it holds this very compile, else by the
  * compiler in its sandbox (and then kept). While an identical compile is under way, this one waits for its result.
  */
-export async function compileProgram(program: Program, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal, onCompile?: OnCompile): Promise<Compiled> {
+export async function compileProgram(program: Program, job: JobContext, onCompile?: OnCompile): Promise<Compiled> {
+	const {user, deps, signal} = job;
 	const cache = deps.compileCache;
 	if (!cache) {
-		return compileInSandbox(program, user, deps, signal, onCompile);
+		return compileInSandbox(program, job, onCompile);
 	}
 
 	const cacheStarted = performance.now();
@@ -193,7 +203,7 @@ export async function compileProgram(program: Program, user: SandboxUser | null,
 
 	const end = cache.begin(key);
 	try {
-		const compiled = await compileInSandbox(program, user, deps, signal, onCompile);
+		const compiled = await compileInSandbox(program, job, onCompile);
 		await timed('cache', async () => cache.store(key, compiled.outcome, compiled.staticKb, compiled.outcome.ok ? compiled.workspace.binaryPath : null))
 			.catch((error: unknown) => deps.logger.warn({err: String(error)}, 'could not keep a compile in the compile cache'));
 		return compiled;
@@ -216,7 +226,7 @@ export interface ProgramRun {
 	readonly stdout: Buffer;
 }
 
-const runStep = (workspace: Workspace, input: RunInput, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal, gate?: Promise<boolean>) => sandboxStep(
+const runStep = (workspace: Workspace, input: RunInput, {user, deps, signal}: JobContext, gate?: Promise<boolean>) => sandboxStep(
 	{...deps.profiles.run, limits: input.limits},
 	{dir: workspace.dir, files: [workspace.binaryPath, ...input.files ?? []], argv: [workspace.binaryPath, ...input.args]},
 	input.stdin === null ? null : workspace.stdinPath,
@@ -237,12 +247,12 @@ export interface PreparedRun {
 	cancel(): Promise<void>;
 }
 
-function prepareRun(workspace: Workspace, input: RunInput, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): PreparedRun {
+function prepareRun(workspace: Workspace, input: RunInput, job: JobContext): PreparedRun {
 	let open!: (go: boolean) => void;
 	const gate = new Promise<boolean>(resolve => {
 		open = resolve;
 	});
-	const running = runStep(workspace, input, user, deps, signal, gate);
+	const running = runStep(workspace, input, job, gate);
 	// Awaited by go or cancel; a failure before either is theirs to see.
 	running.catch(() => {});
 	return {
@@ -258,13 +268,14 @@ function prepareRun(workspace: Workspace, input: RunInput, user: SandboxUser | n
 }
 
 /** Runs the program a workspace holds, in a fresh sandbox (or the one `prepared` starts), and reads its result. */
-export async function runProgram(workspace: Workspace, input: RunInput, compiled: Compiled, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal, prepared?: PreparedRun): Promise<ProgramRun> {
+export async function runProgram(job: JobContext, workspace: Workspace, input: RunInput, compiled: Pick<Compiled, 'outcome' | 'staticKb'>, prepared?: PreparedRun): Promise<ProgramRun> {
+	const {deps} = job;
 	if (input.stdin !== null) {
 		await writeStdin(workspace, input.stdin);
 	}
 
 	const started = performance.now();
-	const run = prepared ? await prepared.go() : await runStep(workspace, input, user, deps, signal);
+	const run = prepared ? await prepared.go() : await runStep(workspace, input, job);
 	const result = toRunResult(run, input.limits, deps.profiles.run.policy, deps.config.outputBytes, compiled.outcome.diagnostics, compiled.staticKb);
 	deps.events?.ran?.(result, performance.now() - started);
 	return {result, stdout: run.stdout};
@@ -287,17 +298,18 @@ export function withinResponseBytes(result: ExecuteResult, responseBytes: number
 }
 
 /** One job, top to bottom: workspace → compile in a sandbox → run in another → result; the workspace always goes. */
-export async function runJob(request: ExecuteRequest, user: SandboxUser | null, deps: JobDeps, signal: AbortSignal): Promise<ExecuteResult> {
+export async function runJob(request: ExecuteRequest, job: JobContext): Promise<ExecuteResult> {
+	const {deps} = job;
 	const limits = runLimitsFor(deps.config, request.limits);
 	const input: RunInput = {args: request.args, stdin: request.stdin, limits};
 	// With job cgroups, the run step starts while the program compiles (see PreparedRun).
 	const ahead: {run?: PreparedRun} = {};
 	const startAhead = deps.cgroups && request.stdin === null ? (workspace: Workspace) => {
-		ahead.run = prepareRun(workspace, input, user, deps, signal);
+		ahead.run = prepareRun(workspace, input, job);
 	} : undefined;
 	let compiled: Compiled;
 	try {
-		compiled = await compileProgram(request.program, user, deps, signal, startAhead);
+		compiled = await compileProgram(request.program, job, startAhead);
 	} catch (error) {
 		await ahead.run?.cancel();
 		throw error;
@@ -305,7 +317,7 @@ export async function runJob(request: ExecuteRequest, user: SandboxUser | null, 
 
 	try {
 		const result = compiled.outcome.ok
-			? (await runProgram(compiled.workspace, input, compiled, user, deps, signal, ahead.run)).result
+			? (await runProgram(job, compiled.workspace, input, compiled, ahead.run)).result
 			: toCompileErrorResult(compiled.outcome, limits, deps.profiles.run.policy, deps.config.outputBytes);
 		return withinResponseBytes({...result, compile_cached: compiled.cached}, deps.config.responseBytes);
 	} finally {

@@ -34,7 +34,8 @@ interface Programs {
  * as files, their paths as its arguments. Exit code 0 accepts, any other exit code is a wrong answer; its stdout is
  * the message. A checker that crashes or hits a limit is the request's fault, not the program's: a 400.
  */
-async function runChecker(checker: Compiled, test: TestCase, index: number, output: Buffer, limits: SandboxLimits, user: SlotUser, deps: JobDeps, signal: AbortSignal): Promise<Judged> {
+async function runChecker(judge: JudgeContext, checker: Compiled, test: TestCase, index: number, output: Buffer, user: SlotUser, signal: AbortSignal): Promise<Judged> {
+	const {deps, limits} = judge;
 	const workspace = await createWorkspace(deps.config.jobRoot, deps.owner, user, {binaryFrom: checker.workspace.binaryPath});
 	try {
 		const files = [
@@ -42,7 +43,7 @@ async function runChecker(checker: Compiled, test: TestCase, index: number, outp
 			await writeJobFile(workspace, 'expected', test.expected, user),
 			await writeJobFile(workspace, 'actual', output, user),
 		];
-		const {result} = await runProgram(workspace, {args: files, stdin: null, limits, files}, checker, user, deps, signal);
+		const {result} = await runProgram({user, deps, signal}, workspace, {args: files, stdin: null, limits, files}, checker);
 		if (result.status !== 'ok' && result.status !== 'runtime_error') {
 			throw badRequest(`The checker failed on testcases[${index}]: ${failureLine(result, verdictOf(result.status, false))}`);
 		}
@@ -53,26 +54,30 @@ async function runChecker(checker: Compiled, test: TestCase, index: number, outp
 	}
 }
 
-async function judgeTest(
-	programs: Programs,
-	test: TestCase,
-	index: number,
-	request: JudgeRequest,
-	limits: SandboxLimits,
-	deps: JobDeps,
-	slots: Slots,
-	signal: AbortSignal,
-): Promise<TestResult> {
-	const slot = await slots.acquire(signal, {admitted: true});
+/** What every test case of one judge request shares. */
+interface JudgeContext {
+	readonly request: JudgeRequest;
+	readonly programs: Programs;
+	/** Each test case's run limits. */
+	readonly limits: SandboxLimits;
+	readonly deps: JobDeps;
+	readonly slots: Slots;
+	/** The answer's size bound, shared by the test cases in the order they finish. */
+	readonly budget: TextBudget;
+}
+
+async function judgeTest(judge: JudgeContext, test: TestCase, index: number, signal: AbortSignal): Promise<TestResult> {
+	const {programs, request, limits, deps} = judge;
+	const slot = await judge.slots.acquire(signal, {admitted: true});
 	try {
 		// A fresh job directory per test case: nothing one run writes is seen by the next.
 		const workspace = await createWorkspace(deps.config.jobRoot, deps.owner, slot.user, {binaryFrom: programs.program.workspace.binaryPath});
 		try {
-			const {result, stdout} = await runProgram(workspace, {args: [], stdin: test.input, limits}, programs.program, slot.user, deps, signal);
+			const {result, stdout} = await runProgram({user: slot.user, deps, signal}, workspace, {args: [], stdin: test.input, limits}, programs.program);
 			// The comparison gets the bytes the program wrote, not their decoding: `exact` means bytes.
 			const judged = programs.checker === null || result.status !== 'ok'
 				? {matched: outputsMatch(stdout, test.expected, request.compare)}
-				: await runChecker(programs.checker, test, index, stdout, limits, slot.user, deps, signal);
+				: await runChecker(judge, programs.checker, test, index, stdout, slot.user, signal);
 			const workerId = path.basename(workspace.dir).replace(/^c_exec_/, '');
 			return toTestResult(result, judged, test, index, workerId, request.compare.mode, deps.config.judge.resultBytes);
 		} finally {
@@ -104,16 +109,8 @@ function withinBudget(result: TestResult, budget: TextBudget): TestResult {
  * thrown once all have stopped, so no sandbox outlives the request. The judge's time budget running out, or a
  * failure under `stop_on_first_failure`, stops the test cases still running and starts no more: those are SKIPPED.
  */
-async function judgeAll(
-	programs: Programs,
-	request: JudgeRequest,
-	limits: SandboxLimits,
-	deps: JobDeps,
-	slots: Slots,
-	signal: AbortSignal,
-	listener: JudgeListener,
-	budget: TextBudget,
-): Promise<TestResult[]> {
+async function judgeAll(judge: JudgeContext, signal: AbortSignal, listener: JudgeListener): Promise<TestResult[]> {
+	const {request, deps} = judge;
 	const results: TestResult[] = [];
 	const failed = new AbortController();
 	const skip = new AbortController();
@@ -128,7 +125,7 @@ async function judgeAll(
 			const index = next++;
 			const test = request.tests[index]!;
 			try {
-				const result = withinBudget(await judgeTest(programs, test, index, request, limits, deps, slots, jobSignal), budget);
+				const result = withinBudget(await judgeTest(judge, test, index, jobSignal), judge.budget);
 				results[index] = result;
 				listener.result?.(result);
 				if (!result.passed && request.stopOnFirstFailure) {
@@ -164,13 +161,13 @@ async function judgeAll(
 
 /** Compiles the checker (when there is one), then the program; a checker that does not compile is a 400. */
 async function compileAll(request: JudgeRequest, user: SlotUser, deps: JobDeps, signal: AbortSignal): Promise<Programs> {
-	const checker = request.checker === null ? null : await compileProgram(programFromCode(request.checker), user, deps, signal);
+	const checker = request.checker === null ? null : await compileProgram(programFromCode(request.checker), {user, deps, signal});
 	try {
 		if (checker !== null && !checker.outcome.ok) {
 			throw badRequest(`The checker did not compile:\n${checker.outcome.diagnostics}`);
 		}
 
-		return {program: await compileProgram(request.program, user, deps, signal), checker};
+		return {program: await compileProgram(request.program, {user, deps, signal}), checker};
 	} catch (error) {
 		await checker?.workspace.dispose();
 		throw error;
@@ -211,7 +208,7 @@ export async function runJudge(request: JudgeRequest, deps: JobDeps, slots: Slot
 			return compileErrorResult(diagnostics, request.tests.length, applied, request.ignoredFields, programs.program.cached);
 		}
 
-		const results = await judgeAll(programs, request, limits, deps, slots, signal, listener, budget);
+		const results = await judgeAll({request, programs, limits, deps, slots, budget}, signal, listener);
 		const {passed, verdict, summary} = summarize(results, request.tests.length);
 		return {passed, verdict, results, error: null, summary, warnings: diagnostics, limits: applied, ignored_fields: request.ignoredFields, compile_cached: programs.program.cached};
 	} finally {

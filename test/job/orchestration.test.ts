@@ -123,7 +123,7 @@ for (const [name, sandbox] of [['the compile step', new FakeSandbox('throw', 'ok
 test('a client gone mid-run: the job ends with the reason, nothing left', async t => {
 	const {deps, leftovers} = setup(new FakeSandbox('ok', 'hang'));
 	const client = new AbortController();
-	const job = runJob(request, null, deps, client.signal);
+	const job = runJob(request, {user: null, deps, signal: client.signal});
 	setTimeout(() => client.abort(new Error('client closed the connection')), 30);
 	await t.throwsAsync(job, {message: 'client closed the connection'});
 	t.deepEqual(leftovers(), []);
