@@ -255,6 +255,10 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 		// A launcher that failed before the go (a cgroup it could not join) has closed its end: its run has no report.
 		gate.on('error', () => {});
 		void options.gate!.then(go => {
+			if (exited) {
+				return;
+			}
+
 			if (!go || stopping) {
 				declined = true;
 				stop();
