@@ -7,7 +7,7 @@ import {createApp} from './app.ts';
 import {Judge0Jobs} from './compat/routes.ts';
 import {SubmissionStore} from './compat/judge0.ts';
 import {ConfigError, loadConfig, type Config} from './config.ts';
-import {createHealthCheck, describePolicy, type HealthCheck, type HealthReport} from './health.ts';
+import {createHealthCheck, describePolicy, type HealthReport} from './health.ts';
 import type {JobDeps} from './job/run-job.ts';
 import {allCompilers, languageSpecs} from './job/language.ts';
 import {CompileCache, openCacheDir, type CacheListener} from './job/compile-cache.ts';
@@ -20,7 +20,8 @@ import {compileProfile, policyLadder, policyWeakenings, readHostLayout, runProfi
 import {installHelper} from './sandbox/install-helper.ts';
 import {attachInteractive} from './interactive/upgrade.ts';
 import {mountOf} from './proc.ts';
-import {commandVersion, helperFilter, type SandboxUser} from './sandbox/spawn.ts';
+import {commandVersion, helperFilter, type SandboxUser, type SyscallFilter} from './sandbox/spawn.ts';
+import type {AccountingChoice} from './sandbox/accounting.ts';
 
 const userNamespaceHint = `bubblewrap could not create its sandbox. Check that unprivileged user namespaces are allowed:
   - Ubuntu 23.10 and later restrict them through AppArmor: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0
@@ -125,7 +126,8 @@ async function openCompileCache(config: Config, owner: Owner, logger: Logger, li
 	return new CompileCache(dir, config.compileCache.bytes, versions, listener);
 }
 
-async function main() {
+/** The configuration, read once, and the host checks it needs before anything starts. */
+function prepareHost(): {config: Config; logger: Logger} {
 	let config: Config;
 	try {
 		config = loadConfig(process.env);
@@ -146,7 +148,98 @@ async function main() {
 		checkJobRootReachable(config.jobRoot);
 	}
 
+	return {config, logger};
+}
+
+/** Job cgroups where the host has them (root, v1 memory/pids/cpuacct); else the helper's sampling and rlimits. */
+async function openAccounting(config: Config, logger: Logger): Promise<AccountingChoice> {
+	const cgroups = await openCgroupBackend(logger);
+	if (typeof cgroups === 'string') {
+		logger.warn({reason: cgroups}, 'no job cgroups: accounting by the sandbox helper\'s sampling and rlimits');
+		return {cgroups: null, reason: cgroups};
+	}
+
+	try {
+		fs.accessSync(config.launcherPath, fs.constants.X_OK);
+	} catch {
+		await cgroups.close();
+		fail(`${config.launcherPath} is missing or not executable: npm run setup builds it`);
+	}
+
+	return {cgroups, reason: null};
+}
+
+/** The strongest policy that passes the self-test here, strongest first; none at all: refuse to start. */
+async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<typeof sandboxUsers>, slots: Slots, versions: HealthReport['versions'], filter: SyscallFilter, backend: AccountingChoice) {
+	const {config, logger} = base;
 	const layout = readHostLayout();
+	const failures: string[] = [];
+	for (const policy of policyLadder(config.sandboxProc)) {
+		const profiles = {compile: compileProfile(layout, config.compile, policy), run: runProfile(layout, config.run, policy)};
+		const deps: JobDeps = {...base, profiles};
+		// The self-test always compiles: a cached compile would not prove the compile sandbox works.
+		const health = createHealthCheck({...deps, compileCache: null, events: {}}, users.health, slots, versions, describePolicy(config, profiles, users.health !== null, filter, backend));
+		const startup = await health.check();
+		if (startup.status === 'ok') {
+			const weakenings = policyWeakenings(policy);
+			if (weakenings.length > 0) {
+				logger.warn({weakened: weakenings}, 'running with a reduced sandbox policy: the strongest one does not work here');
+			}
+
+			return {deps, health, startup};
+		}
+
+		failures.push(`${JSON.stringify(policy)}: ${startup.self_test.problem}`);
+		logger.warn({policy, problem: startup.self_test.problem}, 'sandbox policy does not work here; trying the next');
+	}
+
+	await backend.cgroups?.close();
+	logger.fatal({failures}, 'no safe sandbox policy works here');
+	fail(`no safe sandbox policy works here; the sandbox self-test failed:\n  ${failures.join('\n  ')}\n${userNamespaceHint}`);
+}
+
+/**
+ * On SIGTERM or SIGINT: no new connections, the jobs in flight (Judge0's background submissions too) finish, or are
+ * cancelled past the grace period; then what the instance made (cache, cgroups) is removed, and the process exits 0.
+ */
+function drainOnSignals(server: http.Server, shutdown: AbortController, inFlight: () => Promise<void>, close: () => Promise<void>, config: Config, logger: Logger) {
+	let stopping = false;
+	const stop = (signal: NodeJS.Signals) => {
+		if (stopping) {
+			return;
+		}
+
+		stopping = true;
+		logger.info({signal}, 'shutting down: no new connections, finishing jobs in flight');
+		// Jobs still running past the grace period are cancelled; their workspaces are removed as they unwind.
+		const deadline = setTimeout(() => {
+			shutdown.abort(new Error('server shutting down'));
+			// Cancelled jobs unwind within moments; a connection still open after that is cut.
+			setTimeout(() => server.closeAllConnections(), 5000).unref();
+		}, config.shutdownMs);
+		server.close(() => {
+			void inFlight().then(async () => {
+				clearTimeout(deadline);
+				await close();
+			}).catch((error: unknown) => {
+				logger.error({err: error}, 'the instance cgroups could not be removed');
+			}).finally(() => {
+				logger.info('stopped');
+				process.exit(0);
+			});
+		});
+		// A keep-alive connection whose response is done would hold close() open: close each as it goes idle.
+		server.closeIdleConnections();
+		setInterval(() => server.closeIdleConnections(), 100).unref();
+	};
+
+	process.on('SIGTERM', stop);
+	process.on('SIGINT', stop);
+}
+
+/** Start-up, top to bottom: host checks → versions and the helper's filter → sweep → accounting → policy → serve. */
+async function main() {
+	const {config, logger} = prepareHost();
 	const owner = currentOwner();
 	const users = sandboxUsers(config);
 	const slots = new Slots(users.slots, config.queueLength);
@@ -166,52 +259,10 @@ async function main() {
 	const serverUid = process.getuid?.() ?? 0;
 	const sandboxUids = [...users.slots, users.health].flatMap(user => user === null ? [] : [user.uid]);
 	const swept = await sweepStaleWorkspaces(config.jobRoot, {serverUid, ownerUids: new Set([serverUid, ...sandboxUids])}, logger);
-	// Job cgroups where the host has them (root, v1 memory/pids/cpuacct); else the helper's sampling and rlimits.
-	const cgroups = await openCgroupBackend(logger);
-	if (typeof cgroups === 'string') {
-		logger.warn({reason: cgroups}, 'no job cgroups: accounting by the sandbox helper\'s sampling and rlimits');
-	} else {
-		try {
-			fs.accessSync(config.launcherPath, fs.constants.X_OK);
-		} catch {
-			await cgroups.close();
-			fail(`${config.launcherPath} is missing or not executable: npm run setup builds it`);
-		}
-	}
-
-	const backend = typeof cgroups === 'string' ? {cgroups: null, reason: cgroups} : {cgroups, reason: null};
+	const backend = await openAccounting(config, logger);
 	const metrics = new Metrics(slots);
 	const compileCache = await openCompileCache(config, owner, logger, metrics.cacheListener);
-
-	// The strongest policy that passes the self-test here, strongest first; none at all: refuse to start.
-	const failures: string[] = [];
-	let chosen: {deps: JobDeps; health: HealthCheck; startup: HealthReport} | null = null;
-	for (const policy of policyLadder(config.sandboxProc)) {
-		const profiles = {compile: compileProfile(layout, config.compile, policy), run: runProfile(layout, config.run, policy)};
-		const deps: JobDeps = {config, profiles, owner, logger, cgroups: backend.cgroups, compileCache, events: metrics.jobEvents};
-		// The self-test always compiles: a cached compile would not prove the compile sandbox works.
-		const health = createHealthCheck({...deps, compileCache: null, events: {}}, users.health, slots, versions, describePolicy(config, profiles, users.health !== null, syscallFilter, backend));
-		const startup = await health.check();
-		if (startup.status === 'ok') {
-			chosen = {deps, health, startup};
-			break;
-		}
-
-		failures.push(`${JSON.stringify(policy)}: ${startup.self_test.problem}`);
-		logger.warn({policy, problem: startup.self_test.problem}, 'sandbox policy does not work here; trying the next');
-	}
-
-	if (chosen === null) {
-		await backend.cgroups?.close();
-		logger.fatal({failures}, 'no safe sandbox policy works here');
-		fail(`no safe sandbox policy works here; the sandbox self-test failed:\n  ${failures.join('\n  ')}\n${userNamespaceHint}`);
-	}
-
-	const {deps, health, startup} = chosen;
-	const weakenings = policyWeakenings(deps.profiles.run.policy);
-	if (weakenings.length > 0) {
-		logger.warn({weakened: weakenings}, 'running with a reduced sandbox policy: the strongest one does not work here');
-	}
+	const {deps, health, startup} = await choosePolicy({config, owner, logger, cgroups: backend.cgroups, compileCache, events: metrics.jobEvents}, users, slots, versions, syscallFilter, backend);
 
 	const shutdown = new AbortController();
 	const runner = createRunner(deps, slots);
@@ -225,41 +276,10 @@ async function main() {
 		const port = typeof address === 'object' && address !== null ? address.port : config.port;
 		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, helper: config.helperPath, policy: deps.profiles.run.policy, accounting: backend.cgroups?.name ?? 'helper', swept, selfTestMs: startup.self_test.duration_ms}, 'c-runner listening');
 	});
-
-	let stopping = false;
-	const stop = (signal: NodeJS.Signals) => {
-		if (stopping) {
-			return;
-		}
-
-		stopping = true;
-		logger.info({signal}, 'shutting down: no new connections, finishing jobs in flight');
-		// Jobs still running past the grace period are cancelled; their workspaces are removed as they unwind.
-		const deadline = setTimeout(() => {
-			shutdown.abort(new Error('server shutting down'));
-			// Cancelled jobs unwind within moments; a connection still open after that is cut.
-			setTimeout(() => server.closeAllConnections(), 5000).unref();
-		}, config.shutdownMs);
-		// Judge0's asynchronous submissions are jobs in flight too: they finish (or are cancelled at the deadline) first.
-		server.close(() => {
-			void submissions.drain().then(async () => {
-				clearTimeout(deadline);
-				await compileCache?.close();
-				await backend.cgroups?.close();
-			}).catch((error: unknown) => {
-				logger.error({err: error}, 'the instance cgroups could not be removed');
-			}).finally(() => {
-				logger.info('stopped');
-				process.exit(0);
-			});
-		});
-		// A keep-alive connection whose response is done would hold close() open: close each as it goes idle.
-		server.closeIdleConnections();
-		setInterval(() => server.closeIdleConnections(), 100).unref();
-	};
-
-	process.on('SIGTERM', stop);
-	process.on('SIGINT', stop);
+	drainOnSignals(server, shutdown, async () => submissions.drain(), async () => {
+		await compileCache?.close();
+		await backend.cgroups?.close();
+	}, config, logger);
 }
 
 await main();
