@@ -13,7 +13,8 @@ import {loadConfig} from '../src/config.ts';
 import {bwrapArgs} from '../src/sandbox/bwrap-args.ts';
 import {openCgroupBackend, type CgroupBackend} from '../src/sandbox/cgroup.ts';
 import {installHelper} from '../src/sandbox/install-helper.ts';
-import {readHostLayout, runProfile} from '../src/sandbox/profiles.ts';
+import {runProfile} from '../src/sandbox/profiles.ts';
+import {readHostLayout} from '../src/sandbox/host-layout.ts';
 import {spawnSandbox, type SandboxUser} from '../src/sandbox/spawn.ts';
 
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 40);

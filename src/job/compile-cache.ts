@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto';
 import {constants as fsConstants} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type {CompileOutcome} from './result.ts';
+import type {CompileOutcome} from './classify.ts';
 import type {Program} from './language.ts';
 import {ownerName, processStart, type Owner} from './workspace.ts';
 

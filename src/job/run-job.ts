@@ -9,7 +9,8 @@ import {spawnSandbox, type SandboxRun, type SandboxUser, type SpawnOptions, type
 import {TextBudget} from './answer-size.ts';
 import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
-import {classifyCompile, toCompileErrorResult, toRunResult, type CompileOutcome, type ExecuteResult} from './result.ts';
+import {classifyCompile, type CompileOutcome} from './classify.ts';
+import {toCompileErrorResult, toRunResult, type ExecuteResult} from './result.ts';
 import {binaryName, createWorkspace, writeStdin, type Owner, type Workspace} from './workspace.ts';
 import type {CacheEntry, CompileCache} from './compile-cache.ts';
 import {compileArgv, type Program} from './language.ts';

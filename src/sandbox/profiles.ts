@@ -1,15 +1,5 @@
-import fs from 'node:fs';
 import type {SandboxLimits} from '../config.ts';
-
-/** How the host lays out its top-level library and binary directories (merged-/usr or not). */
-export interface HostLayout {
-	/** Top-level paths that are symlinks on the host (`/lib` → `usr/lib`), recreated as symlinks. */
-	readonly links: ReadonlyArray<{readonly path: string; readonly target: string}>;
-	/** Top-level paths that are real directories on the host (a system without merged /usr). */
-	readonly dirs: readonly string[];
-	/** Whether /usr/lib64 exists (the x86-64 dynamic loader lives behind it). */
-	readonly usrLib64: boolean;
-}
+import type {HostLayout} from './host-layout.ts';
 
 /**
  * What the host (or the container around the server) lets bubblewrap do. The strongest policy needs all three; a
@@ -84,23 +74,7 @@ export interface SandboxProfile {
 	readonly limits: SandboxLimits;
 }
 
-const topLevel = ['/bin', '/sbin', '/lib', '/lib64'];
 const libraryDirs = new Set(['/lib', '/lib64']);
-
-export function readHostLayout(): HostLayout {
-	const links: Array<{path: string; target: string}> = [];
-	const dirs: string[] = [];
-	for (const entry of topLevel) {
-		const stat = fs.lstatSync(entry, {throwIfNoEntry: false});
-		if (stat?.isSymbolicLink()) {
-			links.push({path: entry, target: fs.readlinkSync(entry)});
-		} else if (stat?.isDirectory()) {
-			dirs.push(entry);
-		}
-	}
-
-	return {links, dirs, usrLib64: fs.existsSync('/usr/lib64')};
-}
 
 /** gcc needs its driver, cc1, as, ld, headers and libraries: all of /usr, read-only. */
 export function compileProfile(layout: HostLayout, limits: SandboxLimits, policy = strongestPolicy): SandboxProfile {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import test from 'ava';
 import {CompileCache} from '../../src/job/compile-cache.ts';
 import {compileArgv, programFromCode, type Program} from '../../src/job/language.ts';
-import type {CompileOutcome} from '../../src/job/result.ts';
+import type {CompileOutcome} from '../../src/job/classify.ts';
 
 const versions = new Map([['/usr/bin/gcc', 'gcc 12.2.0'], ['/usr/bin/tcc', 'tcc 0.9.27'], ['/usr/bin/g++', 'g++ 12.2.0']]);
 const ok: CompileOutcome = {ok: true, diagnostics: '', stoppedBy: null};

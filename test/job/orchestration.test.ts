@@ -14,7 +14,8 @@ import {currentOwner} from '../../src/job/workspace.ts';
 import {parseJudgeRequest} from '../../src/judge/parse-judge.ts';
 import {runJudge} from '../../src/judge/run-judge.ts';
 import {createRunner} from '../../src/runner.ts';
-import {compileProfile, runProfile, type HostLayout} from '../../src/sandbox/profiles.ts';
+import {compileProfile, runProfile} from '../../src/sandbox/profiles.ts';
+import type {HostLayout} from '../../src/sandbox/host-layout.ts';
 import type {HelperReport, SandboxRun, SpawnOptions} from '../../src/sandbox/spawn.ts';
 
 type Step = 'ok' | 'fail' | 'throw' | 'hang';
@@ -48,9 +49,13 @@ class FakeSandbox {
 		}
 
 		if (step === 'hang') {
-			await new Promise(resolve => {
-				options.signal.addEventListener('abort', resolve, {once: true});
-			});
+			// As the real one: a signal aborted already stops it at once.
+			if (!options.signal.aborted) {
+				await new Promise(resolve => {
+					options.signal.addEventListener('abort', resolve, {once: true});
+				});
+			}
+
 			return finished({report: null, canceled: true});
 		}
 

@@ -1,7 +1,9 @@
 import os from 'node:os';
 import test from 'ava';
 import type {SandboxLimits} from '../../src/config.ts';
-import {classifyCompile, linuxSignalNames, signalName, toCompileErrorResult, toRunResult} from '../../src/job/result.ts';
+import {classifyCompile} from '../../src/job/classify.ts';
+import {toCompileErrorResult, toRunResult} from '../../src/job/result.ts';
+import {linuxSignalNames, signalName} from '../../src/job/signals.ts';
 import {SandboxError} from '../../src/job/errors.ts';
 import {strongestPolicy, type SandboxPolicy} from '../../src/sandbox/profiles.ts';
 import type {HelperReport, SandboxRun} from '../../src/sandbox/spawn.ts';

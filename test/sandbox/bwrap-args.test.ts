@@ -4,7 +4,8 @@ import test from 'ava';
 import type {SandboxLimits} from '../../src/config.ts';
 import {bwrapArgs, cpuUsageFd, helperInSandbox, oomControlFd, type SandboxJob} from '../../src/sandbox/bwrap-args.ts';
 import {projectRoot} from '../helpers/server.ts';
-import {compileProfile, policyLadder, policyWeakenings, runProfile, type HostLayout} from '../../src/sandbox/profiles.ts';
+import {compileProfile, policyLadder, policyWeakenings, runProfile} from '../../src/sandbox/profiles.ts';
+import type {HostLayout} from '../../src/sandbox/host-layout.ts';
 
 const mergedUsr: HostLayout = {
 	links: [{path: '/bin', target: 'usr/bin'}, {path: '/sbin', target: 'usr/sbin'}, {path: '/lib', target: 'usr/lib'}, {path: '/lib64', target: 'usr/lib64'}],

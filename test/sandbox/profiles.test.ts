@@ -1,6 +1,7 @@
 import test from 'ava';
 import {loadConfig} from '../../src/config.ts';
-import {compileProfile, enforcedCpuMs, policyLadder, policyWeakenings, runProfile, strongestPolicy, type HostLayout} from '../../src/sandbox/profiles.ts';
+import {compileProfile, enforcedCpuMs, policyLadder, policyWeakenings, runProfile, strongestPolicy} from '../../src/sandbox/profiles.ts';
+import type {HostLayout} from '../../src/sandbox/host-layout.ts';
 
 const config = loadConfig({});
 const mergedUsr: HostLayout = {links: [{path: '/bin', target: 'usr/bin'}, {path: '/lib', target: 'usr/lib'}, {path: '/lib64', target: 'usr/lib64'}], dirs: [], usrLib64: true};

@@ -8,7 +8,8 @@ import path from 'node:path';
 import test from 'ava';
 import {loadConfig} from '../../src/config.ts';
 import {bwrapArgs} from '../../src/sandbox/bwrap-args.ts';
-import {compileProfile, readHostLayout, runProfile} from '../../src/sandbox/profiles.ts';
+import {compileProfile, runProfile} from '../../src/sandbox/profiles.ts';
+import {readHostLayout} from '../../src/sandbox/host-layout.ts';
 import {helperFilter, parseFilterList, parseReport, spawnSandbox} from '../../src/sandbox/spawn.ts';
 import {examplesDir, projectRoot} from '../helpers/server.ts';
 

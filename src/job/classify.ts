@@ -1,0 +1,114 @@
+// How one sandboxed step ended, by a fixed rule: a run's status and what stopped it, a compile's outcome.
+import type {SandboxLimits} from '../config.ts';
+import type {SandboxRun} from '../sandbox/spawn.ts';
+import {SandboxError} from './errors.ts';
+import type {RunStatus, StoppedBy} from './result.ts';
+import {sigkill, sigxcpu, sigxfsz} from './signals.ts';
+
+/** The helper must have reported, unless the server itself stopped the sandbox from outside. */
+export function requireReport(run: SandboxRun, step: string) {
+	if (run.report === null) {
+		throw new SandboxError(`${step} sandbox produced no report`, run.stderr.toString('utf8').slice(0, 2000));
+	}
+
+	if (run.report.execErrno !== 0) {
+		throw new SandboxError(`${step} command could not be started`, `errno ${run.report.execErrno}`);
+	}
+
+	return run.report;
+}
+
+/** How one run ended, by the rule below: its status and what stopped it (a judge's verdict is another idea). */
+export interface RunClassification {
+	readonly status: RunStatus;
+	readonly stoppedBy: StoppedBy;
+	readonly exitCode: number;
+	readonly signal: number;
+}
+
+/**
+ * Which limit stopped a run, by a fixed rule, in this order:
+ * output cap passed → output_limit (the server killed it: SIGKILL);
+ * with a job cgroup, a process of the job waited for memory at its limit (the helper then ended the job) or the
+ * kernel killed one there → memory_limit (even when the job then hung, burnt its CPU in reclaim, or lost its helper
+ * before the report);
+ * helper's wall clock or the server's backstop fired → time_limit (SIGKILL);
+ * helper's CPU sampling reached the limit, SIGXCPU, SIGKILL after the whole CPU allowance, or more CPU time measured
+ * than the limit, however the run ended → time_limit (one rule under every policy: where the sandbox can only stop
+ * a program at whole seconds, a run over the limit is still judged by it);
+ * peak RSS reached the memory limit → memory_limit; so does a run that failed (non-zero exit or a signal) once its
+ * address space — sampled, or its static data alone — had reached the limit: an allocation in the slack above the
+ * limit failed; with a job cgroup, so does a failed run whose charges hit the job's limit (a failed charge, or the
+ * peak at the limit: a write to a memfd or tmpfile then fails with ENOMEM instead of waiting);
+ * SIGXFSZ → file_size_limit; any other signal → signalled; non-zero exit → runtime_error; else ok.
+ */
+export function classifyRun(run: SandboxRun, limits: SandboxLimits, staticKb = 0): RunClassification {
+	if (run.overflowed !== null) {
+		return {status: 'output_limit', stoppedBy: 'output', exitCode: -sigkill, signal: sigkill};
+	}
+
+	// The job reached its cgroup's memory limit (the helper saw a process wait for memory there, or the kernel
+	// killed one): the first limit it reached, whatever came after (a hang, CPU burnt in reclaim, a lost report).
+	if (run.report?.memoryExceeded || (run.cgroup?.oomKills ?? 0) > 0) {
+		const report = run.report?.execErrno === 0 ? run.report : null;
+		const signal = report === null ? sigkill : report.signal;
+		return {status: 'memory_limit', stoppedBy: 'memory', exitCode: report?.exited ? report.exitCode : -signal, signal};
+	}
+
+	if (run.backstopFired || run.report?.timedOut) {
+		return {status: 'time_limit', stoppedBy: 'wall_time', exitCode: -sigkill, signal: sigkill};
+	}
+
+	const report = requireReport(run, 'run');
+	const {signal} = report;
+	const exitCode = report.exited ? report.exitCode : -signal;
+	const cpuAllowanceMs = Math.ceil(limits.cpuMs / 1000) * 1000;
+	if (report.cpuExceeded || signal === sigxcpu || (signal === sigkill && report.cpuMs >= cpuAllowanceMs) || report.cpuMs > limits.cpuMs) {
+		return {status: 'time_limit', stoppedBy: 'cpu_time', exitCode, signal};
+	}
+
+	const limitKb = limits.memoryMb * 1024;
+	const failed = signal !== 0 || exitCode !== 0;
+	const atCgroupLimit = failed && run.cgroup !== undefined && (run.cgroup.failcnt > 0 || run.cgroup.peakKb >= limitKb);
+	if (atCgroupLimit || report.maxRssKb >= limitKb || (failed && Math.max(report.peakVmKb, staticKb) >= limitKb)) {
+		return {status: 'memory_limit', stoppedBy: 'memory', exitCode, signal};
+	}
+
+	if (signal === sigxfsz) {
+		return {status: 'file_size_limit', stoppedBy: 'file_size', exitCode, signal};
+	}
+
+	if (signal !== 0) {
+		return {status: 'signalled', stoppedBy: null, exitCode, signal};
+	}
+
+	return {status: exitCode === 0 ? 'ok' : 'runtime_error', stoppedBy: null, exitCode, signal: 0};
+}
+
+export interface CompileOutcome {
+	readonly ok: boolean;
+	/** gcc's own output, unchanged, plus a `c-runner:` line when a limit stopped the compiler. */
+	readonly diagnostics: string;
+	readonly stoppedBy: StoppedBy;
+}
+
+export function classifyCompile(run: SandboxRun, limits: SandboxLimits): CompileOutcome {
+	const text = Buffer.concat([run.stdout, run.stderr]).toString('utf8');
+	if (run.overflowed === null && !run.backstopFired && !run.report?.timedOut) {
+		const report = requireReport(run, 'compile');
+		if (report.exited && report.exitCode === 0) {
+			return {ok: true, diagnostics: text, stoppedBy: null};
+		}
+	}
+
+	const {stoppedBy} = classifyRun(run, limits);
+	const notes: Record<Exclude<StoppedBy, null>, string> = {
+		wall_time: `the compile time limit of ${limits.wallMs} ms`,
+		cpu_time: `the compile CPU time limit of ${limits.cpuMs} ms`,
+		memory: `the compile memory limit of ${limits.memoryMb} MiB`,
+		output: 'the diagnostics size limit',
+		file_size: `the compile file size limit of ${limits.fileSizeMb} MiB`,
+	};
+	const note = stoppedBy === null ? '' : `${text === '' || text.endsWith('\n') ? '' : '\n'}c-runner: compilation stopped by ${notes[stoppedBy]}\n`;
+	return {ok: false, diagnostics: text + note, stoppedBy};
+}
