@@ -201,6 +201,7 @@ async function main() {
 	}
 
 	if (chosen === null) {
+		await compileCache?.close();
 		await backend.cgroups?.close();
 		logger.fatal({failures}, 'no safe sandbox policy works here');
 		fail(`no safe sandbox policy works here; the sandbox self-test failed:\n  ${failures.join('\n  ')}\n${userNamespaceHint}`);
