@@ -7,7 +7,8 @@ import {compileArgv, defaultCompiler, languageNames, languageSpecs, programFromC
 import type {Slots} from './job/slots.ts';
 import {describeAccounting, type AccountingChoice} from './sandbox/accounting.ts';
 import {policyWeakenings, type SandboxProfile} from './sandbox/profiles.ts';
-import type {SandboxUser, SyscallFilter} from './sandbox/spawn.ts';
+import type {SandboxUser} from './sandbox/spawn.ts';
+import type {SyscallFilter} from './sandbox/commands.ts';
 
 export interface HealthReport {
 	readonly status: 'ok' | 'failing';

@@ -21,7 +21,8 @@ import {readHostLayout} from './sandbox/host-layout.ts';
 import {installHelper} from './sandbox/install-helper.ts';
 import {attachInteractive} from './interactive/upgrade.ts';
 import {mountOf} from './proc.ts';
-import {commandVersion, helperFilter, type SandboxUser, type SyscallFilter} from './sandbox/spawn.ts';
+import type {SandboxUser} from './sandbox/spawn.ts';
+import {commandVersion, helperFilter, type SyscallFilter} from './sandbox/commands.ts';
 import type {AccountingChoice} from './sandbox/accounting.ts';
 
 const userNamespaceHint = `bubblewrap could not create its sandbox. Check that unprivileged user namespaces are allowed:

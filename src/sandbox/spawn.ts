@@ -1,26 +1,10 @@
 import type {Readable, Writable} from 'node:stream';
 import {execa} from 'execa';
 import {procStatFields} from '../proc.ts';
+import {CappedCapture} from './capture.ts';
+import {parseReport, type HelperReport} from './report.ts';
 import type {CgroupFigures} from './cgroup.ts';
 import {infoFd, reportFd} from './bwrap-args.ts';
-
-/** What the helper inside the sandbox measured and saw; see sandbox/README.md. */
-export interface HelperReport {
-	readonly execErrno: number;
-	readonly exited: boolean;
-	readonly exitCode: number;
-	readonly signal: number;
-	readonly timedOut: boolean;
-	/** The helper stopped the job when its CPU time, sampled every 5 ms, reached the limit. */
-	readonly cpuExceeded: boolean;
-	readonly cpuMs: number;
-	readonly wallMs: number;
-	readonly maxRssKb: number;
-	/** The largest address space of any of the job's processes, sampled every 5 ms. */
-	readonly peakVmKb: number;
-	/** The helper stopped the job when a process of it waited for memory at the job cgroup's limit. */
-	readonly memoryExceeded: boolean;
-}
 
 export interface SandboxUser {
 	readonly uid: number;
@@ -71,80 +55,6 @@ export interface SandboxRun {
 	readonly cgroup?: CgroupFigures;
 	/** The gate said no (or the job was cancelled before it said yes): no sandbox was made. */
 	readonly declined?: boolean;
-}
-
-const reportKeys = ['exec_errno', 'exited', 'exit_code', 'signal', 'timed_out', 'cpu_exceeded', 'cpu_ms', 'wall_ms', 'max_rss_kb', 'peak_vm_kb', 'memory_exceeded'] as const;
-
-/** Strict: exactly the keys the helper writes, in order, each a whole number. Anything else is no report. */
-export function parseReport(text: string): HelperReport | null {
-	const lines = text.trimEnd().split('\n');
-	if (lines.length !== reportKeys.length) {
-		return null;
-	}
-
-	const values: number[] = [];
-	for (const [index, key] of reportKeys.entries()) {
-		const match = new RegExp(`^${key}=(\\d{1,12})$`).exec(lines[index]!);
-		if (!match) {
-			return null;
-		}
-
-		values.push(Number(match[1]));
-	}
-
-	const [execErrno, exited, exitCode, signal, timedOut, cpuExceeded, cpuMs, wallMs, maxRssKb, peakVmKb, memoryExceeded] = values as [number, number, number, number, number, number, number, number, number, number, number];
-	return {execErrno, exited: exited === 1, exitCode, signal, timedOut: timedOut === 1, cpuExceeded: cpuExceeded === 1, cpuMs, wallMs, maxRssKb, peakVmKb, memoryExceeded: memoryExceeded === 1};
-}
-
-class CappedCapture {
-	readonly chunks: Buffer[] = [];
-	size = 0;
-	overflowed = false;
-	readonly #cap: number;
-	readonly #onOverflow: () => void;
-	readonly #onKept: ((chunk: Buffer) => void) | undefined;
-
-	constructor(cap: number, onOverflow: () => void, onKept?: (chunk: Buffer) => void) {
-		this.#cap = cap;
-		this.#onOverflow = onOverflow;
-		this.#onKept = onKept;
-	}
-
-	push(chunk: Buffer): void {
-		if (this.overflowed) {
-			return;
-		}
-
-		const room = this.#cap - this.size;
-		if (chunk.length > room) {
-			this.chunks.push(chunk.subarray(0, room));
-			this.#onKept?.(chunk.subarray(0, room));
-			this.size = this.#cap;
-			this.overflowed = true;
-			this.#onOverflow();
-			return;
-		}
-
-		this.chunks.push(chunk);
-		this.#onKept?.(chunk);
-		this.size += chunk.length;
-	}
-
-	collect(stream: Readable | null): Promise<void> {
-		return new Promise(resolve => {
-			if (stream === null) {
-				resolve();
-				return;
-			}
-
-			stream.on('data', (chunk: Buffer) => {
-				this.push(chunk);
-			});
-			stream.once('close', () => {
-				resolve();
-			});
-		});
-	}
 }
 
 /** The helper's host pid from bwrap's `--info-fd` JSON; null when it is not there. */
@@ -311,50 +221,4 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 		clearTimeout(lastResort);
 		options.signal.removeEventListener('abort', onAbort);
 	}
-}
-
-/** One row of the helper's syscall filter: a call refused with an errno, when a condition holds (or always). */
-export interface DeniedCall {
-	readonly call: string;
-	readonly errno: string;
-	/** The condition in words; absent when the call is always refused. */
-	readonly when?: string;
-	readonly why: string;
-}
-
-export interface SyscallFilter {
-	readonly denied: readonly DeniedCall[];
-	/** What happens to system calls of another ABI (i386, x32). */
-	readonly abi: string;
-}
-
-/** The helper's `--list-filter` output: tab-separated `deny` rows, then one `abi` line. Strict: anything else is null. */
-export function parseFilterList(text: string): SyscallFilter | null {
-	const denied: DeniedCall[] = [];
-	let abi: string | null = null;
-	for (const line of text.trimEnd().split('\n')) {
-		const fields = line.split('\t');
-		if (fields[0] === 'deny' && fields.length === 5 && abi === null && /^[a-z_\d]+$/.test(fields[1]!) && /^E[A-Z]+$/.test(fields[2]!) && fields[4] !== '') {
-			const [, call, errno, when, why] = fields as [string, string, string, string, string];
-			denied.push({call, errno, ...(when === '' ? {} : {when}), why});
-		} else if (fields[0] === 'abi' && fields.length === 2 && abi === null && fields[1] !== '') {
-			abi = fields[1]!;
-		} else {
-			return null;
-		}
-	}
-
-	return abi === null || denied.length === 0 ? null : {denied, abi};
-}
-
-/** The syscall filter the helper installs, from the helper itself; null when it cannot tell (an old or broken build). */
-export async function helperFilter(helperPath: string): Promise<SyscallFilter | null> {
-	const result = await execa(helperPath, ['--list-filter'], {reject: false, env: {}, extendEnv: false, timeout: 5000});
-	return result.exitCode === 0 ? parseFilterList(result.stdout) : null;
-}
-
-/** First line of `<command> --version`, for /health; null when the command does not run. */
-export async function commandVersion(file: string): Promise<string | null> {
-	const result = await execa(file, ['--version'], {reject: false, env: {PATH: '/usr/bin:/bin'}, extendEnv: false, timeout: 5000});
-	return result.exitCode === 0 ? result.stdout.split('\n')[0] ?? null : null;
 }

@@ -3,7 +3,8 @@ import {loadConfig} from '../../src/config.ts';
 import {strongestPolicy} from '../../src/sandbox/profiles.ts';
 import {toInteractiveResult} from '../../src/interactive/session.ts';
 import type {Compiled} from '../../src/job/run-job.ts';
-import type {HelperReport, SandboxRun} from '../../src/sandbox/spawn.ts';
+import type {SandboxRun} from '../../src/sandbox/spawn.ts';
+import type {HelperReport} from '../../src/sandbox/report.ts';
 
 const limits = loadConfig({}).run;
 const compiled: Compiled = {

@@ -16,7 +16,8 @@ import {runJudge} from '../../src/judge/run-judge.ts';
 import {createRunner} from '../../src/runner.ts';
 import {compileProfile, runProfile} from '../../src/sandbox/profiles.ts';
 import type {HostLayout} from '../../src/sandbox/host-layout.ts';
-import type {HelperReport, SandboxRun, SpawnOptions} from '../../src/sandbox/spawn.ts';
+import type {SandboxRun, SpawnOptions} from '../../src/sandbox/spawn.ts';
+import type {HelperReport} from '../../src/sandbox/report.ts';
 
 type Step = 'ok' | 'fail' | 'throw' | 'hang';
 

@@ -6,7 +6,8 @@ import {toCompileErrorResult, toRunResult} from '../../src/job/result.ts';
 import {linuxSignalNames, signalName} from '../../src/job/signals.ts';
 import {SandboxError} from '../../src/job/errors.ts';
 import {strongestPolicy, type SandboxPolicy} from '../../src/sandbox/profiles.ts';
-import type {HelperReport, SandboxRun} from '../../src/sandbox/spawn.ts';
+import type {SandboxRun} from '../../src/sandbox/spawn.ts';
+import type {HelperReport} from '../../src/sandbox/report.ts';
 
 const limits: SandboxLimits = {wallMs: 2000, cpuMs: 1500, memoryMb: 64, processes: 32, fileSizeMb: 1, diskMb: 8, openFiles: 64, stackMb: 8};
 const baseReport: HelperReport = {execErrno: 0, exited: true, exitCode: 0, signal: 0, timedOut: false, cpuExceeded: false, cpuMs: 5, wallMs: 7, maxRssKb: 1200, peakVmKb: 2600, memoryExceeded: false};

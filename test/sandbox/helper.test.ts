@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {parseReport} from '../../src/sandbox/spawn.ts';
+import {parseReport} from '../../src/sandbox/report.ts';
 import {projectRoot} from '../helpers/server.ts';
 
 const helper = path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox');

@@ -10,7 +10,9 @@ import {loadConfig} from '../../src/config.ts';
 import {bwrapArgs} from '../../src/sandbox/bwrap-args.ts';
 import {compileProfile, runProfile} from '../../src/sandbox/profiles.ts';
 import {readHostLayout} from '../../src/sandbox/host-layout.ts';
-import {helperFilter, parseFilterList, parseReport, spawnSandbox} from '../../src/sandbox/spawn.ts';
+import {spawnSandbox} from '../../src/sandbox/spawn.ts';
+import {helperFilter, parseFilterList} from '../../src/sandbox/commands.ts';
+import {parseReport} from '../../src/sandbox/report.ts';
 import {examplesDir, projectRoot} from '../helpers/server.ts';
 
 const helper = path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox');
