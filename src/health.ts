@@ -3,6 +3,7 @@ import {defaultLimits} from './job/parse-request.ts';
 import {appliedLimits} from './job/result.ts';
 import {SandboxError} from './job/errors.ts';
 import {runJob, type JobDeps} from './job/run-job.ts';
+import {bwrapArgs} from './sandbox/bwrap-args.ts';
 import {compileArgv, defaultCompiler, languageNames, languageSpecs, programFromCode, type CompilerName} from './job/language.ts';
 import type {Slots} from './job/slots.ts';
 import {describeAccounting, type AccountingChoice} from './sandbox/accounting.ts';
@@ -42,7 +43,8 @@ export function describePolicy(config: Config, profiles: JobDeps['profiles'], pe
 	return {
 		level: weakened.length === 0 ? 'strongest' : 'reduced',
 		weakened,
-		namespaces: ['user', 'pid', 'ipc', 'net', 'uts', 'cgroup'],
+		// Read off the policy itself: the namespaces bwrap is told to make.
+		namespaces: bwrapArgs(profiles.run, {dir: '/job', files: [], argv: ['/job/program'], helperPath: '/helper'}).filter(arg => arg.startsWith('--unshare-')).map(arg => arg.slice('--unshare-'.length)),
 		proc: policy.proc === 'private'
 			? 'a private procfs of the sandbox\'s own pid namespace'
 			: 'none: a private procfs cannot be mounted here (masked /proc); the host\'s is never shown',

@@ -21,8 +21,10 @@ async function run(t: import('ava').ExecutionContext, name: string, extra: Recor
 }
 
 test.serial('infinite loop: stopped at the CPU limit, time_limit', async t => {
-	const body = await run(t, 'infinite-loop.c');
-	// The helper samples CPU time every 10 ms and kills the job at the limit; RLIMIT_CPU is only its backstop.
+	// time_limit_ms: the same 1000 ms of CPU, with a wall limit of 3 s: a CPU-time test that other test files running
+	// beside it (2 cores) cannot turn into a wall-clock one.
+	const body = await run(t, 'infinite-loop.c', {time_limit_ms: 1000});
+	// The helper samples CPU time every 5 ms and kills the job at the limit; RLIMIT_CPU is only its backstop.
 	t.like(body, {status: 'time_limit', timed_out: true, stopped_by: 'cpu_time', exit_code: -9, signal: 'SIGKILL'});
 	t.true(body['cpu_ms'] >= 1000 && body['cpu_ms'] < 1200, `cpu_ms ${body['cpu_ms']}`);
 	assertHostClean(t, server);
