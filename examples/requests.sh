@@ -39,6 +39,7 @@ check() {
 }
 
 check 'Hello world (004 reference)' 'POST' '/execute_c' 'hello.json' 'application/json' '200' '"output":"Hello from C!"' '"exit_code":0' '"status":"ok"'
+check 'Hello world compiled by tcc, the fast compiler' 'POST' '/execute_c' 'hello-tcc.json' 'application/json' '200' '"output":"Hello from C!"' '"exit_code":0' '"status":"ok"'
 check 'Arguments as a string, split like a shell (004 reference)' 'POST' '/execute_c' 'args-string.json' 'application/json' '200' '"exit_code":0' 'Args: 4\n' '\nhello\nworld\n123\n'
 check 'Arguments as an array, taken as they are' 'POST' '/execute_c' 'args-array.json' 'application/json' '200' '"output":"[two words][it'\''s][]"'
 check 'Write and read a file (004 reference)' 'POST' '/execute_c' 'file-io.json' 'application/json' '200' '"output":"File contents:\nHello, File I/O!\nLine 2\n"' '"exit_code":0'
