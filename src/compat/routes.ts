@@ -125,33 +125,25 @@ function judge0ExecuteRequest(submission: Judge0Submission): ExecuteRequest {
 const flag = (value: unknown) => value === 'true' || value === '1';
 const queryText = (value: unknown) => typeof value === 'string' ? value : undefined;
 
-/** Judge0 answers its validation failures with 422 and `{field: [messages]}`. */
-const judge0Errors: Middleware<AppState> = async (ctx, next) => {
-	try {
-		await next();
-	} catch (error) {
-		if (!(error instanceof Judge0FieldError)) {
-			throw error;
+/** A route whose API answers its own refusals its own way: `error` of class `kind` becomes `status` and `body(error)`. */
+function refusals<E extends Error>(kind: new (...args: never[]) => E, status: number, body: (error: E) => unknown): Middleware<AppState> {
+	return async (ctx, next) => {
+		try {
+			await next();
+		} catch (error) {
+			if (!(error instanceof kind)) {
+				throw error;
+			}
+
+			ctx.status = status;
+			ctx.body = body(error);
 		}
+	};
+}
 
-		ctx.status = 422;
-		ctx.body = error.fields;
-	}
-};
-
-/** Piston answers a bad request with 400 and `{message}`. */
-const pistonErrors: Middleware<AppState> = async (ctx, next) => {
-	try {
-		await next();
-	} catch (error) {
-		if (!(error instanceof PistonError)) {
-			throw error;
-		}
-
-		ctx.status = 400;
-		ctx.body = {message: error.message};
-	}
-};
+/** Judge0 answers its validation failures with 422 and `{field: [messages]}`; Piston a bad request with 400 and `{message}`. */
+const judge0Errors = refusals(Judge0FieldError, 422, error => error.fields);
+const pistonErrors = refusals(PistonError, 400, error => ({message: error.message}));
 
 export function registerPiston(router: Router<AppState>, deps: CompatDeps) {
 	// Piston's Node client posts its JSON without a Content-Type (node-fetch sends text/plain): read it as JSON.

@@ -128,11 +128,17 @@ test.serial('600 MiB of SysV shared memory: memory_limit with cgroups; not limit
 	assertHostClean(t, server('helper'));
 });
 
+/**
+ * Stopped at the CPU limit: the figure is read once more after the kill (the cgroup's count, less the helper's own
+ * CPU since), so it may come out a millisecond or two under the sample that stopped the job; never far under.
+ */
+const stoppedAtTheLimit = (t: import('ava').ExecutionContext, cpuMs: number) => t.true(cpuMs >= 995 && cpuMs < 2000, `cpu_ms ${cpuMs}`);
+
 for (const backend of backends) {
 	test.serial(`${backend}: the CPU of children reaped by the kernel (SIGCHLD ignored) counts: 5 s against 1000 ms`, async t => {
 		const body = await run(backend, 'cpu-sigchld-ignored.c');
 		t.like(body, {status: 'time_limit', stopped_by: 'cpu_time', output: ''});
-		t.true(body['cpu_ms'] >= 1000 && body['cpu_ms'] < 2000, `cpu_ms ${body['cpu_ms']}`);
+		stoppedAtTheLimit(t, body['cpu_ms']);
 		assertHostClean(t, server(backend));
 	});
 
@@ -140,7 +146,7 @@ for (const backend of backends) {
 		const body = await run(backend, 'cpu-sigchld-ignored.c', ['50', '100', 'blind']);
 		t.regex(body['error'], /prlimit NPROC lowered/, 'the attack itself worked');
 		t.like(body, {status: 'time_limit', stopped_by: 'cpu_time', output: ''});
-		t.true(body['cpu_ms'] >= 1000 && body['cpu_ms'] < 2000, `cpu_ms ${body['cpu_ms']}`);
+		stoppedAtTheLimit(t, body['cpu_ms']);
 		assertHostClean(t, server(backend));
 	});
 
@@ -148,7 +154,7 @@ for (const backend of backends) {
 		const body = await run(backend, 'prlimit-helper.c');
 		t.regex(body['error'], /prlimit NOFILE lowered\nprlimit NPROC lowered\nprlimit AS lowered\nprlimit CPU lowered/, 'the attack itself worked');
 		t.like(body, {status: 'time_limit', stopped_by: 'cpu_time', output: ''});
-		t.true(body['cpu_ms'] >= 1000 && body['cpu_ms'] < 2000, `cpu_ms ${body['cpu_ms']}`);
+		stoppedAtTheLimit(t, body['cpu_ms']);
 		assertHostClean(t, server(backend));
 	});
 
