@@ -37,12 +37,13 @@ export function parseFilterList(text: string): SyscallFilter | null {
 
 /** The syscall filter the helper installs, from the helper itself; null when it cannot tell (an old or broken build). */
 export async function helperFilter(helperPath: string): Promise<SyscallFilter | null> {
-	const result = await execa(helperPath, ['--list-filter'], {reject: false, env: {}, extendEnv: false, timeout: 5000});
+	// cwd /: the server's own working directory may be one its uid cannot enter (a checkout in /root, a mktemp -d).
+	const result = await execa(helperPath, ['--list-filter'], {reject: false, env: {}, extendEnv: false, cwd: '/', timeout: 5000});
 	return result.exitCode === 0 ? parseFilterList(result.stdout) : null;
 }
 
 /** First line of `<command> --version`, for /health; null when the command does not run. */
 export async function commandVersion(file: string): Promise<string | null> {
-	const result = await execa(file, ['--version'], {reject: false, env: {PATH: '/usr/bin:/bin'}, extendEnv: false, timeout: 5000});
+	const result = await execa(file, ['--version'], {reject: false, env: {PATH: '/usr/bin:/bin'}, extendEnv: false, cwd: '/', timeout: 5000});
 	return result.exitCode === 0 ? result.stdout.split('\n')[0] ?? null : null;
 }
