@@ -18,9 +18,23 @@ function runHelper(args: string[], cpuUsageFd: number | null = null) {
 
 const sandboxed = (extra: string[], ...command: string[]) => runHelper(['--report-fd', '3', '--wall-ms', '5000', ...extra, '--', ...command]);
 
+/** The scratch directories this file makes, removed after it. */
+const scratch: string[] = [];
+const scratchDir = () => {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-helper-test-'));
+	scratch.push(dir);
+	return dir;
+};
+
+test.after.always(() => {
+	for (const dir of scratch) {
+		fs.rmSync(dir, {recursive: true, force: true});
+	}
+});
+
 /** An example program compiled for a direct run of the helper, where no sandbox (and no syscall filter) applies. */
 function compiled(name: string): string {
-	const binary = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-helper-test-')), name);
+	const binary = path.join(scratchDir(), name);
 	execFileSync('gcc', ['-std=gnu17', '-O2', '-o', binary, path.join(projectRoot, 'examples', `${name}.c`)]);
 	return binary;
 }
@@ -79,7 +93,7 @@ test('a command that lowers the helper\'s rlimits (NOFILE 3, AS 4 MiB, CPU 1 s) 
 });
 
 test('--cpu-usage-fd: the job cgroup\'s counter decides the CPU limit, and the command never holds it', t => {
-	const counter = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-helper-test-')), 'cpuacct.usage');
+	const counter = path.join(scratchDir(), 'cpuacct.usage');
 	// Counted from the helper's start: what the counter held before (bwrap's set-up) is not the program's.
 	fs.writeFileSync(counter, '5000000000\n');
 	const over = runHelper(['--report-fd', '3', '--wall-ms', '5000', '--cpu-ms', '1000', '--cpu-usage-fd', '5', '--', '/bin/sh', '-c', `echo 9000000000 > ${counter}; sleep 3`], fs.openSync(counter, 'r'));
