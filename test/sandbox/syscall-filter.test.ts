@@ -100,11 +100,17 @@ int main(int argc, char **argv) {
 }
 `;
 
+/** A probe of this file, compiled into its scratch directory; its path. */
+function build(name: string, code: string): string {
+	const source = path.join(dir, `${name}.c`);
+	const binary = path.join(dir, name);
+	fs.writeFileSync(source, code);
+	execFileSync('gcc', ['-std=gnu17', '-O2', '-o', binary, source]);
+	return binary;
+}
+
 test('the command gets a fresh session keyring: a key of the keyring the helper inherits is out of its reach', t => {
-	const source = path.join(dir, 'keyring-parent.c');
-	const parent = path.join(dir, 'keyring-parent');
-	fs.writeFileSync(source, keyringParent);
-	execFileSync('gcc', ['-std=gnu17', '-O2', '-o', parent, source]);
+	const parent = build('keyring-parent', keyringParent);
 	const result = spawnSync(parent, [helper, '--report-fd', '3', '--wall-ms', '5000', '--', '/bin/cat', '/proc/keys'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe']});
 	t.is(result.status, 0, result.stderr);
 	const [first, ...rest] = result.stdout.split('\n');
@@ -145,10 +151,7 @@ int main(void) {
 `;
 
 test('socket families: exactly AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK pass, high bits never sneak one through', t => {
-	const source = path.join(dir, 'families.c');
-	const sweep = path.join(dir, 'families');
-	fs.writeFileSync(source, familySweep);
-	execFileSync('gcc', ['-std=gnu17', '-O2', '-o', sweep, source]);
+	const sweep = build('families', familySweep);
 	const filtered = spawnSync(helper, ['--report-fd', '3', '--wall-ms', '5000', '--', sweep], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe']});
 	t.is(filtered.stdout, 'families: exact\n');
 	t.regex(execFileSync(sweep, {encoding: 'utf8'}), /not as the filter says/, 'unfiltered, the sweep tells: the test can fail');
