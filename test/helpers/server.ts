@@ -101,8 +101,17 @@ export async function startServer(requested: {
 		stderr += chunk.toString();
 	});
 	const logs: Array<Record<string, unknown>> = [];
+	// A test file that ends without stopping its server (a failed hook, a time-out) must not leave it running.
+	const orphaned = () => {
+		if (child.exitCode === null && child.signalCode === null) {
+			child.kill('SIGTERM');
+		}
+	};
+
+	process.once('exit', orphaned);
 	const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>(resolve => {
 		child.once('exit', (code, signal) => {
+			process.removeListener('exit', orphaned);
 			if (options.runAs !== undefined) {
 				releaseInstall();
 			}
