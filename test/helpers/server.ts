@@ -46,6 +46,14 @@ export interface RunningServer {
  */
 export const uidOffset = Number(process.env['C_RUNNER_TEST_UID_OFFSET'] ?? 0);
 
+/** Servers started and not yet exited: a test file that ends without stopping one (a failed hook, a time-out) stops it. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+	for (const child of running) {
+		child.kill('SIGTERM');
+	}
+});
+
 export async function startServer(requested: {
 	uidBase: number;
 	env?: Record<string, string>;
@@ -101,17 +109,10 @@ export async function startServer(requested: {
 		stderr += chunk.toString();
 	});
 	const logs: Array<Record<string, unknown>> = [];
-	// A test file that ends without stopping its server (a failed hook, a time-out) must not leave it running.
-	const orphaned = () => {
-		if (child.exitCode === null && child.signalCode === null) {
-			child.kill('SIGTERM');
-		}
-	};
-
-	process.once('exit', orphaned);
+	running.add(child);
 	const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>(resolve => {
 		child.once('exit', (code, signal) => {
-			process.removeListener('exit', orphaned);
+			running.delete(child);
 			if (options.runAs !== undefined) {
 				releaseInstall();
 			}
