@@ -2,6 +2,9 @@
 // API documentation (docs/api/submissions), its language ids for gcc C and C++, its statuses and its comparison.
 import {v4 as uuidv4} from 'uuid';
 import type {ExecuteResult} from '../job/result.ts';
+import {isPlainObject} from '../job/parse-request.ts';
+import {outputsMatch} from '../judge/compare.ts';
+import {isolateMessage} from './isolate-message.ts';
 import {splitArgs} from '../job/split-args.ts';
 import type {Language} from '../job/language.ts';
 
@@ -79,7 +82,6 @@ export interface Judge0Submission {
 	readonly echo: Readonly<Record<string, unknown>>;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function decodeBase64(value: string, field: string, problems: Record<string, string[]>): string {
 	if (!/^[A-Za-z\d+/=\s]*$/.test(value)) {
@@ -155,7 +157,7 @@ const refusals: Readonly<Record<string, string>> = {
 
 /** Validates a decoded POST /submissions body; every problem is reported together, as Judge0 does. */
 export function parseJudge0Submission(body: unknown, base64: boolean, rules: Judge0Rules): Judge0Submission {
-	if (!isObject(body)) {
+	if (!isPlainObject(body)) {
 		throw new Judge0FieldError({body: ['must be a JSON object']});
 	}
 
@@ -249,42 +251,45 @@ export function parseJudge0Submission(body: unknown, base64: boolean, rules: Jud
 	};
 }
 
-/** Judge0's comparison (isolate_job.rb `strip`): trailing whitespace of each line and of the whole is ignored. */
-const judge0Strip = (text: string) => text.split('\n').map(line => line.trimEnd()).join('\n').trimEnd();
-
 const signalStatus: Readonly<Record<string, StatusId>> = {SIGSEGV: 7, SIGXFSZ: 8, SIGFPE: 9, SIGABRT: 10};
 
 /** A finished run as Judge0's status, and the `message` isolate would have written. */
 export function judge0Outcome(result: ExecuteResult, expectedOutput: string | null): {status: StatusId; message: string | null} {
+	return {status: judge0Status(result, expectedOutput), message: isolateMessage(result)};
+}
+
+function judge0Status(result: ExecuteResult, expectedOutput: string | null): StatusId {
 	switch (result.status) {
 		case 'compile_error': {
-			return {status: 6, message: null};
+			return 6;
 		}
 
 		case 'time_limit': {
-			return {status: 5, message: result.stopped_by === 'wall_time' ? 'Time limit exceeded (wall clock)' : 'Time limit exceeded'};
+			return 5;
 		}
 
 		case 'memory_limit': {
-			return {status: result.signal === null ? 11 : (signalStatus[result.signal] ?? 12), message: 'Memory limit exceeded'};
+			return result.signal === null ? 11 : (signalStatus[result.signal] ?? 12);
 		}
 
 		case 'output_limit': {
-			return {status: 12, message: 'Output limit exceeded'};
+			return 12;
 		}
 
 		case 'file_size_limit':
 		case 'signalled': {
-			return {status: signalStatus[result.signal ?? ''] ?? 12, message: `Caught fatal signal ${-result.exit_code}`};
+			return signalStatus[result.signal ?? ''] ?? 12;
 		}
 
 		case 'runtime_error': {
-			return {status: 11, message: `Exited with error status ${result.exit_code}`};
+			return 11;
 		}
 
 		case 'ok': {
-			const matched = expectedOutput === null || judge0Strip(expectedOutput) === judge0Strip(result.output);
-			return {status: matched ? 3 : 4, message: null};
+			// Judge0's comparison (isolate_job.rb `strip`: trailing whitespace of each line and of the whole ignored)
+			// is the judge's own `trim`.
+			const matched = expectedOutput === null || outputsMatch(Buffer.from(result.output), expectedOutput, {mode: 'trim'});
+			return matched ? 3 : 4;
 		}
 	}
 }

@@ -1,6 +1,8 @@
 // Piston's v2 execute API for C and C++ (api/src/api/v2.js and job.js of engineer-man/piston), over c-runner's runs:
 // GET /api/v2/runtimes and POST /api/v2/execute with Piston's request and its response's compile and run stages.
 import type {ExecuteResult} from '../job/result.ts';
+import {isPlainObject} from '../job/parse-request.ts';
+import {isolateMessage} from './isolate-message.ts';
 import type {Language} from '../job/language.ts';
 
 /** A Piston failure: 400 with `{message}`, as Piston answers. */
@@ -46,7 +48,6 @@ export interface PistonRequest {
 	readonly compileMemoryMb: number | null;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export interface PistonRules {
 	readonly gccVersion: string;
@@ -60,7 +61,7 @@ export interface PistonRules {
  * unlimited configuration takes it; one above c-runner's maximum is refused, as Piston refuses one above its own.
  */
 export function parsePistonRequest(body: unknown, rules: PistonRules): PistonRequest {
-	if (!isObject(body)) {
+	if (!isPlainObject(body)) {
 		throw new PistonError('request body must be a JSON object');
 	}
 
@@ -83,7 +84,7 @@ export function parsePistonRequest(body: unknown, rules: PistonRules): PistonReq
 	}
 
 	const parsedFiles = files.map((file: unknown, index): PistonFile => {
-		if (!isObject(file) || typeof file['content'] !== 'string') {
+		if (!isPlainObject(file) || typeof file['content'] !== 'string') {
 			throw new PistonError(`files[${index}].content is required as a string`);
 		}
 
@@ -165,25 +166,25 @@ export interface PistonStage {
 const stage = (fields: Omit<PistonStage, 'output'>): PistonStage => ({...fields, output: fields.stdout + fields.stderr});
 
 function runStage(result: ExecuteResult): PistonStage {
-	const killed = result.signal !== null ? -result.exit_code : 0;
 	const base = {
 		stdout: result.output,
 		stderr: result.error,
 		cpu_time: result.cpu_ms,
 		wall_time: result.time_ms,
 		memory: result.memory_kb === null ? null : result.memory_kb * 1024,
+		message: isolateMessage(result),
 	};
 	switch (result.status) {
 		case 'ok': {
-			return stage({...base, code: 0, signal: null, message: null, status: null});
+			return stage({...base, code: 0, signal: null, status: null});
 		}
 
 		case 'runtime_error': {
-			return stage({...base, code: result.exit_code, signal: null, message: `Exited with error status ${result.exit_code}`, status: 'RE'});
+			return stage({...base, code: result.exit_code, signal: null, status: 'RE'});
 		}
 
 		case 'time_limit': {
-			return stage({...base, code: null, signal: 'SIGKILL', message: result.stopped_by === 'wall_time' ? 'Time limit exceeded (wall clock)' : 'Time limit exceeded', status: 'TO'});
+			return stage({...base, code: null, signal: 'SIGKILL', status: 'TO'});
 		}
 
 		case 'output_limit': {
@@ -194,13 +195,13 @@ function runStage(result: ExecuteResult): PistonStage {
 
 		case 'memory_limit': {
 			return result.signal === null
-				? stage({...base, code: result.exit_code, signal: null, message: 'Memory limit exceeded', status: 'RE'})
-				: stage({...base, code: null, signal: result.signal, message: 'Memory limit exceeded', status: 'SG'});
+				? stage({...base, code: result.exit_code, signal: null, status: 'RE'})
+				: stage({...base, code: null, signal: result.signal, status: 'SG'});
 		}
 
 		case 'file_size_limit':
 		case 'signalled': {
-			return stage({...base, code: null, signal: result.signal, message: `Caught fatal signal ${killed}`, status: 'SG'});
+			return stage({...base, code: null, signal: result.signal, status: 'SG'});
 		}
 
 		case 'compile_error': {

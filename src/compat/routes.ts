@@ -8,7 +8,7 @@ import type {AppState} from '../http/context.ts';
 import {AppError, toHttpError} from '../http/errors.ts';
 import {RequestError} from '../job/errors.ts';
 import {compileArgv, languageSpecs, type Language} from '../job/language.ts';
-import {parseCompileOptions, parseProgram, type ExecuteRequest} from '../job/parse-request.ts';
+import {parseCompileOptions, parseProgram, type ExecuteRequest, type RequestedLimits} from '../job/parse-request.ts';
 import {maxWallMs} from '../job/run-job.ts';
 import type {Runner} from '../runner.ts';
 import {
@@ -76,6 +76,10 @@ export class Judge0Jobs {
 
 const languageName = (language: Language, version: string) => `${language === 'c' ? 'C' : 'C++'} (GCC ${version})`;
 
+/** A client's CPU, memory and wall-clock limits (null: the server's default) as c-runner's requested limits. */
+const requestedLimits = (cpuMs: number | null, memoryMb: number | null, wallMs: number | null): RequestedLimits =>
+	({timeLimitMs: cpuMs, memoryLimitMb: memoryMb, ...(wallMs === null ? {} : {wallLimitMs: wallMs})});
+
 /** A Piston request as c-runner's own: one file is `code`; several are `files`, each compiled when it is a source. */
 function pistonExecuteRequest(request: PistonRequest): ExecuteRequest {
 	const {sourceName} = languageSpecs[request.language];
@@ -94,11 +98,7 @@ function pistonExecuteRequest(request: PistonRequest): ExecuteRequest {
 		program,
 		args: request.args,
 		stdin: request.stdin,
-		limits: {
-			timeLimitMs: request.runCpuMs,
-			memoryLimitMb: request.runMemoryMb,
-			...(request.runWallMs === null ? {} : {wallLimitMs: request.runWallMs}),
-		},
+		limits: requestedLimits(request.runCpuMs, request.runMemoryMb, request.runWallMs),
 	};
 }
 
@@ -114,11 +114,7 @@ function judge0ExecuteRequest(submission: Judge0Submission): ExecuteRequest {
 		program: {options, files: [{name: languageSpecs[submission.language].sourceName, content: submission.sourceCode}]},
 		args: submission.args,
 		stdin: submission.stdin,
-		limits: {
-			timeLimitMs: submission.cpuTimeLimitMs,
-			memoryLimitMb: submission.memoryLimitMb,
-			...(submission.wallTimeLimitMs === null ? {} : {wallLimitMs: submission.wallTimeLimitMs}),
-		},
+		limits: requestedLimits(submission.cpuTimeLimitMs, submission.memoryLimitMb, submission.wallTimeLimitMs),
 	};
 }
 

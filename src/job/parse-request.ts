@@ -25,7 +25,7 @@ export interface ExecuteRequest {
 export const maxArgs = 256;
 export const maxArgsBytes = 64 * 1024;
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 	typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function parseArgs(value: unknown): string[] {
