@@ -10,7 +10,7 @@ import {errorHandler, publicError} from './http/error-handler.ts';
 import {AppError} from './http/errors.ts';
 import {openEventStream, type EventStream} from './http/event-stream.ts';
 import {sendAnswer} from './http/send.ts';
-import {bearerToken, tokenChecker} from './http/token.ts';
+import {headerToken, tokenChecker} from './http/token.ts';
 import {parseJudgeRequest, type JudgeOptions, type JudgeRequest} from './judge/parse-judge.ts';
 import {parseExecuteRequest} from './job/parse-request.ts';
 import {openApiDocument} from './openapi.ts';
@@ -47,8 +47,7 @@ function requireToken(token: string | null): Middleware<AppState> {
 	const matches = tokenChecker(token);
 	return async (ctx, next) => {
 		if (!publicPaths.has(ctx.path)) {
-			// Judge0's clients send theirs as X-Auth-Token.
-			if (!matches(bearerToken(ctx.get('Authorization')) ?? (ctx.get('X-Auth-Token') || null))) {
+			if (!matches(headerToken(ctx.get('Authorization'), ctx.get('X-Auth-Token')))) {
 				throw new AppError(401, 'Missing or invalid bearer token', {'WWW-Authenticate': 'Bearer'});
 			}
 		}

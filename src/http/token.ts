@@ -15,4 +15,8 @@ export function tokenChecker(token: string | null): (presented: string | null) =
  * The token of an `Authorization: Bearer <token>` header; null without one. The scheme's name is case-insensitive
  * (RFC 7235 section 2.1); the token is taken exactly.
  */
-export const bearerToken = (authorization: string | undefined): string | null => /^Bearer +(\S.*)$/i.exec(authorization ?? '')?.[1] ?? null;
+const bearerToken = (authorization: string | undefined): string | null => /^Bearer +(\S.*)$/i.exec(authorization ?? '')?.[1] ?? null;
+
+/** The token a request presents in its headers: `Authorization: Bearer <token>`, or `X-Auth-Token`, as Judge0's clients send it. */
+export const headerToken = (authorization: string | undefined, xAuthToken: string | undefined): string | null =>
+	bearerToken(authorization) ?? (xAuthToken === undefined || xAuthToken === '' ? null : xAuthToken);

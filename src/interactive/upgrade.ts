@@ -3,7 +3,7 @@ import type {Duplex} from 'node:stream';
 import {v4 as uuidv4} from 'uuid';
 import {WebSocketServer} from 'ws';
 import {AppError, toHttpError} from '../http/errors.ts';
-import {bearerToken, tokenChecker} from '../http/token.ts';
+import {headerToken, tokenChecker} from '../http/token.ts';
 import type {Slot, Slots} from '../job/slots.ts';
 import {runSession, type SessionDeps, type SessionOutcome} from './session.ts';
 
@@ -115,7 +115,7 @@ export function attachInteractive(server: http.Server, deps: InteractiveDeps): v
 
 		// As for every endpoint: a bearer header, or Judge0's X-Auth-Token; from a browser, the subprotocol.
 		const authToken = request.headers['x-auth-token'];
-		const presented = bearerToken(request.headers.authorization) ?? (typeof authToken === 'string' && authToken !== '' ? authToken : null) ?? subprotocolToken(request.headers['sec-websocket-protocol']);
+		const presented = headerToken(request.headers.authorization, typeof authToken === 'string' ? authToken : undefined) ?? subprotocolToken(request.headers['sec-websocket-protocol']);
 		if (!tokenMatches(presented)) {
 			refuseWith(new AppError(401, 'Missing or invalid bearer token', {'WWW-Authenticate': 'Bearer'}));
 			return;
