@@ -246,15 +246,15 @@ async function main() {
 	const owner = currentOwner();
 	const users = sandboxUsers(config);
 	const slots = new Slots(users.slots, config.queueLength);
-	const versions = {
-		gcc: await commandVersion(languageSpecs.c.compiler),
-		'g++': await commandVersion(languageSpecs.cpp.compiler),
-		tcc: await commandVersion(languageSpecs.c.compilers.tcc!.path),
-		bwrap: await commandVersion(config.bwrapPath),
-		node: process.version,
-		kernel: os.release(),
-	};
-	const syscallFilter = await helperFilter(config.helperPath);
+	// The tools are asked at once: each answer is a process of its own.
+	const [gcc, gpp, tcc, bwrap, syscallFilter] = await Promise.all([
+		commandVersion(languageSpecs.c.compiler),
+		commandVersion(languageSpecs.cpp.compiler),
+		commandVersion(languageSpecs.c.compilers.tcc!.path),
+		commandVersion(config.bwrapPath),
+		helperFilter(config.helperPath),
+	]);
+	const versions = {gcc, 'g++': gpp, tcc, bwrap, node: process.version, kernel: os.release()};
 	if (syscallFilter === null) {
 		fail(`${config.helperPath} --list-filter did not list a syscall filter: rebuild the sandbox helper (npm run setup)`);
 	}
