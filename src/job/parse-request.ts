@@ -176,11 +176,11 @@ function parseFiles(value: unknown, options: CompileOptions): SourceFile[] {
 	const seen = new Set<string>();
 	const files = value.map((file: unknown, index): SourceFile => {
 		const where = `files[${index}]`;
-		if (typeof file !== 'object' || file === null || Array.isArray(file)) {
+		if (!isPlainObject(file)) {
 			throw badRequest(`${where} must be an object with 'name' and 'content'`);
 		}
 
-		const {name, content} = file as Record<string, unknown>;
+		const {name, content} = file;
 		if (typeof name !== 'string' || name.length > maxFileNameLength || !fileNamePattern.test(name)) {
 			throw badRequest(`${where}.name must be a plain file name of at most ${maxFileNameLength} characters: letters, digits, '_', '.', '+', '-', not starting with '.' or '-' (no directories)`);
 		}

@@ -1,5 +1,5 @@
 import {badRequest} from '../job/errors.ts';
-import {parseCode, parseProgram, parseRequestedLimits, requireObject, type RequestedLimits} from '../job/parse-request.ts';
+import {isPlainObject, parseCode, parseProgram, parseRequestedLimits, requireObject, type RequestedLimits} from '../job/parse-request.ts';
 import type {Program} from '../job/language.ts';
 
 /**
@@ -90,11 +90,11 @@ function parseId(value: unknown, index: number, where: string): number | string 
 
 function parseTestCase(value: unknown, index: number, rules: JudgeRules): TestCase {
 	const where = `testcases[${index}]`;
-	if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+	if (!isPlainObject(value)) {
 		throw badRequest(`${where} must be an object`);
 	}
 
-	const test = value as Record<string, unknown>;
+	const test = value;
 	const unknown = Object.keys(test).find(name => !(testCaseFields as readonly string[]).includes(name));
 	if (unknown !== undefined) {
 		throw badRequest(`${where} has an unknown field '${unknown}'; a test case's fields are: ${testCaseFields.join(', ')}`);
