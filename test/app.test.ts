@@ -102,6 +102,15 @@ test('with a token, every endpoint but /health needs it', async t => {
 	await close();
 });
 
+test('Judge0\'s X-Auth-Token header carries the token too; a wrong one is refused', async t => {
+	const token = 'a-long-enough-secret';
+	const {url, close} = await setup({token});
+	t.is((await post(url, '{"code":"x"}', {'Content-Type': 'application/json', 'X-Auth-Token': token})).status, 200);
+	t.is((await post(url, '{"code":"x"}', {'Content-Type': 'application/json', 'X-Auth-Token': 'wrong-token-of-some-length'})).status, 401);
+	t.is((await post(url, '{"code":"x"}', {'Content-Type': 'application/json', 'X-Auth-Token': ''})).status, 401);
+	await close();
+});
+
 test('the bearer scheme is case-insensitive (RFC 7235); the token itself is not', async t => {
 	const token = 'a-long-enough-secret';
 	const {url, close} = await setup({token});
