@@ -265,3 +265,22 @@ export function assertHostClean(t: ExecutionContext, server: RunningServer) {
 	t.deepEqual(leftoverProcesses(server), [], 'no sandboxed process left behind');
 	t.deepEqual(leftoverJobCgroups(server), [], 'no job cgroup left behind');
 }
+
+/**
+ * How a fork bomb (examples/fork-bomb.c) may end: held at the process limit, its spinning copies reach the CPU limit
+ * (summed over the job) or, on a starved machine, the wall clock — or, with job cgroups, the memory limit first: every
+ * fork refused at the limit still allocates a task and its kernel stack, freed only after an RCU grace period and
+ * charged to the job until then, so thousands of refused forks a millisecond can fill the job's memory with kernel
+ * memory. Each of these is the limit the job reached first, and the figures must say so.
+ */
+export function assertForkBombStopped(t: ExecutionContext, body: Record<string, any>, memoryMb: number) {
+	t.like(body, {exit_code: -9, signal: 'SIGKILL'});
+	if (body['status'] === 'memory_limit') {
+		t.is(body['stopped_by'], 'memory');
+		t.true(body['memory_kb'] >= memoryMb * 1024, `memory_kb ${body['memory_kb']} under the limit of ${memoryMb} MiB`);
+		return;
+	}
+
+	t.is(body['status'], 'time_limit', JSON.stringify(body));
+	t.true(['cpu_time', 'wall_time'].includes(body['stopped_by']), body['stopped_by']);
+}
