@@ -4,12 +4,14 @@
  * cgroup.procs given (the server made them writable by that uid only), opens the job's cpuacct.usage as
  * descriptor 5 and its memory.oom_control as descriptor 6 for the sandbox helper to read, and execs the command.
  * It moves no other process.
- *   c-runner-launch [--wait-fd N] CPU_USAGE_FILE OOM_CONTROL_FILE CGROUP_PROCS_FILE... -- /ABSOLUTE/COMMAND [ARG...]
- * With --wait-fd, it joins and opens as before, then waits for one byte `g` on descriptor N before it execs; end of
- * file or anything else, and it exits without running the command. The server starts a job's run step this way
- * while the program compiles: joining a cgroup waits for an RCU grace period (the kernel's
- * cgroup_threadgroup_rwsem) of several milliseconds, which then passes during the compile. No sandbox exists until
- * the byte comes: bubblewrap starts only then, as fresh as ever.
+ *   c-runner-launch CPU_USAGE_FILE OOM_CONTROL_FILE CGROUP_PROCS_FILE... -- /ABSOLUTE/COMMAND [ARG...]
+ *   c-runner-launch --command-fd N CPU_USAGE_FILE OOM_CONTROL_FILE CGROUP_PROCS_FILE...
+ * With --command-fd, it joins and opens as before, then waits for its command on descriptor N: the arguments, each
+ * ended by a NUL byte, the first an absolute path, then end of file. End of file with nothing before it, and it
+ * exits without running anything. The server starts launchers this way ahead of their jobs: joining a cgroup waits
+ * for an RCU grace period (the kernel's cgroup_threadgroup_rwsem) of several milliseconds, and forking the server
+ * costs more the larger it is; both then happen while nobody waits. No sandbox exists until the command comes:
+ * bubblewrap starts only then, as fresh as ever, and the launcher keeps nothing of any job but its own cgroup.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,37 +43,95 @@ static int open_at(const char *file, int target)
 	return dup2(fd, target) == target && close(fd) == 0 ? 0 : -1;
 }
 
-/* Waits for the server's go: true only for exactly the byte `g`. */
-static int wait_for_go(int fd)
+/* The most a command may take on --command-fd: far above any bubblewrap command line the server builds. */
+#define COMMAND_MAX (1 << 20)
+
+/*
+ * Reads the command from fd to its end: NULL for none (end of file at once, the server's "not needed"); exits on a
+ * read error or a malformed command. The arguments point into one buffer, never freed: exec follows.
+ */
+static char **read_command(int fd)
 {
-	char byte = 0;
-	ssize_t got;
-	do
-		got = read(fd, &byte, 1);
-	while (got < 0 && errno == EINTR);
-	return got == 1 && byte == 'g' && close(fd) == 0;
+	char *buffer = malloc(COMMAND_MAX);
+	size_t length = 0;
+	if (buffer == NULL)
+		exit(fail("reading the command from", "its descriptor"));
+	for (;;) {
+		ssize_t got = read(fd, buffer + length, COMMAND_MAX - length);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			exit(fail("reading the command from", "its descriptor"));
+		if (got == 0)
+			break;
+		length += (size_t)got;
+		if (length == COMMAND_MAX) {
+			fputs("c-runner-launch: the command is too long\n", stderr);
+			exit(EXIT_INTERNAL);
+		}
+	}
+	if (close(fd) != 0)
+		exit(fail("closing", "the command's descriptor"));
+	if (length == 0)
+		return NULL;
+	if (buffer[length - 1] != '\0' || buffer[0] != '/') {
+		fputs("c-runner-launch: the command must be NUL-ended arguments, the first an absolute path\n", stderr);
+		exit(EXIT_INTERNAL);
+	}
+	size_t count = 0;
+	for (size_t i = 0; i < length; i++)
+		count += buffer[i] == '\0';
+	char **argv = calloc(count + 1, sizeof *argv);
+	if (argv == NULL)
+		exit(fail("reading the command from", "its descriptor"));
+	char *next = buffer;
+	for (size_t i = 0; i < count; i++) {
+		argv[i] = next;
+		next += strlen(next) + 1;
+	}
+	return argv;
+}
+
+static int usage(void)
+{
+	fputs("usage: c-runner-launch CPU_USAGE_FILE OOM_CONTROL_FILE CGROUP_PROCS_FILE... -- /ABSOLUTE/COMMAND [ARG...]\n"
+	      "       c-runner-launch --command-fd N CPU_USAGE_FILE OOM_CONTROL_FILE CGROUP_PROCS_FILE...\n", stderr);
+	return EXIT_INTERNAL;
 }
 
 int main(int argc, char **argv)
 {
-	int wait_fd = -1;
-	if (argc > 2 && strcmp(argv[1], "--wait-fd") == 0) {
+	int command_fd = -1;
+	if (argc > 2 && strcmp(argv[1], "--command-fd") == 0) {
 		char *rest = NULL;
 		long fd = strtol(argv[2], &rest, 10);
 		if (*argv[2] == '\0' || *rest != '\0' || fd <= OOM_CONTROL_FD || fd > 1000) {
-			fputs("c-runner-launch: --wait-fd takes a descriptor above the cgroup ones\n", stderr);
+			fputs("c-runner-launch: --command-fd takes a descriptor above the cgroup ones\n", stderr);
 			return EXIT_INTERNAL;
 		}
-		wait_fd = (int)fd;
+		command_fd = (int)fd;
 		argv += 2;
 		argc -= 2;
 	}
+	/* The cgroup files end at `--` (a command on the command line) or at the end (a command to come). */
 	int end = 1;
 	while (end < argc && strcmp(argv[end], "--") != 0)
 		end++;
-	if (end < 4 || end + 1 >= argc || argv[end + 1][0] != '/') {
-		fputs("usage: c-runner-launch [--wait-fd N] CPU_USAGE_FILE OOM_CONTROL_FILE CGROUP_PROCS_FILE... -- /ABSOLUTE/COMMAND [ARG...]\n", stderr);
-		return EXIT_INTERNAL;
+	if (end < 4)
+		return usage();
+	if (command_fd < 0 ? end + 1 >= argc || argv[end + 1][0] != '/' : end != argc)
+		return usage();
+	/*
+	 * Nothing but what the server gave it passes on to bubblewrap: 0-4 (stdin, the step's pipes, bwrap's report and
+	 * info), 5 and 6 (placeholders for the counters) and the command's. A descriptor the server inherited without
+	 * close-on-exec from whoever started it would otherwise ride along into every sandbox's bwrap and helper.
+	 */
+	if (command_fd < 0) {
+		close_range(7, ~0U, 0);
+	} else {
+		if (command_fd > 7)
+			close_range(7, (unsigned int)command_fd - 1, 0);
+		close_range((unsigned int)command_fd + 1, ~0U, 0);
 	}
 	char pid[24];
 	int length = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
@@ -84,8 +144,9 @@ int main(int argc, char **argv)
 		return fail("opening", argv[1]);
 	if (open_at(argv[2], OOM_CONTROL_FD) != 0)
 		return fail("opening", argv[2]);
-	if (wait_fd >= 0 && !wait_for_go(wait_fd))
+	char **command = command_fd < 0 ? &argv[end + 1] : read_command(command_fd);
+	if (command == NULL)
 		return EXIT_INTERNAL;
-	execv(argv[end + 1], &argv[end + 1]);
-	return fail("exec", argv[end + 1]);
+	execv(command[0], command);
+	return fail("exec", command[0]);
 }

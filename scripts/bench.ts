@@ -4,6 +4,8 @@
 //   cold gcc      a hello world with a new source each time (no cache can help), p50 and p90;
 //   cached        the same source again: the compile comes from the compile cache;
 //   tcc           a new source each time, `"compiler": "tcc"`;
+//   ahead off     cold gcc and cached again, on a server with C_RUNNER_LAUNCH_AHEAD=off: each step starts its own
+//                 launcher, so the figure against cold gcc and cached is what the launchers started ahead save;
 //   unprivileged  cold gcc again, on a server that is not root: no job cgroups (the helper's own accounting), so the
 //                 figure against cold gcc is what the job cgroups cost (mostly the kernel's cgroup migration lock:
 //                 `npm run bench:sandbox`);
@@ -124,9 +126,11 @@ async function load(seconds: number, once: () => Promise<void>): Promise<{done: 
 
 const server = await startServer({uidBase: 66_900, defaultLimits: true});
 const unprivileged = await startServer({uidBase: 66_920, runAs: 66_920, defaultLimits: true});
+const noAhead = await startServer({uidBase: 66_960, defaultLimits: true, env: {C_RUNNER_LAUNCH_AHEAD: 'off'}});
 const floor: number[] = [];
-const figures = {cold: [] as number[], cached: [] as number[], tcc: [] as number[], unprivileged: [] as number[]};
-const stages = {cold: [] as Stages[], cached: [] as Stages[], tcc: [] as Stages[], unprivileged: [] as Stages[]};
+const kinds = ['cold', 'cached', 'tcc', 'cold, ahead off', 'cached, ahead off', 'unprivileged'] as const;
+const figures = Object.fromEntries(kinds.map(kind => [kind, [] as number[]])) as Record<typeof kinds[number], number[]>;
+const stages = Object.fromEntries(kinds.map(kind => [kind, [] as Stages[]])) as Record<typeof kinds[number], Stages[]>;
 let rssBefore = Number.NaN;
 let rssAfter = Number.NaN;
 const throughput = {floor: {done: 0, seconds: 0}, server: {done: 0, seconds: 0, errors: 0, latencies: [] as number[]}};
@@ -134,6 +138,7 @@ const judgeFigures: Record<'judge' | 'sequential' | 'parallel', number[]> = {jud
 try {
 	const cachedSource = freshHello();
 	await request(server, {code: cachedSource}, false);
+	await request(noAhead, {code: cachedSource}, false);
 	// Interleaved rounds: a bare floor, then each kind of request, round after round.
 	for (let round = -warmup; round < rounds; round++) {
 		const started = performance.now();
@@ -142,10 +147,12 @@ try {
 		const cold = await request(server, {code: freshHello()}, false);
 		const cached = await request(server, {code: cachedSource}, true);
 		const tcc = await request(server, {code: freshHello(), compiler: 'tcc'}, false);
+		const coldOff = await request(noAhead, {code: freshHello()}, false);
+		const cachedOff = await request(noAhead, {code: cachedSource}, true);
 		const helperOnly = await request(unprivileged, {code: freshHello()}, false);
 		if (round >= 0) {
 			floor.push(bare);
-			for (const [name, sample] of [['cold', cold], ['cached', cached], ['tcc', tcc], ['unprivileged', helperOnly]] as const) {
+			for (const [name, sample] of [['cold', cold], ['cached', cached], ['tcc', tcc], ['cold, ahead off', coldOff], ['cached, ahead off', cachedOff], ['unprivileged', helperOnly]] as const) {
 				figures[name].push(sample.ms);
 				stages[name].push(sample.stages);
 			}
@@ -215,6 +222,7 @@ try {
 } finally {
 	await server.stop();
 	await unprivileged.stop();
+	await noAhead.stop();
 	fs.rmSync(scratch, {recursive: true, force: true});
 }
 
@@ -230,6 +238,8 @@ const rows: Array<[string, string, string]> = [
 	['cold gcc /execute_c, p90', ms(percentile(figures.cold, 0.9)), ratio(percentile(figures.cold, 0.9), percentile(floor, 0.9))],
 	['cached /execute_c, p50', ms(median(figures.cached)), ratio(median(figures.cached), floorP50)],
 	['tcc /execute_c, p50', ms(median(figures.tcc)), ratio(median(figures.tcc), floorP50)],
+	['cold gcc, launchers ahead off, p50', ms(median(figures['cold, ahead off'])), ratio(median(figures['cold, ahead off']), floorP50)],
+	['cached, launchers ahead off, p50', ms(median(figures['cached, ahead off'])), ratio(median(figures['cached, ahead off']), floorP50)],
 	['cold gcc, unprivileged (no job cgroups), p50', ms(median(figures.unprivileged)), ratio(median(figures.unprivileged), floorP50)],
 	[`floor: ${clients} bare pipelines, req/s`, floorRate.toFixed(1), '1.00x'],
 	[`${clients} clients, req/s (${throughput.server.errors} errors)`, serverRate.toFixed(1), ratio(serverRate, floorRate)],
@@ -250,12 +260,11 @@ for (const [name, figure, toFloor] of rows) {
 
 console.log('');
 console.log('per-stage medians from Server-Timing, ms (a stage that did not happen is -)');
-const kinds = ['cold', 'cached', 'tcc', 'unprivileged'] as const;
-console.log(`| ${'stage'.padEnd(16)} | ${kinds.map(kind => kind.padStart(12)).join(' | ')} |`);
+console.log(`| ${'stage'.padEnd(16)} | ${kinds.map(kind => kind.padStart(17)).join(' | ')} |`);
 for (const stage of stageNames) {
 	const cells = kinds.map(kind => {
 		const values = stages[kind].map(sample => sample[stage]).filter((value): value is number => value !== undefined);
-		return (values.length === 0 ? '-' : median(values).toFixed(1)).padStart(12);
+		return (values.length === 0 ? '-' : median(values).toFixed(1)).padStart(17);
 	});
 	console.log(`| ${stage.padEnd(16)} | ${cells.join(' | ')} |`);
 }

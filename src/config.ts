@@ -55,6 +55,8 @@ export interface Config {
 	readonly helperPath: string;
 	/** The launcher that puts a job into its cgroups before bwrap starts; beside the helper unless told. */
 	readonly launcherPath: string;
+	/** With job cgroups: a launcher started ahead per job slot and step (`C_RUNNER_LAUNCH_AHEAD`, on by default). */
+	readonly launchAhead: boolean;
 	/** Where a root server installs the helper, root-owned and readable by the sandbox uids. */
 	readonly helperInstallDir: string;
 	/** `auto`: the strongest /proc policy that works here, found at start-up; or one forced. */
@@ -199,6 +201,7 @@ export function loadConfig(env: Env): Config {
 		bwrapPath: text('C_RUNNER_BWRAP', '/usr/bin/bwrap'),
 		helperPath: text('C_RUNNER_HELPER', path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox')),
 		launcherPath: text('C_RUNNER_LAUNCHER', path.join(path.dirname(text('C_RUNNER_HELPER', path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox'))), 'c-runner-launch')),
+		launchAhead: onOff('C_RUNNER_LAUNCH_AHEAD', 'on'),
 		helperInstallDir: text('C_RUNNER_HELPER_INSTALL_DIR', '/run/c-runner'),
 		sandboxProc: oneOf('C_RUNNER_SANDBOX_PROC', 'auto', ['auto', 'private', 'none']),
 		corsOrigins: origins('C_RUNNER_CORS_ORIGINS'),

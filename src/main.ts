@@ -14,6 +14,7 @@ import {CompileCache, openCacheDir, type CacheListener} from './job/compile-cach
 import {Metrics} from './metrics.ts';
 import {openCgroupBackend} from './sandbox/cgroup.ts';
 import {createRunner} from './runner.ts';
+import {LauncherPool} from './job/launchers.ts';
 import {Slots} from './job/slots.ts';
 import {currentOwner, sweepStaleWorkspaces, type Owner} from './job/workspace.ts';
 import {compileProfile, policyLadder, policyWeakenings, runProfile} from './sandbox/profiles.ts';
@@ -265,7 +266,12 @@ async function main() {
 	const backend = await openAccounting(config, logger);
 	const metrics = new Metrics(slots);
 	const compileCache = await openCompileCache(config, owner, logger, metrics.cacheListener);
-	const {deps, health, startup} = await choosePolicy({config, owner, logger, cgroups: backend.cgroups, compileCache, events: metrics.jobEvents}, users, slots, versions, syscallFilter, backend);
+	const chosen = await choosePolicy({config, owner, logger, cgroups: backend.cgroups, compileCache, events: metrics.jobEvents}, users, slots, versions, syscallFilter, backend);
+	const {health, startup} = chosen;
+	// Launchers started ahead for each slot's next job (src/job/launchers.ts): only with job cgroups, each slot its uid.
+	const slotUsers = users.slots.flatMap(user => user === null ? [] : [user]);
+	const launchers = config.launchAhead && chosen.deps.cgroups && slotUsers.length === users.slots.length ? new LauncherPool(chosen.deps, slotUsers) : null;
+	const deps = {...chosen.deps, launchers};
 
 	const shutdown = new AbortController();
 	const runner = createRunner(deps, slots);
@@ -280,6 +286,7 @@ async function main() {
 		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, helper: config.helperPath, policy: deps.profiles.run.policy, accounting: backend.cgroups?.name ?? 'helper', swept, selfTestMs: startup.self_test.duration_ms}, 'c-runner listening');
 	});
 	drainOnSignals(server, shutdown, async () => submissions.drain(), async () => {
+		await launchers?.close();
 		await compileCache?.close();
 		await backend.cgroups?.close();
 	}, config, logger);

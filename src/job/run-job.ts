@@ -3,9 +3,10 @@ import path from 'node:path';
 import type {Logger} from 'pino';
 import type {Config, SandboxLimits} from '../config.ts';
 import {bwrapArgs, type SandboxJob} from '../sandbox/bwrap-args.ts';
-import type {CgroupBackend} from '../sandbox/cgroup.ts';
+import type {CgroupBackend, JobCgroup} from '../sandbox/cgroup.ts';
 import type {SandboxProfile} from '../sandbox/profiles.ts';
-import {spawnSandbox, type SandboxRun, type SandboxUser, type SpawnOptions, type StreamingIo} from '../sandbox/spawn.ts';
+import {spawnSandbox, type SandboxCommand, type SandboxRun, type SandboxUser, type SpawnOptions, type StreamingIo} from '../sandbox/spawn.ts';
+import type {LauncherPool} from './launchers.ts';
 import {TextBudget} from './answer-size.ts';
 import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
@@ -29,6 +30,8 @@ export interface JobDeps {
 	readonly cgroups?: CgroupBackend | null;
 	/** Compile results by content; absent or null: every request compiles. */
 	readonly compileCache?: CompileCache | null;
+	/** Launchers started ahead of their jobs, per slot and step; absent: each step starts its own. */
+	readonly launchers?: LauncherPool | null;
 	/** Told of each compile that ran, each run and each sandbox that failed (the metrics). */
 	readonly events?: JobEvents;
 	/**
@@ -37,6 +40,71 @@ export interface JobDeps {
 	 * the real one.
 	 */
 	readonly sandbox?: (options: SpawnOptions) => Promise<SandboxRun>;
+}
+
+/** A step's launcher, started: it joins its job cgroup (or already has) and waits for its command. */
+export interface StartedLauncher {
+	readonly profileName: string;
+	readonly cgroup: JobCgroup;
+	/** The limits its cgroup was made with (the memory limit may still be set anew before the command). */
+	readonly limits: SandboxLimits;
+	/** Sends the command, or null: the launcher ends with no sandbox ever made. The run, once it has ended. */
+	go(command: SandboxCommand | null): Promise<SandboxRun>;
+	/** Settled: the launcher is gone (it ran its command, was told no, or failed before). */
+	readonly ended: boolean;
+}
+
+/**
+ * Makes a step's job cgroup and starts its launcher in it, as `user`, waiting for its command. `signal` stops it
+ * whatever its command: the job's own, or the shutdown's for a launcher started ahead of its job.
+ */
+export async function startLauncher(
+	profile: Pick<SandboxProfile, 'name' | 'limits'>,
+	name: string,
+	user: SandboxUser | null,
+	deps: JobDeps,
+	signal: AbortSignal,
+	io: {readonly stdinFile: string | null; readonly streaming?: StreamingIo} = {stdinFile: null},
+): Promise<StartedLauncher> {
+	const cgroup = await deps.cgroups!.createJob(name, user, profile.limits);
+	let send!: (command: SandboxCommand | null) => void;
+	const command = new Promise<SandboxCommand | null>(resolve => {
+		send = resolve;
+	});
+	let running: Promise<SandboxRun>;
+	try {
+		running = (deps.sandbox ?? spawnSandbox)({
+			bwrapPath: deps.config.bwrapPath,
+			command,
+			user,
+			stdinFile: io.stdinFile,
+			outputBytes: deps.config.outputBytes,
+			signal,
+			...(io.streaming ? {streaming: io.streaming} : {}),
+			launcher: {path: deps.config.launcherPath, args: cgroup.launchArgs},
+		});
+	} catch (error) {
+		await cgroup.remove();
+		throw error;
+	}
+
+	const launcher = {
+		profileName: profile.name,
+		cgroup,
+		limits: profile.limits,
+		ended: false,
+		async go(next: SandboxCommand | null) {
+			send(next);
+			return running;
+		},
+	};
+	// Awaited by go; a failure before it is go's to see.
+	running.then(() => {
+		launcher.ended = true;
+	}, () => {
+		launcher.ended = true;
+	});
+	return launcher;
 }
 
 /** One sandboxed step; `streaming` for an interactive run (stdin a pipe, output handed on as it comes). */
@@ -51,42 +119,63 @@ export async function sandboxStep(
 	extra: {readonly streaming?: StreamingIo; readonly gate?: Promise<boolean>} = {},
 ): Promise<SandboxRun> {
 	const {streaming, gate} = extra;
-	// Made before the job's first process, read once its last is gone, always removed.
-	// Named for its job directory and step, with a suffix: two steps may share a directory (a checker, say).
-	const name = `${path.basename(job.dir)}-${profile.name}-${randomUUID().slice(0, 8)}`;
-	const cgroup = deps.cgroups ? await timed(`${profile.name}_cgroup`, async () => deps.cgroups!.createJob(name, user, profile.limits)) : null;
-	let run: SandboxRun;
-	try {
-		run = await (deps.sandbox ?? spawnSandbox)({
+	const command = (): SandboxCommand => ({
+		args: bwrapArgs(profile, {...job, helperPath: deps.config.helperPath, cgroup: Boolean(deps.cgroups)}),
+		backstopMs: profile.limits.wallMs + backstopGraceMs,
+		signal,
+	});
+	if (!deps.cgroups) {
+		return finishStep(profile, await (deps.sandbox ?? spawnSandbox)({
 			bwrapPath: deps.config.bwrapPath,
-			args: bwrapArgs(profile, {...job, helperPath: deps.config.helperPath, cgroup: cgroup !== null}),
+			command: command(),
 			user,
 			stdinFile,
 			outputBytes: deps.config.outputBytes,
-			backstopMs: profile.limits.wallMs + backstopGraceMs,
 			signal,
 			...(streaming ? {streaming} : {}),
-			...(cgroup ? {launcher: {path: deps.config.launcherPath, args: cgroup.launchArgs}} : {}),
-			...(gate ? {gate} : {}),
-		});
+		}), deps, signal);
+	}
+
+	// With job cgroups every step has a launcher, made before the job's first process: one started ahead for this
+	// slot when there is one (a step with stdin or an interactive one has its own descriptors: never), else a new one.
+	// Its cgroup is named for the job directory and step, with a suffix: two steps may share a directory (a checker).
+	const ahead = stdinFile === null && !streaming ? deps.launchers?.take(profile.name, user, profile.limits) : undefined;
+	const launcher = ahead ?? await timed(`${profile.name}_cgroup`, async () => startLauncher(
+		profile, `${path.basename(job.dir)}-${profile.name}-${randomUUID().slice(0, 8)}`, user, deps, signal, {stdinFile, ...(streaming ? {streaming} : {})}));
+	let run: SandboxRun;
+	try {
+		if (gate !== undefined && !(await gate)) {
+			return await launcher.go(null);
+		}
+
+		if (launcher.cgroup.memoryMb !== profile.limits.memoryMb) {
+			launcher.cgroup.setMemoryLimit(profile.limits.memoryMb);
+		}
+
+		run = await launcher.go(command());
 		if (run.declined) {
 			return run;
 		}
 
-		// What is not the command itself: bwrap's namespaces and mounts, the helper's set-up, exit and reaping (from
-		// the go, for a step started ahead).
-		const commandMs = run.report?.wallMs ?? 0;
-		recordStage(`${profile.name}_sandbox`, run.durationMs - commandMs);
-		recordStage(profile.name, commandMs);
-		if (cgroup) {
-			run = {...run, cgroup: await timed(`${profile.name}_cgroup`, async () => cgroup.read())};
-		}
+		run = {...run, cgroup: await timed(`${profile.name}_cgroup`, async () => launcher.cgroup.read())};
+	} catch (error) {
+		// A launcher not yet told anything (a memory limit that could not be set) is told no, so it ends.
+		void launcher.go(null).catch(() => {});
+		throw error;
 	} finally {
-		if (cgroup) {
-			await timed(`${profile.name}_cgroup`, async () => cgroup.remove());
-		}
+		await timed(`${profile.name}_cgroup`, async () => launcher.cgroup.remove());
 	}
 
+	return finishStep(profile, run, deps, signal);
+}
+
+/** What every step's run goes through: its stages recorded, a cancellation rethrown, a failed sandbox counted. */
+function finishStep(profile: SandboxProfile, run: SandboxRun, deps: JobDeps, signal: AbortSignal): SandboxRun {
+	// What is not the command itself: bwrap's namespaces and mounts, the helper's set-up, exit and reaping (from
+	// the command sent, for a step whose launcher was started ahead).
+	const commandMs = run.report?.wallMs ?? 0;
+	recordStage(`${profile.name}_sandbox`, run.durationMs - commandMs);
+	recordStage(profile.name, commandMs);
 	if (run.canceled) {
 		throw signal.reason;
 	}

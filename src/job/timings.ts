@@ -59,3 +59,6 @@ export async function timed<T>(stage: StageName, work: () => Promise<T>): Promis
 		recordStage(stage, performance.now() - started);
 	}
 }
+
+/** Runs `work` outside any request's timings: work a request only set off (a launcher started for a later job). */
+export const outsideRequest = <T>(work: () => T): T => current.exit(work);

@@ -32,8 +32,12 @@ export interface CgroupFigures {
 }
 
 export interface JobCgroup {
-	/** The launcher's arguments before `--`: cpuacct.usage, memory.oom_control, then each cgroup.procs to join. */
+	/** The launcher's arguments before its command: cpuacct.usage, memory.oom_control, then each cgroup.procs to join. */
 	readonly launchArgs: readonly string[];
+	/** The memory limit now, MiB: the one it was made with, or the last one set. */
+	readonly memoryMb: number;
+	/** Sets another memory limit: for a cgroup made ahead of its job, before the job's first process starts. */
+	setMemoryLimit(memoryMb: number): void;
 	read(): Promise<CgroupFigures>;
 	remove(): Promise<void>;
 }
@@ -209,6 +213,20 @@ export async function openCgroupBackend(logger: Logger): Promise<CgroupBackend |
 		async createJob(name, user, limits) {
 			const jobDirs = Object.fromEntries(jobControllers.map(controller => [controller, path.join(dirs[controller], name)])) as Record<JobController, string>;
 			const made: string[] = [];
+			let memoryMb = Number.POSITIVE_INFINITY;
+			// Everything the job makes resident is charged here: heap, stack, page tables, tmpfs and shared memory,
+			// memfds; with memsw, swap too, so the limit cannot be escaped into swap. memsw may never be below the
+			// plain limit: raised first, lowered last.
+			const setMemoryLimit = (mb: number) => {
+				const bytes = String(mb * mib);
+				const files = ['memory.limit_in_bytes', ...(memsw ? ['memory.memsw.limit_in_bytes'] : [])];
+				for (const file of mb > memoryMb ? files.reverse() : files) {
+					writeFileSync(path.join(jobDirs.memory, file), bytes);
+				}
+
+				memoryMb = mb;
+			};
+
 			const remove = async () => {
 				for (const dir of made.reverse()) {
 					await removeCgroup(dir);
@@ -223,13 +241,7 @@ export async function openCgroupBackend(logger: Logger): Promise<CgroupBackend |
 					made.push(dir);
 				}
 
-				// Everything the job makes resident is charged here: heap, stack, page tables, tmpfs and shared memory,
-				// memfds; with memsw, swap too, so the limit cannot be escaped into swap.
-				const limitBytes = String(limits.memoryMb * mib);
-				writeFileSync(path.join(jobDirs.memory, 'memory.limit_in_bytes'), limitBytes);
-				if (memsw) {
-					writeFileSync(path.join(jobDirs.memory, 'memory.memsw.limit_in_bytes'), limitBytes);
-				}
+				setMemoryLimit(limits.memoryMb);
 
 				// No OOM killer in the job: it could pick bwrap or the helper. A process at the limit waits; the helper
 				// sees `under_oom` and ends the job, reporting memory_exceeded.
@@ -248,6 +260,10 @@ export async function openCgroupBackend(logger: Logger): Promise<CgroupBackend |
 
 			return {
 				launchArgs: [path.join(jobDirs.cpuacct, 'cpuacct.usage'), path.join(jobDirs.memory, 'memory.oom_control'), ...Object.values(jobDirs).map(dir => path.join(dir, 'cgroup.procs'))],
+				get memoryMb() {
+					return memoryMb;
+				},
+				setMemoryLimit,
 				async read() {
 					const oomControl = readFileSync(path.join(jobDirs.memory, 'memory.oom_control'), 'utf8');
 					return {

@@ -11,24 +11,32 @@ export interface SandboxUser {
 	readonly gid: number;
 }
 
+/** What a sandbox runs, and the limits of its run: the bubblewrap arguments, the backstop, the job's own signal. */
+export interface SandboxCommand {
+	readonly args: readonly string[];
+	/** Server-side backstop above the helper's own wall limit. */
+	readonly backstopMs: number;
+	/** Aborted when the job is cancelled (a client gone, a shutdown): the sandbox is stopped. */
+	readonly signal: AbortSignal;
+}
+
 export interface SpawnOptions {
 	readonly bwrapPath: string;
-	readonly args: readonly string[];
+	/**
+	 * The command, or — with a launcher — a promise of it: the launcher is started at once, joins the job cgroup and
+	 * waits for its command on a pipe; null ends it with no sandbox ever made (the run is `declined`). Timers and
+	 * figures start when the command is sent.
+	 */
+	readonly command: SandboxCommand | Promise<SandboxCommand | null>;
 	/** The host uid/gid bwrap runs as; null keeps the server's own (when it is not root). */
 	readonly user: SandboxUser | null;
 	/** A host file fed as the program's stdin; null gives an empty stdin (/dev/null). */
 	readonly stdinFile: string | null;
 	/** Per-stream capture cap; one byte more and the whole sandbox is killed. */
 	readonly outputBytes: number;
-	/** Server-side backstop above the helper's own wall limit. */
-	readonly backstopMs: number;
-	/** With a job cgroup: the launcher that joins it and then execs bwrap, and its arguments before `--`. */
+	/** With a job cgroup: the launcher that joins it and then execs bwrap, and its arguments (the cgroup's files). */
 	readonly launcher?: {readonly path: string; readonly args: readonly string[]};
-	/**
-	 * With a launcher: it joins the job cgroup at once, then waits before it starts bwrap until this says true; false
-	 * ends it with no sandbox ever made (the run is `declined`). Timers and figures start at the go.
-	 */
-	readonly gate?: Promise<boolean>;
+	/** Aborted when the sandbox must stop whatever its command (a shutdown, for a launcher started ahead of its job). */
 	readonly signal: AbortSignal;
 	/** An interactive run: stdin is a pipe the caller writes, and output is handed on as it arrives. */
 	readonly streaming?: StreamingIo;
@@ -70,18 +78,28 @@ export function parseChildPid(text: string): number | null {
 /** How long a stop waits for the helper's death to bring bwrap down before it kills bwrap itself. */
 const stopGraceMs = 2000;
 
-/** The launcher's descriptor for the go byte (`--wait-fd`): above the cgroup ones it opens itself. */
-export const gateFd = 7;
+/** The launcher's descriptor for a command to come (`--command-fd`): above the cgroup ones it opens itself. */
+export const commandFd = 7;
+
+/** A command as the launcher reads it on its command descriptor: each argument ended by a NUL byte. */
+export const encodeCommand = (argv: readonly string[]) => Buffer.from(argv.map(arg => `${arg}\0`).join(''));
 
 /**
  * The only place that starts a process. bwrap gets an empty environment and no descriptors but 0–4 (and 5 and 6, the
  * job cgroup's CPU counter and OOM state, opened by the launcher).
  */
 export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
-	const gated = options.gate !== undefined && options.launcher !== undefined;
-	const launcherArgs = options.launcher ? [...(gated ? ['--wait-fd', String(gateFd)] : []), ...options.launcher.args] : [];
-	const [file, ...args] = options.launcher ? [options.launcher.path, ...launcherArgs, '--', options.bwrapPath, ...options.args] : [options.bwrapPath, ...options.args];
-	// 5 and 6: placeholders the launcher replaces with the job cgroup's counters; 7: the go byte.
+	const {command, launcher} = options;
+	const gated = command instanceof Promise;
+	if (gated && launcher === undefined) {
+		throw new Error('a command to come needs a launcher');
+	}
+
+	const given = gated ? [] : [options.bwrapPath, ...command.args];
+	const [file, ...args] = launcher
+		? [launcher.path, ...(gated ? ['--command-fd', String(commandFd), ...launcher.args] : [...launcher.args, '--', ...given])]
+		: given;
+	// 5 and 6: placeholders the launcher replaces with the job cgroup's counters; 7: the command to come.
 	const gateStdio = gated ? ['ignore', 'ignore', 'pipe'] as const : [];
 	const subprocess = execa(file!, args, {
 		reject: false,
@@ -152,45 +170,52 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 	let declined = false;
 	let backstop: NodeJS.Timeout | undefined;
 	let started = performance.now();
-	const arm = () => {
+	const onAbort = () => {
+		canceled = true;
+		stop();
+	};
+
+	const signals: AbortSignal[] = [];
+	const listen = (signal: AbortSignal) => {
+		if (signal.aborted) {
+			onAbort();
+		} else {
+			signal.addEventListener('abort', onAbort, {once: true});
+			signals.push(signal);
+		}
+	};
+
+	const arm = ({backstopMs, signal}: SandboxCommand) => {
 		started = performance.now();
 		backstop = setTimeout(() => {
 			backstopFired = true;
 			stop();
-		}, options.backstopMs);
+		}, backstopMs);
+		listen(signal);
 	};
 
+	listen(options.signal);
 	if (gated) {
-		const gate = subprocess.stdio[gateFd] as NodeJS.WritableStream;
-		// A launcher that failed before the go (a cgroup it could not join) has closed its end: its run has no report.
-		gate.on('error', () => {});
-		void options.gate!.then(go => {
+		const pipe = subprocess.stdio[commandFd] as NodeJS.WritableStream;
+		// A launcher that failed before its command (a cgroup it could not join) has closed its end: no report then.
+		pipe.on('error', () => {});
+		void command.then(go => {
 			if (exited) {
 				return;
 			}
 
-			if (!go || stopping) {
+			if (go === null || stopping) {
 				declined = true;
 				stop();
 				return;
 			}
 
 			waiting = false;
-			gate.end('g');
-			arm();
+			arm(go);
+			pipe.end(encodeCommand([options.bwrapPath, ...go.args]));
 		});
 	} else {
-		arm();
-	}
-	const onAbort = () => {
-		canceled = true;
-		stop();
-	};
-
-	if (options.signal.aborted) {
-		onAbort();
-	} else {
-		options.signal.addEventListener('abort', onAbort, {once: true});
+		arm(command);
 	}
 
 	const {streaming} = options;
@@ -219,6 +244,8 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 		exited = true;
 		clearTimeout(backstop);
 		clearTimeout(lastResort);
-		options.signal.removeEventListener('abort', onAbort);
+		for (const signal of signals) {
+			signal.removeEventListener('abort', onAbort);
+		}
 	}
 }

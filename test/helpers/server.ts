@@ -7,6 +7,7 @@ import {fileURLToPath} from 'node:url';
 import type {ExecutionContext} from 'ava';
 import {acquireInstall, releaseInstall} from './install.ts';
 import {cgroupMounts, ownCgroups} from '../../src/sandbox/cgroup.ts';
+import {procStatFields} from '../../src/proc.ts';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const examplesDir = path.join(projectRoot, 'examples');
@@ -223,8 +224,69 @@ export function leftoverProcesses(server: RunningServer): HostProcess[] {
 		return isPrivateRoot(server) || ownedJobDir(server, cwd.slice(server.jobRoot.length + 1).split('/')[0]!);
 	};
 
-	return hostProcesses().filter(proc => proc.pid !== server.pid && (server.uids.includes(proc.uid) || inJobDir(proc.cwd)));
+	const waiting = new Set(waitingLaunchers(server).map(launcher => launcher.pid));
+	// A child the server is starting, between fork and exec (a launcher started ahead, after a job's answer): still a
+	// copy of the server, about to become the launcher.
+	const exeOf = (pid: number) => {
+		try {
+			return fs.readlinkSync(`/proc/${pid}/exe`);
+		} catch {
+			return null;
+		}
+	};
+
+	const serverExe = exeOf(server.pid);
+	const starting = (pid: number) => procStatFields(pid)?.[1] === String(server.pid) && serverExe !== null && exeOf(pid) === serverExe;
+	return hostProcesses().filter(proc => proc.pid !== server.pid && !waiting.has(proc.pid) && (server.uids.includes(proc.uid) || inJobDir(proc.cwd)) && !starting(proc.pid));
 }
+
+/** A launcher the server started ahead of a slot's next job (src/job/launchers.ts), and its step's cgroup name. */
+export interface WaitingLauncher {
+	readonly pid: number;
+	readonly uid: number;
+	/** The name of its memory cgroup: `ahead-<uid>-<step>-<suffix>`. */
+	readonly cgroup: string;
+}
+
+/**
+ * The server's launchers started ahead, waiting: processes of its sandbox uids that are still the launcher itself
+ * (their executable is c-runner-launch: they have exec'd nothing, so no job's code ever ran in them), started to
+ * read a command on a pipe (`--command-fd`) and to join one `ahead-` job cgroup of the server — joined already, or
+ * still in the server's own cgroup, about to. The only processes of the sandbox uids a clean host may hold:
+ * assertHostClean allows each slot one per step and no more.
+ */
+export function waitingLaunchers(server: RunningServer): WaitingLauncher[] {
+	const memoryOf = (pid: number) => /^\d+:memory:(.*)$/m.exec(readProcText(`/proc/${pid}/cgroup`) ?? '')?.[1];
+	const serverMemory = memoryOf(server.pid);
+	const launchers: WaitingLauncher[] = [];
+	for (const proc of hostProcesses()) {
+		const args = proc.command.split(' ');
+		if (!server.uids.includes(proc.uid) || args[1] !== '--command-fd') {
+			continue;
+		}
+
+		let exe = '';
+		try {
+			exe = fs.readlinkSync(`/proc/${proc.pid}/exe`);
+		} catch {}
+
+		// The cgroups it was told to join: one name, under this server's instance cgroups.
+		const joins = args.filter(arg => arg.endsWith('/cgroup.procs')).map(arg => path.dirname(arg));
+		const names = new Set(joins.map(dir => path.basename(dir)));
+		const [name] = names;
+		const mine = joins.length > 0 && names.size === 1 && joins.every(dir => path.basename(path.dirname(dir)) === `c-runner-${server.pid}`);
+		const memory = memoryOf(proc.pid);
+		const placed = memory !== undefined && (path.basename(memory) === name || memory === serverMemory);
+		if (path.basename(exe).startsWith('c-runner-launch') && mine && placed && name!.startsWith(`ahead-${proc.uid}-`)) {
+			launchers.push({pid: proc.pid, uid: proc.uid, cgroup: name!});
+		}
+	}
+
+	return launchers;
+}
+
+/** `ahead-<uid>-<step>`: a slot's step, for which the server keeps one launcher waiting. */
+const aheadStep = (cgroup: string) => /^ahead-\d+-[a-z]+/.exec(cgroup)?.[0];
 
 /**
  * Job directories this server left. A private job root must be empty; in a shared one (/tmp) only the directories
@@ -242,11 +304,24 @@ export function leftoverJobDirs(server: RunningServer): string[] {
  */
 export function leftoverJobCgroups(server: RunningServer): string[] {
 	const own = ownCgroups(readProcText(`/proc/${server.pid}/cgroup`) ?? '');
+	const waiting = new Map(waitingLaunchers(server).map(launcher => [launcher.pid, launcher]));
 	const leftovers: string[] = [];
 	for (const [controller, mount] of cgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8'))) {
 		const instance = path.join(mount.point, own.get(controller) ?? '/', `c-runner-${server.pid}`);
 		const entries = fs.existsSync(instance) ? fs.readdirSync(instance, {withFileTypes: true}) : [];
-		leftovers.push(...entries.filter(entry => entry.isDirectory()).map(entry => path.join(instance, entry.name)));
+		// A waiting launcher's cgroup holds it alone; the cgroup of one being started has nothing in it yet. Either
+		// is allowed once per slot's step and controller (a second would be a leak); anything else in one is left over.
+		const steps = new Set<string>();
+		leftovers.push(...entries.filter(entry => entry.isDirectory()).map(entry => path.join(instance, entry.name)).filter(dir => {
+			const step = aheadStep(path.basename(dir));
+			if (step === undefined || steps.has(step)) {
+				return true;
+			}
+
+			steps.add(step);
+			const procs = (readProcText(path.join(dir, 'cgroup.procs')) ?? '').split('\n').filter(Boolean).map(Number);
+			return procs.length > 1 || !procs.every(pid => waiting.get(pid)?.cgroup === path.basename(dir));
+		}));
 	}
 
 	return leftovers;

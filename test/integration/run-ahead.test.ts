@@ -2,6 +2,8 @@
 // (the kernel's slow first cgroup move then passes during the compile) and waits, with no sandbox under it, for
 // the compile to end. Proven here through the real server: it is there during a slow compile and holds nothing
 // but itself; the program then runs as usual; a compile error or a client gone ends it, and nothing is left.
+// What a server does with launchers started ahead of their jobs turned off (C_RUNNER_LAUNCH_AHEAD=off): with them
+// on, a slot's run step takes the one waiting for it instead (launch-ahead.test.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
@@ -9,7 +11,7 @@ import {assertHostClean, execute, leftoverJobCgroups, leftoverJobDirs, startServ
 
 let server: RunningServer;
 test.before(async () => {
-	server = await startServer({uidBase: 66_200, env: {C_RUNNER_COMPILE_CACHE_BYTES: '0'}});
+	server = await startServer({uidBase: 66_200, env: {C_RUNNER_COMPILE_CACHE_BYTES: '0', C_RUNNER_LAUNCH_AHEAD: 'off'}});
 });
 test.after.always(async () => {
 	await server?.stop();

@@ -16,7 +16,7 @@ import {runJudge} from '../../src/judge/run-judge.ts';
 import {createRunner} from '../../src/runner.ts';
 import {compileProfile, runProfile} from '../../src/sandbox/profiles.ts';
 import type {HostLayout} from '../../src/sandbox/host-layout.ts';
-import type {SandboxRun, SpawnOptions} from '../../src/sandbox/spawn.ts';
+import type {SandboxCommand, SandboxRun, SpawnOptions} from '../../src/sandbox/spawn.ts';
 import type {HelperReport} from '../../src/sandbox/report.ts';
 
 type Step = 'ok' | 'fail' | 'throw' | 'hang';
@@ -40,8 +40,10 @@ class FakeSandbox {
 	}
 
 	readonly start = async (options: SpawnOptions): Promise<SandboxRun> => {
-		const dir = options.args[options.args.indexOf('--chdir') + 1]!;
-		const kind = options.args.includes('/usr/bin/gcc') ? 'compile' : 'run';
+		// No job cgroups here, so no launcher: the command is given at once.
+		const {args} = options.command as SandboxCommand;
+		const dir = args[args.indexOf('--chdir') + 1]!;
+		const kind = args.includes('/usr/bin/gcc') ? 'compile' : 'run';
 		const index = this.steps.filter(step => step === kind).length;
 		this.steps.push(kind);
 		const step = kind === 'compile' ? this.compile : (typeof this.run === 'function' ? this.run(index) : this.run);

@@ -30,14 +30,14 @@ for (const name of ['compile', 'run'] as const) {
 		const config = loadConfig({});
 		const layout = readHostLayout();
 		const profile = name === 'compile' ? compileProfile(layout, config.compile) : runProfile(layout, config.run);
+		const signal = new AbortController().signal;
 		const run = await spawnSandbox({
 			bwrapPath: config.bwrapPath,
-			args: bwrapArgs(profile, {dir, files: [probe], argv: [probe], helperPath: helper}),
+			command: {args: bwrapArgs(profile, {dir, files: [probe], argv: [probe], helperPath: helper}), backstopMs: 20_000, signal},
 			user: null,
 			stdinFile: null,
 			outputBytes: 1024 * 1024,
-			backstopMs: 20_000,
-			signal: new AbortController().signal,
+			signal,
 		});
 		const output = run.stdout.toString();
 		t.like(run.report, {execErrno: 0, exited: true, exitCode: 0}, run.stderr.toString());

@@ -1,0 +1,127 @@
+// Launchers started ahead of their jobs (src/job/launchers.ts), through the real server, gcc and bwrap: for each slot
+// and step one launcher waits, alone in a fresh job cgroup, as the slot's uid, holding nothing but its own
+// descriptors; a job's steps take them and new ones are started for the slot's next job. A job on a pre-started
+// launcher must be exactly as fresh as one on a new launcher: the same program prints the same world either way.
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import {cgroupMounts} from '../../src/sandbox/cgroup.ts';
+import {assertHostClean, example, execute, leftoverJobCgroups, startServer, waitingLaunchers, type RunningServer, type WaitingLauncher} from '../helpers/server.ts';
+
+/** One slot, so that each job runs on the slot whose launchers the one before it left. */
+const oneSlot = {C_RUNNER_CONCURRENCY: '1', C_RUNNER_COMPILE_CACHE_BYTES: '0'};
+let ahead: RunningServer;
+let fresh: RunningServer;
+test.before(async () => {
+	[ahead, fresh] = await Promise.all([
+		startServer({uidBase: 66_300, env: oneSlot}),
+		startServer({uidBase: 66_310, env: {...oneSlot, C_RUNNER_LAUNCH_AHEAD: 'off'}}),
+	]);
+});
+test.after.always(async () => {
+	await Promise.all([ahead?.stop(), fresh?.stop()]);
+});
+
+/** The launchers waiting once the server has started them all: one per slot and step. */
+async function settled(server: RunningServer, count: number): Promise<WaitingLauncher[]> {
+	let launchers = waitingLaunchers(server);
+	for (let tries = 0; tries < 200 && launchers.length !== count; tries++) {
+		await new Promise(resolve => setTimeout(resolve, 10));
+		launchers = waitingLaunchers(server);
+	}
+
+	return launchers;
+}
+
+const stepOf = (launcher: WaitingLauncher) => /^ahead-\d+-([a-z]+)-/.exec(launcher.cgroup)?.[1];
+
+test.serial('each slot has one launcher per step waiting, alone in its cgroup, holding nothing of any job', async t => {
+	const launchers = await settled(ahead, 2);
+	t.deepEqual(launchers.map(stepOf).sort(), ['compile', 'run']);
+	const cgroups = leftoverJobCgroups(ahead);
+	t.deepEqual(cgroups, [], 'their cgroups hold them alone');
+	for (const launcher of launchers) {
+		t.is(launcher.uid, 66_300, 'the slot\'s uid');
+		t.is(fs.readFileSync(`/proc/${launcher.pid}/environ`, 'utf8'), '', 'an empty environment');
+		const fds = Object.fromEntries(fs.readdirSync(`/proc/${launcher.pid}/fd`).map(fd => [fd, fs.readlinkSync(`/proc/${launcher.pid}/fd/${fd}`)]));
+		t.deepEqual(Object.keys(fds).sort(), ['0', '1', '2', '3', '4', '5', '6', '7']);
+		t.is(fds['0'], '/dev/null');
+		for (const fd of ['1', '2', '3', '4', '7']) {
+			t.regex(fds[fd]!, /^(pipe|socket):/, `descriptor ${fd}: one of the server's own pipes`);
+		}
+
+		t.true(fds['5']!.endsWith(`/${launcher.cgroup}/cpuacct.usage`), fds['5']);
+		t.true(fds['6']!.endsWith(`/${launcher.cgroup}/memory.oom_control`), fds['6']);
+		t.is(fs.readFileSync(`/proc/${launcher.pid}/comm`, 'utf8').trim(), 'c-runner-launch', 'no sandbox before its job');
+	}
+});
+
+test.serial('a job takes its slot\'s launchers, and new ones wait for the next job', async t => {
+	const before = new Set((await settled(ahead, 2)).map(launcher => launcher.pid));
+	t.like((await execute(ahead, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
+	const after = await settled(ahead, 2);
+	t.deepEqual(after.map(stepOf).sort(), ['compile', 'run']);
+	t.true(after.every(launcher => !before.has(launcher.pid)), 'both were used, both are new');
+	assertHostClean(t, ahead);
+});
+
+test.serial('a job on a launcher started ahead sees exactly what a job on a new one sees: fresh-sandbox.c', async t => {
+	const code = example('fresh-sandbox.c');
+	// Each server runs it twice in a row on its one slot; the second run starts on what the first one left.
+	const outputs: string[] = [];
+	for (const server of [ahead, fresh, ahead, fresh]) {
+		const {body} = await execute(server, {code});
+		t.is(body['status'], 'ok', body['error']);
+		// Each job has its own directory under its server's own job root: named, so the rest can be compared.
+		const output = body['output'] as string;
+		const cwd = /^cwd: (.*)$/m.exec(output)![1]!;
+		outputs.push(output.replaceAll(cwd, '<job directory>').replaceAll(path.basename(server.jobRoot), '<job root>'));
+	}
+
+	t.regex(outputs[0]!, /^cwd: <job directory>\ndescriptors: 0 1 2\n/);
+	t.regex(outputs[0]!, /^environment: PATH=\/usr\/bin:\/bin HOME=<job directory> LANG=C.UTF-8 TMPDIR=\/tmp PWD=<job directory>$/m);
+	t.regex(outputs[0]!, /^processes: 1 \(and itself\)$/m);
+	t.regex(outputs[0]!, /^working directory:\n\/tmp: <job root>\n$/m);
+	t.deepEqual(outputs, [outputs[0], outputs[0], outputs[0], outputs[0]]);
+	assertHostClean(t, ahead);
+	assertHostClean(t, fresh);
+});
+
+test.serial('the memory limit a request asks for is set on the cgroup made ahead, lower and higher alike', async t => {
+	// memory-hog.c allocates without end: it stops at whatever limit the request set.
+	const low = (await execute(ahead, {code: example('memory-hog.c'), memory_limit_mb: 24})).body;
+	t.like(low, {status: 'memory_limit', limits: {memory_mb: 24}});
+	t.true(low['memory_kb'] >= 24 * 1024 && low['memory_kb'] < 28 * 1024, `memory_kb ${low['memory_kb']}`);
+	const high = (await execute(ahead, {code: example('memory-hog.c'), memory_limit_mb: 96})).body;
+	t.like(high, {status: 'memory_limit', limits: {memory_mb: 96}});
+	t.true(high['memory_kb'] >= 96 * 1024 && high['memory_kb'] < 100 * 1024, `memory_kb ${high['memory_kb']}`);
+	t.like((await execute(ahead, {code: example('touch-64mib.c'), memory_limit_mb: 96})).body, {status: 'ok'});
+	assertHostClean(t, ahead);
+});
+
+test.serial('a launcher killed while it waits: the next job starts its own, and a new one waits', async t => {
+	const [first] = await settled(ahead, 2);
+	process.kill(first!.pid, 'SIGKILL');
+	for (let tries = 0; tries < 100 && fs.existsSync(`/proc/${first!.pid}`); tries++) {
+		await new Promise(resolve => setTimeout(resolve, 10));
+	}
+
+	t.like((await execute(ahead, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
+	t.deepEqual((await settled(ahead, 2)).map(stepOf).sort(), ['compile', 'run']);
+	assertHostClean(t, ahead);
+	t.true(ahead.logs.some(entry => entry['msg'] === 'a launcher started ahead ended before its job'));
+});
+
+test.serial('shutdown: every waiting launcher ends, every cgroup goes', async t => {
+	const launchers = await settled(ahead, 2);
+	t.is(launchers.length, 2);
+	const memory = cgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8')).get('memory')!.point;
+	// Each launcher's cgroup, and the server's instance cgroup above them, as paths on the host.
+	const cgroupDirs = launchers.map(launcher => path.join(memory, /^\d+:memory:(.*)$/m.exec(fs.readFileSync(`/proc/${launcher.pid}/cgroup`, 'utf8'))![1]!));
+	const instance = path.dirname(cgroupDirs[0]!);
+	t.true(fs.existsSync(instance) && cgroupDirs.every(dir => fs.existsSync(dir)));
+	const {code} = await ahead.stop();
+	t.is(code, 0);
+	t.true(launchers.every(launcher => !fs.existsSync(`/proc/${launcher.pid}`)), 'no launcher left');
+	t.true([...cgroupDirs, instance].every(dir => !fs.existsSync(dir)), 'no cgroup left');
+});
