@@ -6,9 +6,11 @@
  * It moves no other process.
  *   c-runner-launch CPU_USAGE_FILE OOM_CONTROL_FILE CGROUP_PROCS_FILE... -- /ABSOLUTE/COMMAND [ARG...]
  *   c-runner-launch --command-fd N CPU_USAGE_FILE OOM_CONTROL_FILE CGROUP_PROCS_FILE...
- * With --command-fd, it joins and opens as before, then waits for its command on descriptor N: the arguments, each
- * ended by a NUL byte, the first an absolute path, then end of file. End of file with nothing before it, and it
- * exits without running anything. The server starts launchers this way ahead of their jobs: joining a cgroup waits
+ * With --command-fd, it joins and opens as before, then waits for its command on descriptor N: strings each ended
+ * by a NUL byte, then end of file — first the file to give the command as its stdin (empty: keep descriptor 0),
+ * then the arguments, the first an absolute path. End of file with nothing before it, and it exits without
+ * running anything. The stdin file is opened as the job's uid, never through a symbolic link, and must be a
+ * regular file. The server starts launchers this way ahead of their jobs: joining a cgroup waits
  * for an RCU grace period (the kernel's cgroup_threadgroup_rwsem) of several milliseconds, and forking the server
  * costs more the larger it is; both then happen while nobody waits. No sandbox exists until the command comes:
  * bubblewrap starts only then, as fresh as ever, and the launcher keeps nothing of any job but its own cgroup.
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define EXIT_INTERNAL 125
@@ -74,8 +77,8 @@ static char **read_command(int fd)
 		exit(fail("closing", "the command's descriptor"));
 	if (length == 0)
 		return NULL;
-	if (buffer[length - 1] != '\0' || buffer[0] != '/') {
-		fputs("c-runner-launch: the command must be NUL-ended arguments, the first an absolute path\n", stderr);
+	if (buffer[length - 1] != '\0') {
+		fputs("c-runner-launch: the command must be NUL-ended strings\n", stderr);
 		exit(EXIT_INTERNAL);
 	}
 	size_t count = 0;
@@ -89,7 +92,27 @@ static char **read_command(int fd)
 		argv[i] = next;
 		next += strlen(next) + 1;
 	}
+	/* A stdin file, then at least the program, an absolute path. */
+	if (count < 2 || (argv[0][0] != '\0' && argv[0][0] != '/') || argv[1][0] != '/') {
+		fputs("c-runner-launch: the command must be a stdin file (or nothing) and an absolute program\n", stderr);
+		exit(EXIT_INTERNAL);
+	}
 	return argv;
+}
+
+/* Makes `file` descriptor 0: opened without following a link, without blocking on a FIFO, a regular file only. */
+static void open_stdin(const char *file)
+{
+	int fd = open(file, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0)
+		exit(fail("opening the stdin file", file));
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "c-runner-launch: the stdin file %s is not a regular file\n", file);
+		exit(EXIT_INTERNAL);
+	}
+	if (fcntl(fd, F_SETFL, 0) != 0 || dup2(fd, 0) != 0 || close(fd) != 0)
+		exit(fail("opening the stdin file", file));
 }
 
 static int usage(void)
@@ -144,9 +167,15 @@ int main(int argc, char **argv)
 		return fail("opening", argv[1]);
 	if (open_at(argv[2], OOM_CONTROL_FD) != 0)
 		return fail("opening", argv[2]);
-	char **command = command_fd < 0 ? &argv[end + 1] : read_command(command_fd);
-	if (command == NULL)
-		return EXIT_INTERNAL;
+	char **command = &argv[end + 1];
+	if (command_fd >= 0) {
+		char **sent = read_command(command_fd);
+		if (sent == NULL)
+			return EXIT_INTERNAL;
+		if (sent[0][0] != '\0')
+			open_stdin(sent[0]);
+		command = sent + 1;
+	}
 	execv(command[0], command);
 	return fail("exec", command[0]);
 }

@@ -64,7 +64,7 @@ export async function startLauncher(
 	user: SandboxUser | null,
 	deps: JobDeps,
 	signal: AbortSignal,
-	io: {readonly stdinFile: string | null; readonly streaming?: StreamingIo} = {stdinFile: null},
+	streaming?: StreamingIo,
 ): Promise<StartedLauncher> {
 	const cgroup = await deps.cgroups!.createJob(name, user, profile.limits);
 	let send!: (command: SandboxCommand | null) => void;
@@ -77,10 +77,10 @@ export async function startLauncher(
 			bwrapPath: deps.config.bwrapPath,
 			command,
 			user,
-			stdinFile: io.stdinFile,
+			stdinFile: null,
 			outputBytes: deps.config.outputBytes,
 			signal,
-			...(io.streaming ? {streaming: io.streaming} : {}),
+			...(streaming ? {streaming} : {}),
 			launcher: {path: deps.config.launcherPath, args: cgroup.launchArgs},
 		});
 	} catch (error) {
@@ -123,6 +123,7 @@ export async function sandboxStep(
 		args: bwrapArgs(profile, {...job, helperPath: deps.config.helperPath, cgroup: Boolean(deps.cgroups)}),
 		backstopMs: profile.limits.wallMs + backstopGraceMs,
 		signal,
+		stdinFile,
 	});
 	if (!deps.cgroups) {
 		return finishStep(profile, await (deps.sandbox ?? spawnSandbox)({
@@ -137,11 +138,12 @@ export async function sandboxStep(
 	}
 
 	// With job cgroups every step has a launcher, made before the job's first process: one started ahead for this
-	// slot when there is one (a step with stdin or an interactive one has its own descriptors: never), else a new one.
-	// Its cgroup is named for the job directory and step, with a suffix: two steps may share a directory (a checker).
-	const ahead = stdinFile === null && !streaming ? deps.launchers?.take(profile.name, user, profile.limits) : undefined;
+	// slot when there is one (an interactive step's pipes are its own: never), else a new one. It opens the stdin
+	// file itself, as the job's uid. Its cgroup is named for the job directory and step, with a suffix: two steps may
+	// share a directory (a checker).
+	const ahead = streaming ? undefined : deps.launchers?.take(profile.name, user, profile.limits);
 	const launcher = ahead ?? await timed(`${profile.name}_cgroup`, async () => startLauncher(
-		profile, `${path.basename(job.dir)}-${profile.name}-${randomUUID().slice(0, 8)}`, user, deps, signal, {stdinFile, ...(streaming ? {streaming} : {})}));
+		profile, `${path.basename(job.dir)}-${profile.name}-${randomUUID().slice(0, 8)}`, user, deps, signal, streaming));
 	let run: SandboxRun;
 	try {
 		if (gate !== undefined && !(await gate)) {
@@ -330,7 +332,8 @@ const runStep = (workspace: Workspace, input: RunInput, {user, deps, signal}: Jo
  * A run step started while its program compiles: the launcher joins the run's job cgroup at once — the kernel makes
  * the first cgroup move after a pause wait for an RCU grace period, several milliseconds that then pass during the
  * compile — and waits. `go` starts the sandbox (bwrap, made then, as fresh as any); `cancel` ends the launcher with
- * no sandbox ever made, and removes the cgroup. Only for a run without stdin: stdin is written after the compile.
+ * no sandbox ever made, and removes the cgroup. A run with stdin too: its file is written before the go, and the
+ * launcher opens it then.
  */
 export interface PreparedRun {
 	go(): Promise<SandboxRun>;
@@ -361,7 +364,7 @@ function prepareRun(workspace: Workspace, input: RunInput, job: JobContext): Pre
 export async function runProgram(job: JobContext, workspace: Workspace, input: RunInput, compiled: Pick<Compiled, 'outcome' | 'staticKb'>, prepared?: PreparedRun): Promise<ProgramRun> {
 	const {deps} = job;
 	if (input.stdin !== null) {
-		await writeStdin(workspace, input.stdin);
+		await writeStdin(workspace, input.stdin, job.user);
 	}
 
 	const started = performance.now();
@@ -394,7 +397,7 @@ export async function runJob(request: ExecuteRequest, job: JobContext): Promise<
 	const input: RunInput = {args: request.args, stdin: request.stdin, limits};
 	// With job cgroups, the run step starts while the program compiles (see PreparedRun).
 	const ahead: {run?: PreparedRun} = {};
-	const startAhead = deps.cgroups && request.stdin === null ? (workspace: Workspace) => {
+	const startAhead = deps.cgroups ? (workspace: Workspace) => {
 		ahead.run = prepareRun(workspace, input, job);
 	} : undefined;
 	let compiled: Compiled;

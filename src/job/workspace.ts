@@ -80,9 +80,12 @@ async function fillWorkspace(jobRoot: string, owner: Owner, user: SandboxUser | 
 	return workspace;
 }
 
-export async function writeStdin(workspace: Workspace, stdin: string): Promise<void> {
-	// Written after the compile step, so the compiler never sees it; the server opens it for the sandbox.
-	await fs.writeFile(workspace.stdinPath, stdin, {mode: 0o600, flag: 'wx'});
+export async function writeStdin(workspace: Workspace, stdin: string, user: SandboxUser | null): Promise<void> {
+	// Written after the compile step, so the compiler never sees it; opened for the sandbox by the server, or by the
+	// step's launcher as the job's uid (so owned by it, read-only). The run sandbox's job directory is a tmpfs of its
+	// own: the program never sees the file, only its stdin.
+	await fs.writeFile(workspace.stdinPath, stdin, {mode: 0o400, flag: 'wx'});
+	await chownAll([workspace.stdinPath], user);
 }
 
 /** A new file in a job directory for the sandbox to read (bound read-only), owned by the job's uid; its path. */

@@ -18,6 +18,11 @@ export interface SandboxCommand {
 	readonly backstopMs: number;
 	/** Aborted when the job is cancelled (a client gone, a shutdown): the sandbox is stopped. */
 	readonly signal: AbortSignal;
+	/**
+	 * For a command sent to a launcher: a host file it opens as the job's uid and gives the sandbox as its stdin
+	 * (the launcher's own stdin, /dev/null, otherwise). A command given at once has its stdin in SpawnOptions.
+	 */
+	readonly stdinFile?: string | null;
 }
 
 export interface SpawnOptions {
@@ -30,7 +35,7 @@ export interface SpawnOptions {
 	readonly command: SandboxCommand | Promise<SandboxCommand | null>;
 	/** The host uid/gid bwrap runs as; null keeps the server's own (when it is not root). */
 	readonly user: SandboxUser | null;
-	/** A host file fed as the program's stdin; null gives an empty stdin (/dev/null). */
+	/** A host file fed as the program's stdin; null gives an empty stdin (/dev/null). For a command to come, null: the command names it. */
 	readonly stdinFile: string | null;
 	/** Per-stream capture cap; one byte more and the whole sandbox is killed. */
 	readonly outputBytes: number;
@@ -81,7 +86,7 @@ const stopGraceMs = 2000;
 /** The launcher's descriptor for a command to come (`--command-fd`): above the cgroup ones it opens itself. */
 export const commandFd = 7;
 
-/** A command as the launcher reads it on its command descriptor: each argument ended by a NUL byte. */
+/** A command as the launcher reads it on its command descriptor: the stdin file ('' for none), then the arguments, each ended by a NUL byte. */
 export const encodeCommand = (argv: readonly string[]) => Buffer.from(argv.map(arg => `${arg}\0`).join(''));
 
 /**
@@ -91,8 +96,8 @@ export const encodeCommand = (argv: readonly string[]) => Buffer.from(argv.map(a
 export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 	const {command, launcher} = options;
 	const gated = command instanceof Promise;
-	if (gated && launcher === undefined) {
-		throw new Error('a command to come needs a launcher');
+	if (gated && (launcher === undefined || options.stdinFile !== null)) {
+		throw new Error('a command to come needs a launcher, and brings its own stdin');
 	}
 
 	const given = gated ? [] : [options.bwrapPath, ...command.args];
@@ -212,7 +217,7 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 
 			waiting = false;
 			arm(go);
-			pipe.end(encodeCommand([options.bwrapPath, ...go.args]));
+			pipe.end(encodeCommand([go.stdinFile ?? '', options.bwrapPath, ...go.args]));
 		});
 	} else {
 		arm(command);

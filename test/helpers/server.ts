@@ -224,21 +224,21 @@ export function leftoverProcesses(server: RunningServer): HostProcess[] {
 		return isPrivateRoot(server) || ownedJobDir(server, cwd.slice(server.jobRoot.length + 1).split('/')[0]!);
 	};
 
-	const waiting = new Set(waitingLaunchers(server).map(launcher => launcher.pid));
-	// A child the server is starting, between fork and exec (a launcher started ahead, after a job's answer): still a
-	// copy of the server, about to become the launcher.
-	const exeOf = (pid: number) => {
-		try {
-			return fs.readlinkSync(`/proc/${pid}/exe`);
-		} catch {
-			return null;
-		}
-	};
-
+	// Each process is looked at again as it is now, in the order a launcher goes through: a copy of the server
+	// between fork and exec, then the launcher. One that was the first a moment ago is the second now.
 	const serverExe = exeOf(server.pid);
 	const starting = (pid: number) => procStatFields(pid)?.[1] === String(server.pid) && serverExe !== null && exeOf(pid) === serverExe;
-	return hostProcesses().filter(proc => proc.pid !== server.pid && !waiting.has(proc.pid) && (server.uids.includes(proc.uid) || inJobDir(proc.cwd)) && !starting(proc.pid));
+	return hostProcesses().filter(proc => proc.pid !== server.pid && (server.uids.includes(proc.uid) || inJobDir(proc.cwd))
+		&& !starting(proc.pid) && waitingLauncher(server, proc.pid) === null);
 }
+
+const exeOf = (pid: number) => {
+	try {
+		return fs.readlinkSync(`/proc/${pid}/exe`);
+	} catch {
+		return null;
+	}
+};
 
 /** A launcher the server started ahead of a slot's next job (src/job/launchers.ts), and its step's cgroup name. */
 export interface WaitingLauncher {
@@ -248,41 +248,35 @@ export interface WaitingLauncher {
 	readonly cgroup: string;
 }
 
+const memoryOf = (pid: number) => /^\d+:memory:(.*)$/m.exec(readProcText(`/proc/${pid}/cgroup`) ?? '')?.[1];
+
 /**
- * The server's launchers started ahead, waiting: processes of its sandbox uids that are still the launcher itself
- * (their executable is c-runner-launch: they have exec'd nothing, so no job's code ever ran in them), started to
- * read a command on a pipe (`--command-fd`) and to join one `ahead-` job cgroup of the server — joined already, or
- * still in the server's own cgroup, about to. The only processes of the sandbox uids a clean host may hold:
- * assertHostClean allows each slot one per step and no more.
+ * The process, if it is one of the server's launchers started ahead, waiting: a process of its sandbox uids that is
+ * still the launcher itself (its executable is c-runner-launch: it has exec'd nothing, so no job's code ever ran in
+ * it), started to read a command on a pipe (`--command-fd`) and to join one `ahead-` job cgroup of the server —
+ * joined already, or still in the server's own cgroup, about to. The only processes of the sandbox uids a clean
+ * host may hold: assertHostClean allows each slot one per step and no more.
  */
-export function waitingLaunchers(server: RunningServer): WaitingLauncher[] {
-	const memoryOf = (pid: number) => /^\d+:memory:(.*)$/m.exec(readProcText(`/proc/${pid}/cgroup`) ?? '')?.[1];
-	const serverMemory = memoryOf(server.pid);
-	const launchers: WaitingLauncher[] = [];
-	for (const proc of hostProcesses()) {
-		const args = proc.command.split(' ');
-		if (!server.uids.includes(proc.uid) || args[1] !== '--command-fd') {
-			continue;
-		}
-
-		let exe = '';
-		try {
-			exe = fs.readlinkSync(`/proc/${proc.pid}/exe`);
-		} catch {}
-
-		// The cgroups it was told to join: one name, under this server's instance cgroups.
-		const joins = args.filter(arg => arg.endsWith('/cgroup.procs')).map(arg => path.dirname(arg));
-		const names = new Set(joins.map(dir => path.basename(dir)));
-		const [name] = names;
-		const mine = joins.length > 0 && names.size === 1 && joins.every(dir => path.basename(path.dirname(dir)) === `c-runner-${server.pid}`);
-		const memory = memoryOf(proc.pid);
-		const placed = memory !== undefined && (path.basename(memory) === name || memory === serverMemory);
-		if (path.basename(exe).startsWith('c-runner-launch') && mine && placed && name!.startsWith(`ahead-${proc.uid}-`)) {
-			launchers.push({pid: proc.pid, uid: proc.uid, cgroup: name!});
-		}
+function waitingLauncher(server: RunningServer, pid: number): WaitingLauncher | null {
+	const uid = Number(/^Uid:\s+(\d+)/m.exec(readProcText(`/proc/${pid}/status`) ?? '')?.[1]);
+	const args = (readProcText(`/proc/${pid}/cmdline`) ?? '').split('\0');
+	if (!server.uids.includes(uid) || args[1] !== '--command-fd' || !path.basename(exeOf(pid) ?? '').startsWith('c-runner-launch')) {
+		return null;
 	}
 
-	return launchers;
+	// The cgroups it was told to join: one name, under this server's instance cgroups.
+	const joins = args.filter(arg => arg.endsWith('/cgroup.procs')).map(arg => path.dirname(arg));
+	const names = new Set(joins.map(dir => path.basename(dir)));
+	const [name] = names;
+	const mine = joins.length > 0 && names.size === 1 && joins.every(dir => path.basename(path.dirname(dir)) === `c-runner-${server.pid}`);
+	const memory = memoryOf(pid);
+	const placed = memory !== undefined && (path.basename(memory) === name || memory === memoryOf(server.pid));
+	return mine && placed && name!.startsWith(`ahead-${uid}-`) ? {pid, uid, cgroup: name!} : null;
+}
+
+/** The server's launchers started ahead, waiting (see waitingLauncher). */
+export function waitingLaunchers(server: RunningServer): WaitingLauncher[] {
+	return hostProcesses().flatMap(proc => waitingLauncher(server, proc.pid) ?? []);
 }
 
 /** `ahead-<uid>-<step>`: a slot's step, for which the server keeps one launcher waiting. */
@@ -304,7 +298,6 @@ export function leftoverJobDirs(server: RunningServer): string[] {
  */
 export function leftoverJobCgroups(server: RunningServer): string[] {
 	const own = ownCgroups(readProcText(`/proc/${server.pid}/cgroup`) ?? '');
-	const waiting = new Map(waitingLaunchers(server).map(launcher => [launcher.pid, launcher]));
 	const leftovers: string[] = [];
 	for (const [controller, mount] of cgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8'))) {
 		const instance = path.join(mount.point, own.get(controller) ?? '/', `c-runner-${server.pid}`);
@@ -320,7 +313,8 @@ export function leftoverJobCgroups(server: RunningServer): string[] {
 
 			steps.add(step);
 			const procs = (readProcText(path.join(dir, 'cgroup.procs')) ?? '').split('\n').filter(Boolean).map(Number);
-			return procs.length > 1 || !procs.every(pid => waiting.get(pid)?.cgroup === path.basename(dir));
+			// Read after the cgroup's list: a launcher in it then is still there now (waiting ones wait).
+			return procs.length > 1 || !procs.every(pid => waitingLauncher(server, pid)?.cgroup === path.basename(dir));
 		}));
 	}
 
@@ -336,6 +330,7 @@ const readProcText = (file: string) => {
 };
 
 export function assertHostClean(t: ExecutionContext, server: RunningServer) {
+
 	t.deepEqual(leftoverJobDirs(server), [], 'no job directory left behind');
 	t.deepEqual(leftoverProcesses(server), [], 'no sandboxed process left behind');
 	t.deepEqual(leftoverJobCgroups(server), [], 'no job cgroup left behind');

@@ -87,6 +87,15 @@ test.serial('a job on a launcher started ahead sees exactly what a job on a new 
 	assertHostClean(t, fresh);
 });
 
+test.serial('a run with stdin takes its slot\'s launcher too, which opens the stdin file: echo-stdin.c', async t => {
+	const before = new Set((await settled(ahead, 2)).map(launcher => launcher.pid));
+	const {body} = await execute(ahead, {code: example('echo-stdin.c'), stdin: 'line one\nline two\n'});
+	t.is(body['status'], 'ok', body['error']);
+	t.regex(body['output'], /line one\n.*line two/s);
+	t.true((await settled(ahead, 2)).every(launcher => !before.has(launcher.pid)), 'both were used');
+	assertHostClean(t, ahead);
+});
+
 test.serial('the memory limit a request asks for is set on the cgroup made ahead, lower and higher alike', async t => {
 	// memory-hog.c allocates without end: it stops at whatever limit the request set.
 	const low = (await execute(ahead, {code: example('memory-hog.c'), memory_limit_mb: 24})).body;

@@ -81,14 +81,11 @@ test.serial('a client gone during the compile ends both steps', async t => {
 	await hostCleanSoon(t);
 });
 
-test.serial('a run with stdin is not started ahead: its stdin is written after the compile', async t => {
-	const answer = execute(server, {code: slowSource(''), stdin: 'unused'});
-	for (let tries = 0; tries < 400 && jobCgroups('compile').length === 0; tries++) {
-		await new Promise(resolve => setTimeout(resolve, 10));
-	}
-
-	t.is(jobCgroups('compile').length, 1, 'the compile is under way');
-	t.deepEqual(jobCgroups('run'), []);
-	t.like((await answer).body, {status: 'ok', output: '0\n'});
+test.serial('a run with stdin is started ahead too: the launcher opens its stdin file, written after the compile', async t => {
+	const answer = execute(server, {code: slowSource('char line[32]; if (fgets(line, sizeof line, stdin)) fputs(line, stdout);'), stdin: 'the input\n'});
+	const procs = await runAhead();
+	t.is(fs.readFileSync(`/proc/${procs[0]}/comm`, 'utf8').trim(), 'c-runner-launch');
+	t.is(fs.readlinkSync(`/proc/${procs[0]}/fd/0`), '/dev/null', 'no stdin before the go');
+	t.like((await answer).body, {status: 'ok', output: '0\nthe input\n'});
 	assertHostClean(t, server);
 });

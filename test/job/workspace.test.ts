@@ -22,9 +22,10 @@ test('a job directory: c_exec_<uuid>, mode 0700, the owner mark and the files; d
 	t.deepEqual(fs.readdirSync(workspace.dir).sort(), ['.owner', 'main.c', 'util.h']);
 	t.is(fs.statSync(path.join(workspace.dir, 'main.c')).mode & 0o777, 0o600);
 	t.deepEqual(JSON.parse(fs.readFileSync(path.join(workspace.dir, '.owner'), 'utf8')), currentOwner());
-	await writeStdin(workspace, 'input');
+	await writeStdin(workspace, 'input', null);
 	t.is(fs.readFileSync(workspace.stdinPath, 'utf8'), 'input');
-	await t.throwsAsync(writeStdin(workspace, 'again'), {code: 'EEXIST'}, 'nothing is written over');
+	t.is(fs.statSync(workspace.stdinPath).mode & 0o777, 0o400, 'read-only: for the launcher to open, as the job\'s uid');
+	await t.throwsAsync(writeStdin(workspace, 'again', null), {code: 'EEXIST'}, 'nothing is written over');
 	const file = await writeJobFile(workspace, 'expected', 'x', null);
 	t.is(fs.statSync(file).mode & 0o777, 0o400);
 	await workspace.dispose();
