@@ -50,7 +50,7 @@ export interface StartedLauncher {
 	readonly limits: SandboxLimits;
 	/** Sends the command, or null: the launcher ends with no sandbox ever made. The run, once it has ended. */
 	go(command: SandboxCommand | null): Promise<SandboxRun>;
-	/** Settled: the launcher is gone (it ran its command, was told no, or failed before). */
+	/** The launcher is gone (reaped: it ran its command, was told no, failed, or was killed). */
 	readonly ended: boolean;
 }
 
@@ -72,6 +72,7 @@ export async function startLauncher(
 		send = resolve;
 	});
 	let running: Promise<SandboxRun>;
+	let ended = false;
 	try {
 		running = (deps.sandbox ?? spawnSandbox)({
 			bwrapPath: deps.config.bwrapPath,
@@ -82,29 +83,33 @@ export async function startLauncher(
 			signal,
 			...(streaming ? {streaming} : {}),
 			launcher: {path: deps.config.launcherPath, args: cgroup.launchArgs},
+			onExit() {
+				ended = true;
+			},
 		});
 	} catch (error) {
 		await cgroup.remove();
 		throw error;
 	}
 
-	const launcher = {
+	// Awaited by go; a failure before it is go's to see.
+	running.then(() => {
+		ended = true;
+	}, () => {
+		ended = true;
+	});
+	return {
 		profileName: profile.name,
 		cgroup,
 		limits: profile.limits,
-		ended: false,
+		get ended() {
+			return ended;
+		},
 		async go(next: SandboxCommand | null) {
 			send(next);
 			return running;
 		},
 	};
-	// Awaited by go; a failure before it is go's to see.
-	running.then(() => {
-		launcher.ended = true;
-	}, () => {
-		launcher.ended = true;
-	});
-	return launcher;
 }
 
 /** One sandboxed step; `streaming` for an interactive run (stdin a pipe, output handed on as it comes). */

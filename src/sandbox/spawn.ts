@@ -45,6 +45,8 @@ export interface SpawnOptions {
 	readonly signal: AbortSignal;
 	/** An interactive run: stdin is a pipe the caller writes, and output is handed on as it arrives. */
 	readonly streaming?: StreamingIo;
+	/** Told as soon as the process started is reaped, before its pipes are drained (a launcher gone while it waits). */
+	readonly onExit?: () => void;
 }
 
 /** What an interactive run is given: the sandbox's pipes once it starts, then each piece of output within the cap. */
@@ -125,6 +127,10 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 		detached: true,
 		...(options.user ? {uid: options.user.uid, gid: options.user.gid} : {}),
 	});
+
+	if (options.onExit) {
+		subprocess.nodeChildProcess.once('exit', options.onExit);
+	}
 
 	let helperPid: number | null = null;
 	let stopping = false;
