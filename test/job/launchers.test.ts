@@ -1,0 +1,146 @@
+// The pool of launchers started ahead (src/job/launchers.ts) against a fake sandbox and fake job cgroups, in
+// milliseconds: what it starts, hands out, replaces and ends. What a launcher does is proven through the real one
+// (test/sandbox/launch.test.ts, test/integration/launch-ahead.test.ts).
+import {pino} from 'pino';
+import test from 'ava';
+import {loadConfig, type SandboxLimits} from '../../src/config.ts';
+import {LauncherPool} from '../../src/job/launchers.ts';
+import type {JobDeps} from '../../src/job/run-job.ts';
+import {currentOwner} from '../../src/job/workspace.ts';
+import type {CgroupBackend, JobCgroup} from '../../src/sandbox/cgroup.ts';
+import type {HostLayout} from '../../src/sandbox/host-layout.ts';
+import {compileProfile, runProfile} from '../../src/sandbox/profiles.ts';
+import type {SandboxCommand, SandboxRun, SpawnOptions} from '../../src/sandbox/spawn.ts';
+
+const layout: HostLayout = {links: [{path: '/lib', target: 'usr/lib'}], dirs: [], usrLib64: false};
+const users = [{uid: 70_000, gid: 70_000}, {uid: 70_001, gid: 70_001}];
+
+/** Fake job cgroups and a fake sandbox that waits for its command: what was made, removed and told. */
+function setup() {
+	const made: string[] = [];
+	const removed: string[] = [];
+	const told: Array<{name: string; command: SandboxCommand | null}> = [];
+	let exits: Array<() => void> = [];
+	const cgroups: CgroupBackend = {
+		name: 'cgroup-v1',
+		dirs: {memory: '/m', pids: '/p', cpuacct: '/c'},
+		memsw: true,
+		async createJob(name, _user, limits): Promise<JobCgroup> {
+			made.push(name);
+			let memoryMb = limits.memoryMb;
+			return {
+				launchArgs: [name],
+				get memoryMb() {
+					return memoryMb;
+				},
+				setMemoryLimit(mb) {
+					memoryMb = mb;
+				},
+				async read() {
+					return {cpuMs: 1, peakKb: 1, oomKills: 0, failcnt: 0};
+				},
+				async remove() {
+					removed.push(name);
+				},
+			};
+		},
+		async close() {},
+	};
+	const sandbox = async (options: SpawnOptions): Promise<SandboxRun> => {
+		const name = options.launcher!.args[0]!;
+		exits.push(() => options.onExit?.());
+		const command = await options.command;
+		told.push({name, command});
+		options.onExit?.();
+		return {stdout: Buffer.from(''), stderr: Buffer.from(''), report: null, overflowed: null, backstopFired: false, canceled: false, durationMs: 1, ...(command === null ? {declined: true} : {})};
+	};
+
+	const config = loadConfig({});
+	const deps: JobDeps = {
+		config,
+		profiles: {compile: compileProfile(layout, config.compile), run: runProfile(layout, config.run)},
+		owner: currentOwner(),
+		logger: pino({level: 'silent'}),
+		cgroups,
+		sandbox,
+	};
+	return {
+		deps, made, removed, told,
+		/** Every launcher started so far ends as if killed from outside. */
+		killAll() {
+			for (const exit of exits) {
+				exit();
+			}
+
+			exits = [];
+		},
+	};
+}
+
+const tick = async (ms = 0) => new Promise(resolve => setTimeout(resolve, ms));
+const limitsOf = (deps: JobDeps, step: 'compile' | 'run'): SandboxLimits => deps.profiles[step].limits;
+
+test('one launcher per slot and step, each in a cgroup of its own named for both', async t => {
+	const {deps, made} = setup();
+	const pool = new LauncherPool(deps, users);
+	await tick();
+	t.is(pool.waiting, 4);
+	t.deepEqual(made.map(name => name.replace(/-[\da-f]{8}$/, '')).sort(), ['ahead-70000-compile', 'ahead-70000-run', 'ahead-70001-compile', 'ahead-70001-run']);
+	await pool.close();
+});
+
+test('a take hands out the slot\'s launcher once; a replacement waits for the slot\'s next job', async t => {
+	const {deps, made} = setup();
+	const pool = new LauncherPool(deps, users);
+	await tick();
+	const launcher = pool.take('run', users[0]!, limitsOf(deps, 'run'));
+	t.truthy(launcher);
+	t.is(launcher!.profileName, 'run');
+	t.is(pool.take('run', users[0]!, limitsOf(deps, 'run')), undefined, 'the replacement is not there yet');
+	t.truthy(pool.take('run', users[1]!, limitsOf(deps, 'run')), 'another slot\'s is its own');
+	await tick(80);
+	t.is(made.length, 6, 'both replaced');
+	t.truthy(pool.take('run', users[0]!, limitsOf(deps, 'run')));
+	await pool.close();
+});
+
+test('no launcher for a uid that is no slot\'s, nor for other process limits; the memory limit does not matter', async t => {
+	const {deps} = setup();
+	const pool = new LauncherPool(deps, users);
+	await tick();
+	const run = limitsOf(deps, 'run');
+	t.is(pool.take('run', {uid: 70_005, gid: 70_005}, run), undefined);
+	t.is(pool.take('run', null, run), undefined);
+	t.is(pool.take('run', users[0]!, {...run, processes: run.processes + 1}), undefined);
+	t.truthy(pool.take('run', users[0]!, {...run, memoryMb: run.memoryMb * 2}));
+	await pool.close();
+});
+
+test('a launcher gone while it waits is never handed out: its cgroup goes and a new one is started', async t => {
+	const {deps, made, removed, killAll} = setup();
+	const pool = new LauncherPool(deps, users);
+	await tick();
+	killAll();
+	t.is(pool.take('compile', users[0]!, limitsOf(deps, 'compile')), undefined);
+	await tick(80);
+	t.true(removed.includes(made.find(name => name.startsWith('ahead-70000-compile'))!));
+	t.truthy(pool.take('compile', users[0]!, limitsOf(deps, 'compile')), 'the new one');
+	await pool.close();
+});
+
+test('close tells every waiting launcher no, removes every cgroup, and starts none after, not even a replacement due', async t => {
+	const {deps, made, removed, told} = setup();
+	const pool = new LauncherPool(deps, users);
+	await tick();
+	const taken = pool.take('run', users[0]!, limitsOf(deps, 'run'))!;
+	await pool.close();
+	t.deepEqual(told.map(entry => entry.command), [null, null, null], 'the three still waiting, told no');
+	t.is(removed.length, 3);
+	await tick(80);
+	t.is(made.length, 4, 'no replacement for the one taken');
+	t.is(pool.waiting, 0);
+	// The one taken is its step's to finish.
+	await taken.go(null);
+	await taken.cgroup.remove();
+	t.is(removed.length, 4);
+});
