@@ -71,13 +71,12 @@ int main(void) {
 	list("/tmp", "/tmp", NULL);
 	fflush(stdout);
 
-	FILE *here = fopen("marker", "w");
-	FILE *tmp = fopen("/tmp/marker", "w");
-	if (here != NULL) {
-		fclose(here);
-	}
-	if (tmp != NULL) {
-		fclose(tmp);
+	const char *markers[] = {"marker", "/tmp/marker"};
+	for (int i = 0; i < 2; i++) {
+		FILE *marker = fopen(markers[i], "w");
+		if (marker != NULL) {
+			fclose(marker);
+		}
 	}
 	int pipefd[2];
 	if (pipe(pipefd) == 0 && fork() == 0) {
