@@ -706,6 +706,13 @@ int main(int argc, char **argv)
 		die(EXIT_INTERNAL, "CPU usage descriptor %d cannot be read: %s", options.cpu_usage_fd, strerror(errno));
 	if (options.oom_control_fd >= 0 && fcntl(options.oom_control_fd, F_SETFD, FD_CLOEXEC) != 0)
 		die(EXIT_INTERNAL, "OOM control descriptor %d: %s", options.oom_control_fd, strerror(errno));
+	/*
+	 * Read once now, while the job has memory to spare: the kernel keeps a read buffer per open cgroup file,
+	 * allocated at its first read and charged to the reader's cgroup — the job's. Read first at the limit, the
+	 * allocation would fail (or stall in reclaim) every time, and the helper would never see the job waiting there.
+	 */
+	if (options.oom_control_fd >= 0)
+		(void)cgroup_under_oom(options.oom_control_fd);
 	if (pipe2(exec_status, O_CLOEXEC) != 0)
 		die(EXIT_INTERNAL, "pipe2: %s", strerror(errno));
 	/* Everything the samples read is open before the program starts: no limit it sets on the helper blinds it. */
@@ -753,6 +760,14 @@ int main(int argc, char **argv)
 		struct timespec timeout = {left / 1000, (left % 1000) * 1000000};
 		if (sigtimedwait(&chld, NULL, &timeout) < 0 && errno != EAGAIN && errno != EINTR)
 			die(EXIT_INTERNAL, "sigtimedwait: %s", strerror(errno));
+		/*
+		 * First, before anything that allocates kernel memory charged to the job (the pid probe's vfork, opening
+		 * /proc files): at the job's limit such an allocation makes the helper itself reclaim, or fail.
+		 */
+		if (options.oom_control_fd >= 0 && cgroup_under_oom(options.oom_control_fd)) {
+			memory_exceeded = 1;
+			break;
+		}
 		/* The CPU of the processes that end now is counted before they are reaped. */
 		long long cpu_ns = sample_cpu_ns(child, &chld);
 		if (options.cpu_usage_fd >= 0) {
@@ -780,10 +795,6 @@ int main(int argc, char **argv)
 			break;
 		if (cpu_limit_ms > 0 && sampled_cpu_ms >= cpu_limit_ms) {
 			cpu_exceeded = 1;
-			break;
-		}
-		if (options.oom_control_fd >= 0 && cgroup_under_oom(options.oom_control_fd)) {
-			memory_exceeded = 1;
 			break;
 		}
 	}
