@@ -69,6 +69,8 @@ struct options {
 	/* 1: the command runs under the syscall filter. 0 only in the helper's own tests of its wait loop (ptrace
 	 * stops need a ptrace the filter refuses); the server never passes it. */
 	int syscall_filter;
+	/* With --command-fd: the descriptor the command comes on, once the sandbox is made (-1: it is on the command line). */
+	int command_fd;
 	char **argv;
 };
 
@@ -97,7 +99,7 @@ static long long parse_number(const char *option, const char *text)
 
 static struct options parse_options(int argc, char **argv)
 {
-	struct options options = {.report_fd = -1, .cpu_usage_fd = -1, .oom_control_fd = -1, .wall_ms = -1, .syscall_filter = 1, .argv = NULL};
+	struct options options = {.report_fd = -1, .cpu_usage_fd = -1, .oom_control_fd = -1, .wall_ms = -1, .syscall_filter = 1, .command_fd = -1, .argv = NULL};
 	int i = 1;
 	for (; i < argc && strcmp(argv[i], "--") != 0; i += 2) {
 		const char *option = argv[i];
@@ -110,7 +112,8 @@ static struct options parse_options(int argc, char **argv)
 			continue;
 		}
 		int *cgroup_fd = strcmp(option, "--cpu-usage-fd") == 0 ? &options.cpu_usage_fd
-			: strcmp(option, "--oom-control-fd") == 0 ? &options.oom_control_fd : NULL;
+			: strcmp(option, "--oom-control-fd") == 0 ? &options.oom_control_fd
+			: strcmp(option, "--command-fd") == 0 ? &options.command_fd : NULL;
 		if (cgroup_fd != NULL) {
 			if (value < 3 || value > INT_MAX)
 				die(EXIT_INTERNAL, "%s out of range", option);
@@ -133,15 +136,17 @@ static struct options parse_options(int argc, char **argv)
 			die(EXIT_INTERNAL, "unknown option '%s'", option);
 		limits[k].value = value;
 	}
-	if (i >= argc || i + 1 >= argc)
-		die(EXIT_INTERNAL, "usage: c-runner-sandbox --report-fd N --wall-ms N [limits] -- PROGRAM [ARG...]");
+	/* The program follows `--`, or, with --command-fd, comes later: then nothing follows. */
+	if (i >= argc || (options.command_fd < 0 ? i + 1 >= argc : i + 1 != argc))
+		die(EXIT_INTERNAL, "usage: c-runner-sandbox --report-fd N --wall-ms N [limits] -- PROGRAM [ARG...]\n"
+		    "       c-runner-sandbox --command-fd N --report-fd N --wall-ms N [limits] --");
 	if (options.report_fd < 3)
 		die(EXIT_INTERNAL, "--report-fd must be given, 3 or above");
 	if (options.wall_ms <= 0)
 		die(EXIT_INTERNAL, "--wall-ms must be given and above 0");
-	if (argv[i + 1][0] != '/')
+	if (options.command_fd < 0 && argv[i + 1][0] != '/')
 		die(EXIT_INTERNAL, "PROGRAM must be an absolute path");
-	options.argv = &argv[i + 1];
+	options.argv = options.command_fd < 0 ? &argv[i + 1] : NULL;
 	return options;
 }
 
@@ -563,18 +568,75 @@ static long long cgroup_cpu_ns(int fd)
 	return strtoll(text, NULL, 10);
 }
 
-/* The cgroup's count when the helper started: bwrap's set-up, not the program's. */
-static long long cgroup_base_ns = 0;
-
-/* The program's share of the cgroup's count: since the helper started, less the helper's own CPU. */
-static long long job_cgroup_cpu_ns(int fd)
+/* The helper's own CPU so far. */
+static long long self_cpu_ns(void)
 {
 	struct timespec self;
-	long long total = cgroup_cpu_ns(fd);
-	if (total < 0 || clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &self) != 0)
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &self) != 0)
 		return -1;
-	total -= cgroup_base_ns + (long long)self.tv_sec * 1000000000LL + self.tv_nsec;
+	return (long long)self.tv_sec * 1000000000LL + self.tv_nsec;
+}
+
+/*
+ * The cgroup's count when the program's time began, less the helper's own CPU then: bwrap's set-up and the helper's,
+ * not the program's. Taken when the helper starts, or when its command comes (--command-fd).
+ */
+static long long cgroup_base_ns = 0;
+
+/* The program's share of the cgroup's count: since its time began, less the helper's own CPU since. */
+static long long job_cgroup_cpu_ns(int fd)
+{
+	long long total = cgroup_cpu_ns(fd);
+	long long self = self_cpu_ns();
+	if (total < 0 || self < 0)
+		return -1;
+	total -= cgroup_base_ns + self;
 	return total > 0 ? total : 0;
+}
+
+/* The most a command may take on --command-fd: far above any compile command the server builds. */
+#define COMMAND_MAX (1 << 20)
+
+/*
+ * Waits for the command on fd: the arguments, each ended by a NUL byte, the first an absolute path, then end of
+ * file. NULL for none (end of file at once: the sandbox made ahead of its job is not needed). The arguments point
+ * into one buffer, kept until exit.
+ */
+static char **read_command(int fd)
+{
+	char *buffer = malloc(COMMAND_MAX);
+	size_t length = 0;
+	if (buffer == NULL)
+		die(EXIT_INTERNAL, "malloc: %s", strerror(errno));
+	for (;;) {
+		ssize_t got = read(fd, buffer + length, COMMAND_MAX - length);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			die(EXIT_INTERNAL, "reading the command: %s", strerror(errno));
+		if (got == 0)
+			break;
+		length += (size_t)got;
+		if (length == COMMAND_MAX)
+			die(EXIT_INTERNAL, "the command is too long");
+	}
+	close(fd);
+	if (length == 0)
+		return NULL;
+	if (buffer[length - 1] != '\0' || buffer[0] != '/')
+		die(EXIT_INTERNAL, "the command must be NUL-ended arguments, the first an absolute path");
+	size_t count = 0;
+	for (size_t i = 0; i < length; i++)
+		count += buffer[i] == '\0';
+	char **argv = calloc(count + 1, sizeof *argv);
+	if (argv == NULL)
+		die(EXIT_INTERNAL, "calloc: %s", strerror(errno));
+	char *next = buffer;
+	for (size_t i = 0; i < count; i++) {
+		argv[i] = next;
+		next += strlen(next) + 1;
+	}
+	return argv;
 }
 
 /*
@@ -729,6 +791,17 @@ int main(int argc, char **argv)
 		die(EXIT_INTERNAL, "sigprocmask: %s", strerror(errno));
 
 	struct sock_fprog filter = build_filter();
+	if (options.command_fd >= 0) {
+		/* A sandbox made ahead of its job: everything is ready but the command. Its time begins when it comes. */
+		options.argv = read_command(options.command_fd);
+		if (options.argv == NULL)
+			exit(EXIT_INTERNAL);
+		long long total = options.cpu_usage_fd >= 0 ? cgroup_cpu_ns(options.cpu_usage_fd) : 0;
+		long long self = self_cpu_ns();
+		if (total < 0 || self < 0)
+			die(EXIT_INTERNAL, "CPU usage descriptor %d cannot be read: %s", options.cpu_usage_fd, strerror(errno));
+		cgroup_base_ns = total - self;
+	}
 	long long started = now_ms();
 	pid_t child = fork();
 	if (child < 0)

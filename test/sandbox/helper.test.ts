@@ -1,11 +1,12 @@
 // The sandbox helper run directly, outside bubblewrap: its options, report, limits and clean-up of its own process
 // group. (Inside bubblewrap, as pid 1, it kills the whole pid namespace; the integration tests prove that.)
-import {execFileSync, spawnSync} from 'node:child_process';
+import {execFileSync, spawn, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import {parseReport} from '../../src/sandbox/report.ts';
+import {encodeCommand} from '../../src/sandbox/spawn.ts';
 import {projectRoot} from '../helpers/server.ts';
 
 const helper = path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox');
@@ -141,3 +142,48 @@ test('an unknown option', refused, ['--report-fd', '3', '--wall-ms', '100', '--b
 test('a bad number', refused, ['--report-fd', '3', '--wall-ms', '12x', '--', '/bin/true'], /bad number/);
 test('a relative program', refused, ['--report-fd', '3', '--wall-ms', '100', '--', 'true'], /absolute path/);
 test('no program', refused, ['--report-fd', '3', '--wall-ms', '100'], /usage/);
+
+/** The helper with `--command-fd 4`: started, then sent `command` (null: end of file) after `delayMs`. */
+async function commandLater(command: readonly string[] | null, delayMs: number, extra: string[] = []) {
+	const child = spawn(helper, ['--command-fd', '4', '--report-fd', '3', '--wall-ms', '5000', ...extra, '--'], {stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe']});
+	const read = (stream: NodeJS.ReadableStream) => new Promise<string>(resolve => {
+		let text = '';
+		stream.on('data', (chunk: Buffer) => {
+			text += chunk.toString();
+		});
+		stream.on('end', () => resolve(text));
+	});
+	const [stdout, report] = [read(child.stdout!), read((child.stdio as unknown as NodeJS.ReadableStream[])[3]!)];
+	await new Promise(resolve => setTimeout(resolve, delayMs));
+	const pipe = (child.stdio as unknown as NodeJS.WritableStream[])[4]!;
+	pipe.on('error', () => {});
+	if (command === null) {
+		pipe.end();
+	} else {
+		pipe.end(encodeCommand(command));
+	}
+
+	const status = await new Promise<number | null>(resolve => child.once('close', resolve));
+	return {status, stdout: await stdout, report: parseReport(await report)};
+}
+
+test('--command-fd: the command comes later; its wall time counts from then, not from the helper\'s start', async t => {
+	const {stdout, report} = await commandLater(['/bin/sh', '-c', 'echo ran "$1"', 'sh', 'an argument'], 400);
+	t.is(stdout, 'ran an argument\n');
+	t.like(report, {execErrno: 0, exited: true, exitCode: 0});
+	t.true(report!.wallMs < 300, `wall_ms ${report?.wallMs} counts the 400 ms wait`);
+});
+
+test('--command-fd: end of file and nothing runs, no report', async t => {
+	const {status, stdout, report} = await commandLater(null, 0);
+	t.is(status, 125);
+	t.is(stdout, '');
+	t.is(report, null);
+});
+
+test('--command-fd: a relative program, a missing NUL, or a command on the command line too, are refused', async t => {
+	t.is((await commandLater(['sh', '-c', 'echo ran'], 0)).status, 125);
+	const noNul = spawnSync(helper, ['--command-fd', '0', '--report-fd', '3', '--wall-ms', '5000', '--'], {input: '/bin/echo', stdio: ['pipe', 'pipe', 'pipe', 'pipe']});
+	t.is(noNul.status, 125);
+	t.is(runHelper(['--command-fd', '4', '--report-fd', '3', '--wall-ms', '5000', '--', '/bin/true']).status, 125);
+});
