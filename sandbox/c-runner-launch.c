@@ -146,11 +146,13 @@ int main(int argc, char **argv)
 		return usage();
 	/*
 	 * Nothing but what the server gave it passes on to bubblewrap: 0-4 (stdin, the step's pipes, bwrap's report and
-	 * info), 5 and 6 (placeholders for the counters) and the command's. A descriptor the server inherited without
-	 * close-on-exec from whoever started it would otherwise ride along into every sandbox's bwrap and helper.
+	 * info), 5 and 6 (placeholders for the counters), and 7: its own command's pipe, or, for a command on the command
+	 * line, the sandbox helper's (a sandbox made ahead of its job, whose helper waits there for the job's command).
+	 * A descriptor the server inherited without close-on-exec from whoever started it would otherwise ride along
+	 * into every sandbox's bwrap and helper.
 	 */
 	if (command_fd < 0) {
-		close_range(7, ~0U, 0);
+		close_range(8, ~0U, 0);
 	} else {
 		if (command_fd > 7)
 			close_range(7, (unsigned int)command_fd - 1, 0);

@@ -1,21 +1,23 @@
-// Launchers started ahead of their jobs, with job cgroups: for each job slot and step (compile, run) one launcher
-// waits in a fresh job cgroup of its own, as the slot's uid, for its command on a pipe. Starting one costs what a
-// job should not wait for: forking the server (dearer the larger it is) and the kernel's cgroup move, which waits
-// for an RCU grace period of several milliseconds. A job's step takes its slot's launcher and sends it the
-// bubblewrap command; a new one is started at once for the slot's next job. No sandbox exists before the command:
-// bwrap starts then, as fresh as ever, and the launcher holds nothing of any earlier job — a new process, a new
-// cgroup, an empty environment and descriptors 0–7 only (stdin /dev/null, the pipes of the step, the cgroup's two
-// counters, the command pipe).
+// What is started ahead of a slot's next job, with job cgroups, each as the slot's uid in a fresh job cgroup of its own:
+// - for the run step, a launcher waiting for its command on a pipe (the stdin file and the bubblewrap command);
+// - for the compile step, a whole compile sandbox: a new empty job directory, bwrap with every mount made, and the
+//   sandbox helper inside waiting for the compile command on a pipe.
+// Starting them costs what a job should not wait for: forking the server (dearer the larger it is), the kernel's
+// cgroup move (which waits for an RCU grace period of several milliseconds), and bwrap's namespaces and mounts. A
+// job's step takes its slot's and sends the command; a replacement is started a little after the step is over.
+// Nothing of any earlier job is in either: a new process, a new cgroup, an empty (run) or the sandbox's clean (compile)
+// environment, only the descriptors the server gives (stdin /dev/null, the step's pipes, the cgroup's two counters, the
+// command pipe), a job directory holding nothing but the owner mark until the job writes its sources into it.
 import type {Logger} from 'pino';
 import type {SandboxLimits} from '../config.ts';
 import type {SandboxUser} from '../sandbox/spawn.ts';
 import type {JobDeps, StartedLauncher} from './run-job.ts';
-import {startLauncher} from './run-job.ts';
+import {startCompileAhead, startLauncher} from './run-job.ts';
 import {outsideRequest} from './timings.ts';
 
 /** The steps that have launchers started ahead: every job compiles (or takes its compile from the cache) and runs. */
 const steps = ['compile', 'run'] as const;
-/** How long after a launcher is taken its replacement is started: after the answer of a short job. */
+/** How long after the step that took a launcher its replacement is started: after the job's answer. */
 const refillDelayMs = 30;
 type Step = typeof steps[number];
 
@@ -54,15 +56,18 @@ export class LauncherPool {
 
 		this.#started.delete(key);
 		this.#ready.delete(key);
-		// Started for the slot's next job a little later: forking the server blocks it for some milliseconds, which
-		// then fall after a short job's answer rather than before it (a cached hello world: 13.7 ms against 17 ms).
-		setTimeout(() => {
-			this.#start(step as Step, user);
-		}, refillDelayMs);
+		// Started for the slot's next job a little after this step is over: forking the server blocks it for some
+		// milliseconds, which then fall after the job's answer rather than in it (a cached hello world: 13.7 ms against
+		// 17 ms with the replacement started at once).
+		void launcher.settled.then(() => {
+			setTimeout(() => {
+				this.#start(step as Step, user);
+			}, refillDelayMs);
+		});
 		if (launcher.ended) {
 			// Gone while it waited (killed from outside): its cgroup goes, and the step starts its own.
 			this.#logger.warn({step, uid: user.uid}, 'a launcher started ahead ended before its job');
-			void launcher.go(null).catch(() => {}).then(async () => launcher.cgroup.remove());
+			void launcher.discard().catch(() => {});
 			return undefined;
 		}
 
@@ -82,10 +87,7 @@ export class LauncherPool {
 		this.#started.clear();
 		await Promise.all(pending.map(async ready => {
 			const launcher = await ready;
-			if (launcher !== null) {
-				await launcher.go(null).catch(() => {});
-				await launcher.cgroup.remove();
-			}
+			await launcher?.discard();
 		}));
 	}
 
@@ -96,7 +98,10 @@ export class LauncherPool {
 
 		const key = keyOf(step, user);
 		const name = `ahead-${user.uid}-${step}-${crypto.randomUUID().slice(0, 8)}`;
-		const ready = outsideRequest(async () => startLauncher({name: step, limits: this.#limits[step]}, name, user, this.#deps, this.#closing.signal))
+		const signal = this.#closing.signal;
+		const ready = outsideRequest(async () => step === 'compile'
+			? startCompileAhead(name, user, this.#deps, signal)
+			: startLauncher({name: step, limits: this.#limits[step]}, name, user, this.#deps, signal))
 			.then(launcher => {
 				if (this.#ready.get(key) === ready) {
 					this.#started.set(key, launcher);

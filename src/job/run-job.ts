@@ -12,7 +12,7 @@ import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
 import {classifyCompile, type CompileOutcome} from './classify.ts';
 import {toCompileErrorResult, toRunResult, type ExecuteResult} from './result.ts';
-import {binaryName, createWorkspace, writeStdin, type Owner, type Workspace} from './workspace.ts';
+import {binaryName, createWorkspace, writeSources, writeStdin, type Owner, type Workspace} from './workspace.ts';
 import type {CacheEntry, CompileCache} from './compile-cache.ts';
 import {compileArgv, type Program} from './language.ts';
 import {recordStage, timed} from './timings.ts';
@@ -52,6 +52,12 @@ export interface StartedLauncher {
 	go(command: SandboxCommand | null): Promise<SandboxRun>;
 	/** The launcher is gone (reaped: it ran its command, was told no, failed, or was killed). */
 	readonly ended: boolean;
+	/** Resolved once its step is over: the sandbox has ended (or never was). */
+	readonly settled: Promise<void>;
+	/** For a sandbox made ahead of its job: its job directory, empty but for the owner mark, already bound in it. */
+	readonly workspace?: Workspace;
+	/** Not needed after all: told no, its cgroup (and job directory) removed. */
+	discard(): Promise<void>;
 }
 
 /**
@@ -64,8 +70,10 @@ export async function startLauncher(
 	user: SandboxUser | null,
 	deps: JobDeps,
 	signal: AbortSignal,
-	streaming?: StreamingIo,
+	// A sandbox made ahead: its bwrap arguments, made once the cgroup is (so its job directory is never there without it).
+	io: {readonly streaming?: StreamingIo; readonly madeAhead?: () => Promise<readonly string[]>} = {},
 ): Promise<StartedLauncher> {
+	const {streaming} = io;
 	const cgroup = await deps.cgroups!.createJob(name, user, profile.limits);
 	let send!: (command: SandboxCommand | null) => void;
 	const command = new Promise<SandboxCommand | null>(resolve => {
@@ -74,6 +82,7 @@ export async function startLauncher(
 	let running: Promise<SandboxRun>;
 	let ended = false;
 	try {
+		const madeAhead = await io.madeAhead?.();
 		running = (deps.sandbox ?? spawnSandbox)({
 			bwrapPath: deps.config.bwrapPath,
 			command,
@@ -82,6 +91,7 @@ export async function startLauncher(
 			outputBytes: deps.config.outputBytes,
 			signal,
 			...(streaming ? {streaming} : {}),
+			...(madeAhead ? {madeAhead} : {}),
 			launcher: {path: deps.config.launcherPath, args: cgroup.launchArgs},
 			onExit() {
 				ended = true;
@@ -93,13 +103,14 @@ export async function startLauncher(
 	}
 
 	// Awaited by go; a failure before it is go's to see.
-	running.then(() => {
+	const settled = running.then(() => {
 		ended = true;
 	}, () => {
 		ended = true;
 	});
 	return {
 		profileName: profile.name,
+		settled,
 		cgroup,
 		limits: profile.limits,
 		get ended() {
@@ -109,7 +120,43 @@ export async function startLauncher(
 			send(next);
 			return running;
 		},
+		async discard() {
+			send(null);
+			await running.catch(() => {});
+			await cgroup.remove();
+		},
 	};
+}
+
+/**
+ * A compile sandbox made ahead of its job, for a slot: a new empty job directory, bwrap with every mount of the
+ * compile profile made, the helper waiting for the compile command (`--command-fd`). The job writes its sources
+ * into the directory, then sends the command.
+ */
+export async function startCompileAhead(name: string, user: SandboxUser, deps: JobDeps, signal: AbortSignal): Promise<StartedLauncher> {
+	const profile = deps.profiles.compile;
+	let workspace: Workspace | undefined;
+	try {
+		const launcher = await startLauncher(profile, name, user, deps, signal, {
+			async madeAhead() {
+				workspace = await createWorkspace(deps.config.jobRoot, deps.owner, user, {files: []});
+				return bwrapArgs(profile, {dir: workspace.dir, files: [], argv: [], helperPath: deps.config.helperPath, cgroup: true, commandLater: true});
+			},
+		});
+		const made = workspace!;
+		return Object.assign(launcher, {
+			workspace: made,
+			// The job directory goes before the cgroup: it is never there without it.
+			async discard() {
+				await launcher.go(null);
+				await made.dispose();
+				await launcher.cgroup.remove();
+			},
+		});
+	} catch (error) {
+		await workspace?.dispose();
+		throw error;
+	}
 }
 
 /** One sandboxed step; `streaming` for an interactive run (stdin a pipe, output handed on as it comes). */
@@ -120,12 +167,13 @@ export async function sandboxStep(
 	user: SandboxUser | null,
 	deps: JobDeps,
 	signal: AbortSignal,
-	// What only some steps have: an interactive run's pipes, or the go of a run step started ahead.
-	extra: {readonly streaming?: StreamingIo; readonly gate?: Promise<boolean>} = {},
+	// What only some steps have: an interactive run's pipes, the go of a run step started ahead, or the sandbox made
+	// ahead of this (compile) step, whose helper takes the command itself.
+	extra: {readonly streaming?: StreamingIo; readonly gate?: Promise<boolean>; readonly made?: StartedLauncher} = {},
 ): Promise<SandboxRun> {
-	const {streaming, gate} = extra;
+	const {streaming, gate, made} = extra;
 	const command = (): SandboxCommand => ({
-		args: bwrapArgs(profile, {...job, helperPath: deps.config.helperPath, cgroup: Boolean(deps.cgroups)}),
+		args: made ? job.argv : bwrapArgs(profile, {...job, helperPath: deps.config.helperPath, cgroup: Boolean(deps.cgroups)}),
 		backstopMs: profile.limits.wallMs + backstopGraceMs,
 		signal,
 		stdinFile,
@@ -146,9 +194,9 @@ export async function sandboxStep(
 	// slot when there is one (an interactive step's pipes are its own: never), else a new one. It opens the stdin
 	// file itself, as the job's uid. Its cgroup is named for the job directory and step, with a suffix: two steps may
 	// share a directory (a checker).
-	const ahead = streaming ? undefined : deps.launchers?.take(profile.name, user, profile.limits);
+	const ahead = made ?? (streaming || profile.name !== 'run' ? undefined : deps.launchers?.take('run', user, profile.limits));
 	const launcher = ahead ?? await timed(`${profile.name}_cgroup`, async () => startLauncher(
-		profile, `${path.basename(job.dir)}-${profile.name}-${randomUUID().slice(0, 8)}`, user, deps, signal, streaming));
+		profile, `${path.basename(job.dir)}-${profile.name}-${randomUUID().slice(0, 8)}`, user, deps, signal, streaming ? {streaming} : {}));
 	let run: SandboxRun;
 	try {
 		if (gate !== undefined && !(await gate)) {
@@ -242,16 +290,24 @@ export interface JobContext {
 }
 
 async function compileInSandbox(program: Program, {user, deps, signal}: JobContext, onCompile?: OnCompile): Promise<Compiled> {
-	const workspace = await createWorkspace(deps.config.jobRoot, deps.owner, user, {files: program.files});
+	// The slot's compile sandbox made ahead, when there is one: its job directory takes the sources.
+	const made = deps.launchers?.take('compile', user, deps.profiles.compile.limits);
+	const workspace = made?.workspace ?? await createWorkspace(deps.config.jobRoot, deps.owner, user, {files: program.files});
 	try {
+		if (made) {
+			await timed('workspace', async () => writeSources(workspace, program.files, user));
+		}
+
 		onCompile?.(workspace);
 		const argv = compileArgv(program, binaryName);
 		const started = performance.now();
-		const compileRun = await sandboxStep(deps.profiles.compile, {dir: workspace.dir, files: [], argv}, null, user, deps, signal);
+		const compileRun = await sandboxStep(deps.profiles.compile, {dir: workspace.dir, files: [], argv}, null, user, deps, signal, made ? {made} : {});
 		deps.events?.compiled?.(program, performance.now() - started);
 		const outcome = classifyCompile(compileRun, deps.profiles.compile.limits);
 		return {workspace, outcome, staticKb: outcome.ok ? await staticMemoryKb(workspace.binaryPath) : 0, cached: false};
 	} catch (error) {
+		// A sandbox made ahead and never sent its command (writing the sources failed) is told no.
+		await made?.go(null);
 		await workspace.dispose();
 		throw error;
 	}

@@ -63,10 +63,8 @@ async function fillWorkspace(jobRoot: string, owner: Owner, user: SandboxUser | 
 	try {
 		await fs.writeFile(path.join(dir, ownerName), JSON.stringify(owner), {mode: 0o600, flag: 'wx'});
 		if ('files' in content) {
-			// Names were checked (plain names, none reserved); `wx` refuses to write over anything all the same.
-			const paths = content.files.map(file => path.join(dir, file.name));
-			await Promise.all(content.files.map(async (file, index) => fs.writeFile(paths[index]!, file.content, {mode: 0o600, flag: 'wx'})));
-			await chownAll([dir, ...paths], user);
+			await chownAll([dir], user);
+			await writeSources(workspace, content.files, user);
 		} else {
 			await fs.copyFile(content.binaryFrom, workspace.binaryPath, fs.constants.COPYFILE_EXCL);
 			await fs.chmod(workspace.binaryPath, 0o755);
@@ -78,6 +76,14 @@ async function fillWorkspace(jobRoot: string, owner: Owner, user: SandboxUser | 
 	}
 
 	return workspace;
+}
+
+/** Source files into a job directory, owned by the job's uid (the compile sandbox's, made ahead of them, too). */
+export async function writeSources(workspace: Workspace, files: readonly SourceFile[], user: SandboxUser | null): Promise<void> {
+	// Names were checked (plain names, none reserved); `wx` refuses to write over anything all the same.
+	const paths = files.map(file => path.join(workspace.dir, file.name));
+	await Promise.all(files.map(async (file, index) => fs.writeFile(paths[index]!, file.content, {mode: 0o600, flag: 'wx'})));
+	await chownAll(paths, user);
 }
 
 export async function writeStdin(workspace: Workspace, stdin: string, user: SandboxUser | null): Promise<void> {

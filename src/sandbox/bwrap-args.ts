@@ -10,6 +10,11 @@ export const infoFd = 4;
 /** The descriptors of the job cgroup's cpuacct.usage and memory.oom_control, opened by the launcher. */
 export const cpuUsageFd = 5;
 export const oomControlFd = 6;
+/**
+ * A command to come, as NUL-ended strings: the launcher's (the stdin file, then bwrap's command), or — for a sandbox
+ * made ahead of its job — the sandbox helper's, the job's command itself.
+ */
+export const commandFd = 7;
 export const sandboxPath = '/usr/bin:/bin';
 
 export interface SandboxJob {
@@ -25,6 +30,8 @@ export interface SandboxJob {
 	 * the job when it waits for memory at the cgroup's limit (`oomControlFd`).
 	 */
 	readonly cgroup?: boolean;
+	/** A sandbox made ahead of its job: `argv` is empty, and the helper waits for the command on `commandFd`. */
+	readonly commandLater?: boolean;
 }
 
 const mib = 1024 * 1024;
@@ -49,6 +56,7 @@ export function helperArgs(profile: SandboxProfile, job: SandboxJob): string[] {
 		'--nproc', String(limits.processes),
 		'--fsize-bytes', String(limits.fileSizeMb * mib),
 		'--nofile', String(limits.openFiles),
+		...(job.commandLater ? ['--command-fd', String(commandFd)] : []),
 		'--',
 		...job.argv,
 	];

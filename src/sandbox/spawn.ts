@@ -4,7 +4,7 @@ import {procStatFields} from '../proc.ts';
 import {CappedCapture} from './capture.ts';
 import {parseReport, type HelperReport} from './report.ts';
 import type {CgroupFigures} from './cgroup.ts';
-import {infoFd, reportFd} from './bwrap-args.ts';
+import {commandFd, infoFd, reportFd} from './bwrap-args.ts';
 
 export interface SandboxUser {
 	readonly uid: number;
@@ -33,6 +33,12 @@ export interface SpawnOptions {
 	 * figures start when the command is sent.
 	 */
 	readonly command: SandboxCommand | Promise<SandboxCommand | null>;
+	/**
+	 * With a command to come: bubblewrap's arguments given at once, for a sandbox made ahead of its job. The
+	 * launcher then starts bwrap at once, and the command's `args` are the sandbox helper's command, which it waits
+	 * for on descriptor 7 (`--command-fd`).
+	 */
+	readonly madeAhead?: readonly string[];
 	/** The host uid/gid bwrap runs as; null keeps the server's own (when it is not root). */
 	readonly user: SandboxUser | null;
 	/** A host file fed as the program's stdin; null gives an empty stdin (/dev/null). For a command to come, null: the command names it. */
@@ -85,8 +91,7 @@ export function parseChildPid(text: string): number | null {
 /** How long a stop waits for the helper's death to bring bwrap down before it kills bwrap itself. */
 const stopGraceMs = 2000;
 
-/** The launcher's descriptor for a command to come (`--command-fd`): above the cgroup ones it opens itself. */
-export const commandFd = 7;
+export {commandFd} from './bwrap-args.ts';
 
 /** A command as the launcher reads it on its command descriptor: the stdin file ('' for none), then the arguments, each ended by a NUL byte. */
 export const encodeCommand = (argv: readonly string[]) => Buffer.from(argv.map(arg => `${arg}\0`).join(''));
@@ -102,9 +107,10 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 		throw new Error('a command to come needs a launcher, and brings its own stdin');
 	}
 
-	const given = gated ? [] : [options.bwrapPath, ...command.args];
+	const {madeAhead} = options;
+	const given = gated ? (madeAhead ? [options.bwrapPath, ...madeAhead] : []) : [options.bwrapPath, ...command.args];
 	const [file, ...args] = launcher
-		? [launcher.path, ...(gated ? ['--command-fd', String(commandFd), ...launcher.args] : [...launcher.args, '--', ...given])]
+		? [launcher.path, ...(gated && !madeAhead ? ['--command-fd', String(commandFd), ...launcher.args] : [...launcher.args, '--', ...given])]
 		: given;
 	// 5 and 6: placeholders the launcher replaces with the job cgroup's counters; 7: the command to come.
 	const gateStdio = gated ? ['ignore', 'ignore', 'pipe'] as const : [];
@@ -150,8 +156,9 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 	 * reaps the helper and exits. Killing bwrap first would orphan the helper as a zombie of the host's init, so that
 	 * is only the last resort, when bwrap has not said who its child is.
 	 */
-	// Until the go, the process is the launcher, waiting, with no sandbox under it: it is killed at once.
-	let waiting = gated;
+	// Until the go, the process is the launcher, waiting, with no sandbox under it: it is killed at once. A sandbox
+	// made ahead is a sandbox from the start: stopped as any, by its helper.
+	let waiting = gated && !madeAhead;
 	const stop = () => {
 		if (stopping) {
 			return;
@@ -223,7 +230,7 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 
 			waiting = false;
 			arm(go);
-			pipe.end(encodeCommand([go.stdinFile ?? '', options.bwrapPath, ...go.args]));
+			pipe.end(encodeCommand(madeAhead ? go.args : [go.stdinFile ?? '', options.bwrapPath, ...go.args]));
 		});
 	} else {
 		arm(command);

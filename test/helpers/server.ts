@@ -221,7 +221,8 @@ export function leftoverProcesses(server: RunningServer): HostProcess[] {
 			return false;
 		}
 
-		return isPrivateRoot(server) || ownedJobDir(server, cwd.slice(server.jobRoot.length + 1).split('/')[0]!);
+		const name = cwd.slice(server.jobRoot.length + 1).split('/')[0]!;
+		return isPrivateRoot(server) ? !heldByAnother(server, name) : ownedJobDir(server, name);
 	};
 
 	// Each process is looked at again as it is now, in the order a launcher goes through: a copy of the server
@@ -240,43 +241,87 @@ const exeOf = (pid: number) => {
 	}
 };
 
-/** A launcher the server started ahead of a slot's next job (src/job/launchers.ts), and its step's cgroup name. */
+/** A process the server started ahead of a slot's next job (src/job/launchers.ts), and its step's cgroup name. */
 export interface WaitingLauncher {
 	readonly pid: number;
 	readonly uid: number;
 	/** The name of its memory cgroup: `ahead-<uid>-<step>-<suffix>`. */
 	readonly cgroup: string;
+	/** `launcher`: a run step's, waiting for its command; the other three make up a compile sandbox made ahead. */
+	readonly kind: 'launcher' | 'compile-launcher' | 'bwrap' | 'helper';
+	/** For a compile sandbox's bwrap: the job directory it holds bound, empty but for the owner mark. */
+	readonly dir?: string;
 }
 
 const memoryOf = (pid: number) => /^\d+:memory:(.*)$/m.exec(readProcText(`/proc/${pid}/cgroup`) ?? '')?.[1];
+/** The helper as bwrap runs it: `helperInSandbox` (src/sandbox/bwrap-args.ts). */
+const helperInSandbox = '/run/c-runner/sandbox';
 
 /**
- * The process, if it is one of the server's launchers started ahead, waiting: a process of its sandbox uids that is
- * still the launcher itself (its executable is c-runner-launch: it has exec'd nothing, so no job's code ever ran in
- * it), started to read a command on a pipe (`--command-fd`) and to join one `ahead-` job cgroup of the server —
- * joined already, or still in the server's own cgroup, about to. The only processes of the sandbox uids a clean
- * host may hold: assertHostClean allows each slot one per step and no more.
+ * The process, if it is one the server started ahead of a slot's next job and that waits for it, holding nothing
+ * of any job: a process of a sandbox uid, in (or, a launcher not yet joined, about to join) one `ahead-` job cgroup
+ * of the server, that is one of
+ * - a run step's launcher, still the launcher itself (its executable is c-runner-launch: it has exec'd nothing, so
+ *   no job's code ever ran in it), reading its command on a pipe (`--command-fd`);
+ * - a compile sandbox made ahead: its launcher about to exec bwrap, bwrap, or the helper inside, which waits for the
+ *   compile command (`--command-fd`) and has no child: nothing was run in it yet.
+ * The only processes of the sandbox uids a clean host may hold: assertHostClean allows one per slot and step.
  */
 function waitingLauncher(server: RunningServer, pid: number): WaitingLauncher | null {
 	const uid = Number(/^Uid:\s+(\d+)/m.exec(readProcText(`/proc/${pid}/status`) ?? '')?.[1]);
-	const args = (readProcText(`/proc/${pid}/cmdline`) ?? '').split('\0');
-	if (!server.uids.includes(uid) || args[1] !== '--command-fd' || !path.basename(exeOf(pid) ?? '').startsWith('c-runner-launch')) {
+	const args = (readProcText(`/proc/${pid}/cmdline`) ?? '').split('\0').slice(0, -1);
+	if (!server.uids.includes(uid) || !args.includes('--command-fd')) {
 		return null;
 	}
 
-	// The cgroups it was told to join: one name, under this server's instance cgroups.
-	const joins = args.filter(arg => arg.endsWith('/cgroup.procs')).map(arg => path.dirname(arg));
-	const names = new Set(joins.map(dir => path.basename(dir)));
-	const [name] = names;
-	const mine = joins.length > 0 && names.size === 1 && joins.every(dir => path.basename(path.dirname(dir)) === `c-runner-${server.pid}`);
-	const memory = memoryOf(pid);
-	const placed = memory !== undefined && (path.basename(memory) === name || memory === memoryOf(server.pid));
-	return mine && placed && name!.startsWith(`ahead-${uid}-`) ? {pid, uid, cgroup: name!} : null;
+	const exe = path.basename(exeOf(pid) ?? '');
+	const memory = memoryOf(pid) ?? '';
+	const inAhead = path.basename(path.dirname(memory)) === `c-runner-${server.pid}` && path.basename(memory).startsWith(`ahead-${uid}-`);
+	if (exe.startsWith('c-runner-launch')) {
+		// The cgroups it was told to join: one name, under this server's instance cgroups; joined, or about to.
+		const joins = args.filter(arg => arg.endsWith('/cgroup.procs')).map(arg => path.dirname(arg));
+		const names = new Set(joins.map(dir => path.basename(dir)));
+		const [name] = names;
+		const mine = joins.length > 0 && names.size === 1 && joins.every(dir => path.basename(path.dirname(dir)) === `c-runner-${server.pid}`);
+		const placed = path.basename(memory) === name || memory === memoryOf(server.pid);
+		const kind = args[1] === '--command-fd' ? 'launcher' : 'compile-launcher';
+		const fits = kind === 'launcher' || (name?.includes('-compile-') && args.at(-1) === '--');
+		return mine && placed && fits && name!.startsWith(`ahead-${uid}-`) ? {pid, uid, cgroup: name!, kind} : null;
+	}
+
+	// bwrap and the helper of a compile sandbox made ahead: the helper's command is still to come (`--` ends it).
+	if (!inAhead || !path.basename(memory).includes('-compile-') || args.at(-1) !== '--') {
+		return null;
+	}
+
+	if (exe === 'bwrap') {
+		const dir = args[args.indexOf('--chdir') + 1];
+		return {pid, uid, cgroup: path.basename(memory), kind: 'bwrap', ...(dir === undefined ? {} : {dir})};
+	}
+
+	const children = (readProcText(`/proc/${pid}/task/${pid}/children`) ?? '').trim();
+	return args[0] === helperInSandbox && children === '' ? {pid, uid, cgroup: path.basename(memory), kind: 'helper'} : null;
 }
 
-/** The server's launchers started ahead, waiting (see waitingLauncher). */
+/** The server's processes started ahead, waiting (see waitingLauncher). */
 export function waitingLaunchers(server: RunningServer): WaitingLauncher[] {
 	return hostProcesses().flatMap(proc => waitingLauncher(server, proc.pid) ?? []);
+}
+
+/**
+ * What waits once the server has started all it starts ahead, for `slots` slots: a run step's launcher and a compile
+ * sandbox made ahead (bwrap, and the helper inside) for each; waited for, up to two seconds.
+ */
+export async function settledAhead(server: RunningServer, slots: number): Promise<WaitingLauncher[]> {
+	const complete = (list: WaitingLauncher[]) => list.length === 3 * slots
+		&& ['launcher', 'bwrap', 'helper'].every(kind => list.filter(entry => entry.kind === kind).length === slots);
+	let launchers = waitingLaunchers(server);
+	for (let tries = 0; tries < 200 && !complete(launchers); tries++) {
+		await new Promise(resolve => setTimeout(resolve, 10));
+		launchers = waitingLaunchers(server);
+	}
+
+	return launchers;
 }
 
 /** `ahead-<uid>-<step>`: a slot's step, for which the server keeps one launcher waiting. */
@@ -287,9 +332,78 @@ const aheadStep = (cgroup: string) => /^ahead-\d+-[a-z]+/.exec(cgroup)?.[0];
  * whose owner mark names this server count: another instance's live jobs are not its business.
  */
 export function leftoverJobDirs(server: RunningServer): string[] {
+	const first = jobDirsNow(server);
+	// One that holds nothing but perhaps the owner mark may be a compile sandbox's, made ahead, still being made
+	// (the directory is made, then marked, then given to the slot's uid): looked at again a moment later.
+	const bare = first.filter(name => {
+		try {
+			return fs.readdirSync(path.join(server.jobRoot, name)).every(entry => entry === '.owner');
+		} catch {
+			return false;
+		}
+	});
+	if (bare.length === 0) {
+		return first;
+	}
+
+	Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+	const again = new Set(jobDirsNow(server));
+	return first.filter(name => !bare.includes(name) || again.has(name));
+}
+
+function jobDirsNow(server: RunningServer): string[] {
 	// A private job root is removed by stop() only when it was empty.
 	const names = fs.existsSync(server.jobRoot) ? fs.readdirSync(server.jobRoot) : [];
-	return isPrivateRoot(server) ? names : names.filter(name => name.startsWith('c_exec_') && ownedJobDir(server, name));
+	// In a private root, everything counts but what another live instance sharing it holds (a test of two).
+	const mine = isPrivateRoot(server) ? names.filter(name => !heldByAnother(server, name)) : names.filter(name => name.startsWith('c_exec_') && ownedJobDir(server, name));
+	const ahead = new Set(aheadJobDirs(server));
+	return mine.filter(name => !ahead.has(name));
+}
+
+/** A job directory whose owner mark names another process that is alive: another instance's. */
+function heldByAnother(server: RunningServer, name: string): boolean {
+	try {
+		const mark = path.join(server.jobRoot, name, '.owner');
+		const pid = fs.lstatSync(mark).isFile() ? Number(JSON.parse(fs.readFileSync(mark, 'utf8')).pid) : Number.NaN;
+		return Number.isSafeInteger(pid) && pid !== server.pid && fs.existsSync(`/proc/${pid}`);
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * The job directories of the compile sandboxes the server made ahead (src/job/launchers.ts): new, empty but for the
+ * owner mark, owned by a slot's uid, one per slot, made only once the sandbox's cgroup is (whose launcher may not be
+ * there yet). Names in the job root.
+ */
+export function aheadJobDirs(server: RunningServer): string[] {
+	const own = ownCgroups(readProcText(`/proc/${server.pid}/cgroup`) ?? '');
+	const memory = cgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8')).get('memory');
+	const instance = memory === undefined ? null : path.join(memory.point, own.get('memory') ?? '/', `c-runner-${server.pid}`);
+	const compiling = new Set((instance !== null && fs.existsSync(instance) ? fs.readdirSync(instance) : []).flatMap(entry => {
+		const uid = /^ahead-(\d+)-compile-/.exec(entry)?.[1];
+		return uid === undefined ? [] : [Number(uid)];
+	}));
+	const names = fs.existsSync(server.jobRoot) ? fs.readdirSync(server.jobRoot).filter(name => name.startsWith('c_exec_') && ownedJobDir(server, name)) : [];
+	const slots = new Set<number>();
+	return names.filter(name => {
+		const dir = path.join(server.jobRoot, name);
+		let uid = -1;
+		let entries: string[] = [];
+		try {
+			uid = fs.statSync(dir).uid;
+			entries = fs.readdirSync(dir);
+		} catch {
+			return false;
+		}
+
+		const ahead = compiling.has(uid) && !slots.has(uid) && entries.length === 1 && entries[0] === '.owner';
+		if (ahead) {
+			slots.add(uid);
+		}
+
+		return ahead;
+	});
 }
 
 /**
@@ -314,7 +428,8 @@ export function leftoverJobCgroups(server: RunningServer): string[] {
 			steps.add(step);
 			const procs = (readProcText(path.join(dir, 'cgroup.procs')) ?? '').split('\n').filter(Boolean).map(Number);
 			// Read after the cgroup's list: a launcher in it then is still there now (waiting ones wait).
-			return procs.length > 1 || !procs.every(pid => waitingLauncher(server, pid)?.cgroup === path.basename(dir));
+			// A run launcher alone, or a compile sandbox made ahead: its launcher, or bwrap and the helper.
+			return procs.length > 2 || !procs.every(pid => waitingLauncher(server, pid)?.cgroup === path.basename(dir));
 		}));
 	}
 
@@ -330,6 +445,7 @@ const readProcText = (file: string) => {
 };
 
 export function assertHostClean(t: ExecutionContext, server: RunningServer) {
+
 
 	t.deepEqual(leftoverJobDirs(server), [], 'no job directory left behind');
 	t.deepEqual(leftoverProcesses(server), [], 'no sandboxed process left behind');

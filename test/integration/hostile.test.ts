@@ -2,7 +2,7 @@
 // the outcome and that the host is clean afterwards: no job directory, no process of the sandbox uids.
 import fs from 'node:fs';
 import test from 'ava';
-import {assertForkBombStopped, assertHostClean, example, execute, startServer, testLimits, type RunningServer} from '../helpers/server.ts';
+import {assertForkBombStopped, assertHostClean, example, execute, leftoverJobDirs, startServer, testLimits, type RunningServer} from '../helpers/server.ts';
 
 let server: RunningServer;
 test.before(async () => {
@@ -182,7 +182,7 @@ test.serial('a deep tree of odd-mode files is cleaned up', async t => {
 test.serial('two concurrent jobs cannot see or touch each other\'s directories', async t => {
 	const victim = execute(server, {code: example('job-victim.c')});
 	await new Promise(resolve => setTimeout(resolve, 300));
-	const victimDir = fs.readdirSync(server.jobRoot).find(name => name.startsWith('c_exec_'));
+	const [victimDir] = leftoverJobDirs(server);
 	t.truthy(victimDir, 'the victim job is running');
 	const attacker = await execute(server, {code: example('job-attacker.c'), args: [`${server.jobRoot}/${victimDir}`]});
 	t.is(attacker.body['status'], 'ok', attacker.body['error']);

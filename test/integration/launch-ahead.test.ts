@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import {cgroupMounts} from '../../src/sandbox/cgroup.ts';
-import {assertHostClean, example, execute, leftoverJobCgroups, startServer, waitingLaunchers, type RunningServer, type WaitingLauncher} from '../helpers/server.ts';
+import {assertHostClean, example, execute, leftoverJobCgroups, settledAhead, startServer, waitingLaunchers, type RunningServer} from '../helpers/server.ts';
 
 /** One slot, so that each job runs on the slot whose launchers the one before it left. */
 const oneSlot = {C_RUNNER_CONCURRENCY: '1', C_RUNNER_COMPILE_CACHE_BYTES: '0'};
@@ -22,46 +22,50 @@ test.after.always(async () => {
 	await Promise.all([ahead?.stop(), fresh?.stop()]);
 });
 
-/** The launchers waiting once the server has started them all: one per slot and step. */
-async function settled(server: RunningServer, count: number): Promise<WaitingLauncher[]> {
-	let launchers = waitingLaunchers(server);
-	for (let tries = 0; tries < 200 && launchers.length !== count; tries++) {
-		await new Promise(resolve => setTimeout(resolve, 10));
-		launchers = waitingLaunchers(server);
+/** What waits for the one slot: its run step's launcher, and its compile sandbox made ahead (bwrap and the helper). */
+const settled = async (server: RunningServer) => settledAhead(server, 1);
+
+const descriptors = (pid: number) => Object.fromEntries(fs.readdirSync(`/proc/${pid}/fd`).map(fd => [fd, fs.readlinkSync(`/proc/${pid}/fd/${fd}`)]));
+
+test.serial('each slot has a run launcher and a compile sandbox waiting, each alone in its cgroup, holding nothing of any job', async t => {
+	const waiting = await settled(ahead);
+	t.deepEqual(waiting.map(entry => entry.kind).sort(), ['bwrap', 'helper', 'launcher']);
+	t.deepEqual(leftoverJobCgroups(ahead), [], 'their cgroups hold them alone');
+	t.true(waiting.every(entry => entry.uid === 66_300), 'the slot\'s uid');
+	const launcher = waiting.find(entry => entry.kind === 'launcher')!;
+	t.regex(launcher.cgroup, /^ahead-66300-run-/);
+	t.is(fs.readFileSync(`/proc/${launcher.pid}/environ`, 'utf8'), '', 'an empty environment');
+	const fds = descriptors(launcher.pid);
+	t.deepEqual(Object.keys(fds).sort(), ['0', '1', '2', '3', '4', '5', '6', '7']);
+	t.is(fds['0'], '/dev/null');
+	for (const fd of ['1', '2', '3', '4', '7']) {
+		t.regex(fds[fd]!, /^(pipe|socket):/, `descriptor ${fd}: one of the server's own pipes`);
 	}
 
-	return launchers;
-}
-
-const stepOf = (launcher: WaitingLauncher) => /^ahead-\d+-([a-z]+)-/.exec(launcher.cgroup)?.[1];
-
-test.serial('each slot has one launcher per step waiting, alone in its cgroup, holding nothing of any job', async t => {
-	const launchers = await settled(ahead, 2);
-	t.deepEqual(launchers.map(stepOf).sort(), ['compile', 'run']);
-	const cgroups = leftoverJobCgroups(ahead);
-	t.deepEqual(cgroups, [], 'their cgroups hold them alone');
-	for (const launcher of launchers) {
-		t.is(launcher.uid, 66_300, 'the slot\'s uid');
-		t.is(fs.readFileSync(`/proc/${launcher.pid}/environ`, 'utf8'), '', 'an empty environment');
-		const fds = Object.fromEntries(fs.readdirSync(`/proc/${launcher.pid}/fd`).map(fd => [fd, fs.readlinkSync(`/proc/${launcher.pid}/fd/${fd}`)]));
-		t.deepEqual(Object.keys(fds).sort(), ['0', '1', '2', '3', '4', '5', '6', '7']);
-		t.is(fds['0'], '/dev/null');
-		for (const fd of ['1', '2', '3', '4', '7']) {
-			t.regex(fds[fd]!, /^(pipe|socket):/, `descriptor ${fd}: one of the server's own pipes`);
-		}
-
-		t.true(fds['5']!.endsWith(`/${launcher.cgroup}/cpuacct.usage`), fds['5']);
-		t.true(fds['6']!.endsWith(`/${launcher.cgroup}/memory.oom_control`), fds['6']);
-		t.is(fs.readFileSync(`/proc/${launcher.pid}/comm`, 'utf8').trim(), 'c-runner-launch', 'no sandbox before its job');
-	}
+	t.true(fds['5']!.endsWith(`/${launcher.cgroup}/cpuacct.usage`), fds['5']);
+	t.true(fds['6']!.endsWith(`/${launcher.cgroup}/memory.oom_control`), fds['6']);
+	t.is(fs.readFileSync(`/proc/${launcher.pid}/comm`, 'utf8').trim(), 'c-runner-launch', 'no sandbox before its job');
+	// The compile sandbox: its job directory new and empty but for the owner mark; the helper has started nothing.
+	const bwrap = waiting.find(entry => entry.kind === 'bwrap')!;
+	const helper = waiting.find(entry => entry.kind === 'helper')!;
+	t.regex(bwrap.cgroup, /^ahead-66300-compile-/);
+	t.is(helper.cgroup, bwrap.cgroup);
+	t.deepEqual(fs.readdirSync(bwrap.dir!), ['.owner']);
+	t.deepEqual(fs.readFileSync(`/proc/${helper.pid}/environ`, 'utf8').split('\0').filter(Boolean).sort(), [`HOME=${bwrap.dir}`, 'LANG=C', 'PATH=/usr/bin:/bin', `PWD=${bwrap.dir}`, 'TMPDIR=/tmp']);
+	t.is(fs.readFileSync(`/proc/${helper.pid}/task/${helper.pid}/children`, 'utf8').trim(), '', 'no compiler yet');
+	const helperFds = descriptors(helper.pid);
+	t.regex(helperFds['7']!, /^(pipe|socket):/, 'the compile command is still to come on descriptor 7');
+	t.true(Object.keys(helperFds).every(fd => Number(fd) <= 9), Object.keys(helperFds).join(' '));
 });
 
-test.serial('a job takes its slot\'s launchers, and new ones wait for the next job', async t => {
-	const before = new Set((await settled(ahead, 2)).map(launcher => launcher.pid));
-	t.like((await execute(ahead, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
-	const after = await settled(ahead, 2);
-	t.deepEqual(after.map(stepOf).sort(), ['compile', 'run']);
-	t.true(after.every(launcher => !before.has(launcher.pid)), 'both were used, both are new');
+test.serial('a job takes its slot\'s launcher and compile sandbox, and new ones wait for the next job', async t => {
+	const before = new Set((await settled(ahead)).map(launcher => launcher.pid));
+	const answer = await execute(ahead, {code: example('hello.c')});
+	t.like(answer.body, {status: 'ok', output: 'Hello from C!'});
+	t.regex(answer.headers.get('server-timing') ?? '', /compile_sandbox/);
+	const after = await settled(ahead);
+	t.deepEqual(after.map(entry => entry.kind).sort(), ['bwrap', 'helper', 'launcher']);
+	t.true(after.every(launcher => !before.has(launcher.pid)), 'all were used, all are new');
 	assertHostClean(t, ahead);
 });
 
@@ -88,11 +92,11 @@ test.serial('a job on a launcher started ahead sees exactly what a job on a new 
 });
 
 test.serial('a run with stdin takes its slot\'s launcher too, which opens the stdin file: echo-stdin.c', async t => {
-	const before = new Set((await settled(ahead, 2)).map(launcher => launcher.pid));
+	const before = new Set((await settled(ahead)).map(launcher => launcher.pid));
 	const {body} = await execute(ahead, {code: example('echo-stdin.c'), stdin: 'line one\nline two\n'});
 	t.is(body['status'], 'ok', body['error']);
 	t.regex(body['output'], /line one\n.*line two/s);
-	t.true((await settled(ahead, 2)).every(launcher => !before.has(launcher.pid)), 'both were used');
+	t.true((await settled(ahead)).every(launcher => !before.has(launcher.pid)), 'all were used');
 	assertHostClean(t, ahead);
 });
 
@@ -109,21 +113,24 @@ test.serial('the memory limit a request asks for is set on the cgroup made ahead
 });
 
 test.serial('a launcher killed while it waits: the next job starts its own, and a new one waits', async t => {
-	const [first] = await settled(ahead, 2);
+	const first = (await settled(ahead)).find(entry => entry.kind === 'launcher');
 	process.kill(first!.pid, 'SIGKILL');
 	for (let tries = 0; tries < 100 && fs.existsSync(`/proc/${first!.pid}`); tries++) {
 		await new Promise(resolve => setTimeout(resolve, 10));
 	}
 
 	t.like((await execute(ahead, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
-	t.deepEqual((await settled(ahead, 2)).map(stepOf).sort(), ['compile', 'run']);
+	t.is((await settled(ahead)).length, 3);
 	assertHostClean(t, ahead);
 	t.true(ahead.logs.some(entry => entry['msg'] === 'a launcher started ahead ended before its job'));
 });
 
 test.serial('shutdown: every waiting launcher ends, every cgroup goes', async t => {
-	const launchers = await settled(ahead, 2);
+	const waiting = await settled(ahead);
+	const launchers = waiting.filter(entry => entry.kind !== 'helper');
 	t.is(launchers.length, 2);
+	const jobDir = waiting.find(entry => entry.kind === 'bwrap')!.dir!;
+	t.true(fs.existsSync(jobDir));
 	const memory = cgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8')).get('memory')!.point;
 	// Each launcher's cgroup, and the server's instance cgroup above them, as paths on the host.
 	const cgroupDirs = launchers.map(launcher => path.join(memory, /^\d+:memory:(.*)$/m.exec(fs.readFileSync(`/proc/${launcher.pid}/cgroup`, 'utf8'))![1]!));
@@ -133,4 +140,6 @@ test.serial('shutdown: every waiting launcher ends, every cgroup goes', async t 
 	t.is(code, 0);
 	t.true(launchers.every(launcher => !fs.existsSync(`/proc/${launcher.pid}`)), 'no launcher left');
 	t.true([...cgroupDirs, instance].every(dir => !fs.existsSync(dir)), 'no cgroup left');
+	t.false(fs.existsSync(jobDir), 'the compile sandbox\'s job directory is gone');
+	t.deepEqual(waiting.filter(entry => fs.existsSync(`/proc/${entry.pid}`)), [], 'no process left');
 });

@@ -1,6 +1,9 @@
 // The pool of launchers started ahead (src/job/launchers.ts) against a fake sandbox and fake job cgroups, in
 // milliseconds: what it starts, hands out, replaces and ends. What a launcher does is proven through the real one
 // (test/sandbox/launch.test.ts, test/integration/launch-ahead.test.ts).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {pino} from 'pino';
 import test from 'ava';
 import {loadConfig, type SandboxLimits} from '../../src/config.ts';
@@ -11,6 +14,13 @@ import type {CgroupBackend, JobCgroup} from '../../src/sandbox/cgroup.ts';
 import type {HostLayout} from '../../src/sandbox/host-layout.ts';
 import {compileProfile, runProfile} from '../../src/sandbox/profiles.ts';
 import type {SandboxCommand, SandboxRun, SpawnOptions} from '../../src/sandbox/spawn.ts';
+
+const roots: string[] = [];
+test.after.always(() => {
+	for (const root of roots) {
+		fs.rmSync(root, {recursive: true, force: true});
+	}
+});
 
 const layout: HostLayout = {links: [{path: '/lib', target: 'usr/lib'}], dirs: [], usrLib64: false};
 const users = [{uid: 70_000, gid: 70_000}, {uid: 70_001, gid: 70_001}];
@@ -55,17 +65,20 @@ function setup() {
 		return {stdout: Buffer.from(''), stderr: Buffer.from(''), report: null, overflowed: null, backstopFired: false, canceled: false, durationMs: 1, ...(command === null ? {declined: true} : {})};
 	};
 
-	const config = loadConfig({});
+	// The compile sandboxes made ahead have real job directories: in a root of this test's own.
+	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	roots.push(jobRoot);
+	const config = loadConfig({C_RUNNER_JOB_ROOT: jobRoot});
 	const deps: JobDeps = {
 		config,
 		profiles: {compile: compileProfile(layout, config.compile), run: runProfile(layout, config.run)},
 		owner: currentOwner(),
-		logger: pino({level: 'silent'}),
+		logger: pino({level: 'warn'}),
 		cgroups,
 		sandbox,
 	};
 	return {
-		deps, made, removed, told,
+		deps, made, removed, told, jobRoot,
 		/** Every launcher started so far ends as if killed from outside. */
 		killAll() {
 			for (const exit of exits) {
@@ -78,28 +91,47 @@ function setup() {
 }
 
 const tick = async (ms = 0) => new Promise(resolve => setTimeout(resolve, ms));
+/** Until every slot's launchers are there (a compile sandbox made ahead makes a real job directory first). */
+async function ready(pool: LauncherPool, count = 4) {
+	for (let tries = 0; tries < 200 && pool.waiting < count; tries++) {
+		await tick(5);
+	}
+}
 const limitsOf = (deps: JobDeps, step: 'compile' | 'run'): SandboxLimits => deps.profiles[step].limits;
 
 test('one launcher per slot and step, each in a cgroup of its own named for both', async t => {
 	const {deps, made} = setup();
 	const pool = new LauncherPool(deps, users);
-	await tick();
+	await ready(pool);
 	t.is(pool.waiting, 4);
 	t.deepEqual(made.map(name => name.replace(/-[\da-f]{8}$/, '')).sort(), ['ahead-70000-compile', 'ahead-70000-run', 'ahead-70001-compile', 'ahead-70001-run']);
+	// A compile sandbox made ahead comes with its job directory: new, the slot's, empty but for the owner mark.
+	const compile = pool.take('compile', users[0]!, limitsOf(deps, 'compile'))!;
+	t.deepEqual(fs.readdirSync(compile.workspace!.dir), ['.owner']);
+	t.is(fs.statSync(compile.workspace!.dir).uid, users[0]!.uid);
+	t.is(pool.take('run', users[0]!, limitsOf(deps, 'run'))!.workspace, undefined, 'a run launcher has none');
+	await compile.discard();
+	t.false(fs.existsSync(compile.workspace!.dir));
 	await pool.close();
 });
 
 test('a take hands out the slot\'s launcher once; a replacement waits for the slot\'s next job', async t => {
 	const {deps, made} = setup();
 	const pool = new LauncherPool(deps, users);
-	await tick();
+	await ready(pool);
 	const launcher = pool.take('run', users[0]!, limitsOf(deps, 'run'));
 	t.truthy(launcher);
 	t.is(launcher!.profileName, 'run');
 	t.is(pool.take('run', users[0]!, limitsOf(deps, 'run')), undefined, 'the replacement is not there yet');
-	t.truthy(pool.take('run', users[1]!, limitsOf(deps, 'run')), 'another slot\'s is its own');
-	await tick(80);
-	t.is(made.length, 6, 'both replaced');
+	const other = pool.take('run', users[1]!, limitsOf(deps, 'run'));
+	t.truthy(other, 'another slot\'s is its own');
+	await tick(60);
+	t.is(made.length, 4, 'no replacement while the steps that took them are under way');
+	await launcher!.go(null);
+	await other!.go(null);
+	await tick(40);
+	await ready(pool);
+	t.is(made.length, 6, 'both replaced once their steps were over');
 	t.truthy(pool.take('run', users[0]!, limitsOf(deps, 'run')));
 	await pool.close();
 });
@@ -107,7 +139,7 @@ test('a take hands out the slot\'s launcher once; a replacement waits for the sl
 test('no launcher for a uid that is no slot\'s, nor for other process limits; the memory limit does not matter', async t => {
 	const {deps} = setup();
 	const pool = new LauncherPool(deps, users);
-	await tick();
+	await ready(pool);
 	const run = limitsOf(deps, 'run');
 	t.is(pool.take('run', {uid: 70_005, gid: 70_005}, run), undefined);
 	t.is(pool.take('run', null, run), undefined);
@@ -119,10 +151,11 @@ test('no launcher for a uid that is no slot\'s, nor for other process limits; th
 test('a launcher gone while it waits is never handed out: its cgroup goes and a new one is started', async t => {
 	const {deps, made, removed, killAll} = setup();
 	const pool = new LauncherPool(deps, users);
-	await tick();
+	await ready(pool);
 	killAll();
 	t.is(pool.take('compile', users[0]!, limitsOf(deps, 'compile')), undefined);
-	await tick(80);
+	await tick(40);
+	await ready(pool);
 	t.true(removed.includes(made.find(name => name.startsWith('ahead-70000-compile'))!));
 	t.truthy(pool.take('compile', users[0]!, limitsOf(deps, 'compile')), 'the new one');
 	await pool.close();
@@ -131,7 +164,7 @@ test('a launcher gone while it waits is never handed out: its cgroup goes and a 
 test('close tells every waiting launcher no, removes every cgroup, and starts none after, not even a replacement due', async t => {
 	const {deps, made, removed, told} = setup();
 	const pool = new LauncherPool(deps, users);
-	await tick();
+	await ready(pool);
 	const taken = pool.take('run', users[0]!, limitsOf(deps, 'run'))!;
 	await pool.close();
 	t.deepEqual(told.map(entry => entry.command), [null, null, null], 'the three still waiting, told no');
