@@ -32,7 +32,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
 # The launcher is used only by a root server with job cgroups; the image runs unprivileged, but may be run as root.
-COPY sandbox/c-runner-sandbox.c sandbox/c-runner-launch.c sandbox/
+COPY sandbox/c-runner-sandbox.c sandbox/c-runner-launch.c sandbox/command.h sandbox/
 RUN mkdir -p sandbox/build \
  && gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-sandbox sandbox/c-runner-sandbox.c -l:libseccomp.a \
  && gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-launch sandbox/c-runner-launch.c

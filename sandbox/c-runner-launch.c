@@ -24,6 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "command.h"
+
 #define EXIT_INTERNAL 125
 /* Where the helper finds cpuacct.usage and memory.oom_control: above bwrap's report (3) and info (4) ones. */
 #define CPU_USAGE_FD 5
@@ -46,53 +48,22 @@ static int open_at(const char *file, int target)
 	return dup2(fd, target) == target && close(fd) == 0 ? 0 : -1;
 }
 
-/* The most a command may take on --command-fd: far above any bubblewrap command line the server builds. */
-#define COMMAND_MAX (1 << 20)
-
 /*
  * Reads the command from fd to its end: NULL for none (end of file at once, the server's "not needed"); exits on a
- * read error or a malformed command. The arguments point into one buffer, never freed: exec follows.
+ * read error or a malformed command: a stdin file (or nothing), then at least the program, an absolute path.
  */
 static char **read_command(int fd)
 {
-	char *buffer = malloc(COMMAND_MAX);
-	size_t length = 0;
-	if (buffer == NULL)
-		exit(fail("reading the command from", "its descriptor"));
-	for (;;) {
-		ssize_t got = read(fd, buffer + length, COMMAND_MAX - length);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			exit(fail("reading the command from", "its descriptor"));
-		if (got == 0)
-			break;
-		length += (size_t)got;
-		if (length == COMMAND_MAX) {
-			fputs("c-runner-launch: the command is too long\n", stderr);
-			exit(EXIT_INTERNAL);
-		}
-	}
-	if (close(fd) != 0)
-		exit(fail("closing", "the command's descriptor"));
-	if (length == 0)
-		return NULL;
-	if (buffer[length - 1] != '\0') {
-		fputs("c-runner-launch: the command must be NUL-ended strings\n", stderr);
+	char **argv;
+	size_t count;
+	errno = 0;
+	const char *error = read_command_strings(fd, &argv, &count);
+	if (error != NULL) {
+		fprintf(stderr, "c-runner-launch: %s%s%s\n", error, errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
 		exit(EXIT_INTERNAL);
 	}
-	size_t count = 0;
-	for (size_t i = 0; i < length; i++)
-		count += buffer[i] == '\0';
-	char **argv = calloc(count + 1, sizeof *argv);
-	if (argv == NULL)
-		exit(fail("reading the command from", "its descriptor"));
-	char *next = buffer;
-	for (size_t i = 0; i < count; i++) {
-		argv[i] = next;
-		next += strlen(next) + 1;
-	}
-	/* A stdin file, then at least the program, an absolute path. */
+	if (count == 0)
+		return NULL;
 	if (count < 2 || (argv[0][0] != '\0' && argv[0][0] != '/') || argv[1][0] != '/') {
 		fputs("c-runner-launch: the command must be a stdin file (or nothing) and an absolute program\n", stderr);
 		exit(EXIT_INTERNAL);

@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "command.h"
+
 #define EXIT_INTERNAL 125
 /* How often the job's CPU time and address space are sampled while it runs. */
 #define SAMPLE_MS 5
@@ -594,49 +596,21 @@ static long long job_cgroup_cpu_ns(int fd)
 	return total > 0 ? total : 0;
 }
 
-/* The most a command may take on --command-fd: far above any compile command the server builds. */
-#define COMMAND_MAX (1 << 20)
-
 /*
- * Waits for the command on fd: the arguments, each ended by a NUL byte, the first an absolute path, then end of
- * file. NULL for none (end of file at once: the sandbox made ahead of its job is not needed). The arguments point
- * into one buffer, kept until exit.
+ * Waits for the command on fd: the arguments, the first an absolute path. NULL for none (end of file at once: the
+ * sandbox made ahead of its job is not needed).
  */
 static char **read_command(int fd)
 {
-	char *buffer = malloc(COMMAND_MAX);
-	size_t length = 0;
-	if (buffer == NULL)
-		die(EXIT_INTERNAL, "malloc: %s", strerror(errno));
-	for (;;) {
-		ssize_t got = read(fd, buffer + length, COMMAND_MAX - length);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			die(EXIT_INTERNAL, "reading the command: %s", strerror(errno));
-		if (got == 0)
-			break;
-		length += (size_t)got;
-		if (length == COMMAND_MAX)
-			die(EXIT_INTERNAL, "the command is too long");
-	}
-	close(fd);
-	if (length == 0)
-		return NULL;
-	if (buffer[length - 1] != '\0' || buffer[0] != '/')
-		die(EXIT_INTERNAL, "the command must be NUL-ended arguments, the first an absolute path");
-	size_t count = 0;
-	for (size_t i = 0; i < length; i++)
-		count += buffer[i] == '\0';
-	char **argv = calloc(count + 1, sizeof *argv);
-	if (argv == NULL)
-		die(EXIT_INTERNAL, "calloc: %s", strerror(errno));
-	char *next = buffer;
-	for (size_t i = 0; i < count; i++) {
-		argv[i] = next;
-		next += strlen(next) + 1;
-	}
-	return argv;
+	char **argv;
+	size_t count;
+	errno = 0;
+	const char *error = read_command_strings(fd, &argv, &count);
+	if (error != NULL)
+		die(EXIT_INTERNAL, "%s%s%s", error, errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
+	if (count > 0 && argv[0][0] != '/')
+		die(EXIT_INTERNAL, "the command's program must be an absolute path");
+	return count == 0 ? NULL : argv;
 }
 
 /*

