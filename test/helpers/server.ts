@@ -229,8 +229,17 @@ export function leftoverProcesses(server: RunningServer): HostProcess[] {
 	// between fork and exec, then the launcher. One that was the first a moment ago is the second now.
 	const serverExe = exeOf(server.pid);
 	const starting = (pid: number) => procStatFields(pid)?.[1] === String(server.pid) && serverExe !== null && exeOf(pid) === serverExe;
-	return hostProcesses().filter(proc => proc.pid !== server.pid && (server.uids.includes(proc.uid) || inJobDir(proc.cwd))
+	const now = () => hostProcesses().filter(proc => proc.pid !== server.pid && (server.uids.includes(proc.uid) || inJobDir(proc.cwd))
 		&& !starting(proc.pid) && waitingLauncher(server, proc.pid) === null);
+	const first = now();
+	// One with no command line has exited and is being reaped (its memory is gone): looked at again a moment later.
+	if (first.every(proc => proc.command !== '')) {
+		return first;
+	}
+
+	Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+	const again = new Set(now().map(proc => proc.pid));
+	return first.filter(proc => proc.command !== '' || again.has(proc.pid));
 }
 
 const exeOf = (pid: number) => {
