@@ -28,6 +28,8 @@ export class LauncherPool {
 	readonly #ready = new Map<string, Promise<StartedLauncher | null>>();
 	readonly #started = new Map<string, StartedLauncher>();
 	readonly #closing = new AbortController();
+	/** Launchers that ended while they waited, in a row, by slot and step: the next is started later. */
+	readonly #failures = new Map<string, number>();
 	readonly #logger: Logger;
 
 	constructor(deps: JobDeps, users: readonly SandboxUser[]) {
@@ -56,6 +58,7 @@ export class LauncherPool {
 
 		this.#started.delete(key);
 		this.#ready.delete(key);
+		this.#failures.delete(key);
 		// Started for the slot's next job a little after this step is over: forking the server blocks it for some
 		// milliseconds, which then fall after the job's answer rather than in it (a cached hello world: 13.7 ms against
 		// 17 ms with the replacement started at once).
@@ -105,6 +108,7 @@ export class LauncherPool {
 			.then(launcher => {
 				if (this.#ready.get(key) === ready) {
 					this.#started.set(key, launcher);
+					void launcher.settled.then(async () => this.#endedWaiting(step, user, launcher));
 				}
 
 				return launcher;
@@ -114,6 +118,29 @@ export class LauncherPool {
 				return null;
 			});
 		this.#ready.set(key, ready);
+	}
+
+	/**
+	 * A launcher or sandbox that ended while it waited, before any job took it (killed from outside, or bwrap or the
+	 * helper failed): said with what it wrote, its cgroup and job directory removed, and another started — later and
+	 * later while they keep failing, so a host that refuses them is not asked again every few milliseconds.
+	 */
+	async #endedWaiting(step: Step, user: SandboxUser, launcher: StartedLauncher): Promise<void> {
+		const key = keyOf(step, user);
+		if (this.#started.get(key) !== launcher) {
+			return;
+		}
+
+		this.#started.delete(key);
+		this.#ready.delete(key);
+		const failures = (this.#failures.get(key) ?? 0) + 1;
+		this.#failures.set(key, failures);
+		const run = await launcher.go(null).catch(() => null);
+		this.#logger.warn({step, uid: user.uid, failures, stderr: run?.stderr.toString('utf8').slice(0, 2000)}, 'a launcher started ahead ended before its job');
+		await launcher.discard().catch(() => {});
+		setTimeout(() => {
+			this.#start(step, user);
+		}, Math.min(refillDelayMs * (2 ** failures), 10_000));
 	}
 }
 

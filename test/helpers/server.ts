@@ -420,6 +420,19 @@ export function aheadJobDirs(server: RunningServer): string[] {
  * cgroup of each controller). Its instance directories live as long as it does; only their job children must go.
  */
 export function leftoverJobCgroups(server: RunningServer): string[] {
+	const first = jobCgroupsNow(server);
+	// One started ahead whose processes ended while it waited is replaced by the server at once (its cgroup goes
+	// within milliseconds): looked at again a moment later. Any other stays a leftover.
+	if (!first.some(dir => aheadStep(path.basename(dir)) !== undefined)) {
+		return first;
+	}
+
+	Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+	const again = new Set(jobCgroupsNow(server));
+	return first.filter(dir => aheadStep(path.basename(dir)) === undefined || again.has(dir));
+}
+
+function jobCgroupsNow(server: RunningServer): string[] {
 	const own = ownCgroups(readProcText(`/proc/${server.pid}/cgroup`) ?? '');
 	const leftovers: string[] = [];
 	for (const [controller, mount] of cgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8'))) {
