@@ -23,8 +23,6 @@ type Step = typeof steps[number];
 
 export class LauncherPool {
 	readonly #deps: JobDeps;
-	readonly #limits: Readonly<Record<Step, SandboxLimits>>;
-	readonly #users: readonly SandboxUser[];
 	readonly #ready = new Map<string, Promise<StartedLauncher | null>>();
 	readonly #started = new Map<string, StartedLauncher>();
 	readonly #closing = new AbortController();
@@ -35,8 +33,6 @@ export class LauncherPool {
 	constructor(deps: JobDeps, users: readonly SandboxUser[]) {
 		this.#deps = deps;
 		this.#logger = deps.logger;
-		this.#limits = {compile: deps.profiles.compile.limits, run: deps.profiles.run.limits};
-		this.#users = users;
 		for (const user of users) {
 			for (const step of steps) {
 				this.#start(step, user);
@@ -52,7 +48,8 @@ export class LauncherPool {
 	take(step: string, user: SandboxUser | null, limits: SandboxLimits): StartedLauncher | undefined {
 		const key = keyOf(step, user);
 		const launcher = this.#started.get(key);
-		if (launcher === undefined || user === null || launcher.limits.processes !== limits.processes) {
+		// One gone while it waited (killed from outside) is never handed out: #endedWaiting replaces it.
+		if (launcher === undefined || launcher.ended || user === null || launcher.limits.processes !== limits.processes) {
 			return undefined;
 		}
 
@@ -67,13 +64,6 @@ export class LauncherPool {
 				this.#start(step as Step, user);
 			}, refillDelayMs);
 		});
-		if (launcher.ended) {
-			// Gone while it waited (killed from outside): its cgroup goes, and the step starts its own.
-			this.#logger.warn({step, uid: user.uid}, 'a launcher started ahead ended before its job');
-			void launcher.discard().catch(() => {});
-			return undefined;
-		}
-
 		return launcher;
 	}
 
@@ -95,7 +85,7 @@ export class LauncherPool {
 	}
 
 	#start(step: Step, user: SandboxUser): void {
-		if (this.#closing.signal.aborted || !this.#users.some(slot => slot.uid === user.uid)) {
+		if (this.#closing.signal.aborted) {
 			return;
 		}
 
@@ -104,7 +94,7 @@ export class LauncherPool {
 		const signal = this.#closing.signal;
 		const ready = outsideRequest(async () => step === 'compile'
 			? startCompileAhead(name, user, this.#deps, signal)
-			: startLauncher({name: step, limits: this.#limits[step]}, name, user, this.#deps, signal))
+			: startLauncher(this.#deps.profiles.run, name, user, this.#deps, signal))
 			.then(launcher => {
 				if (this.#ready.get(key) === ready) {
 					this.#started.set(key, launcher);

@@ -44,7 +44,6 @@ export interface JobDeps {
 
 /** A step's launcher, started: it joins its job cgroup (or already has) and waits for its command. */
 export interface StartedLauncher {
-	readonly profileName: string;
 	readonly cgroup: JobCgroup;
 	/** The limits its cgroup was made with (the memory limit may still be set anew before the command). */
 	readonly limits: SandboxLimits;
@@ -109,7 +108,6 @@ export async function startLauncher(
 		ended = true;
 	});
 	return {
-		profileName: profile.name,
 		settled,
 		cgroup,
 		limits: profile.limits,

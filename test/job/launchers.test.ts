@@ -58,11 +58,22 @@ function setup() {
 	};
 	const sandbox = async (options: SpawnOptions): Promise<SandboxRun> => {
 		const name = options.launcher!.args[0]!;
-		exits.push(() => options.onExit?.());
-		const command = await options.command;
+		// As the real one: killed, the process is reaped and its run ends, with no report.
+		const killed = new Promise<'killed'>(resolve => {
+			exits.push(() => {
+				options.onExit?.();
+				resolve('killed');
+			});
+		});
+		const command = await Promise.race([options.command, killed]);
+		const finished = {stdout: Buffer.from(''), stderr: Buffer.from(''), report: null, overflowed: null, backstopFired: false, canceled: false, durationMs: 1};
+		if (command === 'killed') {
+			return finished;
+		}
+
 		told.push({name, command});
 		options.onExit?.();
-		return {stdout: Buffer.from(''), stderr: Buffer.from(''), report: null, overflowed: null, backstopFired: false, canceled: false, durationMs: 1, ...(command === null ? {declined: true} : {})};
+		return {...finished, ...(command === null ? {declined: true} : {})};
 	};
 
 	// The compile sandboxes made ahead have real job directories: in a root of this test's own.
@@ -73,7 +84,7 @@ function setup() {
 		config,
 		profiles: {compile: compileProfile(layout, config.compile), run: runProfile(layout, config.run)},
 		owner: currentOwner(),
-		logger: pino({level: 'warn'}),
+		logger: pino({level: 'silent'}),
 		cgroups,
 		sandbox,
 	};
@@ -121,7 +132,7 @@ test('a take hands out the slot\'s launcher once; a replacement waits for the sl
 	await ready(pool);
 	const launcher = pool.take('run', users[0]!, limitsOf(deps, 'run'));
 	t.truthy(launcher);
-	t.is(launcher!.profileName, 'run');
+	t.regex(launcher!.cgroup.launchArgs[0]!, /^ahead-70000-run-/, 'the slot\'s run launcher');
 	t.is(pool.take('run', users[0]!, limitsOf(deps, 'run')), undefined, 'the replacement is not there yet');
 	const other = pool.take('run', users[1]!, limitsOf(deps, 'run'));
 	t.truthy(other, 'another slot\'s is its own');
