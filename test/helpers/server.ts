@@ -231,15 +231,25 @@ export function leftoverProcesses(server: RunningServer): HostProcess[] {
 	const starting = (pid: number) => procStatFields(pid)?.[1] === String(server.pid) && serverExe !== null && exeOf(pid) === serverExe;
 	const now = () => hostProcesses().filter(proc => proc.pid !== server.pid && (server.uids.includes(proc.uid) || inJobDir(proc.cwd))
 		&& !starting(proc.pid) && waitingLauncher(server, proc.pid) === null);
+	// One with no command line has exited and is being reaped (its memory is gone).
+	return leftoverOnSecondLook(now, proc => proc.command === '', proc => proc.pid, 50);
+}
+
+/**
+ * What `now` lists, but a `passing` entry — one that may be between two states the check allows — only if it is
+ * still listed `ms` later (the test process sleeps; the server runs on): a real leftover stays, passing ones go.
+ */
+function leftoverOnSecondLook<T>(now: () => T[], passing: (entry: T) => boolean, key: (entry: T) => unknown, ms: number): T[] {
 	const first = now();
-	// One with no command line has exited and is being reaped (its memory is gone): looked at again a moment later.
-	if (first.every(proc => proc.command !== '')) {
+	// Judged at the first look: a second look may find the entry gone.
+	const passed = new Set(first.filter(passing));
+	if (passed.size === 0) {
 		return first;
 	}
 
-	Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-	const again = new Set(now().map(proc => proc.pid));
-	return first.filter(proc => proc.command !== '' || again.has(proc.pid));
+	Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+	const again = new Set(now().map(key));
+	return first.filter(entry => !passed.has(entry) || again.has(key(entry)));
 }
 
 const exeOf = (pid: number) => {
@@ -341,23 +351,17 @@ const aheadStep = (cgroup: string) => /^ahead-\d+-[a-z]+/.exec(cgroup)?.[0];
  * whose owner mark names this server count: another instance's live jobs are not its business.
  */
 export function leftoverJobDirs(server: RunningServer): string[] {
-	const first = jobDirsNow(server);
 	// One that holds nothing but perhaps the owner mark may be a compile sandbox's, made ahead, still being made
-	// (the directory is made, then marked, then given to the slot's uid): looked at again a moment later.
-	const bare = first.filter(name => {
+	// (the directory is made, then marked, then given to the slot's uid).
+	const bare = (name: string) => {
 		try {
 			return fs.readdirSync(path.join(server.jobRoot, name)).every(entry => entry === '.owner');
 		} catch {
 			return false;
 		}
-	});
-	if (bare.length === 0) {
-		return first;
-	}
+	};
 
-	Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-	const again = new Set(jobDirsNow(server));
-	return first.filter(name => !bare.includes(name) || again.has(name));
+	return leftoverOnSecondLook(() => jobDirsNow(server), bare, name => name, 50);
 }
 
 function jobDirsNow(server: RunningServer): string[] {
@@ -386,10 +390,8 @@ function heldByAnother(server: RunningServer, name: string): boolean {
  * there yet). Names in the job root.
  */
 export function aheadJobDirs(server: RunningServer): string[] {
-	const own = ownCgroups(readProcText(`/proc/${server.pid}/cgroup`) ?? '');
-	const memory = cgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8')).get('memory');
-	const instance = memory === undefined ? null : path.join(memory.point, own.get('memory') ?? '/', `c-runner-${server.pid}`);
-	const compiling = new Set((instance !== null && fs.existsSync(instance) ? fs.readdirSync(instance) : []).flatMap(entry => {
+	const instance = instanceCgroups(server).get('memory');
+	const compiling = new Set((instance !== undefined && fs.existsSync(instance) ? fs.readdirSync(instance) : []).flatMap(entry => {
 		const uid = /^ahead-(\d+)-compile-/.exec(entry)?.[1];
 		return uid === undefined ? [] : [Number(uid)];
 	}));
@@ -420,23 +422,20 @@ export function aheadJobDirs(server: RunningServer): string[] {
  * cgroup of each controller). Its instance directories live as long as it does; only their job children must go.
  */
 export function leftoverJobCgroups(server: RunningServer): string[] {
-	const first = jobCgroupsNow(server);
 	// One started ahead whose processes ended while it waited is replaced by the server at once (its cgroup goes
-	// within milliseconds): looked at again a moment later. Any other stays a leftover.
-	if (!first.some(dir => aheadStep(path.basename(dir)) !== undefined)) {
-		return first;
-	}
+	// within milliseconds). Any other stays a leftover.
+	return leftoverOnSecondLook(() => jobCgroupsNow(server), dir => aheadStep(path.basename(dir)) !== undefined, dir => dir, 100);
+}
 
-	Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
-	const again = new Set(jobCgroupsNow(server));
-	return first.filter(dir => aheadStep(path.basename(dir)) === undefined || again.has(dir));
+/** The server's instance cgroup of each v1 controller: `c-runner-<pid>` under the server's own cgroup there. */
+function instanceCgroups(server: RunningServer): Map<string, string> {
+	const own = ownCgroups(readProcText(`/proc/${server.pid}/cgroup`) ?? '');
+	return new Map([...cgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8'))].map(([controller, mount]) => [controller, path.join(mount.point, own.get(controller) ?? '/', `c-runner-${server.pid}`)]));
 }
 
 function jobCgroupsNow(server: RunningServer): string[] {
-	const own = ownCgroups(readProcText(`/proc/${server.pid}/cgroup`) ?? '');
 	const leftovers: string[] = [];
-	for (const [controller, mount] of cgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8'))) {
-		const instance = path.join(mount.point, own.get(controller) ?? '/', `c-runner-${server.pid}`);
+	for (const instance of instanceCgroups(server).values()) {
 		const entries = fs.existsSync(instance) ? fs.readdirSync(instance, {withFileTypes: true}) : [];
 		// A waiting launcher's cgroup holds it alone; the cgroup of one being started has nothing in it yet. Either
 		// is allowed once per slot's step and controller (a second would be a leak); anything else in one is left over.
