@@ -268,7 +268,8 @@ async function main() {
 	const compileCache = await openCompileCache(config, owner, logger, metrics.cacheListener);
 	const chosen = await choosePolicy({config, owner, logger, cgroups: backend.cgroups, compileCache, events: metrics.jobEvents}, users, slots, versions, syscallFilter, backend);
 	const {health, startup} = chosen;
-	// Launchers started ahead for each slot's next job (src/job/launchers.ts): only with job cgroups, each slot its uid.
+	// A run launcher and a compile sandbox started ahead for each slot's next job (src/job/launchers.ts): only with job
+	// cgroups, each slot its uid.
 	const slotUsers = users.slots.flatMap(user => user === null ? [] : [user]);
 	const launchers = config.launchAhead && chosen.deps.cgroups && slotUsers.length === users.slots.length ? new LauncherPool(chosen.deps, slotUsers) : null;
 	const deps = {...chosen.deps, launchers};
