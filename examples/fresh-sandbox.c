@@ -1,9 +1,9 @@
-// Attack: tries to leave state for the next job of the same slot, whose launcher was started ahead while this one
+// Attack: tries to leave state for the next job of the same slot, whose sandboxes were made ahead while this one
 // ran: prints what it was given — its open descriptors, its environment, the processes it can see, the files of
-// its working directory and /tmp — then leaves a marker in both, a process that has left its session and sleeps,
-// and an open pipe held by that process.
+// its working directory, /tmp and /run/c-runner (the helper, and the stdin file) — then leaves a marker in the
+// first two, a process that has left its session and sleeps, and an open pipe held by that process.
 // Expected: every job prints the same lines (its own job directory's name aside), the first and the next alike,
-// with launchers started ahead or without them: descriptors 0–2 only, the clean environment, no process but itself
+// in sandboxes made ahead or without them: descriptors 0–2 only, the clean environment, no process but itself
 // and the sandbox's init, no marker.
 #include <dirent.h>
 #include <stdio.h>
@@ -69,6 +69,7 @@ int main(void) {
 	printf(" (and itself)\n");
 	list("working directory", ".", "source");
 	list("/tmp", "/tmp", NULL);
+	list("/run/c-runner", "/run/c-runner", NULL);
 	fflush(stdout);
 
 	const char *markers[] = {"marker", "/tmp/marker"};

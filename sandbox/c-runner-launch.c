@@ -6,11 +6,9 @@
  * It moves no other process.
  *   c-runner-launch CPU_USAGE_FILE OOM_CONTROL_FILE CGROUP_PROCS_FILE... -- /ABSOLUTE/COMMAND [ARG...]
  *   c-runner-launch --command-fd N CPU_USAGE_FILE OOM_CONTROL_FILE CGROUP_PROCS_FILE...
- * With --command-fd, it joins and opens as before, then waits for its command on descriptor N: strings each ended
- * by a NUL byte, then end of file — first the file to give the command as its stdin (empty: keep descriptor 0),
- * then the arguments, the first an absolute path. End of file with nothing before it, and it exits without
- * running anything. The stdin file is opened as the job's uid, never through a symbolic link, and must be a
- * regular file. The server starts launchers this way ahead of their jobs: joining a cgroup waits
+ * With --command-fd, it joins and opens as before, then waits for its command on descriptor N: the arguments, each
+ * ended by a NUL byte, the first an absolute path, then end of file. End of file with nothing before it, and it
+ * exits without running anything. The server starts launchers this way ahead of their jobs: joining a cgroup waits
  * for an RCU grace period (the kernel's cgroup_threadgroup_rwsem) of several milliseconds, and forking the server
  * costs more the larger it is; both then happen while nobody waits. No sandbox exists until the command comes:
  * bubblewrap starts only then, as fresh as ever, and the launcher keeps nothing of any job but its own cgroup.
@@ -21,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "command.h"
@@ -50,7 +47,7 @@ static int open_at(const char *file, int target)
 
 /*
  * Reads the command from fd to its end: NULL for none (end of file at once, the server's "not needed"); exits on a
- * read error or a malformed command: a stdin file (or nothing), then at least the program, an absolute path.
+ * read error or a malformed command: at least the program, an absolute path.
  */
 static char **read_command(int fd)
 {
@@ -64,26 +61,11 @@ static char **read_command(int fd)
 	}
 	if (count == 0)
 		return NULL;
-	if (count < 2 || (argv[0][0] != '\0' && argv[0][0] != '/') || argv[1][0] != '/') {
-		fputs("c-runner-launch: the command must be a stdin file (or nothing) and an absolute program\n", stderr);
+	if (argv[0][0] != '/') {
+		fputs("c-runner-launch: the command's program must be an absolute path\n", stderr);
 		exit(EXIT_INTERNAL);
 	}
 	return argv;
-}
-
-/* Makes `file` descriptor 0: opened without following a link, without blocking on a FIFO, a regular file only. */
-static void open_stdin(const char *file)
-{
-	int fd = open(file, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0)
-		exit(fail("opening the stdin file", file));
-	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "c-runner-launch: the stdin file %s is not a regular file\n", file);
-		exit(EXIT_INTERNAL);
-	}
-	if (fcntl(fd, F_SETFL, 0) != 0 || dup2(fd, 0) != 0 || close(fd) != 0)
-		exit(fail("opening the stdin file", file));
 }
 
 static int usage(void)
@@ -142,12 +124,9 @@ int main(int argc, char **argv)
 		return fail("opening", argv[2]);
 	char **command = &argv[end + 1];
 	if (command_fd >= 0) {
-		char **sent = read_command(command_fd);
-		if (sent == NULL)
+		command = read_command(command_fd);
+		if (command == NULL)
 			return EXIT_INTERNAL;
-		if (sent[0][0] != '\0')
-			open_stdin(sent[0]);
-		command = sent + 1;
 	}
 	execv(command[0], command);
 	return fail("exec", command[0]);

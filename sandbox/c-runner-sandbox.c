@@ -73,6 +73,8 @@ struct options {
 	int syscall_filter;
 	/* With --command-fd: the descriptor the command comes on, once the sandbox is made (-1: it is on the command line). */
 	int command_fd;
+	/* A file inside the sandbox to give the command as its stdin (NULL: keep descriptor 0, /dev/null). */
+	const char *stdin_file;
 	char **argv;
 };
 
@@ -99,53 +101,72 @@ static long long parse_number(const char *option, const char *text)
 	return value;
 }
 
-static struct options parse_options(int argc, char **argv)
+/*
+ * Reads options from args[from] up to `--`; returns the index of `--` (count when there is none). `sent`: options
+ * that came with a command on the command descriptor, which may only be the run's own: its limits and its stdin,
+ * never a descriptor or the syscall filter.
+ */
+static int parse_option_list(struct options *options, int count, char **args, int from, int sent)
 {
-	struct options options = {.report_fd = -1, .cpu_usage_fd = -1, .oom_control_fd = -1, .wall_ms = -1, .syscall_filter = 1, .command_fd = -1, .argv = NULL};
-	int i = 1;
-	for (; i < argc && strcmp(argv[i], "--") != 0; i += 2) {
-		const char *option = argv[i];
-		long long value = parse_number(option, i + 1 < argc ? argv[i + 1] : NULL);
+	int i = from;
+	for (; i < count && strcmp(args[i], "--") != 0; i += 2) {
+		const char *option = args[i];
+		if (strcmp(option, "--stdin-file") == 0) {
+			if (i + 1 >= count || args[i + 1][0] != '/')
+				die(EXIT_INTERNAL, "--stdin-file takes an absolute path");
+			options->stdin_file = args[i + 1];
+			continue;
+		}
+		long long value = parse_number(option, i + 1 < count ? args[i + 1] : NULL);
 		size_t k;
+		if (strcmp(option, "--wall-ms") == 0) {
+			options->wall_ms = value;
+			continue;
+		}
+		for (k = 0; k < LIMIT_COUNT && strcmp(option, limits[k].option) != 0; k++)
+			;
+		if (k < LIMIT_COUNT) {
+			limits[k].value = value;
+			continue;
+		}
+		if (sent)
+			die(EXIT_INTERNAL, "option '%s' cannot come with the command", option);
 		if (strcmp(option, "--report-fd") == 0) {
 			if (value > INT_MAX)
 				die(EXIT_INTERNAL, "--report-fd out of range");
-			options.report_fd = (int)value;
+			options->report_fd = (int)value;
 			continue;
 		}
-		int *cgroup_fd = strcmp(option, "--cpu-usage-fd") == 0 ? &options.cpu_usage_fd
-			: strcmp(option, "--oom-control-fd") == 0 ? &options.oom_control_fd
-			: strcmp(option, "--command-fd") == 0 ? &options.command_fd : NULL;
+		int *cgroup_fd = strcmp(option, "--cpu-usage-fd") == 0 ? &options->cpu_usage_fd
+			: strcmp(option, "--oom-control-fd") == 0 ? &options->oom_control_fd
+			: strcmp(option, "--command-fd") == 0 ? &options->command_fd : NULL;
 		if (cgroup_fd != NULL) {
 			if (value < 3 || value > INT_MAX)
 				die(EXIT_INTERNAL, "%s out of range", option);
 			*cgroup_fd = (int)value;
 			continue;
 		}
-		if (strcmp(option, "--wall-ms") == 0) {
-			options.wall_ms = value;
-			continue;
-		}
 		if (strcmp(option, "--syscall-filter") == 0) {
 			if (value > 1)
 				die(EXIT_INTERNAL, "--syscall-filter is 0 or 1");
-			options.syscall_filter = (int)value;
+			options->syscall_filter = (int)value;
 			continue;
 		}
-		for (k = 0; k < LIMIT_COUNT && strcmp(option, limits[k].option) != 0; k++)
-			;
-		if (k == LIMIT_COUNT)
-			die(EXIT_INTERNAL, "unknown option '%s'", option);
-		limits[k].value = value;
+		die(EXIT_INTERNAL, "unknown option '%s'", option);
 	}
+	return i;
+}
+
+static struct options parse_options(int argc, char **argv)
+{
+	struct options options = {.report_fd = -1, .cpu_usage_fd = -1, .oom_control_fd = -1, .wall_ms = -1, .syscall_filter = 1, .command_fd = -1, .stdin_file = NULL, .argv = NULL};
+	int i = parse_option_list(&options, argc, argv, 1, 0);
 	/* The program follows `--`, or, with --command-fd, comes later: then nothing follows. */
 	if (i >= argc || (options.command_fd < 0 ? i + 1 >= argc : i + 1 != argc))
-		die(EXIT_INTERNAL, "usage: c-runner-sandbox --report-fd N --wall-ms N [limits] -- PROGRAM [ARG...]\n"
-		    "       c-runner-sandbox --command-fd N --report-fd N --wall-ms N [limits] --");
+		die(EXIT_INTERNAL, "usage: c-runner-sandbox --report-fd N --wall-ms N [limits] [--stdin-file PATH] -- PROGRAM [ARG...]\n"
+		    "       c-runner-sandbox --command-fd N --report-fd N [limits] --   (then [--wall-ms N] [limits] [--stdin-file PATH] -- PROGRAM [ARG...] on N)");
 	if (options.report_fd < 3)
 		die(EXIT_INTERNAL, "--report-fd must be given, 3 or above");
-	if (options.wall_ms <= 0)
-		die(EXIT_INTERNAL, "--wall-ms must be given and above 0");
 	if (options.command_fd < 0 && argv[i + 1][0] != '/')
 		die(EXIT_INTERNAL, "PROGRAM must be an absolute path");
 	options.argv = options.command_fd < 0 ? &argv[i + 1] : NULL;
@@ -597,20 +618,41 @@ static long long job_cgroup_cpu_ns(int fd)
 }
 
 /*
- * Waits for the command on fd: the arguments, the first an absolute path. NULL for none (end of file at once: the
- * sandbox made ahead of its job is not needed).
+ * Waits for the command on fd: the run's own options (its limits, its stdin file), `--`, then the arguments, the
+ * first an absolute path. NULL for none (end of file at once: the sandbox made ahead of its job is not needed).
  */
-static char **read_command(int fd)
+static char **read_command(int fd, struct options *options)
 {
-	char **argv;
+	char **strings;
 	size_t count;
 	errno = 0;
-	const char *error = read_command_strings(fd, &argv, &count);
+	const char *error = read_command_strings(fd, &strings, &count);
 	if (error != NULL)
 		die(EXIT_INTERNAL, "%s%s%s", error, errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
-	if (count > 0 && argv[0][0] != '/')
-		die(EXIT_INTERNAL, "the command's program must be an absolute path");
-	return count == 0 ? NULL : argv;
+	if (count == 0)
+		return NULL;
+	if (count > INT_MAX)
+		die(EXIT_INTERNAL, "the command has too many strings");
+	int end = parse_option_list(options, (int)count, strings, 0, 1);
+	if (end + 1 >= (int)count || strings[end + 1][0] != '/')
+		die(EXIT_INTERNAL, "the command must be [options] -- PROGRAM [ARG...], PROGRAM an absolute path");
+	return &strings[end + 1];
+}
+
+/*
+ * Makes `file` descriptor 0 for the command: opened as the sandbox's user, inside the sandbox, never through a
+ * symbolic link, without blocking on a FIFO, a regular file only (the server binds the job's stdin file there).
+ */
+static void open_stdin(const char *file)
+{
+	int fd = open(file, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0)
+		die(EXIT_INTERNAL, "opening the stdin file %s: %s", file, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		die(EXIT_INTERNAL, "the stdin file %s is not a regular file", file);
+	if (fcntl(fd, F_SETFL, 0) != 0 || dup2(fd, 0) != 0 || close(fd) != 0)
+		die(EXIT_INTERNAL, "opening the stdin file %s: %s", file, strerror(errno));
 }
 
 /*
@@ -731,7 +773,7 @@ int main(int argc, char **argv)
 	int child_done = 0;
 	long long peak_vm_kb = 0;
 	long long sampled_cpu_ms = 0;
-	long long cpu_limit_ms = limit_value(RLIMIT_CPU);
+	long long cpu_limit_ms = -1;
 
 	/* Non-dumpable: a program under the same uid can neither ptrace this process nor open its /proc fds or mem. */
 	if (prctl(PR_SET_DUMPABLE, 0) != 0)
@@ -767,7 +809,7 @@ int main(int argc, char **argv)
 	struct sock_fprog filter = build_filter();
 	if (options.command_fd >= 0) {
 		/* A sandbox made ahead of its job: everything is ready but the command. Its time begins when it comes. */
-		options.argv = read_command(options.command_fd);
+		options.argv = read_command(options.command_fd, &options);
 		if (options.argv == NULL)
 			exit(EXIT_INTERNAL);
 		long long total = options.cpu_usage_fd >= 0 ? cgroup_cpu_ns(options.cpu_usage_fd) : 0;
@@ -776,6 +818,11 @@ int main(int argc, char **argv)
 			die(EXIT_INTERNAL, "CPU usage descriptor %d cannot be read: %s", options.cpu_usage_fd, strerror(errno));
 		cgroup_base_ns = total - self;
 	}
+	if (options.wall_ms <= 0)
+		die(EXIT_INTERNAL, "--wall-ms must be given and above 0");
+	cpu_limit_ms = limit_value(RLIMIT_CPU);
+	if (options.stdin_file != NULL)
+		open_stdin(options.stdin_file);
 	long long started = now_ms();
 	pid_t child = fork();
 	if (child < 0)

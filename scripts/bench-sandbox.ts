@@ -44,7 +44,7 @@ const plain = async (file: string, args: readonly string[]) => {
 };
 
 const sandbox = async (args: readonly string[], launcher?: {path: string; args: readonly string[]}) => {
-	const run = await spawnSandbox({bwrapPath: config.bwrapPath, command: {args, backstopMs: 10_000, signal}, user, stdinFile: null, outputBytes: 65_536, signal, ...(launcher ? {launcher} : {})});
+	const run = await spawnSandbox({bwrapPath: config.bwrapPath, command: {args, backstopMs: 10_000, signal}, user, outputBytes: 65_536, signal, ...(launcher ? {launcher} : {})});
 	if (run.report === null) {
 		throw new Error(`no report: ${run.stderr.toString()}`);
 	}

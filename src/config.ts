@@ -55,7 +55,7 @@ export interface Config {
 	readonly helperPath: string;
 	/** The launcher that puts a job into its cgroups before bwrap starts; beside the helper unless told. */
 	readonly launcherPath: string;
-	/** With job cgroups: a run launcher and a compile sandbox started ahead per job slot (`C_RUNNER_LAUNCH_AHEAD`, on by default). */
+	/** With job cgroups: a compile sandbox and a run sandbox made ahead per job slot (`C_RUNNER_LAUNCH_AHEAD`, on by default). */
 	readonly launchAhead: boolean;
 	/** Where a root server installs the helper, root-owned and readable by the sandbox uids. */
 	readonly helperInstallDir: string;

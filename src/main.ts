@@ -268,7 +268,7 @@ async function main() {
 	const compileCache = await openCompileCache(config, owner, logger, metrics.cacheListener);
 	const chosen = await choosePolicy({config, owner, logger, cgroups: backend.cgroups, compileCache, events: metrics.jobEvents}, users, slots, versions, syscallFilter, backend);
 	const {health, startup} = chosen;
-	// A run launcher and a compile sandbox started ahead for each slot's next job (src/job/launchers.ts): only with job
+	// A compile sandbox and a run sandbox made ahead for each slot's next job (src/job/launchers.ts): only with job
 	// cgroups, each slot its uid.
 	const slotUsers = users.slots.flatMap(user => user === null ? [] : [user]);
 	const launchers = config.launchAhead && chosen.deps.cgroups && slotUsers.length === users.slots.length ? new LauncherPool(chosen.deps, slotUsers) : null;

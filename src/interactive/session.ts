@@ -258,7 +258,6 @@ class Session {
 			run = await sandboxStep(
 				{...deps.profiles.run, limits},
 				{dir: workspace.dir, files: [workspace.binaryPath, deps.relayPath], argv: [relayInSandbox, '--', workspace.binaryPath, ...request.args]},
-				null,
 				user,
 				deps,
 				this.signal,

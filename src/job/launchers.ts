@@ -1,18 +1,18 @@
 // What is started ahead of a slot's next job, with job cgroups, each as the slot's uid in a fresh job cgroup of its own:
-// - for the run step, a launcher waiting for its command on a pipe (the stdin file and the bubblewrap command);
-// - for the compile step, a whole compile sandbox: a new empty job directory, bwrap with every mount made, and the
-//   sandbox helper inside waiting for the compile command on a pipe.
+// a whole sandbox for each step — a new job directory, bwrap with every mount made, and the sandbox helper inside
+// waiting for the step's command (its limits, its stdin, the program) on a pipe. The compile's job directory is
+// empty; the run's holds the empty program and stdin files its sandbox binds, which the job writes into.
 // Starting them costs what a job should not wait for: forking the server (dearer the larger it is), the kernel's
 // cgroup move (which waits for an RCU grace period of several milliseconds), and bwrap's namespaces and mounts. A
 // job's step takes its slot's and sends the command; a replacement is started a little after the step is over.
-// Nothing of any earlier job is in either: a new process, a new cgroup, an empty (run) or the sandbox's clean (compile)
-// environment, only the descriptors the server gives (stdin /dev/null, the step's pipes, the cgroup's two counters, the
-// command pipe), a job directory holding nothing but the owner mark until the job writes its sources into it.
+// Nothing of any earlier job is in either: new processes, a new cgroup, the sandbox's clean environment, only the
+// descriptors the server gives (stdin /dev/null, the step's pipes, the cgroup's two counters, the command pipe), a
+// new job directory holding nothing but the owner mark and the empty files until the job writes into them.
 import type {Logger} from 'pino';
 import type {SandboxLimits} from '../config.ts';
 import type {SandboxUser} from '../sandbox/spawn.ts';
 import type {JobDeps, StartedLauncher} from './run-job.ts';
-import {startCompileAhead, startLauncher} from './run-job.ts';
+import {startSandboxAhead} from './run-job.ts';
 import {outsideRequest} from './timings.ts';
 
 /** The steps that have launchers started ahead: every job compiles (or takes its compile from the cache) and runs. */
@@ -41,15 +41,15 @@ export class LauncherPool {
 	}
 
 	/**
-	 * The launcher waiting for this slot's step, if one is ready and its cgroup was made for these limits (its
-	 * process limit; the memory limit the step sets anew); a new one is started for the slot's next job.
-	 * undefined: start your own.
+	 * The sandbox waiting for this slot's step, if one is ready and was made for these limits (its cgroup's process
+	 * limit and its tmpfs sizes; the memory limit the step sets anew, the others come with the command); a new one is
+	 * started for the slot's next job. undefined: start your own.
 	 */
 	take(step: string, user: SandboxUser | null, limits: SandboxLimits): StartedLauncher | undefined {
 		const key = keyOf(step, user);
 		const launcher = this.#started.get(key);
 		// One gone while it waited (killed from outside) is never handed out: #endedWaiting replaces it.
-		if (launcher === undefined || launcher.ended || user === null || launcher.limits.processes !== limits.processes) {
+		if (launcher === undefined || launcher.ended || user === null || launcher.limits.processes !== limits.processes || launcher.limits.diskMb !== limits.diskMb) {
 			return undefined;
 		}
 
@@ -92,9 +92,7 @@ export class LauncherPool {
 		const key = keyOf(step, user);
 		const name = `ahead-${user.uid}-${step}-${crypto.randomUUID().slice(0, 8)}`;
 		const signal = this.#closing.signal;
-		const ready = outsideRequest(async () => step === 'compile'
-			? startCompileAhead(name, user, this.#deps, signal)
-			: startLauncher(this.#deps.profiles.run, name, user, this.#deps, signal))
+		const ready = outsideRequest(async () => startSandboxAhead(step, name, user, this.#deps, signal))
 			.then(launcher => {
 				if (this.#ready.get(key) === ready) {
 					this.#started.set(key, launcher);

@@ -2,7 +2,7 @@ import {randomUUID} from 'node:crypto';
 import path from 'node:path';
 import type {Logger} from 'pino';
 import type {Config, SandboxLimits} from '../config.ts';
-import {bwrapArgs, type SandboxJob} from '../sandbox/bwrap-args.ts';
+import {bwrapArgs, helperCommand, type SandboxJob} from '../sandbox/bwrap-args.ts';
 import type {CgroupBackend, JobCgroup} from '../sandbox/cgroup.ts';
 import type {SandboxProfile} from '../sandbox/profiles.ts';
 import {spawnSandbox, type SandboxCommand, type SandboxRun, type SandboxUser, type SpawnOptions, type StreamingIo} from '../sandbox/spawn.ts';
@@ -12,7 +12,7 @@ import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
 import {classifyCompile, type CompileOutcome} from './classify.ts';
 import {toCompileErrorResult, toRunResult, type ExecuteResult} from './result.ts';
-import {binaryName, createWorkspace, writeSources, writeStdin, type Owner, type Workspace} from './workspace.ts';
+import {binaryName, createWorkspace, fillRunPlaceholders, writeRunPlaceholders, writeSources, writeStdin, type Owner, type Workspace} from './workspace.ts';
 import type {CacheEntry, CompileCache} from './compile-cache.ts';
 import {compileArgv, type Program} from './language.ts';
 import {recordStage, timed} from './timings.ts';
@@ -45,7 +45,10 @@ export interface JobDeps {
 /** A step's launcher, started: it joins its job cgroup (or already has) and waits for its command. */
 export interface StartedLauncher {
 	readonly cgroup: JobCgroup;
-	/** The limits its cgroup was made with (the memory limit may still be set anew before the command). */
+	/**
+	 * The limits its cgroup (and, made ahead, its sandbox's tmpfs mounts) were made with; the memory limit may still be
+	 * set anew before the command, which carries the step's other limits.
+	 */
 	readonly limits: SandboxLimits;
 	/** Sends the command, or null: the launcher ends with no sandbox ever made. The run, once it has ended. */
 	go(command: SandboxCommand | null): Promise<SandboxRun>;
@@ -53,7 +56,10 @@ export interface StartedLauncher {
 	readonly ended: boolean;
 	/** Resolved once its step is over: the sandbox has ended (or never was). */
 	readonly settled: Promise<void>;
-	/** For a sandbox made ahead of its job: its job directory, empty but for the owner mark, already bound in it. */
+	/**
+	 * For a sandbox made ahead of its job: its job directory, already bound in it — empty but for the owner mark (a
+	 * compile), or holding the empty program and stdin files the sandbox binds (a run).
+	 */
 	readonly workspace?: Workspace;
 	/** Not needed after all: told no, its cgroup (and job directory) removed. */
 	discard(): Promise<void>;
@@ -86,7 +92,6 @@ export async function startLauncher(
 			bwrapPath: deps.config.bwrapPath,
 			command,
 			user,
-			stdinFile: null,
 			outputBytes: deps.config.outputBytes,
 			signal,
 			...(streaming ? {streaming} : {}),
@@ -126,19 +131,33 @@ export async function startLauncher(
 	};
 }
 
+/** What a run sandbox binds from its job directory: the program, and the stdin file (the helper opens it, if asked). */
+const runSandboxJob = (workspace: Workspace, input: Pick<RunInput, 'args' | 'stdin' | 'files'>) => ({
+	dir: workspace.dir,
+	files: [workspace.binaryPath, ...input.files ?? []],
+	stdinFile: workspace.stdinPath,
+	openStdin: input.stdin !== null,
+	argv: [workspace.binaryPath, ...input.args],
+});
+
 /**
- * A compile sandbox made ahead of its job, for a slot: a new empty job directory, bwrap with every mount of the
- * compile profile made, the helper waiting for the compile command (`--command-fd`). The job writes its sources
- * into the directory, then sends the command.
+ * A sandbox made ahead of its job, for a slot: a new job directory, bwrap with every mount of the step's profile made,
+ * the helper waiting for the step's command (`--command-fd`). A compile's directory is empty: the job writes its
+ * sources into it. A run's holds its program and stdin files, empty and already bound: the job writes into them.
  */
-export async function startCompileAhead(name: string, user: SandboxUser, deps: JobDeps, signal: AbortSignal): Promise<StartedLauncher> {
-	const profile = deps.profiles.compile;
+export async function startSandboxAhead(step: 'compile' | 'run', name: string, user: SandboxUser, deps: JobDeps, signal: AbortSignal): Promise<StartedLauncher> {
+	const profile = deps.profiles[step];
 	let workspace: Workspace | undefined;
 	try {
 		const launcher = await startLauncher(profile, name, user, deps, signal, {
 			async madeAhead() {
 				workspace = await createWorkspace(deps.config.jobRoot, deps.owner, user, {files: []});
-				return bwrapArgs(profile, {dir: workspace.dir, files: [], argv: [], helperPath: deps.config.helperPath, cgroup: true, commandLater: true});
+				const files = step === 'run' ? runSandboxJob(workspace, {args: [], stdin: null}) : {dir: workspace.dir, files: []};
+				if (step === 'run') {
+					await writeRunPlaceholders(workspace, user);
+				}
+
+				return bwrapArgs(profile, {...files, argv: [], helperPath: deps.config.helperPath, cgroup: true, commandLater: true});
 			},
 		});
 		const made = workspace!;
@@ -161,39 +180,34 @@ export async function startCompileAhead(name: string, user: SandboxUser, deps: J
 export async function sandboxStep(
 	profile: SandboxProfile,
 	job: Omit<SandboxJob, 'helperPath'>,
-	stdinFile: string | null,
 	user: SandboxUser | null,
 	deps: JobDeps,
 	signal: AbortSignal,
 	// What only some steps have: an interactive run's pipes, the go of a run step started ahead, or the sandbox made
-	// ahead of this (compile) step, whose helper takes the command itself.
+	// ahead of this step, whose helper takes the command itself.
 	extra: {readonly streaming?: StreamingIo; readonly gate?: Promise<boolean>; readonly made?: StartedLauncher} = {},
 ): Promise<SandboxRun> {
 	const {streaming, gate, made} = extra;
 	const command = (): SandboxCommand => ({
-		args: made ? job.argv : bwrapArgs(profile, {...job, helperPath: deps.config.helperPath, cgroup: Boolean(deps.cgroups)}),
+		args: made ? helperCommand(profile, job) : bwrapArgs(profile, {...job, helperPath: deps.config.helperPath, cgroup: Boolean(deps.cgroups)}),
 		backstopMs: profile.limits.wallMs + backstopGraceMs,
 		signal,
-		stdinFile,
 	});
 	if (!deps.cgroups) {
 		return finishStep(profile, await (deps.sandbox ?? spawnSandbox)({
 			bwrapPath: deps.config.bwrapPath,
 			command: command(),
 			user,
-			stdinFile,
 			outputBytes: deps.config.outputBytes,
 			signal,
 			...(streaming ? {streaming} : {}),
 		}), deps, signal);
 	}
 
-	// With job cgroups every step has a launcher, made before the job's first process: one started ahead for this
-	// slot when there is one (an interactive step's pipes are its own: never), else a new one. It opens the stdin
-	// file itself, as the job's uid. Its cgroup is named for the job directory and step, with a suffix: two steps may
-	// share a directory (a checker).
-	const ahead = made ?? (streaming || profile.name !== 'run' ? undefined : deps.launchers?.take('run', user, profile.limits));
-	const launcher = ahead ?? await timed(`${profile.name}_cgroup`, async () => startLauncher(
+	// With job cgroups every step has a launcher, made before the job's first process: the sandbox made ahead of this
+	// step, else a new one. Its cgroup is named for the job directory and step, with a suffix: two steps may share a
+	// directory (a checker).
+	const launcher = made ?? await timed(`${profile.name}_cgroup`, async () => startLauncher(
 		profile, `${path.basename(job.dir)}-${profile.name}-${randomUUID().slice(0, 8)}`, user, deps, signal, streaming ? {streaming} : {}));
 	let run: SandboxRun;
 	try {
@@ -299,7 +313,7 @@ async function compileInSandbox(program: Program, {user, deps, signal}: JobConte
 		onCompile?.(workspace);
 		const argv = compileArgv(program, binaryName);
 		const started = performance.now();
-		const compileRun = await sandboxStep(deps.profiles.compile, {dir: workspace.dir, files: [], argv}, null, user, deps, signal, made ? {made} : {});
+		const compileRun = await sandboxStep(deps.profiles.compile, {dir: workspace.dir, files: [], argv}, user, deps, signal, made ? {made} : {});
 		deps.events?.compiled?.(program, performance.now() - started);
 		const outcome = classifyCompile(compileRun, deps.profiles.compile.limits);
 		return {workspace, outcome, staticKb: outcome.ok ? await staticMemoryKb(workspace.binaryPath) : 0, cached: false};
@@ -377,38 +391,58 @@ export interface ProgramRun {
 	readonly stdout: Buffer;
 }
 
-const runStep = (workspace: Workspace, input: RunInput, {user, deps, signal}: JobContext, gate?: Promise<boolean>) => sandboxStep(
+const runStep = (workspace: Workspace, input: RunInput, {user, deps, signal}: JobContext, extra: {readonly gate?: Promise<boolean>; readonly made?: StartedLauncher} = {}) => sandboxStep(
 	{...deps.profiles.run, limits: input.limits},
-	{dir: workspace.dir, files: [workspace.binaryPath, ...input.files ?? []], argv: [workspace.binaryPath, ...input.args]},
-	input.stdin === null ? null : workspace.stdinPath,
+	runSandboxJob(workspace, input),
 	user,
 	deps,
 	signal,
-	gate === undefined ? {} : {gate},
+	extra,
 );
 
 /**
- * A run step started while its program compiles: the launcher joins the run's job cgroup at once — the kernel makes
- * the first cgroup move after a pause wait for an RCU grace period, several milliseconds that then pass during the
- * compile — and waits. `go` starts the sandbox (bwrap, made then, as fresh as any); `cancel` ends the launcher with
- * no sandbox ever made, and removes the cgroup. A run with stdin too: its file is written before the go, and the
- * launcher opens it then.
+ * A run step, started before its program is there (while it compiles) and sent on by `go`; `cancel` ends it with no
+ * program ever run. `go` writes the stdin file first. Three ways, best first:
+ * - the slot's run sandbox made ahead (with job cgroups, and no file bound beside the program): `go` writes the
+ *   program and the stdin into the files it has bound and sends the command;
+ * - with job cgroups, a launcher that joins the run's job cgroup at once — the kernel makes the first cgroup move after
+ *   a pause wait for an RCU grace period, several milliseconds that then pass during the compile — and waits; `go`
+ *   starts the sandbox (bwrap, made then, as fresh as any);
+ * - else nothing until `go` starts the sandbox.
  */
 export interface PreparedRun {
 	go(): Promise<SandboxRun>;
 	cancel(): Promise<void>;
 }
 
-function prepareRun(workspace: Workspace, input: RunInput, job: JobContext): PreparedRun {
+export function prepareRun(workspace: Workspace, input: RunInput, job: JobContext): PreparedRun {
+	const {deps, user} = job;
+	const made = input.files?.length ? undefined : deps.launchers?.take('run', user, input.limits);
+	if (made?.workspace) {
+		return madeAheadRun(made, made.workspace, workspace, input, job);
+	}
+
+	const stdin = async () => timed('workspace', async () => writeStdin(workspace, input.stdin ?? '', user));
+	if (!deps.cgroups) {
+		return {
+			async go() {
+				await stdin();
+				return runStep(workspace, input, job);
+			},
+			async cancel() {},
+		};
+	}
+
 	let open!: (go: boolean) => void;
 	const gate = new Promise<boolean>(resolve => {
 		open = resolve;
 	});
-	const running = runStep(workspace, input, job, gate);
+	const running = runStep(workspace, input, job, {gate});
 	// Awaited by go or cancel; a failure before either is theirs to see.
 	running.catch(() => {});
 	return {
 		async go() {
+			await stdin();
 			open(true);
 			return running;
 		},
@@ -419,15 +453,46 @@ function prepareRun(workspace: Workspace, input: RunInput, job: JobContext): Pre
 	};
 }
 
+/** A run in the slot's run sandbox made ahead: its job directory (`box`) takes the program of `from`, and the stdin. */
+function madeAheadRun(made: StartedLauncher, box: Workspace, from: Workspace, input: RunInput, job: JobContext): PreparedRun {
+	let sent = false;
+	return {
+		async go() {
+			sent = true;
+			try {
+				await timed('workspace', async () => fillRunPlaceholders(box, from.binaryPath, input.stdin));
+			} catch (error) {
+				await made.discard();
+				throw error;
+			}
+
+			try {
+				return await runStep(box, input, job, {made});
+			} finally {
+				await box.dispose();
+			}
+		},
+		async cancel() {
+			if (!sent) {
+				sent = true;
+				await made.discard();
+			}
+		},
+	};
+}
+
 /** Runs the program a workspace holds, in a fresh sandbox (or the one `prepared` starts), and reads its result. */
 export async function runProgram(job: JobContext, workspace: Workspace, input: RunInput, compiled: Pick<Compiled, 'outcome' | 'staticKb'>, prepared?: PreparedRun): Promise<ProgramRun> {
 	const {deps} = job;
-	if (input.stdin !== null) {
-		await writeStdin(workspace, input.stdin, job.user);
+	const started = performance.now();
+	const step = prepared ?? prepareRun(workspace, input, job);
+	let run: SandboxRun;
+	try {
+		run = await step.go();
+	} finally {
+		await step.cancel();
 	}
 
-	const started = performance.now();
-	const run = prepared ? await prepared.go() : await runStep(workspace, input, job);
 	const result = toRunResult(run, input.limits, deps.profiles.run.policy, deps.config.outputBytes, compiled.outcome.diagnostics, compiled.staticKb);
 	deps.events?.ran?.(result, performance.now() - started);
 	return {result, stdout: run.stdout};
@@ -454,11 +519,11 @@ export async function runJob(request: ExecuteRequest, job: JobContext): Promise<
 	const {deps} = job;
 	const limits = runLimitsFor(deps.config, request.limits);
 	const input: RunInput = {args: request.args, stdin: request.stdin, limits};
-	// With job cgroups, the run step starts while the program compiles (see PreparedRun).
+	// The run step starts while the program compiles (see PreparedRun).
 	const ahead: {run?: PreparedRun} = {};
-	const startAhead = deps.cgroups ? (workspace: Workspace) => {
+	const startAhead = (workspace: Workspace) => {
 		ahead.run = prepareRun(workspace, input, job);
-	} : undefined;
+	};
 	let compiled: Compiled;
 	try {
 		compiled = await compileProgram(request.program, job, startAhead);

@@ -86,12 +86,57 @@ export async function writeSources(workspace: Workspace, files: readonly SourceF
 	await chownAll(paths, user);
 }
 
+/** A run's stdin file (empty when it has none), owned by the job's uid, read-only. */
 export async function writeStdin(workspace: Workspace, stdin: string, user: SandboxUser | null): Promise<void> {
-	// Written after the compile step, so the compiler never sees it; opened for the sandbox by the server, or by the
-	// step's launcher as the job's uid (so owned by it, read-only). The run sandbox's job directory is a tmpfs of its
-	// own: the program never sees the file, only its stdin.
+	// Written after the compile step, so the compiler never sees it; bound read-only into the run sandbox at
+	// /run/c-runner/stdin, where the helper opens it as the job's uid. The run sandbox's job directory is a tmpfs of its own.
 	await fs.writeFile(workspace.stdinPath, stdin, {mode: 0o400, flag: 'wx'});
 	await chownAll([workspace.stdinPath], user);
+}
+
+/**
+ * A run sandbox made ahead of its job binds its program and stdin files before they are known: this makes them,
+ * empty, with the modes and owner they will have (the program 0755, the stdin 0400, the job's uid).
+ */
+export async function writeRunPlaceholders(workspace: Workspace, user: SandboxUser | null): Promise<void> {
+	await fs.writeFile(workspace.binaryPath, '', {mode: 0o755, flag: 'wx'});
+	await writeStdin(workspace, '', user);
+	await chownAll([workspace.binaryPath], user);
+}
+
+const openSourceFlags = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
+const overwriteFlags = fsConstants.O_WRONLY | fsConstants.O_TRUNC | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
+
+/**
+ * Fills the placeholders of a run sandbox made ahead: the program (a regular file, never read through a link) and
+ * the stdin are written into the very files it has bound, never replaced, so the sandbox sees them.
+ */
+export async function fillRunPlaceholders(workspace: Workspace, binaryFrom: string, stdin: string | null): Promise<void> {
+	const source = await fs.open(binaryFrom, openSourceFlags);
+	let program: Buffer;
+	try {
+		if (!(await source.stat()).isFile()) {
+			throw new Error(`${binaryFrom} is not a regular file`);
+		}
+
+		program = await source.readFile();
+	} finally {
+		await source.close();
+	}
+
+	const overwrite = async (file: string, content: string | Buffer) => {
+		const handle = await fs.open(file, overwriteFlags);
+		try {
+			await handle.writeFile(content);
+		} finally {
+			await handle.close();
+		}
+	};
+
+	await overwrite(workspace.binaryPath, program);
+	if (stdin !== null && stdin !== '') {
+		await overwrite(workspace.stdinPath, stdin);
+	}
 }
 
 /** A new file in a job directory for the sandbox to read (bound read-only), owned by the job's uid; its path. */

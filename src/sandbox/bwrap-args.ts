@@ -3,6 +3,12 @@ import type {SandboxProfile} from './profiles.ts';
 
 /** Where the helper binary appears inside every sandbox. */
 export const helperInSandbox = '/run/c-runner/sandbox';
+/**
+ * Where a run's stdin file appears inside its sandbox, read-only: the helper opens it there as the program's stdin.
+ * Every run but an interactive one has it (empty when the run has no stdin), so a run sandbox made ahead of its job
+ * — into whose file the job writes its stdin later — looks exactly like one made for the job.
+ */
+export const stdinInSandbox = '/run/c-runner/stdin';
 /** The descriptor the helper writes its report to; the program never has it open. */
 export const reportFd = 3;
 /** The descriptor bwrap writes `{"child-pid": N}` to: the helper's host pid, so the server can stop the sandbox. */
@@ -11,8 +17,8 @@ export const infoFd = 4;
 export const cpuUsageFd = 5;
 export const oomControlFd = 6;
 /**
- * A command to come, as NUL-ended strings: the launcher's (the stdin file, then bwrap's command), or — for a sandbox
- * made ahead of its job — the sandbox helper's, the job's command itself.
+ * A command to come, as NUL-ended strings: the launcher's (bwrap's command), or — for a sandbox made ahead of its
+ * job — the sandbox helper's (the step's limits, its stdin, the job's command).
  */
 export const commandFd = 7;
 export const sandboxPath = '/usr/bin:/bin';
@@ -22,6 +28,10 @@ export interface SandboxJob {
 	readonly dir: string;
 	/** Host files bound read-only into a `tmpfs` job directory, under their base names. */
 	readonly files: readonly string[];
+	/** A host file bound read-only at `stdinInSandbox`: the run's stdin file. */
+	readonly stdinFile?: string;
+	/** The command gets `stdinFile` as its stdin (else /dev/null). */
+	readonly openStdin?: boolean;
 	/** The command run under the helper; argv[0] is an absolute path inside the sandbox. */
 	readonly argv: readonly string[];
 	readonly helperPath: string;
@@ -30,7 +40,7 @@ export interface SandboxJob {
 	 * the job when it waits for memory at the cgroup's limit (`oomControlFd`).
 	 */
 	readonly cgroup?: boolean;
-	/** A sandbox made ahead of its job: `argv` is empty, and the helper waits for the command on `commandFd`. */
+	/** A sandbox made ahead of its job: the helper waits for its command (`helperCommand`) on `commandFd`. */
 	readonly commandLater?: boolean;
 }
 
@@ -41,22 +51,32 @@ export function sandboxEnv(profile: SandboxProfile, job: SandboxJob): Record<str
 	return {PATH: sandboxPath, HOME: job.dir, LANG: profile.lang, TMPDIR: '/tmp'};
 }
 
-/** The helper's own argv: the limits it sets inside the sandbox, then the command. */
+/** The helper's own argv: its descriptors, then the command — or, for a sandbox made ahead, where it comes on. */
 export function helperArgs(profile: SandboxProfile, job: SandboxJob): string[] {
-	const {limits} = profile;
 	return [
 		helperInSandbox,
 		'--report-fd', String(reportFd),
+		...(job.cgroup ? ['--cpu-usage-fd', String(cpuUsageFd), '--oom-control-fd', String(oomControlFd)] : []),
+		...(job.commandLater ? ['--command-fd', String(commandFd), '--'] : helperCommand(profile, job)),
+	];
+}
+
+/**
+ * The step's own part of the helper's command: the limits it sets inside the sandbox, the stdin file it opens, then
+ * the command. On the helper's argv, or sent on `commandFd` to a sandbox made ahead of its job.
+ */
+export function helperCommand(profile: SandboxProfile, job: Pick<SandboxJob, 'argv' | 'openStdin'>): string[] {
+	const {limits} = profile;
+	return [
 		'--wall-ms', String(limits.wallMs),
 		'--cpu-ms', String(limits.cpuMs),
-		...(job.cgroup ? ['--cpu-usage-fd', String(cpuUsageFd), '--oom-control-fd', String(oomControlFd)] : []),
 		'--as-bytes', String((limits.memoryMb + profile.addressSpaceSlackMb) * mib),
 		'--stack-bytes', String(limits.stackMb * mib),
 		// Set inside the user namespace, the count is per sandbox: one job's fork bomb cannot starve another's.
 		'--nproc', String(limits.processes),
 		'--fsize-bytes', String(limits.fileSizeMb * mib),
 		'--nofile', String(limits.openFiles),
-		...(job.commandLater ? ['--command-fd', String(commandFd)] : []),
+		...(job.openStdin ? ['--stdin-file', stdinInSandbox] : []),
 		'--',
 		...job.argv,
 	];
@@ -117,8 +137,12 @@ export function bwrapArgs(profile: SandboxProfile, job: SandboxJob): string[] {
 		}
 	}
 
+	args.push('--ro-bind', job.helperPath, helperInSandbox);
+	if (job.stdinFile !== undefined) {
+		args.push('--ro-bind', job.stdinFile, stdinInSandbox); // the run's stdin, for the helper to open
+	}
+
 	args.push(
-		'--ro-bind', job.helperPath, helperInSandbox,
 		'--remount-ro', '/', // the root itself is read-only: writes go only to /tmp and the job directory
 		'--chdir', job.dir,
 		'--clearenv', // nothing of the server's environment

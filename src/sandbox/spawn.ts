@@ -18,11 +18,6 @@ export interface SandboxCommand {
 	readonly backstopMs: number;
 	/** Aborted when the job is cancelled (a client gone, a shutdown): the sandbox is stopped. */
 	readonly signal: AbortSignal;
-	/**
-	 * For a command sent to a launcher: a host file it opens as the job's uid and gives the sandbox as its stdin
-	 * (the launcher's own stdin, /dev/null, otherwise). A command given at once has its stdin in SpawnOptions.
-	 */
-	readonly stdinFile?: string | null;
 }
 
 export interface SpawnOptions {
@@ -41,8 +36,6 @@ export interface SpawnOptions {
 	readonly madeAhead?: readonly string[];
 	/** The host uid/gid bwrap runs as; null keeps the server's own (when it is not root). */
 	readonly user: SandboxUser | null;
-	/** A host file fed as the program's stdin; null gives an empty stdin (/dev/null). For a command to come, null: the command names it. */
-	readonly stdinFile: string | null;
 	/** Per-stream capture cap; one byte more and the whole sandbox is killed. */
 	readonly outputBytes: number;
 	/** With a job cgroup: the launcher that joins it and then execs bwrap, and its arguments (the cgroup's files). */
@@ -93,7 +86,7 @@ const stopGraceMs = 2000;
 
 export {commandFd} from './bwrap-args.ts';
 
-/** A command as the launcher reads it on its command descriptor: the stdin file ('' for none), then the arguments, each ended by a NUL byte. */
+/** A command as the launcher or the helper reads it on its command descriptor: the arguments, each ended by a NUL byte. */
 export const encodeCommand = (argv: readonly string[]) => Buffer.from(argv.map(arg => `${arg}\0`).join(''));
 
 /**
@@ -103,8 +96,8 @@ export const encodeCommand = (argv: readonly string[]) => Buffer.from(argv.map(a
 export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 	const {command, launcher} = options;
 	const gated = command instanceof Promise;
-	if (gated && (launcher === undefined || options.stdinFile !== null)) {
-		throw new Error('a command to come needs a launcher, and brings its own stdin');
+	if (gated && launcher === undefined) {
+		throw new Error('a command to come needs a launcher');
 	}
 
 	const {madeAhead} = options;
@@ -119,7 +112,8 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 		env: {},
 		extendEnv: false,
 		cwd: '/',
-		stdio: [options.streaming ? 'pipe' : (options.stdinFile === null ? 'ignore' : {file: options.stdinFile}), 'pipe', 'pipe', 'pipe', 'pipe', ...gateStdio],
+		// Stdin: /dev/null, or an interactive run's pipe. A run's stdin file is opened by the helper, inside the sandbox.
+		stdio: [options.streaming ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', 'pipe', ...gateStdio],
 		buffer: {stdout: false, stderr: false, fd3: true, fd4: false, ...(gated ? {fd7: false} : {})},
 		encoding: 'utf8',
 		stripFinalNewline: false,
@@ -230,7 +224,7 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 
 			waiting = false;
 			arm(go);
-			pipe.end(encodeCommand(madeAhead ? go.args : [go.stdinFile ?? '', options.bwrapPath, ...go.args]));
+			pipe.end(encodeCommand(madeAhead ? go.args : [options.bwrapPath, ...go.args]));
 		});
 	} else {
 		arm(command);

@@ -266,36 +266,36 @@ export interface WaitingLauncher {
 	readonly uid: number;
 	/** The name of its memory cgroup: `ahead-<uid>-<step>-<suffix>`. */
 	readonly cgroup: string;
-	/** `launcher`: a run step's, waiting for its command; the other three make up a compile sandbox made ahead. */
-	readonly kind: 'launcher' | 'compile-launcher' | 'bwrap' | 'helper';
-	/** For a compile sandbox's bwrap: the job directory it holds bound, empty but for the owner mark. */
+	readonly step: 'compile' | 'run';
+	/** A sandbox made ahead: its launcher (about to exec bwrap), bwrap, and the helper inside. */
+	readonly kind: 'launcher' | 'bwrap' | 'helper';
+	/** For bwrap: the job directory of the sandbox (its working directory). */
 	readonly dir?: string;
 }
 
 const memoryOf = (pid: number) => /^\d+:memory:(.*)$/m.exec(readProcText(`/proc/${pid}/cgroup`) ?? '')?.[1];
 /** The helper as bwrap runs it: `helperInSandbox` (src/sandbox/bwrap-args.ts). */
 const helperInSandbox = '/run/c-runner/sandbox';
+const aheadName = (uid: number, name: string | undefined) => new RegExp(`^ahead-${uid}-(compile|run)-`).exec(name ?? '')?.[1] as WaitingLauncher['step'] | undefined;
 
 /**
  * The process, if it is one the server started ahead of a slot's next job and that waits for it, holding nothing
  * of any job: a process of a sandbox uid, in (or, a launcher not yet joined, about to join) one `ahead-` job cgroup
- * of the server, that is one of
- * - a run step's launcher, still the launcher itself (its executable is c-runner-launch: it has exec'd nothing, so
- *   no job's code ever ran in it), reading its command on a pipe (`--command-fd`);
- * - a compile sandbox made ahead: its launcher about to exec bwrap, bwrap, or the helper inside, which waits for the
- *   compile command (`--command-fd`) and has no child: nothing was run in it yet.
- * The only processes of the sandbox uids a clean host may hold: assertHostClean allows one per slot and step.
+ * of the server, that is part of a sandbox made ahead for a step, whose helper's command is still to come (its
+ * command line ends at `--`, after `--command-fd`): its launcher about to exec bwrap, bwrap, or the helper inside,
+ * which has no child (nothing was run in it yet).
+ * The only processes of the sandbox uids a clean host may hold: assertHostClean allows these, one sandbox per slot
+ * and step.
  */
 function waitingLauncher(server: RunningServer, pid: number): WaitingLauncher | null {
 	const uid = Number(/^Uid:\s+(\d+)/m.exec(readProcText(`/proc/${pid}/status`) ?? '')?.[1]);
 	const args = (readProcText(`/proc/${pid}/cmdline`) ?? '').split('\0').slice(0, -1);
-	if (!server.uids.includes(uid) || !args.includes('--command-fd')) {
+	if (!server.uids.includes(uid) || !args.includes('--command-fd') || args.at(-1) !== '--') {
 		return null;
 	}
 
 	const exe = path.basename(exeOf(pid) ?? '');
 	const memory = memoryOf(pid) ?? '';
-	const inAhead = path.basename(path.dirname(memory)) === `c-runner-${server.pid}` && path.basename(memory).startsWith(`ahead-${uid}-`);
 	if (exe.startsWith('c-runner-launch')) {
 		// The cgroups it was told to join: one name, under this server's instance cgroups; joined, or about to.
 		const joins = args.filter(arg => arg.endsWith('/cgroup.procs')).map(arg => path.dirname(arg));
@@ -303,23 +303,22 @@ function waitingLauncher(server: RunningServer, pid: number): WaitingLauncher | 
 		const [name] = names;
 		const mine = joins.length > 0 && names.size === 1 && joins.every(dir => path.basename(path.dirname(dir)) === `c-runner-${server.pid}`);
 		const placed = path.basename(memory) === name || memory === memoryOf(server.pid);
-		const kind = args[1] === '--command-fd' ? 'launcher' : 'compile-launcher';
-		const fits = kind === 'launcher' || (name?.includes('-compile-') && args.at(-1) === '--');
-		return mine && placed && fits && name!.startsWith(`ahead-${uid}-`) ? {pid, uid, cgroup: name!, kind} : null;
+		const step = aheadName(uid, name);
+		return mine && placed && step !== undefined ? {pid, uid, cgroup: name!, step, kind: 'launcher'} : null;
 	}
 
-	// bwrap and the helper of a compile sandbox made ahead: the helper's command is still to come (`--` ends it).
-	if (!inAhead || !path.basename(memory).includes('-compile-') || args.at(-1) !== '--') {
+	const step = path.basename(path.dirname(memory)) === `c-runner-${server.pid}` ? aheadName(uid, path.basename(memory)) : undefined;
+	if (step === undefined) {
 		return null;
 	}
 
 	if (exe === 'bwrap') {
 		const dir = args[args.indexOf('--chdir') + 1];
-		return {pid, uid, cgroup: path.basename(memory), kind: 'bwrap', ...(dir === undefined ? {} : {dir})};
+		return {pid, uid, cgroup: path.basename(memory), step, kind: 'bwrap', ...(dir === undefined ? {} : {dir})};
 	}
 
 	const children = (readProcText(`/proc/${pid}/task/${pid}/children`) ?? '').trim();
-	return args[0] === helperInSandbox && children === '' ? {pid, uid, cgroup: path.basename(memory), kind: 'helper'} : null;
+	return args[0] === helperInSandbox && children === '' ? {pid, uid, cgroup: path.basename(memory), step, kind: 'helper'} : null;
 }
 
 /** The server's processes started ahead, waiting (see waitingLauncher). */
@@ -328,12 +327,12 @@ export function waitingLaunchers(server: RunningServer): WaitingLauncher[] {
 }
 
 /**
- * What waits once the server has started all it starts ahead, for `slots` slots: a run step's launcher and a compile
- * sandbox made ahead (bwrap, and the helper inside) for each; waited for, up to two seconds.
+ * What waits once the server has started all it starts ahead, for `slots` slots: a compile sandbox and a run sandbox
+ * made ahead (bwrap, and the helper inside) for each; waited for, up to two seconds.
  */
 export async function settledAhead(server: RunningServer, slots: number): Promise<WaitingLauncher[]> {
-	const complete = (list: WaitingLauncher[]) => list.length === 3 * slots
-		&& ['launcher', 'bwrap', 'helper'].every(kind => list.filter(entry => entry.kind === kind).length === slots);
+	const complete = (list: WaitingLauncher[]) => list.length === 4 * slots
+		&& (['compile', 'run'] as const).every(step => ['bwrap', 'helper'].every(kind => list.filter(entry => entry.step === step && entry.kind === kind).length === slots));
 	let launchers = waitingLaunchers(server);
 	for (let tries = 0; tries < 200 && !complete(launchers); tries++) {
 		await new Promise(resolve => setTimeout(resolve, 10));
@@ -384,36 +383,49 @@ function heldByAnother(server: RunningServer, name: string): boolean {
 	}
 }
 
+/** What a run sandbox made ahead has in its job directory besides the owner mark: the empty files it binds. */
+const runPlaceholders = new Set(['source', 'stdin']);
+
 /**
- * The job directories of the compile sandboxes the server made ahead (src/job/launchers.ts): new, empty but for the
- * owner mark, owned by a slot's uid, one per slot, made only once the sandbox's cgroup is (whose launcher may not be
- * there yet). Names in the job root.
+ * The job directories of the sandboxes the server made ahead (src/job/launchers.ts), one per slot and step, made only
+ * once the sandbox's cgroup is (whose launcher may not be there yet), owned by the slot's uid: a compile's, empty
+ * but for the owner mark; a run's, holding besides it only the empty program and stdin files (or, being made, some of
+ * them). Names in the job root.
  */
 export function aheadJobDirs(server: RunningServer): string[] {
 	const instance = instanceCgroups(server).get('memory');
-	const compiling = new Set((instance !== undefined && fs.existsSync(instance) ? fs.readdirSync(instance) : []).flatMap(entry => {
-		const uid = /^ahead-(\d+)-compile-/.exec(entry)?.[1];
-		return uid === undefined ? [] : [Number(uid)];
-	}));
+	// The steps of each slot with a cgroup made ahead, each allowed one job directory.
+	const allowed = new Map<string, number>();
+	for (const entry of instance !== undefined && fs.existsSync(instance) ? fs.readdirSync(instance) : []) {
+		const found = /^ahead-(\d+)-(compile|run)-/.exec(entry);
+		if (found) {
+			allowed.set(`${found[1]}:${found[2]}`, 1);
+		}
+	}
+
 	const names = fs.existsSync(server.jobRoot) ? fs.readdirSync(server.jobRoot).filter(name => name.startsWith('c_exec_') && ownedJobDir(server, name)) : [];
-	const slots = new Set<number>();
+	const take = (key: string) => {
+		const left = allowed.get(key) ?? 0;
+		allowed.set(key, left - 1);
+		return left > 0;
+	};
+
 	return names.filter(name => {
 		const dir = path.join(server.jobRoot, name);
 		let uid = -1;
 		let entries: string[] = [];
 		try {
 			uid = fs.statSync(dir).uid;
-			entries = fs.readdirSync(dir);
+			entries = fs.readdirSync(dir).filter(entry => entry !== '.owner');
+			if (!entries.every(entry => runPlaceholders.has(entry) && fs.lstatSync(path.join(dir, entry)).isFile() && fs.lstatSync(path.join(dir, entry)).size === 0)) {
+				return false;
+			}
 		} catch {
 			return false;
 		}
 
-		const ahead = compiling.has(uid) && !slots.has(uid) && entries.length === 1 && entries[0] === '.owner';
-		if (ahead) {
-			slots.add(uid);
-		}
-
-		return ahead;
+		// Only the mark: a compile's (or a run's not yet given its files).
+		return entries.length === 0 ? take(`${uid}:compile`) || take(`${uid}:run`) : take(`${uid}:run`);
 	});
 }
 
@@ -449,7 +461,7 @@ function jobCgroupsNow(server: RunningServer): string[] {
 			steps.add(step);
 			const procs = (readProcText(path.join(dir, 'cgroup.procs')) ?? '').split('\n').filter(Boolean).map(Number);
 			// Read after the cgroup's list: a launcher in it then is still there now (waiting ones wait).
-			// A run launcher alone, or a compile sandbox made ahead: its launcher, or bwrap and the helper.
+			// A sandbox made ahead: its launcher, or bwrap and the helper.
 			return procs.length > 2 || !procs.every(pid => waitingLauncher(server, pid)?.cgroup === path.basename(dir));
 		}));
 	}
@@ -490,4 +502,16 @@ export function assertForkBombStopped(t: ExecutionContext, body: Record<string, 
 
 	t.is(body['status'], 'time_limit', JSON.stringify(body));
 	t.true(['cpu_time', 'wall_time'].includes(body['stopped_by']), body['stopped_by']);
+}
+
+/**
+ * `examples/stdin-file.c` with and without stdin: a run's stdin is a regular file that can be read again after a
+ * rewind, `/dev/null` without one, and the file at /run/c-runner/stdin can be neither written nor replaced.
+ */
+export async function assertStdinFile(t: ExecutionContext, server: RunningServer) {
+	const code = example('stdin-file.c');
+	const given = await execute(server, {code, stdin: 'the input\n'});
+	t.like(given.body, {status: 'ok', output: 'stdin: regular 10 bytes\nthe input\n|\nrewind: ok\nthe input\n|\nwrite: refused\nunlink: refused\n'}, given.body['error']);
+	const none = await execute(server, {code});
+	t.like(none.body, {status: 'ok', output: 'stdin: not a regular file\nwrite: refused\nunlink: refused\n'}, none.body['error']);
 }

@@ -1,14 +1,14 @@
-// Launchers started ahead of their jobs (src/job/launchers.ts), through the real server, gcc and bwrap: for each slot
-// and step one launcher waits, alone in a fresh job cgroup, as the slot's uid, holding nothing but its own
-// descriptors; a job's steps take them and new ones are started for the slot's next job. A job on a pre-started
-// launcher must be exactly as fresh as one on a new launcher: the same program prints the same world either way.
+// Sandboxes made ahead of their jobs (src/job/launchers.ts), through the real server, gcc and bwrap: for each slot
+// and step one sandbox waits, alone in a fresh job cgroup, as the slot's uid, holding nothing but its own
+// descriptors and a new job directory; a job's steps take them and new ones are made for the slot's next job. A job
+// in a sandbox made ahead must be exactly as fresh as one in a new sandbox: the same program prints the same world.
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import {cgroupMounts} from '../../src/sandbox/cgroup.ts';
-import {assertHostClean, example, execute, leftoverJobCgroups, settledAhead, startServer, waitingLaunchers, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, assertStdinFile, example, execute, leftoverJobCgroups, settledAhead, startServer, type RunningServer, type WaitingLauncher} from '../helpers/server.ts';
 
-/** One slot, so that each job runs on the slot whose launchers the one before it left. */
+/** One slot, so that each job runs on the slot whose sandboxes the one before it left. */
 const oneSlot = {C_RUNNER_CONCURRENCY: '1', C_RUNNER_COMPILE_CACHE_BYTES: '0'};
 let ahead: RunningServer;
 let fresh: RunningServer;
@@ -22,54 +22,57 @@ test.after.always(async () => {
 	await Promise.all([ahead?.stop(), fresh?.stop()]);
 });
 
-/** What waits for the one slot: its run step's launcher, and its compile sandbox made ahead (bwrap and the helper). */
+/** What waits for the one slot: its compile and run sandboxes made ahead (bwrap and the helper of each). */
 const settled = async (server: RunningServer) => settledAhead(server, 1);
+const kinds = (list: readonly WaitingLauncher[]) => list.map(entry => `${entry.step} ${entry.kind}`).sort();
+const allKinds = ['compile bwrap', 'compile helper', 'run bwrap', 'run helper'];
 
 const descriptors = (pid: number) => Object.fromEntries(fs.readdirSync(`/proc/${pid}/fd`).map(fd => [fd, fs.readlinkSync(`/proc/${pid}/fd/${fd}`)]));
 
-test.serial('each slot has a run launcher and a compile sandbox waiting, each alone in its cgroup, holding nothing of any job', async t => {
+test.serial('each slot has a compile and a run sandbox waiting, each alone in its cgroup, holding nothing of any job', async t => {
 	const waiting = await settled(ahead);
-	t.deepEqual(waiting.map(entry => entry.kind).sort(), ['bwrap', 'helper', 'launcher']);
+	t.deepEqual(kinds(waiting), allKinds);
 	t.deepEqual(leftoverJobCgroups(ahead), [], 'their cgroups hold them alone');
 	t.true(waiting.every(entry => entry.uid === 66_300), 'the slot\'s uid');
-	const launcher = waiting.find(entry => entry.kind === 'launcher')!;
-	t.regex(launcher.cgroup, /^ahead-66300-run-/);
-	t.is(fs.readFileSync(`/proc/${launcher.pid}/environ`, 'utf8'), '', 'an empty environment');
-	const fds = descriptors(launcher.pid);
-	t.deepEqual(Object.keys(fds).sort(), ['0', '1', '2', '3', '4', '5', '6', '7']);
-	t.is(fds['0'], '/dev/null');
-	for (const fd of ['1', '2', '3', '4', '7']) {
-		t.regex(fds[fd]!, /^(pipe|socket):/, `descriptor ${fd}: one of the server's own pipes`);
-	}
+	for (const step of ['compile', 'run'] as const) {
+		const bwrap = waiting.find(entry => entry.step === step && entry.kind === 'bwrap')!;
+		const helper = waiting.find(entry => entry.step === step && entry.kind === 'helper')!;
+		t.regex(bwrap.cgroup, new RegExp(`^ahead-66300-${step}-`));
+		t.is(helper.cgroup, bwrap.cgroup);
+		t.is(fs.readFileSync(`/proc/${bwrap.pid}/environ`, 'utf8'), '', 'bwrap: an empty environment');
+		const fds = descriptors(bwrap.pid);
+		t.is(fds['0'], '/dev/null');
+		for (const fd of ['1', '2']) {
+			t.regex(fds[fd]!, /^(pipe|socket):/, `descriptor ${fd}: one of the server's own pipes`);
+		}
 
-	t.true(fds['5']!.endsWith(`/${launcher.cgroup}/cpuacct.usage`), fds['5']);
-	t.true(fds['6']!.endsWith(`/${launcher.cgroup}/memory.oom_control`), fds['6']);
-	t.is(fs.readFileSync(`/proc/${launcher.pid}/comm`, 'utf8').trim(), 'c-runner-launch', 'no sandbox before its job');
-	// The compile sandbox: its job directory new and empty but for the owner mark; the helper has started nothing.
-	const bwrap = waiting.find(entry => entry.kind === 'bwrap')!;
-	const helper = waiting.find(entry => entry.kind === 'helper')!;
-	t.regex(bwrap.cgroup, /^ahead-66300-compile-/);
-	t.is(helper.cgroup, bwrap.cgroup);
-	t.deepEqual(fs.readdirSync(bwrap.dir!), ['.owner']);
-	t.deepEqual(fs.readFileSync(`/proc/${helper.pid}/environ`, 'utf8').split('\0').filter(Boolean).sort(), [`HOME=${bwrap.dir}`, 'LANG=C', 'PATH=/usr/bin:/bin', `PWD=${bwrap.dir}`, 'TMPDIR=/tmp']);
-	t.is(fs.readFileSync(`/proc/${helper.pid}/task/${helper.pid}/children`, 'utf8').trim(), '', 'no compiler yet');
-	const helperFds = descriptors(helper.pid);
-	t.regex(helperFds['7']!, /^(pipe|socket):/, 'the compile command is still to come on descriptor 7');
-	t.true(Object.keys(helperFds).every(fd => Number(fd) <= 9), Object.keys(helperFds).join(' '));
+		// A new job directory: empty but for the owner mark (a compile), or the empty files its sandbox binds (a run).
+		const files = fs.readdirSync(bwrap.dir!).sort();
+		t.deepEqual(files, step === 'compile' ? ['.owner'] : ['.owner', 'source', 'stdin']);
+		t.true(files.filter(file => file !== '.owner').every(file => fs.statSync(path.join(bwrap.dir!, file)).size === 0), 'empty');
+		const lang = step === 'compile' ? 'LANG=C' : 'LANG=C.UTF-8';
+		t.deepEqual(fs.readFileSync(`/proc/${helper.pid}/environ`, 'utf8').split('\0').filter(Boolean).sort(), [`HOME=${bwrap.dir}`, lang, 'PATH=/usr/bin:/bin', `PWD=${bwrap.dir}`, 'TMPDIR=/tmp']);
+		t.is(fs.readFileSync(`/proc/${helper.pid}/task/${helper.pid}/children`, 'utf8').trim(), '', 'nothing run yet');
+		const helperFds = descriptors(helper.pid);
+		t.regex(helperFds['7']!, /^(pipe|socket):/, 'the command is still to come on descriptor 7');
+		t.true(helperFds['5']!.endsWith(`/${bwrap.cgroup}/cpuacct.usage`), helperFds['5']);
+		t.true(helperFds['6']!.endsWith(`/${bwrap.cgroup}/memory.oom_control`), helperFds['6']);
+		t.true(Object.keys(helperFds).every(fd => Number(fd) <= 9), Object.keys(helperFds).join(' '));
+	}
 });
 
-test.serial('a job takes its slot\'s launcher and compile sandbox, and new ones wait for the next job', async t => {
+test.serial('a job takes its slot\'s compile and run sandboxes, and new ones wait for the next job', async t => {
 	const before = new Set((await settled(ahead)).map(launcher => launcher.pid));
 	const answer = await execute(ahead, {code: example('hello.c')});
 	t.like(answer.body, {status: 'ok', output: 'Hello from C!'});
 	t.regex(answer.headers.get('server-timing') ?? '', /compile_sandbox/);
 	const after = await settled(ahead);
-	t.deepEqual(after.map(entry => entry.kind).sort(), ['bwrap', 'helper', 'launcher']);
+	t.deepEqual(kinds(after), allKinds);
 	t.true(after.every(launcher => !before.has(launcher.pid)), 'all were used, all are new');
 	assertHostClean(t, ahead);
 });
 
-test.serial('a job on a launcher started ahead sees exactly what a job on a new one sees: fresh-sandbox.c', async t => {
+test.serial('a job in sandboxes made ahead sees exactly what a job in new ones sees: fresh-sandbox.c', async t => {
 	const code = example('fresh-sandbox.c');
 	// Each server runs it twice in a row on its one slot; the second run starts on what the first one left.
 	const outputs: string[] = [];
@@ -85,19 +88,29 @@ test.serial('a job on a launcher started ahead sees exactly what a job on a new 
 	t.regex(outputs[0]!, /^cwd: <job directory>\ndescriptors: 0 1 2\n/);
 	t.regex(outputs[0]!, /^environment: PATH=\/usr\/bin:\/bin HOME=<job directory> LANG=C.UTF-8 TMPDIR=\/tmp PWD=<job directory>$/m);
 	t.regex(outputs[0]!, /^processes: 1 \(and itself\)$/m);
-	t.regex(outputs[0]!, /^working directory:\n\/tmp: <job root>\n$/m);
+	t.regex(outputs[0]!, /^working directory:\n\/tmp: <job root>\n\/run\/c-runner: (sandbox stdin|stdin sandbox)\n$/m, 'the helper and the stdin file, nothing else');
 	t.deepEqual(outputs, [outputs[0], outputs[0], outputs[0], outputs[0]]);
 	assertHostClean(t, ahead);
 	assertHostClean(t, fresh);
 });
 
-test.serial('a run with stdin takes its slot\'s launcher too, which opens the stdin file: echo-stdin.c', async t => {
+test.serial('a run with stdin takes its slot\'s run sandbox too, whose helper opens the stdin written into it: echo-stdin.c', async t => {
 	const before = new Set((await settled(ahead)).map(launcher => launcher.pid));
-	const {body} = await execute(ahead, {code: example('echo-stdin.c'), stdin: 'line one\nline two\n'});
+	const {body} = await execute(ahead, {code: example('echo-stdin.c'), stdin: 'line one\nline two\n'.repeat(2000)});
 	t.is(body['status'], 'ok', body['error']);
 	t.regex(body['output'], /line one\n.*line two/s);
+	t.is(body['output'].split('line one').length - 1, 2000, 'all of it');
 	t.true((await settled(ahead)).every(launcher => !before.has(launcher.pid)), 'all were used');
 	assertHostClean(t, ahead);
+});
+
+test.serial('stdin is a regular file, read-only, in a sandbox made ahead as in a new one: stdin-file.c', async t => {
+	for (const server of [ahead, fresh, ahead]) {
+		await assertStdinFile(t, server);
+	}
+
+	assertHostClean(t, ahead);
+	assertHostClean(t, fresh);
 });
 
 test.serial('the memory limit a request asks for is set on the cgroup made ahead, lower and higher alike', async t => {
@@ -112,25 +125,25 @@ test.serial('the memory limit a request asks for is set on the cgroup made ahead
 	assertHostClean(t, ahead);
 });
 
-test.serial('a launcher killed while it waits: the next job starts its own, and a new one waits', async t => {
-	const first = (await settled(ahead)).find(entry => entry.kind === 'launcher');
+test.serial('a run sandbox killed while it waits: the next job makes its own, and a new one waits', async t => {
+	const first = (await settled(ahead)).find(entry => entry.step === 'run' && entry.kind === 'helper');
 	process.kill(first!.pid, 'SIGKILL');
 	for (let tries = 0; tries < 100 && fs.existsSync(`/proc/${first!.pid}`); tries++) {
 		await new Promise(resolve => setTimeout(resolve, 10));
 	}
 
 	t.like((await execute(ahead, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
-	t.is((await settled(ahead)).length, 3);
+	t.deepEqual(kinds(await settled(ahead)), allKinds);
 	assertHostClean(t, ahead);
 	t.true(ahead.logs.some(entry => entry['msg'] === 'a launcher started ahead ended before its job'));
 });
 
-test.serial('shutdown: every waiting launcher ends, every cgroup goes', async t => {
+test.serial('shutdown: every waiting sandbox ends, every cgroup and job directory goes', async t => {
 	const waiting = await settled(ahead);
-	const launchers = waiting.filter(entry => entry.kind !== 'helper');
+	const launchers = waiting.filter(entry => entry.kind === 'bwrap');
 	t.is(launchers.length, 2);
-	const jobDir = waiting.find(entry => entry.kind === 'bwrap')!.dir!;
-	t.true(fs.existsSync(jobDir));
+	const jobDirs = launchers.map(entry => entry.dir!);
+	t.true(jobDirs.every(dir => fs.existsSync(dir)));
 	const memory = cgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8')).get('memory')!.point;
 	// Each launcher's cgroup, and the server's instance cgroup above them, as paths on the host.
 	const cgroupDirs = launchers.map(launcher => path.join(memory, /^\d+:memory:(.*)$/m.exec(fs.readFileSync(`/proc/${launcher.pid}/cgroup`, 'utf8'))![1]!));
@@ -140,6 +153,6 @@ test.serial('shutdown: every waiting launcher ends, every cgroup goes', async t 
 	t.is(code, 0);
 	t.true(launchers.every(launcher => !fs.existsSync(`/proc/${launcher.pid}`)), 'no launcher left');
 	t.true([...cgroupDirs, instance].every(dir => !fs.existsSync(dir)), 'no cgroup left');
-	t.false(fs.existsSync(jobDir), 'the compile sandbox\'s job directory is gone');
+	t.deepEqual(jobDirs.filter(dir => fs.existsSync(dir)), [], 'their job directories are gone');
 	t.deepEqual(waiting.filter(entry => fs.existsSync(`/proc/${entry.pid}`)), [], 'no process left');
 });

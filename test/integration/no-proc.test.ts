@@ -4,7 +4,7 @@
 // C_RUNNER_SANDBOX_PROC=none and checked through the real server, gcc and bwrap; the fallback itself is exercised
 // for real by `npm run test:container`.
 import test from 'ava';
-import {assertForkBombStopped, assertHostClean, example, execute, startServer, testLimits, type RunningServer} from '../helpers/server.ts';
+import {assertForkBombStopped, assertHostClean, assertStdinFile, example, execute, startServer, testLimits, type RunningServer} from '../helpers/server.ts';
 
 let server: RunningServer;
 test.before(async () => {
@@ -22,6 +22,11 @@ test.serial('/health names the policy in effect', async t => {
 	t.regex(health['policy']['proc'], /^none/);
 	t.regex(health['policy']['cpu_limit'], /RLIMIT_CPU/);
 	t.true(server.logs.some(entry => entry['msg'] === 'c-runner listening' && (entry['policy'] as {proc?: string}).proc === 'none'));
+});
+
+test.serial('stdin is a regular file, read-only, without /proc too: stdin-file.c', async t => {
+	await assertStdinFile(t, server);
+	assertHostClean(t, server);
 });
 
 test.serial('programs compile and run; there is no /proc: proc-absent.c, env-canary.c', async t => {

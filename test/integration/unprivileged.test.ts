@@ -2,7 +2,7 @@
 // process limit must come from RLIMIT_NPROC set inside each sandbox's user namespace. A fork bomb must not starve
 // a concurrent job, and the sandbox must hold as it does for a root server.
 import test from 'ava';
-import {assertHostClean, example, execute, startServer, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, assertStdinFile, example, execute, startServer, type RunningServer} from '../helpers/server.ts';
 
 const uid = 62_990;
 let server: RunningServer;
@@ -30,6 +30,11 @@ test.serial('a fork bomb of one job does not starve a concurrent job of the same
 	// Its own allowance of 16, less itself and the helper: never the bomb's leftovers.
 	t.true(forks >= 12 && forks < 16, counted.body['output']);
 	t.like((await bomb).body, {status: 'time_limit'});
+	assertHostClean(t, server);
+});
+
+test.serial('stdin is a regular file, read-only, under an unprivileged server too: stdin-file.c', async t => {
+	await assertStdinFile(t, server);
 	assertHostClean(t, server);
 });
 

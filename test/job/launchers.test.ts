@@ -120,9 +120,18 @@ test('one launcher per slot and step, each in a cgroup of its own named for both
 	const compile = pool.take('compile', users[0]!, limitsOf(deps, 'compile'))!;
 	t.deepEqual(fs.readdirSync(compile.workspace!.dir), ['.owner']);
 	t.is(fs.statSync(compile.workspace!.dir).uid, users[0]!.uid);
-	t.is(pool.take('run', users[0]!, limitsOf(deps, 'run'))!.workspace, undefined, 'a run launcher has none');
+	// A run sandbox made ahead: its job directory holds the program and stdin files it binds, empty, the slot's.
+	const run = pool.take('run', users[0]!, limitsOf(deps, 'run'))!;
+	t.deepEqual(fs.readdirSync(run.workspace!.dir).sort(), ['.owner', 'source', 'stdin']);
+	for (const [file, mode] of [[run.workspace!.binaryPath, 0o755], [run.workspace!.stdinPath, 0o400]] as const) {
+		t.like(fs.statSync(file), {size: 0, uid: users[0]!.uid});
+		t.is(fs.statSync(file).mode & 0o777, mode);
+	}
+
 	await compile.discard();
+	await run.discard();
 	t.false(fs.existsSync(compile.workspace!.dir));
+	t.false(fs.existsSync(run.workspace!.dir));
 	await pool.close();
 });
 

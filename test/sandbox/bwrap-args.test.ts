@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import type {SandboxLimits} from '../../src/config.ts';
-import {bwrapArgs, cpuUsageFd, helperInSandbox, oomControlFd, type SandboxJob} from '../../src/sandbox/bwrap-args.ts';
+import {bwrapArgs, commandFd, cpuUsageFd, helperCommand, helperInSandbox, oomControlFd, stdinInSandbox, type SandboxJob} from '../../src/sandbox/bwrap-args.ts';
 import {projectRoot} from '../helpers/server.ts';
 import {compileProfile, policyLadder, policyWeakenings, runProfile} from '../../src/sandbox/profiles.ts';
 import type {HostLayout} from '../../src/sandbox/host-layout.ts';
@@ -138,7 +138,7 @@ test('the ladder goes from the strongest policy down; a forced /proc choice keep
 test('a job with a cgroup: the helper reads its CPU counter on the launcher\'s descriptor, and only then', t => {
 	const args = bwrapArgs(runProfile(mergedUsr, limits), {...runJob, cgroup: true});
 	const helper = args.slice(args.indexOf(helperInSandbox, args.indexOf('--')));
-	t.deepEqual(helper.slice(5, 11), ['--cpu-ms', '3000', '--cpu-usage-fd', String(cpuUsageFd), '--oom-control-fd', String(oomControlFd)]);
+	t.deepEqual(helper.slice(0, 9), [helperInSandbox, '--report-fd', '3', '--cpu-usage-fd', String(cpuUsageFd), '--oom-control-fd', String(oomControlFd), '--wall-ms', '2000']);
 	t.false(bwrapArgs(runProfile(mergedUsr, limits), runJob).includes('--cpu-usage-fd'));
 	const launcher = fs.readFileSync(path.join(projectRoot, 'sandbox', 'c-runner-launch.c'), 'utf8');
 	t.is(Number(/#define CPU_USAGE_FD (\d+)/.exec(launcher)?.[1]), cpuUsageFd);
@@ -149,4 +149,33 @@ test('the server never turns the syscall filter off: no --syscall-filter in any 
 	for (const args of [bwrapArgs(runProfile(mergedUsr, limits), runJob), bwrapArgs(compileProfile(mergedUsr, limits), compileJob)]) {
 		t.false(args.slice(args.indexOf('--') + 1).includes('--syscall-filter'));
 	}
+});
+
+test('a run\'s stdin file is bound read-only at /run/c-runner/stdin; the helper opens it only when the run has stdin', t => {
+	const withStdin = {...runJob, stdinFile: `${dir}/stdin`};
+	const args = bwrapArgs(runProfile(mergedUsr, limits), withStdin);
+	const bind = args.indexOf(stdinInSandbox);
+	t.deepEqual(args.slice(bind - 2, bind + 1), ['--ro-bind', `${dir}/stdin`, stdinInSandbox]);
+	t.true(bind < args.indexOf('--remount-ro', args.indexOf(helperInSandbox)), 'bound before the root is made read-only');
+	const helper = (job: SandboxJob) => {
+		const all = bwrapArgs(runProfile(mergedUsr, limits), job);
+		return all.slice(all.indexOf(helperInSandbox, all.indexOf('--')));
+	};
+
+	t.false(helper(withStdin).includes('--stdin-file'), 'no stdin: /dev/null');
+	const opened = helper({...withStdin, openStdin: true});
+	t.deepEqual(opened.slice(opened.indexOf('--stdin-file'), opened.indexOf('--stdin-file') + 3), ['--stdin-file', stdinInSandbox, '--']);
+	t.false(bwrapArgs(compileProfile(mergedUsr, limits), compileJob).includes(stdinInSandbox), 'a compile has none');
+});
+
+test('a sandbox made ahead: the helper\'s argv has its descriptors only; its limits, stdin and command come with helperCommand', t => {
+	const profile = runProfile(mergedUsr, limits);
+	const job = {...runJob, stdinFile: `${dir}/stdin`, openStdin: true, cgroup: true};
+	const ahead = bwrapArgs(profile, {...job, argv: [], commandLater: true});
+	const given = bwrapArgs(profile, job);
+	t.deepEqual(ahead.slice(ahead.indexOf(helperInSandbox, ahead.indexOf('--'))), [helperInSandbox, '--report-fd', '3', '--cpu-usage-fd', String(cpuUsageFd), '--oom-control-fd', String(oomControlFd), '--command-fd', String(commandFd), '--']);
+	// What the helper gets, both ways, is the same: its argv then the command sent, or its argv alone.
+	const helperPart = given.slice(given.indexOf(helperInSandbox, given.indexOf('--')));
+	t.deepEqual(helperPart.slice(7), helperCommand(profile, job));
+	t.deepEqual(ahead.slice(0, ahead.indexOf(helperInSandbox, ahead.indexOf('--'))), given.slice(0, given.indexOf(helperInSandbox, given.indexOf('--'))), 'the same sandbox');
 });

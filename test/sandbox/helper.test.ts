@@ -143,9 +143,16 @@ test('a bad number', refused, ['--report-fd', '3', '--wall-ms', '12x', '--', '/b
 test('a relative program', refused, ['--report-fd', '3', '--wall-ms', '100', '--', 'true'], /absolute path/);
 test('no program', refused, ['--report-fd', '3', '--wall-ms', '100'], /usage/);
 
-/** The helper with `--command-fd 4`: started, then sent `command` (null: end of file) after `delayMs`. */
-async function commandLater(command: readonly string[] | null, delayMs: number, extra: string[] = []) {
-	const child = spawn(helper, ['--command-fd', '4', '--report-fd', '3', '--wall-ms', '5000', ...extra, '--'], {stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe']});
+/**
+ * The helper with `--command-fd 4` (and a 5 s wall limit, unless the command says otherwise): started, then sent
+ * `command` — options, `--`, the program — (null: end of file) after `delayMs`.
+ */
+async function commandLater(command: readonly string[] | null, delayMs: number, extra: string[] = ['--wall-ms', '5000']) {
+	const child = spawn(helper, ['--command-fd', '4', '--report-fd', '3', ...extra, '--'], {stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe']});
+	let stderr = '';
+	child.stderr!.on('data', (chunk: Buffer) => {
+		stderr += chunk.toString();
+	});
 	const read = (stream: NodeJS.ReadableStream) => new Promise<string>(resolve => {
 		let text = '';
 		stream.on('data', (chunk: Buffer) => {
@@ -164,11 +171,11 @@ async function commandLater(command: readonly string[] | null, delayMs: number, 
 	}
 
 	const status = await new Promise<number | null>(resolve => child.once('close', resolve));
-	return {status, stdout: await stdout, report: parseReport(await report)};
+	return {status, stdout: await stdout, stderr, report: parseReport(await report)};
 }
 
 test('--command-fd: the command comes later; its wall time counts from then, not from the helper\'s start', async t => {
-	const {stdout, report} = await commandLater(['/bin/sh', '-c', 'echo ran "$1"', 'sh', 'an argument'], 400);
+	const {stdout, report} = await commandLater(['--', '/bin/sh', '-c', 'echo ran "$1"', 'sh', 'an argument'], 400);
 	t.is(stdout, 'ran an argument\n');
 	t.like(report, {execErrno: 0, exited: true, exitCode: 0});
 	t.true(report!.wallMs < 300, `wall_ms ${report?.wallMs} counts the 400 ms wait`);
@@ -182,8 +189,79 @@ test('--command-fd: end of file and nothing runs, no report', async t => {
 });
 
 test('--command-fd: a relative program, a missing NUL, or a command on the command line too, are refused', async t => {
-	t.is((await commandLater(['sh', '-c', 'echo ran'], 0)).status, 125);
+	t.is((await commandLater(['--', 'sh', '-c', 'echo ran'], 0)).status, 125);
+	t.is((await commandLater(['/bin/echo', 'ran'], 0)).status, 125, 'no -- before the program');
 	const noNul = spawnSync(helper, ['--command-fd', '0', '--report-fd', '3', '--wall-ms', '5000', '--'], {input: '/bin/echo', stdio: ['pipe', 'pipe', 'pipe', 'pipe']});
 	t.is(noNul.status, 125);
 	t.is(runHelper(['--command-fd', '4', '--report-fd', '3', '--wall-ms', '5000', '--', '/bin/true']).status, 125);
 });
+
+test('--command-fd: the limits that come with the command are the ones set (a 150 ms wall limit against 5 s on the command line)', async t => {
+	const {report} = await commandLater(['--wall-ms', '150', '--nofile', '16', '--', '/bin/sleep', '5'], 0);
+	t.like(report, {timedOut: true});
+	t.true(report!.wallMs < 2000, `wall_ms ${report?.wallMs}`);
+	const limits = await commandLater(['--nofile', '16', '--', '/bin/sh', '-c', 'ulimit -n'], 0);
+	t.is(limits.stdout, '16\n');
+});
+
+test('--command-fd: a wall limit must be given, on the command line or with the command', async t => {
+	const {status, stderr, report} = await commandLater(['--', '/bin/true'], 0, []);
+	t.is(status, 125);
+	t.regex(stderr, /--wall-ms must be given/);
+	t.is(report, null);
+	t.like((await commandLater(['--wall-ms', '1000', '--', '/bin/true'], 0, [])).report, {exited: true, exitCode: 0});
+});
+
+for (const option of [['--report-fd', '5'], ['--cpu-usage-fd', '5'], ['--oom-control-fd', '5'], ['--command-fd', '5'], ['--syscall-filter', '0']]) {
+	test(`--command-fd: ${option[0]} cannot come with the command (only the run's limits and stdin can)`, async t => {
+		const {status, stderr, stdout, report} = await commandLater([...option, '--', '/bin/echo', 'ran'], 0);
+		t.is(status, 125);
+		t.regex(stderr, /cannot come with the command/);
+		t.is(stdout, '');
+		t.is(report, null);
+	});
+}
+
+/** A stdin file made by `make` in a scratch directory, given to /bin/cat with `--stdin-file`: on the command line, or sent. */
+async function catWith(make: (dir: string) => string, sent: boolean) {
+	const file = make(scratchDir());
+	if (sent) {
+		return commandLater(['--stdin-file', file, '--', '/bin/cat'], 0);
+	}
+
+	return sandboxed(['--stdin-file', file], '/bin/cat');
+}
+
+for (const sent of [false, true]) {
+	const how = sent ? 'sent with the command' : 'on the command line';
+	test(`--stdin-file ${how}: the file is the command's descriptor 0`, async t => {
+		const {stdout, report} = await catWith(dir => {
+			fs.writeFileSync(path.join(dir, 'stdin'), 'the input\n');
+			return path.join(dir, 'stdin');
+		}, sent);
+		t.is(stdout, 'the input\n');
+		t.like(report, {exited: true, exitCode: 0});
+	});
+
+	for (const [name, make] of [
+		['a symbolic link', (dir: string) => {
+			fs.writeFileSync(path.join(dir, 'secret'), 'not for the job\n');
+			fs.symlinkSync(path.join(dir, 'secret'), path.join(dir, 'stdin'));
+			return path.join(dir, 'stdin');
+		}],
+		['a FIFO (it would block the helper)', (dir: string) => {
+			execFileSync('mkfifo', [path.join(dir, 'stdin')]);
+			return path.join(dir, 'stdin');
+		}],
+		['a directory', (dir: string) => dir],
+		['missing', (dir: string) => path.join(dir, 'none')],
+		['a relative path', () => 'stdin'],
+	] as const) {
+		test(`--stdin-file ${how}: a file that is ${name} is refused, nothing runs, no report`, async t => {
+			const {status, stdout, report} = await catWith(make, sent);
+			t.is(status, 125);
+			t.is(stdout, '');
+			t.is(report, null);
+		});
+	}
+}

@@ -35,7 +35,6 @@ for (const name of ['compile', 'run'] as const) {
 			bwrapPath: config.bwrapPath,
 			command: {args: bwrapArgs(profile, {dir, files: [probe], argv: [probe], helperPath: helper}), backstopMs: 20_000, signal},
 			user: null,
-			stdinFile: null,
 			outputBytes: 1024 * 1024,
 			signal,
 		});
