@@ -271,7 +271,7 @@ async function main() {
 	// A compile sandbox and a run sandbox made ahead for each slot's next job (src/job/launchers.ts): only with job
 	// cgroups, each slot its uid.
 	const slotUsers = users.slots.flatMap(user => user === null ? [] : [user]);
-	const launchers = config.launchAhead && chosen.deps.cgroups && slotUsers.length === users.slots.length ? new LauncherPool(chosen.deps, slotUsers) : null;
+	const launchers = config.launchAhead && chosen.deps.cgroups && slotUsers.length === users.slots.length ? new LauncherPool(chosen.deps, slotUsers, async () => slots.whenIdle()) : null;
 	const deps = {...chosen.deps, launchers};
 
 	const shutdown = new AbortController();

@@ -17,8 +17,18 @@ import {outsideRequest} from './timings.ts';
 
 /** The steps that have launchers started ahead: every job compiles (or takes its compile from the cache) and runs. */
 const steps = ['compile', 'run'] as const;
-/** How long after the step that took a launcher its replacement is started: after the job's answer. */
+/**
+ * When the replacement of a sandbox a step took is started: once the step is over and \`refillDelayMs\` more have
+ * passed (after the job's answer), and no job is running then — else as soon as none is, but no later than
+ * \`refillWaitMs\` after that. Forking the server blocks it for some milliseconds and bwrap's set-up takes a core for
+ * some more: they then fall between jobs rather than in one (a cached hello world: 13.7 ms against 17 ms with the
+ * replacement started at once; a tcc hello world right after a cold one, while its replacements were being made:
+ * 60 ms against 19 ms once they waited for the server to be idle).
+ */
 const refillDelayMs = 30;
+const refillWaitMs = 200;
+/** After the last job's slot is released, so that its answer is written first. */
+const idleSettleMs = 2;
 type Step = typeof steps[number];
 
 export class LauncherPool {
@@ -30,8 +40,12 @@ export class LauncherPool {
 	readonly #failures = new Map<string, number>();
 	readonly #logger: Logger;
 
-	constructor(deps: JobDeps, users: readonly SandboxUser[]) {
+	readonly #idle: () => Promise<void>;
+
+	/** \`idle\`: resolved when no job is running (at once if none is). */
+	constructor(deps: JobDeps, users: readonly SandboxUser[], idle: () => Promise<void>) {
 		this.#deps = deps;
+		this.#idle = idle;
 		this.#logger = deps.logger;
 		for (const user of users) {
 			for (const step of steps) {
@@ -56,13 +70,22 @@ export class LauncherPool {
 		this.#started.delete(key);
 		this.#ready.delete(key);
 		this.#failures.delete(key);
-		// Started for the slot's next job a little after this step is over: forking the server blocks it for some
-		// milliseconds, which then fall after the job's answer rather than in it (a cached hello world: 13.7 ms against
-		// 17 ms with the replacement started at once).
-		void launcher.settled.then(() => {
-			setTimeout(() => {
-				this.#start(step as Step, user);
-			}, refillDelayMs);
+		// Started for the slot's next job once the server is between jobs (see refillDelayMs).
+		void launcher.settled.then(async () => {
+			await delay(refillDelayMs);
+			let waited: NodeJS.Timeout | undefined;
+			const idle = await Promise.race([
+				this.#idle().then(() => true),
+				new Promise<false>(resolve => {
+					waited = setTimeout(resolve, refillWaitMs, false);
+				}),
+			]);
+			clearTimeout(waited);
+			if (idle) {
+				await delay(idleSettleMs);
+			}
+
+			this.#start(step as Step, user);
 		});
 		return launcher;
 	}
@@ -133,3 +156,6 @@ export class LauncherPool {
 }
 
 const keyOf = (step: string, user: SandboxUser | null) => `${step}:${user?.uid ?? 'own'}`;
+const delay = async (ms: number) => new Promise(resolve => {
+	setTimeout(resolve, ms);
+});

@@ -30,6 +30,8 @@ export class Slots {
 	readonly #queue: Waiter[] = [];
 	readonly #users: ReadonlyArray<SandboxUser | null>;
 	readonly #queueLength: number;
+	/** Told when the last held slot is released. */
+	readonly #idle: Array<() => void> = [];
 
 	constructor(users: ReadonlyArray<SandboxUser | null>, queueLength: number) {
 		this.#users = users;
@@ -44,6 +46,17 @@ export class Slots {
 			queued: this.#queue.length,
 			queueLength: this.#queueLength,
 		};
+	}
+
+	/** Resolved at once when no slot is held, else when the last held one is released. */
+	async whenIdle(): Promise<void> {
+		if (this.#free.length === this.#users.length) {
+			return;
+		}
+
+		return new Promise(resolve => {
+			this.#idle.push(resolve);
+		});
 	}
 
 	async acquire(signal: AbortSignal, options: AcquireOptions = {}): Promise<Slot> {
@@ -94,6 +107,11 @@ export class Slots {
 					waiter.resolve(this.#slot(index));
 				} else {
 					this.#free.push(index);
+					if (this.#free.length === this.#users.length) {
+						for (const resolve of this.#idle.splice(0)) {
+							resolve();
+						}
+					}
 				}
 			},
 		};

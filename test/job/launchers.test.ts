@@ -102,6 +102,8 @@ function setup() {
 }
 
 const tick = async (ms = 0) => new Promise(resolve => setTimeout(resolve, ms));
+/** The server as the pool sees it: no job running. */
+const alwaysIdle = async () => {};
 /** Until every slot's launchers are there (a compile sandbox made ahead makes a real job directory first). */
 async function ready(pool: LauncherPool, count = 4) {
 	for (let tries = 0; tries < 200 && pool.waiting < count; tries++) {
@@ -112,7 +114,7 @@ const limitsOf = (deps: JobDeps, step: 'compile' | 'run'): SandboxLimits => deps
 
 test('one launcher per slot and step, each in a cgroup of its own named for both', async t => {
 	const {deps, made} = setup();
-	const pool = new LauncherPool(deps, users);
+	const pool = new LauncherPool(deps, users, alwaysIdle);
 	await ready(pool);
 	t.is(pool.waiting, 4);
 	t.deepEqual(made.map(name => name.replace(/-[\da-f]{8}$/, '')).sort(), ['ahead-70000-compile', 'ahead-70000-run', 'ahead-70001-compile', 'ahead-70001-run']);
@@ -137,7 +139,7 @@ test('one launcher per slot and step, each in a cgroup of its own named for both
 
 test('a take hands out the slot\'s launcher once; a replacement waits for the slot\'s next job', async t => {
 	const {deps, made} = setup();
-	const pool = new LauncherPool(deps, users);
+	const pool = new LauncherPool(deps, users, alwaysIdle);
 	await ready(pool);
 	const launcher = pool.take('run', users[0]!, limitsOf(deps, 'run'));
 	t.truthy(launcher);
@@ -156,9 +158,42 @@ test('a take hands out the slot\'s launcher once; a replacement waits for the sl
 	await pool.close();
 });
 
+test('a replacement waits while a job runs: it starts once none does', async t => {
+	const {deps, made} = setup();
+	let becomeIdle!: () => void;
+	const idle = new Promise<void>(resolve => {
+		becomeIdle = resolve;
+	});
+	const pool = new LauncherPool(deps, users, async () => idle);
+	await ready(pool);
+	const launcher = pool.take('run', users[0]!, limitsOf(deps, 'run'))!;
+	await launcher.go(null);
+	await tick(100);
+	t.is(made.length, 4, 'not while another job runs');
+	becomeIdle();
+	await tick(20);
+	await ready(pool);
+	t.is(made.length, 5, 'once the server is idle');
+	await pool.close();
+});
+
+test('a replacement waits while jobs run, but no longer than the longest wait', async t => {
+	const {deps, made} = setup();
+	const pool = new LauncherPool(deps, users, async () => new Promise(() => {}));
+	await ready(pool);
+	const launcher = pool.take('compile', users[1]!, limitsOf(deps, 'compile'))!;
+	await launcher.discard();
+	await tick(120);
+	t.is(made.length, 4, 'not yet');
+	await tick(200);
+	await ready(pool);
+	t.is(made.length, 5, 'started all the same');
+	await pool.close();
+});
+
 test('no launcher for a uid that is no slot\'s, nor for other process limits; the memory limit does not matter', async t => {
 	const {deps} = setup();
-	const pool = new LauncherPool(deps, users);
+	const pool = new LauncherPool(deps, users, alwaysIdle);
 	await ready(pool);
 	const run = limitsOf(deps, 'run');
 	t.is(pool.take('run', {uid: 70_005, gid: 70_005}, run), undefined);
@@ -170,7 +205,7 @@ test('no launcher for a uid that is no slot\'s, nor for other process limits; th
 
 test('a launcher gone while it waits is never handed out: its cgroup goes and a new one is started', async t => {
 	const {deps, made, removed, killAll} = setup();
-	const pool = new LauncherPool(deps, users);
+	const pool = new LauncherPool(deps, users, alwaysIdle);
 	await ready(pool);
 	killAll();
 	t.is(pool.take('compile', users[0]!, limitsOf(deps, 'compile')), undefined);
@@ -183,7 +218,7 @@ test('a launcher gone while it waits is never handed out: its cgroup goes and a 
 
 test('close tells every waiting launcher no, removes every cgroup, and starts none after, not even a replacement due', async t => {
 	const {deps, made, removed, told} = setup();
-	const pool = new LauncherPool(deps, users);
+	const pool = new LauncherPool(deps, users, alwaysIdle);
 	await ready(pool);
 	const taken = pool.take('run', users[0]!, limitsOf(deps, 'run'))!;
 	await pool.close();

@@ -60,3 +60,21 @@ test('an admitted request\'s job waits in the same FIFO queue but is never refus
 	await Promise.all([earlier, admitted]);
 	t.deepEqual(order, ['earlier request', 'admitted job']);
 });
+
+test('whenIdle: at once with no slot held, else once the last held one is released (not when a waiter takes it)', async t => {
+	const slots = new Slots(users.slice(0, 1), 1);
+	await slots.whenIdle();
+	const held = await slots.acquire(never);
+	let idle = false;
+	void slots.whenIdle().then(() => {
+		idle = true;
+	});
+	const waiting = slots.acquire(never);
+	held.release();
+	const next = await waiting;
+	await new Promise(resolve => setImmediate(resolve));
+	t.false(idle, 'the slot went straight to the waiter');
+	next.release();
+	await new Promise(resolve => setImmediate(resolve));
+	t.true(idle);
+});
