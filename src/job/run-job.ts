@@ -367,14 +367,30 @@ export async function compileProgram(program: Program, job: JobContext, onCompil
 	}
 
 	const end = cache.begin(key);
+	let compiled: Compiled;
 	try {
-		const compiled = await compileInSandbox(program, job, onCompile);
-		await timed('cache', async () => cache.store(key, compiled.outcome, compiled.staticKb, compiled.outcome.ok ? compiled.workspace.binaryPath : null))
-			.catch((error: unknown) => deps.logger.warn({err: String(error)}, 'could not keep a compile in the compile cache'));
-		return compiled;
-	} finally {
+		compiled = await compileInSandbox(program, job, onCompile);
+	} catch (error) {
 		end();
+		throw error;
 	}
+
+	// Kept while the program runs, not before: its job directory goes only once the cache has read the program, and
+	// an identical compile waiting for this one looks again only then.
+	const stored = timed('cache', async () => cache.store(key, compiled.outcome, compiled.staticKb, compiled.outcome.ok ? compiled.workspace.binaryPath : null))
+		.catch((error: unknown) => deps.logger.warn({err: String(error)}, 'could not keep a compile in the compile cache'))
+		.finally(end);
+	const {workspace} = compiled;
+	return {
+		...compiled,
+		workspace: {
+			...workspace,
+			async dispose() {
+				await stored;
+				await workspace.dispose();
+			},
+		},
+	};
 }
 
 export interface RunInput {
@@ -401,8 +417,9 @@ const runStep = (workspace: Workspace, input: RunInput, {user, deps, signal}: Jo
 );
 
 /**
- * A run step, started before its program is there (while it compiles) and sent on by `go`; `cancel` ends it with no
- * program ever run. `go` writes the stdin file first. Three ways, best first:
+ * A run step, started before its program is there (while it compiles) and sent on by `go`; `close` ends it — with no
+ * program ever run, before a go — and removes what it made (a job directory made ahead). `go` writes the stdin
+ * file first. Three ways, best first:
  * - the slot's run sandbox made ahead (with job cgroups, and no file bound beside the program): `go` writes the
  *   program and the stdin into the files it has bound and sends the command;
  * - with job cgroups, a launcher that joins the run's job cgroup at once — the kernel makes the first cgroup move after
@@ -412,7 +429,7 @@ const runStep = (workspace: Workspace, input: RunInput, {user, deps, signal}: Jo
  */
 export interface PreparedRun {
 	go(): Promise<SandboxRun>;
-	cancel(): Promise<void>;
+	close(): Promise<void>;
 }
 
 export function prepareRun(workspace: Workspace, input: RunInput, job: JobContext): PreparedRun {
@@ -429,7 +446,7 @@ export function prepareRun(workspace: Workspace, input: RunInput, job: JobContex
 				await stdin();
 				return runStep(workspace, input, job);
 			},
-			async cancel() {},
+			async close() {},
 		};
 	}
 
@@ -438,7 +455,7 @@ export function prepareRun(workspace: Workspace, input: RunInput, job: JobContex
 		open = resolve;
 	});
 	const running = runStep(workspace, input, job, {gate});
-	// Awaited by go or cancel; a failure before either is theirs to see.
+	// Awaited by go or close; a failure before either is theirs to see.
 	running.catch(() => {});
 	return {
 		async go() {
@@ -446,7 +463,7 @@ export function prepareRun(workspace: Workspace, input: RunInput, job: JobContex
 			open(true);
 			return running;
 		},
-		async cancel() {
+		async close() {
 			open(false);
 			await running.catch(() => {});
 		},
@@ -466,14 +483,12 @@ function madeAheadRun(made: StartedLauncher, box: Workspace, from: Workspace, in
 				throw error;
 			}
 
-			try {
-				return await runStep(box, input, job, {made});
-			} finally {
-				await box.dispose();
-			}
+			return runStep(box, input, job, {made});
 		},
-		async cancel() {
-			if (!sent) {
+		async close() {
+			if (sent) {
+				await box.dispose();
+			} else {
 				sent = true;
 				await made.discard();
 			}
@@ -481,7 +496,10 @@ function madeAheadRun(made: StartedLauncher, box: Workspace, from: Workspace, in
 	};
 }
 
-/** Runs the program a workspace holds, in a fresh sandbox (or the one `prepared` starts), and reads its result. */
+/**
+ * Runs the program a workspace holds, in a fresh sandbox (or the one `prepared` starts: then the caller closes it), and
+ * reads its result.
+ */
 export async function runProgram(job: JobContext, workspace: Workspace, input: RunInput, compiled: Pick<Compiled, 'outcome' | 'staticKb'>, prepared?: PreparedRun): Promise<ProgramRun> {
 	const {deps} = job;
 	const started = performance.now();
@@ -490,7 +508,9 @@ export async function runProgram(job: JobContext, workspace: Workspace, input: R
 	try {
 		run = await step.go();
 	} finally {
-		await step.cancel();
+		if (!prepared) {
+			await step.close();
+		}
 	}
 
 	const result = toRunResult(run, input.limits, deps.profiles.run.policy, deps.config.outputBytes, compiled.outcome.diagnostics, compiled.staticKb);
@@ -528,7 +548,7 @@ export async function runJob(request: ExecuteRequest, job: JobContext): Promise<
 	try {
 		compiled = await compileProgram(request.program, job, startAhead);
 	} catch (error) {
-		await ahead.run?.cancel();
+		await ahead.run?.close();
 		throw error;
 	}
 
@@ -538,7 +558,7 @@ export async function runJob(request: ExecuteRequest, job: JobContext): Promise<
 			: toCompileErrorResult(compiled.outcome, limits, deps.profiles.run.policy, deps.config.outputBytes);
 		return withinResponseBytes({...result, compile_cached: compiled.cached}, deps.config.responseBytes);
 	} finally {
-		await ahead.run?.cancel();
-		await compiled.workspace.dispose();
+		// The run's job directory (one made ahead) and the compile's go together.
+		await Promise.all([ahead.run?.close(), compiled.workspace.dispose()]);
 	}
 }
