@@ -350,17 +350,10 @@ const aheadStep = (cgroup: string) => /^ahead-\d+-[a-z]+/.exec(cgroup)?.[0];
  * whose owner mark names this server count: another instance's live jobs are not its business.
  */
 export function leftoverJobDirs(server: RunningServer): string[] {
-	// One that holds nothing but perhaps the owner mark may be a compile sandbox's, made ahead, still being made
-	// (the directory is made, then marked, then given to the slot's uid).
-	const bare = (name: string) => {
-		try {
-			return fs.readdirSync(path.join(server.jobRoot, name)).every(entry => entry === '.owner');
-		} catch {
-			return false;
-		}
-	};
-
-	return leftoverOnSecondLook(() => jobDirsNow(server), bare, name => name, 50);
+	// One that holds nothing but perhaps the owner mark and a run's empty files may be a sandbox's made ahead, still
+	// being made (the directory is made, marked, given to the slot's uid, then filled), or one being replaced (the one it
+	// replaces not yet removed).
+	return leftoverOnSecondLook(() => jobDirsNow(server), name => placeholdersOnly(path.join(server.jobRoot, name)) !== null, name => name, 50);
 }
 
 function jobDirsNow(server: RunningServer): string[] {
@@ -385,6 +378,16 @@ function heldByAnother(server: RunningServer, name: string): boolean {
 
 /** What a run sandbox made ahead has in its job directory besides the owner mark: the empty files it binds. */
 const runPlaceholders = new Set(['source', 'stdin']);
+
+/** The job directory holds the owner mark (or not yet) and at most a run's empty files: what it holds besides the mark, or null. */
+function placeholdersOnly(dir: string): string[] | null {
+	try {
+		const entries = fs.readdirSync(dir).filter(entry => entry !== '.owner');
+		return entries.every(entry => runPlaceholders.has(entry) && fs.lstatSync(path.join(dir, entry)).isFile() && fs.lstatSync(path.join(dir, entry)).size === 0) ? entries : null;
+	} catch {
+		return null;
+	}
+}
 
 /**
  * The job directories of the sandboxes the server made ahead (src/job/launchers.ts), one per slot and step, made only
@@ -413,14 +416,14 @@ export function aheadJobDirs(server: RunningServer): string[] {
 	return names.filter(name => {
 		const dir = path.join(server.jobRoot, name);
 		let uid = -1;
-		let entries: string[] = [];
 		try {
 			uid = fs.statSync(dir).uid;
-			entries = fs.readdirSync(dir).filter(entry => entry !== '.owner');
-			if (!entries.every(entry => runPlaceholders.has(entry) && fs.lstatSync(path.join(dir, entry)).isFile() && fs.lstatSync(path.join(dir, entry)).size === 0)) {
-				return false;
-			}
 		} catch {
+			return false;
+		}
+
+		const entries = placeholdersOnly(dir);
+		if (entries === null) {
 			return false;
 		}
 

@@ -26,6 +26,8 @@ async function launch(t: {teardown(fn: () => void): void}, send: Buffer | null, 
 	const procs = path.join(dir, 'cgroup.procs');
 	fs.writeFileSync(procs, '');
 	const child = spawn(launcher, ['--command-fd', String(commandFd), '/dev/null', '/dev/null', procs, ...extra], {stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'ignore', 'ignore', 'ignore', 'pipe']});
+	// Listened for at once: one refused at start (a usage error) may be gone before anything is sent.
+	const closed = new Promise<number | null>(resolve => child.once('close', resolve));
 	let stdout = '';
 	child.stdout!.on('data', (chunk: Buffer) => {
 		stdout += chunk.toString();
@@ -43,7 +45,7 @@ async function launch(t: {teardown(fn: () => void): void}, send: Buffer | null, 
 		pipe.end(send);
 	}
 
-	const code = await new Promise<number | null>(resolve => child.once('close', resolve));
+	const code = await closed;
 	return {code, stdout, joined: joined.trim() === String(child.pid) ? 'its own pid' : joined};
 }
 
