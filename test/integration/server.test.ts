@@ -66,7 +66,7 @@ test('a second instance on the same job root never touches the first one\'s runn
 	let second: RunningServer | undefined;
 	try {
 		const running = execute(first, {code: example('job-victim.c')});
-		t.true(await waitFor(() => jobDirs(first).length === 1, 5000), 'the first instance\'s job started');
+		t.true(await waitFor(() => jobDirs(first).length > 0, 5000), 'the first instance\'s job started');
 		second = await startServer({uidBase: uidBase(2), jobRoot: first.jobRoot});
 		t.is(second.logs.find(entry => entry['msg'] === 'c-runner listening')?.['swept'], 0);
 		// The second instance's own job directories (its compile sandboxes made ahead) are marked as its before the
