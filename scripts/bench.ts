@@ -147,6 +147,8 @@ try {
 		const cold = await request(server, {code: freshHello()}, false);
 		const cached = await request(server, {code: cachedSource}, true);
 		const tcc = await request(server, {code: freshHello(), compiler: 'tcc'}, false);
+		// The sandboxes that server replaces once it is idle are made now, not in the other servers' requests.
+		await new Promise(resolve => setTimeout(resolve, 300));
 		const coldOff = await request(noAhead, {code: freshHello()}, false);
 		const cachedOff = await request(noAhead, {code: cachedSource}, true);
 		const helperOnly = await request(unprivileged, {code: freshHello()}, false);
