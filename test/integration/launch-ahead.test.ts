@@ -113,6 +113,25 @@ test.serial('stdin is a regular file, read-only, in a sandbox made ahead as in a
 	assertHostClean(t, fresh);
 });
 
+test.serial('the CPU and wall limits a request asks for come with the command to the run sandbox made ahead', async t => {
+	const run = async (body: Record<string, unknown>) => {
+		const before = new Set((await settled(ahead)).filter(entry => entry.step === 'run').map(entry => entry.pid));
+		const answer = (await execute(ahead, body)).body;
+		t.true(before.size > 0 && [...before].every(pid => !fs.existsSync(`/proc/${pid}`)), 'the run sandbox made ahead was used');
+		return answer;
+	};
+
+	// infinite-loop.c spins until stopped: at the 200 ms of CPU asked for, not the server's 10 s default.
+	const cpu = await run({code: example('infinite-loop.c'), time_limit_ms: 200});
+	t.like(cpu, {status: 'time_limit', stopped_by: 'cpu_time', limits: {cpu_time_ms: 200, wall_time_ms: 1400}});
+	t.true(cpu['cpu_ms'] >= 200 && cpu['cpu_ms'] < 300, `cpu_ms ${cpu['cpu_ms']}`);
+	// sleep-forever.c uses no CPU: the wall limit that came with the command (twice 100 ms plus a second) stops it.
+	const wall = await run({code: example('sleep-forever.c'), time_limit_ms: 100});
+	t.like(wall, {status: 'time_limit', stopped_by: 'wall_time', limits: {wall_time_ms: 1200}});
+	t.true(wall['time_ms'] >= 1200 && wall['time_ms'] < 2000, `time_ms ${wall['time_ms']}`);
+	assertHostClean(t, ahead);
+});
+
 test.serial('the memory limit a request asks for is set on the cgroup made ahead, lower and higher alike', async t => {
 	// memory-hog.c allocates without end: it stops at whatever limit the request set.
 	const low = (await execute(ahead, {code: example('memory-hog.c'), memory_limit_mb: 24})).body;
