@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import {constants as fsConstants, rmSync} from 'node:fs';
+import {chmodSync, chownSync, closeSync, constants as fsConstants, copyFileSync, fstatSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {execa} from 'execa';
 import path from 'node:path';
 import {v4 as uuidv4} from 'uuid';
@@ -36,9 +36,14 @@ export function currentOwner(): Owner {
 	return {pid: process.pid, start: processStart(process.pid) ?? 'unknown'};
 }
 
-async function chownAll(paths: readonly string[], user: SandboxUser | null) {
+// A job directory's few small files are written, read and removed synchronously: each asynchronous call waits its
+// turn in libuv's thread pool (some 0.1 ms, more when busy), and a job makes a dozen of them; the calls themselves
+// take microseconds. Only sources and stdin can be large, and the request's body limit bounds them.
+function chownAll(paths: readonly string[], user: SandboxUser | null) {
 	if (user !== null) {
-		await Promise.all(paths.map(async file => fs.chown(file, user.uid, user.gid)));
+		for (const file of paths) {
+			chownSync(file, user.uid, user.gid);
+		}
 	}
 }
 
@@ -53,7 +58,7 @@ export async function createWorkspace(jobRoot: string, owner: Owner, user: Sandb
 async function fillWorkspace(jobRoot: string, owner: Owner, user: SandboxUser | null, content: WorkspaceContent): Promise<Workspace> {
 	const dir = path.join(jobRoot, `c_exec_${uuidv4()}`);
 	// Not recursive: if the name exists (someone pre-created it), fail instead of using it.
-	await fs.mkdir(dir, {mode: 0o700});
+	mkdirSync(dir, {mode: 0o700});
 	const workspace: Workspace = {
 		dir,
 		binaryPath: path.join(dir, binaryName),
@@ -61,14 +66,14 @@ async function fillWorkspace(jobRoot: string, owner: Owner, user: SandboxUser | 
 		dispose: async () => timed('cleanup', async () => removeTree(dir)),
 	};
 	try {
-		await fs.writeFile(path.join(dir, ownerName), JSON.stringify(owner), {mode: 0o600, flag: 'wx'});
+		writeFileSync(path.join(dir, ownerName), JSON.stringify(owner), {mode: 0o600, flag: 'wx'});
 		if ('files' in content) {
-			await chownAll([dir], user);
+			chownAll([dir], user);
 			await writeSources(workspace, content.files, user);
 		} else {
-			await fs.copyFile(content.binaryFrom, workspace.binaryPath, fs.constants.COPYFILE_EXCL);
-			await fs.chmod(workspace.binaryPath, 0o755);
-			await chownAll([dir, workspace.binaryPath], user);
+			copyFileSync(content.binaryFrom, workspace.binaryPath, fsConstants.COPYFILE_EXCL);
+			chmodSync(workspace.binaryPath, 0o755);
+			chownAll([dir, workspace.binaryPath], user);
 		}
 	} catch (error) {
 		await workspace.dispose();
@@ -82,16 +87,19 @@ async function fillWorkspace(jobRoot: string, owner: Owner, user: SandboxUser | 
 export async function writeSources(workspace: Workspace, files: readonly SourceFile[], user: SandboxUser | null): Promise<void> {
 	// Names were checked (plain names, none reserved); `wx` refuses to write over anything all the same.
 	const paths = files.map(file => path.join(workspace.dir, file.name));
-	await Promise.all(files.map(async (file, index) => fs.writeFile(paths[index]!, file.content, {mode: 0o600, flag: 'wx'})));
-	await chownAll(paths, user);
+	for (const [index, file] of files.entries()) {
+		writeFileSync(paths[index]!, file.content, {mode: 0o600, flag: 'wx'});
+	}
+
+	chownAll(paths, user);
 }
 
 /** A run's stdin file (empty when it has none), owned by the job's uid, read-only. */
 export async function writeStdin(workspace: Workspace, stdin: string, user: SandboxUser | null): Promise<void> {
 	// Written after the compile step, so the compiler never sees it; bound read-only into the run sandbox at
 	// /run/c-runner/stdin, where the helper opens it as the job's uid. The run sandbox's job directory is a tmpfs of its own.
-	await fs.writeFile(workspace.stdinPath, stdin, {mode: 0o400, flag: 'wx'});
-	await chownAll([workspace.stdinPath], user);
+	writeFileSync(workspace.stdinPath, stdin, {mode: 0o400, flag: 'wx'});
+	chownAll([workspace.stdinPath], user);
 }
 
 /**
@@ -99,51 +107,51 @@ export async function writeStdin(workspace: Workspace, stdin: string, user: Sand
  * empty, with the modes and owner they will have (the program 0755, the stdin 0400, the job's uid).
  */
 export async function writeRunPlaceholders(workspace: Workspace, user: SandboxUser | null): Promise<void> {
-	await fs.writeFile(workspace.binaryPath, '', {mode: 0o755, flag: 'wx'});
+	writeFileSync(workspace.binaryPath, '', {mode: 0o755, flag: 'wx'});
 	await writeStdin(workspace, '', user);
-	await chownAll([workspace.binaryPath], user);
+	chownAll([workspace.binaryPath], user);
 }
 
 const openSourceFlags = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
 const overwriteFlags = fsConstants.O_WRONLY | fsConstants.O_TRUNC | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
+
+/** Opens `file` with `flags`, runs `use` on the descriptor, and closes it whatever happens. */
+function withFile<T>(file: string, flags: number, use: (fd: number) => T): T {
+	const fd = openSync(file, flags);
+	try {
+		return use(fd);
+	} finally {
+		closeSync(fd);
+	}
+}
 
 /**
  * Fills the placeholders of a run sandbox made ahead: the program (a regular file, never read through a link) and
  * the stdin are written into the very files it has bound, never replaced, so the sandbox sees them.
  */
 export async function fillRunPlaceholders(workspace: Workspace, binaryFrom: string, stdin: string | null): Promise<void> {
-	const source = await fs.open(binaryFrom, openSourceFlags);
-	let program: Buffer;
-	try {
-		if (!(await source.stat()).isFile()) {
+	const program = withFile(binaryFrom, openSourceFlags, fd => {
+		if (!fstatSync(fd).isFile()) {
 			throw new Error(`${binaryFrom} is not a regular file`);
 		}
 
-		program = await source.readFile();
-	} finally {
-		await source.close();
-	}
-
-	const overwrite = async (file: string, content: string | Buffer) => {
-		const handle = await fs.open(file, overwriteFlags);
-		try {
-			await handle.writeFile(content);
-		} finally {
-			await handle.close();
-		}
-	};
-
-	await overwrite(workspace.binaryPath, program);
+		return readFileSync(fd);
+	});
+	withFile(workspace.binaryPath, overwriteFlags, fd => {
+		writeFileSync(fd, program);
+	});
 	if (stdin !== null && stdin !== '') {
-		await overwrite(workspace.stdinPath, stdin);
+		withFile(workspace.stdinPath, overwriteFlags, fd => {
+			writeFileSync(fd, stdin);
+		});
 	}
 }
 
 /** A new file in a job directory for the sandbox to read (bound read-only), owned by the job's uid; its path. */
 export async function writeJobFile(workspace: Workspace, name: string, content: string | Buffer, user: SandboxUser | null): Promise<string> {
 	const file = path.join(workspace.dir, name);
-	await fs.writeFile(file, content, {mode: 0o400, flag: 'wx'});
-	await chownAll([file], user);
+	writeFileSync(file, content, {mode: 0o400, flag: 'wx'});
+	chownAll([file], user);
 	return file;
 }
 
