@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto';
-import {constants as fsConstants} from 'node:fs';
+import {closeSync, constants as fsConstants, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type {CompileOutcome} from './classify.ts';
@@ -126,24 +126,25 @@ export class CompileCache {
 
 		let binary: string | null = null;
 		let bytes = Buffer.byteLength(outcome.diagnostics) + key.length;
+		// Synchronous, as a job directory's files are (workspace.ts): a program of some KiB, a few calls of microseconds.
 		if (outcome.ok && binaryPath !== null) {
-			const handle = await fs.open(binaryPath, openBinaryFlags);
+			const fd = openSync(binaryPath, openBinaryFlags);
 			let content: Buffer;
 			try {
-				const stat = await handle.stat();
+				const stat = fstatSync(fd);
 				if (!stat.isFile() || stat.size + bytes > this.#maxBytes) {
 					return;
 				}
 
-				content = await handle.readFile();
+				content = readFileSync(fd);
 			} finally {
-				await handle.close();
+				closeSync(fd);
 			}
 
 			binary = path.join(this.#dir, key);
 			const partial = `${binary}.${process.pid}.partial`;
-			await fs.writeFile(partial, content, {mode: 0o400, flag: 'wx'});
-			await fs.rename(partial, binary);
+			writeFileSync(partial, content, {mode: 0o400, flag: 'wx'});
+			renameSync(partial, binary);
 			bytes += content.length;
 		}
 
@@ -156,7 +157,7 @@ export class CompileCache {
 			this.#listener.evicted?.();
 			if (entry.binary !== null) {
 				// A job copying it right now keeps its open file; one that opens it next finds none and compiles.
-				await fs.rm(entry.binary, {force: true});
+				rmSync(entry.binary, {force: true});
 			}
 		}
 
