@@ -231,8 +231,10 @@ export function leftoverProcesses(server: RunningServer): HostProcess[] {
 	const starting = (pid: number) => procStatFields(pid)?.[1] === String(server.pid) && serverExe !== null && exeOf(pid) === serverExe;
 	const now = () => hostProcesses().filter(proc => proc.pid !== server.pid && (server.uids.includes(proc.uid) || inJobDir(proc.cwd))
 		&& !starting(proc.pid) && waitingLauncher(server, proc.pid) === null);
-	// One with no command line has exited and is being reaped (its memory is gone).
-	return leftoverOnSecondLook(now, proc => proc.command === '', proc => proc.pid, 50);
+	// One with no command line has exited and is being reaped (its memory is gone); one with the server's own was a
+	// copy of the server about to exec a launcher (its /proc/<pid>/exe may be unreadable in the middle of that).
+	const serverCommand = (readProcText(`/proc/${server.pid}/cmdline`) ?? '').replaceAll('\0', ' ').trim();
+	return leftoverOnSecondLook(now, proc => proc.command === '' || proc.command === serverCommand, proc => proc.pid, 50);
 }
 
 /**
