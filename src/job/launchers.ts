@@ -15,12 +15,12 @@ import type {JobDeps, StartedLauncher} from './run-job.ts';
 import {startSandboxAhead} from './run-job.ts';
 import {outsideRequest} from './timings.ts';
 
-/** The steps that have launchers started ahead: every job compiles (or takes its compile from the cache) and runs. */
+/** The steps that have sandboxes made ahead: every job compiles (or takes its compile from the cache) and runs. */
 const steps = ['compile', 'run'] as const;
 /**
- * When the replacement of a sandbox a step took is started: once the step is over and \`refillDelayMs\` more have
+ * When the replacement of a sandbox a step took is started: once the step is over and `refillDelayMs` more have
  * passed (after the job's answer), and no job is running then — else as soon as none is, but no later than
- * \`refillWaitMs\` after that. Forking the server blocks it for some milliseconds and bwrap's set-up takes a core for
+ * `refillWaitMs` after that. Forking the server blocks it for some milliseconds and bwrap's set-up takes a core for
  * some more: they then fall between jobs rather than in one (a cached hello world: 13.7 ms against 17 ms with the
  * replacement started at once; a tcc hello world right after a cold one, while its replacements were being made:
  * 60 ms against 19 ms once they waited for the server to be idle).
@@ -41,8 +41,11 @@ export class LauncherPool {
 	readonly #logger: Logger;
 
 	readonly #idle: () => Promise<void>;
+	/** Replacements waiting for the server to be idle, by slot and step; one wait for it at a time. */
+	readonly #waiting = new Map<string, () => void>();
+	#waitingForIdle = false;
 
-	/** \`idle\`: resolved when no job is running (at once if none is). */
+	/** `idle`: resolved when no job is running (at once if none is). */
 	constructor(deps: JobDeps, users: readonly SandboxUser[], idle: () => Promise<void>) {
 		this.#deps = deps;
 		this.#idle = idle;
@@ -71,23 +74,43 @@ export class LauncherPool {
 		this.#ready.delete(key);
 		this.#failures.delete(key);
 		// Started for the slot's next job once the server is between jobs (see refillDelayMs).
-		void launcher.settled.then(async () => {
-			await delay(refillDelayMs);
-			let waited: NodeJS.Timeout | undefined;
-			const idle = await Promise.race([
-				this.#idle().then(() => true),
-				new Promise<false>(resolve => {
-					waited = setTimeout(resolve, refillWaitMs, false);
-				}),
-			]);
-			clearTimeout(waited);
-			if (idle) {
-				await delay(idleSettleMs);
-			}
-
-			this.#start(step as Step, user);
+		void launcher.settled.then(() => {
+			setTimeout(() => {
+				this.#startWhenIdle(key, () => {
+					this.#start(step as Step, user);
+				});
+			}, refillDelayMs);
 		});
 		return launcher;
+	}
+
+	/**
+	 * Runs `start` once no job is running, or after refillWaitMs. However long the server stays busy, what waits is
+	 * bounded: one entry per slot and step, and one wait for idleness.
+	 */
+	#startWhenIdle(key: string, start: () => void): void {
+		let deadline: NodeJS.Timeout | undefined;
+		const run = () => {
+			if (this.#waiting.get(key) === run) {
+				this.#waiting.delete(key);
+				clearTimeout(deadline);
+				start();
+			}
+		};
+
+		deadline = setTimeout(run, refillWaitMs);
+		this.#waiting.set(key, run);
+		if (!this.#waitingForIdle) {
+			this.#waitingForIdle = true;
+			void this.#idle().then(() => {
+				this.#waitingForIdle = false;
+				setTimeout(() => {
+					for (const waiting of [...this.#waiting.values()]) {
+						waiting();
+					}
+				}, idleSettleMs);
+			});
+		}
 	}
 
 	/** How many launchers wait now. */
@@ -156,6 +179,3 @@ export class LauncherPool {
 }
 
 const keyOf = (step: string, user: SandboxUser | null) => `${step}:${user?.uid ?? 'own'}`;
-const delay = async (ms: number) => new Promise(resolve => {
-	setTimeout(resolve, ms);
-});

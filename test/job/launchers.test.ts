@@ -164,16 +164,21 @@ test('a replacement waits while a job runs: it starts once none does', async t =
 	const idle = new Promise<void>(resolve => {
 		becomeIdle = resolve;
 	});
-	const pool = new LauncherPool(deps, users, async () => idle);
+	let waits = 0;
+	const pool = new LauncherPool(deps, users, async () => {
+		waits++;
+		return idle;
+	});
 	await ready(pool);
-	const launcher = pool.take('run', users[0]!, limitsOf(deps, 'run'))!;
-	await launcher.go(null);
+	const taken = [pool.take('run', users[0]!, limitsOf(deps, 'run'))!, pool.take('compile', users[1]!, limitsOf(deps, 'compile'))!];
+	await Promise.all(taken.map(async launcher => launcher.go(null)));
 	await tick(100);
 	t.is(made.length, 4, 'not while another job runs');
+	t.is(waits, 1, 'one wait for idleness, whatever waits on it');
 	becomeIdle();
 	await tick(20);
 	await ready(pool);
-	t.is(made.length, 5, 'once the server is idle');
+	t.is(made.length, 6, 'both, once the server is idle');
 	await pool.close();
 });
 
