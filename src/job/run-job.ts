@@ -432,11 +432,11 @@ export interface PreparedRun {
 	close(): Promise<void>;
 }
 
-export function prepareRun(workspace: Workspace, input: RunInput, job: JobContext): PreparedRun {
+function prepareRun(workspace: Workspace, input: RunInput, job: JobContext): PreparedRun {
 	const {deps, user} = job;
 	const made = input.files?.length ? undefined : deps.launchers?.take('run', user, input.limits);
-	if (made?.workspace) {
-		return madeAheadRun(made, made.workspace, workspace, input, job);
+	if (made) {
+		return madeAheadRun(made, workspace, input, job);
 	}
 
 	const stdin = async () => timed('workspace', async () => writeStdin(workspace, input.stdin ?? '', user));
@@ -471,7 +471,9 @@ export function prepareRun(workspace: Workspace, input: RunInput, job: JobContex
 }
 
 /** A run in the slot's run sandbox made ahead: its job directory (`box`) takes the program of `from`, and the stdin. */
-function madeAheadRun(made: StartedLauncher, box: Workspace, from: Workspace, input: RunInput, job: JobContext): PreparedRun {
+function madeAheadRun(made: StartedLauncher, from: Workspace, input: RunInput, job: JobContext): PreparedRun {
+	// Every run sandbox made ahead comes with its job directory (startSandboxAhead).
+	const box = made.workspace!;
 	let sent = false;
 	return {
 		async go() {
