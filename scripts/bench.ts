@@ -4,8 +4,8 @@
 //   cold gcc      a hello world with a new source each time (no cache can help), p50 and p90;
 //   cached        the same source again: the compile comes from the compile cache;
 //   tcc           a new source each time, `"compiler": "tcc"`;
-//   ahead off     cold gcc and cached again, on a server with C_RUNNER_LAUNCH_AHEAD=off: each step starts its own
-//                 launcher, so the figure against cold gcc and cached is what the launchers started ahead save;
+//   ahead off     cold gcc and cached again, on a server with C_RUNNER_LAUNCH_AHEAD=off: each step makes its own
+//                 sandbox, so the figure against cold gcc and cached is what the sandboxes made ahead save;
 //   unprivileged  cold gcc again, on a server that is not root: no job cgroups (the helper's own accounting), so the
 //                 figure against cold gcc is what the job cgroups cost (mostly the kernel's cgroup migration lock:
 //                 `npm run bench:sandbox`);

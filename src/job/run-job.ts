@@ -30,7 +30,7 @@ export interface JobDeps {
 	readonly cgroups?: CgroupBackend | null;
 	/** Compile results by content; absent or null: every request compiles. */
 	readonly compileCache?: CompileCache | null;
-	/** Launchers started ahead of their jobs, per slot and step; absent: each step starts its own. */
+	/** Sandboxes made ahead of their jobs, per slot and step; absent: each step makes its own. */
 	readonly launchers?: LauncherPool | null;
 	/** Told of each compile that ran, each run and each sandbox that failed (the metrics). */
 	readonly events?: JobEvents;

@@ -143,7 +143,7 @@ test('a take hands out the slot\'s launcher once; a replacement waits for the sl
 	await ready(pool);
 	const launcher = pool.take('run', users[0]!, limitsOf(deps, 'run'));
 	t.truthy(launcher);
-	t.regex(launcher!.cgroup.launchArgs[0]!, /^ahead-70000-run-/, 'the slot\'s run launcher');
+	t.regex(launcher!.cgroup.launchArgs[0]!, /^ahead-70000-run-/, 'the slot\'s run sandbox');
 	t.is(pool.take('run', users[0]!, limitsOf(deps, 'run')), undefined, 'the replacement is not there yet');
 	const other = pool.take('run', users[1]!, limitsOf(deps, 'run'));
 	t.truthy(other, 'another slot\'s is its own');
