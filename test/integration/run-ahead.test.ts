@@ -2,8 +2,8 @@
 // (the kernel's slow first cgroup move then passes during the compile) and waits, with no sandbox under it, for
 // the compile to end. Proven here through the real server: it is there during a slow compile and holds nothing
 // but itself; the program then runs as usual; a compile error or a client gone ends it, and nothing is left.
-// What a server does with launchers started ahead of their jobs turned off (C_RUNNER_LAUNCH_AHEAD=off): with them
-// on, a slot's run step takes the one waiting for it instead (launch-ahead.test.ts).
+// What a server does with sandboxes made ahead of their jobs turned off (C_RUNNER_LAUNCH_AHEAD=off): with them
+// on, a slot's run step takes its run sandbox made ahead instead (launch-ahead.test.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
@@ -81,7 +81,7 @@ test.serial('a client gone during the compile ends both steps', async t => {
 	await hostCleanSoon(t);
 });
 
-test.serial('a run with stdin is started ahead too: the launcher opens its stdin file, written after the compile', async t => {
+test.serial('a run with stdin is started ahead too: its stdin file, written after the compile, is bound into the sandbox made at the go', async t => {
 	const answer = execute(server, {code: slowSource('char line[32]; if (fgets(line, sizeof line, stdin)) fputs(line, stdout);'), stdin: 'the input\n'});
 	const procs = await runAhead();
 	t.is(fs.readFileSync(`/proc/${procs[0]}/comm`, 'utf8').trim(), 'c-runner-launch');
