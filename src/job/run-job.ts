@@ -210,6 +210,7 @@ export async function sandboxStep(
 	const launcher = made ?? await timed(`${profile.name}_cgroup`, async () => startLauncher(
 		profile, `${path.basename(job.dir)}-${profile.name}-${randomUUID().slice(0, 8)}`, user, deps, signal, streaming ? {streaming} : {}));
 	let run: SandboxRun;
+	let gone = false;
 	try {
 		if (gate !== undefined && !(await gate)) {
 			return await launcher.go(null);
@@ -224,13 +225,22 @@ export async function sandboxStep(
 			return run;
 		}
 
-		run = {...run, cgroup: await timed(`${profile.name}_cgroup`, async () => launcher.cgroup.read())};
+		// A sandbox made ahead that was gone before its command came (killed while it waited): nothing of the job ran.
+		gone = made !== undefined && run.unsent === true;
+		if (!gone) {
+			run = {...run, cgroup: await timed(`${profile.name}_cgroup`, async () => launcher.cgroup.read())};
+		}
 	} catch (error) {
 		// A launcher not yet told anything (a memory limit that could not be set) is told no, so it ends.
 		void launcher.go(null).catch(() => {});
 		throw error;
 	} finally {
 		await timed(`${profile.name}_cgroup`, async () => launcher.cgroup.remove());
+	}
+
+	if (gone) {
+		deps.logger.warn({step: profile.name, stderr: run.stderr.toString('utf8').slice(0, 2000)}, 'a sandbox made ahead was gone when its job came: the step makes its own');
+		return sandboxStep(profile, job, user, deps, signal, streaming ? {streaming} : {});
 	}
 
 	return finishStep(profile, run, deps, signal);

@@ -69,6 +69,8 @@ export interface SandboxRun {
 	readonly cgroup?: CgroupFigures;
 	/** The gate said no (or the job was cancelled before it said yes): no sandbox was made. */
 	readonly declined?: boolean;
+	/** The command to come could not be given: what waited for it was gone (killed, or failed) before. Nothing ran. */
+	readonly unsent?: boolean;
 }
 
 /** The helper's host pid from bwrap's `--info-fd` JSON; null when it is not there. */
@@ -180,6 +182,7 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 	let backstopFired = false;
 	let canceled = false;
 	let declined = false;
+	let delivered = false;
 	let backstop: NodeJS.Timeout | undefined;
 	let started = performance.now();
 	const onAbort = () => {
@@ -209,7 +212,8 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 	listen(options.signal);
 	if (gated) {
 		const pipe = subprocess.stdio[commandFd] as NodeJS.WritableStream;
-		// A launcher that failed before its command (a cgroup it could not join) has closed its end: no report then.
+		// A launcher that failed before its command (a cgroup it could not join), or a sandbox made ahead whose helper
+		// was killed while it waited, has closed its end: the command is not delivered, and there is no report.
 		pipe.on('error', () => {});
 		void command.then(go => {
 			if (exited) {
@@ -224,7 +228,9 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 
 			waiting = false;
 			arm(go);
-			pipe.end(encodeCommand(madeAhead ? go.args : [options.bwrapPath, ...go.args]));
+			pipe.end(encodeCommand(madeAhead ? go.args : [options.bwrapPath, ...go.args]), (error?: Error | null) => {
+				delivered = !error;
+			});
 		});
 	} else {
 		arm(command);
@@ -251,6 +257,7 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 			canceled,
 			durationMs: performance.now() - started,
 			...(declined ? {declined} : {}),
+			...(gated && !declined && !delivered ? {unsent: true} : {}),
 		};
 	} finally {
 		exited = true;
