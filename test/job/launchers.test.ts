@@ -8,7 +8,7 @@ import {pino} from 'pino';
 import test from 'ava';
 import {loadConfig, type SandboxLimits} from '../../src/config.ts';
 import {LauncherPool} from '../../src/job/launchers.ts';
-import type {JobDeps} from '../../src/job/run-job.ts';
+import {sandboxStep, type JobDeps, type StartedLauncher} from '../../src/job/run-job.ts';
 import {currentOwner} from '../../src/job/workspace.ts';
 import type {CgroupBackend, JobCgroup} from '../../src/sandbox/cgroup.ts';
 import type {HostLayout} from '../../src/sandbox/host-layout.ts';
@@ -236,4 +236,27 @@ test('close tells every waiting launcher no, removes every cgroup, and starts no
 	await taken.go(null);
 	await taken.cgroup.remove();
 	t.is(removed.length, 4);
+});
+
+test('a sandbox made ahead that its command never reached (unsent): the step makes its own and runs there', async t => {
+	const {deps, made, removed, told} = setup();
+	const gone: JobCgroup = {
+		launchArgs: ['ahead-gone'],
+		memoryMb: deps.profiles.run.limits.memoryMb,
+		setMemoryLimit() {},
+		async read() {
+			throw new Error('a cgroup whose sandbox never ran is not read');
+		},
+		async remove() {
+			removed.push('ahead-gone');
+		},
+	};
+	const unsent: SandboxRun = {stdout: Buffer.from(''), stderr: Buffer.from('killed'), report: null, overflowed: null, backstopFired: false, canceled: false, durationMs: 1, unsent: true};
+	const launcher: StartedLauncher = {cgroup: gone, limits: deps.profiles.run.limits, ended: false, settled: Promise.resolve(), go: async () => unsent, async discard() {}};
+	const dir = path.join(deps.config.jobRoot, 'c_exec_00000000-0000-4000-8000-000000000000');
+	const run = await sandboxStep(deps.profiles.run, {dir, files: [`${dir}/source`], argv: [`${dir}/source`]}, users[0]!, deps, new AbortController().signal, {made: launcher});
+	t.is(run.unsent, undefined);
+	t.deepEqual(removed, ['ahead-gone', made[0]], 'the gone one\'s cgroup, then the new one\'s');
+	t.is(told.length, 1, 'one command, to the sandbox the step made');
+	t.is(told[0]!.command!.args[0], '--unshare-user', 'bwrap\'s whole command: a new sandbox');
 });
