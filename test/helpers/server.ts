@@ -298,7 +298,8 @@ function waitingLauncher(server: RunningServer, pid: number): WaitingLauncher | 
 		return null;
 	}
 
-	const exe = path.basename(exeOf(pid) ?? '');
+	// Its executable, or — unreadable for a moment (a process between two execs) — its argv[0].
+	const exe = path.basename(exeOf(pid) ?? args[0] ?? '');
 	const memory = memoryOf(pid) ?? '';
 	if (exe.startsWith('c-runner-launch')) {
 		// The cgroups it was told to join: one name, under this server's instance cgroups; joined, or about to.
