@@ -328,9 +328,9 @@ async function compileInSandbox(program: Program, {user, deps, signal}: JobConte
 		const outcome = classifyCompile(compileRun, deps.profiles.compile.limits);
 		return {workspace, outcome, staticKb: outcome.ok ? await staticMemoryKb(workspace.binaryPath) : 0, cached: false};
 	} catch (error) {
-		// A sandbox made ahead and never sent its command (writing the sources failed) is told no.
-		await made?.go(null);
-		await workspace.dispose();
+		// A sandbox made ahead and never sent its command (writing the sources failed) is told no, and its cgroup goes
+		// with its job directory (once its step ran, the cgroup is already gone).
+		await (made ? made.discard() : workspace.dispose());
 		throw error;
 	}
 }

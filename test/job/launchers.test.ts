@@ -8,7 +8,8 @@ import {pino} from 'pino';
 import test from 'ava';
 import {loadConfig, type SandboxLimits} from '../../src/config.ts';
 import {LauncherPool} from '../../src/job/launchers.ts';
-import {sandboxStep, type JobDeps, type StartedLauncher} from '../../src/job/run-job.ts';
+import {compileProgram, sandboxStep, type JobDeps, type StartedLauncher} from '../../src/job/run-job.ts';
+import {programFromCode} from '../../src/job/language.ts';
 import {currentOwner} from '../../src/job/workspace.ts';
 import type {CgroupBackend, JobCgroup} from '../../src/sandbox/cgroup.ts';
 import type {HostLayout} from '../../src/sandbox/host-layout.ts';
@@ -259,4 +260,20 @@ test('a sandbox made ahead that its command never reached (unsent): the step mak
 	t.deepEqual(removed, ['ahead-gone', made[0]], 'the gone one\'s cgroup, then the new one\'s');
 	t.is(told.length, 1, 'one command, to the sandbox the step made');
 	t.is(told[0]!.command!.args[0], '--unshare-user', 'bwrap\'s whole command: a new sandbox');
+});
+
+test('a compile sandbox made ahead whose sources cannot be written: it is told no, its job directory and cgroup go', async t => {
+	const {deps, made, removed, told} = setup();
+	const pool = new LauncherPool(deps, users, alwaysIdle);
+	await ready(pool);
+	const compile = made.find(name => name.startsWith('ahead-70000-compile'))!;
+	// A name the job directory already holds: `wx` refuses it.
+	const program = {...programFromCode('int main(void) { return 0; }'), files: [{name: '.owner', content: 'x'}]};
+	const jobDirs = () => fs.readdirSync(deps.config.jobRoot).filter(name => name.startsWith('c_exec_'));
+	const before = jobDirs();
+	await t.throwsAsync(compileProgram(program, {user: users[0]!, deps: {...deps, launchers: pool}, signal: new AbortController().signal}), {code: 'EEXIST'});
+	t.true(removed.includes(compile), 'its cgroup');
+	t.true(told.some(entry => entry.command === null), 'told no');
+	t.is(before.filter(name => !jobDirs().includes(name)).length, 1, 'its job directory, of the four made ahead');
+	await pool.close();
 });
