@@ -1,10 +1,10 @@
 import {createHash} from 'node:crypto';
-import {closeSync, constants as fsConstants, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
+import {renameSync, rmSync, writeFileSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type {CompileOutcome} from './classify.ts';
 import type {Program} from './language.ts';
-import {ownerName, processStart, type Owner} from './workspace.ts';
+import {ownerName, processStart, readRegularFile, type Owner} from './workspace.ts';
 
 /** A compile's result as the cache keeps it: the outcome (gcc's diagnostics), and the program when it compiled. */
 export interface CacheEntry {
@@ -24,7 +24,6 @@ export interface CacheListener {
 	size?(bytes: number): void;
 }
 
-const openBinaryFlags = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
 
 /**
  * The compile cache, content-addressed: the key is a hash of everything that makes the compiler's output what it is
@@ -128,17 +127,9 @@ export class CompileCache {
 		let bytes = Buffer.byteLength(outcome.diagnostics) + key.length;
 		// Synchronous, as a job directory's files are (workspace.ts): a program of some KiB, a few calls of microseconds.
 		if (outcome.ok && binaryPath !== null) {
-			const fd = openSync(binaryPath, openBinaryFlags);
-			let content: Buffer;
-			try {
-				const stat = fstatSync(fd);
-				if (!stat.isFile() || stat.size + bytes > this.#maxBytes) {
-					return;
-				}
-
-				content = readFileSync(fd);
-			} finally {
-				closeSync(fd);
+			const content = readRegularFile(binaryPath, this.#maxBytes - bytes);
+			if (content === null) {
+				return;
 			}
 
 			binary = path.join(this.#dir, key);

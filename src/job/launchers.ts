@@ -42,7 +42,7 @@ export class LauncherPool {
 
 	readonly #idle: () => Promise<void>;
 	/** Replacements waiting for the server to be idle, by slot and step; one wait for it at a time. */
-	readonly #waiting = new Map<string, () => void>();
+	readonly #refills = new Map<string, () => void>();
 	#waitingForIdle = false;
 
 	/** `idle`: resolved when no job is running (at once if none is). */
@@ -91,22 +91,22 @@ export class LauncherPool {
 	#startWhenIdle(key: string, start: () => void): void {
 		let deadline: NodeJS.Timeout | undefined;
 		const run = () => {
-			if (this.#waiting.get(key) === run) {
-				this.#waiting.delete(key);
+			if (this.#refills.get(key) === run) {
+				this.#refills.delete(key);
 				clearTimeout(deadline);
 				start();
 			}
 		};
 
 		deadline = setTimeout(run, refillWaitMs);
-		this.#waiting.set(key, run);
+		this.#refills.set(key, run);
 		if (!this.#waitingForIdle) {
 			this.#waitingForIdle = true;
 			void this.#idle().then(() => {
 				this.#waitingForIdle = false;
 				setTimeout(() => {
-					for (const waiting of [...this.#waiting.values()]) {
-						waiting();
+					for (const refill of [...this.#refills.values()]) {
+						refill();
 					}
 				}, idleSettleMs);
 			});

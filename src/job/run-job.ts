@@ -152,9 +152,10 @@ export async function startSandboxAhead(step: 'compile' | 'run', name: string, u
 		const launcher = await startLauncher(profile, name, user, deps, signal, {
 			async madeAhead() {
 				workspace = await createWorkspace(deps.config.jobRoot, deps.owner, user, {files: []});
-				const files = step === 'run' ? runSandboxJob(workspace, {args: [], stdin: null}) : {dir: workspace.dir, files: []};
+				let files: Pick<SandboxJob, 'dir' | 'files'> = {dir: workspace.dir, files: []};
 				if (step === 'run') {
 					await writeRunPlaceholders(workspace, user);
+					files = runSandboxJob(workspace, {args: [], stdin: null});
 				}
 
 				return bwrapArgs(profile, {...files, argv: [], helperPath: deps.config.helperPath, cgroup: true, commandLater: true});

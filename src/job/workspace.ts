@@ -112,8 +112,20 @@ export async function writeRunPlaceholders(workspace: Workspace, user: SandboxUs
 	chownAll([workspace.binaryPath], user);
 }
 
-const openSourceFlags = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
+/** Read-only, never through a link, never waiting on a FIFO, never a controlling terminal. */
+const readNoFollowFlags = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
 const overwriteFlags = fsConstants.O_WRONLY | fsConstants.O_TRUNC | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
+
+/**
+ * A regular file's content (a program in a job directory), read once no process of its job is left to change it;
+ * null when it is not a regular file, or is larger than `maxBytes`.
+ */
+export function readRegularFile(file: string, maxBytes = Number.POSITIVE_INFINITY): Buffer | null {
+	return withFile(file, readNoFollowFlags, fd => {
+		const stat = fstatSync(fd);
+		return stat.isFile() && stat.size <= maxBytes ? readFileSync(fd) : null;
+	});
+}
 
 /** Opens `file` with `flags`, runs `use` on the descriptor, and closes it whatever happens. */
 function withFile<T>(file: string, flags: number, use: (fd: number) => T): T {
@@ -130,13 +142,11 @@ function withFile<T>(file: string, flags: number, use: (fd: number) => T): T {
  * the stdin are written into the very files it has bound, never replaced, so the sandbox sees them.
  */
 export async function fillRunPlaceholders(workspace: Workspace, binaryFrom: string, stdin: string | null): Promise<void> {
-	const program = withFile(binaryFrom, openSourceFlags, fd => {
-		if (!fstatSync(fd).isFile()) {
-			throw new Error(`${binaryFrom} is not a regular file`);
-		}
+	const program = readRegularFile(binaryFrom);
+	if (program === null) {
+		throw new Error(`${binaryFrom} is not a regular file`);
+	}
 
-		return readFileSync(fd);
-	});
 	withFile(workspace.binaryPath, overwriteFlags, fd => {
 		writeFileSync(fd, program);
 	});
@@ -167,7 +177,6 @@ export async function removeTree(dir: string): Promise<void> {
 /** Largest owner mark read; the server writes `{"pid":…,"start":"…"}`, some 40 bytes. */
 const ownerMarkBytes = 256;
 const openDirFlags = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK;
-const openMarkFlags = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
 
 /**
  * The owner mark inside an opened job directory, read through `/proc/self/fd/<fd>` (openat on that very directory:
@@ -175,7 +184,7 @@ const openMarkFlags = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstant
  * write; never a FIFO, a device, a directory or a link (O_NONBLOCK: opening a FIFO does not wait for a writer).
  */
 async function readOwnerMark(dirFd: number, serverUid: number): Promise<Owner | null> {
-	const mark = await fs.open(`/proc/self/fd/${dirFd}/${ownerName}`, openMarkFlags).catch(() => null);
+	const mark = await fs.open(`/proc/self/fd/${dirFd}/${ownerName}`, readNoFollowFlags).catch(() => null);
 	if (mark === null) {
 		return null;
 	}

@@ -86,8 +86,6 @@ export function parseChildPid(text: string): number | null {
 /** How long a stop waits for the helper's death to bring bwrap down before it kills bwrap itself. */
 const stopGraceMs = 2000;
 
-export {commandFd} from './bwrap-args.ts';
-
 /** A command as the launcher or the helper reads it on its command descriptor: the arguments, each ended by a NUL byte. */
 export const encodeCommand = (argv: readonly string[]) => Buffer.from(argv.map(arg => `${arg}\0`).join(''));
 

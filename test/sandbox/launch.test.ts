@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {commandFd, encodeCommand} from '../../src/sandbox/spawn.ts';
+import {commandFd} from '../../src/sandbox/bwrap-args.ts';
+import {encodeCommand} from '../../src/sandbox/spawn.ts';
 import {projectRoot} from '../helpers/server.ts';
 
 const launcher = path.join(projectRoot, 'sandbox', 'build', 'c-runner-launch');
