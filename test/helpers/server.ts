@@ -234,9 +234,10 @@ export function leftoverProcesses(server: RunningServer): HostProcess[] {
 	// One with no command line has exited and is being reaped (its memory is gone); one with the server's own was a
 	// copy of the server about to exec a launcher (its /proc/<pid>/exe may be unreadable in the middle of that).
 	const serverCommand = (readProcText(`/proc/${server.pid}/cmdline`) ?? '').replaceAll('\0', ' ').trim();
-	// And one whose command line is empty by the time it is judged ended in between (read, then unreadable: gone).
-	const endedSince = (pid: number) => (readProcText(`/proc/${pid}/cmdline`) ?? '') === '';
-	return leftoverOnSecondLook(now, proc => proc.command === '' || proc.command === serverCommand || endedSince(proc.pid), proc => proc.pid, 50);
+	// And one whose command line is another by the time it is judged ended or exec'd in between (a launcher becoming
+	// bwrap, read while its new image was set up): it was judged on a mix of the two.
+	const changedSince = (proc: HostProcess) => (readProcText(`/proc/${proc.pid}/cmdline`) ?? '').replaceAll('\0', ' ').trim() !== proc.command;
+	return leftoverOnSecondLook(now, proc => proc.command === '' || proc.command === serverCommand || changedSince(proc), proc => proc.pid, 50);
 }
 
 /**
