@@ -25,8 +25,15 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boo
 	return condition();
 }
 
-// A job's directories: not those of compile sandboxes made ahead, which wait for the next job.
+// A job's directories: not those of the sandboxes made ahead, which wait for the next job.
 const jobDirs = (server: RunningServer) => leftoverJobDirs(server);
+
+/**
+ * A job's program runs: a process started from one of the server's job directories. (Any process of the sandbox
+ * uids is not enough: one being made ahead of the next job, caught between two states, may be listed before the
+ * request has even reached the server.)
+ */
+const programRuns = (server: RunningServer) => leftoverProcesses(server).some(proc => proc.command.startsWith(`${server.jobRoot}/c_exec_`));
 
 /** A job directory as an instance whose process has ended would have left it. */
 function plantStaleJobDir(jobRoot: string, name: string, owner: {pid: number; start: string}) {
@@ -91,7 +98,7 @@ test('a client that disconnects cancels its job; the sandbox and the directory g
 			body: JSON.stringify({code: example('sleep-forever.c')}),
 			signal: controller.signal,
 		}).catch((error: unknown) => error);
-		t.true(await waitFor(() => leftoverProcesses(server).length > 0, 5000), 'the sandbox runs');
+		t.true(await waitFor(() => programRuns(server), 5000), 'the program runs');
 		controller.abort();
 		await request;
 		// Far below the 20 s wall limit: only the cancellation can have stopped it.
@@ -107,7 +114,7 @@ test('past the slots and the queue: 503 with Retry-After, and the queued job sti
 	const server = await startServer({uidBase: uidBase(4), env: {C_RUNNER_CONCURRENCY: '1', C_RUNNER_QUEUE_LENGTH: '1', C_RUNNER_RUN_WALL_MS: '1000'}});
 	try {
 		const running = execute(server, {code: example('sleep-forever.c')});
-		t.true(await waitFor(() => leftoverProcesses(server).length > 0, 5000));
+		t.true(await waitFor(() => programRuns(server), 5000), 'the program runs');
 		const queued = execute(server, {code: example('hello.c')});
 		await sleep(200);
 		const rejected = await execute(server, {code: example('hello.c')});
@@ -125,7 +132,7 @@ test('past the slots and the queue: 503 with Retry-After, and the queued job sti
 test('SIGTERM: no new connections, the job in flight finishes and is cleaned up, exit 0', async t => {
 	const server = await startServer({uidBase: uidBase(5), env: {C_RUNNER_RUN_WALL_MS: '1500'}});
 	const running = execute(server, {code: example('sleep-forever.c')});
-	t.true(await waitFor(() => leftoverProcesses(server).length > 0, 5000));
+	t.true(await waitFor(() => programRuns(server), 5000), 'the program runs');
 	server.process.kill('SIGTERM');
 	await sleep(200);
 	await t.throwsAsync(fetch(`${server.url}/health`), undefined, 'no new connections');
@@ -139,7 +146,7 @@ test('SIGTERM: no new connections, the job in flight finishes and is cleaned up,
 test('SIGTERM past the grace period cancels the job in flight: 503, cleaned up, exit 0', async t => {
 	const server = await startServer({uidBase: uidBase(6), env: {C_RUNNER_RUN_WALL_MS: '20000', C_RUNNER_RUN_CPU_MS: '20000', C_RUNNER_SHUTDOWN_MS: '500'}});
 	const running = execute(server, {code: example('sleep-forever.c')});
-	t.true(await waitFor(() => leftoverProcesses(server).length > 0, 5000));
+	t.true(await waitFor(() => programRuns(server), 5000), 'the program runs');
 	server.process.kill('SIGTERM');
 	const {status, body} = await running;
 	t.is(status, 503);
@@ -196,7 +203,7 @@ test('/health runs a real compile and run, reports versions and policy, and is n
 	const server = await startServer({uidBase: uidBase(8), env: {C_RUNNER_CONCURRENCY: '1', C_RUNNER_QUEUE_LENGTH: '1', C_RUNNER_HEALTH_TTL_MS: '0'}});
 	try {
 		const running = execute(server, {code: example('sleep-forever.c')});
-		t.true(await waitFor(() => leftoverProcesses(server).length > 0, 5000));
+		t.true(await waitFor(() => programRuns(server), 5000), 'the program runs');
 		const response = await fetch(`${server.url}/health`);
 		t.is(response.status, 200, 'answers while every slot is busy');
 		const health = await response.json() as Record<string, any>;
