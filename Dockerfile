@@ -11,15 +11,18 @@
 # pivot_root and sethostname without CAP_SYS_ADMIN (Docker's default refuses them); apparmor=unconfined: Docker's
 # default AppArmor profile refuses mount. With less, the server picks the strongest policy that works and reports it
 # in /health, or refuses to start. See deploy/README.md; `npm run test:container` checks all of it.
-# The playground page, bundled from the npm packages (dev dependencies) in a stage of its own: the image keeps only
-# the three files it serves.
-FROM node:24-bookworm-slim AS playground
+# What is built from dev dependencies, in a stage of its own: the playground page, bundled from npm packages (the
+# image keeps only the three files it serves), and the server, src/ compiled to JavaScript in dist/ (what npm start
+# runs too: scripts/build-server.mjs).
+FROM node:24-bookworm-slim AS build
 WORKDIR /build
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY scripts/build-playground.mjs scripts/
+COPY scripts/build-playground.mjs scripts/build-server.mjs scripts/
 COPY playground/index.html playground/main.js playground/style.css playground/
 RUN node scripts/build-playground.mjs
+COPY src/ src/
+RUN node scripts/build-server.mjs
 
 FROM node:24-bookworm-slim
 
@@ -36,18 +39,19 @@ COPY sandbox/c-runner-sandbox.c sandbox/c-runner-launch.c sandbox/command.h sand
 RUN mkdir -p sandbox/build \
  && gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-sandbox sandbox/c-runner-sandbox.c -l:libseccomp.a \
  && gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-launch sandbox/c-runner-launch.c
-COPY src/ src/
+COPY --from=build /build/dist/ dist/
 COPY scripts/healthcheck.mjs scripts/
 
 RUN useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin c-runner
 # The pseudo-terminal relay of interactive runs, and the bundled playground page from its stage.
 COPY sandbox/c-runner-pty.c sandbox/
 RUN gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o sandbox/build/c-runner-pty sandbox/c-runner-pty.c
-COPY --from=playground /build/playground/build/ playground/build/
+COPY --from=build /build/playground/build/ playground/build/
 USER c-runner
 
 ENV HOST=0.0.0.0 PORT=5555 NODE_ENV=production
 EXPOSE 5555
 HEALTHCHECK --interval=30s --timeout=10s --start-period=10s --retries=3 \
   CMD ["node", "scripts/healthcheck.mjs"]
-CMD ["node", "src/main.ts"]
+# The server as scripts/build-server.mjs defines it: its Node flags, then dist/main.js (test/deploy.test.ts compares).
+CMD ["node", "--optimize-for-size", "dist/main.js"]

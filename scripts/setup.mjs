@@ -2,11 +2,13 @@
 // Makes a fresh Debian/Ubuntu checkout runnable, then runs the given script under a current Node.
 //   node scripts/setup.mjs               set up only
 //   node scripts/setup.mjs -- FILE ARGS  set up, then run FILE with Node >= 22.18 (signals and exit code passed through)
+//   node scripts/setup.mjs --serve       set up, then start the server (dist/main.js, with its Node flags) the same way
 // Plain JavaScript on purpose: it must run on whatever Node the machine has, even an end-of-life one.
 import {spawn, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {ensureServerBuild, serverMain, serverNodeArgs} from './build-server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // curl and python3-requests for the tests: the example collection's curl script, Turbo's own Python client.
@@ -154,15 +156,21 @@ const node = ensureNode();
 ensureDependencies();
 ensureSandboxPrograms();
 await ensurePlayground();
+try {
+	ensureServerBuild({node, say});
+} catch (error) {
+	die(error.message);
+}
 
 const separator = process.argv.indexOf('--');
-if (separator !== -1) {
-	const [file, ...args] = process.argv.slice(separator + 1);
+const serve = process.argv.includes('--serve');
+if (separator !== -1 || serve) {
+	const [file, ...args] = serve ? [serverMain] : process.argv.slice(separator + 1);
 	if (!file) {
 		die('nothing to run after --');
 	}
 
-	const child = spawn(node, [file, ...args], {stdio: 'inherit', cwd: root});
+	const child = spawn(node, [...(serve ? serverNodeArgs : []), file, ...args], {stdio: 'inherit', cwd: root});
 	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 		process.on(signal, () => child.kill(signal));
 	}

@@ -14,6 +14,7 @@ import {NetworkPolicy} from 'kubernetes-models/networking.k8s.io/v1/NetworkPolic
 import {Service} from 'kubernetes-models/v1/Service';
 import {parse, parseAllDocuments} from 'yaml';
 import {projectRoot} from './helpers/server.ts';
+import {serverMain, serverNodeArgs} from '../scripts/build-server.mjs';
 
 /** Parsed YAML: checked value by value below. */
 type Yaml = any;
@@ -163,6 +164,18 @@ test('compose.yaml: read-only root, an executable /tmp, limits, concurrency = CP
 	t.regex(read('../Dockerfile'), /COPY scripts\/healthcheck\.mjs scripts\/\n/);
 	t.regex(read('../.dockerignore'), /^!scripts\/healthcheck\.mjs$/m, 'the script reaches the build context');
 	t.true(seconds(runner.healthcheck.timeout) >= 5, 'the self-test compiles a program');
+});
+
+test('the image starts the server as npm start does: dist/ built from src/ in the image, with the same Node flags', t => {
+	const dockerfile = read('../Dockerfile');
+	const commands = [...dockerfile.matchAll(/^CMD (\[.*\])$/gm)].map(match => JSON.parse(match[1]!) as string[]);
+	t.deepEqual(commands.at(-1), ['node', ...serverNodeArgs, path.relative(projectRoot, serverMain)]);
+	t.regex(dockerfile, /^COPY src\/ src\/\nRUN node scripts\/build-server\.mjs$/m, 'built in the image from the sources sent');
+	t.regex(dockerfile, /^COPY --from=build \/build\/dist\/ dist\/$/m);
+	const ignored = read('../.dockerignore').split('\n');
+	t.true(ignored.includes('!scripts/build-server.mjs'), 'the build script reaches the build context');
+	t.true(ignored.includes('dist'), 'a checkout\'s own dist/ (perhaps stale) does not');
+	t.false(ignored.some(line => /^(src|tsconfig.*)$/.test(line)));
 });
 
 // ---------------------------------------------------------------------------------------------------------------

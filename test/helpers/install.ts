@@ -15,8 +15,8 @@ let install: {readonly dir: string; readonly paths: Install; users: number} | nu
 /**
  * An unprivileged server (a container's) runs from an installed copy its uid can read. The checkout itself may sit in
  * a directory only root can enter (/root, a `mktemp -d`), so the harness installs one in a fresh world-readable
- * directory: hard links (or copies) of Node, src/, package.json, node_modules and the built helper. Shared by the
- * servers of one test file, removed when the last of them stops.
+ * directory: hard links (or copies) of Node, dist/ (the server as built from src/), package.json, node_modules and the
+ * built sandbox programs. Shared by the servers of one test file, removed when the last of them stops.
  */
 export function acquireInstall(): Install {
 	if (install === null) {
@@ -30,7 +30,7 @@ export function acquireInstall(): Install {
 			}
 		};
 
-		for (const entry of ['src', 'package.json', 'node_modules']) {
+		for (const entry of ['dist', 'package.json', 'node_modules']) {
 			link(path.join(projectRoot, entry), path.join(dir, entry));
 		}
 
@@ -38,7 +38,7 @@ export function acquireInstall(): Install {
 		link(path.join(projectRoot, 'sandbox', 'build'), path.join(dir, 'sandbox', 'build'));
 		fs.mkdirSync(path.join(dir, 'bin'), {mode: 0o755});
 		link(process.execPath, path.join(dir, 'bin', 'node'));
-		install = {dir, paths: {node: path.join(dir, 'bin', 'node'), main: path.join(dir, 'src', 'main.ts')}, users: 0};
+		install = {dir, paths: {node: path.join(dir, 'bin', 'node'), main: path.join(dir, 'dist', 'main.js')}, users: 0};
 	}
 
 	install.users++;

@@ -8,9 +8,17 @@ import type {ExecutionContext} from 'ava';
 import {acquireInstall, releaseInstall} from './install.ts';
 import {cgroupMounts, ownCgroups} from '../../src/sandbox/cgroup.ts';
 import {procStatFields} from '../../src/proc.ts';
+import {ensureServerBuild, serverMain, serverNodeArgs} from '../../scripts/build-server.mjs';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const examplesDir = path.join(projectRoot, 'examples');
+
+// Servers start from dist/, as `npm start` and the image start it; built here first if src/ changed since (a test
+// file run by itself after an edit).
+ensureServerBuild();
+
+/** Node's arguments that start the server as shipped: its flags, then dist/main.js (or an unprivileged copy's). */
+export const serverArgs = (main = serverMain): string[] => [...serverNodeArgs, main];
 
 /** Short limits so hostile programs end quickly; the defaults are tested by the unit tests of config. */
 export const testLimits = {
@@ -38,7 +46,7 @@ export interface RunningServer {
 }
 
 /**
- * Starts the real server (`src/main.ts`) as a child process on an ephemeral port. Each test file passes its own
+ * Starts the real server (`dist/main.js`, built from src/) as a child process on an ephemeral port. Each test file passes its own
  * uid base, so files running in parallel never share sandbox uids and "no process left" checks stay exact.
  */
 /**
@@ -88,8 +96,8 @@ export async function startServer(requested: {
 	}
 
 	const concurrency = Number(options.env?.['C_RUNNER_CONCURRENCY'] ?? 4);
-	const install = options.runAs === undefined ? {node: process.execPath, main: path.join(projectRoot, 'src', 'main.ts')} : acquireInstall();
-	const child = spawn(install.node, [install.main], {
+	const install = options.runAs === undefined ? {node: process.execPath, main: serverMain} : acquireInstall();
+	const child = spawn(install.node, serverArgs(install.main), {
 		env: {
 			PATH: process.env['PATH'] ?? '/usr/bin:/bin',
 			PORT: '0',

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {assertHostClean, example, execute, leftoverJobDirs, leftoverProcesses, projectRoot, settledAhead, startServer, uidOffset, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, example, execute, leftoverJobDirs, leftoverProcesses, projectRoot, serverArgs, settledAhead, startServer, uidOffset, type RunningServer} from '../helpers/server.ts';
 
 // Each test has its own server, so they never share uids: 62200 + 10 per test.
 const uidBase = (index: number) => 62_200 + (index * 10);
@@ -156,7 +156,7 @@ test('SIGTERM past the grace period cancels the job in flight: 503, cleaned up, 
 });
 
 test('a bad configuration stops start-up with one message naming every bad value', async t => {
-	const child = spawn(process.execPath, [path.join(projectRoot, 'src', 'main.ts')], {
+	const child = spawn(process.execPath, serverArgs(), {
 		env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: 'eighty', C_RUNNER_RUN_WALL_MS: '-5', C_RUNNER_TOKEN: 'short'},
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
@@ -274,7 +274,7 @@ test('as root, a job root the sandbox uids cannot reach stops start-up with a cl
 	const hidden = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
 	fs.chmodSync(hidden, 0o700);
 	try {
-		const result = spawnSync(process.execPath, [path.join(projectRoot, 'src', 'main.ts')], {
+		const result = spawnSync(process.execPath, serverArgs(), {
 			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: path.join(hidden, 'jobs')},
 			encoding: 'utf8',
 			timeout: 30_000,
@@ -294,7 +294,7 @@ test('where no sandbox policy works (user namespaces refused), start-up stops wi
 	fs.writeFileSync(bwrap, '#!/bin/sh\n[ "$1" = --version ] && { echo "bubblewrap 0.8.0"; exit 0; }\necho "bwrap: Creating new namespace failed: Operation not permitted" >&2\nexit 1\n', {mode: 0o755});
 	const jobRoot = path.join(dir, 'jobs');
 	try {
-		const result = spawnSync(process.execPath, [path.join(projectRoot, 'src', 'main.ts')], {
+		const result = spawnSync(process.execPath, serverArgs(), {
 			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_BWRAP: bwrap, C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(uidBase(9) + 5 + uidOffset)},
 			encoding: 'utf8',
 			timeout: 30_000,
@@ -318,7 +318,7 @@ test('a job root on a noexec mount (Docker\'s default --tmpfs) stops start-up wi
 	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
 	try {
 		// A private mount namespace: the noexec tmpfs exists for the server only and goes with it.
-		const result = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o noexec,mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && exec "$0" "$1"', process.execPath, path.join(projectRoot, 'src', 'main.ts')], {
+		const result = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o noexec,mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && exec "$0" "$@"', process.execPath, ...serverArgs()], {
 			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(uidBase(9) + 5 + uidOffset)},
 			encoding: 'utf8',
 			timeout: 30_000,

@@ -1,0 +1,96 @@
+// scripts/build-server.mjs: dist/ is rebuilt exactly when what it is made from changes, a failed build leaves the
+// last good one, and builders started together (parallel test files) build once. Against a small project of its own,
+// compiled by the real tsc with the project's two tsconfigs.
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import {ensureServerBuild, sourcesHash} from '../scripts/build-server.mjs';
+import {projectRoot} from './helpers/server.ts';
+
+function project(t: {teardown: (fn: () => void) => void}): string {
+	const base = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-build-test-'));
+	t.teardown(() => fs.rmSync(base, {recursive: true, force: true}));
+	for (const file of ['tsconfig.json', 'tsconfig.build.json']) {
+		fs.copyFileSync(path.join(projectRoot, file), path.join(base, file));
+	}
+
+	fs.symlinkSync(path.join(projectRoot, 'node_modules'), path.join(base, 'node_modules'));
+	fs.mkdirSync(path.join(base, 'src', 'job'), {recursive: true});
+	fs.writeFileSync(path.join(base, 'src', 'main.ts'), "import {answer} from './job/answer.ts';\nconsole.log(answer satisfies number);\n");
+	fs.writeFileSync(path.join(base, 'src', 'job', 'answer.ts'), 'export const answer: number = 42;\n');
+	return base;
+}
+
+const runBuilt = (base: string) => new Promise<string>((resolve, reject) => {
+	const child = spawn(process.execPath, [path.join(base, 'dist', 'main.js')], {stdio: ['ignore', 'pipe', 'inherit']});
+	let out = '';
+	child.stdout.on('data', (chunk: Buffer) => {
+		out += chunk.toString();
+	});
+	child.once('error', reject);
+	child.once('close', () => resolve(out));
+});
+
+test('the hash covers every source by path and bytes, not dist/', t => {
+	const base = project(t);
+	const first = sourcesHash(base);
+	t.regex(first, /^[0-9a-f]{64}$/);
+	t.is(sourcesHash(base), first);
+	fs.mkdirSync(path.join(base, 'dist'));
+	fs.writeFileSync(path.join(base, 'dist', 'main.js'), 'stale');
+	t.is(sourcesHash(base), first, 'what is built is not an input');
+	fs.appendFileSync(path.join(base, 'src', 'job', 'answer.ts'), '// edited\n');
+	const edited = sourcesHash(base);
+	t.not(edited, first);
+	fs.renameSync(path.join(base, 'src', 'job', 'answer.ts'), path.join(base, 'src', 'job', 'other.ts'));
+	t.not(sourcesHash(base), edited, 'the same bytes under another name');
+	fs.writeFileSync(path.join(base, 'src', 'job', 'notes.txt'), 'not a source');
+	const renamed = sourcesHash(base);
+	fs.rmSync(path.join(base, 'src', 'job', 'notes.txt'));
+	t.is(sourcesHash(base), renamed, 'only .ts files are sources');
+});
+
+test('built once, rebuilt after an edit, and a failed build keeps the last good dist/', async t => {
+	const base = project(t);
+	t.true(ensureServerBuild({base}));
+	t.is(await runBuilt(base), '42\n', 'runs as JavaScript: the imports rewritten to .js, the types gone');
+	t.false(fs.existsSync(path.join(base, 'dist', 'job', 'answer.ts')));
+	t.is(fs.statSync(path.join(base, 'dist')).mode & 0o777, 0o755, 'readable by an unprivileged server, as src/ is');
+	t.false(ensureServerBuild({base}), 'nothing changed: not rebuilt');
+	fs.writeFileSync(path.join(base, 'src', 'job', 'answer.ts'), 'export const answer: number = 43;\n');
+	t.true(ensureServerBuild({base}));
+	t.is(await runBuilt(base), '43\n');
+	fs.writeFileSync(path.join(base, 'src', 'job', 'answer.ts'), 'export const answer: number = ;\n');
+	t.throws(() => ensureServerBuild({base}), {message: /compiling src\/ failed: .*answer\.ts/s});
+	t.is(await runBuilt(base), '43\n', 'the last good build is still there');
+	t.deepEqual(fs.readdirSync(path.join(base, '.cache')), [], 'no lock and no half-built tree left');
+});
+
+test('builders started together build once, and each finds dist/ whole', async t => {
+	const base = project(t);
+	const script = `import {ensureServerBuild} from ${JSON.stringify(path.join(projectRoot, 'scripts', 'build-server.mjs'))};\nconsole.log(ensureServerBuild({base: ${JSON.stringify(base)}}) + ' ' + (await import('node:fs')).existsSync(${JSON.stringify(path.join(base, 'dist', 'main.js'))}));`;
+	const builder = () => new Promise<string>((resolve, reject) => {
+		const child = spawn(process.execPath, ['--input-type=module', '-e', script], {stdio: ['ignore', 'pipe', 'inherit']});
+		let out = '';
+		child.stdout.on('data', (chunk: Buffer) => {
+			out += chunk.toString();
+		});
+		child.once('error', reject);
+		child.once('close', code => (code === 0 ? resolve(out.trim()) : reject(new Error(`builder exited ${code}`))));
+	});
+	const results = await Promise.all([builder(), builder(), builder(), builder()]);
+	t.deepEqual(results.toSorted(), ['false true', 'false true', 'false true', 'true true'], results.join(', '));
+	t.is(await runBuilt(base), '42\n');
+	t.deepEqual(fs.readdirSync(path.join(base, '.cache')), []);
+});
+
+test('a lock left by a builder that died is taken over once stale', t => {
+	const base = project(t);
+	fs.mkdirSync(path.join(base, '.cache', 'dist.lock'), {recursive: true});
+	const old = new Date(Date.now() - 120_000);
+	fs.utimesSync(path.join(base, '.cache', 'dist.lock'), old, old);
+	t.true(ensureServerBuild({base}));
+	t.true(fs.existsSync(path.join(base, 'dist', 'main.js')));
+});
