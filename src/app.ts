@@ -1,5 +1,5 @@
 import Koa, {type Middleware} from 'koa';
-import {Router} from '@koa/router';
+import {Router} from './http/required.ts';
 import bodyParser from 'koa-bodyparser';
 import type {Logger} from 'pino';
 import type {Config} from './config.ts';
@@ -9,7 +9,7 @@ import {cors} from './http/cors.ts';
 import {errorHandler, publicError} from './http/error-handler.ts';
 import {AppError} from './http/errors.ts';
 import {openEventStream, type EventStream} from './http/event-stream.ts';
-import {sendAnswer} from './http/send.ts';
+import {sendAnswer, setJson} from './http/send.ts';
 import {headerToken, tokenChecker} from './http/token.ts';
 import {parseJudgeRequest, type JudgeOptions, type JudgeRequest} from './judge/parse-judge.ts';
 import {parseExecuteRequest} from './job/parse-request.ts';
@@ -109,7 +109,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 		ctx.state.timings.add('parse', performance.now() - ctx.state.startedAt);
 		const result = await deps.runner.execute(request, ctx.state.signal);
 		ctx.state.jobStatus = result.status;
-		ctx.body = result;
+		setJson(ctx, result);
 	});
 
 	/** /judge_c, and Turbo's own route, /submit, where `language` is required as Turbo always sends it. */
@@ -123,7 +123,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 
 		const result = await deps.runner.judge(request, ctx.state.signal);
 		ctx.state.jobStatus = result.verdict;
-		ctx.body = result;
+		setJson(ctx, result);
 	};
 
 	router.post('/judge_c', requireJson, parseJson, judgeRoute({}));
@@ -141,13 +141,13 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	}
 
 	router.get('/openapi.json', async ctx => {
-		ctx.body = openApiDocument;
+		setJson(ctx, openApiDocument);
 	});
 
 	router.get('/health', async ctx => {
 		const report = await deps.health.check();
 		ctx.status = report.status === 'ok' ? 200 : 503;
-		ctx.body = report;
+		setJson(ctx, report);
 	});
 
 	app.use(requestContext(deps.logger, deps.shutdownSignal));

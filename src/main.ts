@@ -1,9 +1,10 @@
 import fs from 'node:fs';
-import http from 'node:http';
+import type {Server} from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import {pino, type Logger} from 'pino';
 import {createApp} from './app.ts';
+import {http} from './http/required.ts';
 import {Judge0Jobs} from './compat/routes.ts';
 import {SubmissionStore} from './compat/judge0.ts';
 import {ConfigError, loadConfig, type Config} from './config.ts';
@@ -206,7 +207,7 @@ async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<t
  * On SIGTERM or SIGINT: no new connections, the jobs in flight (Judge0's background submissions too) finish, or are
  * cancelled past the grace period; then what the instance made (cache, cgroups) is removed, and the process exits 0.
  */
-function drainOnSignals(server: http.Server, shutdown: AbortController, inFlight: () => Promise<void>, close: () => Promise<void>, config: Config, logger: Logger) {
+function drainOnSignals(server: Server, shutdown: AbortController, inFlight: () => Promise<void>, close: () => Promise<void>, config: Config, logger: Logger) {
 	let stopping = false;
 	const stop = (signal: NodeJS.Signals) => {
 		if (stopping) {

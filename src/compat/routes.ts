@@ -6,6 +6,7 @@ import type {Middleware} from 'koa';
 import type {Config} from '../config.ts';
 import type {AppState} from '../http/context.ts';
 import {AppError, toHttpError} from '../http/errors.ts';
+import {setJson} from '../http/send.ts';
 import {RequestError} from '../job/errors.ts';
 import {compileArgv, languageSpecs, type Language} from '../job/language.ts';
 import {parseCompileOptions, parseProgram, type ExecuteRequest, type RequestedLimits} from '../job/parse-request.ts';
@@ -132,7 +133,7 @@ function refusals<E extends Error>(kind: new (...args: never[]) => E, status: nu
 			}
 
 			ctx.status = status;
-			ctx.body = body(error);
+			setJson(ctx, body(error));
 		}
 	};
 }
@@ -146,13 +147,13 @@ export function registerPiston(router: Router<AppState>, deps: CompatDeps) {
 	const parseAnyJson = bodyParser({enableTypes: ['json'], extendTypes: {json: ['text/plain']}, jsonLimit: String(deps.config.bodyLimitBytes), strict: false});
 	const rules = {gccVersion: deps.compilerVersion, maxRunCpuMs: deps.config.runMax.cpuMs, maxRunMemoryMb: deps.config.runMax.memoryMb};
 	router.get('/api/v2/runtimes', async ctx => {
-		ctx.body = pistonRuntimes(deps.compilerVersion);
+		setJson(ctx, pistonRuntimes(deps.compilerVersion));
 	});
 	router.post('/api/v2/execute', pistonErrors, parseAnyJson, async ctx => {
 		const request = parsePistonRequest(ctx.request.body, rules);
 		const result = await deps.runner.execute(pistonExecuteRequest(request), ctx.state.signal);
 		ctx.state.jobStatus = result.status;
-		ctx.body = toPistonResponse(result, request, deps.compilerVersion);
+		setJson(ctx, toPistonResponse(result, request, deps.compilerVersion));
 	});
 }
 
@@ -164,7 +165,7 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 		pickFields(judge0Attributes(stored, flag(query['base64_encoded']), languageName(stored.submission.language, deps.compilerVersion)), queryText(query['fields']));
 
 	router.get('/languages', async ctx => {
-		ctx.body = languages.map(({id, name}) => ({id, name}));
+		setJson(ctx, languages.map(({id, name}) => ({id, name})));
 	});
 	router.get('/languages/:id', async ctx => {
 		const id = Number(ctx.params['id']);
@@ -175,10 +176,10 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 
 		const {sourceName} = languageSpecs[language];
 		const program = {options: parseCompileOptions({language}), files: [{name: sourceName, content: ''}]};
-		ctx.body = {id, name: languageName(language, deps.compilerVersion), is_archived: false, source_file: sourceName, compile_cmd: compileArgv(program, 'source').join(' '), run_cmd: './source'};
+		setJson(ctx, {id, name: languageName(language, deps.compilerVersion), is_archived: false, source_file: sourceName, compile_cmd: compileArgv(program, 'source').join(' '), run_cmd: './source'});
 	});
 	router.get('/statuses', async ctx => {
-		ctx.body = judge0Statuses;
+		setJson(ctx, judge0Statuses);
 	});
 	router.post('/submissions', judge0Errors, requireJson, parseJson, async ctx => {
 		const base64 = flag(ctx.query['base64_encoded']);
@@ -195,7 +196,7 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 			const token = deps.submissions.store.add(submission)?.token ?? randomUUID();
 			const done: StoredSubmission = {token, submission, createdAt, state: 'done', result, finishedAt: new Date().toISOString()};
 			deps.submissions.store.update(token, () => done);
-			ctx.body = view(done, ctx.query);
+			setJson(ctx, view(done, ctx.query));
 			ctx.status = 201;
 			return;
 		}
@@ -206,7 +207,7 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 			throw new AppError(503, 'queue is full', {'Retry-After': '1'});
 		}
 
-		ctx.body = {token: stored.token};
+		setJson(ctx, {token: stored.token});
 	});
 	router.get('/submissions/:token', judge0Errors, async ctx => {
 		const stored = deps.submissions.store.get(ctx.params['token'] ?? '');
@@ -214,6 +215,6 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 			throw new AppError(404, 'Submission not found: tokens are kept by the replica that made them, for C_RUNNER_JUDGE0_TTL_MS');
 		}
 
-		ctx.body = view(stored, ctx.query);
+		setJson(ctx, view(stored, ctx.query));
 	});
 }

@@ -2,6 +2,7 @@ import type {Middleware} from 'koa';
 import {SandboxError} from '../job/errors.ts';
 import {ClientGoneError, type AppContext, type AppState} from './context.ts';
 import {AppError, toHttpError} from './errors.ts';
+import {setJson} from './send.ts';
 
 const statusMessages: Record<number, string> = {
 	404: 'Not found',
@@ -64,7 +65,7 @@ export function errorHandler(bodyLimitBytes: number): Middleware<AppState> {
 			const {status} = ctx;
 			const message = statusMessages[status];
 			if (message !== undefined && ctx.body === undefined) {
-				ctx.body = {error: status === 404 ? `No route for ${ctx.method} ${ctx.path}` : `${message}: ${ctx.method} ${ctx.path}`};
+				setJson(ctx, {error: status === 404 ? `No route for ${ctx.method} ${ctx.path}` : `${message}: ${ctx.method} ${ctx.path}`});
 				// Koa turns an unset status into 200 when a body is assigned.
 				ctx.status = status;
 			}
@@ -78,7 +79,7 @@ export function errorHandler(bodyLimitBytes: number): Middleware<AppState> {
 
 			ctx.status = known.status;
 			ctx.set(known.headers);
-			ctx.body = {error: known.message};
+			setJson(ctx, {error: known.message});
 		}
 	};
 }

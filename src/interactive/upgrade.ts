@@ -1,8 +1,9 @@
-import http from 'node:http';
+import type {IncomingMessage, Server} from 'node:http';
 import type {Duplex} from 'node:stream';
 import {v4 as uuidv4} from 'uuid';
 import {WebSocketServer} from 'ws';
 import {AppError, toHttpError} from '../http/errors.ts';
+import {http} from '../http/required.ts';
 import {headerToken, tokenChecker} from '../http/token.ts';
 import type {Slot, Slots} from '../job/slots.ts';
 import {runSession, type SessionDeps, type SessionOutcome} from './session.ts';
@@ -69,7 +70,7 @@ function refuse(socket: Duplex, error: AppError): void {
  * until its socket closes; it waits in the same FIFO queue as every other job (the handshake completes once it has
  * a slot).
  */
-export function attachInteractive(server: http.Server, deps: InteractiveDeps): void {
+export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 	const {config, logger} = deps.session;
 	const tokenMatches = tokenChecker(config.token);
 	// Past the message limit a message gets an `error` message (see parseClientMessage); past twice that, ws itself
@@ -82,7 +83,7 @@ export function attachInteractive(server: http.Server, deps: InteractiveDeps): v
 	});
 	let open = 0;
 
-	server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+	server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
 		socket.on('error', () => socket.destroy());
 		const started = performance.now();
 		const log = logger.child({reqId: uuidv4()});
