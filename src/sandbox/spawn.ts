@@ -83,6 +83,9 @@ export function parseChildPid(text: string): number | null {
 	}
 }
 
+/** The most bytes of a helper report read: it is a few short lines. */
+const reportBytes = 4096;
+
 /** How long a stop waits for the helper's death to bring bwrap down before it kills bwrap itself. */
 const stopGraceMs = 2000;
 
@@ -114,10 +117,8 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 		cwd: '/',
 		// Stdin: /dev/null, or an interactive run's pipe. A run's stdin file is opened by the helper, inside the sandbox.
 		stdio: [options.streaming ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', 'pipe', ...gateStdio],
-		buffer: {stdout: false, stderr: false, fd3: true, fd4: false, ...(gated ? {fd7: false} : {})},
-		encoding: 'utf8',
-		stripFinalNewline: false,
-		maxBuffer: {fd3: 4096},
+		// Nothing buffered by execa: each pipe is read here, as it comes (execa's reading allocates ~0.1 MiB a stream).
+		buffer: false,
 		forceKillAfterDelay: false,
 		// Not execa's exit hook: it would kill bwrap on the server's SIGTERM, before the drain lets jobs finish.
 		// An abrupt server death is covered by --die-with-parent.
@@ -235,6 +236,8 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 	}
 
 	const {streaming} = options;
+	// The helper's report is a few lines; one that does not fit is no report (and stops the sandbox).
+	const report = new CappedCapture(reportBytes, stop);
 	const stdout = new CappedCapture(options.outputBytes, stop, streaming && (chunk => streaming.output('stdout', chunk)));
 	const stderr = new CappedCapture(options.outputBytes, stop, streaming && (chunk => streaming.output('stderr', chunk)));
 	if (streaming && subprocess.stdin && subprocess.stdout && subprocess.stderr) {
@@ -244,12 +247,11 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 	}
 
 	try {
-		const [result] = await Promise.all([subprocess, stdout.collect(subprocess.stdout), stderr.collect(subprocess.stderr)]);
-		const reportText = result.stdio[reportFd];
+		await Promise.all([subprocess, stdout.collect(subprocess.stdout), stderr.collect(subprocess.stderr), report.collect(subprocess.stdio[reportFd] as Readable)]);
 		return {
 			stdout: Buffer.concat(stdout.chunks),
 			stderr: Buffer.concat(stderr.chunks),
-			report: typeof reportText === 'string' ? parseReport(reportText) : null,
+			report: report.overflowed ? null : parseReport(Buffer.concat(report.chunks).toString('utf8')),
 			overflowed: stdout.overflowed ? 'stdout' : (stderr.overflowed ? 'stderr' : null),
 			backstopFired,
 			canceled,

@@ -40,3 +40,34 @@ test('a command that reaches nobody — what waited for it is gone — is unsent
 	t.is(read.unsent, undefined, 'read: delivered');
 	t.is(read.stdout.toString(), '--wall-ms\u00001000\u0000--\u0000/bin/true\u0000');
 });
+
+/** A sandbox played by a shell in bwrap's place: `script` writes to descriptors 1–4 as bwrap and the helper would. */
+function shellSandbox(script: string) {
+	const signal = new AbortController().signal;
+	return spawnSandbox({
+		bwrapPath: '/bin/sh',
+		command: {args: ['-c', script], backstopMs: 5000, signal},
+		user: null,
+		outputBytes: 4096,
+		signal,
+	});
+}
+
+const report = 'exec_errno=0\nexited=1\nexit_code=3\nsignal=0\ntimed_out=0\ncpu_exceeded=0\ncpu_ms=12\nwall_ms=40\nmax_rss_kb=1500\npeak_vm_kb=2600\nmemory_exceeded=0\n';
+
+test('the helper\'s report is read from descriptor 3 whole, however it is written', async t => {
+	const [head, tail] = [report.slice(0, 30), report.slice(30)];
+	const run = await shellSandbox(`printf '%s' '${head}' >&3; sleep 0.1; printf '%s' '${tail}' >&3; echo out; echo err >&2`);
+	t.like(run.report, {exited: true, exitCode: 3, cpuMs: 12, wallMs: 40, maxRssKb: 1500, peakVmKb: 2600});
+	t.is(run.stdout.toString(), 'out\n');
+	t.is(run.stderr.toString(), 'err\n');
+	t.is((await shellSandbox('true')).report, null, 'none written: none');
+	t.is((await shellSandbox(`printf '%s' '${report.replace('cpu_ms=12', 'cpu_ms=x')}' >&3`)).report, null, 'not the helper\'s: none');
+});
+
+test('a report past 4 KiB is no report, and stops the sandbox', async t => {
+	const started = performance.now();
+	const run = await shellSandbox(`printf '%s' '${report}' >&3; head -c 5000 /dev/zero >&3; exec sleep 30`);
+	t.is(run.report, null);
+	t.true(performance.now() - started < 10_000, 'stopped, not left to its 30 s');
+});
