@@ -142,6 +142,8 @@ try {
 
 // The sweep: 200 stale directories of a dead instance, 50 files each, in a private job root.
 const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-bench-'));
+// Ours, made 0700 by mkdtemp: the sandbox uids must be able to enter it, as any job root.
+fs.chmodSync(jobRoot, 0o711);
 const dead = JSON.stringify({pid: spawnSync('true').pid, start: '1'});
 for (let index = 0; index < 200; index++) {
 	const dir = path.join(jobRoot, `c_exec_00000000-0000-4000-8000-${String(index).padStart(12, '0')}`);
