@@ -31,8 +31,9 @@ export function sendDeadline(res: ServerResponse, ms: number): {arm(): void} {
  * Every JSON answer: encoded once, to a Buffer, the moment it is set. The result object and its strings are freed at
  * once instead of living as long as the socket holds the bytes; Koa's length getter does not encode it again; and
  * Koa is never handed an object, which its body setter would test against the web globals `ReadableStream`, `Blob`
- * and `Response` — and touching `Response` loads Node's fetch client (undici) into the server: 13–18 MiB of RSS
- * for nothing (test/memory.test.ts). The status stays what it was (Koa makes an unset one 200).
+ * and `Response` — and touching `Response` loads Node's fetch client (undici) into the server: 2–3 MiB of its
+ * RSS (13–18 in a fresh Node) for nothing (test/memory.test.ts). The status stays what it was (Koa makes an unset
+ * one 200).
  */
 export function setJson(ctx: ParameterizedContext, value: unknown): void {
 	ctx.type = 'application/json';
