@@ -154,12 +154,14 @@ for (let index = 0; index < 200; index++) {
 	}
 }
 
-const sweeping = await startServer({uidBase: 65_500, defaultLimits: true, jobRoot});
+let sweeping: RunningServer | undefined;
 try {
+	sweeping = await startServer({uidBase: 65_500, defaultLimits: true, jobRoot});
 	const done = sweeping.logs.find(entry => entry['msg'] === 'start-up sweep done');
 	const listening = sweeping.logs.find(entry => entry['msg'] === 'c-runner listening');
 	console.log(`start-up sweep: ${String(listening?.['swept'])} stale directories (50 files each) removed in ${String(done?.['durationMs'] ?? '?')} ms`);
 } finally {
-	await sweeping.stop();
+	// Its 200 directories go whether the server started or not.
+	await sweeping?.stop();
 	fs.rmSync(jobRoot, {recursive: true, force: true});
 }

@@ -17,8 +17,14 @@ test('the probe sees undici loaded when it is (new Headers(), a fetch global)', 
 
 test('the server answers every kind of route without loading undici', async t => {
 	const server = await startServer({uidBase: 67_700, env: {NODE_OPTIONS: `--import=${probe}`}});
-	const get = async (path: string) => (await fetch(`${server.url}${path}`)).status;
-	const post = async (path: string, body: string, headers: Record<string, string> = {'Content-Type': 'application/json'}) => (await fetch(`${server.url}${path}`, {method: 'POST', headers, body})).status;
+	// Each answer read to its end: an unread one (the event stream) would hold its connection, and the stop, open.
+	const status = async (answer: Promise<Response>) => {
+		const response = await answer;
+		await response.arrayBuffer();
+		return response.status;
+	};
+	const get = async (path: string) => status(fetch(`${server.url}${path}`));
+	const post = async (path: string, body: string, headers: Record<string, string> = {'Content-Type': 'application/json'}) => status(fetch(`${server.url}${path}`, {method: 'POST', headers, body}));
 	const hello = '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }';
 	t.is((await execute(server, {code: hello})).body['output'], 'hi\n');
 	t.is((await execute(server, {code: 'int main(void) { return *(volatile int *)0; }'})).body['status'], 'signalled');

@@ -137,7 +137,15 @@ export async function startServer(requested: {
 				resolve(entry['port'] as number);
 			}
 		});
-		void exited.then(({code}) => reject(new Error(`server exited with ${code} before listening: ${stderr}`)));
+		void exited.then(({code}) => {
+			// What the harness made for it goes with it: a server that never listened has nothing in them to look at.
+			fs.rmSync(cacheBase, {recursive: true, force: true});
+			if (options.jobRoot === undefined) {
+				fs.rmSync(jobRoot, {recursive: true, force: true});
+			}
+
+			reject(new Error(`server exited with ${code} before listening: ${stderr}`));
+		});
 	});
 	return {
 		url: `http://127.0.0.1:${port}`,
