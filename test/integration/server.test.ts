@@ -111,12 +111,19 @@ test('a client that disconnects cancels its job; the sandbox and the directory g
 });
 
 test('past the slots and the queue: 503 with Retry-After, and the queued job still runs', async t => {
-	const server = await startServer({uidBase: uidBase(4), env: {C_RUNNER_CONCURRENCY: '1', C_RUNNER_QUEUE_LENGTH: '1', C_RUNNER_RUN_WALL_MS: '1000'}});
+	// 3 s of wall time: the slot stays taken while the test waits for the queue, on a loaded machine too.
+	const server = await startServer({uidBase: uidBase(4), env: {C_RUNNER_CONCURRENCY: '1', C_RUNNER_QUEUE_LENGTH: '1', C_RUNNER_RUN_WALL_MS: '3000'}});
 	try {
 		const running = execute(server, {code: example('sleep-forever.c')});
 		t.true(await waitFor(() => programRuns(server), 5000), 'the program runs');
 		const queued = execute(server, {code: example('hello.c')});
-		await sleep(200);
+		// The queue is full once the server says so, not after a guess at how long that takes.
+		let depth = '';
+		for (const deadline = Date.now() + 2000; depth !== '1' && Date.now() < deadline; await sleep(20)) {
+			depth = /^c_runner_queue_depth (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1] ?? '';
+		}
+
+		t.is(depth, '1', 'the second request waits in the queue');
 		const rejected = await execute(server, {code: example('hello.c')});
 		t.is(rejected.status, 503);
 		t.is(rejected.headers.get('retry-after'), '1');
