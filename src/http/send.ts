@@ -1,5 +1,4 @@
 import type {ServerResponse} from 'node:http';
-import {Stream} from 'node:stream';
 import type {Middleware, ParameterizedContext} from 'koa';
 import type {AppState} from './context.ts';
 
@@ -40,18 +39,10 @@ export function setJson(ctx: ParameterizedContext, value: unknown): void {
 	ctx.body = Buffer.from(JSON.stringify(value));
 }
 
-/** An answer has `sendTimeoutMs` to reach the client; a body left as an object (none should be) is encoded here. */
+/** An answer (every JSON one set by setJson) has `sendTimeoutMs` to reach the client. */
 export function sendAnswer(sendTimeoutMs: number): Middleware<AppState> {
 	return async (ctx, next) => {
 		await next();
-		const {body} = ctx;
-		if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body) && !(body instanceof Stream)) {
-			const {status} = ctx;
-			setJson(ctx, body);
-			// Assigning a body would otherwise turn a 4xx/5xx into 200.
-			ctx.status = status;
-		}
-
 		if (ctx.respond !== false) {
 			sendDeadline(ctx.res, sendTimeoutMs).arm();
 		}
