@@ -24,7 +24,6 @@ export interface CacheListener {
 	size?(bytes: number): void;
 }
 
-
 /**
  * The compile cache, content-addressed: the key is a hash of everything that makes the compiler's output what it is
  * (each source file's name and content, the language, the whole compile argv with the compiler's path, and that

@@ -297,7 +297,20 @@ export interface WaitingLauncher {
 const memoryOf = (pid: number) => /^\d+:memory:(.*)$/m.exec(readProcText(`/proc/${pid}/cgroup`) ?? '')?.[1];
 /** The helper as bwrap runs it: `helperInSandbox` (src/sandbox/bwrap-args.ts). */
 const helperInSandbox = '/run/c-runner/sandbox';
-const aheadName = (uid: number, name: string | undefined) => new RegExp(`^ahead-${uid}-(compile|run)-`).exec(name ?? '')?.[1] as WaitingLauncher['step'] | undefined;
+/**
+ * A job cgroup made ahead, by its name `ahead-<uid>-<step>-<suffix>`: its slot's uid, its step, and `slot`, the two
+ * together (the server keeps one sandbox waiting for each).
+ */
+function aheadCgroup(name: string | undefined): {uid: number; step: WaitingLauncher['step']; slot: string} | undefined {
+	const found = /^ahead-(\d+)-(compile|run)-/.exec(name ?? '');
+	return found ? {uid: Number(found[1]), step: found[2] as WaitingLauncher['step'], slot: `${found[1]}:${found[2]}`} : undefined;
+}
+
+/** The step of a cgroup made ahead for this uid's slot. */
+const aheadName = (uid: number, name: string | undefined) => {
+	const ahead = aheadCgroup(name);
+	return ahead?.uid === uid ? ahead.step : undefined;
+};
 
 /**
  * The process, if it is one the server started ahead of a slot's next job and that waits for it, holding nothing
@@ -364,9 +377,6 @@ export async function settledAhead(server: RunningServer, slots: number): Promis
 	return launchers;
 }
 
-/** `ahead-<uid>-<step>`: a slot's step, for which the server keeps one launcher waiting. */
-const aheadStep = (cgroup: string) => /^ahead-\d+-[a-z]+/.exec(cgroup)?.[0];
-
 /**
  * Job directories this server left. A private job root must be empty; in a shared one (/tmp) only the directories
  * whose owner mark names this server count: another instance's live jobs are not its business.
@@ -405,7 +415,11 @@ const runPlaceholders = new Set(['source', 'stdin']);
 function placeholdersOnly(dir: string): string[] | null {
 	try {
 		const entries = fs.readdirSync(dir).filter(entry => entry !== '.owner');
-		return entries.every(entry => runPlaceholders.has(entry) && fs.lstatSync(path.join(dir, entry)).isFile() && fs.lstatSync(path.join(dir, entry)).size === 0) ? entries : null;
+		const emptyFile = (entry: string) => {
+			const stat = fs.lstatSync(path.join(dir, entry));
+			return stat.isFile() && stat.size === 0;
+		};
+		return entries.every(entry => runPlaceholders.has(entry) && emptyFile(entry)) ? entries : null;
 	} catch {
 		return null;
 	}
@@ -422,9 +436,9 @@ export function aheadJobDirs(server: RunningServer): string[] {
 	// The steps of each slot with a cgroup made ahead, each allowed one job directory.
 	const allowed = new Map<string, number>();
 	for (const entry of instance !== undefined && fs.existsSync(instance) ? fs.readdirSync(instance) : []) {
-		const found = /^ahead-(\d+)-(compile|run)-/.exec(entry);
-		if (found) {
-			allowed.set(`${found[1]}:${found[2]}`, 1);
+		const ahead = aheadCgroup(entry);
+		if (ahead) {
+			allowed.set(ahead.slot, 1);
 		}
 	}
 
@@ -461,7 +475,7 @@ export function aheadJobDirs(server: RunningServer): string[] {
 export function leftoverJobCgroups(server: RunningServer): string[] {
 	// One started ahead whose processes ended while it waited is replaced by the server at once (its cgroup goes
 	// within milliseconds). Any other stays a leftover.
-	return leftoverOnSecondLook(() => jobCgroupsNow(server), dir => aheadStep(path.basename(dir)) !== undefined, dir => dir, 100);
+	return leftoverOnSecondLook(() => jobCgroupsNow(server), dir => aheadCgroup(path.basename(dir)) !== undefined, dir => dir, 100);
 }
 
 /** The server's instance cgroup of each v1 controller: `c-runner-<pid>` under the server's own cgroup there. */
@@ -478,7 +492,7 @@ function jobCgroupsNow(server: RunningServer): string[] {
 		// is allowed once per slot's step and controller (a second would be a leak); anything else in one is left over.
 		const steps = new Set<string>();
 		leftovers.push(...entries.filter(entry => entry.isDirectory()).map(entry => path.join(instance, entry.name)).filter(dir => {
-			const step = aheadStep(path.basename(dir));
+			const step = aheadCgroup(path.basename(dir))?.slot;
 			if (step === undefined || steps.has(step)) {
 				return true;
 			}
