@@ -7,7 +7,7 @@ import {execFile} from 'node:child_process';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import test, {type ExecutionContext} from 'ava';
-import {assertHostClean, example, execute, projectRoot, startServer, testLimits, type RunningServer} from './server.ts';
+import {assertHostClean, eventuallyLogged, example, execute, projectRoot, startServer, testLimits, type RunningServer} from './server.ts';
 import {allEvents, postEventStream} from './sse.ts';
 
 export type Policy = 'private' | 'none';
@@ -291,12 +291,7 @@ export function judgeSuite(policy: Policy, uidBase: number, options: {unprivileg
 		t.is((await stream.next())?.event, 'compile');
 		t.is((await stream.next())?.event, 'result');
 		stream.close();
-		const deadline = Date.now() + 3000;
-		while (Date.now() < deadline && server.logs.every(entry => entry['msg'] !== 'client went away')) {
-			await new Promise(resolve => setTimeout(resolve, 50));
-		}
-
-		t.true(Date.now() < deadline, 'the server noticed the client leaving');
+		t.true(await eventuallyLogged(server, entry => entry['msg'] === 'client went away'), 'the server noticed the client leaving');
 		assertHostClean(t, server);
 	});
 

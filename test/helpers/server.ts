@@ -516,9 +516,32 @@ const readProcText = (file: string) => {
 	}
 };
 
+/**
+ * Polls a condition until it holds or the time is up (a server's log lines and its clean-up arrive on their own
+ * time); true if it held.
+ */
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 50): Promise<boolean> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		if (await condition()) {
+			return true;
+		}
+
+		await new Promise(resolve => setTimeout(resolve, intervalMs));
+	}
+
+	return condition();
+}
+
+/** Waits, up to the time given, for a server to have no job directory and no sandboxed process left. */
+export const eventuallyClean = async (server: RunningServer, timeoutMs = 10_000) =>
+	waitFor(() => leftoverJobDirs(server).length === 0 && leftoverProcesses(server).length === 0, timeoutMs);
+
+/** Waits, up to the time given, for a log line of the server's that the predicate picks. */
+export const eventuallyLogged = async (server: RunningServer, predicate: (entry: Record<string, unknown>) => boolean, timeoutMs = 3000) =>
+	waitFor(() => server.logs.some(entry => predicate(entry)), timeoutMs);
+
 export function assertHostClean(t: ExecutionContext, server: RunningServer) {
-
-
 	t.deepEqual(leftoverJobDirs(server), [], 'no job directory left behind');
 	t.deepEqual(leftoverProcesses(server), [], 'no sandboxed process left behind');
 	t.deepEqual(leftoverJobCgroups(server), [], 'no job cgroup left behind');

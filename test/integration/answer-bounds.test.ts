@@ -3,7 +3,7 @@
 // timeout; and a small request is answered while a hostile one runs. Through the real server, gcc and bwrap.
 import net from 'node:net';
 import test from 'ava';
-import {assertHostClean, example, execute, startServer, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, example, execute, startServer, waitFor, type RunningServer} from '../helpers/server.ts';
 import {allEvents, postEventStream} from '../helpers/sse.ts';
 
 const responseBytes = 64 * 1024;
@@ -95,11 +95,7 @@ test.serial('a client that never reads a large answer is cut off after the send 
 			socket.once('close', () => resolve('closed'));
 		});
 		const done = () => reader.logs.some(entry => entry['msg'] === 'request done' && entry['path'] === '/execute_c');
-		for (let waited = 0; !done() && waited < 30_000; waited += 100) {
-			await new Promise(resolve => setTimeout(resolve, 100));
-		}
-
-		t.true(done(), 'the job ran and its answer was written');
+		t.true(await waitFor(done, 30_000, 100), 'the job ran and its answer was written');
 		t.true(reader.logs.some(entry => Number(entry['responseBytes']) > 20 * 1024 * 1024), 'the answer is larger than any socket buffer');
 		// Reading now drains what the kernel holds and sees the end: the server cut the connection mid-answer.
 		let received = 0;

@@ -4,20 +4,13 @@
 // holds a job slot like any run; a sidecar turns the page and the interactive upgrade off; the real server serves
 // the page, with its policy and without the token.
 import test from 'ava';
-import {assertHostClean, example, leftoverJobDirs, leftoverProcesses, startServer, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, eventuallyClean, example, startServer} from '../helpers/server.ts';
 import {connect, refusedUpgrade} from '../helpers/ws-client.ts';
 
 const modes: Array<[string, Parameters<typeof startServer>[0]]> = [
 	['no /proc in the sandbox', {uidBase: 63_300, env: {C_RUNNER_SANDBOX_PROC: 'none'}}],
 	['an unprivileged server', {uidBase: 63_400, runAs: 63_400}],
 ];
-
-async function eventuallyClean(server: RunningServer) {
-	const deadline = Date.now() + 10_000;
-	while (Date.now() < deadline && (leftoverJobDirs(server).length > 0 || leftoverProcesses(server).length > 0)) {
-		await new Promise(resolve => setTimeout(resolve, 50));
-	}
-}
 
 for (const [mode, options] of modes) {
 	test.serial(`${mode}: prompt, answer, interrupt, a socket closed mid-run`, async t => {

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import test from 'ava';
-import {assertHostClean, example, leftoverJobDirs, leftoverProcesses, startServer, testLimits, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, eventuallyClean, eventuallyLogged, example, leftoverProcesses, startServer, testLimits, type RunningServer} from '../helpers/server.ts';
 import {connect, refusedUpgrade, type SessionClient} from '../helpers/ws-client.ts';
 
 const token = 'interactive-test-token-0123';
@@ -42,13 +42,6 @@ const open = async (code?: string, extra: Record<string, unknown> = {}): Promise
 };
 
 /** Cleanup runs as the session unwinds: a client that went away first waits for it, boundedly. */
-async function eventuallyClean(server: RunningServer, timeoutMs = 10_000) {
-	const deadline = Date.now() + timeoutMs;
-	while (Date.now() < deadline && (leftoverJobDirs(server).length > 0 || leftoverProcesses(server).length > 0)) {
-		await new Promise(resolve => setTimeout(resolve, 50));
-	}
-}
-
 test.serial('a prompt reaches the client before it sends anything; input, answer, input again', async t => {
 	const client = await open(example('interactive-greeting.c'));
 	const compiled = await client.waitForType('compile');
@@ -150,7 +143,8 @@ test.serial('a socket that closes mid-run leaves no process and no directory', a
 	client.socket.terminate();
 	await eventuallyClean(server);
 	assertHostClean(t, server);
-	t.true(server.logs.some(entry => entry['msg'] === 'interactive session done' && entry['jobStatus'] === 'client_gone'));
+	// The log line follows the clean-up, and comes through the server's stdout on its own time.
+	t.true(await eventuallyLogged(server, entry => entry['msg'] === 'interactive session done' && entry['jobStatus'] === 'client_gone'), 'logged as client_gone');
 });
 
 test.serial('the program cannot take over the relay that stands between it and the client', async t => {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import {cgroupMounts} from '../../src/sandbox/cgroup.ts';
-import {assertHostClean, assertStdinFile, example, execute, leftoverJobCgroups, settledAhead, startServer, type RunningServer, type WaitingLauncher} from '../helpers/server.ts';
+import {assertHostClean, assertStdinFile, example, execute, leftoverJobCgroups, settledAhead, startServer, waitFor, type RunningServer, type WaitingLauncher} from '../helpers/server.ts';
 
 /** One slot, so that each job runs on the slot whose sandboxes the one before it left. */
 const oneSlot = {C_RUNNER_CONCURRENCY: '1', C_RUNNER_COMPILE_CACHE_BYTES: '0'};
@@ -152,11 +152,7 @@ for (const step of ['run', 'compile'] as const) {
 		// Once the server has seen it end (a job taking it in the moment it dies, whose command then reaches nobody,
 		// makes its own instead: test/job/launchers.test.ts; one taking it as its command is written is a 500).
 		const said = () => ahead.logs.slice(logged).some(entry => entry['msg'] === 'a launcher started ahead ended before its job');
-		for (let tries = 0; tries < 200 && !said(); tries++) {
-			await new Promise(resolve => setTimeout(resolve, 10));
-		}
-
-		t.true(said(), 'said');
+		t.true(await waitFor(said, 2000, 10), 'said');
 		t.like((await execute(ahead, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
 		t.deepEqual(kinds(await settled(ahead)), allKinds);
 		assertHostClean(t, ahead);

@@ -5,25 +5,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {assertHostClean, example, execute, leftoverJobDirs, leftoverProcesses, projectRoot, serverArgs, settledAhead, startServer, uidOffset, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, eventuallyLogged, example, execute, leftoverJobDirs, leftoverProcesses, projectRoot, serverArgs, settledAhead, startServer, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
 
 // Each test has its own server, so they never share uids: 62200 + 10 per test.
 const uidBase = (index: number) => 62_200 + (index * 10);
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-	const deadline = Date.now() + timeoutMs;
-	while (Date.now() < deadline) {
-		if (condition()) {
-			return true;
-		}
-
-		await sleep(50);
-	}
-
-	return condition();
-}
 
 // A job's directories: not those of the sandboxes made ahead, which wait for the next job.
 const jobDirs = (server: RunningServer) => leftoverJobDirs(server);
@@ -103,7 +90,7 @@ test('a client that disconnects cancels its job; the sandbox and the directory g
 		await request;
 		// Far below the 20 s wall limit: only the cancellation can have stopped it.
 		t.true(await waitFor(() => leftoverProcesses(server).length === 0 && leftoverJobDirs(server).length === 0, 3000), 'cleaned up within 3 s');
-		t.true(await waitFor(() => server.logs.some(entry => entry['status'] === 499), 1000), 'logged as 499, client closed request');
+		t.true(await eventuallyLogged(server, entry => entry['status'] === 499, 1000), 'logged as 499, client closed request');
 		assertHostClean(t, server);
 	} finally {
 		await server.stop();
@@ -118,12 +105,8 @@ test('past the slots and the queue: 503 with Retry-After, and the queued job sti
 		t.true(await waitFor(() => programRuns(server), 5000), 'the program runs');
 		const queued = execute(server, {code: example('hello.c')});
 		// The queue is full once the server says so, not after a guess at how long that takes.
-		let depth = '';
-		for (const deadline = Date.now() + 2000; depth !== '1' && Date.now() < deadline; await sleep(20)) {
-			depth = /^c_runner_queue_depth (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1] ?? '';
-		}
-
-		t.is(depth, '1', 'the second request waits in the queue');
+		const queueDepth = async () => /^c_runner_queue_depth (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1];
+		t.true(await waitFor(async () => await queueDepth() === '1', 2000, 20), 'the second request waits in the queue');
 		const rejected = await execute(server, {code: example('hello.c')});
 		t.is(rejected.status, 503);
 		t.is(rejected.headers.get('retry-after'), '1');
@@ -232,7 +215,7 @@ test('logs carry request id, status, timings and sizes, never the code, stdin or
 		const secret = 'never-log-this-7f3a';
 		const {headers} = await execute(server, {code: `#include <stdio.h>\nint main(void) { puts("${secret}-out"); return 0; }`, stdin: `${secret}-in`});
 		const id = headers.get('x-request-id');
-		t.true(await waitFor(() => server.logs.some(entry => entry['reqId'] === id && entry['status'] === 200), 1000));
+		t.true(await eventuallyLogged(server, entry => entry['reqId'] === id && entry['status'] === 200, 1000));
 		const line = JSON.stringify(server.logs);
 		t.false(line.includes(secret), 'no source, stdin or output in the logs');
 	} finally {
