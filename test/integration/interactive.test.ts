@@ -194,9 +194,11 @@ const badMessages: Array<[string, (client: SessionClient) => Promise<void>, RegE
 		await client.waitForStdout('ready\n');
 		client.send({type: 'start', code: example('interactive-wait.c')});
 	}, /^The run has already started; one start per session$/, 1008],
+	// A program that does not read, so it is still running when the late stdin comes (one that ends at end-of-file
+	// may be done first, if the client is held up between its two messages).
 	['stdin after end-of-input', async client => {
-		client.send({type: 'start', code: example('interactive-wait.c')});
-		await client.waitForStdout('ready\n');
+		client.send({type: 'start', code: example('interactive-chatty.c')});
+		await client.waitForStdout('still here 0\n');
 		client.send({type: 'eof'});
 		client.send({type: 'stdin', data: 'late\n'});
 	}, /^Input has already ended \(eof\); no stdin after it$/, 1008],
