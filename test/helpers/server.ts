@@ -516,6 +516,9 @@ const readProcText = (file: string) => {
 	}
 };
 
+/** Whether a job's program (a binary in one of the server's job directories) is running. */
+export const programRuns = (server: RunningServer) => leftoverProcesses(server).some(proc => proc.command.startsWith(`${server.jobRoot}/c_exec_`));
+
 /**
  * Polls a condition until it holds or the time is up (a server's log lines and its clean-up arrive on their own
  * time); true if it held.

@@ -2,7 +2,7 @@
 // the outcome and that the host is clean afterwards: no job directory, no process of the sandbox uids.
 import fs from 'node:fs';
 import test from 'ava';
-import {assertForkBombStopped, assertHostClean, example, execute, leftoverJobDirs, startServer, testLimits, type RunningServer} from '../helpers/server.ts';
+import {assertForkBombStopped, assertHostClean, example, execute, leftoverJobDirs, programRuns, startServer, testLimits, waitFor, type RunningServer} from '../helpers/server.ts';
 
 let server: RunningServer;
 test.before(async () => {
@@ -181,9 +181,9 @@ test.serial('a deep tree of odd-mode files is cleaned up', async t => {
 
 test.serial('two concurrent jobs cannot see or touch each other\'s directories', async t => {
 	const victim = execute(server, {code: example('job-victim.c')});
-	await new Promise(resolve => setTimeout(resolve, 300));
+	// Its program runs (not a guess at how long its compile takes).
+	t.true(await waitFor(() => programRuns(server), 10_000), 'the victim job is running');
 	const [victimDir] = leftoverJobDirs(server);
-	t.truthy(victimDir, 'the victim job is running');
 	const attacker = await execute(server, {code: example('job-attacker.c'), args: [`${server.jobRoot}/${victimDir}`]});
 	t.is(attacker.body['status'], 'ok', attacker.body['error']);
 	t.notRegex(attacker.body['output'], /ESCAPED/);

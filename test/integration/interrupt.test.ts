@@ -3,15 +3,15 @@
 // answers them with their real results, not a 500.
 import {once} from 'node:events';
 import test from 'ava';
-import {assertHostClean, example, execute, startServer} from '../helpers/server.ts';
+import {assertHostClean, example, execute, programRuns, startServer, waitFor} from '../helpers/server.ts';
 
 test('SIGINT to the server\'s whole process group drains a job in flight: a normal 200 result, then exit 0', async t => {
 	const server = await startServer({uidBase: 65_300, detached: true});
 	const exited = once(server.process, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
 	try {
 		const answer = execute(server, {code: example('sleep-ms.c'), stdin: '1500'});
-		// Into the run (compiling takes a few hundred ms), well before the program's 1.5 s are up.
-		await new Promise(resolve => setTimeout(resolve, 1000));
+		// Into the run, well before the program's 1.5 s are up.
+		t.true(await waitFor(() => programRuns(server), 10_000), 'the program runs');
 		process.kill(-server.pid, 'SIGINT');
 		const {status, body} = await answer;
 		t.is(status, 200, JSON.stringify(body));

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {assertHostClean, eventuallyLogged, example, execute, leftoverJobDirs, leftoverProcesses, projectRoot, serverArgs, settledAhead, startServer, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, eventuallyLogged, example, execute, leftoverJobDirs, leftoverProcesses, programRuns, projectRoot, serverArgs, settledAhead, startServer, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
 
 // Each test has its own server, so they never share uids: 62200 + 10 per test.
 const uidBase = (index: number) => 62_200 + (index * 10);
@@ -20,7 +20,6 @@ const jobDirs = (server: RunningServer) => leftoverJobDirs(server);
  * uids is not enough: one being made ahead of the next job, caught between two states, may be listed before the
  * request has even reached the server.)
  */
-const programRuns = (server: RunningServer) => leftoverProcesses(server).some(proc => proc.command.startsWith(`${server.jobRoot}/c_exec_`));
 
 /** A job directory as an instance whose process has ended would have left it. */
 function plantStaleJobDir(jobRoot: string, name: string, owner: {pid: number; start: string}) {
