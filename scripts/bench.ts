@@ -9,6 +9,8 @@
 //   unprivileged  cold gcc again, on a server that is not root: no job cgroups (the helper's own accounting), so the
 //                 figure against cold gcc is what the job cgroups cost (mostly the kernel's cgroup migration lock:
 //                 `npm run bench:sandbox`);
+//   ld.bfd        the floor again, linked by gcc's default ld.bfd instead of gold (which c-runner, and so the floor,
+//                 link with where the host has it): what gold saves every cold compile;
 //   4 clients     four clients against 127.0.0.1 for a bounded time (new sources), req/s, p50 and p90, against four
 //                 bare pipelines side by side; the server's RSS before and after;
 // then the per-stage breakdown (the answers' Server-Timing headers, medians), and one program judged against 20
@@ -18,6 +20,7 @@ import {spawn, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {loadConfig} from '../src/config.ts';
 import {compileArgv, programFromCode} from '../src/job/language.ts';
 import {stageNames} from '../src/job/timings.ts';
 import {example, startServer, type RunningServer} from '../test/helpers/server.ts';
@@ -38,9 +41,11 @@ function percentile(samples: readonly number[], fraction: number): number {
 
 const median = (samples: readonly number[]) => percentile(samples, 0.5);
 
-// The floor: the same compile command c-runner runs, and the program, without any sandbox, HTTP or cleanup.
+// The floor: the same compile command c-runner runs (with the linker it chooses here), and the program, without any
+// sandbox, HTTP or cleanup.
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-bench-'));
-const [compiler, ...compileArgs] = compileArgv(programFromCode(hello), 'a.out');
+const [compiler, ...compileArgs] = compileArgv(programFromCode(hello), 'a.out', loadConfig(process.env).linker);
+const bfdArgs = compileArgv(programFromCode(hello), 'a.out', 'bfd').slice(1);
 
 function checkBare(status: number | null, stdout: string, stderr: string) {
 	if (status !== 0 || stdout !== 'Hello from C!') {
@@ -48,10 +53,10 @@ function checkBare(status: number | null, stdout: string, stderr: string) {
 	}
 }
 
-function bareOnce() {
+function bareOnce(args = compileArgs) {
 	const dir = fs.mkdtempSync(path.join(scratch, 'p-'));
 	fs.writeFileSync(path.join(dir, 'source.c'), freshHello());
-	const compile = spawnSync(compiler!, compileArgs, {cwd: dir});
+	const compile = spawnSync(compiler!, args, {cwd: dir});
 	const run = spawnSync(path.join(dir, 'a.out'));
 	checkBare(compile.status === 0 ? run.status : compile.status, run.stdout?.toString() ?? '', compile.stderr.toString());
 	fs.rmSync(dir, {recursive: true, force: true});
@@ -128,6 +133,7 @@ const server = await startServer({uidBase: 66_900, defaultLimits: true});
 const unprivileged = await startServer({uidBase: 66_920, runAs: 66_920, defaultLimits: true});
 const noAhead = await startServer({uidBase: 66_960, defaultLimits: true, env: {C_RUNNER_LAUNCH_AHEAD: 'off'}});
 const floor: number[] = [];
+const floorBfd: number[] = [];
 const kinds = ['cold', 'cached', 'tcc', 'cold, ahead off', 'cached, ahead off', 'unprivileged'] as const;
 const figures = Object.fromEntries(kinds.map(kind => [kind, [] as number[]])) as Record<typeof kinds[number], number[]>;
 const stages = Object.fromEntries(kinds.map(kind => [kind, [] as Stages[]])) as Record<typeof kinds[number], Stages[]>;
@@ -144,6 +150,8 @@ try {
 		const started = performance.now();
 		bareOnce();
 		const bare = performance.now() - started;
+		bareOnce(bfdArgs);
+		const bareBfd = performance.now() - started - bare;
 		const cold = await request(server, {code: freshHello()}, false);
 		const cached = await request(server, {code: cachedSource}, true);
 		const tcc = await request(server, {code: freshHello(), compiler: 'tcc'}, false);
@@ -154,6 +162,7 @@ try {
 		const helperOnly = await request(unprivileged, {code: freshHello()}, false);
 		if (round >= 0) {
 			floor.push(bare);
+			floorBfd.push(bareBfd);
 			for (const [name, sample] of [['cold', cold], ['cached', cached], ['tcc', tcc], ['cold, ahead off', coldOff], ['cached, ahead off', cachedOff], ['unprivileged', helperOnly]] as const) {
 				figures[name].push(sample.ms);
 				stages[name].push(sample.stages);
@@ -236,6 +245,7 @@ const ratio = (value: number, of: number) => `${(value / of).toFixed(2)}x`;
 const rows: Array<[string, string, string]> = [
 	['floor: bare gcc + run, p50', ms(floorP50), '1.00x'],
 	['floor: bare gcc + run, p90', ms(percentile(floor, 0.9)), ratio(percentile(floor, 0.9), floorP50)],
+	['floor linked by ld.bfd (gcc\'s default), p50', ms(median(floorBfd)), ratio(median(floorBfd), floorP50)],
 	['cold gcc /execute_c, p50', ms(median(figures.cold)), ratio(median(figures.cold), floorP50)],
 	['cold gcc /execute_c, p90', ms(percentile(figures.cold, 0.9)), ratio(percentile(figures.cold, 0.9), percentile(floor, 0.9))],
 	['cached /execute_c, p50', ms(median(figures.cached)), ratio(median(figures.cached), floorP50)],

@@ -81,6 +81,8 @@ run c-runner-strong 15555 \
 	|| { podman logs c-runner-strong; die "the container with the strongest policy's flags did not start"; }
 echo "health: $(policy "$scratch/c-runner-strong.health")"
 grep -q '"level":"strongest"' "$scratch/c-runner-strong.health" || die "expected the strongest policy"
+grep -q -- "-fuse-ld=gold" "$scratch/c-runner-strong.health" || die "the image does not link with gold (binutils: /usr/bin/ld.gold)"
+echo "links with: gold (-fuse-ld=gold in /health's compilers)"
 [[ "$(podman exec c-runner-strong id -u)" == 10001 ]] || die "the server does not run as uid 10001"
 echo "server uid in the container: $(podman exec c-runner-strong id -u)"
 step "the example collection against it: examples/requests.sh"

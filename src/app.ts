@@ -20,7 +20,7 @@ import type {Runner} from './runner.ts';
 import type {Metrics} from './metrics.ts';
 
 export interface AppDeps {
-	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge' | 'corsOrigins' | 'sendTimeoutMs' | 'runMax' | 'run' | 'playground'>;
+	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge' | 'corsOrigins' | 'sendTimeoutMs' | 'runMax' | 'run' | 'playground' | 'linker'>;
 	readonly logger: Logger;
 	readonly runner: Runner;
 	readonly health: HealthCheck;

@@ -1,6 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import fs from 'node:fs';
+import {goldLinker, type Linker} from './job/language.ts';
 
 export interface SandboxLimits {
 	readonly wallMs: number;
@@ -57,6 +59,8 @@ export interface Config {
 	readonly launcherPath: string;
 	/** With job cgroups: a compile sandbox and a run sandbox made ahead per job slot (`C_RUNNER_LAUNCH_AHEAD`, on by default). */
 	readonly launchAhead: boolean;
+	/** How gcc links (`C_RUNNER_LINKER`): gold where the host has it, unless told. */
+	readonly linker: Linker;
 	/** Where a root server installs the helper, root-owned and readable by the sandbox uids. */
 	readonly helperInstallDir: string;
 	/** `auto`: the strongest /proc policy that works here, found at start-up; or one forced. */
@@ -168,6 +172,16 @@ export function loadConfig(env: Env): Config {
 
 	const onOff = (name: string, fallback: 'on' | 'off'): boolean => oneOf(name, fallback, ['on', 'off']) === 'on';
 
+	const linker = (): Linker => {
+		const chosen = oneOf('C_RUNNER_LINKER', 'auto', ['auto', 'gold', 'bfd']);
+		const haveGold = fs.existsSync(goldLinker);
+		if (chosen === 'gold' && !haveGold) {
+			problems.push(`C_RUNNER_LINKER=gold: ${goldLinker} is missing (apt-get install binutils-gold; on Debian 12 it comes with binutils)`);
+		}
+
+		return chosen === 'auto' ? (haveGold ? 'gold' : 'bfd') : chosen;
+	};
+
 	const concurrency = integer('C_RUNNER_CONCURRENCY', defaultConcurrency, {min: 1, max: 256});
 	const config: Config = {
 		port: integer('PORT', 5555, {min: 0, max: 65_535}),
@@ -202,6 +216,7 @@ export function loadConfig(env: Env): Config {
 		helperPath: text('C_RUNNER_HELPER', path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox')),
 		launcherPath: text('C_RUNNER_LAUNCHER', path.join(path.dirname(text('C_RUNNER_HELPER', path.join(projectRoot, 'sandbox', 'build', 'c-runner-sandbox'))), 'c-runner-launch')),
 		launchAhead: onOff('C_RUNNER_LAUNCH_AHEAD', 'on'),
+		linker: linker(),
 		helperInstallDir: text('C_RUNNER_HELPER_INSTALL_DIR', '/run/c-runner'),
 		sandboxProc: oneOf('C_RUNNER_SANDBOX_PROC', 'auto', ['auto', 'private', 'none']),
 		corsOrigins: origins('C_RUNNER_CORS_ORIGINS'),

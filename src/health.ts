@@ -65,7 +65,7 @@ export function describePolicy(config: Config, profiles: JobDeps['profiles'], pe
 		// What each language's compile runs, with its default options; `std` and `optimize` change two of the flags.
 		// gcc's under the language's name, another compiler's as `<language>/<compiler>` (`c/tcc`).
 		compilers: Object.fromEntries(languageNames.flatMap(language => (Object.keys(languageSpecs[language].compilers) as CompilerName[]).map(compiler =>
-			[compiler === defaultCompiler ? language : `${language}/${compiler}`, compileArgv(programFromCode('', {language, std: languageSpecs[language].defaultStd, optimize: '2', compiler}), 'source').join(' ')]))),
+			[compiler === defaultCompiler ? language : `${language}/${compiler}`, compileArgv(programFromCode('', {language, std: languageSpecs[language].defaultStd, optimize: '2', compiler}), 'source', config.linker).join(' ')]))),
 		compile: describeProfile(profiles.compile, config.outputBytes),
 		run: describeProfile(profiles.run, config.outputBytes),
 	};

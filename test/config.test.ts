@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import {ConfigError, loadConfig} from '../src/config.ts';
+import {goldLinker} from '../src/job/language.ts';
 import {projectRoot} from './helpers/server.ts';
 
 test('defaults keep the reference\'s behaviour', t => {
@@ -69,6 +70,15 @@ test('the sandbox /proc policy: auto by default, or forced', t => {
 	t.is(loadConfig({}).sandboxProc, 'auto');
 	t.is(loadConfig({C_RUNNER_SANDBOX_PROC: 'none'}).sandboxProc, 'none');
 	t.throws(() => loadConfig({C_RUNNER_SANDBOX_PROC: 'host'}), {instanceOf: ConfigError});
+});
+
+test('the linker: gold where the host has it (this one does), or ld.bfd when told', t => {
+	t.true(fs.existsSync(goldLinker), 'binutils\' gold on this host');
+	t.is(loadConfig({}).linker, 'gold');
+	t.is(loadConfig({C_RUNNER_LINKER: 'auto'}).linker, 'gold');
+	t.is(loadConfig({C_RUNNER_LINKER: 'gold'}).linker, 'gold');
+	t.is(loadConfig({C_RUNNER_LINKER: 'bfd'}).linker, 'bfd');
+	t.throws(() => loadConfig({C_RUNNER_LINKER: 'mold'}), {message: /C_RUNNER_LINKER="mold": expected one of auto, gold, bfd/});
 });
 
 test('interactive runs and the playground: defaults, and read', t => {

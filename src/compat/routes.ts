@@ -19,7 +19,7 @@ import {
 import {parsePistonRequest, PistonError, pistonRuntimes, toPistonResponse, type PistonRequest} from './piston.ts';
 
 export interface CompatDeps {
-	readonly config: Pick<Config, 'bodyLimitBytes' | 'runMax' | 'run'>;
+	readonly config: Pick<Config, 'bodyLimitBytes' | 'runMax' | 'run' | 'linker'>;
 	readonly runner: Runner;
 	/** gcc's version, `12.2.0`: what Piston's runtimes and Judge0's language names report. */
 	readonly compilerVersion: string;
@@ -176,7 +176,7 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 
 		const {sourceName} = languageSpecs[language];
 		const program = {options: parseCompileOptions({language}), files: [{name: sourceName, content: ''}]};
-		setJson(ctx, {id, name: languageName(language, deps.compilerVersion), is_archived: false, source_file: sourceName, compile_cmd: compileArgv(program, 'source').join(' '), run_cmd: './source'});
+		setJson(ctx, {id, name: languageName(language, deps.compilerVersion), is_archived: false, source_file: sourceName, compile_cmd: compileArgv(program, 'source', deps.config.linker).join(' '), run_cmd: './source'});
 	});
 	router.get('/statuses', async ctx => {
 		setJson(ctx, judge0Statuses);

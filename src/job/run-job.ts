@@ -322,7 +322,7 @@ async function compileInSandbox(program: Program, {user, deps, signal}: JobConte
 		}
 
 		onCompile?.(workspace);
-		const argv = compileArgv(program, binaryName);
+		const argv = compileArgv(program, binaryName, deps.config.linker);
 		const started = performance.now();
 		const compileRun = await sandboxStep(deps.profiles.compile, {dir: workspace.dir, files: [], argv}, user, deps, signal, made ? {made} : {});
 		deps.events?.compiled?.(program, performance.now() - started);
@@ -364,7 +364,7 @@ export async function compileProgram(program: Program, job: JobContext, onCompil
 	}
 
 	const cacheStarted = performance.now();
-	const key = cache.keyOf(program, compileArgv(program, binaryName));
+	const key = cache.keyOf(program, compileArgv(program, binaryName, deps.config.linker));
 	for (let pending = cache.pending(key); pending !== undefined; pending = cache.pending(key)) {
 		await pending;
 		signal.throwIfAborted();

@@ -1,5 +1,7 @@
 // C++, the compiler options and multi-file programs through the real server, gcc/g++ and bwrap.
+import fs from 'node:fs';
 import test from 'ava';
+import {goldLinker} from '../../src/job/language.ts';
 import {assertHostClean, example, execute, startServer, type RunningServer} from '../helpers/server.ts';
 
 let server: RunningServer;
@@ -50,8 +52,59 @@ test.serial('files: several sources and a header, compiled together', async t =>
 	t.like(body, {status: 'ok', output: '42\n'});
 	const broken = await execute(server, {files: [{name: 'main.c', content: 'int twice(int);\nint main(void) { return twice(1); }\n'}]});
 	t.like(broken.body, {status: 'compile_error'});
-	t.regex(broken.body['error'], /undefined reference to `twice'/);
+	t.regex(broken.body['error'], /undefined reference to [`']twice'/, 'gold quotes it so, ld.bfd with a backtick');
 	assertHostClean(t, server);
+});
+
+// A program that looks, in its own file, for the name of the note gold writes into what it links (ld.bfd writes
+// none); the name is kept reversed, so that the program's own constants do not hold it.
+const linkedByGold = (language: 'c' | 'cpp') => `#include <stdio.h>
+#include <string.h>
+int main(int argc, char **argv) {
+	(void)argc;
+	FILE *self = fopen(argv[0], "rb");
+	static char bytes[1 << 20];
+	size_t length = self ? fread(bytes, 1, sizeof bytes, self) : 0;
+	const char *reversed = "noisrev-dlog.ung.eton.";
+	char note[32] = "";
+	for (size_t i = 0, n = strlen(reversed); i < n; i++)
+		note[i] = reversed[n - 1 - i];
+	for (size_t i = 0; i + strlen(note) <= length; i++)
+		if (memcmp(bytes + i, note, strlen(note)) == 0) {
+			printf("gold ${language}\\n");
+			return 0;
+		}
+	printf("not gold ${language}: %zu bytes read\\n", length);
+	return 0;
+}
+`;
+
+test.serial('gold links C and C++ programs (this host has it), as /health shows', async t => {
+	t.true(fs.existsSync(goldLinker), 'binutils\' gold linker on this host');
+	for (const language of ['c', 'cpp'] as const) {
+		const {body} = await execute(server, {language, code: linkedByGold(language), optimize: 0});
+		t.like(body, {status: 'ok', output: `gold ${language}\n`});
+	}
+
+	const health = await (await fetch(`${server.url}/health`)).json() as {policy: {compilers: Record<string, string>}};
+	t.regex(health.policy.compilers['c']!, / -fuse-ld=gold /);
+	t.regex(health.policy.compilers['cpp']!, / -fuse-ld=gold /);
+	t.notRegex(health.policy.compilers['c/tcc']!, /gold/, 'tcc links with its own linker');
+	assertHostClean(t, server);
+});
+
+test.serial('C_RUNNER_LINKER=bfd: gcc\'s default linker, and no gold note in what it links', async t => {
+	const bfd = await startServer({uidBase: 64_040, env: {C_RUNNER_LINKER: 'bfd'}});
+	try {
+		const {body} = await execute(bfd, {code: linkedByGold('c'), optimize: 0});
+		t.is(body['status'], 'ok');
+		t.regex(body['output'], /^not gold c: \d+ bytes read\n$/, 'the check above can fail');
+		const health = await (await fetch(`${bfd.url}/health`)).json() as {policy: {compilers: Record<string, string>}};
+		t.notRegex(health.policy.compilers['c']!, /fuse-ld/);
+		assertHostClean(t, bfd);
+	} finally {
+		await bfd.stop();
+	}
 });
 
 test.serial('bad options are a 400 naming what is allowed', async t => {

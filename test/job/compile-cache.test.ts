@@ -9,7 +9,7 @@ import type {CompileOutcome} from '../../src/job/classify.ts';
 const versions = new Map([['/usr/bin/gcc', 'gcc 12.2.0'], ['/usr/bin/tcc', 'tcc 0.9.27'], ['/usr/bin/g++', 'g++ 12.2.0']]);
 const ok: CompileOutcome = {ok: true, diagnostics: '', stoppedBy: null};
 const program = programFromCode('int main(void) { return 0; }');
-const keyOf = (cache: CompileCache, of: Program) => cache.keyOf(of, compileArgv(of, 'source'));
+const keyOf = (cache: CompileCache, of: Program) => cache.keyOf(of, compileArgv(of, 'source', 'gold'));
 
 function scratch(t: {teardown(fn: () => void): void}): string {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-cache-unit-'));

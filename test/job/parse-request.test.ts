@@ -12,20 +12,20 @@ test('minimal request: no args, no stdin', t => {
 test('C by default: gnu17, -O2, source.c', t => {
 	const {program} = parseExecuteRequest({code});
 	t.deepEqual(program, {options: {language: 'c', std: 'gnu17', optimize: '2', compiler: 'gcc'}, files: [{name: 'source.c', content: code}]});
-	t.deepEqual(compileArgv(program, 'source'), ['/usr/bin/gcc', '-std=gnu17', '-O2', '-Wall', '-fdiagnostics-color=never', '-fdiagnostics-urls=never', '-pipe', '-o', 'source', 'source.c', '-lm']);
+	t.deepEqual(compileArgv(program, 'source', 'gold'), ['/usr/bin/gcc', '-std=gnu17', '-O2', '-Wall', '-fdiagnostics-color=never', '-fdiagnostics-urls=never', '-pipe', '-fuse-ld=gold', '-o', 'source', 'source.c', '-lm']);
 });
 
 test('C++: g++, gnu++17 by default, source.cpp; std and optimize chosen', t => {
 	const {program} = parseExecuteRequest({code, language: 'cpp', std: 'c++20', optimize: 's'});
-	t.deepEqual(compileArgv(program, 'source'), ['/usr/bin/g++', '-std=c++20', '-Os', '-Wall', '-fdiagnostics-color=never', '-fdiagnostics-urls=never', '-pipe', '-o', 'source', 'source.cpp', '-lm']);
+	t.deepEqual(compileArgv(program, 'source', 'gold'), ['/usr/bin/g++', '-std=c++20', '-Os', '-Wall', '-fdiagnostics-color=never', '-fdiagnostics-urls=never', '-pipe', '-fuse-ld=gold', '-o', 'source', 'source.cpp', '-lm']);
 	t.is(parseExecuteRequest({code, language: 'cpp'}).program.options.std, 'gnu++17');
 	t.is(parseExecuteRequest({code, optimize: 0}).program.options.optimize, '0', 'a number is taken too');
-	t.is(compileArgv(parseExecuteRequest({code, std: 'c23'}).program, 'x')[1], '-std=c2x', 'gcc 12 knows C23 as c2x');
+	t.is(compileArgv(parseExecuteRequest({code, std: 'c23'}).program, 'x', 'gold')[1], '-std=c2x', 'gcc 12 knows C23 as c2x');
 });
 
 test('files: every source of the language compiled, in order; headers only present', t => {
 	const {program} = parseExecuteRequest({files: [{name: 'main.c', content: code}, {name: 'util.h', content: '#pragma once'}, {name: 'util.c', content: 'int f(void) { return 1; }'}]});
-	t.deepEqual(compileArgv(program, 'source').slice(-4), ['source', 'main.c', 'util.c', '-lm']);
+	t.deepEqual(compileArgv(program, 'source', 'gold').slice(-4), ['source', 'main.c', 'util.c', '-lm']);
 	t.is(program.files.length, 3);
 });
 
