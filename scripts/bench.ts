@@ -1,6 +1,6 @@
 // `npm run bench`: one table from one run, every figure with its ratio to the bare floor it stands on
-// (`gcc hello.c && ./a.out` on the same machine, measured interleaved with the server's requests, so drift over the
-// run touches both alike):
+// (c-runner's own gcc command for a hello world, then `./a.out`, on the same machine, measured interleaved with the
+// server's requests, so drift over the run touches both alike):
 //   cold gcc      a hello world with a new source each time (no cache can help), p50 and p90;
 //   cached        the same source again: the compile comes from the compile cache;
 //   tcc           a new source each time, `"compiler": "tcc"`;
