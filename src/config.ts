@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import fs from 'node:fs';
-import {goldLinker, type Linker} from './job/language.ts';
+import {goldLinker, linkers, type Linker} from './job/language.ts';
 
 export interface SandboxLimits {
 	readonly wallMs: number;
@@ -173,7 +173,7 @@ export function loadConfig(env: Env): Config {
 	const onOff = (name: string, fallback: 'on' | 'off'): boolean => oneOf(name, fallback, ['on', 'off']) === 'on';
 
 	const linker = (): Linker => {
-		const chosen = oneOf('C_RUNNER_LINKER', 'auto', ['auto', 'gold', 'bfd']);
+		const chosen = oneOf<'auto' | Linker>('C_RUNNER_LINKER', 'auto', ['auto', ...linkers]);
 		const haveGold = fs.existsSync(goldLinker);
 		if (chosen === 'gold' && !haveGold) {
 			problems.push(`C_RUNNER_LINKER=gold: ${goldLinker} is missing (apt-get install binutils-gold; on Debian 12 it comes with binutils)`);

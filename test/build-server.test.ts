@@ -23,15 +23,18 @@ function project(t: {teardown: (fn: () => void) => void}): string {
 	return base;
 }
 
-const runBuilt = (base: string) => new Promise<string>((resolve, reject) => {
-	const child = spawn(process.execPath, [path.join(base, 'dist', 'main.js')], {stdio: ['ignore', 'pipe', 'inherit']});
+/** What a Node process with these arguments writes to stdout, once it has exited 0. */
+const nodeOutput = (args: readonly string[]) => new Promise<string>((resolve, reject) => {
+	const child = spawn(process.execPath, args, {stdio: ['ignore', 'pipe', 'inherit']});
 	let out = '';
 	child.stdout.on('data', (chunk: Buffer) => {
 		out += chunk.toString();
 	});
 	child.once('error', reject);
-	child.once('close', () => resolve(out));
+	child.once('close', code => (code === 0 ? resolve(out) : reject(new Error(`node ${args.join(' ')} exited ${code}`))));
 });
+
+const runBuilt = async (base: string) => nodeOutput([path.join(base, 'dist', 'main.js')]);
 
 test('the hash covers every source by path and bytes, not dist/', t => {
 	const base = project(t);
@@ -71,15 +74,7 @@ test('built once, rebuilt after an edit, and a failed build keeps the last good 
 test('builders started together build once, and each finds dist/ whole', async t => {
 	const base = project(t);
 	const script = `import {ensureServerBuild} from ${JSON.stringify(path.join(projectRoot, 'scripts', 'build-server.mjs'))};\nconsole.log(ensureServerBuild({base: ${JSON.stringify(base)}}) + ' ' + (await import('node:fs')).existsSync(${JSON.stringify(path.join(base, 'dist', 'main.js'))}));`;
-	const builder = () => new Promise<string>((resolve, reject) => {
-		const child = spawn(process.execPath, ['--input-type=module', '-e', script], {stdio: ['ignore', 'pipe', 'inherit']});
-		let out = '';
-		child.stdout.on('data', (chunk: Buffer) => {
-			out += chunk.toString();
-		});
-		child.once('error', reject);
-		child.once('close', code => (code === 0 ? resolve(out.trim()) : reject(new Error(`builder exited ${code}`))));
-	});
+	const builder = async () => (await nodeOutput(['--input-type=module', '-e', script])).trim();
 	const results = await Promise.all([builder(), builder(), builder(), builder()]);
 	t.deepEqual(results.toSorted(), ['false true', 'false true', 'false true', 'true true'], results.join(', '));
 	t.is(await runBuilt(base), '42\n');

@@ -368,12 +368,8 @@ export function waitingLaunchers(server: RunningServer): WaitingLauncher[] {
 export async function settledAhead(server: RunningServer, slots: number): Promise<WaitingLauncher[]> {
 	const complete = (list: WaitingLauncher[]) => list.length === 4 * slots
 		&& (['compile', 'run'] as const).every(step => ['bwrap', 'helper'].every(kind => list.filter(entry => entry.step === step && entry.kind === kind).length === slots));
-	let launchers = waitingLaunchers(server);
-	for (let tries = 0; tries < 200 && !complete(launchers); tries++) {
-		await new Promise(resolve => setTimeout(resolve, 10));
-		launchers = waitingLaunchers(server);
-	}
-
+	let launchers: WaitingLauncher[] = [];
+	await waitFor(() => complete(launchers = waitingLaunchers(server)), 2000, 10);
 	return launchers;
 }
 
@@ -516,7 +512,11 @@ const readProcText = (file: string) => {
 	}
 };
 
-/** Whether a job's program (a binary in one of the server's job directories) is running. */
+/**
+ * Whether a job's program runs: a process started from one of the server's job directories. (Any process of the
+ * sandbox uids is not enough: one being made ahead of the next job, caught between two states, may be listed before
+ * the request has even reached the server.)
+ */
 export const programRuns = (server: RunningServer) => leftoverProcesses(server).some(proc => proc.command.startsWith(`${server.jobRoot}/c_exec_`));
 
 /**

@@ -184,6 +184,7 @@ test.serial('two concurrent jobs cannot see or touch each other\'s directories',
 	// Its program runs (not a guess at how long its compile takes).
 	t.true(await waitFor(() => programRuns(server), 10_000), 'the victim job is running');
 	const [victimDir] = leftoverJobDirs(server);
+	t.truthy(victimDir, 'its job directory is there');
 	const attacker = await execute(server, {code: example('job-attacker.c'), args: [`${server.jobRoot}/${victimDir}`]});
 	t.is(attacker.body['status'], 'ok', attacker.body['error']);
 	t.notRegex(attacker.body['output'], /ESCAPED/);

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import test from 'ava';
-import {assertHostClean, eventuallyClean, eventuallyLogged, example, leftoverProcesses, startServer, testLimits, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, eventuallyClean, eventuallyLogged, example, leftoverProcesses, startServer, testLimits, waitFor, type RunningServer} from '../helpers/server.ts';
 import {connect, refusedUpgrade, type SessionClient} from '../helpers/ws-client.ts';
 
 const token = 'interactive-test-token-0123';
@@ -41,7 +41,9 @@ const open = async (code?: string, extra: Record<string, unknown> = {}): Promise
 	return client;
 };
 
-/** Cleanup runs as the session unwinds: a client that went away first waits for it, boundedly. */
+/** Whether /health says no job slot is running, within 5 s: a session gives its slot back as it unwinds. */
+const slotsFree = async () => waitFor(async () => ((await (await fetch(`${server.url}/health`)).json() as Record<string, any>)['slots'].running as number) === 0, 5000);
+
 test.serial('a prompt reaches the client before it sends anything; input, answer, input again', async t => {
 	const client = await open(example('interactive-greeting.c'));
 	const compiled = await client.waitForType('compile');
@@ -269,13 +271,7 @@ test.serial('a full server refuses the upgrade with a clear message; other paths
 
 	const other = await refusedUpgrade(server, {token, path: '/execute_c'});
 	t.is(other.status, 404);
-	let running = -1;
-	for (let tries = 0; tries < 100 && running !== 0; tries++) {
-		running = ((await (await fetch(`${server.url}/health`)).json() as Record<string, any>)['slots'].running as number);
-		await new Promise(resolve => setTimeout(resolve, 50));
-	}
-
-	t.is(running, 0, 'a closed session gives its slot back');
+	t.true(await slotsFree(), 'a closed session gives its slot back');
 	await eventuallyClean(server);
 	assertHostClean(t, server);
 });
@@ -316,13 +312,7 @@ test.serial('a handshake the WebSocket library refuses gives its slot back', asy
 	});
 	t.is(response.statusCode, 400);
 	response.resume();
-	let running = -1;
-	for (let tries = 0; tries < 100 && running !== 0; tries++) {
-		running = ((await (await fetch(`${server.url}/health`)).json() as Record<string, any>)['slots'].running as number);
-		await new Promise(resolve => setTimeout(resolve, 50));
-	}
-
-	t.is(running, 0);
+	t.true(await slotsFree(), 'its slot given back');
 	assertHostClean(t, server);
 });
 

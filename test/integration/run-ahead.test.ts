@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import {assertHostClean, execute, leftoverJobCgroups, leftoverJobDirs, startServer, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, execute, leftoverJobCgroups, leftoverJobDirs, startServer, waitFor, type RunningServer} from '../helpers/server.ts';
 
 let server: RunningServer;
 test.before(async () => {
@@ -46,10 +46,7 @@ async function runAhead(): Promise<string[]> {
 
 /** A client gone: the server unwinds the job on its own time (the answer is not waited for), within moments. */
 async function hostCleanSoon(t: Parameters<typeof assertHostClean>[0]) {
-	for (let tries = 0; tries < 100 && (leftoverJobCgroups(server).length > 0 || leftoverJobDirs(server).length > 0); tries++) {
-		await new Promise(resolve => setTimeout(resolve, 50));
-	}
-
+	await waitFor(() => leftoverJobCgroups(server).length === 0 && leftoverJobDirs(server).length === 0, 5000);
 	assertHostClean(t, server);
 }
 

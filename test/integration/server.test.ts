@@ -12,15 +12,6 @@ const uidBase = (index: number) => 62_200 + (index * 10);
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
-// A job's directories: not those of the sandboxes made ahead, which wait for the next job.
-const jobDirs = (server: RunningServer) => leftoverJobDirs(server);
-
-/**
- * A job's program runs: a process started from one of the server's job directories. (Any process of the sandbox
- * uids is not enough: one being made ahead of the next job, caught between two states, may be listed before the
- * request has even reached the server.)
- */
-
 /** A job directory as an instance whose process has ended would have left it. */
 function plantStaleJobDir(jobRoot: string, name: string, owner: {pid: number; start: string}) {
 	const dir = path.join(jobRoot, name);
@@ -59,7 +50,7 @@ test('a second instance on the same job root never touches the first one\'s runn
 	let second: RunningServer | undefined;
 	try {
 		const running = execute(first, {code: example('job-victim.c')});
-		t.true(await waitFor(() => jobDirs(first).length > 0, 5000), 'the first instance\'s job started');
+		t.true(await waitFor(() => leftoverJobDirs(first).length > 0, 5000), 'the first instance\'s job started');
 		second = await startServer({uidBase: uidBase(2), jobRoot: first.jobRoot});
 		t.is(second.logs.find(entry => entry['msg'] === 'c-runner listening')?.['swept'], 0);
 		// The second instance's own job directories (its compile sandboxes made ahead) are marked as its before the
@@ -174,7 +165,7 @@ test('bearer token: every endpoint but /health needs it; every response has a re
 		t.truthy(anonymous.headers.get('x-request-id'));
 		const wrong = await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json', Authorization: `Bearer ${token.replace('a', 'b')}`}, body});
 		t.is(wrong.status, 401);
-		t.is(jobDirs(server).length, 0, 'nothing ran');
+		t.is(leftoverJobDirs(server).length, 0, 'nothing ran');
 		const allowed = await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json', Authorization: `Bearer ${token}`}, body});
 		t.is(allowed.status, 200);
 		t.like(await allowed.json(), {output: 'Hello from C!'});
