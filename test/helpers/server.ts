@@ -72,6 +72,8 @@ export async function startServer(requested: {
 	runAs?: number;
 	/** Start the server as the leader of its own process group, as a shell starts `npm start` in a terminal. */
 	detached?: boolean;
+	/** A command the server is started through, which execs it in the end (so the server keeps its pid). */
+	wrap?: readonly string[];
 }): Promise<RunningServer> {
 	const options = {
 		...requested,
@@ -97,7 +99,8 @@ export async function startServer(requested: {
 
 	const concurrency = Number(options.env?.['C_RUNNER_CONCURRENCY'] ?? 4);
 	const install = options.runAs === undefined ? {node: process.execPath, main: serverMain} : acquireInstall();
-	const child = spawn(install.node, serverArgs(install.main), {
+	const [command, ...args] = [...options.wrap ?? [], install.node, ...serverArgs(install.main)];
+	const child = spawn(command!, args, {
 		env: {
 			PATH: process.env['PATH'] ?? '/usr/bin:/bin',
 			PORT: '0',

@@ -1,8 +1,11 @@
 // C++, the compiler options and multi-file programs through the real server, gcc/g++ and bwrap.
+import {execFileSync, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import test from 'ava';
 import {goldLinker} from '../../src/job/language.ts';
-import {assertHostClean, example, execute, startServer, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, example, execute, serverArgs, startServer, uidOffset, type RunningServer} from '../helpers/server.ts';
 
 let server: RunningServer;
 test.before(async () => {
@@ -105,6 +108,54 @@ test.serial('C_RUNNER_LINKER=bfd: gcc\'s default linker, and no gold note in wha
 	} finally {
 		await bfd.stop();
 	}
+});
+
+// A mount namespace in which /usr/bin is an overlay that hides ld.gold (a whiteout: a character device 0:0 in the
+// upper directory): a host without gold, for the server and every sandbox it binds /usr into.
+function withoutGold(): {wrap: string[]; remove: () => void} {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-nogold-'));
+	fs.mkdirSync(path.join(dir, 'upper'));
+	fs.mkdirSync(path.join(dir, 'work'));
+	execFileSync('mknod', [path.join(dir, 'upper', path.basename(goldLinker)), 'c', '0', '0']);
+	const mount = `mount -t overlay overlay -o lowerdir=${path.dirname(goldLinker)},upperdir=${dir}/upper,workdir=${dir}/work ${path.dirname(goldLinker)}`;
+	return {
+		wrap: ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `${mount} && test ! -e ${goldLinker} && exec "$@"`, 'sh'],
+		remove: () => fs.rmSync(dir, {recursive: true, force: true}),
+	};
+}
+
+test.serial('a host without gold: C_RUNNER_LINKER=gold stops start-up naming the package, auto links with ld.bfd', async t => {
+	if (process.getuid?.() !== 0) {
+		t.fail('this test needs root: it hides gold with an overlay mount in a mount namespace of its own');
+		return;
+	}
+
+	const host = withoutGold();
+	try {
+		const refused = spawnSync(host.wrap[0]!, [...host.wrap.slice(1), process.execPath, ...serverArgs()], {
+			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_LINKER: 'gold', C_RUNNER_UID_BASE: String(64_060 + uidOffset)},
+			encoding: 'utf8',
+			timeout: 30_000,
+		});
+		t.is(refused.status, 1, refused.stderr);
+		t.regex(refused.stderr, /C_RUNNER_LINKER=gold: \/usr\/bin\/ld\.gold is missing \(apt-get install binutils-gold/);
+
+		const auto = await startServer({uidBase: 64_080, wrap: host.wrap});
+		try {
+			const {body} = await execute(auto, {code: linkedByGold('c'), optimize: 0});
+			t.is(body['status'], 'ok');
+			t.regex(body['output'], /^not gold c: \d+ bytes read\n$/);
+			const health = await (await fetch(`${auto.url}/health`)).json() as {policy: {compilers: Record<string, string>}};
+			t.notRegex(health.policy.compilers['c']!, /fuse-ld/);
+			assertHostClean(t, auto);
+		} finally {
+			await auto.stop();
+		}
+	} finally {
+		host.remove();
+	}
+
+	t.true(fs.existsSync(goldLinker), 'the host\'s own gold is untouched');
 });
 
 test.serial('bad options are a 400 naming what is allowed', async t => {
