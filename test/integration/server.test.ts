@@ -275,7 +275,8 @@ test('where no sandbox policy works (user namespaces refused), start-up stops wi
 	const jobRoot = path.join(dir, 'jobs');
 	try {
 		const result = spawnSync(process.execPath, serverArgs(), {
-			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_BWRAP: bwrap, C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(uidBase(9) + 5 + uidOffset)},
+			// A compile cache of its own: the default one may be held by a server the developer has running.
+			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_BWRAP: bwrap, C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(uidBase(9) + 5 + uidOffset), C_RUNNER_COMPILE_CACHE_DIR: dir},
 			encoding: 'utf8',
 			timeout: 30_000,
 		});
