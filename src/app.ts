@@ -1,6 +1,5 @@
 import Koa, {type Middleware} from 'koa';
 import {Router} from './http/required.ts';
-import bodyParser from 'koa-bodyparser';
 import type {Logger} from 'pino';
 import type {Config} from './config.ts';
 import type {HealthCheck} from './health.ts';
@@ -9,6 +8,7 @@ import {cors} from './http/cors.ts';
 import {errorHandler, publicError} from './http/error-handler.ts';
 import {AppError} from './http/errors.ts';
 import {openEventStream, type EventStream} from './http/event-stream.ts';
+import {jsonBody} from './http/json-body.ts';
 import {sendAnswer, setJson} from './http/send.ts';
 import {headerToken, tokenChecker} from './http/token.ts';
 import {parseJudgeRequest, type JudgeOptions, type JudgeRequest} from './judge/parse-judge.ts';
@@ -102,7 +102,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	const app = new Koa<AppState>();
 	app.silent = true;
 	const router = new Router<AppState>();
-	const parseJson = bodyParser({enableTypes: ['json'], jsonLimit: String(deps.config.bodyLimitBytes), strict: false});
+	const parseJson = jsonBody(deps.config.bodyLimitBytes);
 
 	router.post('/execute_c', requireJson, parseJson, async ctx => {
 		const request = parseExecuteRequest(ctx.request.body);

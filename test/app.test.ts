@@ -1,4 +1,5 @@
 import http from 'node:http';
+import zlib from 'node:zlib';
 import test from 'ava';
 import {programFromCode} from '../src/job/language.ts';
 import {BusyError} from '../src/job/errors.ts';
@@ -52,8 +53,20 @@ test('stdin of the wrong type', rejects, url => post(url, '{"code":"x","stdin":{
 test('text/plain', rejects, url => post(url, '{"code":"x"}', {'Content-Type': 'text/plain'}), 415, /application\/json/);
 test('form encoded', rejects, url => post(url, 'code=x', {'Content-Type': 'application/x-www-form-urlencoded'}), 415, /application\/json/);
 test('body over the limit', rejects, url => post(url, JSON.stringify({code: 'x'.repeat(5000)})), 413, /larger than 4096 bytes/);
+test('a gzip body that is not gzip', rejects, url => post(url, 'not gzip', {'Content-Type': 'application/json', 'Content-Encoding': 'gzip'}), 400, /^Request body could not be decompressed/);
+test('a gzip body cut short', rejects, url => post(url, zlib.gzipSync('{"code":"x"}').subarray(0, 12) as unknown as string, {'Content-Type': 'application/json', 'Content-Encoding': 'gzip'}), 400, /^Request body could not be decompressed/);
+test('a deflate body that is not deflate', rejects, url => post(url, 'not deflate', {'Content-Type': 'application/json', 'Content-Encoding': 'deflate'}), 400, /^Request body could not be decompressed/);
+test('a br body that is not brotli', rejects, url => post(url, 'not brotli at all', {'Content-Type': 'application/json', 'Content-Encoding': 'br'}), 400, /^Request body could not be decompressed/);
 test('unknown route', rejects, url => fetch(`${url}/nope`), 404, /^No route for GET \/nope$/);
 test('wrong method', rejects, url => fetch(`${url}/execute_c`), 405, /GET \/execute_c/);
+
+test('a gzip body that is gzip is read', async t => {
+	const {url, runner, close} = await setup();
+	const response = await fetch(`${url}/execute_c`, {method: 'POST', body: zlib.gzipSync('{"code":"x"}'), headers: {'Content-Type': 'application/json', 'Content-Encoding': 'gzip'}});
+	t.is(response.status, 200);
+	t.is(runner.calls.length, 1);
+	await close();
+});
 
 test('405 names the allowed methods', async t => {
 	const {url, close} = await setup();
@@ -163,5 +176,37 @@ test('GET /openapi.json serves the OpenAPI document, with no token needed', asyn
 	t.is(response.status, 200);
 	t.like(await response.json(), {openapi: '3.1.0', info: {title: 'c-runner'}});
 	t.is((await fetch(`${url}/execute_c`, {method: 'POST'})).status, 401, 'other endpoints still need it');
+	await close();
+});
+
+// Piston's route: its clients read every refusal as {message}, and post JSON with any Content-Type or none.
+const piston = async (url: string, body: string | Buffer, headers: Record<string, string> = {}) => {
+	const response = await fetch(`${url}/api/v2/execute`, {method: 'POST', body, headers});
+	return {status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.json() as Record<string, unknown>};
+};
+const pistonBody = JSON.stringify({language: 'c', version: '*', files: [{content: 'int main(void) { return 0; }'}]});
+
+test('Piston: the body is JSON whatever its Content-Type says, or with none', async t => {
+	const {url, runner, close} = await setup();
+	for (const contentType of [undefined, 'application/x-www-form-urlencoded', 'application/octet-stream', 'text/plain', 'application/json']) {
+		const {status} = await piston(url, pistonBody, contentType === undefined ? {} : {'Content-Type': contentType});
+		t.is(status, 200, String(contentType));
+	}
+
+	t.is(runner.calls.length, 5);
+	await close();
+});
+
+test('Piston: a bad body, a body too large, one that does not decompress, a full server: {message}', async t => {
+	const {url, runner, close} = await setup();
+	t.deepEqual(await piston(url, '{"language": '), {status: 400, retryAfter: null, body: {message: 'Request body is not valid JSON'}});
+	t.like(await piston(url, JSON.stringify({language: 'c', files: [{content: 'x'.repeat(5000)}]})), {status: 413, body: {message: 'Request body is larger than 4096 bytes'}});
+	t.like(await piston(url, 'not gzip', {'Content-Encoding': 'gzip'}), {status: 400, body: {message: 'Request body could not be decompressed: it is not what its Content-Encoding says'}});
+	t.deepEqual(runner.calls, []);
+	runner.behaviour = async () => {
+		throw new BusyError('Server is busy: all job slots and the queue are full; retry later', 1);
+	};
+
+	t.deepEqual(await piston(url, pistonBody), {status: 503, retryAfter: '1', body: {message: 'Server is busy: all job slots and the queue are full; retry later'}});
 	await close();
 });

@@ -2,7 +2,7 @@
 // API documentation (docs/api/submissions), its language ids for gcc C and C++, its statuses and its comparison.
 import {v4 as uuidv4} from 'uuid';
 import type {ExecuteResult} from '../job/result.ts';
-import {isPlainObject} from '../job/parse-request.ts';
+import {argsProblem, isPlainObject} from '../job/parse-request.ts';
 import {outputsMatch} from '../judge/compare.ts';
 import {isolateMessage} from './isolate-message.ts';
 import {splitArgs} from '../job/split-args.ts';
@@ -198,7 +198,12 @@ export function parseJudge0Submission(body: unknown, base64: boolean, rules: Jud
 	const commandLine = body['command_line_arguments'];
 	if (typeof commandLine === 'string') {
 		try {
-			args = splitArgs(commandLine);
+			// A NUL is judged before the split, which would keep it inside a word or drop it where it stands alone.
+			args = commandLine.includes('\0') ? [commandLine] : splitArgs(commandLine);
+			const problem = argsProblem(args);
+			if (problem !== null) {
+				problems['command_line_arguments'] = [problem];
+			}
 		} catch (error) {
 			problems['command_line_arguments'] = [error instanceof Error ? error.message : 'cannot be split into words'];
 		}

@@ -1,7 +1,7 @@
 // Piston's v2 execute API for C and C++ (api/src/api/v2.js and job.js of engineer-man/piston), over c-runner's runs:
 // GET /api/v2/runtimes and POST /api/v2/execute with Piston's request and its response's compile and run stages.
 import type {ExecuteResult} from '../job/result.ts';
-import {isPlainObject} from '../job/parse-request.ts';
+import {argsProblem, isPlainObject} from '../job/parse-request.ts';
 import {isolateMessage} from './isolate-message.ts';
 import type {Language} from '../job/language.ts';
 
@@ -53,6 +53,8 @@ export interface PistonRules {
 	readonly gccVersion: string;
 	readonly maxRunCpuMs: number;
 	readonly maxRunMemoryMb: number;
+	/** The longest wall-clock time a run may be given (`maxWallMs`): a longer `run_timeout` is refused, not cut. */
+	readonly maxRunWallMs: number;
 }
 
 /**
@@ -110,6 +112,11 @@ export function parsePistonRequest(body: unknown, rules: PistonRules): PistonReq
 		throw new PistonError('args must be an array of strings');
 	}
 
+	const argsRefused = Array.isArray(args) ? argsProblem(args as string[]) : null;
+	if (argsRefused !== null) {
+		throw new PistonError(`args ${argsRefused}`);
+	}
+
 	const limit = (name: string, max: number | null, scale: (value: number) => number): number | null => {
 		const value = body[name];
 		if (value === undefined || value === null || value === 0 || value === -1) {
@@ -139,7 +146,7 @@ export function parsePistonRequest(body: unknown, rules: PistonRules): PistonReq
 		files: parsedFiles,
 		stdin: typeof stdin === 'string' ? stdin : '',
 		args: Array.isArray(args) ? args as string[] : [],
-		runWallMs: limit('run_timeout', null, Math.round),
+		runWallMs: limit('run_timeout', rules.maxRunWallMs, Math.round),
 		runCpuMs: limit('run_cpu_time', rules.maxRunCpuMs, Math.round),
 		runMemoryMb: limit('run_memory_limit', rules.maxRunMemoryMb, toMib),
 		compileWallMs: limit('compile_timeout', null, Math.round),

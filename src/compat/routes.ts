@@ -1,11 +1,12 @@
 // The Piston and Judge0 routes: their clients' requests in, c-runner's runs, their clients' answers out.
 import {randomUUID} from 'node:crypto';
 import type {Router} from '@koa/router';
-import bodyParser from 'koa-bodyparser';
 import type {Middleware} from 'koa';
 import type {Config} from '../config.ts';
 import type {AppState} from '../http/context.ts';
+import {requestFailure} from '../http/error-handler.ts';
 import {AppError, toHttpError} from '../http/errors.ts';
+import {jsonBody} from '../http/json-body.ts';
 import {setJson} from '../http/send.ts';
 import {RequestError} from '../job/errors.ts';
 import {compileArgv, languageSpecs, type Language} from '../job/language.ts';
@@ -138,18 +139,33 @@ function refusals<E extends Error>(kind: new (...args: never[]) => E, status: nu
 	};
 }
 
-/** Judge0 answers its validation failures with 422 and `{field: [messages]}`; Piston a bad request with 400 and `{message}`. */
+/** Judge0 answers its validation failures with 422 and `{field: [messages]}`. */
 const judge0Errors = refusals(Judge0FieldError, 422, error => error.fields);
-const pistonErrors = refusals(PistonError, 400, error => ({message: error.message}));
+
+/** Piston's clients read every refusal as `{message}`: its own 400s, and a bad body, a full server, …, too. */
+const pistonErrors = (bodyLimitBytes: number): Middleware<AppState> => async (ctx, next) => {
+	try {
+		await next();
+	} catch (error) {
+		const known = error instanceof PistonError ? new AppError(400, error.message) : requestFailure(error, bodyLimitBytes);
+		if (known === null) {
+			throw error;
+		}
+
+		ctx.status = known.status;
+		ctx.set(known.headers);
+		setJson(ctx, {message: known.message});
+	}
+};
 
 export function registerPiston(router: Router<AppState>, deps: CompatDeps) {
-	// Piston's Node client posts its JSON without a Content-Type (node-fetch sends text/plain): read it as JSON.
-	const parseAnyJson = bodyParser({enableTypes: ['json'], extendTypes: {json: ['text/plain']}, jsonLimit: String(deps.config.bodyLimitBytes), strict: false});
-	const rules = {gccVersion: deps.compilerVersion, maxRunCpuMs: deps.config.runMax.cpuMs, maxRunMemoryMb: deps.config.runMax.memoryMb};
+	// Piston reads its body as JSON whatever its Content-Type; its Node client sends none (node-fetch: text/plain).
+	const parseAnyJson = jsonBody(deps.config.bodyLimitBytes, {anyType: true});
+	const rules = {gccVersion: deps.compilerVersion, maxRunCpuMs: deps.config.runMax.cpuMs, maxRunMemoryMb: deps.config.runMax.memoryMb, maxRunWallMs: maxWallMs(deps.config)};
 	router.get('/api/v2/runtimes', async ctx => {
 		setJson(ctx, pistonRuntimes(deps.compilerVersion));
 	});
-	router.post('/api/v2/execute', pistonErrors, parseAnyJson, async ctx => {
+	router.post('/api/v2/execute', pistonErrors(deps.config.bodyLimitBytes), parseAnyJson, async ctx => {
 		const request = parsePistonRequest(ctx.request.body, rules);
 		const result = await deps.runner.execute(pistonExecuteRequest(request), ctx.state.signal);
 		ctx.state.jobStatus = result.status;
@@ -158,7 +174,7 @@ export function registerPiston(router: Router<AppState>, deps: CompatDeps) {
 }
 
 export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requireJson: Middleware<AppState>) {
-	const parseJson = bodyParser({enableTypes: ['json'], jsonLimit: String(deps.config.bodyLimitBytes), strict: false});
+	const parseJson = jsonBody(deps.config.bodyLimitBytes);
 	const rules = {maxCpuMs: deps.config.runMax.cpuMs, maxWallMs: maxWallMs(deps.config), maxMemoryMb: deps.config.runMax.memoryMb};
 	const languages = judge0Languages(deps.compilerVersion);
 	const view = (stored: StoredSubmission, query: Record<string, unknown>) =>

@@ -10,7 +10,8 @@ const statusMessages: Record<number, string> = {
 	501: 'Method not implemented',
 };
 
-function toAppError(error: unknown, bodyLimitBytes: number): AppError | null {
+/** A failure that is the request's, as its answer (a 4xx, or a 503 when the server is full); null for anything else. */
+export function requestFailure(error: unknown, bodyLimitBytes: number): AppError | null {
 	const known = toHttpError(error);
 	if (known !== null) {
 		return known;
@@ -48,7 +49,7 @@ export function publicError(ctx: AppContext, error: unknown, bodyLimitBytes: num
 
 	const known = ctx.state.signal.aborted
 		? new AppError(503, 'Server is shutting down; the job was cancelled')
-		: toAppError(error, bodyLimitBytes);
+		: requestFailure(error, bodyLimitBytes);
 	if (known) {
 		return known;
 	}

@@ -28,6 +28,26 @@ export const maxArgsBytes = 64 * 1024;
 export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 	typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * What is wrong with a program's arguments, or null: a NUL byte (the sandbox's command is NUL-separated, so it would
+ * split an argument in two), more than `maxArgs` of them, or more than `maxArgsBytes` counting each one's NUL.
+ */
+export function argsProblem(args: readonly string[]): string | null {
+	if (args.some(arg => arg.includes('\0'))) {
+		return 'must not contain NUL bytes';
+	}
+
+	if (args.length > maxArgs) {
+		return `has ${args.length} arguments; at most ${maxArgs} are allowed`;
+	}
+
+	if (args.reduce((total, arg) => total + Buffer.byteLength(arg) + 1, 0) > maxArgsBytes) {
+		return `is longer than ${maxArgsBytes} bytes`;
+	}
+
+	return null;
+}
+
 function parseArgs(value: unknown): string[] {
 	if (value === undefined || value === null) {
 		return [];
@@ -35,27 +55,17 @@ function parseArgs(value: unknown): string[] {
 
 	let args: string[];
 	if (typeof value === 'string') {
-		if (value.includes('\0')) {
-			throw badRequest('Field \'args\' must not contain NUL bytes');
-		}
-
-		args = splitArgs(value);
+		// Refused before it is split: splitting keeps a NUL inside a word, or drops it where it stands alone.
+		args = value.includes('\0') ? [value] : splitArgs(value);
 	} else if (Array.isArray(value) && value.every(item => typeof item === 'string')) {
-		if (value.some(item => item.includes('\0'))) {
-			throw badRequest('Field \'args\' must not contain NUL bytes');
-		}
-
 		args = value;
 	} else {
 		throw badRequest('Field \'args\' must be a string or an array of strings');
 	}
 
-	if (args.length > maxArgs) {
-		throw badRequest(`Field 'args' has ${args.length} arguments; at most ${maxArgs} are allowed`);
-	}
-
-	if (args.reduce((total, arg) => total + Buffer.byteLength(arg) + 1, 0) > maxArgsBytes) {
-		throw badRequest(`Field 'args' is longer than ${maxArgsBytes} bytes`);
+	const problem = argsProblem(args);
+	if (problem !== null) {
+		throw badRequest(`Field 'args' ${problem}`);
 	}
 
 	return args;

@@ -20,6 +20,10 @@ test('what c-runner does not offer is refused by name', refusedWith, {source_cod
 	compiler_options: ['may only hold -std=... and -O0, -O1, -O2, -O3, -Os (c-runner passes no other flag); got "-fsanitize=address"'],
 });
 
+test('command_line_arguments with a NUL byte: refused, never split in two', refusedWith, {source_code: hello, language_id: 50, command_line_arguments: 'a\0b c'}, {command_line_arguments: ['must not contain NUL bytes']});
+test('command_line_arguments past /execute_c\'s bounds', refusedWith, {source_code: hello, language_id: 50, command_line_arguments: 'x'.repeat(131_072)}, {command_line_arguments: ['is longer than 65536 bytes']});
+test('more command_line_arguments than /execute_c takes', refusedWith, {source_code: hello, language_id: 50, command_line_arguments: 'x '.repeat(300)}, {command_line_arguments: ['has 300 arguments; at most 256 are allowed']});
+
 test('Judge0 CE\'s gcc ids: 48-50 are C, 52-54 C++; a numeric string is taken, as the docs send "4"', t => {
 	t.is(parseJudge0Submission({source_code: hello, language_id: '50'}, false, rules).language, 'c');
 	t.is(parseJudge0Submission({source_code: hello, language_id: 54}, false, rules).language, 'cpp');

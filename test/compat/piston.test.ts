@@ -2,7 +2,7 @@ import test from 'ava';
 import {parsePistonRequest, PistonError, pistonRuntimes, toPistonResponse} from '../../src/compat/piston.ts';
 import {executeResult} from '../helpers/results.ts';
 
-const rules = {gccVersion: '12.2.0', maxRunCpuMs: 10_000, maxRunMemoryMb: 1024};
+const rules = {gccVersion: '12.2.0', maxRunCpuMs: 10_000, maxRunMemoryMb: 1024, maxRunWallMs: 21_000};
 const body = (fields: Record<string, unknown> = {}) => ({language: 'c', version: '12.2.0', files: [{content: 'int main(void) { return 0; }'}], ...fields});
 
 const refused = test.macro((t, fields: Record<string, unknown>, message: string | RegExp) => {
@@ -16,6 +16,11 @@ test('an empty file list', refused, {files: []}, 'files must include at least on
 test('an unknown runtime names what this server runs', refused, {language: 'python'}, /python-12\.2\.0 runtime is unknown \(this server runs c and c\+\+, version 12\.2\.0\)/);
 test('a limit of the wrong type: Piston\'s message', refused, {run_timeout: '3s'}, 'If specified, run_timeout must be a number');
 test('a CPU time past the maximum: Piston\'s message', refused, {run_cpu_time: 20_000}, 'run_cpu_time cannot exceed the configured limit of 10000');
+
+test('a run_timeout past the server\'s longest wall-clock time: refused, not cut', refused, {run_timeout: 25_000}, 'run_timeout cannot exceed the configured limit of 21000');
+test('arguments with a NUL byte: refused, never split in two', refused, {args: ['a\0b']}, 'args must not contain NUL bytes');
+test('more arguments than /execute_c takes', refused, {args: Array.from({length: 257}, () => 'x')}, 'args has 257 arguments; at most 256 are allowed');
+test('arguments longer than /execute_c takes', refused, {args: ['x'.repeat(65_536)]}, 'args is longer than 65536 bytes');
 
 test('runtimes: c and c++ with Piston\'s aliases, the real gcc version', t => {
 	t.deepEqual(pistonRuntimes('12.2.0'), [

@@ -168,3 +168,16 @@ test.serial('Judge0: what is not offered is refused by name; an unknown token is
 	t.deepEqual((await judge0('POST', '/submissions', {source_code: hello, language_id: 50, enable_network: true})).body, {enable_network: ['cannot be enabled: c-runner sandboxes have no network']});
 	t.is((await judge0('GET', '/submissions/00000000-0000-4000-8000-000000000000')).status, 404);
 });
+
+test.serial('arguments past /execute_c\'s bounds, or with a NUL, are refused by both APIs before anything runs', async t => {
+	const pistonArgs = async (args: string[]) => {
+		const response = await fetch(`${server.url}/api/v2/execute`, {method: 'POST', body: JSON.stringify({language: 'c', version: '*', files: [{content: hello}], args})});
+		return {status: response.status, body: await response.json()};
+	};
+
+	t.deepEqual(await pistonArgs(['x'.repeat(131_072)]), {status: 400, body: {message: 'args is longer than 65536 bytes'}});
+	t.deepEqual(await pistonArgs(['a\0b']), {status: 400, body: {message: 'args must not contain NUL bytes'}});
+	t.deepEqual(await judge0('POST', '/submissions?wait=true', {source_code: hello, language_id: 50, command_line_arguments: 'abcdefghij '.repeat(100_000)}), {status: 422, body: {command_line_arguments: ['has 100000 arguments; at most 256 are allowed']}});
+	t.deepEqual(await judge0('POST', '/submissions?wait=true', {source_code: hello, language_id: 50, command_line_arguments: 'a\0b'}), {status: 422, body: {command_line_arguments: ['must not contain NUL bytes']}});
+	assertHostClean(t, server);
+});
