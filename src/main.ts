@@ -282,16 +282,26 @@ async function main() {
 	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal, metrics});
 	const server = http.createServer(app.callback());
 	attachInteractive(server, {session: {...deps, relayPath: config.relayPath}, slots, shutdownSignal: shutdown.signal});
+	const close = async () => {
+		await launchers?.close();
+		await compileCache?.close();
+		await backend.cgroups?.close();
+	};
+	// Listening is the last step that can fail (a port taken, a HOST this machine does not have or cannot resolve):
+	// what start-up made (the sandboxes made ahead, the cache, the cgroups) goes before the one-line message.
+	const listenFailed = (error: NodeJS.ErrnoException) => {
+		void close().catch(() => undefined).finally(() => {
+			fail(`cannot listen on ${config.host}:${config.port} (HOST, PORT): ${error.code ?? 'error'}: ${error.message}`);
+		});
+	};
+	server.once('error', listenFailed);
 	server.listen(config.port, config.host, () => {
+		server.off('error', listenFailed);
 		const address = server.address();
 		const port = typeof address === 'object' && address !== null ? address.port : config.port;
 		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, helper: config.helperPath, policy: deps.profiles.run.policy, accounting: backend.cgroups?.name ?? 'helper', swept, selfTestMs: startup.self_test.duration_ms}, 'c-runner listening');
 	});
-	drainOnSignals(server, shutdown, async () => submissions.drain(), async () => {
-		await launchers?.close();
-		await compileCache?.close();
-		await backend.cgroups?.close();
-	}, config, logger);
+	drainOnSignals(server, shutdown, async () => submissions.drain(), close, config, logger);
 }
 
 await main();

@@ -2,6 +2,7 @@
 // disconnects, a full queue, SIGTERM draining, bad configuration, the bearer token and /health.
 import {spawn, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
@@ -286,6 +287,46 @@ test('where no sandbox policy works (user namespaces refused), start-up stops wi
 		t.regex(result.stderr, /unprivileged user namespaces/);
 		t.deepEqual(fs.readdirSync(jobRoot), [], 'the failed self-tests left nothing behind');
 	} finally {
+		fs.rmSync(dir, {recursive: true, force: true});
+	}
+});
+
+test('a port already taken, or a HOST that does not resolve, stops start-up with one line, leaving nothing behind', async t => {
+	const taken = net.createServer();
+	await new Promise<void>(resolve => taken.listen(0, '127.0.0.1', resolve));
+	const {port} = taken.address() as net.AddressInfo;
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	fs.chmodSync(dir, 0o711);
+	const jobRoot = path.join(dir, 'jobs');
+	const base = 66_400 + uidOffset;
+	try {
+		for (const [host, code] of [['127.0.0.1', 'EADDRINUSE'], ['no-such-host.invalid', 'ENOTFOUND']] as const) {
+			const result = spawnSync(process.execPath, serverArgs(), {
+				env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: String(port), HOST: host, C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(base), C_RUNNER_COMPILE_CACHE_DIR: dir},
+				encoding: 'utf8',
+				timeout: 30_000,
+			});
+			t.is(result.status, 1, result.stderr);
+			t.regex(result.stderr, new RegExp(`^c-runner: cannot listen on ${host}:${port} \\(HOST, PORT\\): ${code}: `));
+			t.is(result.stderr.trim().split('\n').length, 1, 'one line, no stack trace');
+			// It got as far as making a sandbox ahead for each slot before it tried to listen.
+			t.deepEqual(fs.readdirSync(jobRoot), [], 'no job directory left');
+			const uids = new Set(Array.from({length: 5}, (_unused, index) => base + index));
+			const left = fs.readdirSync('/proc').filter(entry => /^\d+$/.test(entry)).filter(entry => {
+				try {
+					return uids.has(Number(/^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]));
+				} catch {
+					return false;
+				}
+			});
+			t.deepEqual(left, [], 'no process of its sandbox uids left');
+			const ownMemory = /^\d+:memory:(.*)$/m.exec(fs.readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
+			if (ownMemory !== undefined) {
+				t.false(fs.existsSync(path.join('/sys/fs/cgroup/memory', ownMemory, `c-runner-${result.pid}`)), 'no cgroup left');
+			}
+		}
+	} finally {
+		taken.close();
 		fs.rmSync(dir, {recursive: true, force: true});
 	}
 });
