@@ -363,7 +363,7 @@ export function pickFields(attributes: Record<string, unknown>, fields: string |
 	}
 
 	const names = fields === undefined || fields === '' ? defaultFields : fields.split(',').map(name => name.trim()).filter(name => name !== '');
-	const unknown = names.filter(name => !(name in attributes));
+	const unknown = names.filter(name => !Object.hasOwn(attributes, name));
 	if (unknown.length > 0) {
 		throw new Judge0FieldError({fields: [`unknown ${unknown.length === 1 ? 'field' : 'fields'}: ${unknown.join(', ')}`]});
 	}

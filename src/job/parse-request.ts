@@ -217,6 +217,9 @@ function parseFiles(value: unknown, options: CompileOptions): SourceFile[] {
 	return files;
 }
 
+/** The fields `parseProgram` reads. */
+export const programFields = ['code', 'files', 'language', 'std', 'optimize', 'compiler'] as const;
+
 /** The program of a request: `code` (one file) or `files` (several), with its compile options. */
 export function parseProgram(object: Record<string, unknown>, rules: ProgramRules = {}): Program {
 	const options = parseCompileOptions(object, rules);

@@ -1,5 +1,5 @@
 import {badRequest} from '../job/errors.ts';
-import {isPlainObject, parseCode, parseProgram, parseRequestedLimits, requireObject, type RequestedLimits} from '../job/parse-request.ts';
+import {isPlainObject, parseCode, parseProgram, parseRequestedLimits, programFields, requireObject, type RequestedLimits} from '../job/parse-request.ts';
 import type {Program} from '../job/language.ts';
 
 /**
@@ -43,8 +43,7 @@ export interface JudgeRequest {
 
 /** Every top-level field a judge request may have; the others are ignored and listed in `ignored_fields`. */
 export const judgeFields = [
-	'code', 'files', 'language', 'std', 'optimize', 'testcases', 'time_limit_ms', 'memory_limit_mb', 'compare', 'absolute_tolerance', 'relative_tolerance', 'checker',
-	'stop_on_first_failure',
+	...programFields, 'testcases', 'time_limit_ms', 'memory_limit_mb', 'compare', 'absolute_tolerance', 'relative_tolerance', 'checker', 'stop_on_first_failure',
 ] as const;
 
 export interface JudgeRules {

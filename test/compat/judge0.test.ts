@@ -98,6 +98,10 @@ test('base64 views encode every text as Ruby\'s encode64 does; fields picks attr
 	t.is(attributes['stdout'], 'aGVsbG8sIEp1ZGdlMAo=\n');
 	t.deepEqual(pickFields(attributes, 'stdout,status_id,language_id'), {stdout: 'aGVsbG8sIEp1ZGdlMAo=\n', status_id: 3, language_id: 50});
 	t.throws(() => pickFields(attributes, 'stdout,nonsense'), {instanceOf: Judge0FieldError});
+	for (const inherited of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+		const error = t.throws(() => pickFields(attributes, inherited), {instanceOf: Judge0FieldError}, 'an object\'s own properties only');
+		t.deepEqual(error?.fields, {fields: [`unknown field: ${inherited}`]});
+	}
 	t.is(encode64('x'.repeat(50)).split('\n').length, 3, 'lines of 60 characters');
 });
 

@@ -25,7 +25,7 @@ test('Turbo\'s request: {id, input, output}, user_id and language "c" accepted',
 });
 
 test('unknown top-level fields are ignored and named; the ones read are not', t => {
-	t.deepEqual(parse({code, testcases: [{output: ''}], user_id: 'x', priority: 1, language: 'C', compare: 'tokens'}).ignoredFields, ['user_id', 'priority']);
+	t.deepEqual(parse({code, testcases: [{output: ''}], user_id: 'x', priority: 1, language: 'C', compare: 'tokens', compiler: 'tcc', std: 'c11', optimize: 2}).ignoredFields, ['user_id', 'priority']);
 });
 
 test('comparison modes, tolerances, a checker, stop_on_first_failure', t => {
