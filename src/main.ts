@@ -21,7 +21,7 @@ import {currentOwner, sweepStaleWorkspaces, type Owner} from './job/workspace.ts
 import {compileProfile, policyLadder, policyWeakenings, runProfile} from './sandbox/profiles.ts';
 import {readHostLayout} from './sandbox/host-layout.ts';
 import {installHelper} from './sandbox/install-helper.ts';
-import {attachInteractive} from './interactive/upgrade.ts';
+import {attachInteractive, isWebSocketUpgrade} from './interactive/upgrade.ts';
 import {mountOf} from './proc.ts';
 import type {SandboxUser} from './sandbox/spawn.ts';
 import {commandVersion, helperFilter, type SyscallFilter} from './sandbox/commands.ts';
@@ -280,7 +280,7 @@ async function main() {
 	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs), runner, shutdown.signal);
 	const compilerVersion = /(\d+\.\d+\.\d+)\s*$/.exec(versions.gcc ?? '')?.[1] ?? 'unknown';
 	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal, metrics});
-	const server = http.createServer(app.callback());
+	const server = http.createServer({shouldUpgradeCallback: isWebSocketUpgrade}, app.callback());
 	attachInteractive(server, {session: {...deps, relayPath: config.relayPath}, slots, shutdownSignal: shutdown.signal});
 	const close = async () => {
 		await launchers?.close();

@@ -63,6 +63,33 @@ function refuse(socket: Duplex, error: AppError): void {
 	socket.end(`HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status]}\r\n${head}\r\n${body}`);
 }
 
+/** Only a WebSocket upgrade is one: any other Upgrade (h2c, which `curl --http2` offers) is an ordinary request. */
+export const isWebSocketUpgrade = (request: IncomingMessage) =>
+	(request.headers.upgrade ?? '').split(',').some(token => token.trim().toLowerCase() === 'websocket');
+
+/**
+ * What ws would refuse in a WebSocket handshake, found before the request waits for a slot and answered as JSON
+ * like every other refusal (ws's own answers are text/html): a method other than GET, a missing or malformed key, a
+ * version other than 13 (or 8).
+ */
+function handshakeProblem(request: IncomingMessage): AppError | null {
+	if (request.method !== 'GET') {
+		return new AppError(405, `Method not allowed: ${request.method ?? ''} ${interactivePath} (a WebSocket upgrade is a GET)`, {Allow: 'GET'});
+	}
+
+	const key = request.headers['sec-websocket-key'];
+	if (typeof key !== 'string' || !/^[+/\dA-Za-z]{22}==$/.test(key.trim())) {
+		return new AppError(400, 'Missing or invalid Sec-WebSocket-Key header');
+	}
+
+	const version = request.headers['sec-websocket-version'];
+	if (version !== '13' && version !== '8') {
+		return new AppError(400, 'Missing or invalid Sec-WebSocket-Version header (13)', {'Sec-WebSocket-Version': '13, 8'});
+	}
+
+	return null;
+}
+
 /**
  * Interactive runs on the server's own port: `GET /interactive` upgraded to a WebSocket. The checks come before the
  * upgrade and refuse it with an ordinary JSON error: 404 when turned off, 403 for a foreign origin, 401 without the
@@ -82,6 +109,10 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 		handleProtocols: offered => offered.has(subprotocol) ? subprotocol : false,
 	});
 	let open = 0;
+	const handshakeRefusals = new WeakMap<Duplex, (error: AppError) => void>();
+	sockets.on('wsClientError', (error: Error, socket: Duplex) => {
+		(handshakeRefusals.get(socket) ?? (known => refuse(socket, known)))(new AppError(400, error.message));
+	});
 
 	server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
 		socket.on('error', () => socket.destroy());
@@ -106,6 +137,12 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 
 		if (pathname !== interactivePath || !config.interactive.enabled) {
 			refuseWith(new AppError(404, config.interactive.enabled ? `No route for a WebSocket upgrade to ${pathname}` : 'Interactive runs are turned off on this server (C_RUNNER_INTERACTIVE=off)'));
+			return;
+		}
+
+		const badHandshake = handshakeProblem(request);
+		if (badHandshake !== null) {
+			refuseWith(badHandshake);
 			return;
 		}
 
@@ -166,6 +203,11 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 				return;
 			}
 
+			// What ws still refuses in the handshake (a malformed Sec-WebSocket-Protocol or -Extensions) is answered here.
+			handshakeRefusals.set(socket, error => {
+				refuse(socket, error);
+				finish(error.status);
+			});
 			sockets.handleUpgrade(request, socket, head, webSocket => {
 				upgraded = true;
 				// Frames the library refuses itself (invalid UTF-8, over twice the message limit) end the socket with

@@ -302,17 +302,64 @@ test.serial('a slow reader: the program waits for the client, the server does no
 	}
 });
 
-test.serial('a handshake the WebSocket library refuses gives its slot back', async t => {
-	const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-		const request = http.request(`${server.url}/interactive`, {headers: {Connection: 'Upgrade', Upgrade: 'websocket', Authorization: `Bearer ${token}`}});
-		request.on('response', resolve);
-		request.on('upgrade', () => reject(new Error('upgraded without a key')));
+// A raw upgrade request, as a client that is not a WebSocket library may send it: its answer, read whole.
+async function rawUpgrade(path: string, method: string, headers: Record<string, string>) {
+	return new Promise<{status: number; headers: http.IncomingHttpHeaders; body: string}>((resolve, reject) => {
+		const request = http.request(`${server.url}${path}`, {method, headers: {Connection: 'Upgrade', Authorization: `Bearer ${token}`, ...headers}});
+		request.on('response', response => {
+			let body = '';
+			response.on('data', (chunk: Buffer) => {
+				body += chunk.toString('utf8');
+			});
+			response.on('end', () => resolve({status: response.statusCode ?? 0, headers: response.headers, body}));
+		});
+		request.on('upgrade', () => reject(new Error('upgraded')));
 		request.on('error', reject);
 		request.end();
 	});
-	t.is(response.statusCode, 400);
-	response.resume();
-	t.true(await slotsFree(), 'its slot given back');
+}
+
+const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+test.serial('a handshake the WebSocket library would refuse is a JSON refusal, and gives its slot back', async t => {
+	for (const [method, headers, status, error] of [
+		['GET', {Upgrade: 'websocket', 'Sec-WebSocket-Version': '13'}, 400, 'Missing or invalid Sec-WebSocket-Key header'],
+		['GET', {Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'short'}, 400, 'Missing or invalid Sec-WebSocket-Key header'],
+		['GET', {Upgrade: 'websocket', 'Sec-WebSocket-Version': '12', 'Sec-WebSocket-Key': key}, 400, 'Missing or invalid Sec-WebSocket-Version header (13)'],
+		['POST', {Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': key}, 405, 'Method not allowed: POST /interactive (a WebSocket upgrade is a GET)'],
+		// Refused by ws itself, once the request has its slot: answered the same way.
+		['GET', {Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Protocol': ',,,'}, 400, 'Invalid Sec-WebSocket-Protocol header'],
+	] as const) {
+		const answer = await rawUpgrade('/interactive', method, headers);
+		t.is(answer.status, status, JSON.stringify(headers));
+		t.regex(String(answer.headers['content-type']), /^application\/json/);
+		t.deepEqual(JSON.parse(answer.body), {error});
+		if (status === 405) {
+			t.is(answer.headers['allow'], 'GET');
+		}
+	}
+
+	t.true(await slotsFree(), 'every slot given back');
+	assertHostClean(t, server);
+});
+
+test.serial('an Upgrade other than websocket (curl --http2 offers h2c) is an ordinary request', async t => {
+	const health = await rawUpgrade('/health', 'GET', {Upgrade: 'h2c', 'HTTP2-Settings': 'AAMAAABkAAQCAAAAAAIAAAAA'});
+	t.is(health.status, 200);
+	t.like(JSON.parse(health.body), {status: 'ok'});
+	const run = await new Promise<{status: number; body: string}>((resolve, reject) => {
+		const request = http.request(`${server.url}/execute_c`, {method: 'POST', headers: {Connection: 'Upgrade, HTTP2-Settings', Upgrade: 'h2c', 'Content-Type': 'application/json', Authorization: `Bearer ${token}`}});
+		request.on('response', response => {
+			let body = '';
+			response.on('data', (chunk: Buffer) => {
+				body += chunk.toString('utf8');
+			});
+			response.on('end', () => resolve({status: response.statusCode ?? 0, body}));
+		});
+		request.on('error', reject);
+		request.end(JSON.stringify({code: example('hello.c')}));
+	});
+	t.is(run.status, 200);
+	t.like(JSON.parse(run.body), {status: 'ok', output: 'Hello from C!'});
 	assertHostClean(t, server);
 });
 
