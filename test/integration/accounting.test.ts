@@ -84,6 +84,16 @@ test.serial('the cgroup backend measures a plain run: figures from the job cgrou
 	assertHostClean(t, server('cgroup'));
 });
 
+for (const backend of backends) {
+	test.serial(`${backend}: a program that sleeps for seconds is charged no CPU time (the helper's pid probes are not its)`, async t => {
+		// A CPU limit of 1000 ms: the wall limit, 3000 ms, ends it. The probes, 6 ms of CPU a second, were once counted.
+		const body = await run(backend, 'sleep-forever.c', [], {time_limit_ms: 1000});
+		t.like(body, {status: 'time_limit', stopped_by: 'wall_time'});
+		t.true(body['cpu_ms'] <= 3, `cpu_ms ${body['cpu_ms']}`);
+		assertHostClean(t, server(backend));
+	});
+}
+
 test.serial('four children of 56 MiB each against 64 MiB: the job limit holds with cgroups; per process only without', async t => {
 	const cgroup = await run('cgroup', 'memory-spread-children.c', ['4', '56'], memoryLimits);
 	t.like(cgroup, {status: 'memory_limit', stopped_by: 'memory'});

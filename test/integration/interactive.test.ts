@@ -117,8 +117,10 @@ test.serial('a kill from the client', async t => {
 	assertHostClean(t, server);
 });
 
-test.serial('an idle program is stopped by the idle limit', async t => {
-	const client = await open(example('interactive-wait.c'));
+test.serial('an idle program is stopped by the idle limit, and is charged no CPU time while it waits', async t => {
+	// A CPU limit of 5 ms: the helper's pid probes, 6 ms of CPU a second, were once charged to the program and
+	// stopped it within a second, long before the idle limit.
+	const client = await open(example('interactive-wait.c'), {time_limit_ms: 5});
 	await client.waitForStdout('ready\n');
 	const started = performance.now();
 	const exit = await client.waitForType('exit');
