@@ -210,3 +210,36 @@ test('Piston: a bad body, a body too large, one that does not decompress, a full
 	t.deepEqual(await piston(url, pistonBody), {status: 503, retryAfter: '1', body: {message: 'Server is busy: all job slots and the queue are full; retry later'}});
 	await close();
 });
+
+test('Judge0: a stored submission that finds the job queue full waits In Queue and runs, never an Internal Error', async t => {
+	const {url, runner, submissions, close} = await setup();
+	let refusals = 0;
+	let release: () => void = () => {};
+	const released = new Promise<void>(resolve => {
+		release = resolve;
+	});
+	runner.behaviour = async () => {
+		if (refusals < 3) {
+			refusals++;
+			if (refusals === 3) {
+				release();
+			}
+
+			throw new BusyError('Server is busy: all job slots and the queue are full; retry later', 1);
+		}
+
+		return result;
+	};
+
+	const created = await fetch(`${url}/submissions`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({source_code: 'int main(void) { return 0; }', language_id: 50})});
+	t.is(created.status, 201);
+	const {token} = await created.json() as {token: string};
+	await released;
+	const waiting = await (await fetch(`${url}/submissions/${token}?fields=status`)).json() as {status: {id: number}};
+	t.is(waiting.status.id, 1, 'In Queue while the server is full');
+	await submissions.drain();
+	const done = await (await fetch(`${url}/submissions/${token}?fields=status`)).json() as {status: {id: number; description: string}};
+	t.deepEqual(done.status, {id: 3, description: 'Accepted'});
+	t.is(runner.calls.length, 4, 'asked three times, then run');
+	await close();
+});

@@ -1,5 +1,6 @@
 // The Piston and Judge0 routes: their clients' requests in, c-runner's runs, their clients' answers out.
 import {randomUUID} from 'node:crypto';
+import {setTimeout} from 'node:timers/promises';
 import type {Router} from '@koa/router';
 import type {Middleware} from 'koa';
 import type {Config} from '../config.ts';
@@ -8,9 +9,10 @@ import {requestFailure} from '../http/error-handler.ts';
 import {AppError, toHttpError} from '../http/errors.ts';
 import {jsonBody} from '../http/json-body.ts';
 import {setJson} from '../http/send.ts';
-import {RequestError} from '../job/errors.ts';
+import {BusyError, RequestError} from '../job/errors.ts';
 import {compileArgv, languageSpecs, type Language} from '../job/language.ts';
 import {parseCompileOptions, parseProgram, type ExecuteRequest, type RequestedLimits} from '../job/parse-request.ts';
+import type {ExecuteResult} from '../job/result.ts';
 import {maxWallMs} from '../job/run-job.ts';
 import type {Runner} from '../runner.ts';
 import {
@@ -26,6 +28,9 @@ export interface CompatDeps {
 	readonly compilerVersion: string;
 	readonly submissions: Judge0Jobs;
 }
+
+/** How often a stored submission that found the job queue full asks again. */
+const queuedRetryMs = 100;
 
 /**
  * Judge0's asynchronous submissions: each runs in the background, its result kept in the store. `drain` waits for
@@ -53,9 +58,8 @@ export class Judge0Jobs {
 
 		const finishedAt = () => new Date().toISOString();
 		const job = (async () => {
-			this.store.update(stored.token, entry => ({...entry, state: 'running'}));
 			try {
-				const result = await this.#runner.execute(request, this.#signal);
+				const result = await this.#whenRun(stored.token, request);
 				this.store.update(stored.token, entry => ({token: entry.token, submission: entry.submission, createdAt: entry.createdAt, state: 'done', result, finishedAt: finishedAt()}));
 			} catch (error) {
 				const message = toHttpError(error)?.message ?? 'internal error while running the submission';
@@ -65,6 +69,26 @@ export class Judge0Jobs {
 		this.#running.add(job);
 		void job.finally(() => this.#running.delete(job));
 		return stored;
+	}
+
+	/**
+	 * Runs a stored submission: one the job queue has no room for waits, `In Queue`, and asks again (the store's size
+	 * bounds how many wait), instead of failing as a busy server's direct request would.
+	 */
+	async #whenRun(token: string, request: ExecuteRequest): Promise<ExecuteResult> {
+		for (;;) {
+			this.store.update(token, entry => ({...entry, state: 'running'}));
+			try {
+				return await this.#runner.execute(request, this.#signal);
+			} catch (error) {
+				if (!(error instanceof BusyError)) {
+					throw error;
+				}
+
+				this.store.update(token, entry => ({...entry, state: 'queued'}));
+				await setTimeout(queuedRetryMs, undefined, {signal: this.#signal});
+			}
+		}
 	}
 
 	get running() {
