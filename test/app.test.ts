@@ -68,6 +68,15 @@ test('a gzip body that is gzip is read', async t => {
 	await close();
 });
 
+test('a __proto__ key is an unknown field like any other: dropped, never a prototype', async t => {
+	const {url, runner, close} = await setup();
+	const response = await post(url, '{"code":"int main(){}","__proto__":{"polluted":true},"args":"a"}');
+	t.is(response.status, 200);
+	t.deepEqual(runner.calls, [{program: programFromCode('int main(){}'), args: ['a'], stdin: null, limits: {timeLimitMs: null, memoryLimitMb: null}}]);
+	t.is(({} as Record<string, unknown>)['polluted'], undefined);
+	await close();
+});
+
 test('405 names the allowed methods', async t => {
 	const {url, close} = await setup();
 	const response = await fetch(`${url}/execute_c`, {method: 'PUT'});

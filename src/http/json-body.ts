@@ -17,7 +17,11 @@ const isDecompressionError = (error: unknown) => {
  * decompress is a 400 here.
  */
 export function jsonBody(limitBytes: number, options: {anyType?: boolean} = {}): Middleware<AppState> {
+	// A `__proto__` key is dropped as the unknown field it is (co-body's default refuses the body as if it were not
+	// JSON); it never reaches an object's prototype either way. co-body's option, passed on by koa-bodyparser.
+	const coBody = {onProtoPoisoning: 'remove'};
 	return bodyParser({
+		...coBody,
 		enableTypes: ['json'],
 		jsonLimit: String(limitBytes),
 		strict: false,
