@@ -22,6 +22,7 @@ import {compileProfile, policyLadder, policyWeakenings, runProfile} from './sand
 import {readHostLayout} from './sandbox/host-layout.ts';
 import {installHelper} from './sandbox/install-helper.ts';
 import {attachInteractive, isWebSocketUpgrade} from './interactive/upgrade.ts';
+import {answerClientErrors} from './http/client-error.ts';
 import {mountOf} from './proc.ts';
 import type {SandboxUser} from './sandbox/spawn.ts';
 import {commandVersion, helperFilter, type SyscallFilter} from './sandbox/commands.ts';
@@ -281,6 +282,7 @@ async function main() {
 	const compilerVersion = /(\d+\.\d+\.\d+)\s*$/.exec(versions.gcc ?? '')?.[1] ?? 'unknown';
 	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal, metrics});
 	const server = http.createServer({shouldUpgradeCallback: isWebSocketUpgrade}, app.callback());
+	answerClientErrors(server);
 	attachInteractive(server, {session: {...deps, relayPath: config.relayPath}, slots, shutdownSignal: shutdown.signal});
 	const close = async () => {
 		await launchers?.close();

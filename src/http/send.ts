@@ -1,6 +1,25 @@
 import type {ServerResponse} from 'node:http';
+import type {Duplex} from 'node:stream';
 import type {Middleware, ParameterizedContext} from 'koa';
 import type {AppState} from './context.ts';
+import type {AppError} from './errors.ts';
+import {http} from './required.ts';
+
+/**
+ * An `{error}` answer written straight to a connection that no response object stands for (an upgrade refused, a
+ * request Node's parser could not read), and the connection closed.
+ */
+export function refuseOnSocket(socket: Duplex, error: AppError): void {
+	const body = JSON.stringify({error: error.message});
+	const headers = {
+		'Content-Type': 'application/json; charset=utf-8',
+		'Content-Length': String(Buffer.byteLength(body)),
+		Connection: 'close',
+		...error.headers,
+	};
+	const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+	socket.end(`HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status]}\r\n${head}\r\n${body}`);
+}
 
 /**
  * Cuts the connection of a client that does not take what was written to it within `ms` (`arm` on each write that

@@ -3,7 +3,7 @@ import type {Duplex} from 'node:stream';
 import {v4 as uuidv4} from 'uuid';
 import {WebSocketServer} from 'ws';
 import {AppError, toHttpError} from '../http/errors.ts';
-import {http} from '../http/required.ts';
+import {refuseOnSocket} from '../http/send.ts';
 import {headerToken, tokenChecker} from '../http/token.ts';
 import type {Slot, Slots} from '../job/slots.ts';
 import {runSession, type SessionDeps, type SessionOutcome} from './session.ts';
@@ -49,18 +49,6 @@ export function subprotocolToken(header: string | undefined): string | null {
 	}
 
 	return null;
-}
-
-function refuse(socket: Duplex, error: AppError): void {
-	const body = JSON.stringify({error: error.message});
-	const headers = {
-		'Content-Type': 'application/json; charset=utf-8',
-		'Content-Length': String(Buffer.byteLength(body)),
-		Connection: 'close',
-		...error.headers,
-	};
-	const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-	socket.end(`HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status]}\r\n${head}\r\n${body}`);
 }
 
 /** Only a WebSocket upgrade is one: any other Upgrade (h2c, which `curl --http2` offers) is an ordinary request. */
@@ -111,7 +99,7 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 	let open = 0;
 	const handshakeRefusals = new WeakMap<Duplex, (error: AppError) => void>();
 	sockets.on('wsClientError', (error: Error, socket: Duplex) => {
-		(handshakeRefusals.get(socket) ?? (known => refuse(socket, known)))(new AppError(400, error.message));
+		(handshakeRefusals.get(socket) ?? (known => refuseOnSocket(socket, known)))(new AppError(400, error.message));
 	});
 
 	server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -126,7 +114,7 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 		};
 
 		const refuseWith = (error: AppError) => {
-			refuse(socket, error);
+			refuseOnSocket(socket, error);
 			done(error.status);
 		};
 
@@ -189,7 +177,7 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 			} catch (error) {
 				const known = toHttpError(error);
 				if (known !== null) {
-					refuse(socket, known);
+					refuseOnSocket(socket, known);
 					finish(known.status);
 				} else {
 					socket.destroy();
@@ -205,7 +193,7 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 
 			// What ws still refuses in the handshake (a malformed Sec-WebSocket-Protocol or -Extensions) is answered here.
 			handshakeRefusals.set(socket, error => {
-				refuse(socket, error);
+				refuseOnSocket(socket, error);
 				finish(error.status);
 			});
 			sockets.handleUpgrade(request, socket, head, webSocket => {

@@ -331,6 +331,50 @@ test('a port already taken, or a HOST that does not resolve, stops start-up with
 	}
 });
 
+// A request as raw bytes on a new connection, and the whole answer (the server closes the connection after it).
+async function rawRequest(url: string, bytes: string): Promise<{status: number; contentType: string | undefined; body: string}> {
+	const {hostname, port} = new URL(url);
+	return new Promise((resolve, reject) => {
+		const socket = net.connect(Number(port), hostname, () => socket.end(bytes));
+		let answer = '';
+		socket.on('data', (chunk: Buffer) => {
+			answer += chunk.toString('utf8');
+		});
+		socket.on('error', reject);
+		socket.on('close', () => {
+			const [head = '', body = ''] = answer.split('\r\n\r\n');
+			resolve({status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), contentType: /^content-type: (.*)$/im.exec(head)?.[1], body});
+		});
+	});
+}
+
+test('requests Node\'s HTTP parser cannot read get an {error} answer too', async t => {
+	const server = await startServer({uidBase: 66_420});
+	try {
+		for (const [bytes, status, error] of [
+			[`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'Request line and headers are larger than 16 KiB'],
+			['POST /execute_c HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n', 400, 'Malformed HTTP request (HPE_INVALID_CHUNK_SIZE)'],
+			['POST /execute_c HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}', 400, /^Malformed HTTP request \(HPE_/],
+			['GARBAGE\r\n\r\n', 400, /^Malformed HTTP request \(HPE_/],
+		] as const) {
+			const answer = await rawRequest(server.url, bytes);
+			t.is(answer.status, status, bytes.slice(0, 40));
+			t.regex(answer.contentType ?? '', /^application\/json/);
+			const body = JSON.parse(answer.body) as {error: string};
+			if (typeof error === 'string') {
+				t.is(body.error, error);
+			} else {
+				t.regex(body.error, error);
+			}
+		}
+
+		t.is((await fetch(`${server.url}/health`)).status, 200, 'the server serves on');
+		assertHostClean(t, server);
+	} finally {
+		await server.stop();
+	}
+});
+
 test('a job root on a noexec mount (Docker\'s default --tmpfs) stops start-up with a clear message', t => {
 	if (process.getuid?.() !== 0) {
 		t.fail('this test needs root: it mounts a noexec tmpfs in a private mount namespace');
