@@ -3,7 +3,7 @@ import {Router} from './http/required.ts';
 import type {Logger} from 'pino';
 import type {Config} from './config.ts';
 import type {HealthCheck} from './health.ts';
-import {requestContext, type AppContext, type AppState} from './http/context.ts';
+import {parsed, requestContext, type AppContext, type AppState} from './http/context.ts';
 import {cors} from './http/cors.ts';
 import {errorHandler, publicError} from './http/error-handler.ts';
 import {AppError} from './http/errors.ts';
@@ -106,7 +106,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 
 	router.post('/execute_c', requireJson, parseJson, async ctx => {
 		const request = parseExecuteRequest(ctx.request.body);
-		ctx.state.timings.add('parse', performance.now() - ctx.state.startedAt);
+		parsed(ctx);
 		const result = await deps.runner.execute(request, ctx.state.signal);
 		ctx.state.jobStatus = result.status;
 		setJson(ctx, result);
@@ -115,7 +115,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	/** /judge_c, and Turbo's own route, /submit, where `language` is required as Turbo always sends it. */
 	const judgeRoute = (options: JudgeOptions): Middleware<AppState> => async ctx => {
 		const request = parseJudgeRequest(ctx.request.body, deps.config.judge, options);
-		ctx.state.timings.add('parse', performance.now() - ctx.state.startedAt);
+		parsed(ctx);
 		if (ctx.accepts('application/json', 'text/event-stream') === 'text/event-stream') {
 			await streamJudge(ctx as AppContext, deps, request);
 			return;

@@ -4,7 +4,7 @@ import {setTimeout} from 'node:timers/promises';
 import type {Router} from '@koa/router';
 import type {Middleware} from 'koa';
 import type {Config} from '../config.ts';
-import type {AppState} from '../http/context.ts';
+import {parsed, type AppState} from '../http/context.ts';
 import {requestFailure} from '../http/error-handler.ts';
 import {AppError, toHttpError} from '../http/errors.ts';
 import {jsonBody} from '../http/json-body.ts';
@@ -191,6 +191,7 @@ export function registerPiston(router: Router<AppState>, deps: CompatDeps) {
 	});
 	router.post('/api/v2/execute', pistonErrors(deps.config.bodyLimitBytes), parseAnyJson, async ctx => {
 		const request = parsePistonRequest(ctx.request.body, rules);
+		parsed(ctx);
 		const result = await deps.runner.execute(pistonExecuteRequest(request), ctx.state.signal);
 		ctx.state.jobStatus = result.status;
 		setJson(ctx, toPistonResponse(result, request, deps.compilerVersion));
@@ -227,6 +228,7 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 		const request = judge0ExecuteRequest(submission);
 		// Checked before anything runs, so that a bad `fields` is a 422 and not a lost submission.
 		pickFields(judge0Attributes({token: '', submission, createdAt: '', state: 'queued'}, base64, ''), queryText(ctx.query['fields']));
+		parsed(ctx);
 		ctx.status = 201;
 		if (flag(ctx.query['wait'])) {
 			const createdAt = new Date().toISOString();

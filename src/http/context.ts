@@ -66,3 +66,8 @@ export function requestContext(logger: Logger, shutdownSignal?: AbortSignal): Mi
 		}
 	};
 }
+
+/** The `parse` stage: from the request's start until its body is read and checked (every route that runs a job). */
+export function parsed(ctx: {state: AppState}): void {
+	ctx.state.timings.add('parse', performance.now() - ctx.state.startedAt);
+}
