@@ -1,7 +1,8 @@
 // Attack: spins the CPU forever.
-// Expected: stopped by the CPU-time limit: status "time_limit", stopped_by "cpu_time"; exit_code -9, signal "SIGKILL"
-// with a private /proc (the helper stops it at the limit), exit_code -24, signal "SIGXCPU" without one (RLIMIT_CPU,
-// at the limit rounded up to whole seconds); as a judge test case: verdict "TLE" under every policy.
+// Expected: stopped by the CPU-time limit under every policy and accounting backend: the sandbox helper, which
+// samples the job's CPU time every 5 ms, kills it within a sample of the limit: status "time_limit", stopped_by
+// "cpu_time", exit_code -9, signal "SIGKILL", cpu_ms just over the limit (at time_limit_ms 200: about 205); as a
+// judge test case: verdict "TLE".
 int main(void) {
 	volatile unsigned long spins = 0;
 	for (;;) {

@@ -1,8 +1,13 @@
 // Attack: holds memory in memfds (anonymous files), which no address-space limit counts: writes COUNT memfds of
 // MIB each (argv; default 8 × 64 MiB = 512 MiB), keeps them open, reads them back and prints a checksum.
-// Expected: against a 64 MiB memory limit, with job cgroups (a root server), status "memory_limit" (memfd pages are
-// charged to the job) and memory_kb at most the limit; under the helper backend the pages are not limited by a
-// total (only RLIMIT_FSIZE per memfd and RLIMIT_NOFILE): status "ok", as /health says.
+// Expected, by request (memory_limit_mb 64, the server's other limits at their defaults):
+// - default arguments: each memfd is a file, so RLIMIT_FSIZE (C_RUNNER_RUN_FILE_SIZE_MB, 16 MiB) stops the first
+//   write past 16 MiB, under either accounting backend: status "file_size_limit", exit_code -25, signal "SIGXFSZ".
+// - args "16 8" (16 × 8 MiB = 128 MiB, each memfd under the file-size limit), or the default arguments on a server
+//   whose C_RUNNER_RUN_FILE_SIZE_MB is at least 64: with job cgroups (a root server), status "memory_limit" (memfd
+//   pages are charged to the job), memory_kb at the limit (at most a few pages over); under the helper backend the pages are not limited
+//   by a total (only RLIMIT_FSIZE per memfd and RLIMIT_NOFILE): status "ok", "held 128 MiB in memfds" (or 512), as
+//   /health says.
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>

@@ -142,8 +142,10 @@ export const compatPaths = {
 			operationId: 'judge0Submit',
 			tags: ['judge0'],
 			summary: 'Judge0: a submission',
-			description: 'With wait=true the finished submission; otherwise a token at once, the run in the background (this server\'s memory '
-				+ 'keeps it for C_RUNNER_JUDGE0_TTL_MS).',
+			description: 'With wait=true the finished submission; otherwise a token at once, the run in the background. Either way this '
+				+ 'server\'s memory keeps the submission for C_RUNNER_JUDGE0_TTL_MS, at most C_RUNNER_JUDGE0_STORE_SIZE at once, so its token '
+				+ 'works with GET /submissions/{token} (a wait=true submission that finds the store full is still answered, and not kept). '
+				+ 'A body that is not valid JSON is c-runner\'s own 400 `{"error": "Request body is not valid JSON"}`, not a 422.',
 			security: tokenWhenConfigured,
 			requestBody: {required: true, content: {[json]: {schema: schema('Judge0SubmissionRequest')}}},
 			responses: {
@@ -167,7 +169,8 @@ export const compatPaths = {
 			operationId: 'judge0Submission',
 			tags: ['judge0'],
 			summary: 'Judge0: a submission made without wait',
-			description: 'In Queue or Processing until it is done; `fields` picks the attributes.',
+			description: 'Any submission this server keeps, made with wait=true or without: In Queue or Processing until it is done; '
+				+ '`fields` picks the attributes.',
 			security: tokenWhenConfigured,
 			responses: {
 				...ok('The submission: In Queue or Processing until it is done.', 'Judge0Submission'),

@@ -172,8 +172,9 @@ Every response has an \`X-Request-Id\` header. When the server has a token (C_RU
 \`GET /health\` and \`GET /openapi.json\` needs \`Authorization: Bearer <token>\`.
 
 Every error is JSON \`{"error": "<message>"}\`. A path not listed here answers 404 (\`NotFound\`); a method not listed for a
-listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the server does not know at all (PROPFIND) 501
-(\`NotImplemented\`).`,
+listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the server does not implement at all (PROPFIND,
+TRACE) answers 501 (\`NotImplemented\`) on any path. \`OPTIONS\` on a listed path, when it is not a CORS preflight, answers
+200 with an empty body and an \`Allow\` header.`,
 		license: {name: 'MIT', identifier: 'MIT'},
 		contact: {name: 'c-runner maintainers'},
 	},
@@ -296,7 +297,10 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 					warnings: {type: 'string', description: 'gcc\'s warnings from a compile that succeeded.'},
 					time_ms: measurement('Wall time of the run, ms; null for a compile error.'),
 					cpu_ms: measurement('User plus system CPU time of the program and all its children, ms; null when not measured.'),
-					memory_kb: measurement('Peak resident memory of the largest process of the run, KiB; null when not measured.'),
+					memory_kb: measurement('Peak memory of the run, KiB: with job cgroups, everything the job held resident at once (the job '
+						+ 'cgroup\'s peak charge, over all its processes, tmpfs files and shared memory); under the helper backend, the peak resident '
+						+ 'set of the largest single process. null when not measured: a compile error, or, under the helper backend, a run the '
+						+ 'server stopped from outside (an output-limit kill, or its own wall-clock backstop).'),
 					limits: schema('AppliedLimits'),
 					compile_cached: compileCached,
 				},
@@ -312,8 +316,8 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 					cpu_time_enforced_ms: {
 						type: 'integer',
 						minimum: 1,
-						description: 'The CPU time at which the sandbox stops the program under the policy in effect: `cpu_time_ms` with a private '
-							+ '/proc; rounded up to whole seconds (RLIMIT_CPU, per process) without one.',
+						description: 'The CPU time at which the sandbox stops the program: `cpu_time_ms`, under every policy and accounting backend '
+							+ '(the helper samples the job\'s CPU time every 5 ms and kills the job within one sample of the limit; no /proc is needed).',
 					},
 					memory_mb: {type: 'integer', minimum: 1},
 					processes: {type: 'integer', minimum: 1},
@@ -581,7 +585,8 @@ listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the ser
 			MethodNotAllowed: errorResponse('A known path with a method it does not take: "Method not allowed: <METHOD> <path>".', {
 				Allow: {required: true, description: 'The methods the path takes.', schema: {type: 'string'}},
 			}),
-			NotImplemented: errorResponse('A method the server does not know at all: "Method not implemented: <METHOD> <path>".'),
+			NotImplemented: errorResponse('A method the server does not implement at all (PROPFIND, TRACE), on any path, listed or not: '
+				+ '"Method not implemented: <METHOD> <path>", with `Allow` naming the path\'s methods (empty for a path not listed).'),
 			PayloadTooLarge: errorResponse('The body is over C_RUNNER_BODY_LIMIT_BYTES: "Request body is larger than <n> bytes".'),
 			UnsupportedMediaType: errorResponse('The body is not `application/json`, or has a Content-Encoding the server does not take.'),
 			InternalError: errorResponse('The sandbox itself failed (not the program): "Internal server error"; details only in the log.'),
