@@ -7,7 +7,7 @@ import {bwrapArgs} from './sandbox/bwrap-args.ts';
 import {compileArgv, defaultCompiler, languageNames, languageSpecs, programFromCode, type CompilerName} from './job/language.ts';
 import type {Slots} from './job/slots.ts';
 import {describeAccounting, type AccountingChoice} from './sandbox/accounting.ts';
-import {policyWeakenings, type SandboxProfile} from './sandbox/profiles.ts';
+import {noProcReason, policyWeakenings, type SandboxProfile} from './sandbox/profiles.ts';
 import type {SandboxUser} from './sandbox/spawn.ts';
 import type {SyscallFilter} from './sandbox/commands.ts';
 
@@ -38,7 +38,7 @@ function describeProfile(profile: SandboxProfile, outputBytes: number) {
 
 export function describePolicy(config: Config, profiles: JobDeps['profiles'], perSlotUsers: boolean, filter: SyscallFilter, accountingChoice: AccountingChoice = {cgroups: null, reason: null}) {
 	const {policy} = profiles.run;
-	const weakened = policyWeakenings(policy);
+	const weakened = policyWeakenings(policy, config.sandboxProc);
 	const accounting = describeAccounting(accountingChoice, policy);
 	return {
 		level: weakened.length === 0 ? 'strongest' : 'reduced',
@@ -47,7 +47,9 @@ export function describePolicy(config: Config, profiles: JobDeps['profiles'], pe
 		namespaces: bwrapArgs(profiles.run, {dir: '/job', files: [], argv: ['/job/program'], helperPath: '/helper'}).filter(arg => arg.startsWith('--unshare-')).map(arg => arg.slice('--unshare-'.length)),
 		proc: policy.proc === 'private'
 			? 'a private procfs of the sandbox\'s own pid namespace'
-			: 'none: a private procfs cannot be mounted here (masked /proc); the host\'s is never shown',
+			: config.sandboxProc === 'none'
+				? `none: ${noProcReason(config.sandboxProc)}; the host's is never shown`
+				: `none: ${noProcReason(config.sandboxProc)} (masked /proc); the host's is never shown`,
 		cpu_limit: accounting.cpu_limit,
 		accounting,
 		nested_user_namespaces: !policy.noNestedUserns,

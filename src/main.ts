@@ -186,9 +186,9 @@ async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<t
 		const health = createHealthCheck({...deps, compileCache: null, events: {}}, users.health, slots, versions, describePolicy(config, profiles, users.health !== null, filter, backend));
 		const startup = await health.check();
 		if (startup.status === 'ok') {
-			const weakenings = policyWeakenings(policy);
+			const weakenings = policyWeakenings(policy, config.sandboxProc);
 			if (weakenings.length > 0) {
-				logger.warn({weakened: weakenings}, 'running with a reduced sandbox policy: the strongest one does not work here');
+				logger.warn({weakened: weakenings}, 'running with a reduced sandbox policy');
 			}
 
 			return {deps, health, startup};

@@ -1,4 +1,4 @@
-import type {SandboxLimits} from '../config.ts';
+import type {Config, SandboxLimits} from '../config.ts';
 import type {HostLayout} from './host-layout.ts';
 
 /**
@@ -48,10 +48,14 @@ export function enforcedCpuMs(_policy: SandboxPolicy, cpuMs: number): number {
 	return cpuMs;
 }
 
+/** Why a sandbox has no /proc: the configuration said so, or a private one failed on this host. */
+export const noProcReason = (sandboxProc: Config['sandboxProc']) =>
+	sandboxProc === 'none' ? 'turned off by C_RUNNER_SANDBOX_PROC=none' : 'a private one cannot be mounted here';
+
 /** How a policy falls short of the strongest, in words; empty for the strongest. */
-export function policyWeakenings(policy: SandboxPolicy): string[] {
+export function policyWeakenings(policy: SandboxPolicy, sandboxProc: Config['sandboxProc'] = 'auto'): string[] {
 	return [
-		...(policy.proc === 'private' ? [] : ['no /proc in the sandbox (a private one cannot be mounted here); address spaces are not sampled, so a failed run\'s memory verdict rests on RLIMIT_AS and peak RSS']),
+		...(policy.proc === 'private' ? [] : [`no /proc in the sandbox (${noProcReason(sandboxProc)}); address spaces are not sampled, so a failed run's memory verdict rests on RLIMIT_AS and peak RSS`]),
 		...(policy.noNestedUserns ? [] : ['nested user namespaces allowed (--disable-userns does not work here)']),
 		...(policy.hostname ? [] : ['hostname not set (sethostname refused here); the UTS namespace is still private']),
 	];

@@ -22,7 +22,8 @@ test('weakenings: none for the strongest, one sentence per missing piece', t => 
 	t.deepEqual(policyWeakenings(strongestPolicy), []);
 	const weakest = policyWeakenings({proc: 'none', noNestedUserns: false, hostname: false});
 	t.is(weakest.length, 3);
-	t.regex(weakest[0]!, /^no \/proc in the sandbox/);
+	t.regex(weakest[0]!, /^no \/proc in the sandbox \(a private one cannot be mounted here\)/);
+	t.regex(policyWeakenings({proc: 'none', noNestedUserns: true, hostname: true}, 'none')[0]!, /^no \/proc in the sandbox \(turned off by C_RUNNER_SANDBOX_PROC=none\)/);
 });
 
 test('the CPU limit is enforced at the limit under every policy', t => {
