@@ -7,6 +7,8 @@ const response = (name: string) => ({$ref: `#/components/responses/${name}`});
 const requestIdHeader = {'X-Request-Id': {$ref: '#/components/headers/RequestId'}};
 const tokenWhenConfigured = [{bearerAuth: []}, {}];
 const parameters = [{$ref: '#/components/parameters/RequestId'}];
+/** A refusal on Piston's route: Piston's `{message}` body, whatever the cause. */
+const pistonRefusal = (description: string) => ({description, headers: requestIdHeader, content: {[json]: {schema: schema('PistonError')}}});
 const ok = (description: string, name: string, status = 200) => ({[status]: {description, headers: requestIdHeader, content: {[json]: {schema: schema(name)}}}});
 const nullableInteger = (description: string) => ({type: ['integer', 'null'], description});
 const nullableString = (description: string) => ({type: ['string', 'null'], description});
@@ -95,11 +97,11 @@ export const compatPaths = {
 			requestBody: {required: true, content: {[json]: {schema: schema('PistonExecuteRequest')}}},
 			responses: {
 				...ok('Both stages; when the compile failed, `run` repeats `compile`.', 'PistonExecuteResult'),
-				400: {description: 'Piston\'s own refusal: `{message}`.', headers: requestIdHeader, content: {[json]: {schema: schema('PistonError')}}},
+				400: pistonRefusal('Piston\'s own refusal, a body that is not JSON, or one that does not decompress: `{message}`.'),
 				401: response('Unauthorized'),
-				413: response('PayloadTooLarge'),
+				413: pistonRefusal('The body is over the limit: `{message}`, as Piston\'s clients read every refusal.'),
 				500: response('InternalError'),
-				503: response('ServiceUnavailable'),
+				503: {...pistonRefusal('All job slots and the queue are full: `{message}`, with `Retry-After`.'), headers: {...requestIdHeader, 'Retry-After': {description: 'Seconds to wait.', schema: {type: 'string', pattern: '^\\d+$'}}}},
 			},
 		},
 	},

@@ -105,6 +105,8 @@ test('the token: required where API.md says, and only when the server has one', 
 
 const compatErrors: Record<string, string> = {
 	'/api/v2/execute 400': 'PistonError',
+	'/api/v2/execute 413': 'PistonError',
+	'/api/v2/execute 503': 'PistonError',
 	'/submissions 422': 'Judge0FieldErrors',
 	'/submissions/{token} 422': 'Judge0FieldErrors',
 };
