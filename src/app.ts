@@ -57,6 +57,11 @@ function requireToken(token: string | null): Middleware<AppState> {
 }
 
 const requireJson: Middleware<AppState> = async (ctx, next) => {
+	// No body at all (neither Content-Length nor Transfer-Encoding): the body is what is missing, not its type.
+	if (ctx.get('content-length') === '' && ctx.get('transfer-encoding') === '') {
+		throw new AppError(400, 'Request body must be a JSON object');
+	}
+
 	if (!ctx.is('json')) {
 		throw new AppError(415, 'Content-Type must be application/json');
 	}

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import zlib from 'node:zlib';
 import test from 'ava';
 import {programFromCode} from '../src/job/language.ts';
@@ -59,6 +60,24 @@ test('a deflate body that is not deflate', rejects, url => post(url, 'not deflat
 test('a br body that is not brotli', rejects, url => post(url, 'not brotli at all', {'Content-Type': 'application/json', 'Content-Encoding': 'br'}), 400, /^Request body could not be decompressed/);
 test('unknown route', rejects, url => fetch(`${url}/nope`), 404, /^No route for GET \/nope$/);
 test('wrong method', rejects, url => fetch(`${url}/execute_c`), 405, /GET \/execute_c/);
+
+test('a POST with no body at all (no Content-Length, no Transfer-Encoding) is told the body is missing', async t => {
+	const {url, runner, close} = await setup();
+	const {port} = new URL(url);
+	const answer = await new Promise<string>((resolve, reject) => {
+		const socket = net.connect(Number(port), '127.0.0.1', () => socket.write('POST /execute_c HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n'));
+		let text = '';
+		socket.on('data', (chunk: Buffer) => {
+			text += chunk.toString('utf8');
+		});
+		socket.on('end', () => resolve(text));
+		socket.on('error', reject);
+	});
+	t.regex(answer, /^HTTP\/1\.1 400 /);
+	t.deepEqual(JSON.parse(answer.split('\r\n\r\n')[1]!), {error: 'Request body must be a JSON object'});
+	t.deepEqual(runner.calls, []);
+	await close();
+});
 
 test('a gzip body that is gzip is read', async t => {
 	const {url, runner, close} = await setup();
