@@ -1,6 +1,6 @@
 // Attack: holds memory in memfds (anonymous files), which no address-space limit counts: writes COUNT memfds of
 // MIB each (argv; default 8 × 64 MiB = 512 MiB), keeps them open, reads them back and prints a checksum.
-// Expected, by request (memory_limit_mb 64, the server's other limits at their defaults):
+// Expected: by request (memory_limit_mb 64, the server's other limits at their defaults):
 // - default arguments: each memfd is a file, so RLIMIT_FSIZE (C_RUNNER_RUN_FILE_SIZE_MB, 16 MiB) stops the first
 //   write past 16 MiB, under either accounting backend: status "file_size_limit", exit_code -25, signal "SIGXFSZ".
 // - args "16 8" (16 × 8 MiB = 128 MiB, each memfd under the file-size limit), or the default arguments on a server
