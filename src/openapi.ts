@@ -173,7 +173,7 @@ Every response has an \`X-Request-Id\` header. When the server has a token (C_RU
 
 Every error is JSON \`{"error": "<message>"}\`. A path not listed here answers 404 (\`NotFound\`); a method not listed for a
 listed path answers 405 (\`MethodNotAllowed\`, with \`Allow\`); a method the server does not implement at all (PROPFIND,
-TRACE) answers 501 (\`NotImplemented\`) on any path. \`OPTIONS\` on a listed path, when it is not a CORS preflight, answers
+TRACE) answers 501 (\`NotImplemented\`) on a listed path (404 on another). \`OPTIONS\` on a listed path, when it is not a CORS preflight, answers
 200 with an empty body and an \`Allow\` header.`,
 		license: {name: 'MIT', identifier: 'MIT'},
 		contact: {name: 'c-runner maintainers'},
@@ -585,8 +585,8 @@ TRACE) answers 501 (\`NotImplemented\`) on any path. \`OPTIONS\` on a listed pat
 			MethodNotAllowed: errorResponse('A known path with a method it does not take: "Method not allowed: <METHOD> <path>".', {
 				Allow: {required: true, description: 'The methods the path takes.', schema: {type: 'string'}},
 			}),
-			NotImplemented: errorResponse('A method the server does not implement at all (PROPFIND, TRACE), on any path, listed or not: '
-				+ '"Method not implemented: <METHOD> <path>", with `Allow` naming the path\'s methods (empty for a path not listed).'),
+			NotImplemented: errorResponse('A method the server does not implement at all (PROPFIND, TRACE), on a listed path: '
+				+ '"Method not implemented: <METHOD> <path>", with `Allow` naming the path\'s methods (a path not listed is a 404).'),
 			PayloadTooLarge: errorResponse('The body is over C_RUNNER_BODY_LIMIT_BYTES: "Request body is larger than <n> bytes".'),
 			UnsupportedMediaType: errorResponse('The body is not `application/json`, or has a Content-Encoding the server does not take.'),
 			InternalError: errorResponse('The sandbox itself failed (not the program): "Internal server error"; details only in the log.'),

@@ -61,6 +61,19 @@ test('a br body that is not brotli', rejects, url => post(url, 'not brotli at al
 test('unknown route', rejects, url => fetch(`${url}/nope`), 404, /^No route for GET \/nope$/);
 test('wrong method', rejects, url => fetch(`${url}/execute_c`), 405, /GET \/execute_c/);
 
+test('a method implemented nowhere: 501 on a known path, naming its methods; 404 on an unknown one', async t => {
+	const {url, close} = await setup();
+	const known = await fetch(`${url}/execute_c`, {method: 'PROPFIND'});
+	t.is(known.status, 501);
+	t.is(known.headers.get('allow'), 'POST');
+	t.deepEqual(await known.json(), {error: 'Method not implemented: PROPFIND /execute_c'});
+	const unknown = await fetch(`${url}/nope`, {method: 'PROPFIND'});
+	t.is(unknown.status, 404);
+	t.is(unknown.headers.get('allow'), null);
+	t.deepEqual(await unknown.json(), {error: 'No route for PROPFIND /nope'});
+	await close();
+});
+
 test('a POST with no body at all (no Content-Length, no Transfer-Encoding) is told the body is missing', async t => {
 	const {url, runner, close} = await setup();
 	const {port} = new URL(url);

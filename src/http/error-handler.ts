@@ -63,6 +63,12 @@ export function errorHandler(bodyLimitBytes: number): Middleware<AppState> {
 	return async (ctx, next) => {
 		try {
 			await next();
+			// The router answers a method it implements nowhere with 501 on any path: an unknown path stays a 404.
+			if (ctx.status === 501 && (ctx as {matched?: unknown[]}).matched?.length === 0) {
+				ctx.remove('Allow');
+				ctx.status = 404;
+			}
+
 			const {status} = ctx;
 			const message = statusMessages[status];
 			if (message !== undefined && ctx.body === undefined) {
