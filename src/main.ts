@@ -41,6 +41,49 @@ function fail(message: string): never {
 	process.exit(1);
 }
 
+/** A start-up step that failed after others made something: what they made is removed before the message. */
+class StartupError extends Error {}
+
+/** The signals that stop the server: a service manager's, Ctrl-C's, a closed terminal's. */
+const stopSignals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/**
+ * A stop asked for while the server starts: noted, and honoured once start-up has made everything it removes at a
+ * stop (so nothing it made is left), just before it would listen.
+ */
+function stopsDuringStartup(): {readonly asked: NodeJS.Signals | null; release(): void} {
+	let asked: NodeJS.Signals | null = null;
+	const note = (signal: NodeJS.Signals) => {
+		asked ??= signal;
+	};
+
+	for (const signal of stopSignals) {
+		process.on(signal, note);
+	}
+
+	return {
+		get asked() {
+			return asked;
+		},
+		release() {
+			for (const signal of stopSignals) {
+				process.off(signal, note);
+			}
+		},
+	};
+}
+
+/** Removes what the instance made, each part whatever became of the others; a part that fails is logged by name. */
+async function removeAll(parts: ReadonlyArray<readonly [string, (() => Promise<void>) | undefined]>, logger: Logger): Promise<void> {
+	for (const [what, remove] of parts) {
+		try {
+			await remove?.();
+		} catch (error) {
+			logger.error({err: error}, `${what} could not be removed`);
+		}
+	}
+}
+
 function checkFiles(config: Config) {
 	for (const [file, what] of [[config.bwrapPath, 'bubblewrap (apt-get install bubblewrap)'], [languageSpecs.c.compiler, 'gcc (apt-get install gcc libc6-dev)'], [languageSpecs.cpp.compiler, 'g++ (apt-get install g++)'], [languageSpecs.c.compilers.tcc!.path, 'tcc (apt-get install tcc)'], [config.helperPath, 'the sandbox helper (npm run setup builds it)'], [config.relayPath, 'the pseudo-terminal relay (npm run setup builds it)']] as const) {
 		try {
@@ -119,7 +162,7 @@ async function openCompileCache(config: Config, owner: Owner, logger: Logger, li
 	try {
 		dir = await openCacheDir(config.compileCache.dir, owner);
 	} catch (error) {
-		fail(`cannot make the compile cache's directory under ${config.compileCache.dir}: ${error instanceof Error ? error.message : String(error)}\nSet C_RUNNER_COMPILE_CACHE_DIR elsewhere, or C_RUNNER_COMPILE_CACHE_BYTES=0 to turn the cache off.`);
+		throw new StartupError(`cannot make the compile cache's directory under ${config.compileCache.dir}: ${error instanceof Error ? error.message : String(error)}\nSet C_RUNNER_COMPILE_CACHE_DIR elsewhere, or C_RUNNER_COMPILE_CACHE_BYTES=0 to turn the cache off.`);
 	}
 
 	const versions = new Map<string, string>();
@@ -205,30 +248,38 @@ async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<t
 }
 
 /**
- * On SIGTERM or SIGINT: no new connections, the jobs in flight (Judge0's background submissions too) finish, or are
- * cancelled past the grace period; then what the instance made (cache, cgroups) is removed, and the process exits 0.
+ * On SIGTERM, SIGINT or SIGHUP: no new connections, the jobs in flight (Judge0's background submissions too) finish,
+ * or are cancelled past the grace period, or at a second signal; then what the instance made (sandboxes made ahead,
+ * cache, cgroups) is removed, and the process exits 0.
  */
 function drainOnSignals(server: Server, shutdown: AbortController, inFlight: () => Promise<void>, close: () => Promise<void>, config: Config, logger: Logger) {
 	let stopping = false;
+	let deadline: NodeJS.Timeout | undefined;
+	// Jobs still running are cancelled; their workspaces are removed as they unwind.
+	const cancel = () => {
+		clearTimeout(deadline);
+		shutdown.abort(new Error('server shutting down'));
+		// Cancelled jobs unwind within moments; a connection still open after that is cut.
+		setTimeout(() => server.closeAllConnections(), 5000).unref();
+	};
+
 	const stop = (signal: NodeJS.Signals) => {
 		if (stopping) {
+			if (!shutdown.signal.aborted) {
+				logger.info({signal}, 'shutting down now: the jobs in flight are cancelled');
+				cancel();
+			}
+
 			return;
 		}
 
 		stopping = true;
-		logger.info({signal}, 'shutting down: no new connections, finishing jobs in flight');
-		// Jobs still running past the grace period are cancelled; their workspaces are removed as they unwind.
-		const deadline = setTimeout(() => {
-			shutdown.abort(new Error('server shutting down'));
-			// Cancelled jobs unwind within moments; a connection still open after that is cut.
-			setTimeout(() => server.closeAllConnections(), 5000).unref();
-		}, config.shutdownMs);
+		logger.info({signal}, 'shutting down: no new connections, finishing jobs in flight (a second signal cancels them)');
+		deadline = setTimeout(cancel, config.shutdownMs);
 		server.close(() => {
 			void inFlight().then(async () => {
 				clearTimeout(deadline);
 				await close();
-			}).catch((error: unknown) => {
-				logger.error({err: error}, 'the instance cgroups could not be removed');
 			}).finally(() => {
 				logger.info('stopped');
 				process.exit(0);
@@ -239,12 +290,14 @@ function drainOnSignals(server: Server, shutdown: AbortController, inFlight: () 
 		setInterval(() => server.closeIdleConnections(), 100).unref();
 	};
 
-	process.on('SIGTERM', stop);
-	process.on('SIGINT', stop);
+	for (const signal of stopSignals) {
+		process.on(signal, stop);
+	}
 }
 
 /** Start-up, top to bottom: host checks → versions and the helper's filter → sweep → accounting → policy → serve. */
 async function main() {
+	const early = stopsDuringStartup();
 	const {config, logger} = prepareHost();
 	const owner = currentOwner();
 	const users = sandboxUsers(config);
@@ -267,7 +320,18 @@ async function main() {
 	const swept = await sweepStaleWorkspaces(config.jobRoot, {serverUid, ownerUids: new Set([serverUid, ...sandboxUids])}, logger);
 	const backend = await openAccounting(config, logger);
 	const metrics = new Metrics(slots);
-	const compileCache = await openCompileCache(config, owner, logger, metrics.cacheListener);
+	let compileCache: CompileCache | null;
+	try {
+		compileCache = await openCompileCache(config, owner, logger, metrics.cacheListener);
+	} catch (error) {
+		if (!(error instanceof StartupError)) {
+			throw error;
+		}
+
+		await removeAll([['the instance cgroups', backend.cgroups?.close.bind(backend.cgroups)]], logger);
+		fail(error.message);
+	}
+
 	const chosen = await choosePolicy({config, owner, logger, cgroups: backend.cgroups, compileCache, events: metrics.jobEvents}, users, slots, versions, syscallFilter, backend);
 	const {health, startup} = chosen;
 	// A compile sandbox and a run sandbox made ahead for each slot's next job (src/job/launchers.ts): only with job
@@ -284,15 +348,23 @@ async function main() {
 	const server = http.createServer({shouldUpgradeCallback: isWebSocketUpgrade}, app.callback());
 	answerClientErrors(server);
 	attachInteractive(server, {session: {...deps, relayPath: config.relayPath}, slots, shutdownSignal: shutdown.signal});
-	const close = async () => {
-		await launchers?.close();
-		await compileCache?.close();
-		await backend.cgroups?.close();
-	};
+	const close = async () => removeAll([
+		['the sandboxes made ahead', launchers?.close.bind(launchers)],
+		['the compile cache', compileCache?.close.bind(compileCache)],
+		['the instance cgroups', backend.cgroups?.close.bind(backend.cgroups)],
+	], logger);
+	// A stop asked for during start-up: what it made goes, and the server never listens.
+	early.release();
+	if (early.asked !== null) {
+		logger.info({signal: early.asked}, 'stopped during start-up');
+		await close();
+		process.exit(0);
+	}
+
 	// Listening is the last step that can fail (a port taken, a HOST this machine does not have or cannot resolve):
 	// what start-up made (the sandboxes made ahead, the cache, the cgroups) goes before the one-line message.
 	const listenFailed = (error: NodeJS.ErrnoException) => {
-		void close().catch(() => undefined).finally(() => {
+		void close().finally(() => {
 			fail(`cannot listen on ${config.host}:${config.port} (HOST, PORT): ${error.code ?? 'error'}: ${error.message}`);
 		});
 	};

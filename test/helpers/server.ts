@@ -132,15 +132,22 @@ export async function startServer(requested: {
 			resolve({code, signal});
 		});
 	});
+	let listening = false;
 	const port = await new Promise<number>((resolve, reject) => {
 		readline.createInterface({input: child.stdout!}).on('line', line => {
 			const entry = JSON.parse(line) as Record<string, unknown>;
 			logs.push(entry);
 			if (entry['msg'] === 'c-runner listening') {
+				listening = true;
 				resolve(entry['port'] as number);
 			}
 		});
 		void exited.then(({code}) => {
+			if (listening) {
+				// Its job root and cache stay for the test to look at, until stop().
+				return;
+			}
+
 			// What the harness made for it goes with it: a server that never listened has nothing in them to look at.
 			fs.rmSync(cacheBase, {recursive: true, force: true});
 			if (options.jobRoot === undefined) {
@@ -479,9 +486,20 @@ export function leftoverJobCgroups(server: RunningServer): string[] {
 
 /** The server's instance cgroup of each v1 controller: `c-runner-<pid>` under the server's own cgroup there. */
 function instanceCgroups(server: RunningServer): Map<string, string> {
-	const own = ownCgroups(readProcText(`/proc/${server.pid}/cgroup`) ?? '');
-	return new Map([...cgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8'))].map(([controller, mount]) => [controller, path.join(mount.point, own.get(controller) ?? '/', `c-runner-${server.pid}`)]));
+	return instanceCgroupsIn(readProcText(`/proc/${server.pid}/cgroup`) ?? '', server.pid);
 }
+
+function instanceCgroupsIn(cgroupText: string, pid: number): Map<string, string> {
+	const own = ownCgroups(cgroupText);
+	return new Map([...cgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8'))].map(([controller, mount]) => [controller, path.join(mount.point, own.get(controller) ?? '/', `c-runner-${pid}`)]));
+}
+
+/**
+ * The instance cgroups that a server this process started, and that has ended, left behind: `c-runner-<pid>` under
+ * this process's own cgroups, where the server's were.
+ */
+export const leftoverInstanceCgroups = (pid: number): string[] =>
+	[...instanceCgroupsIn(fs.readFileSync('/proc/self/cgroup', 'utf8'), pid).values()].filter(dir => fs.existsSync(dir));
 
 function jobCgroupsNow(server: RunningServer): string[] {
 	const leftovers: string[] = [];

@@ -1,12 +1,14 @@
 // The server's life cycle through the real process: start-up sweep, a second instance beside a live one, client
 // disconnects, a full queue, SIGTERM draining, bad configuration, the bearer token and /health.
 import {spawn, spawnSync} from 'node:child_process';
+import {once} from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import test from 'ava';
-import {assertHostClean, eventuallyLogged, example, execute, leftoverJobDirs, leftoverProcesses, programRuns, projectRoot, serverArgs, settledAhead, startServer, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, eventuallyLogged, example, execute, leftoverInstanceCgroups, leftoverJobDirs, leftoverProcesses, programRuns, projectRoot, serverArgs, settledAhead, startServer, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
 
 // Each test has its own server, so they never share uids: 62200 + 10 per test.
 const uidBase = (index: number) => 62_200 + (index * 10);
@@ -134,6 +136,89 @@ test('SIGTERM past the grace period cancels the job in flight: 503, cleaned up, 
 	t.regex(body['error'], /shutting down/);
 	t.deepEqual(await server.stop(), {code: 0, signal: null});
 	assertHostClean(t, server);
+});
+
+test('a second SIGTERM cancels the job in flight at once, long before the grace period', async t => {
+	const server = await startServer({uidBase: 66_440, env: {C_RUNNER_RUN_WALL_MS: '20000', C_RUNNER_RUN_CPU_MS: '20000', C_RUNNER_SHUTDOWN_MS: '60000'}});
+	const running = execute(server, {code: example('sleep-forever.c')});
+	t.true(await waitFor(() => programRuns(server), 5000), 'the program runs');
+	server.process.kill('SIGTERM');
+	t.true(await eventuallyLogged(server, entry => String(entry['msg']).startsWith('shutting down: ')));
+	const second = performance.now();
+	server.process.kill('SIGTERM');
+	const {status, body} = await running;
+	t.is(status, 503);
+	t.regex(body['error'], /shutting down/);
+	t.true(performance.now() - second < 30_000, 'answered at the second signal, not at the 60 s grace period');
+	t.true(server.logs.some(entry => entry['msg'] === 'shutting down now: the jobs in flight are cancelled'));
+	t.deepEqual(await server.stop(), {code: 0, signal: null});
+	assertHostClean(t, server);
+});
+
+test('SIGHUP (the terminal of npm start closed) stops the server cleanly: exit 0, nothing left', async t => {
+	const server = await startServer({uidBase: 66_460});
+	try {
+		t.is((await execute(server, {code: example('hello.c')})).status, 200);
+		server.process.kill('SIGHUP');
+		const [code, signal] = await once(server.process, 'exit') as [number | null, NodeJS.Signals | null];
+		t.deepEqual({code, signal}, {code: 0, signal: null});
+		t.deepEqual(fs.readdirSync(server.jobRoot), [], 'no job directory, not even the sandboxes made ahead');
+		t.deepEqual(fs.readdirSync(server.cacheDir), [], 'no compile cache');
+		t.deepEqual(leftoverInstanceCgroups(server.pid), [], 'no cgroup');
+	} finally {
+		await server.stop();
+	}
+});
+
+test('a stop asked for during start-up waits until start-up can undo itself: exit 0, nothing left, never listens', async t => {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	fs.chmodSync(dir, 0o711);
+	const jobRoot = path.join(dir, 'jobs');
+	// bwrap, a second late each time: the stop below then surely arrives while the self-test's sandbox is being made.
+	const bwrap = path.join(dir, 'bwrap');
+	fs.writeFileSync(bwrap, '#!/bin/sh\n[ "$1" = --version ] || sleep 1\nexec /usr/bin/bwrap "$@"\n', {mode: 0o755});
+	try {
+		const child = spawn(process.execPath, serverArgs(), {
+			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(66_480 + uidOffset), C_RUNNER_COMPILE_CACHE_DIR: dir, C_RUNNER_BWRAP: bwrap},
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		const messages: string[] = [];
+		readline.createInterface({input: child.stdout}).on('line', line => {
+			const {msg} = JSON.parse(line) as {msg: string};
+			messages.push(msg);
+			// Logged before the self-test, which then runs in a sandbox and a job cgroup of its own.
+			if (msg === 'compile cache ready') {
+				child.kill('SIGTERM');
+			}
+		});
+		const [code, signal] = await once(child, 'exit') as [number | null, NodeJS.Signals | null];
+		t.deepEqual({code, signal}, {code: 0, signal: null});
+		t.true(messages.includes('stopped during start-up'), messages.join(' / '));
+		t.false(messages.includes('c-runner listening'));
+		t.deepEqual(fs.readdirSync(jobRoot), [], 'no job directory');
+		t.deepEqual(fs.readdirSync(dir).filter(name => name !== 'jobs' && name !== 'bwrap'), [], 'no compile cache');
+		t.deepEqual(leftoverInstanceCgroups(child.pid!), [], 'no cgroup');
+	} finally {
+		fs.rmSync(dir, {recursive: true, force: true});
+	}
+});
+
+test('a compile cache held by another instance stops start-up, and the refused instance leaves no cgroup', async t => {
+	const first = await startServer({uidBase: 66_500});
+	try {
+		const second = spawnSync(process.execPath, serverArgs(), {
+			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: first.jobRoot, C_RUNNER_UID_BASE: String(66_520 + uidOffset), C_RUNNER_COMPILE_CACHE_DIR: first.cacheDir},
+			encoding: 'utf8',
+			timeout: 30_000,
+		});
+		t.is(second.status, 1);
+		t.regex(second.stderr, /is in use by the running instance \d+: give each instance its own C_RUNNER_COMPILE_CACHE_DIR/);
+		t.deepEqual(leftoverInstanceCgroups(second.pid), [], 'no cgroup of the refused instance');
+		t.is((await execute(first, {code: example('hello.c')})).status, 200, 'the first serves on');
+		assertHostClean(t, first);
+	} finally {
+		await first.stop();
+	}
 });
 
 test('a bad configuration stops start-up with one message naming every bad value', async t => {
@@ -320,10 +405,7 @@ test('a port already taken, or a HOST that does not resolve, stops start-up with
 				}
 			});
 			t.deepEqual(left, [], 'no process of its sandbox uids left');
-			const ownMemory = /^\d+:memory:(.*)$/m.exec(fs.readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
-			if (ownMemory !== undefined) {
-				t.false(fs.existsSync(path.join('/sys/fs/cgroup/memory', ownMemory, `c-runner-${result.pid}`)), 'no cgroup left');
-			}
+			t.deepEqual(leftoverInstanceCgroups(result.pid), [], 'no cgroup left');
 		}
 	} finally {
 		taken.close();
