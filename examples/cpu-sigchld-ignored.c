@@ -1,7 +1,7 @@
 // Attack: ignores SIGCHLD, so the kernel reaps its children at once and their CPU time never reaches a parent's
 // rusage; runs CHILDREN short-lived children one after another, each burning MS of CPU (argv; default 50 × 100 ms
-// = 5 s). With a third argument "blind", it first lowers pid 1's (the helper's) RLIMIT_NPROC to 1, so the helper's
-// pid probe cannot fork and it must find the children another way.
+// = 5 s). With a third argument "blind", it first tries to lower pid 1's (the helper's) RLIMIT_NPROC to 1, so that
+// the helper's pid probe could not fork: refused (EPERM, the syscall filter), "prlimit NPROC refused" on stderr.
 // Expected: against a 1000 ms CPU limit, status "time_limit", stopped_by "cpu_time", cpu_ms at least the limit,
 // under either accounting backend (the job cgroup counts every process; the helper samples each child's CPU clock
 // while it lives).

@@ -1,8 +1,10 @@
-// Attack: lowers the rlimits of pid 1 — the sandbox helper, which runs as the same uid — to blind it
+// Attack: tries to lower the rlimits of pid 1 — the sandbox helper, which runs as the same uid — to blind it
 // (RLIMIT_NOFILE 3: it could no longer open what it samples; RLIMIT_NPROC 1: its pid probe cannot fork), to starve
 // it (RLIMIT_AS: no new mappings) and to kill it (RLIMIT_CPU 1 s), then spins for 2.5 s of CPU.
-// Expected: against a 1000 ms CPU limit, status "time_limit", stopped_by "cpu_time", cpu_ms at least the limit and
-// well under 2500, under either accounting backend: the helper needs no new descriptor or memory to sample.
+// Expected: each prlimit refused ("prlimit NOFILE refused", ... on stderr: the syscall filter denies prlimit64 on
+// pid 1), and against a 1000 ms CPU limit, status "time_limit", stopped_by "cpu_time", cpu_ms at least the limit and
+// well under 2500, under either accounting backend (even were a limit lowered, the helper needs no new descriptor
+// or memory to sample).
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <sys/resource.h>

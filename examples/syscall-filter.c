@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ioprio.h>
 #include <linux/netlink.h>
 #include <sched.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/personality.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -106,6 +108,21 @@ int main(void) {
 	report("process_vm_writev", syscall(SYS_process_vm_writev, 0, NULL, 0, NULL, 0, ~0UL));
 	report("pidfd_getfd", syscall(SYS_pidfd_getfd, -1, 0, 0));
 	report("kcmp", syscall(SYS_kcmp, 0, 0, -1, 0, 0));
+	// pid 1 is the sandbox helper: each call would read or set nothing harmful were it let through (a read of its
+	// limits, bad arguments, the nice and I/O priority it already has).
+	struct rlimit cpu_limit;
+	report("prlimit64(pid 1)", syscall(SYS_prlimit64, 1, RLIMIT_CPU, NULL, &cpu_limit));
+	report("prlimit64(pid 1 with high bits)", syscall(SYS_prlimit64, 0x100000001L, RLIMIT_CPU, NULL, &cpu_limit));
+	report("sched_setscheduler(pid 1)", syscall(SYS_sched_setscheduler, 1, -1, NULL));
+	report("sched_setparam(pid 1)", syscall(SYS_sched_setparam, 1, NULL));
+	report("sched_setattr(pid 1)", syscall(SYS_sched_setattr, 1, NULL, 0));
+	report("sched_setaffinity(pid 1)", syscall(SYS_sched_setaffinity, 1, 0, NULL));
+	report("setpriority(PRIO_PROCESS, pid 1)", syscall(SYS_setpriority, PRIO_PROCESS, 1, 0));
+	report("setpriority(PRIO_PGRP, 1)", syscall(SYS_setpriority, PRIO_PGRP, 1, 0));
+	report("setpriority(PRIO_USER)", syscall(SYS_setpriority, PRIO_USER, getuid(), 0));
+	report("ioprio_set(IOPRIO_WHO_PROCESS, pid 1)", syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 1, 0));
+	report("ioprio_set(IOPRIO_WHO_PGRP, 1)", syscall(SYS_ioprio_set, IOPRIO_WHO_PGRP, 1, 0));
+	report("ioprio_set(IOPRIO_WHO_USER)", syscall(SYS_ioprio_set, IOPRIO_WHO_USER, getuid(), 0));
 	report("mount", syscall(SYS_mount, BAD_POINTER, BAD_POINTER, BAD_POINTER, 0, NULL));
 	report("umount2", syscall(SYS_umount2, BAD_POINTER, 0));
 	report("pivot_root", syscall(SYS_pivot_root, BAD_POINTER, BAD_POINTER));
@@ -164,6 +181,13 @@ int main(void) {
 	long made = socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
 	report("control socketpair(AF_UNIX)", made);
 	report("control personality(PER_LINUX)", personality(PER_LINUX));
+	// The same calls on the program itself (0, its own pid, its own thread) still work.
+	report("control prlimit64(self)", syscall(SYS_prlimit64, 0, RLIMIT_CPU, NULL, &cpu_limit));
+	report("control prlimit64(own pid)", syscall(SYS_prlimit64, getpid(), RLIMIT_CPU, NULL, &cpu_limit));
+	cpu_set_t cpus;
+	sched_getaffinity(0, sizeof cpus, &cpus);
+	report("control sched_setaffinity(own thread)", syscall(SYS_sched_setaffinity, gettid(), sizeof cpus, &cpus));
+	report("control setpriority(PRIO_PROCESS, self)", setpriority(PRIO_PROCESS, 0, 0));
 	int fds[2];
 	report("control pipe", pipe(fds));
 	pid_t child = fork();

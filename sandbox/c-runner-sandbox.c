@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/filter.h>
+#include <linux/ioprio.h>
 #include <linux/keyctl.h>
 #include <linux/netlink.h>
 #include <linux/seccomp.h>
@@ -209,6 +210,7 @@ enum when {
 	NOT_EQ,    /* the argument is anything but `value` */
 	NOT_IN,    /* the argument is not one of `extra->allowed`, ascending (a value of 64 or more never is) */
 	EQ_AND_NOT_EQ, /* the argument equals `value`, and argument `extra->arg` is anything but `extra->value` */
+	LOW32_EQ_AND_LOW32_EQ, /* the low 32 bits of the argument equal `value`, and those of `extra->arg` `extra->value` */
 };
 
 #define FAMILY_BOUND 64 /* above every address family the kernel knows (AF_MAX is 46 in Linux 6.x) */
@@ -235,6 +237,7 @@ struct extra {
 static const int allowed_families[] = {AF_UNIX, AF_INET, AF_INET6, AF_NETLINK, -1}; /* ascending */
 static const struct extra families = {.allowed = allowed_families};
 static const struct extra route_only = {.arg = 2, .value = NETLINK_ROUTE};
+static const struct extra who_is_helper = {.arg = 1, .value = 1}; /* the helper: pid 1, and its process group, 1 */
 
 #define CALL(name) #name, SCMP_SYS(name)
 #define ERR(e) e, #e
@@ -267,6 +270,19 @@ static const struct deny deny_list[] = {
 	{CALL(process_vm_writev), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "writes another process's memory"},
 	{CALL(pidfd_getfd), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "takes a descriptor out of another process"},
 	{CALL(kcmp), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "compares kernel objects of two processes: leaks kernel pointer order"},
+	/* The helper is pid 1, of the job's uid: what the kernel lets a process do to another of its uid, the job may do
+	 * to its own processes (pid 0 is the caller itself), never to the helper, which enforces its limits. */
+	{CALL(prlimit64), ERR(EPERM), LOW32_EQ, 0, 1, NULL, "pid 1", "would lower the helper's own limits (its RLIMIT_CPU: the helper killed; its RLIMIT_NPROC: its pid probe fails)"},
+	{CALL(sched_setscheduler), ERR(EPERM), LOW32_EQ, 0, 1, NULL, "pid 1", "SCHED_IDLE on the helper starves it: no limit is enforced until the server's backstop"},
+	{CALL(sched_setparam), ERR(EPERM), LOW32_EQ, 0, 1, NULL, "pid 1", "the helper's scheduling, as above"},
+	{CALL(sched_setattr), ERR(EPERM), LOW32_EQ, 0, 1, NULL, "pid 1", "the helper's scheduling, as above"},
+	{CALL(sched_setaffinity), ERR(EPERM), LOW32_EQ, 0, 1, NULL, "pid 1", "pins the helper to a CPU the job keeps busy"},
+	{CALL(setpriority), ERR(EPERM), LOW32_EQ_AND_LOW32_EQ, 0, PRIO_PROCESS, &who_is_helper, "PRIO_PROCESS of pid 1", "a nice value of 19 on the helper, to starve it"},
+	{CALL(setpriority), ERR(EPERM), LOW32_EQ_AND_LOW32_EQ, 0, PRIO_PGRP, &who_is_helper, "PRIO_PGRP of process group 1", "the same, through the helper's process group"},
+	{CALL(setpriority), ERR(EPERM), LOW32_EQ, 0, PRIO_USER, NULL, "PRIO_USER", "the same, through the uid the helper shares"},
+	{CALL(ioprio_set), ERR(EPERM), LOW32_EQ_AND_LOW32_EQ, 0, IOPRIO_WHO_PROCESS, &who_is_helper, "IOPRIO_WHO_PROCESS of pid 1", "the helper's I/O priority"},
+	{CALL(ioprio_set), ERR(EPERM), LOW32_EQ_AND_LOW32_EQ, 0, IOPRIO_WHO_PGRP, &who_is_helper, "IOPRIO_WHO_PGRP of process group 1", "the same, through its process group"},
+	{CALL(ioprio_set), ERR(EPERM), LOW32_EQ, 0, IOPRIO_WHO_USER, NULL, "IOPRIO_WHO_USER", "the same, through the uid it shares"},
 	/* Mounts and namespaces: bwrap built the sandbox's; the job must neither change them nor make new ones. */
 	{CALL(mount), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the sandbox's mounts are fixed"},
 	{CALL(umount2), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the sandbox's mounts are fixed"},
@@ -358,6 +374,9 @@ static int add_rule(scmp_filter_ctx filter, const struct deny *row)
 	}
 	case EQ_AND_NOT_EQ:
 		return seccomp_rule_add_exact(filter, action, row->nr, 2, SCMP_CMP(row->arg, SCMP_CMP_EQ, row->value), SCMP_CMP(row->extra->arg, SCMP_CMP_NE, row->extra->value));
+	case LOW32_EQ_AND_LOW32_EQ:
+		return seccomp_rule_add_exact(filter, action, row->nr, 2, SCMP_CMP(row->arg, SCMP_CMP_MASKED_EQ, 0xffffffffULL, row->value),
+			SCMP_CMP(row->extra->arg, SCMP_CMP_MASKED_EQ, 0xffffffffULL, row->extra->value));
 	}
 	return -EINVAL;
 }
@@ -439,6 +458,8 @@ static void child_failed(int exec_status_fd, int error, int code, const char *wh
 static void run_child(char **argv, int exec_status_fd, const sigset_t *original_mask, const struct sock_fprog *filter)
 {
 	sigprocmask(SIG_SETMASK, original_mask, NULL);
+	/* An ignored signal stays ignored across exec: the program's RLIMIT_CPU backstop is SIGXCPU's default action. */
+	signal(SIGXCPU, SIG_DFL);
 	setpgid(0, 0);
 	umask(022);
 	set_limits();
@@ -746,11 +767,6 @@ static pid_t wait_end(pid_t pid, int *status, int flags)
 	}
 }
 
-/* The program may lower the helper's own rlimits (same uid): SIGXCPU must not kill it before it reports. */
-static void ignore_signal(int sig)
-{
-	(void)sig;
-}
 
 /*
  * Touches the stack and tables it will need, so a lowered RLIMIT_STACK or RLIMIT_AS cannot stop them from growing
@@ -810,10 +826,10 @@ int main(int argc, char **argv)
 		die(EXIT_INTERNAL, "pipe2: %s", strerror(errno));
 	/* Everything the samples read is open before the program starts: no limit it sets on the helper blinds it. */
 	int proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	struct sigaction on_xcpu = {.sa_handler = ignore_signal};
-	sigemptyset(&on_xcpu.sa_mask);
-	if (sigaction(SIGXCPU, &on_xcpu, NULL) != 0)
-		die(EXIT_INTERNAL, "sigaction: %s", strerror(errno));
+	/* Ignored, never handled: as pid 1 the helper then drops the SIGXCPU a job sends it, where a handler would be
+	 * woken by each (a flood of them burnt the helper's CPU, uncounted). The child sets it back before its exec. */
+	if (signal(SIGXCPU, SIG_IGN) == SIG_ERR)
+		die(EXIT_INTERNAL, "signal: %s", strerror(errno));
 	prefault();
 
 	sigemptyset(&chld);

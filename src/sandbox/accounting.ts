@@ -16,7 +16,7 @@ export interface AccountingChoice {
  */
 export function describeAccounting(choice: AccountingChoice, policy: SandboxPolicy) {
 	// Measured: the helper uses about 2.5 % of one core while it samples (pid probe, clocks, counters).
-	const helperCpu = 'a program that lowers the helper\'s hard RLIMIT_CPU (same uid: prlimit on pid 1) kills it after 1 s of the helper\'s own CPU, some 40 s of wall time: every job ends first under the default limits (wall at most 21 s); with longer wall limits the request then fails with a 500, not a verdict';
+	const helperUntouchable = 'the program cannot lower the helper\'s limits or its scheduling (prlimit64, sched_setscheduler, sched_setaffinity, setpriority and ioprio_set on pid 1, its process group or its uid are refused by the syscall filter), and the signals it sends pid 1 are dropped';
 	const cpuBackstop = 'RLIMIT_CPU per process as a backstop (the limit rounded up to whole seconds, plus one)';
 	const vmSampled = policy.proc === 'private'
 		? 'the largest address space of a process, sampled'
@@ -26,19 +26,20 @@ export function describeAccounting(choice: AccountingChoice, policy: SandboxPoli
 		return {
 			backend: choice.cgroups.name,
 			cgroups: Object.values(choice.cgroups.dirs),
-			cpu_limit: `over the whole job: the job cgroup's cpuacct.usage (every process and thread, whoever reaps it), read by the helper every ${sampleMs} ms through a descriptor opened before the program starts and never held by it, counted from the helper's start and less its own CPU; the job is stopped within one sample of the limit (more on a loaded host); ${cpuBackstop}`,
+			cpu_limit: `over the whole job: the job cgroup's cpuacct.usage (every process and thread, whoever reaps it), read by the helper every ${sampleMs} ms through a descriptor opened before the program starts and never held by it, counted from the helper's start and less its own CPU and its pid probes'; the job is stopped within one sample of the limit (more on a loaded host); ${cpuBackstop}`,
 			cpu_limit_precision_ms: sampleMs,
 			memory_limit: `over the whole job: ${memory} of the job cgroup, charged for everything the job makes resident (heap, stacks, page tables and other kernel memory, files in its tmpfs mounts, SysV and POSIX shared memory, memfds). The cgroup's OOM killer is off (it could pick bwrap or the helper): when a process of the job waits for memory at the limit, the helper ends the job. Also RLIMIT_AS per process at the limit + 16 MiB, so a single large allocation fails cleanly`,
 			process_limit: 'pids.max of the job cgroup (the limit plus 3: bwrap, the helper and its pid probe), and RLIMIT_NPROC inside the sandbox',
-			cpu_ms_counts: 'the job cgroup\'s cpuacct.usage from the program\'s start, less the helper\'s own CPU: all CPU of all the job\'s processes and threads (the whole count, bwrap\'s set-up included, when the helper wrote no report)',
+			cpu_ms_counts: 'the job cgroup\'s cpuacct.usage from the program\'s start, less the helper\'s own CPU and its pid probes\': all CPU of all the job\'s processes and threads (the whole count, bwrap\'s set-up included, when the helper wrote no report)',
 			memory_kb_counts: `the job cgroup's peak charge (${choice.cgroups.memsw ? 'memory.memsw' : 'memory'}.max_usage_in_bytes): all the job held resident at its peak, at once, over all its processes, tmpfs files and shared memory included, bwrap's and the helper's few hundred KiB too; the kernel may pass the limit by a few pages for charges that cannot fail`,
 			host_memory_worst_case_per_job: 'memory_limit_mb: everything the job can make resident is charged to its cgroup and capped there',
 			guarantees: [
 				'CPU, memory and processes are limited and measured over the whole job, whatever it forks, shares or ignores',
-				'the program cannot raise a limit, and lowering the helper\'s own rlimits (prlimit) does not blind it: the CPU counter is a descriptor it already holds',
+				'the program cannot raise a limit',
+				helperUntouchable,
 				'a ptrace stop is never taken for an exit',
 			],
-			not_guaranteed: [helperCpu],
+			not_guaranteed: [],
 		};
 	}
 
@@ -55,13 +56,13 @@ export function describeAccounting(choice: AccountingChoice, policy: SandboxPoli
 		guarantees: [
 			'a single process cannot use more than its RLIMIT_AS, RLIMIT_CPU and RLIMIT_FSIZE, and cannot raise them',
 			'the CPU limit counts every process of the job that lives through at least one sample, including children reaped by the kernel (SIGCHLD ignored)',
-			'lowering the helper\'s own rlimits (prlimit) does not blind it: it samples without opening anything, and ignores SIGXCPU',
+			helperUntouchable,
 			'a ptrace stop is never taken for an exit',
 		],
 		not_guaranteed: [
 			'memory over the whole job: several processes, shared memory, memfds and tmpfs files together can exceed memory_limit_mb, and memory_kb does not show it',
 			`CPU of processes that live less than one sample (${sampleMs} ms) while their parent ignores SIGCHLD, and what any process uses after its last sample, is not counted; the wall-clock limit still bounds the job`,
-			helperCpu,
+			'where the kernel makes pid_max per pid namespace (Linux 6.14 and later) a program may lower its own and wrap its pids around, so that the pid probe fails and a process started below the last pid seen is not found: its CPU is not counted; the wall-clock limit still bounds the job',
 		],
 	};
 }
