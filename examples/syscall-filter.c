@@ -5,8 +5,8 @@
 // Then the other ABIs, each in a child: "abi <name>: killed by signal 31" (SIGSYS), and the filter's mark in
 // /proc/self/status ("Seccomp: 2").
 // Expected: every denied call refused with the errno of sandbox/c-runner-sandbox.c's table (EPERM; clone3 ENOSYS;
-// socket families EAFNOSUPPORT, netlink protocols but NETLINK_ROUTE EPROTONOSUPPORT), every control allowed, both
-// ABI probes killed by SIGSYS; status "ok".
+// memfd_secret ENOSYS; socket families EAFNOSUPPORT, netlink protocols but NETLINK_ROUTE EPROTONOSUPPORT), every
+// control allowed, both ABI probes killed by SIGSYS; status "ok".
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -100,6 +100,7 @@ int main(void) {
 	report("open_by_handle_at", syscall(SYS_open_by_handle_at, -1, BAD_POINTER, 0));
 	report("move_pages", syscall(SYS_move_pages, 0, 1, BAD_POINTER, NULL, BAD_POINTER, 0));
 	report("migrate_pages", syscall(SYS_migrate_pages, 0, 1, BAD_POINTER, BAD_POINTER));
+	report("memfd_secret", syscall(SYS_memfd_secret, ~0U)); // every flag: EINVAL
 	report("add_key", syscall(SYS_add_key, BAD_POINTER, BAD_POINTER, NULL, 0, 0));
 	report("keyctl", syscall(SYS_keyctl, -1));
 	report("request_key", syscall(SYS_request_key, BAD_POINTER, BAD_POINTER, NULL, 0));

@@ -259,6 +259,7 @@ static const struct deny deny_list[] = {
 	{CALL(open_by_handle_at), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "opens files by handle, around the mount tree (the 'shocker' container escape)"},
 	{CALL(move_pages), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "moves another process's memory between NUMA nodes"},
 	{CALL(migrate_pages), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "the same, for a whole process"},
+	{CALL(memfd_secret), ERR(ENOSYS), ALWAYS, 0, 0, NULL, "", "splits the kernel's direct map of the host's memory for good (a host-wide slowdown that outlives the job); ENOSYS, as where secretmem is off"},
 	/* Keyrings are not namespaced: one job's keys would be another's. The helper gives each sandbox a new empty
 	 * session keyring as well. */
 	{CALL(add_key), ERR(EPERM), ALWAYS, 0, 0, NULL, "", "kernel keyrings are shared across sandboxes of one uid"},

@@ -32,7 +32,7 @@ export function describeAccounting(choice: AccountingChoice, policy: SandboxPoli
 			process_limit: 'pids.max of the job cgroup (the limit plus 3: bwrap, the helper and its pid probe), and RLIMIT_NPROC inside the sandbox',
 			cpu_ms_counts: 'the job cgroup\'s cpuacct.usage from the program\'s start, less the helper\'s own CPU and its pid probes\': all CPU of all the job\'s processes and threads (the whole count, bwrap\'s set-up included, when the helper wrote no report)',
 			memory_kb_counts: `the job cgroup's peak charge (${choice.cgroups.memsw ? 'memory.memsw' : 'memory'}.max_usage_in_bytes): all the job held resident at its peak, at once, over all its processes, tmpfs files and shared memory included, bwrap's and the helper's few hundred KiB too; the kernel may pass the limit by a few pages for charges that cannot fail`,
-			host_memory_worst_case_per_job: 'memory_limit_mb: everything the job can make resident is charged to its cgroup and capped there',
+			host_memory_worst_case_per_job: 'twice memory_limit_mb: everything the job can make resident is charged to its cgroup and capped there, and its TCP socket buffers, which cgroup v1 counts apart (memory.kmem.tcp), are capped at memory_limit_mb too; memory_kb does not include them',
 			guarantees: [
 				'CPU, memory and processes are limited and measured over the whole job, whatever it forks, shares or ignores',
 				'the program cannot raise a limit',
@@ -52,7 +52,7 @@ export function describeAccounting(choice: AccountingChoice, policy: SandboxPoli
 		process_limit: 'RLIMIT_NPROC inside the sandbox',
 		cpu_ms_counts: `the larger of: the sum of the CPU clocks of every process seen by a sample, at its last sample; and the CPU of every process the helper reaped, with what they reaped (RUSAGE_CHILDREN)`,
 		memory_kb_counts: 'the peak resident set of the largest single process the helper reaped (ru_maxrss): not the job\'s total',
-		host_memory_worst_case_per_job: 'not bounded by a total: each of processes_limit processes may hold memory_limit_mb + 16 MiB of address space, plus the tmpfs mounts (disk_mb each for /tmp and the job directory), plus SysV shared memory segments, which outlive the process that made them and count towards no rlimit',
+		host_memory_worst_case_per_job: 'not bounded by a total: each of processes_limit processes may hold memory_limit_mb + 16 MiB of address space, plus the tmpfs mounts (disk_mb each for /tmp and the job directory), plus SysV shared memory segments, which outlive the process that made them and count towards no rlimit, plus TCP socket buffers (unread loopback connections)',
 		guarantees: [
 			'a single process cannot use more than its RLIMIT_AS, RLIMIT_CPU and RLIMIT_FSIZE, and cannot raise them',
 			'the CPU limit counts every process of the job that lives through at least one sample, including children reaped by the kernel (SIGCHLD ignored)',

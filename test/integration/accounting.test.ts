@@ -113,6 +113,15 @@ for (const backend of backends) {
 	});
 }
 
+test.serial('TCP socket buffers are limited by the job cgroup too (memory.kmem.tcp); not by the helper backend', async t => {
+	// Once: with no TCP limit set, 56 unread loopback connections held some 200 MiB of the host's memory, uncharged.
+	const limited = await run('cgroup', 'tcp-buffers.c', [], {time_limit_ms: 5000, memory_limit_mb: 32});
+	t.is(limited['status'], 'ok');
+	t.regex(limited['output'], /^queued: under 64 MiB: \d+ MiB\n$/);
+	assertHostClean(t, server('cgroup'));
+	t.regex((await health('helper'))['host_memory_worst_case_per_job'], /TCP socket buffers/);
+});
+
 test.serial('four children of 56 MiB each against 64 MiB: the job limit holds with cgroups; per process only without', async t => {
 	const cgroup = await run('cgroup', 'memory-spread-children.c', ['4', '56'], memoryLimits);
 	t.like(cgroup, {status: 'memory_limit', stopped_by: 'memory'});
