@@ -175,7 +175,10 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 			try {
 				slot = await deps.slots.acquire(deps.shutdownSignal ? AbortSignal.any([gone.signal, deps.shutdownSignal]) : gone.signal);
 			} catch (error) {
-				const known = toHttpError(error);
+				// A stop cancels the upgrades still waiting for a slot: told so, as every job of a stopping server is.
+				const known = deps.shutdownSignal?.aborted && !gone.signal.aborted
+					? new AppError(503, 'Server is shutting down; the job was cancelled')
+					: toHttpError(error);
 				if (known !== null) {
 					refuseOnSocket(socket, known);
 					finish(known.status);

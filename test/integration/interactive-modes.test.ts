@@ -4,7 +4,7 @@
 // holds a job slot like any run; a sidecar turns the page and the interactive upgrade off; the real server serves
 // the page, with its policy and without the token.
 import test from 'ava';
-import {assertHostClean, eventuallyClean, example, startServer} from '../helpers/server.ts';
+import {assertHostClean, eventuallyClean, example, startServer, waitFor} from '../helpers/server.ts';
 import {connect, refusedUpgrade} from '../helpers/ws-client.ts';
 
 const modes: Array<[string, Parameters<typeof startServer>[0]]> = [
@@ -50,15 +50,19 @@ for (const [mode, options] of modes) {
 	});
 }
 
-test.serial('a shutdown ends open sessions with 1001 once the grace period is over, and leaves nothing behind', async t => {
-	const server = await startServer({uidBase: 63_500, env: {C_RUNNER_SHUTDOWN_MS: '500'}});
+test.serial('a shutdown ends open sessions with 1001 once the grace period is over, answers the upgrades still waiting, and leaves nothing behind', async t => {
+	const server = await startServer({uidBase: 63_500, env: {C_RUNNER_SHUTDOWN_MS: '500', C_RUNNER_CONCURRENCY: '1', C_RUNNER_INTERACTIVE_SESSIONS: '2'}});
 	const client = connect(server);
 	await client.opened;
 	client.send({type: 'start', code: example('interactive-wait.c')});
 	await client.waitForStdout('ready\n');
+	// The one slot is taken: this upgrade waits for it, unanswered, until the stop.
+	const waiting = refusedUpgrade(server);
+	t.true(await waitFor(async () => (await (await fetch(`${server.url}/health`)).json() as {slots: {queued: number}}).slots.queued === 1, 5000), 'the upgrade waits in the queue');
 	const stopped = server.stop('SIGTERM');
 	t.like(await client.waitForType('error'), {error: 'Server is shutting down; the run was cancelled'});
 	t.is((await client.closed).code, 1001);
+	t.like(await waiting, {status: 503, body: {error: 'Server is shutting down; the job was cancelled'}});
 	t.deepEqual(await stopped, {code: 0, signal: null});
 	assertHostClean(t, server);
 });
