@@ -175,6 +175,16 @@ if (separator !== -1 || serve) {
 		process.on(signal, () => child.kill(signal));
 	}
 
+	// `npm start` runs this under `sh -c`, which a signal to npm ends without passing it on: a parent gone is a stop.
+	const parent = process.ppid;
+	const orphaned = setInterval(() => {
+		if (process.ppid !== parent) {
+			clearInterval(orphaned);
+			child.kill('SIGTERM');
+		}
+	}, 250);
+	orphaned.unref();
+
 	child.on('exit', (code, signal) => {
 		if (signal) {
 			process.removeAllListeners(signal);
