@@ -352,12 +352,15 @@ export async function sweepStaleWorkspaces(jobRoot: string, scope: SweepScope, l
 		}
 	}
 
+	let leftAlone = 0;
 	for (const name of entries.filter(entry => jobDirPattern.test(entry))) {
 		const dir = path.join(jobRoot, name);
 		try {
 			if (await sweepOne(dir, root.dev, scope, sweepDir, logger) === 'removed') {
 				removed++;
 				logger.info({dir}, 'removing stale job directory');
+			} else {
+				leftAlone++;
 			}
 		} catch (error) {
 			logger.warn({dir, err: String(error)}, 'could not sweep a job directory; left alone');
@@ -373,6 +376,9 @@ export async function sweepStaleWorkspaces(jobRoot: string, scope: SweepScope, l
 		await removeTreeSafely(made).catch((error: unknown) => logger.warn({dir: made, err: String(error)}, 'could not delete every stale job directory'));
 	}
 
-	logger.info({jobRoot, removed, durationMs: Math.round(performance.now() - started)}, 'start-up sweep done');
+	// Left alone: another instance's that runs, or of a uid this server does not run sandboxes as (another instance's,
+	// or its own before a restart with fewer slots or another C_RUNNER_UID_BASE: those stay until a server of that uid
+	// sweeps them). Counted, each named at debug level.
+	logger.info({jobRoot, removed, leftAlone, durationMs: Math.round(performance.now() - started)}, 'start-up sweep done');
 	return removed;
 }

@@ -42,6 +42,7 @@ test('start-up sweep removes only the directories of instances that are gone', a
 		t.true(fs.existsSync(live), 'the directory of a running instance is kept');
 		t.true(fs.existsSync(unmarked), 'a directory without an owner mark is not known to be ours and is kept');
 		t.is(server.logs.find(entry => entry['msg'] === 'c-runner listening')?.['swept'], 2);
+		t.like(server.logs.find(entry => entry['msg'] === 'start-up sweep done'), {removed: 2, leftAlone: 2}, 'what was left alone is counted');
 	} finally {
 		await server.stop();
 		fs.rmSync(jobRoot, {recursive: true, force: true});
