@@ -1,4 +1,5 @@
 import {randomUUID} from 'node:crypto';
+import {statfsSync} from 'node:fs';
 import path from 'node:path';
 import type {Logger} from 'pino';
 import type {Config, SandboxLimits} from '../config.ts';
@@ -8,6 +9,7 @@ import type {SandboxProfile} from '../sandbox/profiles.ts';
 import {spawnSandbox, type SandboxCommand, type SandboxRun, type SandboxUser, type SpawnOptions, type StreamingIo} from '../sandbox/spawn.ts';
 import type {LauncherPool} from './launchers.ts';
 import {TextBudget} from './answer-size.ts';
+import {SandboxError} from './errors.ts';
 import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
 import {classifyCompile, type CompileOutcome} from './classify.ts';
@@ -327,12 +329,36 @@ async function compileInSandbox(program: Program, {user, deps, signal}: JobConte
 		const compileRun = await sandboxStep(deps.profiles.compile, {dir: workspace.dir, files: [], argv}, user, deps, signal, made ? {made} : {});
 		deps.events?.compiled?.(program, performance.now() - started);
 		const outcome = classifyCompile(compileRun, deps.profiles.compile.limits);
+		if (!outcome.ok && jobRootFull(outcome.diagnostics, workspace.dir, deps.profiles.compile.limits)) {
+			// The host's failure, not the program's: a 500, never a compile error, and never kept in the cache.
+			throw new SandboxError('the job root is out of space: the compiler could not write the program', outcome.diagnostics.slice(0, 2000));
+		}
+
 		return {workspace, outcome, staticKb: outcome.ok ? await staticMemoryKb(workspace.binaryPath) : 0, cached: false};
 	} catch (error) {
 		// A sandbox made ahead and never sent its command (writing the sources failed) is told no, and its cgroup goes
 		// with its job directory (once its step ran, the cgroup is already gone).
 		await (made ? made.discard() : workspace.dispose());
 		throw error;
+	}
+}
+
+/**
+ * A compile that failed for want of space on the job root's file system, where the linker writes the program:
+ * "No space left on device" in the diagnostics, and less room left there than a compile may write. The sandbox's own
+ * /tmp, where gcc writes its intermediate files, is capped by the compile limits: a program filling that is the
+ * program's compile error, and the job root then still has room.
+ */
+function jobRootFull(diagnostics: string, dir: string, limits: SandboxLimits): boolean {
+	if (!diagnostics.includes('No space left on device')) {
+		return false;
+	}
+
+	try {
+		const {bavail, bsize} = statfsSync(dir);
+		return bavail * bsize < limits.fileSizeMb * 1024 * 1024;
+	} catch {
+		return false;
 	}
 }
 

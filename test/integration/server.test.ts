@@ -458,6 +458,36 @@ test('requests Node\'s HTTP parser cannot read get an {error} answer too', async
 	}
 });
 
+test('a job root out of space is the server\'s failure: a 500, never a compile error, never cached', async t => {
+	if (process.getuid?.() !== 0) {
+		t.fail('this test needs root: it mounts a small tmpfs in a private mount namespace');
+		return;
+	}
+
+	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	fs.chmodSync(jobRoot, 0o711);
+	// A private mount namespace: the 3 MiB job root exists for the server only and goes with it.
+	const server = await startServer({uidBase: 66_560, jobRoot, wrap: ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=3m,mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && exec "$@"', 'sh']});
+	try {
+		// A program of 4 MiB: gcc's files in the sandbox's own /tmp fit, the program in the job directory does not.
+		const big = {code: 'char big[4 << 20] = {1};\nint main(int argc, char **argv) { (void)argv; return big[argc * 4096]; }\n'};
+		for (const attempt of ['first', 'again']) {
+			const {status, body} = await execute(server, big);
+			t.is(status, 500, `${attempt}: ${JSON.stringify(body)}`);
+			t.deepEqual(body, {error: 'Internal server error'});
+		}
+
+		t.true(server.logs.some(entry => entry['msg'] === 'internal error' && String(entry['detail']).includes('No space left on device')));
+		t.like((await execute(server, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'}, 'a small program still runs');
+		// Seen from the server's own mount namespace: the job root holds the sandboxes made ahead (two a slot), no more.
+		const held = fs.readdirSync(`/proc/${server.pid}/root${jobRoot}`);
+		t.true(held.length <= 8, held.join(' '));
+	} finally {
+		await server.stop();
+		fs.rmSync(jobRoot, {recursive: true, force: true});
+	}
+});
+
 test('a job root on a noexec mount (Docker\'s default --tmpfs) stops start-up with a clear message', t => {
 	if (process.getuid?.() !== 0) {
 		t.fail('this test needs root: it mounts a noexec tmpfs in a private mount namespace');
