@@ -316,12 +316,22 @@ export interface JobContext {
 
 async function compileInSandbox(program: Program, {user, deps, signal}: JobContext, onCompile?: OnCompile): Promise<Compiled> {
 	// The slot's compile sandbox made ahead, when there is one: its job directory takes the sources.
-	const made = deps.launchers?.take('compile', user, deps.profiles.compile.limits);
+	let made = deps.launchers?.take('compile', user, deps.profiles.compile.limits);
+	if (made) {
+		try {
+			await timed('workspace', async () => writeSources(made!.workspace!, program.files, user));
+		} catch (error) {
+			await made.discard();
+			if (!madeAheadDirGone(error, deps.logger, 'compile')) {
+				throw error;
+			}
+
+			made = undefined;
+		}
+	}
+
 	const workspace = made?.workspace ?? await createWorkspace(deps.config.jobRoot, deps.owner, user, {files: program.files});
 	try {
-		if (made) {
-			await timed('workspace', async () => writeSources(workspace, program.files, user));
-		}
 
 		onCompile?.(workspace);
 		const argv = compileArgv(program, binaryName, deps.config.linker);
@@ -507,24 +517,50 @@ function prepareRun(workspace: Workspace, input: RunInput, job: JobContext): Pre
 	};
 }
 
+/**
+ * Whether a sandbox made ahead failed because its job directory is gone (something removed it while it waited: an
+ * age-based /tmp cleaner): then the step makes its own sandbox, as for one that died while it waited.
+ */
+function madeAheadDirGone(error: unknown, logger: Logger, step: 'compile' | 'run'): boolean {
+	if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+		return false;
+	}
+
+	logger.warn({step, err: String(error)}, 'the job directory of a sandbox made ahead was gone when its job came: the step makes its own');
+	return true;
+}
+
 /** A run in the slot's run sandbox made ahead: its job directory (`box`) takes the program of `from`, and the stdin. */
 function madeAheadRun(made: StartedLauncher, from: Workspace, input: RunInput, job: JobContext): PreparedRun {
 	// Every run sandbox made ahead comes with its job directory (startSandboxAhead).
 	const box = made.workspace!;
 	let sent = false;
+	// Discarded (its directory with it) when it could not take the job.
+	let discarded = false;
 	return {
 		async go() {
 			sent = true;
 			try {
 				await timed('workspace', async () => fillRunPlaceholders(box, from.binaryPath, input.stdin));
 			} catch (error) {
+				discarded = true;
 				await made.discard();
-				throw error;
+				if (!madeAheadDirGone(error, job.deps.logger, 'run')) {
+					throw error;
+				}
+
+				// The program runs from the directory it is in, in a sandbox of its own.
+				await timed('workspace', async () => writeStdin(from, input.stdin ?? '', job.user));
+				return runStep(from, input, job);
 			}
 
 			return runStep(box, input, job, {made});
 		},
 		async close() {
+			if (discarded) {
+				return;
+			}
+
 			if (sent) {
 				await box.dispose();
 			} else {

@@ -72,6 +72,22 @@ test.serial('a job takes its slot\'s compile and run sandboxes, and new ones wai
 	assertHostClean(t, ahead);
 });
 
+test.serial('job directories of sandboxes made ahead removed while they wait (a /tmp cleaner): the job makes its own, and runs', async t => {
+	const waiting = await settled(ahead);
+	const dirs = [...new Set(waiting.flatMap(entry => entry.dir === undefined ? [] : [entry.dir]))];
+	t.is(dirs.length, 2, 'a compile and a run sandbox, each with its directory');
+	for (const dir of dirs) {
+		fs.rmSync(dir, {recursive: true, force: true});
+	}
+
+	const answer = await execute(ahead, {code: example('hello.c')});
+	t.like(answer.body, {status: 'ok', output: 'Hello from C!'});
+	const gone = ahead.logs.filter(entry => entry['msg'] === 'the job directory of a sandbox made ahead was gone when its job came: the step makes its own');
+	t.deepEqual(gone.map(entry => entry['step']).sort(), ['compile', 'run']);
+	t.deepEqual(kinds(await settled(ahead)), allKinds, 'new ones wait for the next job');
+	assertHostClean(t, ahead);
+});
+
 test.serial('a job in sandboxes made ahead sees exactly what a job in new ones sees: fresh-sandbox.c', async t => {
 	const code = example('fresh-sandbox.c');
 	// Each server runs it twice in a row on its one slot; the second run starts on what the first one left.
