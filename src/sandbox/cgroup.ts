@@ -3,7 +3,7 @@ import {chownSync, mkdirSync, readFileSync, rmdirSync, writeFileSync} from 'node
 import path from 'node:path';
 import type {Logger} from 'pino';
 import type {SandboxLimits} from '../config.ts';
-import {unescapeMountPath} from '../proc.ts';
+import {processStartedMs, unescapeMountPath} from '../proc.ts';
 import type {SandboxUser} from './spawn.ts';
 
 /** The cgroup v1 controllers a job needs: its memory, its process count, its CPU time. */
@@ -115,13 +115,14 @@ const instancePattern = /^c-runner-(\d+)$/;
 // a job's cgroups take a dozen of them before it starts and after it ends.
 const readNumber = async (file: string) => Number(readFileSync(file, 'utf8').trim());
 
-const isAlive = (pid: number) => {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
+/**
+ * Whether the instance `c-runner-<pid>` (its directory changed last at `changedMs`) may still be running: its pid is
+ * alive, held by a process that started before the directory last changed (a process started after it cannot have
+ * made it: the pid was reused). A second of slack, as the boot time the start is counted from is whole seconds.
+ */
+const mayBeRunning = (pid: number, changedMs: number) => {
+	const started = processStartedMs(pid);
+	return started !== null && started <= changedMs + 1000;
 };
 
 /** Kills what is still in a job cgroup (a job's own processes, never another's), then removes it. */
@@ -157,11 +158,11 @@ async function sweepStale(parent: string, logger: Logger): Promise<number> {
 	let swept = 0;
 	for (const entry of await fs.readdir(parent, {withFileTypes: true})) {
 		const owner = instancePattern.exec(entry.name)?.[1];
-		if (!entry.isDirectory() || owner === undefined || Number(owner) === process.pid || isAlive(Number(owner))) {
+		const instance = path.join(parent, entry.name);
+		if (!entry.isDirectory() || owner === undefined || Number(owner) === process.pid || mayBeRunning(Number(owner), (await fs.stat(instance)).mtimeMs)) {
 			continue;
 		}
 
-		const instance = path.join(parent, entry.name);
 		for (const job of await fs.readdir(instance, {withFileTypes: true})) {
 			if (job.isDirectory()) {
 				await removeCgroup(path.join(instance, job.name));

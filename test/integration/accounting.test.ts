@@ -3,7 +3,7 @@
 // the real server, gcc and bwrap under both accounting backends: job cgroups (the server as root on this host) and
 // the helper alone (the server unprivileged, as in a container). Where the helper backend cannot promise a limit,
 // the test asserts exactly what /health says it does not promise.
-import {spawnSync} from 'node:child_process';
+import {spawn, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
@@ -19,9 +19,16 @@ const stale = (() => {
 	return path.join('/sys/fs/cgroup/memory', own, `c-runner-${dead}`);
 })();
 
+// And one whose pid a later process holds (pids are reused): a process started after the directory last changed
+// cannot have made it.
+const reuser = spawn('sleep', ['600'], {stdio: 'ignore'});
+const reused = path.join(path.dirname(stale), `c-runner-${reuser.pid}`);
 const servers: {cgroup?: RunningServer; helper?: RunningServer; 'helper, no /proc'?: RunningServer} = {};
 test.before(async () => {
 	fs.mkdirSync(path.join(stale, 'c_exec_stale-run'), {recursive: true});
+	fs.mkdirSync(path.join(reused, 'c_exec_stale-run'), {recursive: true});
+	const anHourAgo = new Date(Date.now() - 3_600_000);
+	fs.utimesSync(reused, anHourAgo, anHourAgo);
 	[servers.cgroup, servers.helper, servers['helper, no /proc']] = await Promise.all([
 		startServer({uidBase: 63_000, env}),
 		startServer({uidBase: 63_010, runAs: 63_010, env}),
@@ -30,7 +37,8 @@ test.before(async () => {
 });
 test.after.always(async () => {
 	await Promise.all(Object.values(servers).map(async server => server.stop()));
-	for (const dir of [path.join(stale, 'c_exec_stale-run'), stale]) {
+	reuser.kill();
+	for (const dir of [path.join(stale, 'c_exec_stale-run'), stale, path.join(reused, 'c_exec_stale-run'), reused]) {
 		try {
 			fs.rmdirSync(dir); // a cgroup directory: rmdir, never a recursive removal
 		} catch {}
@@ -59,8 +67,10 @@ async function run(backend: Backend, file: string, args: string[] = [], requestL
 
 const health = async (backend: Backend) => (await (await fetch(`${server(backend).url}/health`)).json() as Record<string, any>)['policy']['accounting'];
 
-test.serial('a dead instance\'s job cgroups are removed at start-up', t => {
+test.serial('a dead instance\'s job cgroups are removed at start-up, also when its pid is now another process\'s', t => {
 	t.false(fs.existsSync(stale), stale);
+	t.true(fs.existsSync(`/proc/${reuser.pid}`), 'the process that holds the pid now runs');
+	t.false(fs.existsSync(reused), reused);
 });
 
 test.serial('/health names the accounting backend and what it does not promise', async t => {
