@@ -252,7 +252,7 @@ async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<t
  * or are cancelled past the grace period, or at a second signal; then what the instance made (sandboxes made ahead,
  * cache, cgroups) is removed, and the process exits 0.
  */
-function drainOnSignals(server: Server, shutdown: AbortController, inFlight: () => Promise<void>, close: () => Promise<void>, config: Config, logger: Logger) {
+function drainOnSignals(server: Server, shutdown: AbortController, inFlight: {wait: () => Promise<void>; judge0: () => number}, close: () => Promise<void>, config: Config, logger: Logger) {
 	let stopping = false;
 	let deadline: NodeJS.Timeout | undefined;
 	// Jobs still running are cancelled; their workspaces are removed as they unwind.
@@ -274,10 +274,11 @@ function drainOnSignals(server: Server, shutdown: AbortController, inFlight: () 
 		}
 
 		stopping = true;
-		logger.info({signal}, 'shutting down: no new connections, finishing jobs in flight (a second signal cancels them)');
+		// Judge0's background submissions run to their end too, but nobody can ask for their results any more.
+		logger.info({signal, judge0Pending: inFlight.judge0()}, 'shutting down: no new connections, finishing jobs in flight (a second signal cancels them)');
 		deadline = setTimeout(cancel, config.shutdownMs);
 		server.close(() => {
-			void inFlight().then(async () => {
+			void inFlight.wait().then(async () => {
 				clearTimeout(deadline);
 				await close();
 			}).finally(() => {
@@ -375,7 +376,7 @@ async function main() {
 		const port = typeof address === 'object' && address !== null ? address.port : config.port;
 		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, helper: config.helperPath, policy: deps.profiles.run.policy, accounting: backend.cgroups?.name ?? 'helper', swept, selfTestMs: startup.self_test.duration_ms}, 'c-runner listening');
 	});
-	drainOnSignals(server, shutdown, async () => submissions.drain(), close, config, logger);
+	drainOnSignals(server, shutdown, {wait: async () => submissions.drain(), judge0: () => submissions.running}, close, config, logger);
 }
 
 await main();

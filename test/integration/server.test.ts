@@ -139,6 +139,17 @@ test('SIGTERM past the grace period cancels the job in flight: 503, cleaned up, 
 	assertHostClean(t, server);
 });
 
+test('a stop counts the Judge0 submissions still running in its log, runs them out, and leaves nothing', async t => {
+	const server = await startServer({uidBase: 66_580, env: {C_RUNNER_RUN_WALL_MS: '20000', C_RUNNER_RUN_CPU_MS: '20000', C_RUNNER_SHUTDOWN_MS: '500'}});
+	const created = await fetch(`${server.url}/submissions`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({source_code: example('sleep-forever.c'), language_id: 50})});
+	t.is(created.status, 201);
+	t.true(await waitFor(() => programRuns(server), 5000), 'the submission runs');
+	server.process.kill('SIGTERM');
+	t.true(await eventuallyLogged(server, entry => String(entry['msg']).startsWith('shutting down: ') && entry['judge0Pending'] === 1));
+	t.deepEqual(await server.stop(), {code: 0, signal: null});
+	assertHostClean(t, server);
+});
+
 test('a second SIGTERM cancels the job in flight at once, long before the grace period', async t => {
 	const server = await startServer({uidBase: 66_440, env: {C_RUNNER_RUN_WALL_MS: '20000', C_RUNNER_RUN_CPU_MS: '20000', C_RUNNER_SHUTDOWN_MS: '60000'}});
 	const running = execute(server, {code: example('sleep-forever.c')});
