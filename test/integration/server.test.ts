@@ -186,9 +186,13 @@ test('a stop asked for during start-up waits until start-up can undo itself: exi
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
 	fs.chmodSync(dir, 0o711);
 	const jobRoot = path.join(dir, 'jobs');
-	// bwrap, a second late each time: the stop below then surely arrives while the self-test's sandbox is being made.
+	// bwrap, which says it was called (into a directory any sandbox uid may write) and then waits 3 s: the stop below,
+	// sent once it has said so, surely arrives while the self-test's sandbox is being made.
 	const bwrap = path.join(dir, 'bwrap');
-	fs.writeFileSync(bwrap, '#!/bin/sh\n[ "$1" = --version ] || sleep 1\nexec /usr/bin/bwrap "$@"\n', {mode: 0o755});
+	const marks = path.join(dir, 'marks');
+	fs.mkdirSync(marks);
+	fs.chmodSync(marks, 0o777);
+	fs.writeFileSync(bwrap, `#!/bin/sh\n[ "$1" = --version ] || { touch ${marks}/called; sleep 3; }\nexec /usr/bin/bwrap "$@"\n`, {mode: 0o755});
 	try {
 		const child = spawn(process.execPath, serverArgs(), {
 			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(66_480 + uidOffset), C_RUNNER_COMPILE_CACHE_DIR: dir, C_RUNNER_BWRAP: bwrap},
@@ -196,19 +200,17 @@ test('a stop asked for during start-up waits until start-up can undo itself: exi
 		});
 		const messages: string[] = [];
 		readline.createInterface({input: child.stdout}).on('line', line => {
-			const {msg} = JSON.parse(line) as {msg: string};
-			messages.push(msg);
-			// Logged before the self-test, which then runs in a sandbox and a job cgroup of its own.
-			if (msg === 'compile cache ready') {
-				child.kill('SIGTERM');
-			}
+			messages.push((JSON.parse(line) as {msg: string}).msg);
 		});
-		const [code, signal] = await once(child, 'exit') as [number | null, NodeJS.Signals | null];
+		const exited = once(child, 'exit');
+		t.true(await waitFor(() => fs.existsSync(path.join(marks, 'called')), 30_000), 'the self-test began');
+		child.kill('SIGTERM');
+		const [code, signal] = await exited as [number | null, NodeJS.Signals | null];
 		t.deepEqual({code, signal}, {code: 0, signal: null});
 		t.true(messages.includes('stopped during start-up'), messages.join(' / '));
 		t.false(messages.includes('c-runner listening'));
 		t.deepEqual(fs.readdirSync(jobRoot), [], 'no job directory');
-		t.deepEqual(fs.readdirSync(dir).filter(name => name !== 'jobs' && name !== 'bwrap'), [], 'no compile cache');
+		t.deepEqual(fs.readdirSync(dir).filter(name => !['jobs', 'bwrap', 'marks'].includes(name)), [], 'no compile cache');
 		t.deepEqual(leftoverInstanceCgroups(child.pid!), [], 'no cgroup');
 	} finally {
 		fs.rmSync(dir, {recursive: true, force: true});
