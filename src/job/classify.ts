@@ -33,7 +33,7 @@ export interface RunClassification {
  * kernel killed one there → memory_limit (even when the job then hung, burnt its CPU in reclaim, or lost its helper
  * before the report);
  * helper's wall clock or the server's backstop fired → time_limit (SIGKILL);
- * helper's CPU sampling reached the limit, SIGXCPU (the backstop), or more CPU time measured
+ * helper's CPU sampling reached the limit, SIGXCPU (the backstop) with the limit's CPU time used, or more CPU time measured
  * than the limit, however the run ended → time_limit (one rule under every policy: where the sandbox can only stop
  * a program at whole seconds, a run over the limit is still judged by it);
  * peak RSS reached the memory limit → memory_limit; so does a run that failed (non-zero exit or a signal) once its
@@ -63,8 +63,9 @@ export function classifyRun(run: SandboxRun, limits: SandboxLimits, staticKb = 0
 	const {signal} = report;
 	const exitCode = report.exited ? report.exitCode : -signal;
 	// The helper's own stop, RLIMIT_CPU's backstop (SIGXCPU, then SIGKILL past the limit), or simply more CPU time
-	// than the limit: one rule, whatever stopped the run.
-	if (report.cpuExceeded || signal === sigxcpu || report.cpuMs > limits.cpuMs) {
+	// than the limit: one rule, whatever stopped the run. The backstop's SIGXCPU comes with the limit's CPU time used;
+	// one with less is a signal the program raised itself, an ordinary `signalled`.
+	if (report.cpuExceeded || report.cpuMs > limits.cpuMs || (signal === sigxcpu && report.cpuMs >= limits.cpuMs)) {
 		return {status: 'time_limit', stoppedBy: 'cpu_time', exitCode, signal};
 	}
 

@@ -224,6 +224,11 @@ export function judgeSuite(policy: Policy, uidBase: number, options: {unprivileg
 		t.like(executed.body, {status: 'signalled', exit_code: -6, signal: 'SIGABRT'});
 	});
 
+	test.serial(`[${label}] RE, not TLE: a SIGXCPU the program raised itself, with no CPU time to speak of: raise-sigxcpu.c`, async t => {
+		const {result} = await judgeOne(t, 'raise-sigxcpu.c', {id: 0, input: '', output: '42'});
+		t.like(result, {verdict: 'RE', status: 'signalled', exit_code: -24, signal: 'SIGXCPU', error: 'Runtime error: SIGXCPU (exit code -24)'});
+	});
+
 	test.serial(`[${label}] RE with an exit code, stderr in error: exit-3.c`, async t => {
 		const {result} = await judgeOne(t, 'exit-3.c', {input: '-1', output: '-1'});
 		t.like(result, {verdict: 'RE', status: 'runtime_error', exit_code: 3, signal: null, error: 'bad input\n'});

@@ -33,6 +33,7 @@ test('SIGSEGV is -11', maps, run({exited: false, signal: 11}), {status: 'signall
 test('SIGKILL from the program itself is -9, signalled', maps, run({exited: false, signal: 9, cpuMs: 3}), {status: 'signalled', exit_code: -9, signal: 'SIGKILL'});
 test('wall limit: time_limit, -9', maps, run({exited: false, signal: 9, timedOut: true}), {status: 'time_limit', stopped_by: 'wall_time', timed_out: true, exit_code: -9, signal: 'SIGKILL'});
 test('SIGXCPU: time_limit by CPU', maps, run({exited: false, signal: 24, cpuMs: 2000}), {status: 'time_limit', stopped_by: 'cpu_time', timed_out: true, exit_code: -24, signal: 'SIGXCPU'});
+test('SIGXCPU the program raised itself, with little CPU used: signalled, not a time limit', maps, run({exited: false, signal: 24, cpuMs: 1}), {status: 'signalled', stopped_by: null, timed_out: false, exit_code: -24, signal: 'SIGXCPU'});
 test('the helper\'s CPU sampling reached the limit: time_limit by CPU, -9', maps, run({exited: false, signal: 9, cpuExceeded: true, cpuMs: 1510}), {status: 'time_limit', stopped_by: 'cpu_time', timed_out: true, exit_code: -9, signal: 'SIGKILL'});
 test('SIGKILL after the whole CPU allowance: time_limit by CPU', maps, run({exited: false, signal: 9, cpuMs: 2001}), {status: 'time_limit', stopped_by: 'cpu_time', exit_code: -9});
 test('peak RSS at the memory limit: memory_limit', maps, run({exited: false, signal: 11, maxRssKb: 64 * 1024}), {status: 'memory_limit', stopped_by: 'memory', exit_code: -11, signal: 'SIGSEGV'});
