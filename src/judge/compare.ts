@@ -8,6 +8,20 @@ const newline = 0x0A;
 const isLineSpace = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0D || byte === 0x0C || byte === 0x0B;
 const isSpace = (byte: number) => byte === newline || isLineSpace(byte);
 
+/**
+ * `text` without the whitespace `trim` ignores at its end (space, tab, CR, form feed, vertical tab, newline), and no
+ * other: JavaScript's trimEnd also drops U+00A0, U+3000 and the like, which the comparison keeps, so an output shown
+ * with it could read exactly as expected and still be a WA.
+ */
+export function trimEndLikeComparison(text: string): string {
+	let end = text.length;
+	while (end > 0 && isSpace(text.charCodeAt(end - 1))) {
+		end--;
+	}
+
+	return text.slice(0, end);
+}
+
 /** The bytes `trim` compares: trailing spaces, tabs and CRs of each line dropped, then trailing newlines. */
 export function trimLines(bytes: Buffer): Buffer {
 	const out = Buffer.allocUnsafe(bytes.length);

@@ -1,4 +1,5 @@
 import {cutText} from '../job/answer-size.ts';
+import {trimEndLikeComparison} from './compare.ts';
 import type {AppliedLimits, ExecuteResult, RunStatus} from '../job/result.ts';
 import type {CompareMode, TestCase} from './parse-judge.ts';
 
@@ -143,8 +144,8 @@ export function toTestResult(
 	resultBytes: number,
 ): TestResult {
 	const verdict = verdictOf(run.status, judged.matched);
-	// Like Turbo, the output shown is trimmed at the end, unless the comparison is exact.
-	const output = cutText(compare === 'exact' ? run.output : run.output.trimEnd(), resultBytes);
+	// Like Turbo, the output shown is trimmed at the end, unless the comparison is exact: of the whitespace `trim` ignores.
+	const output = cutText(compare === 'exact' ? run.output : trimEndLikeComparison(run.output), resultBytes);
 	const error = cutText(run.error === '' ? failureLine(run, verdict) : run.error, resultBytes);
 	return {
 		index,

@@ -33,6 +33,14 @@ test('the output shown is trimmed at the end for trim, kept as it is for exact; 
 	t.like(long, {actual_output: 'x'.repeat(10), output_truncated: true, error: 'e'.repeat(10), error_truncated: true, verdict: 'AC'});
 });
 
+test('the output shown drops only the whitespace trim ignores: a no-break space the comparison keeps stays in sight', t => {
+	const shown = (output: string) => toTestResult(run({output}), {matched: false}, {id: 0, input: '', expected: '10'}, 0, 'w', 'trim', 100).actual_output;
+	t.is(shown('10 \t\r\f\v\n\n'), '10');
+	t.is(shown('10\u00a0\n'), '10\u00a0');
+	t.is(shown('10\u3000'), '10\u3000');
+	t.is(shown('10\ufeff'), '10\ufeff');
+});
+
 test('unmeasured memory is "unknown", never a made-up number', t => {
 	t.like(toTestResult(run({status: 'output_limit', memory_kb: null, cpu_ms: null, error: 'x'}), {matched: true}, {id: 0, input: '', expected: ''}, 0, 'w', 'trim', 10), {memory: 'unknown', memory_kb: null, verdict: 'OLE'});
 });
