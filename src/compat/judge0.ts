@@ -259,11 +259,14 @@ export function parseJudge0Submission(body: unknown, base64: boolean, rules: Jud
 const signalStatus: Readonly<Record<string, StatusId>> = {SIGSEGV: 7, SIGXFSZ: 8, SIGFPE: 9, SIGABRT: 10};
 
 /** A finished run as Judge0's status, and the `message` isolate would have written. */
-export function judge0Outcome(result: ExecuteResult, expectedOutput: string | null): {status: StatusId; message: string | null} {
-	return {status: judge0Status(result, expectedOutput), message: isolateMessage(result)};
+/** The `stdout` a submission reports, and the one its `expected_output` is compared with: stderr after it, if asked. */
+const reportedStdout = (result: ExecuteResult, redirectStderr: boolean) => (redirectStderr ? result.output + result.error : result.output);
+
+export function judge0Outcome(result: ExecuteResult, expectedOutput: string | null, redirectStderr = false): {status: StatusId; message: string | null} {
+	return {status: judge0Status(result, expectedOutput, redirectStderr), message: isolateMessage(result)};
 }
 
-function judge0Status(result: ExecuteResult, expectedOutput: string | null): StatusId {
+function judge0Status(result: ExecuteResult, expectedOutput: string | null, redirectStderr: boolean): StatusId {
 	switch (result.status) {
 		case 'compile_error': {
 			return 6;
@@ -293,7 +296,7 @@ function judge0Status(result: ExecuteResult, expectedOutput: string | null): Sta
 		case 'ok': {
 			// Judge0's comparison (isolate_job.rb `strip`: trailing whitespace of each line and of the whole ignored)
 			// is the judge's own `trim`.
-			const matched = expectedOutput === null || outputsMatch(Buffer.from(result.output), expectedOutput, {mode: 'trim'});
+			const matched = expectedOutput === null || outputsMatch(Buffer.from(reportedStdout(result, redirectStderr)), expectedOutput, {mode: 'trim'});
 			return matched ? 3 : 4;
 		}
 	}
@@ -317,7 +320,7 @@ export function judge0Attributes(stored: StoredSubmission, base64: boolean, lang
 	const {submission} = stored;
 	const textOrNull = (text: string | null) => text === null || text === '' ? null : (base64 ? encode64(text) : text);
 	const finished = stored.state === 'done' ? stored.result : null;
-	const outcome = finished === null ? null : judge0Outcome(finished, submission.expectedOutput);
+	const outcome = finished === null ? null : judge0Outcome(finished, submission.expectedOutput, submission.redirectStderrToStdout);
 	let status: StatusId = stored.state === 'queued' ? 1 : 2;
 	if (outcome !== null) {
 		status = outcome.status;
@@ -326,7 +329,7 @@ export function judge0Attributes(stored: StoredSubmission, base64: boolean, lang
 	}
 
 	const compiled = finished !== null && finished.status !== 'compile_error';
-	const stdout = finished === null || !compiled ? null : (submission.redirectStderrToStdout ? finished.output + finished.error : finished.output);
+	const stdout = finished === null || !compiled ? null : reportedStdout(finished, submission.redirectStderrToStdout);
 	return {
 		source_code: base64 ? encode64(submission.sourceCode) : submission.sourceCode,
 		language_id: submission.languageId,

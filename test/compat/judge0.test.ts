@@ -68,6 +68,11 @@ test('outcomes: each c-runner status as Judge0\'s', t => {
 	}
 
 	t.is(judge0Outcome(executeResult({status: 'runtime_error', exit_code: 3}), null).message, 'Exited with error status 3');
+	// redirect_stderr_to_stdout: the expected output is compared with the stdout reported, stderr after it.
+	const both = executeResult({output: 'hello\n', error: 'world\n'});
+	t.is(judge0Outcome(both, 'hello\nworld', true).status as number, 3);
+	t.is(judge0Outcome(both, 'hello', true).status as number, 4);
+	t.is(judge0Outcome(both, 'hello').status as number, 3);
 });
 
 const stored = (fields: Parameters<typeof executeResult>[0], body: Record<string, unknown> = {}): StoredSubmission => ({
