@@ -95,12 +95,15 @@ class Skip extends Error {}
 function withinBudget(result: TestResult, budget: TextBudget): TestResult {
 	const output = budget.take(result.actual_output);
 	const error = budget.take(result.error);
+	// What a checker printed is the answer's text too (each already cut to the per-test-case size).
+	const checkerMessage = result.checker_message === null ? null : budget.take(result.checker_message).text;
 	return {
 		...result,
 		actual_output: output.text,
 		output_truncated: result.output_truncated || output.cut,
 		error: error.text,
 		error_truncated: result.error_truncated || error.cut,
+		checker_message: checkerMessage,
 	};
 }
 

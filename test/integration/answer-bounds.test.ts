@@ -66,6 +66,21 @@ test.serial('null-flood.c judged 40 times: each text cut as sent, the whole answ
 	assertHostClean(t, server);
 });
 
+test.serial('a checker that prints at length: its messages are charged to the answer\'s budget too: checker-chatty.c', async t => {
+	const body = {code: example('hello.c'), checker: example('checker-chatty.c'), testcases: Array.from({length: 30}, (_unused, id) => ({id, output: 'x'}))};
+	const response = await fetch(`${server.url}/judge_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
+	const text = await response.text();
+	const answer = JSON.parse(text) as Record<string, any>;
+	t.is(response.status, 200, text.slice(0, 300));
+	t.is(answer['verdict'], 'AC');
+	// Once: 30 messages of 4 KiB each, 120 KiB, past a 64 KiB budget.
+	t.true(Buffer.byteLength(text) <= responseBytes + (30 * perCaseOverhead), `answer of ${Buffer.byteLength(text)} bytes`);
+	const messages = (answer['results'] as Array<Record<string, any>>).map(result => result['checker_message'] as string);
+	t.true(messages.every(message => sent(message) <= resultBytes && /^y*$/.test(message)));
+	t.true(messages.some(message => message === ''), 'past the budget, messages are empty');
+	assertHostClean(t, server);
+});
+
 test.serial('the same, streamed: every event and the whole stream bounded', async t => {
 	const stream = await postEventStream(`${server.url}/judge_c`, judgeBody(40));
 	const events = await allEvents(stream);

@@ -1,0 +1,12 @@
+// A judge's checker program that accepts every answer and says so at length: 60,000 bytes of "y" each time (what a
+// checker prints is the test case's checker_message).
+// Expected: every test case AC, each checker_message cut to the per-test-case size, and all of them together
+// charged to the answer's size bound like the program's own output: the answer stays within it.
+#include <stdio.h>
+
+int main(void) {
+	for (int i = 0; i < 60000; i++) {
+		putchar('y');
+	}
+	return 0;
+}
