@@ -1,5 +1,6 @@
 // Judge0 CE's submission API for C and C++, over c-runner's own runs: the request and response shapes of Judge0's
 // API documentation (docs/api/submissions), its language ids for gcc C and C++, its statuses and its comparison.
+import {isUtf8} from 'node:buffer';
 import {v4 as uuidv4} from 'uuid';
 import type {ExecuteResult} from '../job/result.ts';
 import {argsProblem, isPlainObject} from '../job/parse-request.ts';
@@ -89,7 +90,15 @@ function decodeBase64(value: string, field: string, problems: Record<string, str
 		return '';
 	}
 
-	return Buffer.from(value, 'base64').toString('utf8');
+	const bytes = Buffer.from(value, 'base64');
+	// c-runner carries every text as UTF-8: bytes that are not would reach the program, or the comparison, as U+FFFD,
+	// and two different bytes would then compare equal. Refused, never changed.
+	if (!isUtf8(bytes)) {
+		problems[field] = ['must decode to UTF-8 text: c-runner passes stdin, source and expected output as UTF-8'];
+		return '';
+	}
+
+	return bytes.toString('utf8');
 }
 
 /** Judge0's `cpu_time_limit` and `wall_time_limit` are seconds, fractions allowed. */

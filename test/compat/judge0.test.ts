@@ -24,6 +24,13 @@ test('command_line_arguments with a NUL byte: refused, never split in two', refu
 test('command_line_arguments past /execute_c\'s bounds', refusedWith, {source_code: hello, language_id: 50, command_line_arguments: 'x'.repeat(131_072)}, {command_line_arguments: ['is longer than 65536 bytes']});
 test('more command_line_arguments than /execute_c takes', refusedWith, {source_code: hello, language_id: 50, command_line_arguments: 'x '.repeat(300)}, {command_line_arguments: ['has 300 arguments; at most 256 are allowed']});
 
+test('base64 fields that are not UTF-8 once decoded are refused, never changed: FF would reach the program as U+FFFD', t => {
+	const error = t.throws(() => parseJudge0Submission({source_code: Buffer.from('int main(void) { return 0; }').toString('base64'), language_id: 50, stdin: '/wA=', expected_output: '/go='}, true, rules), {instanceOf: Judge0FieldError});
+	t.deepEqual(Object.keys(error?.fields ?? {}).sort(), ['expected_output', 'stdin']);
+	t.regex(error!.fields['stdin']![0]!, /must decode to UTF-8 text/);
+	t.is(parseJudge0Submission({source_code: Buffer.from('int main(void) { return 0; }').toString('base64'), language_id: 50, stdin: Buffer.from('é\n').toString('base64')}, true, rules).stdin, 'é\n');
+});
+
 test('Judge0 CE\'s gcc ids: 48-50 are C, 52-54 C++; a numeric string is taken, as the docs send "4"', t => {
 	t.is(parseJudge0Submission({source_code: hello, language_id: '50'}, false, rules).language, 'c');
 	t.is(parseJudge0Submission({source_code: hello, language_id: 54}, false, rules).language, 'cpp');
