@@ -280,7 +280,7 @@ TRACE) answers 501 (\`NotImplemented\`) on a listed path (404 on another). \`OPT
 			},
 			ExecuteResult: {
 				type: 'object',
-				required: ['output', 'error', 'exit_code', 'status', 'signal', 'timed_out', 'truncated', 'stopped_by', 'warnings', 'time_ms', 'cpu_ms', 'memory_kb', 'limits', 'compile_cached'],
+				required: ['output', 'error', 'exit_code', 'status', 'signal', 'timed_out', 'truncated', 'stopped_by', 'output_limit_stream', 'warnings', 'time_ms', 'cpu_ms', 'memory_kb', 'limits', 'compile_cached'],
 				properties: {
 					output: {type: 'string', description: 'The program\'s stdout (UTF-8; invalid bytes become U+FFFD). Empty for a compile error.'},
 					error: {type: 'string', description: 'The program\'s stderr; for a compile error, gcc\'s diagnostics, unchanged.'},
@@ -293,6 +293,11 @@ TRACE) answers 501 (\`NotImplemented\`) on a listed path (404 on another). \`OPT
 						type: ['string', 'null'],
 						enum: ['wall_time', 'cpu_time', 'memory', 'output', 'file_size', null],
 						description: 'The limit that stopped the program, or null.',
+					},
+					output_limit_stream: {
+						type: ['string', 'null'],
+						enum: ['stdout', 'stderr', null],
+						description: 'With stopped_by "output": the stream that passed the output cap (gcc\'s diagnostics are stderr); null otherwise.',
 					},
 					warnings: {type: 'string', description: 'gcc\'s warnings from a compile that succeeded.'},
 					time_ms: measurement('Wall time of the run, ms; null for a compile error.'),

@@ -195,8 +195,8 @@ function runStage(result: ExecuteResult): PistonStage {
 		}
 
 		case 'output_limit': {
-			// Piston says which stream: OL for stdout, EL for stderr. The capped one is the one that is full.
-			const stderrFull = Buffer.byteLength(result.error) > Buffer.byteLength(result.output);
+			// Piston says which stream: OL for stdout, EL for stderr.
+			const stderrFull = result.output_limit_stream === 'stderr';
 			return stage({...base, code: null, signal: 'SIGKILL', message: `${stderrFull ? 'stderr' : 'stdout'} length exceeded`, status: stderrFull ? 'EL' : 'OL'});
 		}
 

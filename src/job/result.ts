@@ -33,6 +33,8 @@ export interface ExecuteResult {
 	readonly timed_out: boolean;
 	readonly truncated: boolean;
 	readonly stopped_by: StoppedBy;
+	/** With `stopped_by` `output`: the stream that passed the output cap (for a compile, gcc's diagnostics: stderr). */
+	readonly output_limit_stream: 'stdout' | 'stderr' | null;
 	readonly warnings: string;
 	readonly time_ms: number | null;
 	readonly cpu_ms: number | null;
@@ -68,6 +70,7 @@ export function toRunResult(run: SandboxRun, limits: SandboxLimits, policy: Sand
 		timed_out: verdict.stoppedBy === 'wall_time' || verdict.stoppedBy === 'cpu_time',
 		truncated: run.overflowed !== null,
 		stopped_by: verdict.stoppedBy,
+		output_limit_stream: run.overflowed,
 		warnings,
 		time_ms: run.report?.wallMs ?? Math.round(run.durationMs),
 		// The accounting backend's figures. CPU: the helper's (with a cgroup, read from it, less the sandbox's own
@@ -89,6 +92,7 @@ export function toCompileErrorResult(compile: CompileOutcome, limits: SandboxLim
 		timed_out: compile.stoppedBy === 'wall_time' || compile.stoppedBy === 'cpu_time',
 		truncated: compile.stoppedBy === 'output',
 		stopped_by: compile.stoppedBy,
+		output_limit_stream: compile.stoppedBy === 'output' ? 'stderr' : null,
 		warnings: '',
 		time_ms: null,
 		cpu_ms: null,

@@ -52,8 +52,10 @@ test('limits and crashes as Piston reports them', t => {
 	t.like(run({status: 'signalled', exit_code: -11, signal: 'SIGSEGV'}), {code: null, signal: 'SIGSEGV', status: 'SG', message: 'Caught fatal signal 11'});
 	t.like(run({status: 'runtime_error', exit_code: 3}), {code: 3, signal: null, status: 'RE'});
 	t.like(run({status: 'time_limit', stopped_by: 'cpu_time', exit_code: -9, signal: 'SIGKILL'}), {code: null, signal: 'SIGKILL', status: 'TO'});
-	t.like(run({status: 'output_limit', exit_code: -9, signal: 'SIGKILL', output: 'x'.repeat(10)}), {status: 'OL', signal: 'SIGKILL'});
-	t.like(run({status: 'output_limit', exit_code: -9, signal: 'SIGKILL', error: 'x'.repeat(10)}), {status: 'EL'});
+	t.like(run({status: 'output_limit', exit_code: -9, signal: 'SIGKILL', output: 'x'.repeat(10), output_limit_stream: 'stdout'}), {status: 'OL', signal: 'SIGKILL'});
+	t.like(run({status: 'output_limit', exit_code: -9, signal: 'SIGKILL', error: 'x'.repeat(10), output_limit_stream: 'stderr'}), {status: 'EL'});
+	// The stream that passed the cap, not the longer one: the answer's size bound may have cut stdout, NULs count six.
+	t.like(run({status: 'output_limit', exit_code: -9, signal: 'SIGKILL', output: '\0'.repeat(100), error: 'e', output_limit_stream: 'stderr'}), {status: 'EL', message: 'stderr length exceeded'});
 });
 
 test('a compile error: run is the compile stage, as Piston keeps it', t => {

@@ -11,6 +11,7 @@ export function executeResult(fields: Partial<ExecuteResult> = {}): ExecuteResul
 		timed_out: false,
 		truncated: false,
 		stopped_by: null,
+		output_limit_stream: null,
 		warnings: '',
 		time_ms: 3,
 		cpu_ms: 1,

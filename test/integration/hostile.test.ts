@@ -60,14 +60,14 @@ test.serial('memory hog: memory_limit, not a generic runtime error', async t => 
 
 test.serial('stdout flood: output_limit, output cut exactly at the cap', async t => {
 	const body = await run(t, 'output-flood.c');
-	t.like(body, {status: 'output_limit', stopped_by: 'output', truncated: true, exit_code: -9, signal: 'SIGKILL'});
+	t.like(body, {status: 'output_limit', stopped_by: 'output', output_limit_stream: 'stdout', truncated: true, exit_code: -9, signal: 'SIGKILL'});
 	t.is(Buffer.byteLength(body['output']), outputCap);
 	assertHostClean(t, server);
 });
 
 test.serial('stderr flood: output_limit on stderr', async t => {
 	const body = await run(t, 'stderr-flood.c');
-	t.like(body, {status: 'output_limit', truncated: true});
+	t.like(body, {status: 'output_limit', stopped_by: 'output', output_limit_stream: 'stderr', truncated: true});
 	t.is(Buffer.byteLength(body['error']), outputCap);
 	assertHostClean(t, server);
 });
