@@ -126,6 +126,8 @@ function showTerminal() {
 
 let socket = null;
 let line = '';
+// Input ends once: the server closes a session that sends eof, or stdin, after its eof (1008), output unread.
+let inputEnded = false;
 
 function setRunning(running) {
 	$('#interactive-start').disabled = running;
@@ -140,6 +142,20 @@ const send = message => {
 	}
 };
 
+const sendInput = data => {
+	if (!inputEnded) {
+		send({type: 'stdin', data});
+	}
+};
+
+function endInput() {
+	if (!inputEnded) {
+		inputEnded = true;
+		$('#interactive-eof').disabled = true;
+		send({type: 'eof'});
+	}
+}
+
 terminal.onData(data => {
 	if (socket === null) {
 		return;
@@ -148,18 +164,20 @@ terminal.onData(data => {
 	for (const character of data) {
 		if (character === '\u0003') {
 			send({type: 'signal', signal: 'interrupt'});
+		} else if (inputEnded) {
+			// Typed after the end of input: nowhere to go.
 		} else if (character === '\u0004') {
-			send({type: 'eof'});
+			endInput();
 		} else if (character === '\u007f') {
 			if (line.length > 0) {
 				line = line.slice(0, -1);
 				terminal.write('\b \b');
-				send({type: 'stdin', data: character});
+				sendInput(character);
 			}
 		} else {
 			line = character === '\r' ? '' : line + character;
 			terminal.write(character === '\r' ? '\r\n' : character);
-			send({type: 'stdin', data: character});
+			sendInput(character);
 		}
 	}
 });
@@ -172,6 +190,7 @@ function startInteractive() {
 	showTerminal();
 	terminal.reset();
 	line = '';
+	inputEnded = false;
 	$('#interactive-status').textContent = 'Connecting…';
 	const token = $('#token').value.trim();
 	const protocols = ['c-runner', ...(token ? [`bearer.${btoa(String.fromCodePoint(...new TextEncoder().encode(token))).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')}`] : [])];
@@ -212,7 +231,7 @@ function startInteractive() {
 }
 
 $('#interactive-start').addEventListener('click', startInteractive);
-$('#interactive-eof').addEventListener('click', () => send({type: 'eof'}));
+$('#interactive-eof').addEventListener('click', endInput);
 $('#interactive-interrupt').addEventListener('click', () => send({type: 'signal', signal: 'interrupt'}));
 $('#interactive-kill').addEventListener('click', () => send({type: 'signal', signal: 'kill'}));
 $('#run').addEventListener('click', run);

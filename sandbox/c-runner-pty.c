@@ -114,6 +114,46 @@ static pid_t start_program(char **argv, int slave, const sigset_t *original_mask
 	return -1;
 }
 
+/* Frames in order; input waits while the terminal is full, and so does everything after it. */
+static void move_frames(struct buffer *input, struct buffer *to_program, pid_t child, int *partial_line)
+{
+	while (input->length > 0) {
+		unsigned char type = input->data[0];
+		if (type == 'e') {
+			if (BUFFER_SIZE - to_program->length < 2)
+				return;
+			to_program->data[to_program->length++] = 4;
+			if (*partial_line)
+				to_program->data[to_program->length++] = 4;
+			*partial_line = 0;
+			consume(input, 1);
+		} else if (type == 's') {
+			if (input->length < 2)
+				return;
+			/* The program's process group; before the child has made it (setsid, at once after the fork), the child
+			 * itself: a signal sent as the run starts is never lost. */
+			if (kill(-child, input->data[1]) != 0 && errno == ESRCH)
+				kill(child, input->data[1]);
+			consume(input, 2);
+		} else if (type == 'd') {
+			if (input->length < 5)
+				return;
+			size_t length = (size_t)input->data[1] << 24 | (size_t)input->data[2] << 16 | (size_t)input->data[3] << 8 | input->data[4];
+			if (length > FRAME_MAX)
+				die("input frame of %zu bytes", length);
+			if (input->length < 5 + length || BUFFER_SIZE - to_program->length < length)
+				return;
+			memcpy(to_program->data + to_program->length, input->data + 5, length);
+			to_program->length += length;
+			if (length > 0)
+				*partial_line = input->data[4 + length] != '\n';
+			consume(input, 5 + length);
+		} else {
+			die("unknown frame type %d", type);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3 || strcmp(argv[1], "--") != 0 || argv[2][0] != '/')
@@ -153,6 +193,10 @@ int main(int argc, char **argv)
 	/* Whether the terminal holds a partial line: end-of-file then takes two VEOFs (the first ends the line). */
 	int partial_line = 0;
 	while (!child_done) {
+		/* Before every wait, not only after a read: once the terminal has taken what it held, the frame that did not
+		 * fit moves now. (It waited for the next read, which never came while the input buffer was full: a
+		 * deadlock at 128 KiB of queued input, signals stuck behind it.) */
+		move_frames(&input, &to_program, child, &partial_line);
 		struct pollfd fds[4] = {
 			{.fd = input_open && input.length < BUFFER_SIZE ? 0 : -1, .events = POLLIN},
 			{.fd = master, .events = (output.length == 0 ? POLLIN : 0) | (to_program.length > 0 ? POLLOUT : 0)},
@@ -171,39 +215,7 @@ int main(int argc, char **argv)
 			else if (got == 0 || (errno != EAGAIN && errno != EINTR))
 				input_open = 0;
 		}
-		/* Frames in order; input waits while the terminal is full, and so does everything after it. */
-		while (input.length > 0) {
-			unsigned char type = input.data[0];
-			if (type == 'e') {
-				if (BUFFER_SIZE - to_program.length < 2)
-					break;
-				to_program.data[to_program.length++] = 4;
-				if (partial_line)
-					to_program.data[to_program.length++] = 4;
-				partial_line = 0;
-				consume(&input, 1);
-			} else if (type == 's') {
-				if (input.length < 2)
-					break;
-				kill(-child, input.data[1]);
-				consume(&input, 2);
-			} else if (type == 'd') {
-				if (input.length < 5)
-					break;
-				size_t length = (size_t)input.data[1] << 24 | (size_t)input.data[2] << 16 | (size_t)input.data[3] << 8 | input.data[4];
-				if (length > FRAME_MAX)
-					die("input frame of %zu bytes", length);
-				if (input.length < 5 + length || BUFFER_SIZE - to_program.length < length)
-					break;
-				memcpy(to_program.data + to_program.length, input.data + 5, length);
-				to_program.length += length;
-				if (length > 0)
-					partial_line = input.data[4 + length] != '\n';
-				consume(&input, 5 + length);
-			} else {
-				die("unknown frame type %d", type);
-			}
-		}
+		move_frames(&input, &to_program, child, &partial_line);
 		if ((fds[1].revents & POLLOUT) && to_program.length > 0)
 			flush_some(master, &to_program);
 		if ((fds[1].revents & (POLLIN | POLLHUP)) && output.length == 0) {

@@ -108,6 +108,31 @@ test.serial('an interrupt from the client stops a waiting program', async t => {
 	assertHostClean(t, server);
 });
 
+test.serial('an interrupt sent with the start, before the program runs, is not lost', async t => {
+	// Once: the relay signalled the program's process group before the program had made it, and the signal was lost.
+	const client = await open(example('interactive-wait.c'));
+	client.send({type: 'signal', signal: 'interrupt'});
+	const exit = await client.waitForType('exit');
+	t.like(exit, {status: 'signalled', signal: 'SIGINT', exit_code: -2});
+	t.is((await client.closed).code, 1000);
+	assertHostClean(t, server);
+});
+
+test.serial('more input at once than the relay\'s buffers hold reaches the program whole: interactive-count-lines.c', async t => {
+	// Once: 128 KiB or more of queued input stopped the relay for good (the program never got it, signals neither).
+	const client = await open(example('interactive-count-lines.c'));
+	// Three messages of 44,000 bytes (each under the server's message limit): the relay's 64 KiB buffers cannot
+	// hold them all, so a frame waits for the terminal to take what it holds.
+	for (let part = 0; part < 3; part++) {
+		client.send({type: 'stdin', data: `${'x'.repeat(99)}\n`.repeat(440)});
+	}
+
+	client.send({type: 'eof'});
+	t.like(await client.waitForType('exit', 20_000), {status: 'ok', output: 'lines=1320\n'});
+	t.is((await client.closed).code, 1000);
+	assertHostClean(t, server);
+});
+
 test.serial('a kill from the client', async t => {
 	const client = await open(example('interactive-wait.c'));
 	await client.waitForStdout('ready\n');

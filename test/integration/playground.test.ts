@@ -157,6 +157,24 @@ browserTest('Interactive: the program answers what is typed into the terminal', 
 	await shot('interactive.png');
 });
 
+browserTest('Interactive: ending the input twice (Ctrl+D, then the button) ends it once: the program\'s output and exit still show', async t => {
+	// Counts its lines, then takes a second before it answers: long enough for a second end-of-input to arrive.
+	await setSource('#include <stdio.h>\n#include <unistd.h>\nint main(void) {\nchar line[256];\nlong lines = 0;\nwhile (fgets(line, sizeof line, stdin)) lines++;\nsleep(1);\nprintf("lines=%ld\\n", lines);\nreturn 0;\n}\n');
+	await page.click('#interactive-start');
+	await page.waitForFunction(() => document.querySelector('#interactive-status')?.textContent?.startsWith('Running'));
+	await page.click('#terminal');
+	await page.keyboard.type('one');
+	await page.keyboard.press('Enter');
+	await page.keyboard.press('Control+D');
+	// Once: a second eof made the server close the session (1008) before the program's output and exit arrived.
+	await page.keyboard.press('Control+D');
+	await page.evaluate(() => (document.querySelector('#interactive-eof') as unknown as {click(): void}).click());
+	await page.waitForFunction(() => document.querySelector('#interactive-status')?.textContent?.startsWith('Ended'));
+	await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('lines=1'), undefined, {timeout: 5000}).catch(() => {});
+	t.true((await terminalText()).includes('lines=1'), await terminalText());
+	t.regex(await page.textContent('#interactive-status') ?? '', /^Ended: ok, exit code 0/);
+});
+
 browserTest('Judge: three test cases, verdicts AC, AC and WA arrive in the table', async t => {
 	await page.click('[data-tab="judge"]');
 	await setSource('#include <stdio.h>\nint main(void) {\n\tint a, b;\n\tif (scanf("%d %d", &a, &b) != 2) return 1;\n\tprintf("%d\\n", a + b);\n\treturn 0;\n}\n');
