@@ -3,10 +3,9 @@
 import {isUtf8} from 'node:buffer';
 import {v4 as uuidv4} from 'uuid';
 import type {ExecuteResult} from '../job/result.ts';
-import {argsProblem, isPlainObject} from '../job/parse-request.ts';
+import {argsProblem, commandLineArgs, isPlainObject} from '../job/parse-request.ts';
 import {outputsMatch} from '../judge/compare.ts';
 import {isolateMessage} from './isolate-message.ts';
-import {splitArgs} from '../job/split-args.ts';
 import type {Language} from '../job/language.ts';
 
 /** Judge0 CE's ids for its gcc C and C++ entries (db/languages/active.rb); each runs c-runner's one gcc. */
@@ -207,8 +206,7 @@ export function parseJudge0Submission(body: unknown, base64: boolean, rules: Jud
 	const commandLine = body['command_line_arguments'];
 	if (typeof commandLine === 'string') {
 		try {
-			// A NUL is judged before the split, which would keep it inside a word or drop it where it stands alone.
-			args = commandLine.includes('\0') ? [commandLine] : splitArgs(commandLine);
+			args = commandLineArgs(commandLine);
 			const problem = argsProblem(args);
 			if (problem !== null) {
 				problems['command_line_arguments'] = [problem];

@@ -48,6 +48,12 @@ export function argsProblem(args: readonly string[]): string | null {
 	return null;
 }
 
+/**
+ * A command line split into the arguments `argsProblem` judges. One with a NUL is kept whole, to be refused for it:
+ * splitting would keep the NUL inside a word, or drop it where it stands alone.
+ */
+export const commandLineArgs = (line: string): string[] => (line.includes('\0') ? [line] : splitArgs(line));
+
 function parseArgs(value: unknown): string[] {
 	if (value === undefined || value === null) {
 		return [];
@@ -55,8 +61,7 @@ function parseArgs(value: unknown): string[] {
 
 	let args: string[];
 	if (typeof value === 'string') {
-		// Refused before it is split: splitting keeps a NUL inside a word, or drops it where it stands alone.
-		args = value.includes('\0') ? [value] : splitArgs(value);
+		args = commandLineArgs(value);
 	} else if (Array.isArray(value) && value.every(item => typeof item === 'string')) {
 		args = value;
 	} else {
