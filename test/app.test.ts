@@ -1,10 +1,10 @@
 import http from 'node:http';
-import net from 'node:net';
 import zlib from 'node:zlib';
 import test from 'ava';
 import {programFromCode} from '../src/job/language.ts';
 import {BusyError} from '../src/job/errors.ts';
 import {result, setup} from './helpers/fake-app.ts';
+import {rawRequest} from './helpers/raw-http.ts';
 
 const post = async (url: string, body: string, headers: Record<string, string> = {'Content-Type': 'application/json'}) =>
 	fetch(`${url}/execute_c`, {method: 'POST', body, headers});
@@ -76,18 +76,9 @@ test('a method implemented nowhere: 501 on a known path, naming its methods; 404
 
 test('a POST with no body at all (no Content-Length, no Transfer-Encoding) is told the body is missing', async t => {
 	const {url, runner, close} = await setup();
-	const {port} = new URL(url);
-	const answer = await new Promise<string>((resolve, reject) => {
-		const socket = net.connect(Number(port), '127.0.0.1', () => socket.write('POST /execute_c HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n'));
-		let text = '';
-		socket.on('data', (chunk: Buffer) => {
-			text += chunk.toString('utf8');
-		});
-		socket.on('end', () => resolve(text));
-		socket.on('error', reject);
-	});
-	t.regex(answer, /^HTTP\/1\.1 400 /);
-	t.deepEqual(JSON.parse(answer.split('\r\n\r\n')[1]!), {error: 'Request body must be a JSON object'});
+	const answer = await rawRequest(url, 'POST /execute_c HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n');
+	t.is(answer.status, 400);
+	t.deepEqual(JSON.parse(answer.body), {error: 'Request body must be a JSON object'});
 	t.deepEqual(runner.calls, []);
 	await close();
 });

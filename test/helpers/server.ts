@@ -200,7 +200,8 @@ interface HostProcess {
 	readonly command: string;
 }
 
-function hostProcesses(): HostProcess[] {
+/** Every process on the host now: its pid, uid, working directory and command line. */
+export function hostProcesses(): HostProcess[] {
 	const processes: HostProcess[] = [];
 	for (const entry of fs.readdirSync('/proc')) {
 		if (!/^\d+$/.test(entry)) {

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import test from 'ava';
-import {assertHostClean, eventuallyLogged, example, execute, leftoverInstanceCgroups, leftoverJobDirs, leftoverProcesses, programRuns, projectRoot, serverArgs, settledAhead, startServer, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
+import {rawRequest} from '../helpers/raw-http.ts';
+import {assertHostClean, eventuallyLogged, example, execute, hostProcesses, leftoverInstanceCgroups, leftoverJobDirs, leftoverProcesses, programRuns, projectRoot, serverArgs, settledAhead, startServer, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
 
 // Each test has its own server, so they never share uids: 62200 + 10 per test.
 const uidBase = (index: number) => 62_200 + (index * 10);
@@ -411,14 +412,7 @@ test('a port already taken, or a HOST that does not resolve, stops start-up with
 			// It got as far as making a sandbox ahead for each slot before it tried to listen.
 			t.deepEqual(fs.readdirSync(jobRoot), [], 'no job directory left');
 			const uids = new Set(Array.from({length: 5}, (_unused, index) => base + index));
-			const left = fs.readdirSync('/proc').filter(entry => /^\d+$/.test(entry)).filter(entry => {
-				try {
-					return uids.has(Number(/^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]));
-				} catch {
-					return false;
-				}
-			});
-			t.deepEqual(left, [], 'no process of its sandbox uids left');
+			t.deepEqual(hostProcesses().filter(proc => uids.has(proc.uid)), [], 'no process of its sandbox uids left');
 			t.deepEqual(leftoverInstanceCgroups(result.pid), [], 'no cgroup left');
 		}
 	} finally {
@@ -426,23 +420,6 @@ test('a port already taken, or a HOST that does not resolve, stops start-up with
 		fs.rmSync(dir, {recursive: true, force: true});
 	}
 });
-
-// A request as raw bytes on a new connection, and the whole answer (the server closes the connection after it).
-async function rawRequest(url: string, bytes: string): Promise<{status: number; contentType: string | undefined; body: string}> {
-	const {hostname, port} = new URL(url);
-	return new Promise((resolve, reject) => {
-		const socket = net.connect(Number(port), hostname, () => socket.end(bytes));
-		let answer = '';
-		socket.on('data', (chunk: Buffer) => {
-			answer += chunk.toString('utf8');
-		});
-		socket.on('error', reject);
-		socket.on('close', () => {
-			const [head = '', body = ''] = answer.split('\r\n\r\n');
-			resolve({status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), contentType: /^content-type: (.*)$/im.exec(head)?.[1], body});
-		});
-	});
-}
 
 test('requests Node\'s HTTP parser cannot read get an {error} answer too', async t => {
 	const server = await startServer({uidBase: 66_420});
