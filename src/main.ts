@@ -241,8 +241,10 @@ async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<t
 		logger.warn({policy, problem: startup.self_test.problem}, 'sandbox policy does not work here; trying the next');
 	}
 
-	await base.compileCache?.close();
-	await backend.cgroups?.close();
+	await removeAll([
+		['the compile cache', base.compileCache?.close.bind(base.compileCache)],
+		['the instance cgroups', backend.cgroups?.close.bind(backend.cgroups)],
+	], logger);
 	logger.fatal({failures}, 'no safe sandbox policy works here');
 	fail(`no safe sandbox policy works here; the sandbox self-test failed:\n  ${failures.join('\n  ')}\n${userNamespaceHint}`);
 }
