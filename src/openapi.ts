@@ -468,14 +468,14 @@ TRACE) answers 501 (\`NotImplemented\`) on a listed path (404 on another). \`OPT
 					passed: {type: 'boolean', description: 'The verdict is AC.'},
 					verdict: {type: 'string', enum: testVerdicts},
 					actual_output: {type: 'string', description: 'The program\'s stdout; with "trim" comparison, trailing whitespace removed. Cut at C_RUNNER_JUDGE_RESULT_BYTES as sent (after JSON escaping) and to the answer\'s budget (C_RUNNER_RESPONSE_BYTES).'},
-					output_truncated: {type: 'boolean', description: '`actual_output` was cut here (per test case or by the answer\'s budget), or the output itself passed the output cap.'},
+					output_truncated: {type: 'boolean', description: '`actual_output` was cut here (per test case or by the answer\'s budget), or stdout itself passed the output cap.'},
 					error: {
 						type: 'string',
 						description: 'The program\'s stderr, cut like `actual_output`. When the test case failed by a crash, a limit or a non-zero exit '
 							+ 'and stderr is empty, one line saying so ("Runtime error: SIGSEGV (exit code -11)", "Time limit exceeded: 1000 ms CPU"); '
 							+ 'for SKIPPED, why.',
 					},
-					error_truncated: {type: 'boolean', description: '`error` was cut.'},
+					error_truncated: {type: 'boolean', description: '`error` was cut here, or stderr itself passed the output cap.'},
 					time: {type: 'string', pattern: '^\\d+ms$', description: '`time_ms` as Turbo\'s string: "12ms".'},
 					memory: {type: 'string', pattern: '^(?:\\d+\\.\\dMB|unknown)$', description: '`memory_kb` in MiB as Turbo\'s string: "1.3MB"; "unknown" when not measured.'},
 					time_ms: measurement('Wall time of the run, ms.'),

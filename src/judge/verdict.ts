@@ -154,9 +154,10 @@ export function toTestResult(
 		passed: verdict === 'AC',
 		verdict,
 		actual_output: output.text,
-		output_truncated: output.cut || run.truncated,
+		// Cut here, or the stream itself passed the output cap (the other stream is whole as far as it went).
+		output_truncated: output.cut || run.output_limit_stream === 'stdout',
 		error: error.text,
-		error_truncated: error.cut,
+		error_truncated: error.cut || run.output_limit_stream === 'stderr',
 		time: `${run.time_ms ?? 0}ms`,
 		memory: run.memory_kb === null ? 'unknown' : mebibytes(run.memory_kb),
 		time_ms: run.time_ms,

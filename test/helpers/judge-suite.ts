@@ -211,6 +211,12 @@ export function judgeSuite(policy: Policy, uidBase: number, options: {unprivileg
 		t.is(result['memory_kb'] === null, Boolean(options.unprivileged), 'measured exactly where there is a job cgroup');
 	});
 
+	test.serial(`[${label}] OLE on stderr: stderr-flood.c, the error shown is flagged as cut, the output is not`, async t => {
+		const {result} = await judgeOne(t, 'stderr-flood.c', {output: ''});
+		t.like(result, {verdict: 'OLE', status: 'output_limit', exit_code: -9, actual_output: '', output_truncated: false, error_truncated: true});
+		t.true(result['error'].startsWith('flooding stderr with a line of text\n'));
+	});
+
 	test.serial(`[${label}] RE with a signal and an empty stderr, said in one line: null-deref.c`, async t => {
 		const {result} = await judgeOne(t, 'null-deref.c', {output: ''});
 		t.like(result, {verdict: 'RE', status: 'signalled', exit_code: -11, signal: 'SIGSEGV', error: 'Runtime error: SIGSEGV (exit code -11)'});

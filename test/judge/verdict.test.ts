@@ -33,6 +33,12 @@ test('the output shown is trimmed at the end for trim, kept as it is for exact; 
 	t.like(long, {actual_output: 'x'.repeat(10), output_truncated: true, error: 'e'.repeat(10), error_truncated: true, verdict: 'AC'});
 });
 
+test('a stream that passed the output cap is flagged as cut, the other stream is not', t => {
+	const judged = (stream: 'stdout' | 'stderr') => toTestResult(run({status: 'output_limit', truncated: true, output_limit_stream: stream, output: 'o', error: 'e'}), {matched: false}, {id: 0, input: '', expected: ''}, 0, 'w', 'trim', 100);
+	t.like(judged('stdout'), {verdict: 'OLE', output_truncated: true, error_truncated: false, actual_output: 'o', error: 'e'});
+	t.like(judged('stderr'), {verdict: 'OLE', output_truncated: false, error_truncated: true, actual_output: 'o', error: 'e'});
+});
+
 test('the output shown drops only the whitespace trim ignores: a no-break space the comparison keeps stays in sight', t => {
 	const shown = (output: string) => toTestResult(run({output}), {matched: false}, {id: 0, input: '', expected: '10'}, 0, 'w', 'trim', 100).actual_output;
 	t.is(shown('10 \t\r\f\v\n\n'), '10');
