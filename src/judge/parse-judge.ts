@@ -80,7 +80,8 @@ function parseId(value: unknown, index: number, where: string): number | string 
 		return index;
 	}
 
-	if ((typeof value === 'number' && Number.isSafeInteger(value)) || (typeof value === 'string' && value.length > 0 && value.length <= maxIdLength)) {
+	// Characters as a person counts them (code points), not UTF-16 units: 128 emoji are as long as 128 letters.
+	if ((typeof value === 'number' && Number.isSafeInteger(value)) || (typeof value === 'string' && value.length > 0 && [...value].length <= maxIdLength)) {
 		return value;
 	}
 

@@ -49,6 +49,12 @@ test('Dalmeng\'s name expected_output; ids default to positions; input defaults 
 	]);
 });
 
+test('a string id of 128 characters is taken, counted as code points (emoji are one each); 129 is refused', t => {
+	t.is(parse({code, testcases: [{id: '\u{1F600}'.repeat(128), output: ''}]}).tests[0]?.id, '\u{1F600}'.repeat(128));
+	t.is(parse({code, testcases: [{id: 'a'.repeat(128), output: ''}]}).tests[0]?.id, 'a'.repeat(128));
+	t.throws(() => parse({code, testcases: [{id: '\u{1F600}'.repeat(129), output: ''}]}), {message: 'testcases[0].id must be a whole number or a string of 1 to 128 characters'});
+});
+
 test('limits and the comparison mode are read', t => {
 	t.like(parse({code, testcases: [{output: ''}], time_limit_ms: 300, memory_limit_mb: 32, compare: 'exact'}), {
 		limits: {timeLimitMs: 300, memoryLimitMb: 32},
