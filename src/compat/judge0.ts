@@ -4,7 +4,7 @@ import {isUtf8} from 'node:buffer';
 import {v4 as uuidv4} from 'uuid';
 import type {ExecuteResult} from '../job/result.ts';
 import {argsProblem, commandLineArgs, isPlainObject} from '../job/parse-request.ts';
-import {outputsMatch} from '../judge/compare.ts';
+import {judge0OutputsMatch} from '../judge/compare.ts';
 import {isolateMessage} from './isolate-message.ts';
 import type {Language} from '../job/language.ts';
 
@@ -301,9 +301,8 @@ function judge0Status(result: ExecuteResult, expectedOutput: string | null, redi
 		}
 
 		case 'ok': {
-			// Judge0's comparison (isolate_job.rb `strip`: trailing whitespace of each line and of the whole ignored)
-			// is the judge's own `trim`.
-			const matched = expectedOutput === null || outputsMatch(Buffer.from(reportedStdout(result, redirectStderr)), expectedOutput, {mode: 'trim'});
+			// Judge0's comparison: trailing whitespace (and NUL) of each line and of the whole ignored.
+			const matched = expectedOutput === null || judge0OutputsMatch(Buffer.from(reportedStdout(result, redirectStderr)), expectedOutput);
 			return matched ? 3 : 4;
 		}
 	}

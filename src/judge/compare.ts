@@ -7,6 +7,8 @@ const newline = 0x0A;
 /** What `trim` drops at the end of a line: space, tab, CR, form feed, vertical tab. */
 const isLineSpace = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0D || byte === 0x0C || byte === 0x0B;
 const isSpace = (byte: number) => byte === newline || isLineSpace(byte);
+/** What Ruby's `rstrip` drops at the end of a line, as Judge0's comparison does: `trim`'s, and NUL. */
+const isRubyLineSpace = (byte: number) => byte === 0x00 || isLineSpace(byte);
 
 /**
  * `text` without the whitespace `trim` ignores at its end (space, tab, CR, form feed, vertical tab, newline), and no
@@ -23,7 +25,7 @@ export function trimEndLikeComparison(text: string): string {
 }
 
 /** The bytes `trim` compares: trailing spaces, tabs and CRs of each line dropped, then trailing newlines. */
-export function trimLines(bytes: Buffer): Buffer {
+export function trimLines(bytes: Buffer, isDropped: (byte: number) => boolean = isLineSpace): Buffer {
 	const out = Buffer.allocUnsafe(bytes.length);
 	let length = 0;
 	let lineStart = 0;
@@ -34,7 +36,7 @@ export function trimLines(bytes: Buffer): Buffer {
 
 		// Each byte is stepped over backwards at most once: lines do not overlap.
 		let end = index;
-		while (end > lineStart && isLineSpace(bytes[end - 1]!)) {
+		while (end > lineStart && isDropped(bytes[end - 1]!)) {
 			end--;
 		}
 
@@ -119,6 +121,14 @@ function tokensMatch(actual: Buffer, expected: Buffer, match: TokenMatch): boole
 			return false;
 		}
 	}
+}
+
+/**
+ * Judge0's comparison (isolate_job.rb: `text.split("\n").collect(&:rstrip).join("\n").rstrip` on both sides):
+ * `trim`, except that Ruby's `rstrip` drops trailing NULs too.
+ */
+export function judge0OutputsMatch(actual: Buffer, expectedText: string): boolean {
+	return trimLines(actual, isRubyLineSpace).equals(trimLines(Buffer.from(expectedText, 'utf8'), isRubyLineSpace));
 }
 
 /** Whether the bytes a program wrote match the expected output (a JSON string, compared as its UTF-8 bytes). */

@@ -153,6 +153,8 @@ test.serial('Judge0 docs: statuses exactly; languages with their gcc ids', async
 test.serial('Judge0: every verdict, with C and C++', async t => {
 	const run = async (body: Record<string, unknown>) => (await judge0('POST', '/submissions?wait=true&fields=*', {language_id: 50, ...body})).body;
 	t.like(await run({source_code: hello, stdin: 'x', expected_output: 'hello, y'}), {status: {id: 4, description: 'Wrong Answer'}, stdout: 'hello, x\n'});
+	const trailingNuls = '#include <stdio.h>\nint main(void) { fwrite("7\\0 \\n\\0\\n", 1, 6, stdout); return 0; }\n';
+	t.like(await run({source_code: trailingNuls, expected_output: '7'}), {status: {id: 3, description: 'Accepted'}, stdout: '7\u0000 \n\u0000\n'}, 'Ruby\'s rstrip drops trailing NULs');
 	t.like(await run({source_code: example('infinite-loop.c'), cpu_time_limit: 0.3}), {status: {id: 5}, message: 'Time limit exceeded'});
 	const compileError = await run({source_code: 'int main(void) { return missing; }\n'});
 	t.like(compileError, {status: {id: 6, description: 'Compilation Error'}, stdout: null, exit_code: null});

@@ -1,5 +1,5 @@
 import test from 'ava';
-import {outputsMatch, trimLines} from '../../src/judge/compare.ts';
+import {judge0OutputsMatch, outputsMatch, trimLines} from '../../src/judge/compare.ts';
 import type {Comparison} from '../../src/judge/parse-judge.ts';
 
 const trim: Comparison = {mode: 'trim'};
@@ -22,6 +22,14 @@ test('trim: leading whitespace, inner whitespace and blank lines inside still co
 	t.false(matches('1  2', '1 2', trim));
 	t.false(matches('1\n\n2', '1\n2', trim));
 	t.false(matches('', '0', trim));
+});
+
+test('Judge0\'s comparison: trim\'s, with trailing NULs of a line dropped too (Ruby\'s rstrip); a NUL inside a line still counts', t => {
+	t.true(judge0OutputsMatch(Buffer.from('5\0\n7 \0\t\n\0\n'), '5\n7'));
+	t.true(judge0OutputsMatch(Buffer.from('5 \n'), '5\0'));
+	t.false(judge0OutputsMatch(Buffer.from('5\0 6\n'), '5 6'));
+	t.false(judge0OutputsMatch(Buffer.from('\n5'), '5'));
+	t.false(matches('5\0\n', '5', trim), 'the judge\'s own trim keeps NUL');
 });
 
 test('exact: byte equality, a trailing newline included', t => {
