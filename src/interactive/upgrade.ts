@@ -12,6 +12,8 @@ export const interactivePath = '/interactive';
 /** The subprotocol a client may offer; the server picks it. Browsers, which cannot set headers, add the token as another. */
 export const subprotocol = 'c-runner';
 const tokenProtocolPrefix = 'bearer.';
+/** What a client may send before its handshake completes (it should send nothing); past this its socket is ended. */
+const maxEarlyBytes = 64 * 1024;
 
 export interface InteractiveDeps {
 	readonly session: SessionDeps;
@@ -171,6 +173,23 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 				finish(499);
 			}
 		});
+		// While it waits for a slot, the socket is read: a client that leaves with a FIN (the HTTP server keeps its
+		// sockets half-open, so no 'close' follows by itself) is noticed and gives its place back at once. A client
+		// sends no frame before the 101; what one sends all the same is handed on to the handshake, up to a bound.
+		const early: Buffer[] = [head];
+		let earlyBytes = head.length;
+		const onEarlyData = (chunk: Buffer) => {
+			earlyBytes += chunk.length;
+			if (earlyBytes > maxEarlyBytes) {
+				socket.destroy();
+				return;
+			}
+
+			early.push(chunk);
+		};
+		const onEarlyEnd = () => socket.destroy();
+		socket.on('data', onEarlyData);
+		socket.once('end', onEarlyEnd);
 		const serve = async () => {
 			try {
 				slot = await deps.slots.acquire(deps.shutdownSignal ? AbortSignal.any([gone.signal, deps.shutdownSignal]) : gone.signal);
@@ -194,12 +213,15 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 				return;
 			}
 
+			// ws takes the socket over synchronously, its own listeners attached before any more data can arrive.
+			socket.off('data', onEarlyData);
+			socket.off('end', onEarlyEnd);
 			// What ws still refuses in the handshake (a malformed Sec-WebSocket-Protocol or -Extensions) is answered here.
 			handshakeRefusals.set(socket, error => {
 				refuseOnSocket(socket, error);
 				finish(error.status);
 			});
-			sockets.handleUpgrade(request, socket, head, webSocket => {
+			sockets.handleUpgrade(request, socket, Buffer.concat(early), webSocket => {
 				upgraded = true;
 				// Frames the library refuses itself (invalid UTF-8, over twice the message limit) end the socket with
 				// their close code; the session then unwinds as for any closed socket.

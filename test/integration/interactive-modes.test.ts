@@ -3,8 +3,9 @@
 // socket that goes away. A server that shuts down ends its sessions with 1001 and leaves nothing behind; a session
 // holds a job slot like any run; a sidecar turns the page and the interactive upgrade off; the real server serves
 // the page, with its policy and without the token.
+import net from 'node:net';
 import test from 'ava';
-import {assertHostClean, eventuallyClean, example, startServer, waitFor} from '../helpers/server.ts';
+import {assertHostClean, eventuallyClean, example, startServer, waitFor, type RunningServer} from '../helpers/server.ts';
 import {connect, refusedUpgrade} from '../helpers/ws-client.ts';
 
 const modes: Array<[string, Parameters<typeof startServer>[0]]> = [
@@ -65,6 +66,54 @@ test.serial('a shutdown ends open sessions with 1001 once the grace period is ov
 	t.like(await waiting, {status: 503, body: {error: 'Server is shutting down; the job was cancelled'}});
 	t.deepEqual(await stopped, {code: 0, signal: null});
 	assertHostClean(t, server);
+});
+
+const upgradeRequest = (server: RunningServer) => ['GET /interactive HTTP/1.1', `Host: ${new URL(server.url).host}`, 'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13', '', ''].join('\r\n');
+
+/** One client-to-server WebSocket text frame (RFC 6455 5.2: a client's frames are masked), under 64 KiB. */
+function maskedTextFrame(text: string): Buffer {
+	const payload = Buffer.from(text);
+	const mask = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+	const header = payload.length < 126 ? Buffer.from([0x81, 0x80 | payload.length]) : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xFF]);
+	return Buffer.concat([header, mask, payload.map((byte, index) => byte ^ mask[index % 4]!)]);
+}
+
+test.serial('an upgrade waiting for a slot whose client leaves (a FIN) gives its place back at once; one that sent a frame early still gets it', async t => {
+	const server = await startServer({uidBase: 63_720, env: {C_RUNNER_CONCURRENCY: '1', C_RUNNER_INTERACTIVE_SESSIONS: '2'}});
+	try {
+		const queued = async () => ((await (await fetch(`${server.url}/health`)).json() as {slots: {queued: number}}).slots.queued);
+		const holder = connect(server);
+		await holder.opened;
+		holder.send({type: 'start', code: example('interactive-wait.c')});
+		await holder.waitForStdout('ready\n');
+		// A raw client: the upgrade request, then a half-close while it waits, as `nc -N` or a client's shutdown sends.
+		const leaver = net.connect(Number(new URL(server.url).port), '127.0.0.1');
+		leaver.on('error', () => {});
+		leaver.write(upgradeRequest(server));
+		t.true(await waitFor(async () => await queued() === 1, 5000), 'the upgrade waits in the queue');
+		leaver.end();
+		t.true(await waitFor(async () => await queued() === 0, 3000), 'its place is given back without waiting for a slot');
+		// The two sessions C_RUNNER_INTERACTIVE_SESSIONS allows are the holder and this one: it waits, not refused as
+		// busy. It sends its start frame while it waits, before the 101, and the session still gets it.
+		const early = net.connect(Number(new URL(server.url).port), '127.0.0.1');
+		let answer = '';
+		early.on('data', (chunk: Buffer) => {
+			answer += chunk.toString('latin1');
+		});
+		early.write(upgradeRequest(server));
+		t.true(await waitFor(async () => await queued() === 1, 5000), 'the next upgrade waits, it is not refused');
+		early.write(maskedTextFrame(JSON.stringify({type: 'start', code: example('hello.c')})));
+		holder.send({type: 'stdin', data: 'x\n'});
+		t.like(await holder.waitForType('exit'), {status: 'ok', output: 'ready\ngot x\n'});
+		t.true(await waitFor(() => answer.includes('"type":"exit"'), 10_000), answer);
+		t.true(answer.startsWith('HTTP/1.1 101 '), answer);
+		t.regex(answer, /"type":"exit","output":"Hello from C!",.*"status":"ok"/);
+		early.destroy();
+		await eventuallyClean(server);
+		assertHostClean(t, server);
+	} finally {
+		await server.stop();
+	}
 });
 
 test.serial('a session takes a job slot like any run: with every slot busy and no queue, the upgrade is refused', async t => {
