@@ -187,13 +187,14 @@ test('a stop asked for during start-up waits until start-up can undo itself: exi
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
 	fs.chmodSync(dir, 0o711);
 	const jobRoot = path.join(dir, 'jobs');
-	// bwrap, which says it was called (into a directory any sandbox uid may write) and then waits 3 s: the stop below,
-	// sent once it has said so, surely arrives while the self-test's sandbox is being made.
+	// bwrap, which says it was called (into a directory any sandbox uid may write) and then waits for the test's go
+	// (30 s at most): the stop below, sent before the go, arrives while the self-test's sandbox is being made, however
+	// slow the machine (a fixed 3 s wait was once not enough on a loaded CI machine).
 	const bwrap = path.join(dir, 'bwrap');
 	const marks = path.join(dir, 'marks');
 	fs.mkdirSync(marks);
 	fs.chmodSync(marks, 0o777);
-	fs.writeFileSync(bwrap, `#!/bin/sh\n[ "$1" = --version ] || { touch ${marks}/called; sleep 3; }\nexec /usr/bin/bwrap "$@"\n`, {mode: 0o755});
+	fs.writeFileSync(bwrap, `#!/bin/sh\n[ "$1" = --version ] || { touch ${marks}/called; i=0; while [ ! -e ${marks}/go ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done; }\nexec /usr/bin/bwrap "$@"\n`, {mode: 0o755});
 	try {
 		const child = spawn(process.execPath, serverArgs(), {
 			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(66_480 + uidOffset), C_RUNNER_COMPILE_CACHE_DIR: dir, C_RUNNER_BWRAP: bwrap},
@@ -206,6 +207,8 @@ test('a stop asked for during start-up waits until start-up can undo itself: exi
 		const exited = once(child, 'exit');
 		t.true(await waitFor(() => fs.existsSync(path.join(marks, 'called')), 30_000), 'the self-test began');
 		child.kill('SIGTERM');
+		// The signal is queued for the server before the sandbox it waits on can end, so it is seen first.
+		fs.writeFileSync(path.join(marks, 'go'), '');
 		const [code, signal] = await exited as [number | null, NodeJS.Signals | null];
 		t.deepEqual({code, signal}, {code: 0, signal: null});
 		t.true(messages.includes('stopped during start-up'), messages.join(' / '));
