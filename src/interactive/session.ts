@@ -10,6 +10,7 @@ import {SandboxError} from '../job/errors.ts';
 import {compileProgram, runLimitsFor, sandboxStep, type Compiled, type JobDeps} from '../job/run-job.ts';
 import type {SandboxPolicy} from '../sandbox/profiles.ts';
 import type {SandboxRun, SandboxUser} from '../sandbox/spawn.ts';
+import {InputQueue} from './input-queue.ts';
 import {clientSignals, closeCodes, endOfInputFrame, inputFrames, parseClientMessage, ProtocolError, signalFrame, type ClientMessage} from './protocol.ts';
 
 export interface SessionDeps extends JobDeps {
@@ -21,7 +22,6 @@ export interface SessionDeps extends JobDeps {
 const socketHighWaterBytes = 256 * 1024;
 /** Input queued for the program past this stops reading the socket until the program has taken it. */
 const stdinHighWaterBytes = 1024 * 1024;
-const bytesOf = (frames: readonly Buffer[]) => frames.reduce((total, frame) => total + frame.length, 0);
 /** How long a stop sent through the relay may take before the server kills the whole sandbox. */
 const relayGraceMs = 2000;
 
@@ -77,10 +77,11 @@ class Session {
 	readonly #socket: WebSocket;
 	readonly #deps: SessionDeps;
 	readonly #bad = new AbortController();
-	/** Frames for the relay, kept until the sandbox has started, then written in order. */
-	readonly #pending: Buffer[] = [];
-	#pendingBytes = 0;
+	/** Frames for the relay, kept until the sandbox has started, or while the relay's pipe is full; written in order. */
+	readonly #queued = new InputQueue();
 	#stdin: Writable | null = null;
+	/** The relay's pipe is full: frames queue until it drains. */
+	#draining = false;
 	#inputEnded = false;
 	#idleTimer: NodeJS.Timeout | undefined;
 	#onIdle: () => void;
@@ -151,27 +152,43 @@ class Session {
 	}
 
 	#write(frames: readonly Buffer[]): void {
-		if (this.#stdin === null) {
-			this.#pending.push(...frames);
-			// Counted as it grows: summed over every frame at each message, 30,000 keystrokes during a compile
-			// stalled the server 11.6 s.
-			this.#pendingBytes += bytesOf(frames);
-			if (this.#pendingBytes > stdinHighWaterBytes) {
-				throw new ProtocolError(`More than ${stdinHighWaterBytes} bytes of input sent before the program started`);
-			}
-
+		if (this.#stdin !== null && !this.#draining) {
+			this.#writeNow(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
 			return;
 		}
 
 		for (const frame of frames) {
-			this.#stdin.write(frame);
+			this.#queued.push(frame);
 		}
 
-		// The program is not reading: stop reading the socket until it has taken what is queued.
-		if (this.#stdin.writableLength > stdinHighWaterBytes && !this.#socket.isPaused) {
+		if (this.#queued.bytes > stdinHighWaterBytes) {
+			if (this.#stdin === null) {
+				throw new ProtocolError(`More than ${stdinHighWaterBytes} bytes of input sent before the program started`);
+			}
+
+			// The program is not reading: stop reading the socket until the relay has taken what is queued.
 			this.#socket.pause();
-			this.#stdin.once('drain', () => this.#socket.resume());
 		}
+	}
+
+	/** One write to the relay; a full pipe queues what follows, written whole at its drain. */
+	#writeNow(bytes: Buffer): void {
+		const stdin = this.#stdin!;
+		if (stdin.write(bytes)) {
+			return;
+		}
+
+		this.#draining = true;
+		stdin.once('drain', () => {
+			this.#draining = false;
+			if (this.#queued.bytes > 0) {
+				this.#writeNow(this.#queued.take());
+			}
+
+			if (this.#socket.isPaused) {
+				this.#socket.resume();
+			}
+		});
 	}
 
 	#handle(message: ClientMessage): void {
@@ -226,9 +243,7 @@ class Session {
 		};
 
 		if (request.stdin !== null) {
-			const frames = inputFrames(Buffer.from(request.stdin, 'utf8'));
-			this.#pending.unshift(...frames);
-			this.#pendingBytes += bytesOf(frames);
+			this.#queued.unshift(Buffer.concat(inputFrames(Buffer.from(request.stdin, 'utf8'))));
 		}
 
 		let unsent = 0;
@@ -272,8 +287,9 @@ class Session {
 						stopSandbox = io.stop;
 						pipes = [io.stdout, io.stderr];
 						this.#stdin = io.stdin;
-						this.#pendingBytes = 0;
-						this.#write(this.#pending.splice(0));
+						if (this.#queued.bytes > 0) {
+							this.#writeNow(this.#queued.take());
+						}
 					},
 					output: (stream, chunk) => forward(stream, decoders[stream].write(chunk)),
 				}},
