@@ -1,7 +1,10 @@
 // What the server asks of its tools at start-up, outside any sandbox: versions, and the helper's filter table.
 import {execa} from 'execa';
 
-/** One row of the helper's syscall filter: a call refused with an errno, when a condition holds (or always). */
+/**
+ * One row of the helper's syscall filter: a call refused with an errno, when a condition holds (or always); errno
+ * `0` is a call answered as done (0) without being made.
+ */
 export interface DeniedCall {
 	readonly call: string;
 	readonly errno: string;
@@ -22,7 +25,7 @@ export function parseFilterList(text: string): SyscallFilter | null {
 	let abi: string | null = null;
 	for (const line of text.trimEnd().split('\n')) {
 		const fields = line.split('\t');
-		if (fields[0] === 'deny' && fields.length === 5 && abi === null && /^[a-z_\d]+$/.test(fields[1]!) && /^E[A-Z]+$/.test(fields[2]!) && fields[4] !== '') {
+		if (fields[0] === 'deny' && fields.length === 5 && abi === null && /^[a-z_\d]+$/.test(fields[1]!) && /^(E[A-Z]+|0)$/.test(fields[2]!) && fields[4] !== '') {
 			const [, call, errno, when, why] = fields as [string, string, string, string, string];
 			denied.push({call, errno, ...(when === '' ? {} : {when}), why});
 		} else if (fields[0] === 'abi' && fields.length === 2 && abi === null && fields[1] !== '') {

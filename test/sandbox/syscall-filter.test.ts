@@ -56,6 +56,8 @@ test('the probe can tell: run outside the helper, nothing is refused by a filter
 	t.regex(filtered, /^clone3: refused ENOSYS$/m);
 	t.notRegex(direct, /^keyctl: refused EPERM$/m);
 	t.regex(filtered, /^keyctl: refused EPERM$/m);
+	t.regex(direct, /^fsync\(bad descriptor\): refused EBADF$/m);
+	t.regex(filtered, /^fsync\(bad descriptor\): allowed \(returned 0\)$/m);
 	t.notRegex(direct, /^abi x32: killed/m);
 	t.regex(filtered, /^abi x32: killed by signal 31$/m);
 });
@@ -66,6 +68,8 @@ test('--list-filter prints the table the helper installs; the server reads it st
 	t.true(filter!.denied.length > 40);
 	t.deepEqual(filter!.denied.find(entry => entry.call === 'clone3'), {call: 'clone3', errno: 'ENOSYS', why: filter!.denied.find(entry => entry.call === 'clone3')!.why});
 	t.like(filter!.denied.find(entry => entry.call === 'socket'), {errno: 'EAFNOSUPPORT', when: 'family other than AF_UNIX, AF_INET, AF_INET6, AF_NETLINK'});
+	t.like(filter!.denied.find(entry => entry.call === 'fsync'), {errno: '0'}, 'answered as done');
+	t.is(parseFilterList('deny\tfsync\t1\t\tflushes\nabi\tkill\n'), null, 'a number other than 0 is no errno name');
 	t.like(filter!.denied.find(entry => entry.call === 'socket' && entry.errno === 'EPROTONOSUPPORT'), {when: 'AF_NETLINK with a protocol other than NETLINK_ROUTE'});
 	t.is(parseFilterList('deny\tkeyctl\tEPERM\t\tkeyrings\n'), null, 'no ABI line');
 	t.is(parseFilterList('abi\tkill\n'), null, 'no entries');
