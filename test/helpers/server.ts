@@ -30,6 +30,8 @@ export const testLimits = {
 	C_RUNNER_RUN_DISK_MB: '8',
 	C_RUNNER_RUN_OPEN_FILES: '64',
 	C_RUNNER_OUTPUT_BYTES: String(64 * 1024),
+	// A compile is never what a test stops at its limit; a cold g++ compile took 3.6 s of wall time on a loaded machine.
+	C_RUNNER_COMPILE_WALL_MS: '60000',
 } as const;
 
 export interface RunningServer {
@@ -555,6 +557,9 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
 		await new Promise(resolve => setTimeout(resolve, intervalMs));
 	}
 
+	// After a stall of the test's own event loop the deadline may pass before what arrived meanwhile (a log line,
+	// an exit) is read: that is read first, then the condition looked at once more.
+	await new Promise(resolve => setImmediate(resolve));
 	return condition();
 }
 
@@ -563,7 +568,7 @@ export const eventuallyClean = async (server: RunningServer, timeoutMs = 10_000)
 	waitFor(() => leftoverJobDirs(server).length === 0 && leftoverProcesses(server).length === 0, timeoutMs);
 
 /** Waits, up to the time given, for a log line of the server's that the predicate picks. */
-export const eventuallyLogged = async (server: RunningServer, predicate: (entry: Record<string, unknown>) => boolean, timeoutMs = 3000) =>
+export const eventuallyLogged = async (server: RunningServer, predicate: (entry: Record<string, unknown>) => boolean, timeoutMs = 15_000) =>
 	waitFor(() => server.logs.some(entry => predicate(entry)), timeoutMs);
 
 export function assertHostClean(t: ExecutionContext, server: RunningServer) {

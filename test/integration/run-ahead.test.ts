@@ -64,7 +64,9 @@ test.serial('during the compile the run\'s cgroup holds the launcher alone, wait
 });
 
 test.serial('a compile error ends the waiting launcher: no process, no cgroup left', async t => {
-	const answer = execute(server, {code: slowSource('this is not C;')});
+	// A link error: gcc compiles the whole slow source first (a syntax error would end it before the run step could
+	// be seen waiting), then fails.
+	const answer = execute(server, {code: `extern int missing(void);\n${slowSource('missing();')}`});
 	await runAhead();
 	const {body} = await answer;
 	t.like(body, {status: 'compile_error', exit_code: 1, stopped_by: null}, String(body.error));

@@ -161,9 +161,9 @@ for (const [policy, which] of policies) {
 		t.is(body['status'], 'ok', body['error']);
 		const [, calls, failures] = /^calls (\d+) failures (\d+)\n$/.exec(body['output']) ?? [];
 		t.is(failures, '0', body['output']);
-		// Unfiltered, each call is one flush of the host's disk (13,384 in the second, measured here); what the host
+		// Unfiltered, each call is one flush of the host's disk (13,384 in a second, measured here); what the host
 		// flushes meanwhile for its own writers is a few a second.
-		t.true(Number(calls) > 1000, `calls ${calls}`);
+		t.true(Number(calls) > 200, `calls ${calls}`);
 		t.true(flushes < Number(calls) / 10, `the host's disks completed ${flushes} flushes during ${calls} calls`);
 		assertHostClean(t, target);
 	});
