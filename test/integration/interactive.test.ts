@@ -8,31 +8,35 @@ import {assertHostClean, eventuallyClean, eventuallyLogged, example, leftoverPro
 import {connect, refusedUpgrade, type SessionClient} from '../helpers/ws-client.ts';
 
 const token = 'interactive-test-token-0123';
-const idleMs = 1500;
+/** The idle limit of `quick`, the server of the idle-limit tests; the others' is long, so that a stall of the test's
+ * own event loop never passes for a client gone quiet. */
+const idleMs = 5000;
 const wallMs = 3000;
 const bodyLimit = 65_536;
 let server: RunningServer;
+let quick: RunningServer;
 
 test.before(async () => {
-	server = await startServer({
-		uidBase: 63_100,
-		env: {
-			C_RUNNER_TOKEN: token,
-			C_RUNNER_INTERACTIVE_IDLE_MS: String(idleMs),
-			C_RUNNER_INTERACTIVE_WALL_MS: String(wallMs),
-			C_RUNNER_INTERACTIVE_SESSIONS: '3',
-			C_RUNNER_BODY_LIMIT_BYTES: String(bodyLimit),
-			C_RUNNER_CORS_ORIGINS: 'https://docs.example.com',
-		},
-	});
+	const env = {
+		C_RUNNER_TOKEN: token,
+		C_RUNNER_INTERACTIVE_IDLE_MS: '30000',
+		C_RUNNER_INTERACTIVE_WALL_MS: String(wallMs),
+		C_RUNNER_INTERACTIVE_SESSIONS: '3',
+		C_RUNNER_BODY_LIMIT_BYTES: String(bodyLimit),
+		C_RUNNER_CORS_ORIGINS: 'https://docs.example.com',
+	};
+	[server, quick] = await Promise.all([
+		startServer({uidBase: 63_100, env}),
+		startServer({uidBase: 63_120, env: {...env, C_RUNNER_INTERACTIVE_IDLE_MS: String(idleMs), C_RUNNER_INTERACTIVE_WALL_MS: '20000'}}),
+	]);
 });
 
 test.after.always(async () => {
-	await server.stop();
+	await Promise.all([server?.stop(), quick?.stop()]);
 });
 
-const open = async (code?: string, extra: Record<string, unknown> = {}): Promise<SessionClient> => {
-	const client = connect(server, {token});
+const open = async (code?: string, extra: Record<string, unknown> = {}, target = server): Promise<SessionClient> => {
+	const client = connect(target, {token});
 	await client.opened;
 	if (code !== undefined) {
 		client.send({type: 'start', code, ...extra});
@@ -143,16 +147,16 @@ test.serial('a kill from the client', async t => {
 });
 
 test.serial('an idle program is stopped by the idle limit, and is charged no CPU time while it waits', async t => {
-	// A CPU limit of 5 ms: the helper's pid probes, 6 ms of CPU a second, were once charged to the program and
-	// stopped it within a second, long before the idle limit.
-	const client = await open(example('interactive-wait.c'), {time_limit_ms: 5});
+	// A CPU limit of 20 ms (the program's start takes some 7): the helper's pid probes, 6 ms of CPU a second, were
+	// once charged to the program and stopped it within 4 s, before the idle limit.
+	const client = await open(example('interactive-wait.c'), {time_limit_ms: 20}, quick);
 	await client.waitForStdout('ready\n');
 	const started = performance.now();
 	const exit = await client.waitForType('exit');
 	t.like(exit, {status: 'time_limit', stopped_by: 'wall_time', timed_out: true, idle_timeout: true, output: 'ready\n'});
 	t.true(performance.now() - started >= idleMs * 0.8);
 	t.is((await client.closed).code, 1000);
-	assertHostClean(t, server);
+	assertHostClean(t, quick);
 });
 
 test.serial('a program that is never idle is stopped by the interactive wall limit', async t => {
@@ -247,10 +251,10 @@ for (const [name, act, message, closeCode] of badMessages) {
 }
 
 test.serial('no start in time: an error and a close', async t => {
-	const client = await open();
+	const client = await open(undefined, {}, quick);
 	t.like(await client.waitForType('error', idleMs * 4), {error: `No start message within ${idleMs} ms`});
 	t.is((await client.closed).code, 1008);
-	assertHostClean(t, server);
+	assertHostClean(t, quick);
 });
 
 test.serial('a foreign Origin is refused; the allow-list and the server\'s own origin are not', async t => {
@@ -305,7 +309,8 @@ test.serial('a full server refuses the upgrade with a clear message; other paths
 
 test.serial('a slow reader: the program waits for the client, the server does not buffer its output', async t => {
 	const cap = 8 * 1024 * 1024;
-	const big = await startServer({uidBase: 63_150, env: {C_RUNNER_OUTPUT_BYTES: String(cap), C_RUNNER_INTERACTIVE_IDLE_MS: '20000'}});
+	// 8 MiB through the terminal relay takes some 600 ms of CPU: a CPU limit far above it, so the output cap is what stops it.
+	const big = await startServer({uidBase: 63_150, env: {C_RUNNER_OUTPUT_BYTES: String(cap), C_RUNNER_INTERACTIVE_IDLE_MS: '20000', C_RUNNER_RUN_CPU_MS: '10000'}});
 	try {
 		const client = connect(big);
 		await client.opened;

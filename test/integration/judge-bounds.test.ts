@@ -8,24 +8,26 @@ import {assertHostClean, example, startServer, type RunningServer} from '../help
 const mib = 1024 * 1024;
 const budgetMs = 3000;
 let server: RunningServer;
+/** The same, with a short judge time budget. */
+let budgeted: RunningServer;
 test.before(async () => {
-	server = await startServer({
-		uidBase: 65_020,
-		env: {
-			C_RUNNER_OUTPUT_BYTES: String(8 * mib),
-			C_RUNNER_BODY_LIMIT_BYTES: String(24 * mib),
-			C_RUNNER_JUDGE_MAX_TEST_BYTES: String(9 * mib),
-			C_RUNNER_JUDGE_BUDGET_MS: String(budgetMs),
-			C_RUNNER_JUDGE_MAX_TESTS: '200',
-		},
-	});
+	const env = {
+		C_RUNNER_OUTPUT_BYTES: String(8 * mib),
+		C_RUNNER_BODY_LIMIT_BYTES: String(24 * mib),
+		C_RUNNER_JUDGE_MAX_TEST_BYTES: String(9 * mib),
+		C_RUNNER_JUDGE_MAX_TESTS: '200',
+	};
+	[server, budgeted] = await Promise.all([
+		startServer({uidBase: 65_020, env}),
+		startServer({uidBase: 65_040, env: {...env, C_RUNNER_JUDGE_BUDGET_MS: String(budgetMs)}}),
+	]);
 });
 test.after.always(async () => {
-	await server?.stop();
+	await Promise.all([server?.stop(), budgeted?.stop()]);
 });
 
-async function judge(body: Record<string, unknown>) {
-	const response = await fetch(`${server.url}/judge_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
+async function judge(body: Record<string, unknown>, target = server) {
+	const response = await fetch(`${target.url}/judge_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
 	return {status: response.status, body: await response.json() as Record<string, any>};
 }
 
@@ -69,8 +71,9 @@ test.serial('megabytes of whitespace, in the output and in the expected output, 
 	t.deepEqual(body['results'].map((result: any) => result.verdict), ['AC', 'AC', 'WA']);
 	t.like(body['results'][0], {actual_output: '', output_truncated: false});
 	t.log(`judge of 3 × 4 MiB of whitespace: ${Math.round(elapsed)} ms; ${count} other requests meanwhile, the slowest answered in ${Math.round(slowest)} ms`);
-	// A quadratic comparison took seconds on 50,000 spaces and would take hours on 4 MiB; this bound is loose on purpose.
-	t.true(slowest < 1500, `the slowest other request took ${Math.round(slowest)} ms`);
+	// A quadratic comparison took seconds on 50,000 spaces and would take hours on 4 MiB; this bound is loose on purpose
+	// (a loaded machine stalls the test's own event loop too).
+	t.true(slowest < 10_000, `the slowest other request took ${Math.round(slowest)} ms`);
 	t.true(count > 0);
 	const tokens = await judge({code: example('whitespace-flood.c'), compare: 'tokens', testcases: [{input: '4096', output: spaces}]});
 	t.like(tokens.body, {verdict: 'AC'});
@@ -80,7 +83,7 @@ test.serial('megabytes of whitespace, in the output and in the expected output, 
 test.serial('the time budget ends a 100-case judge of a looping program in bounded time, the rest SKIPPED: infinite-loop.c', async t => {
 	const started = performance.now();
 	// 300 ms of CPU, 1600 ms of wall time at most per test case: the first ones end well inside the budget, however busy the machine.
-	const {status, body} = await judge({code: example('infinite-loop.c'), time_limit_ms: 300, testcases: Array.from({length: 100}, () => ({output: ''}))});
+	const {status, body} = await judge({code: example('infinite-loop.c'), time_limit_ms: 300, testcases: Array.from({length: 100}, () => ({output: ''}))}, budgeted);
 	const elapsed = performance.now() - started;
 	t.is(status, 200);
 	const verdicts = body['results'].map((result: any) => result.verdict as string);
@@ -92,6 +95,6 @@ test.serial('the time budget ends a 100-case judge of a looping program in bound
 	t.true(skipped >= 75, `${skipped} skipped`);
 	t.like(body['results'].at(-1), {verdict: 'SKIPPED', passed: false, error: `Skipped: the judge's time budget of ${budgetMs} ms ran out`});
 	// The budget, the compile and the time to stop the sandboxes running at that moment: nowhere near 100 × 1.6 s.
-	t.true(elapsed < budgetMs + 4000, `${Math.round(elapsed)} ms`);
-	assertHostClean(t, server);
+	t.true(elapsed < budgetMs + 15_000, `${Math.round(elapsed)} ms`);
+	assertHostClean(t, budgeted);
 });

@@ -5,10 +5,13 @@ import {assertHostClean, example, execute, startServer} from '../helpers/server.
 import {allEvents, postEventStream} from '../helpers/sse.ts';
 
 test('a large judge request that may use every slot does not starve an /execute_c caller', async t => {
-	const server = await startServer({uidBase: 62_520, env: {C_RUNNER_CONCURRENCY: '2', C_RUNNER_JUDGE_PARALLEL: '2'}});
+	const server = await startServer({uidBase: 62_520, env: {C_RUNNER_CONCURRENCY: '2', C_RUNNER_JUDGE_PARALLEL: '2', C_RUNNER_RUN_WALL_MS: '10000'}});
 	try {
+		// Compiled once before, so that the caller's request below needs its slot for the run alone; each test case
+		// holds a slot 1.5 s, far longer than that run, on a loaded machine too.
+		t.is((await execute(server, {code: example('hello.c')})).body['output'], 'Hello from C!');
 		const tests = 8;
-		const stream = await postEventStream(`${server.url}/judge_c`, {code: example('sleep-ms.c'), testcases: Array.from({length: tests}, () => ({input: '400', output: '400'}))});
+		const stream = await postEventStream(`${server.url}/judge_c`, {code: example('sleep-ms.c'), testcases: Array.from({length: tests}, () => ({input: '1500', output: '1500'}))});
 		t.is((await stream.next())?.event, 'compile');
 		t.is((await stream.next())?.event, 'result', 'the judge request is running its test cases on both slots');
 		let resultsBefore = 1;

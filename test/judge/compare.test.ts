@@ -79,6 +79,6 @@ test('linear: megabytes of whitespace, on either side, compare in well under a s
 		outputsMatch(Buffer.from('1'.repeat(1024 * 1024) + 'x'), '1'.repeat(1024 * 1024) + 'y', comparison);
 		const elapsed = performance.now() - started;
 		// The quadratic regex took minutes on 1 MiB; this bound is loose on purpose.
-		t.true(elapsed < 2000, `${comparison.mode}: ${Math.round(elapsed)} ms`);
+		t.true(elapsed < 10_000, `${comparison.mode}: ${Math.round(elapsed)} ms`);
 	}
 });
