@@ -1,9 +1,25 @@
 // How one sandboxed step ended, by a fixed rule: a run's status and what stopped it, a compile's outcome.
+import {getSystemErrorName} from 'node:util';
 import type {SandboxLimits} from '../config.ts';
 import type {SandboxRun} from '../sandbox/spawn.ts';
 import {SandboxError} from './errors.ts';
 import type {RunStatus, StoppedBy} from './result.ts';
 import {sigkill, sigxcpu, sigxfsz} from './signals.ts';
+
+/**
+ * The program itself could not be started: the helper's child exits 127 when execve failed (126 when a step of
+ * the sandbox's before it did). What makes a compiled program unrunnable — an ELF interpreter that does not exist,
+ * a format the kernel refuses — is in its source: the program's outcome, not the server's failure.
+ */
+export const programNotStarted = (run: SandboxRun) => run.report !== null && run.report.execErrno !== 0 && run.report.exitCode === 127;
+
+/** What the error says of a program that could not be started; its exit code is a shell's: 127 not found, else 126. */
+export function notStartedText(execErrno: number): {readonly text: string; readonly exitCode: number} {
+	const name = getSystemErrorName(-execErrno);
+	return execErrno === 2
+		? {text: `c-runner: the program could not be started: execve failed with ENOENT (a file it needs to start, such as its ELF interpreter, does not exist in the sandbox)\n`, exitCode: 127}
+		: {text: `c-runner: the program could not be started: execve failed with ${name}\n`, exitCode: 126};
+}
 
 /** The helper must have reported, unless the server itself stopped the sandbox from outside. */
 export function requireReport(run: SandboxRun, step: string) {
@@ -57,6 +73,10 @@ export function classifyRun(run: SandboxRun, limits: SandboxLimits, staticKb = 0
 
 	if (run.backstopFired || run.report?.timedOut) {
 		return {status: 'time_limit', stoppedBy: 'wall_time', exitCode: -sigkill, signal: sigkill};
+	}
+
+	if (programNotStarted(run)) {
+		return {status: 'runtime_error', stoppedBy: null, exitCode: notStartedText(run.report!.execErrno).exitCode, signal: 0};
 	}
 
 	const report = requireReport(run, 'run');

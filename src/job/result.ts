@@ -1,7 +1,7 @@
 import type {SandboxLimits} from '../config.ts';
 import {enforcedCpuMs, type SandboxPolicy} from '../sandbox/profiles.ts';
 import type {SandboxRun} from '../sandbox/spawn.ts';
-import {classifyRun, type CompileOutcome} from './classify.ts';
+import {classifyRun, notStartedText, programNotStarted, type CompileOutcome} from './classify.ts';
 import {signalName} from './signals.ts';
 
 /** How a run ended: the one list every layer (and the OpenAPI document) takes. */
@@ -61,9 +61,11 @@ export function appliedLimits(limits: SandboxLimits, outputBytes: number, policy
 /** `staticKb`: the program's load segments (code, data, bss), which must fit before it can run at all. */
 export function toRunResult(run: SandboxRun, limits: SandboxLimits, policy: SandboxPolicy, outputBytes: number, warnings: string, staticKb = 0): ExecuteResult {
 	const verdict = classifyRun(run, limits, staticKb);
+	const notStarted = programNotStarted(run) ? notStartedText(run.report!.execErrno).text : '';
 	return {
 		output: run.stdout.toString('utf8'),
-		error: run.stderr.toString('utf8'),
+		// The helper's own line about a failed execve is on stderr too: the sentence above says it for a person.
+		error: notStarted === '' ? run.stderr.toString('utf8') : notStarted,
 		exit_code: verdict.exitCode,
 		status: verdict.status,
 		signal: verdict.signal === 0 ? null : signalName(verdict.signal),

@@ -12,7 +12,7 @@ import {TextBudget} from './answer-size.ts';
 import {SandboxError} from './errors.ts';
 import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
-import {classifyCompile, type CompileOutcome} from './classify.ts';
+import {classifyCompile, programNotStarted, type CompileOutcome} from './classify.ts';
 import {toCompileErrorResult, toRunResult, type ExecuteResult} from './result.ts';
 import {binaryName, createWorkspace, fillRunPlaceholders, writeRunPlaceholders, writeSources, writeStdin, type Owner, type Workspace} from './workspace.ts';
 import type {CacheEntry, CompileCache} from './compile-cache.ts';
@@ -260,8 +260,10 @@ function finishStep(profile: SandboxProfile, run: SandboxRun, deps: JobDeps, sig
 		throw signal.reason;
 	}
 
-	// No report although the server stopped nothing and the kernel killed nothing for memory: bwrap or the helper failed.
-	if ((run.report === null || run.report.execErrno !== 0) && !run.backstopFired && run.overflowed === null && !(run.cgroup?.oomKills)) {
+	// No report although the server stopped nothing and the kernel killed nothing for memory: bwrap or the helper failed
+	// (a run's program that could not be started is its own outcome).
+	const failed = run.report === null || (run.report.execErrno !== 0 && !(profile.name === 'run' && programNotStarted(run)));
+	if (failed && !run.backstopFired && run.overflowed === null && !(run.cgroup?.oomKills)) {
 		deps.events?.sandboxFailed?.(profile.name);
 	}
 

@@ -196,6 +196,19 @@ test.serial('two concurrent jobs cannot see or touch each other\'s directories',
 	assertHostClean(t, server);
 });
 
+test.serial('a program that cannot be started (its ELF interpreter does not exist) is its own runtime error, not a 500 nor a sandbox failure', async t => {
+	const startFailures = async () => Number(/^c_runner_sandbox_start_failures_total\{step="run"\} (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1] ?? 0);
+	const before = await startFailures();
+	const body = await run(t, 'bad-interpreter.c');
+	t.like(body, {status: 'runtime_error', exit_code: 127, signal: null, output: ''});
+	t.regex(body['error'], /^c-runner: the program could not be started: execve failed with ENOENT/);
+	const judged = await fetch(`${server.url}/judge_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({code: example('bad-interpreter.c'), testcases: [{output: 'never printed'}]})});
+	t.is(judged.status, 200);
+	t.like(await judged.json(), {verdict: 'RE', results: [{verdict: 'RE', status: 'runtime_error', exit_code: 127}]});
+	t.is(await startFailures(), before, 'no sandbox start failure counted');
+	assertHostClean(t, server);
+});
+
 test.serial('the helper\'s report cannot be forged from inside the sandbox', async t => {
 	const body = await run(t, 'forge-report.c');
 	t.notRegex(body['output'], /ESCAPED/);

@@ -29,6 +29,11 @@ const maps = test.macro((t, given: SandboxRun, expected: Record<string, unknown>
 test('exit 0 is ok', maps, run({}), {status: 'ok', exit_code: 0, signal: null, timed_out: false, truncated: false, stopped_by: null, output: 'out', error: 'err', time_ms: 7, cpu_ms: 5, memory_kb: 1200});
 test('a non-zero exit is a runtime error with that code', maps, run({exitCode: 3}), {status: 'runtime_error', exit_code: 3, signal: null});
 test('exit(139) stays 139: not mistaken for SIGSEGV', maps, run({exitCode: 139}), {status: 'runtime_error', exit_code: 139, signal: null});
+test('execve of the program failed (its child exits 127): a runtime error of the program, said in error, as a shell counts it', maps, run({execErrno: 2, exitCode: 127}), {status: 'runtime_error', exit_code: 127, signal: null, error: 'c-runner: the program could not be started: execve failed with ENOENT (a file it needs to start, such as its ELF interpreter, does not exist in the sandbox)\n'});
+test('execve failed with another errno: 126', maps, run({execErrno: 8, exitCode: 127}), {status: 'runtime_error', exit_code: 126, error: 'c-runner: the program could not be started: execve failed with ENOEXEC\n'});
+test('a step of the sandbox before execve failed (its child exits 126): the server\'s failure', t => {
+	t.throws(() => toRunResult(run({execErrno: 1, exitCode: 126}), limits, strongestPolicy, 1024, ''), {instanceOf: SandboxError});
+});
 test('SIGSEGV is -11', maps, run({exited: false, signal: 11}), {status: 'signalled', exit_code: -11, signal: 'SIGSEGV'});
 test('SIGKILL from the program itself is -9, signalled', maps, run({exited: false, signal: 9, cpuMs: 3}), {status: 'signalled', exit_code: -9, signal: 'SIGKILL'});
 test('wall limit: time_limit, -9', maps, run({exited: false, signal: 9, timedOut: true}), {status: 'time_limit', stopped_by: 'wall_time', timed_out: true, exit_code: -9, signal: 'SIGKILL'});
