@@ -361,14 +361,18 @@ async function compileInSandbox(program: Program, {user, deps, signal}: JobConte
  * /tmp, where gcc writes its intermediate files, is capped by the compile limits: a program filling that is the
  * program's compile error, and the job root then still has room.
  */
+/** Fewer free inodes than this on the job root, and a compile that ran out of space failed for want of them. */
+const minFreeInodes = 16;
+
 function jobRootFull(diagnostics: string, dir: string, limits: SandboxLimits): boolean {
 	if (!diagnostics.includes('No space left on device')) {
 		return false;
 	}
 
 	try {
-		const {bavail, bsize} = statfsSync(dir);
-		return bavail * bsize < limits.fileSizeMb * 1024 * 1024;
+		// Out of blocks, or out of inodes (the linker could not even make the program's file).
+		const {bavail, bsize, ffree} = statfsSync(dir);
+		return bavail * bsize < limits.fileSizeMb * 1024 * 1024 || ffree < minFreeInodes;
 	} catch {
 		return false;
 	}

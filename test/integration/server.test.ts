@@ -484,6 +484,43 @@ test('a job root out of space is the server\'s failure: a 500, never a compile e
 	}
 });
 
+test('a job root out of inodes is the server\'s failure too: a 500, not a compile error that is then cached', async t => {
+	if (process.getuid?.() !== 0) {
+		t.fail('this test needs root: it mounts a small tmpfs in a private mount namespace');
+		return;
+	}
+
+	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	fs.chmodSync(jobRoot, 0o711);
+	// Room for far more than the compile's file-size limit (64 MiB): inodes, not blocks, run out.
+	const server = await startServer({uidBase: 66_590, jobRoot, env: {C_RUNNER_CONCURRENCY: '1'}, wrap: ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=512m,nr_inodes=200,mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && exec "$@"', 'sh']});
+	const inside = `/proc/${server.pid}/root${jobRoot}`;
+	const filler = path.join(inside, 'filler');
+	try {
+		await settledAhead(server, 2);
+		// Every free inode but one taken from outside: the job's source takes it (its directory was made ahead); the
+		// linker's program has none left.
+		fs.mkdirSync(filler);
+		for (let index = 0; ; index++) {
+			try {
+				fs.writeFileSync(path.join(filler, String(index)), '');
+			} catch {
+				break;
+			}
+		}
+
+		fs.rmSync(path.join(filler, '0'));
+		const starved = await execute(server, {code: example('hello.c')});
+		t.is(starved.status, 500, JSON.stringify(starved.body));
+		fs.rmSync(filler, {recursive: true, force: true});
+		t.like((await execute(server, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!', compile_cached: false}, 'nothing was cached');
+	} finally {
+		fs.rmSync(filler, {recursive: true, force: true});
+		await server.stop();
+		fs.rmSync(jobRoot, {recursive: true, force: true});
+	}
+});
+
 test('a job root on a noexec mount (Docker\'s default --tmpfs) stops start-up with a clear message', t => {
 	if (process.getuid?.() !== 0) {
 		t.fail('this test needs root: it mounts a noexec tmpfs in a private mount namespace');
