@@ -9,7 +9,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import test from 'ava';
 import {rawRequest} from '../helpers/raw-http.ts';
-import {assertHostClean, eventuallyLogged, example, execute, hostProcesses, leftoverInstanceCgroups, leftoverJobDirs, leftoverProcesses, programRuns, projectRoot, serverArgs, settledAhead, startServer, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, eventuallyClean, eventuallyLogged, example, execute, hostProcesses, leftoverInstanceCgroups, leftoverJobDirs, leftoverProcesses, programRuns, projectRoot, serverArgs, settledAhead, startServer, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
 
 // Each test has its own server, so they never share uids: 62200 + 10 per test.
 const uidBase = (index: number) => 62_200 + (index * 10);
@@ -207,7 +207,8 @@ test('a stop asked for during start-up waits until start-up can undo itself: exi
 		readline.createInterface({input: child.stdout}).on('line', line => {
 			messages.push((JSON.parse(line) as {msg: string}).msg);
 		});
-		const exited = once(child, 'exit');
+		// 'close', not 'exit': the server's last log lines may still be in the pipe when it has exited.
+		const exited = once(child, 'close');
 		t.true(await waitFor(() => fs.existsSync(path.join(marks, 'called')), 30_000), 'the self-test began');
 		child.kill('SIGTERM');
 		// The signal is queued for the server before the sandbox it waits on can end, so it is seen first.
@@ -287,9 +288,11 @@ test('bearer token: every endpoint but /health needs it; every response has a re
 });
 
 test('/health runs a real compile and run, reports versions and policy, and is not queued behind jobs', async t => {
-	const server = await startServer({uidBase: uidBase(8), env: {C_RUNNER_CONCURRENCY: '1', C_RUNNER_QUEUE_LENGTH: '1', C_RUNNER_HEALTH_TTL_MS: '0'}});
+	// The one slot stays busy until the test lets it go (a 30 s wall limit), however slow the machine.
+	const server = await startServer({uidBase: uidBase(8), env: {C_RUNNER_CONCURRENCY: '1', C_RUNNER_QUEUE_LENGTH: '1', C_RUNNER_HEALTH_TTL_MS: '0', C_RUNNER_RUN_WALL_MS: '30000'}});
 	try {
-		const running = execute(server, {code: example('sleep-forever.c')});
+		const holder = new AbortController();
+		const running = fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({code: example('sleep-forever.c')}), signal: holder.signal});
 		t.true(await waitFor(() => programRuns(server), 30_000), 'the program runs');
 		const response = await fetch(`${server.url}/health`);
 		t.is(response.status, 200, 'answers while every slot is busy');
@@ -299,7 +302,9 @@ test('/health runs a real compile and run, reports versions and policy, and is n
 		t.regex(health['versions']['gcc'], /gcc/);
 		t.regex(health['versions']['bwrap'], /bubblewrap/);
 		t.truthy(health['policy']);
-		await running;
+		holder.abort();
+		await t.throwsAsync(running);
+		t.true(await eventuallyClean(server));
 		assertHostClean(t, server);
 	} finally {
 		await server.stop();
