@@ -34,6 +34,9 @@ export interface CacheListener {
  * those that a limit did not stop (a compile stopped at its time limit on a busy machine may pass another time).
  * Identical compiles arriving together run once: the others wait for it (`pending`).
  */
+/** The allocation unit a program file's size is rounded up to. */
+const diskBlockBytes = 4096;
+
 export class CompileCache {
 	readonly #dir: string;
 	readonly #maxBytes: number;
@@ -41,8 +44,10 @@ export class CompileCache {
 	readonly #listener: CacheListener;
 	/** Insertion order is use order: the first entry is the least recently used. */
 	readonly #entries = new Map<string, CacheEntry>();
-	readonly #pending = new Map<string, Promise<void>>();
+	readonly #pending = new Map<string, Promise<CompileOutcome | null>>();
 	#bytes = 0;
+	/** Makes each partial file's name new: two stores of one key (one after its entry went) never share one. */
+	#partials = 0;
 
 	/** `versions`: each compiler's path and its `--version` line, read once at start-up. */
 	constructor(dir: string, maxBytes: number, versions: ReadonlyMap<string, string>, listener: CacheListener = {}) {
@@ -79,7 +84,7 @@ export class CompileCache {
 		return hash.digest('hex');
 	}
 
-	/** The entry for a key, now the most recently used; undefined on a miss. */
+	/** The entry for a key, now the most recently used; undefined on a miss. A hit counts once `served` says so. */
 	lookup(key: string): CacheEntry | undefined {
 		const entry = this.#entries.get(key);
 		if (entry === undefined) {
@@ -89,27 +94,49 @@ export class CompileCache {
 
 		this.#entries.delete(key);
 		this.#entries.set(key, entry);
-		this.#listener.hit?.();
 		return entry;
 	}
 
-	/** The compile of this key under way, if one is. */
-	pending(key: string): Promise<void> | undefined {
+	/**
+	 * What became of an entry `lookup` gave: copied into a job (a hit), or gone from the disk behind the server's back
+	 * (a miss, and the entry is forgotten, so that the compile that follows is kept again).
+	 */
+	served(key: string, copied: boolean): void {
+		if (copied) {
+			this.#listener.hit?.();
+			return;
+		}
+
+		this.#listener.miss?.();
+		const entry = this.#entries.get(key);
+		if (entry !== undefined) {
+			this.#entries.delete(key);
+			this.#bytes -= entry.bytes;
+			this.#listener.size?.(this.#bytes);
+		}
+	}
+
+	/**
+	 * The compile of this key under way, if one is: it gives its outcome when the compile failed (so that identical
+	 * requests that waited share it, kept or not), null when it succeeded.
+	 */
+	pending(key: string): Promise<CompileOutcome | null> | undefined {
 		return this.#pending.get(key);
 	}
 
 	/**
-	 * Marks a compile of this key as under way, for others to wait on; the returned function ends it, stored or
-	 * not. Call with no `await` since `pending` said none was, so that two callers never both begin.
+	 * Marks a compile of this key as under way, for others to wait on; the returned function ends it, with the
+	 * compile's outcome or null (it succeeded, or did not finish). Call with no `await` since `pending` said none
+	 * was, so that two callers never both begin.
 	 */
-	begin(key: string): () => void {
-		let end!: () => void;
+	begin(key: string): (failed: CompileOutcome | null) => void {
+		let end!: (failed: CompileOutcome | null) => void;
 		this.#pending.set(key, new Promise(resolve => {
 			end = resolve;
 		}));
-		return () => {
+		return failed => {
 			this.#pending.delete(key);
-			end();
+			end(failed);
 		};
 	}
 
@@ -124,6 +151,11 @@ export class CompileCache {
 
 		let binary: string | null = null;
 		let bytes = Buffer.byteLength(outcome.diagnostics) + key.length;
+		// An entry larger than the whole cache would only empty it, itself included.
+		if (bytes > this.#maxBytes) {
+			return;
+		}
+
 		// Synchronous, as a job directory's files are (workspace.ts): a program of some KiB, a few calls of microseconds.
 		if (outcome.ok && binaryPath !== null) {
 			const content = readRegularFile(binaryPath, this.#maxBytes - bytes);
@@ -132,10 +164,23 @@ export class CompileCache {
 			}
 
 			binary = path.join(this.#dir, key);
-			const partial = `${binary}.${process.pid}.partial`;
-			writeFileSync(partial, content, {mode: 0o400, flag: 'wx'});
-			renameSync(partial, binary);
-			bytes += content.length;
+			const partial = `${binary}.${process.pid}.${this.#partials++}.partial`;
+			try {
+				writeFileSync(partial, content, {mode: 0o400, flag: 'wx'});
+				renameSync(partial, binary);
+			} catch (error) {
+				// A full disk: nothing half-written is left behind, and the entry is not kept.
+				rmSync(partial, {force: true});
+				throw error;
+			}
+
+			// What the file takes on disk, in whole blocks: what `du` counts against the bound.
+			bytes += Math.ceil(content.length / diskBlockBytes) * diskBlockBytes;
+		}
+
+		if (bytes > this.#maxBytes) {
+			rmSync(binary!, {force: true});
+			return;
 		}
 
 		this.#entries.set(key, {outcome, staticKb, binary, bytes});

@@ -378,6 +378,21 @@ function jobRootFull(diagnostics: string, dir: string, limits: SandboxLimits): b
 	}
 }
 
+/** What a promise gives, or the signal's reason thrown as soon as it is aborted. */
+async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+	signal.throwIfAborted();
+	let onAbort = () => {};
+	const aborted = new Promise<never>((_resolve, reject) => {
+		onAbort = () => reject(signal.reason);
+		signal.addEventListener('abort', onAbort, {once: true});
+	});
+	try {
+		return await Promise.race([promise, aborted]);
+	} finally {
+		signal.removeEventListener('abort', onAbort);
+	}
+}
+
 /** A cached compile in a new job directory: a copy of the program, or an empty directory for a compile error. */
 async function fromCache(entry: CacheEntry, user: SandboxUser | null, deps: JobDeps): Promise<Compiled | null> {
 	try {
@@ -407,24 +422,34 @@ export async function compileProgram(program: Program, job: JobContext, onCompil
 
 	const cacheStarted = performance.now();
 	const key = cache.keyOf(program, compileArgv(program, binaryName, deps.config.linker));
-	for (let pending = cache.pending(key); pending !== undefined; pending = cache.pending(key)) {
-		await pending;
-		signal.throwIfAborted();
+	const pending = cache.pending(key);
+	// An identical compile under way: its failure is this one's too (kept in the cache or not: one stopped by a limit
+	// is not); after its success, the cache has the program, or (not kept: too large, a full disk) this one
+	// compiles it beside the others that waited, never one after another. A client that leaves stops waiting.
+	const failed = pending === undefined ? null : await untilAborted(pending, signal);
+	if (failed !== null) {
+		recordStage('cache', performance.now() - cacheStarted);
+		cache.served(key, true);
+		return {workspace: await createWorkspace(deps.config.jobRoot, deps.owner, user, {files: []}), outcome: failed, staticKb: 0, cached: true};
 	}
 
 	const entry = cache.lookup(key);
 	recordStage('cache', performance.now() - cacheStarted);
 	const hit = entry === undefined ? null : await fromCache(entry, user, deps);
+	if (entry !== undefined) {
+		cache.served(key, hit !== null);
+	}
+
 	if (hit !== null) {
 		return hit;
 	}
 
-	const end = cache.begin(key);
+	const end = pending === undefined && cache.pending(key) === undefined ? cache.begin(key) : () => {};
 	let compiled: Compiled;
 	try {
 		compiled = await compileInSandbox(program, job, onCompile);
 	} catch (error) {
-		end();
+		end(null);
 		throw error;
 	}
 
@@ -432,7 +457,7 @@ export async function compileProgram(program: Program, job: JobContext, onCompil
 	// an identical compile waiting for this one looks again only then.
 	const stored = timed('cache', async () => cache.store(key, compiled.outcome, compiled.staticKb, compiled.outcome.ok ? compiled.workspace.binaryPath : null))
 		.catch((error: unknown) => deps.logger.warn({err: String(error)}, 'could not keep a compile in the compile cache'))
-		.finally(end);
+		.finally(() => end(compiled.outcome.ok ? null : compiled.outcome));
 	const {workspace} = compiled;
 	return {
 		...compiled,

@@ -4,7 +4,7 @@ import {createHash} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import {assertHostClean, example, execute, startServer, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, example, execute, startServer, waitFor, type RunningServer} from '../helpers/server.ts';
 
 let server: RunningServer;
 test.before(async () => {
@@ -111,6 +111,54 @@ test.serial('identical requests arriving together compile once', async t => {
 	assertHostClean(t, server);
 });
 
+test('identical requests whose compile a limit stops share that one compile: none is compiled again after it', async t => {
+	// 300 ms of compile CPU; the source takes gcc about 2.5 s: every attempt is stopped, and nothing is kept.
+	const limited = await startServer({uidBase: 66_030, env: {C_RUNNER_COMPILE_CPU_MS: '300'}});
+	try {
+		const compiles = async () => Number(/^c_runner_compile_duration_seconds_count\{language="c",compiler="gcc"\} (\d+)$/m.exec(await (await fetch(`${limited.url}/metrics`)).text())?.[1] ?? 0);
+		const before = await compiles();
+		const slow = ['#include <stdio.h>', ...Array.from({length: 700}, (_unused, index) => `int f${index}(int x) { int s = 0; for (int j = 0; j < x; j++) s += (j * ${index}) % 7; return s; }`), 'int main(void) { printf("%d\\n", f7(10)); return 0; }'].join('\n');
+		const answers = await Promise.all(Array.from({length: 3}, async () => execute(limited, {code: slow})));
+		for (const {status, body} of answers) {
+			t.is(status, 200);
+			t.like(body, {status: 'compile_error', stopped_by: 'cpu_time'});
+		}
+
+		t.is(await compiles() - before, 1, 'one compile for the three (they were compiled one after another, each to the limit)');
+		t.is(answers.filter(answer => answer.body['compile_cached'] === false).length, 1);
+		const again = await execute(limited, {code: slow});
+		t.like(again.body, {status: 'compile_error', stopped_by: 'cpu_time', compile_cached: false}, 'a later request tries again: a stopped compile is not kept');
+		assertHostClean(t, limited);
+	} finally {
+		await limited.stop();
+	}
+});
+
+test('a request waiting for an identical compile whose client leaves gives its slot back at once, not when that compile ends', async t => {
+	const waiting = await startServer({uidBase: 66_040, env: {C_RUNNER_CONCURRENCY: '2'}});
+	try {
+		const inFlight = async () => Number(/^c_runner_jobs_in_flight (\d+)$/m.exec(await (await fetch(`${waiting.url}/metrics`)).text())?.[1]);
+		// Some 2.5 s of gcc: the first request compiles it, the second waits for that compile.
+		const slow = ['#include <stdio.h>', ...Array.from({length: 700}, (_unused, index) => `int g${index}(int x) { int s = 0; for (int j = 0; j < x; j++) s += (j * ${index}) % 5; return s; }`), 'int main(void) { printf("%d\\n", g7(10)); return 0; }'].join('\n');
+		let firstDone = false;
+		const first = execute(waiting, {code: slow}).finally(() => {
+			firstDone = true;
+		});
+		t.true(await waitFor(async () => await inFlight() === 1, 30_000));
+		const leaving = new AbortController();
+		const second = fetch(`${waiting.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({code: slow}), signal: leaving.signal});
+		t.true(await waitFor(async () => await inFlight() === 2, 30_000), 'the second holds a slot while it waits');
+		leaving.abort();
+		await t.throwsAsync(second);
+		t.true(await waitFor(async () => await inFlight() === 1, 30_000), 'its slot is given back');
+		t.false(firstDone, 'while the compile it waited for still runs');
+		t.like((await first).body, {status: 'ok', output: '20\n'});
+		assertHostClean(t, waiting);
+	} finally {
+		await waiting.stop();
+	}
+});
+
 test('the byte bound holds: the least recently used goes first', async t => {
 	// A hello world is 8-16 KiB (gold or ld.bfd): as many are compiled as the bound holds, and two more.
 	const bound = 56 * 1024;
@@ -118,7 +166,8 @@ test('the byte bound holds: the least recently used goes first', async t => {
 	try {
 		const onDisk = () => {
 			const [dir] = fs.readdirSync(small.cacheDir);
-			return fs.readdirSync(path.join(small.cacheDir, dir!)).reduce((total, name) => total + fs.statSync(path.join(small.cacheDir, dir!, name)).size, 0);
+			// As `du` counts: the blocks each program file takes (the owner mark aside).
+			return fs.readdirSync(path.join(small.cacheDir, dir!)).filter(name => !name.startsWith('.')).reduce((total, name) => total + (fs.statSync(path.join(small.cacheDir, dir!, name)).blocks * 512), 0);
 		};
 
 		t.like((await execute(small, {code: hello('bound 0')})).body, {compile_cached: false});

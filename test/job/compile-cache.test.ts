@@ -40,7 +40,8 @@ test('the key tells file names, contents and their boundaries apart', t => {
 test('entries are evicted least recently used first, within the byte bound; binaries removed with them', async t => {
 	const dir = scratch(t);
 	const events: string[] = [];
-	const cache = new CompileCache(dir, 3000, versions, {evicted: () => events.push('evicted'), size: bytes => events.push(`size ${bytes}`)});
+	// Each program file counts as the whole 4 KiB blocks it takes on disk: three fit in 13,000 bytes, not four.
+	const cache = new CompileCache(dir, 13_000, versions, {evicted: () => events.push('evicted'), size: bytes => events.push(`size ${bytes}`)});
 	const binary = path.join(dir, 'built');
 	fs.writeFileSync(binary, Buffer.alloc(900));
 	for (const key of ['a', 'b', 'c']) {
@@ -52,7 +53,8 @@ test('entries are evicted least recently used first, within the byte bound; bina
 	t.is(cache.lookup('b'), undefined, 'b, the least recently used, went');
 	t.truthy(cache.lookup('a'));
 	t.truthy(cache.lookup('d'));
-	t.true(cache.stats.bytes <= 3000);
+	t.true(cache.stats.bytes <= 13_000);
+	t.is(cache.stats.bytes, 3 * (4096 + 1), 'blocks on disk, and the key');
 	t.false(fs.existsSync(path.join(dir, 'b')));
 	t.is(fs.statSync(path.join(dir, 'a')).mode & 0o777, 0o400);
 	t.true(events.includes('evicted'));
@@ -81,7 +83,54 @@ test('a compile under way is waited for, and ends whether it stored or not', asy
 	const end = cache.begin('k');
 	const waiting = cache.pending('k');
 	t.truthy(waiting);
-	end();
-	await waiting;
+	end(null);
+	t.is(await waiting, null, 'a success: the waiters look in the cache');
 	t.is(cache.pending('k'), undefined);
+	const failing = cache.begin('f');
+	const stopped: CompileOutcome = {ok: false, diagnostics: 'c-runner: compilation stopped by the compile time limit', stoppedBy: 'wall_time'};
+	const shared = cache.pending('f');
+	failing(stopped);
+	t.deepEqual(await shared, stopped, 'a failure, kept or not, is the waiters\' too');
+});
+
+test('compile errors larger than the whole bound are not kept, and do not empty the cache', async t => {
+	const dir = scratch(t);
+	const cache = new CompileCache(dir, 5000, versions);
+	await cache.store('small', {ok: false, diagnostics: 'x', stoppedBy: null}, 0, null);
+	await cache.store('huge', {ok: false, diagnostics: 'e'.repeat(6000), stoppedBy: null}, 0, null);
+	t.is(cache.lookup('huge'), undefined);
+	t.truthy(cache.lookup('small'), 'still kept');
+});
+
+test('an entry whose program went from the disk is forgotten, so the next compile of it is kept again; hits count once served', async t => {
+	const dir = scratch(t);
+	const counted: string[] = [];
+	const cache = new CompileCache(dir, 100_000, versions, {hit: () => counted.push('hit'), miss: () => counted.push('miss')});
+	const binary = path.join(dir, 'built');
+	fs.writeFileSync(binary, Buffer.alloc(100));
+	await cache.store('k', ok, 1, binary);
+	t.truthy(cache.lookup('k'));
+	cache.served('k', false);
+	t.deepEqual(counted, ['miss'], 'the copy failed: a miss, not a hit');
+	t.is(cache.stats.entries, 0);
+	await cache.store('k', ok, 1, binary);
+	t.truthy(cache.lookup('k'));
+	cache.served('k', true);
+	t.deepEqual(counted, ['miss', 'hit']);
+});
+
+test('a store that cannot finish leaves no partial file, and the same key can be stored later', async t => {
+	const dir = scratch(t);
+	const cache = new CompileCache(dir, 100_000, versions);
+	const binary = path.join(dir, 'built');
+	fs.writeFileSync(binary, Buffer.alloc(100));
+	// A directory where the program's file goes: the rename fails after the partial file was written, as a full
+	// disk fails a write.
+	fs.mkdirSync(path.join(dir, 'k'));
+	await t.throwsAsync(cache.store('k', ok, 1, binary), {code: 'EISDIR'});
+	t.deepEqual(fs.readdirSync(dir).filter(name => name.endsWith('.partial')), [], 'nothing half-written left');
+	t.is(cache.lookup('k'), undefined);
+	fs.rmdirSync(path.join(dir, 'k'));
+	await cache.store('k', ok, 1, binary);
+	t.truthy(cache.lookup('k'));
 });
