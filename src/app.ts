@@ -159,7 +159,11 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	app.use(sendAnswer(deps.config.sendTimeoutMs));
 	if (metrics) {
 		// Outside the error handler: it counts the status the client got.
-		app.use(metrics.countRequests());
+		app.use(metrics.countRequests((requestPath, method) => {
+			const {path: layers} = router.match(requestPath, method);
+			const route = layers.find(layer => layer.methods.length > 0)?.path;
+			return typeof route === 'string' ? route : undefined;
+		}));
 	}
 
 	app.use(errorHandler(deps.config.bodyLimitBytes));

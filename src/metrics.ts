@@ -8,6 +8,8 @@ import type {Slots} from './job/slots.ts';
 
 /** What the job code tells the metrics: each compile that ran, each run, each sandbox that failed to start. */
 export interface JobEvents {
+	/** A request answered outside Koa (an interactive upgrade, refused or ended), by route and status. */
+	request?(route: string, status: number): void;
 	compiled?(program: Program, ms: number): void;
 	ran?(result: ExecuteResult, ms: number): void;
 	sandboxFailed?(step: 'compile' | 'run'): void;
@@ -25,7 +27,7 @@ export class Metrics {
 	readonly #requests = new Counter({name: 'c_runner_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['route', 'status'], registers: [this.registry]});
 	readonly #compileSeconds = new Histogram({name: 'c_runner_compile_duration_seconds', help: 'Compiles that ran (not cache hits): the whole compile step, sandbox included.', labelNames: ['language', 'compiler'], buckets: durationBuckets, registers: [this.registry]});
 	readonly #runSeconds = new Histogram({name: 'c_runner_run_duration_seconds', help: 'Program runs: the whole run step, sandbox included.', labelNames: ['status'], buckets: durationBuckets, registers: [this.registry]});
-	readonly #limitKills = new Counter({name: 'c_runner_limit_kills_total', help: 'Runs stopped by a limit, by the limit (wall_time, cpu_time, memory, output, file_size).', labelNames: ['kind'], registers: [this.registry]});
+	readonly #limitKills = new Counter({name: 'c_runner_limit_kills_total', help: 'Runs that ended at a limit, by their stopped_by (wall_time, cpu_time, memory, output, file_size).', labelNames: ['kind'], registers: [this.registry]});
 	readonly #sandboxFailures = new Counter({name: 'c_runner_sandbox_start_failures_total', help: 'Sandboxes that gave no report of their own: bwrap or the helper failed.', labelNames: ['step'], registers: [this.registry]});
 	readonly #cacheHits = new Counter({name: 'c_runner_compile_cache_hits_total', help: 'Compiles answered from the compile cache.', registers: [this.registry]});
 	readonly #cacheMisses = new Counter({name: 'c_runner_compile_cache_misses_total', help: 'Compile cache lookups that found nothing.', registers: [this.registry]});
@@ -46,6 +48,9 @@ export class Metrics {
 	}
 
 	readonly jobEvents: JobEvents = {
+		request: (route, status) => {
+			this.#requests.inc({route, status: String(status)});
+		},
 		compiled: (program, ms) => {
 			this.#compileSeconds.observe({language: program.options.language, compiler: program.options.compiler}, ms / 1000);
 		},
@@ -67,13 +72,17 @@ export class Metrics {
 		size: bytes => this.#cacheBytes.set(bytes),
 	};
 
-	/** Counts every request by its route pattern (never the raw path: Judge0's tokens would make a series each). */
-	countRequests(): Middleware<AppState> {
+	/**
+	 * Counts every request by its route pattern (never the raw path: Judge0's tokens would make a series each).
+	 * `routeOf`: the pattern of a request the router did not reach (refused for its token, a method the route does
+	 * not take).
+	 */
+	countRequests(routeOf: (path: string, method: string) => string | undefined = () => undefined): Middleware<AppState> {
 		return async (ctx, next) => {
 			try {
 				await next();
 			} finally {
-				const route = (ctx as {_matchedRoute?: string})._matchedRoute ?? 'unmatched';
+				const route = (ctx as {_matchedRoute?: string})._matchedRoute ?? routeOf(ctx.path, ctx.method) ?? 'unmatched';
 				this.#requests.inc({route, status: String(ctx.status)});
 			}
 		};

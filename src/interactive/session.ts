@@ -55,7 +55,7 @@ export async function runSession(socket: WebSocket, user: SandboxUser | null, de
 			session.send({type: 'compile', status: compile.ok ? 'ok' : 'compile_error', warnings: compile.ok ? compile.diagnostics : '', error: compile.ok ? null : compile.diagnostics});
 			const result: InteractiveResult = compile.ok
 				? await session.run(compiled, request, limits, user)
-				: {...toCompileErrorResult(compile, limits, deps.profiles.run.policy, deps.config.outputBytes), idle_timeout: false};
+				: {...toCompileErrorResult(compile, limits, deps.profiles.run.policy, deps.config.outputBytes), compile_cached: compiled.cached, idle_timeout: false};
 			outcome.status = result.status;
 			session.send({type: 'exit', ...result});
 		} finally {
@@ -274,6 +274,7 @@ class Session {
 		};
 
 		this.#touch();
+		const started = performance.now();
 		let run: SandboxRun;
 		try {
 			run = await sandboxStep(
@@ -303,7 +304,9 @@ class Session {
 		forward('stdout', decoders.stdout.end());
 		forward('stderr', decoders.stderr.end());
 
-		return toInteractiveResult(run, limits, deps.profiles.run.policy, deps.config.outputBytes, compiled, idle, forced);
+		const result = toInteractiveResult(run, limits, deps.profiles.run.policy, deps.config.outputBytes, compiled, idle, forced);
+		deps.events?.ran?.(result, performance.now() - started);
+		return result;
 	}
 
 	/** An `error` message and a close for a failure; the outcome for the log. */
@@ -343,14 +346,15 @@ class Session {
  */
 export function toInteractiveResult(run: SandboxRun, limits: SandboxLimits, policy: SandboxPolicy, outputBytes: number, compiled: Compiled, idle: boolean, forced: 'idle' | 'kill' | null): InteractiveResult {
 	const warnings = compiled.outcome.diagnostics;
+	const compiledFrom = {compile_cached: compiled.cached};
 	if (forced !== null && run.report === null) {
-		const stopped = toRunResult({...run, backstopFired: true}, limits, policy, outputBytes, warnings, compiled.staticKb);
+		const stopped = {...toRunResult({...run, backstopFired: true}, limits, policy, outputBytes, warnings, compiled.staticKb), ...compiledFrom};
 		return forced === 'idle'
 			? {...stopped, idle_timeout: true}
 			: {...stopped, status: 'signalled', timed_out: false, stopped_by: null, idle_timeout: false};
 	}
 
-	const result = toRunResult(run, limits, policy, outputBytes, warnings, compiled.staticKb);
+	const result = {...toRunResult(run, limits, policy, outputBytes, warnings, compiled.staticKb), ...compiledFrom};
 	if (idle && result.status !== 'output_limit') {
 		return {...result, status: 'time_limit', timed_out: true, stopped_by: 'wall_time', idle_timeout: true};
 	}

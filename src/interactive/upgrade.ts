@@ -112,6 +112,7 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 		let slot: Slot | null = null;
 		const done = (status: number) => {
 			slot?.release();
+			deps.session.events?.request?.(interactivePath, status);
 			log.info({method: request.method, path: interactivePath, status, durationMs: Math.round(performance.now() - started), jobStatus: outcome.status}, 'interactive session done');
 		};
 

@@ -1,7 +1,8 @@
 // GET /metrics through the real server: Prometheus text, behind the token like the API, and counters that move
 // with the requests sent.
 import test from 'ava';
-import {assertHostClean, example, startServer, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, example, startServer, waitFor, type RunningServer} from '../helpers/server.ts';
+import {connect, refusedUpgrade} from '../helpers/ws-client.ts';
 
 const token = 'metrics-test-token-0123456789';
 let server: RunningServer;
@@ -70,5 +71,45 @@ test.serial('the counters move with the requests', async t => {
 	t.is(moved('c_runner_limit_kills_total', 'kind="cpu_time"'), 1);
 	t.is(moved('c_runner_sandbox_start_failures_total', 'step="run"'), 0);
 	t.true(sample(after, 'c_runner_compile_cache_bytes') > 0);
+	assertHostClean(t, server);
+});
+
+test.serial('a request refused before the router (no token, a method the route does not take) keeps its route label', async t => {
+	const before = await scrape();
+	t.is((await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'})).status, 401);
+	t.is((await fetch(`${server.url}/execute_c`, {headers: auth})).status, 405);
+	t.is((await fetch(`${server.url}/no-such-route`, {headers: auth})).status, 404);
+	const after = await scrape();
+	const moved = (labels: string) => sample(after, 'c_runner_http_requests_total', labels) - sample(before, 'c_runner_http_requests_total', labels);
+	t.is(moved('route="/execute_c",status="401"'), 1);
+	t.is(moved('route="/execute_c",status="405"'), 1);
+	t.is(moved('route="unmatched",status="404"'), 1, 'an unknown path adds no series of its own');
+});
+
+test.serial('interactive sessions count as requests and runs, their limit stops too; their answers say whether the compile was cached', async t => {
+	const before = await scrape();
+	const code = '#include <stdio.h>\nint main(void) { puts("interactive, counted"); return 0; }\n';
+	const exits = [];
+	for (const sent of [{code}, {code}, {code: example('infinite-loop.c'), time_limit_ms: 100}]) {
+		const client = connect(server, {token});
+		await client.opened;
+		client.send({type: 'start', ...sent});
+		exits.push(await client.waitForType('exit'));
+		await client.closed;
+	}
+
+	t.like(exits, [{status: 'ok', compile_cached: false}, {status: 'ok', compile_cached: true}, {status: 'time_limit', stopped_by: 'cpu_time'}]);
+	t.is((await refusedUpgrade(server)).status, 401);
+	// A session is counted once its socket has closed on the server's side too: a moment after the client's.
+	let after = '';
+	const moved = (name: string, labels = '') => sample(after, name, labels) - sample(before, name, labels);
+	t.true(await waitFor(async () => {
+		after = await scrape();
+		return moved('c_runner_http_requests_total', 'route="/interactive",status="101"') === 3;
+	}, 10_000), 'three sessions counted with status 101');
+	t.is(moved('c_runner_http_requests_total', 'route="/interactive",status="401"'), 1);
+	t.is(moved('c_runner_run_duration_seconds_count', 'status="ok"'), 2);
+	t.is(moved('c_runner_run_duration_seconds_count', 'status="time_limit"'), 1);
+	t.is(moved('c_runner_limit_kills_total', 'kind="cpu_time"'), 1);
 	assertHostClean(t, server);
 });
