@@ -123,7 +123,11 @@ export function classifyCompile(run: SandboxRun, limits: SandboxLimits): Compile
 		}
 	}
 
-	const {stoppedBy} = classifyRun(run, limits);
+	// SIGXFSZ ends the assembler or the linker, children of gcc's driver, which exits 1 saying so on a line of its own
+	// (`gcc: internal compiler error: File size limit exceeded signal terminated program as`, or collect2's `ld
+	// terminated with signal 25 [File size limit exceeded]`): a line of the driver's, which no source's text can be.
+	const ranClass = classifyRun(run, limits).stoppedBy;
+	const stoppedBy = ranClass ?? (/^(?:gcc|g\+\+|collect2): .*File size limit exceeded/m.test(text) ? 'file_size' : null);
 	const notes: Record<Exclude<StoppedBy, null>, string> = {
 		wall_time: `the compile time limit of ${limits.wallMs} ms`,
 		cpu_time: `the compile CPU time limit of ${limits.cpuMs} ms`,

@@ -196,6 +196,19 @@ test.serial('two concurrent jobs cannot see or touch each other\'s directories',
 	assertHostClean(t, server);
 });
 
+test.serial('a program whose object file passes the compile file size limit: stopped_by file_size, said so, not kept in the cache', async t => {
+	// 100 MiB of initialised data: the assembler's object file passes the compile limit of 64 MiB per file.
+	const code = '#include <stdio.h>\nchar big[100u << 20] = {1};\nint main(int argc, char **argv) { (void)argv; printf("%d\\n", big[argc * 1000]); return 0; }\n';
+	for (const attempt of ['first', 'again']) {
+		const {status, body} = await execute(server, {code});
+		t.is(status, 200);
+		t.like(body, {status: 'compile_error', stopped_by: 'file_size', compile_cached: false}, attempt);
+		t.regex(body['error'], /c-runner: compilation stopped by the compile file size limit of 64 MiB\n$/);
+	}
+
+	assertHostClean(t, server);
+});
+
 test.serial('a program that cannot be started (its ELF interpreter does not exist) is its own runtime error, not a 500 nor a sandbox failure', async t => {
 	const startFailures = async () => Number(/^c_runner_sandbox_start_failures_total\{step="run"\} (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1] ?? 0);
 	const before = await startFailures();

@@ -69,6 +69,16 @@ test('a failed compile keeps gcc\'s message unchanged and reports exit code 1', 
 	t.like(toCompileErrorResult(compile, limits, strongestPolicy, 1024), {output: '', error: compile.diagnostics, exit_code: 1, status: 'compile_error', signal: null});
 });
 
+test('the file size limit stopping gcc\'s assembler or linker (the driver exits 1 and says so) is the compile file size limit; a source\'s own text saying it is not', t => {
+	const asKilled = 'gcc: internal compiler error: File size limit exceeded signal terminated program as\nPlease submit a full bug report, with preprocessed source (by using -freport-bug).\n';
+	const stopped = classifyCompile(run({exitCode: 1}, {stdout: Buffer.from(''), stderr: Buffer.from(asKilled)}), limits);
+	t.deepEqual(stopped, {ok: false, diagnostics: `${asKilled}c-runner: compilation stopped by the compile file size limit of 1 MiB\n`, stoppedBy: 'file_size'});
+	const ldKilled = 'collect2: fatal error: ld terminated with signal 25 [File size limit exceeded]\ncompilation terminated.\n';
+	t.is(classifyCompile(run({exitCode: 1}, {stdout: Buffer.from(''), stderr: Buffer.from(ldKilled)}), limits).stoppedBy, 'file_size');
+	const quoted = 'source.c:1:2: error: #error gcc: File size limit exceeded\n';
+	t.is(classifyCompile(run({exitCode: 1}, {stdout: Buffer.from(''), stderr: Buffer.from(quoted)}), limits).stoppedBy, null);
+});
+
 test('a compile stopped by a limit says so after gcc\'s own text', t => {
 	const compile = classifyCompile(run({exited: false, signal: 9, timedOut: true}, {stdout: Buffer.from(''), stderr: Buffer.from('partial')}), limits);
 	t.is(compile.diagnostics, 'partial\nc-runner: compilation stopped by the compile time limit of 2000 ms\n');
