@@ -26,6 +26,9 @@ export class ClientGoneError extends Error {
 
 const clientRequestId = /^[\w.:-]{1,128}$/;
 
+/** The request's id: the client's own `X-Request-Id` when it is a valid one, else a new one. */
+export const requestIdOf = (given: string | undefined): string => given !== undefined && clientRequestId.test(given) ? given : uuidv4();
+
 /** Request id, child logger, disconnect signal and one access-log line per request. */
 export function requestContext(logger: Logger, shutdownSignal?: AbortSignal): Middleware<AppState> {
 	return async (ctx, next) => {
@@ -33,8 +36,7 @@ export function requestContext(logger: Logger, shutdownSignal?: AbortSignal): Mi
 		const timings = new StageTimings();
 		ctx.state.startedAt = started;
 		ctx.state.timings = timings;
-		const given = ctx.get('X-Request-Id');
-		const requestId = clientRequestId.test(given) ? given : uuidv4();
+		const requestId = requestIdOf(ctx.get('X-Request-Id'));
 		const controller = new AbortController();
 		ctx.res.once('close', () => {
 			if (!ctx.res.writableFinished) {

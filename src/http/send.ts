@@ -1,7 +1,7 @@
 import type {ServerResponse} from 'node:http';
 import type {Duplex} from 'node:stream';
 import type {Middleware, ParameterizedContext} from 'koa';
-import type {AppState} from './context.ts';
+import {requestIdOf, type AppState} from './context.ts';
 import type {AppError} from './errors.ts';
 import {http} from './required.ts';
 
@@ -9,11 +9,12 @@ import {http} from './required.ts';
  * An `{error}` answer written straight to a connection that no response object stands for (an upgrade refused, a
  * request Node's parser could not read), and the connection closed.
  */
-export function refuseOnSocket(socket: Duplex, error: AppError): void {
+export function refuseOnSocket(socket: Duplex, error: AppError, requestId = requestIdOf(undefined)): void {
 	const body = JSON.stringify({error: error.message});
 	const headers = {
 		'Content-Type': 'application/json; charset=utf-8',
 		'Content-Length': String(Buffer.byteLength(body)),
+		'X-Request-Id': requestId,
 		Connection: 'close',
 		...error.headers,
 	};

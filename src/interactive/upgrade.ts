@@ -1,7 +1,7 @@
 import type {IncomingMessage, Server} from 'node:http';
 import type {Duplex} from 'node:stream';
-import {v4 as uuidv4} from 'uuid';
 import {WebSocketServer} from 'ws';
+import {requestIdOf} from '../http/context.ts';
 import {AppError, toHttpError} from '../http/errors.ts';
 import {refuseOnSocket} from '../http/send.ts';
 import {headerToken, tokenChecker} from '../http/token.ts';
@@ -100,6 +100,14 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 	});
 	let open = 0;
 	const handshakeRefusals = new WeakMap<Duplex, (error: AppError) => void>();
+	// The 101 carries the request's id too, as every answer does.
+	const requestIds = new WeakMap<IncomingMessage, string>();
+	sockets.on('headers', (headers: string[], request: IncomingMessage) => {
+		const requestId = requestIds.get(request);
+		if (requestId !== undefined) {
+			headers.push(`X-Request-Id: ${requestId}`);
+		}
+	});
 	sockets.on('wsClientError', (error: Error, socket: Duplex) => {
 		(handshakeRefusals.get(socket) ?? (known => refuseOnSocket(socket, known)))(new AppError(400, error.message));
 	});
@@ -107,7 +115,10 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 	server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
 		socket.on('error', () => socket.destroy());
 		const started = performance.now();
-		const log = logger.child({reqId: uuidv4()});
+		const given = request.headers['x-request-id'];
+		const requestId = requestIdOf(typeof given === 'string' ? given : undefined);
+		requestIds.set(request, requestId);
+		const log = logger.child({reqId: requestId});
 		const outcome: SessionOutcome = {status: 'refused'};
 		let slot: Slot | null = null;
 		const done = (status: number) => {
@@ -117,7 +128,7 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 		};
 
 		const refuseWith = (error: AppError) => {
-			refuseOnSocket(socket, error);
+			refuseOnSocket(socket, error, requestId);
 			done(error.status);
 		};
 
@@ -200,7 +211,7 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 					? new AppError(503, 'Server is shutting down; the job was cancelled')
 					: toHttpError(error);
 				if (known !== null) {
-					refuseOnSocket(socket, known);
+					refuseOnSocket(socket, known, requestId);
 					finish(known.status);
 				} else {
 					socket.destroy();
@@ -219,7 +230,7 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 			socket.off('end', onEarlyEnd);
 			// What ws still refuses in the handshake (a malformed Sec-WebSocket-Protocol or -Extensions) is answered here.
 			handshakeRefusals.set(socket, error => {
-				refuseOnSocket(socket, error);
+				refuseOnSocket(socket, error, requestId);
 				finish(error.status);
 			});
 			sockets.handleUpgrade(request, socket, Buffer.concat(early), webSocket => {

@@ -279,8 +279,12 @@ test.serial('the token applies: a header or a bearer subprotocol', async t => {
 	t.is(refused.headers['www-authenticate'], 'Bearer');
 	t.is((await refusedUpgrade(server, {token: 'wrong-token-0123456789'})).status, 401);
 	const client = connect(server, {protocols: ['c-runner', `bearer.${Buffer.from(token).toString('base64url')}`]});
+	const upgraded = new Promise<http.IncomingMessage>(resolve => {
+		client.socket.once('upgrade', resolve);
+	});
 	await client.opened;
 	t.is(client.socket.protocol, 'c-runner', 'the token is never echoed back as the protocol');
+	t.regex(String((await upgraded).headers['x-request-id']), /^[\da-f-]{36}$/, 'the 101 has its request id, as every answer does');
 	client.send({type: 'start', code: example('hello.c')});
 	t.like(await client.waitForType('exit'), {status: 'ok'});
 	t.is((await client.closed).code, 1000);
@@ -295,6 +299,7 @@ test.serial('a full server refuses the upgrade with a clear message; other paths
 	t.is(refused.status, 503);
 	t.deepEqual(refused.body, {error: 'Server is busy: 3 interactive sessions are open (C_RUNNER_INTERACTIVE_SESSIONS); retry later'});
 	t.is(refused.headers['retry-after'], '1');
+	t.regex(String(refused.headers['x-request-id']), /^[\da-f-]{36}$/, 'a refusal written to the socket has its request id too');
 	for (const client of clients) {
 		client.socket.close(1000);
 		await client.closed;

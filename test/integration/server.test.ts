@@ -444,6 +444,7 @@ test('requests Node\'s HTTP parser cannot read get an {error} answer too', async
 			const answer = await rawRequest(server.url, bytes);
 			t.is(answer.status, status, bytes.slice(0, 40));
 			t.regex(answer.contentType ?? '', /^application\/json/);
+			t.regex(answer.requestId ?? '', /^[\da-f-]{36}$/, 'an X-Request-Id, as on every answer');
 			const body = JSON.parse(answer.body) as {error: string};
 			if (typeof error === 'string') {
 				t.is(body.error, error);
