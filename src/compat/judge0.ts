@@ -362,7 +362,19 @@ export function judge0Attributes(stored: StoredSubmission, base64: boolean, lang
 		additional_files: null,
 		language: {id: submission.languageId, name: languageName},
 		...submission.echo,
+		// Once run, the limits it ran under, in Judge0's units, where the client sent none (Judge0 fills in its defaults).
+		...(finished === null ? {} : appliedJudge0Limits(finished, submission.echo)),
 	};
+}
+
+function appliedJudge0Limits(result: ExecuteResult, echo: Readonly<Record<string, unknown>>): Record<string, unknown> {
+	const applied: Record<string, number> = {
+		cpu_time_limit: result.limits.cpu_time_ms / 1000,
+		wall_time_limit: result.limits.wall_time_ms / 1000,
+		memory_limit: result.limits.memory_mb * 1024,
+		max_file_size: result.limits.file_size_mb * 1024,
+	};
+	return Object.fromEntries(Object.entries(applied).filter(([field]) => echo[field] === null || echo[field] === undefined));
 }
 
 /** `fields`: a comma-separated list of attribute names, or `*`; unknown names are refused like Judge0 does. */

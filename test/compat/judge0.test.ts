@@ -117,6 +117,13 @@ test('base64 views encode every text as Ruby\'s encode64 does; fields picks attr
 	t.is(encode64('x'.repeat(50)).split('\n').length, 3, 'lines of 60 characters');
 });
 
+test('the full view: the limits a finished submission ran under, in Judge0\'s units, where the client sent none; its own where it did', t => {
+	const ran = stored({limits: {wall_time_ms: 3000, cpu_time_ms: 1000, cpu_time_enforced_ms: 1000, memory_mb: 64, processes: 32, file_size_mb: 1, disk_mb: 8, open_files: 64, output_bytes: 65_536}}, {cpu_time_limit: 1});
+	t.like(pickFields(judge0Attributes(ran, false, 'C'), '*'), {cpu_time_limit: 1, wall_time_limit: 3, memory_limit: 65_536, max_file_size: 1024, stack_limit: null});
+	const queued: StoredSubmission = {token: ran.token, submission: ran.submission, createdAt: ran.createdAt, state: 'queued'};
+	t.like(pickFields(judge0Attributes(queued, false, 'C'), '*'), {cpu_time_limit: 1, wall_time_limit: null, memory_limit: null}, 'not run yet: only what was sent');
+});
+
 test('a compile error: compile_output holds gcc\'s text, stdout and exit code are null', t => {
 	const view = judge0Attributes(stored({status: 'compile_error', exit_code: 1, error: 'source.c:1:1: error: x\n'}), false, 'C');
 	t.like(view, {status: {id: 6, description: 'Compilation Error'}, compile_output: 'source.c:1:1: error: x\n', stdout: null, exit_code: null});
