@@ -92,7 +92,10 @@ export function classifyRun(run: SandboxRun, limits: SandboxLimits, staticKb = 0
 	const limitKb = limits.memoryMb * 1024;
 	const failed = signal !== 0 || exitCode !== 0;
 	const atCgroupLimit = failed && run.cgroup !== undefined && (run.cgroup.failcnt > 0 || run.cgroup.peakKb >= limitKb);
-	if (atCgroupLimit || report.maxRssKb >= limitKb || (failed && Math.max(report.peakVmKb, staticKb) >= limitKb)) {
+	// Resident memory counts the pages of files a program maps (a library, its stdin), which are the page cache's and
+	// not charged to it: with a job cgroup, a peak at the limit is one the cgroup saw too.
+	const residentAtLimit = report.maxRssKb >= limitKb && (run.cgroup === undefined || run.cgroup.peakKb >= limitKb);
+	if (atCgroupLimit || residentAtLimit || (failed && Math.max(report.peakVmKb, staticKb) >= limitKb)) {
 		return {status: 'memory_limit', stoppedBy: 'memory', exitCode, signal};
 	}
 
@@ -123,11 +126,13 @@ export function classifyCompile(run: SandboxRun, limits: SandboxLimits): Compile
 		}
 	}
 
-	// SIGXFSZ ends the assembler or the linker, children of gcc's driver, which exits 1 saying so on a line of its own
-	// (`gcc: internal compiler error: File size limit exceeded signal terminated program as`, or collect2's `ld
-	// terminated with signal 25 [File size limit exceeded]`): a line of the driver's, which no source's text can be.
+	// SIGXFSZ ends the assembler or the linker, children of gcc's driver, which exits 1 saying so on a whole line of
+	// its own (`gcc: internal compiler error: File size limit exceeded signal terminated program as`, or collect2's
+	// `collect2: fatal error: ld terminated with signal 25 [File size limit exceeded]`). A source can only write such
+	// a line into its own diagnostics (a #line file name holding a newline), and so only mislabel its own compile error.
 	const ranClass = classifyRun(run, limits).stoppedBy;
-	const stoppedBy = ranClass ?? (/^(?:gcc|g\+\+|collect2): .*File size limit exceeded/m.test(text) ? 'file_size' : null);
+	const driverStopped = /^(?:(?:gcc|g\+\+): internal compiler error: File size limit exceeded signal terminated program (?:cc1|cc1plus|as|collect2|ld)|collect2: fatal error: ld terminated with signal 25 \[File size limit exceeded\])$/m;
+	const stoppedBy = ranClass ?? (driverStopped.test(text) ? 'file_size' : null);
 	const notes: Record<Exclude<StoppedBy, null>, string> = {
 		wall_time: `the compile time limit of ${limits.wallMs} ms`,
 		cpu_time: `the compile CPU time limit of ${limits.cpuMs} ms`,

@@ -209,6 +209,14 @@ test.serial('a program whose object file passes the compile file size limit: sto
 	assertHostClean(t, server);
 });
 
+test.serial('stdin mapped into memory, the fast-input idiom, is not taken for memory the program holds: mmap-stdin.c at 2 MiB', async t => {
+	const stdin = 'x'.repeat(1024 * 1024);
+	const body = await run(t, 'mmap-stdin.c', {stdin, memory_limit_mb: 2});
+	t.like(body, {status: 'ok', output: `sum ${120 * 1024 * 1024}\n`}, body['error']);
+	t.true(body['memory_kb'] < 2048, `memory_kb ${body['memory_kb']}`);
+	assertHostClean(t, server);
+});
+
 test.serial('a program that cannot be started (its ELF interpreter does not exist) is its own runtime error, not a 500 nor a sandbox failure', async t => {
 	const startFailures = async () => Number(/^c_runner_sandbox_start_failures_total\{step="run"\} (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1] ?? 0);
 	const before = await startFailures();

@@ -75,8 +75,9 @@ test('the file size limit stopping gcc\'s assembler or linker (the driver exits 
 	t.deepEqual(stopped, {ok: false, diagnostics: `${asKilled}c-runner: compilation stopped by the compile file size limit of 1 MiB\n`, stoppedBy: 'file_size'});
 	const ldKilled = 'collect2: fatal error: ld terminated with signal 25 [File size limit exceeded]\ncompilation terminated.\n';
 	t.is(classifyCompile(run({exitCode: 1}, {stdout: Buffer.from(''), stderr: Buffer.from(ldKilled)}), limits).stoppedBy, 'file_size');
-	const quoted = 'source.c:1:2: error: #error gcc: File size limit exceeded\n';
-	t.is(classifyCompile(run({exitCode: 1}, {stdout: Buffer.from(''), stderr: Buffer.from(quoted)}), limits).stoppedBy, null);
+	for (const quoted of ['source.c:1:2: error: #error gcc: File size limit exceeded\n', 'gcc: File size limit exceeded: In function \'main\':\ngcc: File size limit exceeded:1:1: error: x\n']) {
+		t.is(classifyCompile(run({exitCode: 1}, {stdout: Buffer.from(''), stderr: Buffer.from(quoted)}), limits).stoppedBy, null, quoted);
+	}
 });
 
 test('a compile stopped by a limit says so after gcc\'s own text', t => {
@@ -151,6 +152,11 @@ test('a failed run whose charges hit the cgroup limit: memory_limit; a run that 
 	t.like(toRunResult(run({exitCode: 0}, cgroup({failcnt: 3})), limits, strongestPolicy, 1024, ''), {status: 'ok'});
 	t.like(toRunResult(run({exitCode: 1}, cgroup({peakKb: 64 * 1024})), limits, strongestPolicy, 1024, ''), {status: 'memory_limit'});
 	t.like(toRunResult(run({exitCode: 1}, cgroup({peakKb: (64 * 1024) - 1})), limits, strongestPolicy, 1024, ''), {status: 'runtime_error'});
+});
+test('with a job cgroup, resident memory at the limit is a memory_limit only when the cgroup charged it too (mapped files are the page cache\'s)', t => {
+	t.like(toRunResult(run({exitCode: 0, maxRssKb: 72 * 1024}, cgroup({peakKb: 1400})), limits, strongestPolicy, 1024, ''), {status: 'ok', memory_kb: 1400});
+	t.like(toRunResult(run({exitCode: 0, maxRssKb: 64 * 1024}, cgroup({peakKb: 64 * 1024})), limits, strongestPolicy, 1024, ''), {status: 'memory_limit'});
+	t.like(toRunResult(run({exitCode: 0, maxRssKb: 72 * 1024}), limits, strongestPolicy, 1024, ''), {status: 'memory_limit'}, 'without a cgroup, resident memory is all there is');
 });
 test('the helper ended the job at the cgroup\'s memory limit: memory_limit, before the time limits', t => {
 	t.like(toRunResult(run({exited: false, signal: 9, memoryExceeded: true}, cgroup({failcnt: 9})), limits, strongestPolicy, 1024, ''), {status: 'memory_limit', stopped_by: 'memory', exit_code: -9, signal: 'SIGKILL'});
