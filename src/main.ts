@@ -46,6 +46,8 @@ class StartupError extends Error {}
 
 /** The signals that stop the server: a service manager's, Ctrl-C's, a closed terminal's. */
 const stopSignals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+/** A stop signal repeated within this long is the first one again, not a second signal that cancels the jobs. */
+const sameStopMs = 500;
 
 /**
  * A stop asked for while the server starts: noted, and honoured once start-up has made everything it removes at a
@@ -265,8 +267,15 @@ function drainOnSignals(server: Server, shutdown: AbortController, inFlight: {wa
 		setTimeout(() => server.closeAllConnections(), 5000).unref();
 	};
 
+	let firstStop = {signal: null as NodeJS.Signals | null, at: 0};
 	const stop = (signal: NodeJS.Signals) => {
 		if (stopping) {
+			// The same signal again at once is the same stop: a terminal's Ctrl-C reaches the whole process group, and
+			// `npm start`'s set-up script passes it on too; a supervisor may signal the group as well as the server.
+			if (signal === firstStop.signal && performance.now() - firstStop.at < sameStopMs) {
+				return;
+			}
+
 			if (!shutdown.signal.aborted) {
 				logger.info({signal}, 'shutting down now: the jobs in flight are cancelled');
 				cancel();
@@ -276,6 +285,7 @@ function drainOnSignals(server: Server, shutdown: AbortController, inFlight: {wa
 		}
 
 		stopping = true;
+		firstStop = {signal, at: performance.now()};
 		// Judge0's background submissions run to their end too, but nobody can ask for their results any more.
 		logger.info({signal, judge0Pending: inFlight.judge0()}, 'shutting down: no new connections, finishing jobs in flight (a second signal cancels them)');
 		deadline = setTimeout(cancel, config.shutdownMs);

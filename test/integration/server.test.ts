@@ -160,6 +160,8 @@ test('a second SIGTERM cancels the job in flight at once, long before the grace 
 	t.true(await waitFor(() => programRuns(server), 30_000), 'the program runs');
 	server.process.kill('SIGTERM');
 	t.true(await eventuallyLogged(server, entry => String(entry['msg']).startsWith('shutting down: ')));
+	// Past the half second within which the same signal again is the same stop.
+	await new Promise(resolve => setTimeout(resolve, 600));
 	const second = performance.now();
 	server.process.kill('SIGTERM');
 	const {status, body} = await running;
@@ -167,6 +169,20 @@ test('a second SIGTERM cancels the job in flight at once, long before the grace 
 	t.regex(body['error'], /shutting down/);
 	t.true(performance.now() - second < 30_000, 'answered at the second signal, not at the 60 s grace period');
 	t.true(server.logs.some(entry => entry['msg'] === 'shutting down now: the jobs in flight are cancelled'));
+	t.deepEqual(await server.stop(), {code: 0, signal: null});
+	assertHostClean(t, server);
+});
+
+test('the same signal twice at once (Ctrl-C reaching npm start\'s script and the server) is one stop: the job in flight finishes', async t => {
+	const server = await startServer({uidBase: 66_470, env: {C_RUNNER_RUN_WALL_MS: '20000'}});
+	const running = execute(server, {code: example('sleep-ms.c'), stdin: '2000'});
+	t.true(await waitFor(() => programRuns(server), 30_000), 'the program runs');
+	server.process.kill('SIGINT');
+	server.process.kill('SIGINT');
+	const {status, body} = await running;
+	t.is(status, 200, JSON.stringify(body));
+	t.like(body, {status: 'ok', output: '2000\n'});
+	t.false(server.logs.some(entry => entry['msg'] === 'shutting down now: the jobs in flight are cancelled'));
 	t.deepEqual(await server.stop(), {code: 0, signal: null});
 	assertHostClean(t, server);
 });
