@@ -4,6 +4,7 @@
 //   - /execute_c printing 1 MiB of NULs on each stream; a 2 MiB body of escapes;
 //   - 24 clients that send /execute_c (1 MiB of NULs) and never read the answer: memory per unread answer, and
 //     whether the server cuts them (C_RUNNER_SEND_TIMEOUT_MS, 5 s here);
+//   - a judge of 20 test cases of a 60 MB program (large-program.c): copied into each job's directory and sandbox;
 //   - the start-up sweep of 200 stale job directories.
 // Prints figures only; nothing here asserts a time. Default limits, concurrency 8, against 127.0.0.1 only.
 // BENCH_NODE_OPTIONS adds Node options to the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
@@ -108,6 +109,12 @@ try {
 	const escapes = '\\u0000'.repeat(Math.floor(((2 * 1024 * 1024) - 2000) / 6));
 	await scenario(server, '/execute_c, a 2 MiB body: stdin of escaped NULs', async () => {
 		const {status, bytes} = await post(server, '/execute_c', `{"code": ${JSON.stringify(nulls)}, "stdin": "${escapes}"}`);
+		return `${status}, answer ${bytes} B`;
+	});
+
+	const large = example('large-program.c');
+	await scenario(server, '/judge_c, 20 test cases of a 60 MB program (large-program.c)', async () => {
+		const {status, bytes} = await post(server, '/judge_c', JSON.stringify({code: large, testcases: Array.from({length: 20}, () => ({output: '1'}))}));
 		return `${status}, answer ${bytes} B`;
 	});
 

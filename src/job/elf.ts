@@ -8,25 +8,37 @@ const ptLoad = 1;
  * memory is touched; this lets the result name the limit. 0 when the file is not a little-endian ELF64.
  */
 export async function staticMemoryKb(file: string): Promise<number> {
-	const bytes = await fs.readFile(file);
-	if (bytes.length < 64 || bytes.readUInt32BE(0) !== 0x7F_45_4C_46 || bytes[4] !== 2 || bytes[5] !== 1) {
-		return 0;
-	}
-
-	const tableOffset = Number(bytes.readBigUInt64LE(0x20));
-	const entrySize = bytes.readUInt16LE(0x36);
-	const entries = bytes.readUInt16LE(0x38);
-	let total = 0n;
-	for (let index = 0; index < entries; index++) {
-		const entry = tableOffset + (index * entrySize);
-		if (entry + 0x30 > bytes.length) {
+	// The ELF header and the program header table only: the program itself may be tens of MiB of data.
+	const handle = await fs.open(file, 'r');
+	try {
+		const header = Buffer.alloc(64);
+		const {bytesRead} = await handle.read(header, 0, 64, 0);
+		if (bytesRead < 64 || header.readUInt32BE(0) !== 0x7F_45_4C_46 || header[4] !== 2 || header[5] !== 1) {
 			return 0;
 		}
 
-		if (bytes.readUInt32LE(entry) === ptLoad) {
-			total += bytes.readBigUInt64LE(entry + 0x28);
+		const tableOffset = Number(header.readBigUInt64LE(0x20));
+		const entrySize = header.readUInt16LE(0x36);
+		const entries = header.readUInt16LE(0x38);
+		if (entrySize < 0x30) {
+			return 0;
 		}
-	}
 
-	return Number(total / 1024n);
+		const table = Buffer.alloc(entrySize * entries);
+		if ((await handle.read(table, 0, table.length, tableOffset)).bytesRead < table.length) {
+			return 0;
+		}
+
+		let total = 0n;
+		for (let index = 0; index < entries; index++) {
+			const entry = index * entrySize;
+			if (table.readUInt32LE(entry) === ptLoad) {
+				total += table.readBigUInt64LE(entry + 0x28);
+			}
+		}
+
+		return Number(total / 1024n);
+	} finally {
+		await handle.close();
+	}
 }

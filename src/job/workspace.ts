@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
-import {chmodSync, chownSync, closeSync, constants as fsConstants, copyFileSync, fstatSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {chmodSync, chownSync, closeSync, constants as fsConstants, copyFileSync, fstatSync, mkdirSync, openSync, read, readFileSync, rmSync, statSync, write, writeFileSync} from 'node:fs';
+import {promisify} from 'node:util';
 import {execa} from 'execa';
 import path from 'node:path';
 import {v4 as uuidv4} from 'uuid';
@@ -71,7 +72,13 @@ async function fillWorkspace(jobRoot: string, owner: Owner, user: SandboxUser | 
 			chownAll([dir], user);
 			await writeSources(workspace, content.files, user);
 		} else {
-			copyFileSync(content.binaryFrom, workspace.binaryPath, fsConstants.COPYFILE_EXCL);
+			// A small program is copied at once; a large one (tens of MiB of data) through the thread pool.
+			if (statSync(content.binaryFrom).size <= syncCopyMaxBytes) {
+				copyFileSync(content.binaryFrom, workspace.binaryPath, fsConstants.COPYFILE_EXCL);
+			} else {
+				await fs.copyFile(content.binaryFrom, workspace.binaryPath, fsConstants.COPYFILE_EXCL);
+			}
+
 			chmodSync(workspace.binaryPath, 0o755);
 			chownAll([dir, workspace.binaryPath], user);
 		}
@@ -112,6 +119,33 @@ export async function writeRunPlaceholders(workspace: Workspace, user: SandboxUs
 	chownAll([workspace.binaryPath], user);
 }
 
+/**
+ * Programs up to this size are read and written synchronously (a few calls of microseconds, cheaper than hops
+ * through the thread pool); larger ones in chunks through it: one synchronous copy of a 60 MiB program stalled the
+ * event loop for most of a second, and a judge made one for each test case.
+ */
+export const syncCopyMaxBytes = 1024 * 1024;
+const readAsync = promisify(read);
+const writeAsync = promisify(write);
+
+/** Copies `size` bytes from one descriptor to another, a MiB at a time through the thread pool. */
+async function copyInChunks(from: number, to: number, size: number): Promise<void> {
+	const chunk = Buffer.allocUnsafe(Math.min(syncCopyMaxBytes, size));
+	for (let offset = 0; offset < size;) {
+		const {bytesRead} = await readAsync(from, chunk, 0, chunk.length, offset);
+		if (bytesRead === 0) {
+			break;
+		}
+
+		for (let written = 0; written < bytesRead;) {
+			const {bytesWritten} = await writeAsync(to, chunk, written, bytesRead - written, offset + written);
+			written += bytesWritten;
+		}
+
+		offset += bytesRead;
+	}
+}
+
 /** Read-only, never through a link, never waiting on a FIFO, never a controlling terminal. */
 const readNoFollowFlags = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
 const overwriteFlags = fsConstants.O_WRONLY | fsConstants.O_TRUNC | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
@@ -142,14 +176,27 @@ function withFile<T>(file: string, flags: number, use: (fd: number) => T): T {
  * the stdin are written into the very files it has bound, never replaced, so the sandbox sees them.
  */
 export async function fillRunPlaceholders(workspace: Workspace, binaryFrom: string, stdin: string | null): Promise<void> {
-	const program = readRegularFile(binaryFrom);
-	if (program === null) {
-		throw new Error(`${binaryFrom} is not a regular file`);
+	const from = openSync(binaryFrom, readNoFollowFlags);
+	try {
+		const stat = fstatSync(from);
+		if (!stat.isFile()) {
+			throw new Error(`${binaryFrom} is not a regular file`);
+		}
+
+		const to = openSync(workspace.binaryPath, overwriteFlags);
+		try {
+			if (stat.size <= syncCopyMaxBytes) {
+				writeFileSync(to, readFileSync(from));
+			} else {
+				await copyInChunks(from, to, stat.size);
+			}
+		} finally {
+			closeSync(to);
+		}
+	} finally {
+		closeSync(from);
 	}
 
-	withFile(workspace.binaryPath, overwriteFlags, fd => {
-		writeFileSync(fd, program);
-	});
 	if (stdin !== null && stdin !== '') {
 		withFile(workspace.stdinPath, overwriteFlags, fd => {
 			writeFileSync(fd, stdin);

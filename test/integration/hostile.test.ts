@@ -217,6 +217,15 @@ test.serial('stdin mapped into memory, the fast-input idiom, is not taken for me
 	assertHostClean(t, server);
 });
 
+test.serial('a program of 60 MB of data (inside the compile file limit) runs, and runs again from the cache: large-program.c', async t => {
+	for (const attempt of [false, true]) {
+		const body = await run(t, 'large-program.c', {time_limit_ms: 5000});
+		t.like(body, {status: 'ok', output: '1\n', compile_cached: attempt}, body['error']);
+	}
+
+	assertHostClean(t, server);
+});
+
 test.serial('a program that cannot be started (its ELF interpreter does not exist) is its own runtime error, not a 500 nor a sandbox failure', async t => {
 	const startFailures = async () => Number(/^c_runner_sandbox_start_failures_total\{step="run"\} (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1] ?? 0);
 	const before = await startFailures();
