@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type {CompileOutcome} from './classify.ts';
 import type {Program} from './language.ts';
-import {ownerName, processStart, readRegularFile, type Owner} from './workspace.ts';
+import {ownerName, processStart, readRegularFileAsync, syncCopyMaxBytes, type Owner} from './workspace.ts';
 
 /** A compile's result as the cache keeps it: the outcome (gcc's diagnostics), and the program when it compiled. */
 export interface CacheEntry {
@@ -158,7 +158,7 @@ export class CompileCache {
 
 		// Synchronous, as a job directory's files are (workspace.ts): a program of some KiB, a few calls of microseconds.
 		if (outcome.ok && binaryPath !== null) {
-			const content = readRegularFile(binaryPath, this.#maxBytes - bytes);
+			const content = await readRegularFileAsync(binaryPath, this.#maxBytes - bytes);
 			if (content === null) {
 				return;
 			}
@@ -166,7 +166,12 @@ export class CompileCache {
 			binary = path.join(this.#dir, key);
 			const partial = `${binary}.${process.pid}.${this.#partials++}.partial`;
 			try {
-				writeFileSync(partial, content, {mode: 0o400, flag: 'wx'});
+				if (content.length <= syncCopyMaxBytes) {
+					writeFileSync(partial, content, {mode: 0o400, flag: 'wx'});
+				} else {
+					await fs.writeFile(partial, content, {mode: 0o400, flag: 'wx'});
+				}
+
 				renameSync(partial, binary);
 			} catch (error) {
 				// A full disk: nothing half-written is left behind, and the entry is not kept.

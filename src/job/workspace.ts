@@ -152,13 +152,36 @@ const overwriteFlags = fsConstants.O_WRONLY | fsConstants.O_TRUNC | fsConstants.
 
 /**
  * A regular file's content (a program in a job directory), read once no process of its job is left to change it;
- * null when it is not a regular file, or is larger than `maxBytes`.
+ * null when it is not a regular file, or is larger than `maxBytes`. Through the thread pool when it is larger than
+ * `syncCopyMaxBytes`.
  */
-export function readRegularFile(file: string, maxBytes = Number.POSITIVE_INFINITY): Buffer | null {
-	return withFile(file, readNoFollowFlags, fd => {
+export async function readRegularFileAsync(file: string, maxBytes = Number.POSITIVE_INFINITY): Promise<Buffer | null> {
+	const fd = openSync(file, readNoFollowFlags);
+	try {
 		const stat = fstatSync(fd);
-		return stat.isFile() && stat.size <= maxBytes ? readFileSync(fd) : null;
-	});
+		if (!stat.isFile() || stat.size > maxBytes) {
+			return null;
+		}
+
+		if (stat.size <= syncCopyMaxBytes) {
+			return readFileSync(fd);
+		}
+
+		const content = Buffer.allocUnsafe(stat.size);
+		let length = 0;
+		while (length < content.length) {
+			const {bytesRead} = await readAsync(fd, content, length, Math.min(syncCopyMaxBytes, content.length - length), length);
+			if (bytesRead === 0) {
+				break;
+			}
+
+			length += bytesRead;
+		}
+
+		return content.subarray(0, length);
+	} finally {
+		closeSync(fd);
+	}
 }
 
 /** Opens `file` with `flags`, runs `use` on the descriptor, and closes it whatever happens. */
