@@ -52,7 +52,7 @@ export function describeAccounting(choice: AccountingChoice, policy: SandboxPoli
 		process_limit: 'RLIMIT_NPROC inside the sandbox',
 		cpu_ms_counts: `the larger of: the sum of the CPU clocks of every process seen by a sample, at its last sample; and the CPU of every process the helper reaped, with what they reaped (RUSAGE_CHILDREN)`,
 		memory_kb_counts: 'the peak resident set of the largest single process the helper reaped (ru_maxrss): not the job\'s total',
-		host_memory_worst_case_per_job: 'not bounded by a total: each of processes_limit processes may hold memory_limit_mb + 16 MiB of address space, plus the tmpfs mounts (disk_mb each for /tmp and the job directory), plus SysV shared memory segments, which outlive the process that made them and count towards no rlimit, plus TCP socket buffers (unread loopback connections)',
+		host_memory_worst_case_per_job: 'not bounded by a total: each of processes_limit processes may hold memory_limit_mb + 16 MiB of address space, plus the tmpfs mounts (disk_mb each for /tmp and the job directory, and the kernel memory of their files\' inodes, about 1 KiB each, which disk_mb does not bound), plus SysV shared memory segments, which outlive the process that made them and count towards no rlimit, plus TCP socket buffers (unread loopback connections)',
 		guarantees: [
 			'a single process cannot use more than its RLIMIT_AS, RLIMIT_CPU and RLIMIT_FSIZE, and cannot raise them',
 			'the CPU limit counts every process of the job that lives through at least one sample, including children reaped by the kernel (SIGCHLD ignored)',
@@ -61,7 +61,8 @@ export function describeAccounting(choice: AccountingChoice, policy: SandboxPoli
 		],
 		not_guaranteed: [
 			'memory over the whole job: several processes, shared memory, memfds and tmpfs files together can exceed memory_limit_mb, and memory_kb does not show it',
-			`CPU of processes that live less than one sample (${sampleMs} ms) while their parent ignores SIGCHLD, and what any process uses after its last sample, is not counted; the wall-clock limit still bounds the job`,
+			`CPU of processes that live less than one sample (${sampleMs} ms) while their parent ignores SIGCHLD, and what any process uses after its last sample, is not counted; and the CPU is the larger of what the samples saw and what reaped processes reported, so a job that splits its work between short processes its own processes reap and processes the kernel reaps (SIGCHLD ignored) is counted for the larger share only; the wall-clock limit still bounds the job`,
+			'memory_kb of a program smaller than the helper is the helper\'s own resident size (its pid probe shares the helper\'s memory); resident memory counts the pages of files a program maps (its stdin, a library), so mapping large files can read as a memory_limit',
 			'where the kernel makes pid_max per pid namespace (Linux 6.14 and later) a program may lower its own and wrap its pids around, so that the pid probe fails and a process started below the last pid seen is not found: its CPU is not counted; the wall-clock limit still bounds the job',
 		],
 	};
