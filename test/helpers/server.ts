@@ -57,11 +57,26 @@ export interface RunningServer {
  */
 export const uidOffset = Number(process.env['C_RUNNER_TEST_UID_OFFSET'] ?? 0);
 
-/** Servers started and not yet exited: a test file that ends without stopping one (a failed hook, a time-out) stops it. */
-const running = new Set<ChildProcess>();
+/**
+ * Servers started and not yet stopped, with what the harness made for each: a test file that ends without stopping
+ * one (a failed assertion throws, so a test without try/finally never reaches its stop; a failed hook; a time-out)
+ * stops it, waits for it to go (up to 10 s), and removes its job root and cache directory, as stop() does.
+ */
+const unstopped = new Map<ChildProcess, () => void>();
 process.once('exit', () => {
-	for (const child of running) {
+	for (const child of unstopped.keys()) {
 		child.kill('SIGTERM');
+	}
+
+	// Nothing is reaped while the process exits: a server that has ended is a zombie by now.
+	const gone = (pid: number | undefined) => pid === undefined || !fs.existsSync(`/proc/${pid}`) || /^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+	const deadline = Date.now() + 10_000;
+	while (![...unstopped.keys()].every(child => gone(child.pid)) && Date.now() < deadline) {
+		Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+	}
+
+	for (const removeMade of unstopped.values()) {
+		removeMade();
 	}
 });
 
@@ -123,10 +138,19 @@ export async function startServer(requested: {
 		stderr += chunk.toString();
 	});
 	const logs: Array<Record<string, unknown>> = [];
-	running.add(child);
+	/** What the harness made for this server, removed by stop() (the job root only when empty: anything left stays for a look). */
+	const removeMade = () => {
+		fs.rmSync(cacheBase, {recursive: true, force: true});
+		if (options.jobRoot === undefined) {
+			try {
+				fs.rmdirSync(jobRoot);
+			} catch {}
+		}
+	};
+
+	unstopped.set(child, removeMade);
 	const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>(resolve => {
 		child.once('exit', (code, signal) => {
-			running.delete(child);
 			if (options.runAs !== undefined) {
 				releaseInstall();
 			}
@@ -151,6 +175,7 @@ export async function startServer(requested: {
 			}
 
 			// What the harness made for it goes with it: a server that never listened has nothing in them to look at.
+			unstopped.delete(child);
 			fs.rmSync(cacheBase, {recursive: true, force: true});
 			if (options.jobRoot === undefined) {
 				fs.rmSync(jobRoot, {recursive: true, force: true});
@@ -175,14 +200,8 @@ export async function startServer(requested: {
 			}
 
 			const result = await exited;
-			fs.rmSync(cacheBase, {recursive: true, force: true});
-			if (options.jobRoot === undefined) {
-				// The harness made this job root. Removed only when empty: anything left stays for a look.
-				try {
-					fs.rmdirSync(jobRoot);
-				} catch {}
-			}
-
+			unstopped.delete(child);
+			removeMade();
 			return result;
 		},
 	};
