@@ -210,14 +210,13 @@ try {
 }
 
 const separator = process.argv.indexOf('--');
-const serve = serving;
-if (separator !== -1 || serve) {
-	const [file, ...args] = serve ? [serverMain] : process.argv.slice(separator + 1);
+if (separator !== -1 || serving) {
+	const [file, ...args] = serving ? [serverMain] : process.argv.slice(separator + 1);
 	if (!file) {
 		die('nothing to run after --');
 	}
 
-	const child = spawn(node, [...(serve ? serverNodeArgs : []), file, ...args], {stdio: 'inherit', cwd: root});
+	const child = spawn(node, [...(serving ? serverNodeArgs : []), file, ...args], {stdio: 'inherit', cwd: root});
 	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 		process.on(signal, () => child.kill(signal));
 	}

@@ -24,6 +24,9 @@ export interface CacheListener {
 	size?(bytes: number): void;
 }
 
+/** The allocation unit a program file's size is rounded up to. */
+const diskBlockBytes = 4096;
+
 /**
  * The compile cache, content-addressed: the key is a hash of everything that makes the compiler's output what it is
  * (each source file's name and content, the language, the whole compile argv with the compiler's path, and that
@@ -34,9 +37,6 @@ export interface CacheListener {
  * those that a limit did not stop (a compile stopped at its time limit on a busy machine may pass another time).
  * Identical compiles arriving together run once: the others wait for it (`pending`).
  */
-/** The allocation unit a program file's size is rounded up to. */
-const diskBlockBytes = 4096;
-
 export class CompileCache {
 	readonly #dir: string;
 	readonly #maxBytes: number;
@@ -156,10 +156,13 @@ export class CompileCache {
 			return;
 		}
 
-		// Synchronous, as a job directory's files are (workspace.ts): a program of some KiB, a few calls of microseconds.
+		// Synchronous up to syncCopyMaxBytes, as a job directory's files are (workspace.ts): a program of some KiB, a
+		// few calls of microseconds; a larger one through the thread pool.
 		if (outcome.ok && binaryPath !== null) {
 			const content = await readRegularFileAsync(binaryPath, this.#maxBytes - bytes);
-			if (content === null) {
+			// What the file takes on disk, in whole blocks: what `du` counts against the bound.
+			const onDisk = content === null ? 0 : Math.ceil(content.length / diskBlockBytes) * diskBlockBytes;
+			if (content === null || bytes + onDisk > this.#maxBytes) {
 				return;
 			}
 
@@ -179,13 +182,7 @@ export class CompileCache {
 				throw error;
 			}
 
-			// What the file takes on disk, in whole blocks: what `du` counts against the bound.
-			bytes += Math.ceil(content.length / diskBlockBytes) * diskBlockBytes;
-		}
-
-		if (bytes > this.#maxBytes) {
-			rmSync(binary!, {force: true});
-			return;
+			bytes += onDisk;
 		}
 
 		this.#entries.set(key, {outcome, staticKb, binary, bytes});

@@ -355,15 +355,15 @@ async function compileInSandbox(program: Program, {user, deps, signal}: JobConte
 	}
 }
 
-/**
- * A compile that failed for want of space on the job root's file system, where the linker writes the program:
- * "No space left on device" in the diagnostics, and less room left there than a compile may write. The sandbox's own
- * /tmp, where gcc writes its intermediate files, is capped by the compile limits: a program filling that is the
- * program's compile error, and the job root then still has room.
- */
 /** Fewer free inodes than this on the job root, and a compile that ran out of space failed for want of them. */
 const minFreeInodes = 16;
 
+/**
+ * A compile that failed for want of space on the job root's file system, where the linker writes the program:
+ * "No space left on device" in the diagnostics, and less room left there than a compile may write, or almost no
+ * inode. The sandbox's own /tmp, where gcc writes its intermediate files, is capped by the compile limits: a program
+ * filling that is the program's compile error, and the job root then still has room.
+ */
 function jobRootFull(diagnostics: string, dir: string, limits: SandboxLimits): boolean {
 	if (!diagnostics.includes('No space left on device')) {
 		return false;
