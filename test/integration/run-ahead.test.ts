@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import {assertHostClean, execute, leftoverJobCgroups, leftoverJobDirs, startServer, waitFor, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, execute, leftoverJobCgroups, leftoverJobDirs, slowSource, startServer, waitFor, type RunningServer} from '../helpers/server.ts';
 
 let server: RunningServer;
 test.before(async () => {
@@ -18,13 +18,6 @@ test.before(async () => {
 test.after.always(async () => {
 	await server?.stop();
 });
-
-/** Some hundreds of small functions: gcc -O2 takes a second or two on them. */
-const slowSource = (tail: string) => [
-	'#include <stdio.h>',
-	...Array.from({length: 700}, (_unused, index) => `int f${index}(int x) { int s = 0; for (int j = 0; j < x; j++) s += (j * ${index}) % 7; return s; }`),
-	`int main(void) { printf("%d\\n", f7(10)); ${tail} return 0; }`,
-].join('\n');
 
 /** The memory controller's job cgroups of the server, by step: `compile`, `run`. */
 function jobCgroups(step: 'compile' | 'run'): string[] {

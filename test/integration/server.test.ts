@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import test from 'ava';
+import test, {type ExecutionContext} from 'ava';
 import {rawRequest} from '../helpers/raw-http.ts';
 import {assertHostClean, eventuallyClean, eventuallyLogged, example, execute, hostProcesses, leftoverInstanceCgroups, leftoverJobDirs, leftoverProcesses, programRuns, projectRoot, serverArgs, settledAhead, startServer, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
 
@@ -478,16 +478,30 @@ test('requests Node\'s HTTP parser cannot read get an {error} answer too', async
 	}
 });
 
-test('a job root out of space is the server\'s failure: a 500, never a compile error, never cached', async t => {
+/**
+ * A server whose job root is a small tmpfs of its own (`mountOptions`), mounted in a private mount namespace: it
+ * exists for the server only and goes with it. Null, the test failed, where it cannot be mounted (without root).
+ */
+async function serverOnOwnTmpfs(t: ExecutionContext, uidBase: number, mountOptions: string, env: Record<string, string> = {}): Promise<{server: RunningServer; jobRoot: string} | null> {
 	if (process.getuid?.() !== 0) {
 		t.fail('this test needs root: it mounts a small tmpfs in a private mount namespace');
-		return;
+		return null;
 	}
 
 	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
 	fs.chmodSync(jobRoot, 0o711);
-	// A private mount namespace: the 3 MiB job root exists for the server only and goes with it.
-	const server = await startServer({uidBase: 66_560, jobRoot, wrap: ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=3m,mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && exec "$@"', 'sh']});
+	const server = await startServer({uidBase, jobRoot, env, wrap: ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o ${mountOptions},mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && exec "$@"`, 'sh']});
+	return {server, jobRoot};
+}
+
+test('a job root out of space is the server\'s failure: a 500, never a compile error, never cached', async t => {
+	// A job root of 3 MiB.
+	const own = await serverOnOwnTmpfs(t, 66_560, 'size=3m');
+	if (own === null) {
+		return;
+	}
+
+	const {server, jobRoot} = own;
 	try {
 		// A program of 4 MiB: gcc's files in the sandbox's own /tmp fit, the program in the job directory does not.
 		const big = {code: 'char big[4 << 20] = {1};\nint main(int argc, char **argv) { (void)argv; return big[argc * 4096]; }\n'};
@@ -509,15 +523,13 @@ test('a job root out of space is the server\'s failure: a 500, never a compile e
 });
 
 test('a job root out of inodes is the server\'s failure too: a 500, not a compile error that is then cached', async t => {
-	if (process.getuid?.() !== 0) {
-		t.fail('this test needs root: it mounts a small tmpfs in a private mount namespace');
+	// Room for far more than the compile's file-size limit (64 MiB): inodes, not blocks, run out.
+	const own = await serverOnOwnTmpfs(t, 66_590, 'size=512m,nr_inodes=200', {C_RUNNER_CONCURRENCY: '1'});
+	if (own === null) {
 		return;
 	}
 
-	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
-	fs.chmodSync(jobRoot, 0o711);
-	// Room for far more than the compile's file-size limit (64 MiB): inodes, not blocks, run out.
-	const server = await startServer({uidBase: 66_590, jobRoot, env: {C_RUNNER_CONCURRENCY: '1'}, wrap: ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=512m,nr_inodes=200,mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && exec "$@"', 'sh']});
+	const {server, jobRoot} = own;
 	const inside = `/proc/${server.pid}/root${jobRoot}`;
 	const filler = path.join(inside, 'filler');
 	try {
