@@ -329,11 +329,11 @@ static const struct deny deny_list[] = {
 	/* Disk flushes: the job's files are on tmpfs and go with it, so making them durable means nothing; on a
 	 * descriptor of the host's read-only /usr, each call makes the host's disk flush its write cache. Answered 0
 	 * ("0" in the errno column: success) without the call, so a program that checks the answer goes on. */
-	{CALL(sync), 0, "0", ALWAYS, 0, 0, NULL, "", "flushes every filesystem of the host; answered as done"},
-	{CALL(syncfs), 0, "0", ALWAYS, 0, 0, NULL, "", "flushes the host filesystem a descriptor is on (its /usr); answered as done"},
-	{CALL(fsync), 0, "0", ALWAYS, 0, 0, NULL, "", "makes the host's disk flush its cache, even on a read-only file of /usr; answered as done"},
-	{CALL(fdatasync), 0, "0", ALWAYS, 0, 0, NULL, "", "the same as fsync; answered as done"},
-	{CALL(sync_file_range), 0, "0", ALWAYS, 0, 0, NULL, "", "writes back a host file's range; answered as done"},
+	{CALL(sync), ERR(0), ALWAYS, 0, 0, NULL, "", "flushes every filesystem of the host; answered as done"},
+	{CALL(syncfs), ERR(0), ALWAYS, 0, 0, NULL, "", "flushes the host filesystem a descriptor is on (its /usr); answered as done"},
+	{CALL(fsync), ERR(0), ALWAYS, 0, 0, NULL, "", "makes the host's disk flush its cache, even on a read-only file of /usr; answered as done"},
+	{CALL(fdatasync), ERR(0), ALWAYS, 0, 0, NULL, "", "the same as fsync; answered as done"},
+	{CALL(sync_file_range), ERR(0), ALWAYS, 0, 0, NULL, "", "writes back a host file's range; answered as done"},
 	/* Weakened address-space rules: ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, MMAP_PAGE_ZERO, other personas. */
 	{CALL(personality), ERR(EPERM), NOT_EQ, 0, PER_LINUX, NULL, "persona other than PER_LINUX", "turns off ASLR or makes data executable; PER_LINUX still reads the current one"},
 };
