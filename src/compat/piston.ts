@@ -217,15 +217,34 @@ function runStage(result: ExecuteResult): PistonStage {
 	}
 }
 
+/**
+ * How a failed compile ended, as Piston tells it: gcc exiting 1 (its memory or file size limit too: gcc's driver exits
+ * 1 when one ends cc1, as, or ld), or the compiler stopped by its time limit or the diagnostics cap, which Piston's
+ * isolate reports as a kill: code null, SIGKILL, TO or EL.
+ */
+function failedCompile(result: ExecuteResult): Pick<PistonStage, 'code' | 'signal' | 'message' | 'status'> {
+	switch (result.stopped_by) {
+		case 'wall_time':
+		case 'cpu_time': {
+			return {code: null, signal: 'SIGKILL', message: 'Time limit exceeded', status: 'TO'};
+		}
+
+		case 'output': {
+			return {code: null, signal: 'SIGKILL', message: 'stderr length exceeded', status: 'EL'};
+		}
+
+		default: {
+			return {code: 1, signal: null, message: 'Exited with error status 1', status: 'RE'};
+		}
+	}
+}
+
 function compileStage(result: ExecuteResult): PistonStage {
 	const failed = result.status === 'compile_error';
 	return stage({
 		stdout: '',
 		stderr: failed ? result.error : result.warnings,
-		code: failed ? 1 : 0,
-		signal: null,
-		message: failed ? 'Exited with error status 1' : null,
-		status: failed ? 'RE' : null,
+		...(failed ? failedCompile(result) : {code: 0, signal: null, message: null, status: null}),
 		cpu_time: null,
 		wall_time: null,
 		memory: null,

@@ -63,3 +63,13 @@ test('a compile error: run is the compile stage, as Piston keeps it', t => {
 	t.like(response.compile, {code: 1, stderr: 'source.c:1:1: error: x\n', status: 'RE'});
 	t.deepEqual(response.run, response.compile);
 });
+
+test('a compile the server stopped: Piston\'s kill (TO for the time limit, EL for the diagnostics cap), not gcc exiting 1', t => {
+	const compile = (fields: Parameters<typeof executeResult>[0]) => toPistonResponse(executeResult({status: 'compile_error', exit_code: 1, ...fields}), {runtime: 'c'}, '12.2.0');
+	const timedOut = compile({stopped_by: 'wall_time', timed_out: true, error: 'c-runner: compilation stopped by the compile time limit of 10000 ms\n'});
+	t.like(timedOut.compile, {code: null, signal: 'SIGKILL', status: 'TO', message: 'Time limit exceeded'});
+	t.deepEqual(timedOut.run, timedOut.compile);
+	t.like(compile({stopped_by: 'cpu_time', timed_out: true}).compile, {code: null, signal: 'SIGKILL', status: 'TO'});
+	t.like(compile({stopped_by: 'output', truncated: true, output_limit_stream: 'stderr'}).compile, {code: null, signal: 'SIGKILL', status: 'EL', message: 'stderr length exceeded'});
+	t.like(compile({stopped_by: 'memory'}).compile, {code: 1, signal: null, status: 'RE'}, 'gcc\'s driver exits 1 when the kernel ends cc1');
+});
