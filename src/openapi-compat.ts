@@ -54,7 +54,12 @@ const judge0Attributes = {
 	exit_signal: nullableInteger('The signal number that ended the program.'),
 	token: {type: 'string', format: 'uuid'},
 	created_at: {type: 'string'},
+	queued_at: {type: 'string', description: 'When it was made (created_at).'},
+	started_at: {type: ['string', 'null'], description: 'When its run began; null while it waits.'},
 	finished_at: {type: ['string', 'null']},
+	updated_at: {type: 'string'},
+	queue_host: {type: 'null', description: 'Judge0\'s host names: c-runner has none.'},
+	execution_host: {type: 'null'},
 	number_of_runs: {type: 'integer'},
 	redirect_stderr_to_stdout: {type: 'boolean'},
 	enable_network: {type: 'boolean'},
@@ -147,7 +152,8 @@ export const compatPaths = {
 			description: 'With wait=true the finished submission; otherwise a token at once, the run in the background. Either way this '
 				+ 'server\'s memory keeps the submission for C_RUNNER_JUDGE0_TTL_MS, at most C_RUNNER_JUDGE0_STORE_SIZE at once, so its token '
 				+ 'works with GET /submissions/{token} (a wait=true submission that finds the store full is still answered, and not kept). '
-				+ 'A body that is not valid JSON is c-runner\'s own 400 `{"error": "Request body is not valid JSON"}`, not a 422.',
+				+ 'A body that is not valid JSON is c-runner\'s own 400 `{"error": "Request body is not valid JSON"}`, not a 422; an unknown name in `fields` is '
+				+ 'Judge0\'s 400 `{"error": "invalid fields: [...]"}`.',
 			security: tokenWhenConfigured,
 			requestBody: {required: true, content: {[json]: {schema: schema('Judge0SubmissionRequest')}}},
 			responses: {
@@ -156,6 +162,7 @@ export const compatPaths = {
 					headers: requestIdHeader,
 					content: {[json]: {schema: {anyOf: [schema('Judge0Submission'), schema('Judge0Token')]}}},
 				},
+				400: {description: 'An unknown name in `fields` (Judge0\'s `{"error": "invalid fields: [...]"}`), or a body that is not valid JSON.', headers: requestIdHeader, content: {[json]: {schema: schema('Error')}}},
 				401: response('Unauthorized'),
 				413: response('PayloadTooLarge'),
 				415: response('UnsupportedMediaType'),
@@ -178,7 +185,7 @@ export const compatPaths = {
 				...ok('The submission: In Queue or Processing until it is done.', 'Judge0Submission'),
 				401: response('Unauthorized'),
 				404: response('NotFound'),
-				422: {description: 'An unknown name in `fields`.', headers: requestIdHeader, content: {[json]: {schema: schema('Judge0FieldErrors')}}},
+				400: {description: 'An unknown name in `fields`: Judge0\'s `{"error": "invalid fields: [...]"}`.', headers: requestIdHeader, content: {[json]: {schema: schema('Error')}}},
 			},
 		},
 	},

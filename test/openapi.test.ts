@@ -108,7 +108,6 @@ const compatErrors: Record<string, string> = {
 	'/api/v2/execute 413': 'PistonError',
 	'/api/v2/execute 503': 'PistonError',
 	'/submissions 422': 'Judge0FieldErrors',
-	'/submissions/{token} 422': 'Judge0FieldErrors',
 };
 
 test('every answer has X-Request-Id, every error the {error} body', t => {

@@ -2,6 +2,7 @@
 // API documentation (docs/api/submissions), its language ids for gcc C and C++, its statuses and its comparison.
 import {isUtf8} from 'node:buffer';
 import {v4 as uuidv4} from 'uuid';
+import {AppError} from '../http/errors.ts';
 import type {ExecuteResult} from '../job/result.ts';
 import {argsProblem, commandLineArgs, isPlainObject} from '../job/parse-request.ts';
 import {judge0OutputsMatch} from '../judge/compare.ts';
@@ -308,10 +309,18 @@ function judge0Status(result: ExecuteResult, expectedOutput: string | null, redi
 	}
 }
 
+/** `startedAt`: when its run last began (Judge0's `started_at`); null while it waits. */
+interface StoredBase {
+	readonly token: string;
+	readonly submission: Judge0Submission;
+	readonly createdAt: string;
+	readonly startedAt: string | null;
+}
+
 export type StoredSubmission =
-	| {readonly token: string; readonly submission: Judge0Submission; readonly createdAt: string; readonly state: 'queued' | 'running'}
-	| {readonly token: string; readonly submission: Judge0Submission; readonly createdAt: string; readonly state: 'done'; readonly result: ExecuteResult; readonly finishedAt: string}
-	| {readonly token: string; readonly submission: Judge0Submission; readonly createdAt: string; readonly state: 'failed'; readonly message: string; readonly finishedAt: string};
+	| StoredBase & {readonly state: 'queued' | 'running'}
+	| StoredBase & {readonly state: 'done'; readonly result: ExecuteResult; readonly finishedAt: string}
+	| StoredBase & {readonly state: 'failed'; readonly message: string; readonly finishedAt: string};
 
 /** Ruby's Base64.encode64, which Judge0 uses: lines of 60 characters, each ending in a newline. */
 export function encode64(text: string): string {
@@ -354,7 +363,13 @@ export function judge0Attributes(stored: StoredSubmission, base64: boolean, lang
 		exit_signal: finished === null || !compiled || finished.exit_code >= 0 ? null : -finished.exit_code,
 		token: stored.token,
 		created_at: stored.createdAt,
+		queued_at: stored.createdAt,
+		started_at: stored.startedAt,
 		finished_at: stored.state === 'done' || stored.state === 'failed' ? stored.finishedAt : null,
+		updated_at: stored.state === 'done' || stored.state === 'failed' ? stored.finishedAt : (stored.startedAt ?? stored.createdAt),
+		// Judge0's host names of its API and worker containers: c-runner has neither.
+		queue_host: null,
+		execution_host: null,
 		number_of_runs: 1,
 		redirect_stderr_to_stdout: submission.redirectStderrToStdout,
 		enable_network: false,
@@ -377,18 +392,22 @@ function appliedJudge0Limits(result: ExecuteResult, echo: Readonly<Record<string
 	return Object.fromEntries(Object.entries(applied).filter(([field]) => echo[field] === null || echo[field] === undefined));
 }
 
-/** `fields`: a comma-separated list of attribute names, or `*`; unknown names are refused like Judge0 does. */
+/**
+ * `fields`, as Judge0's Fields::Submission reads it: a comma-separated list of attribute names; `*` among them is
+ * every attribute, an empty list the default 8; an unknown name is Judge0's 400 `{"error": "invalid fields: [...]"}`.
+ */
 export function pickFields(attributes: Record<string, unknown>, fields: string | undefined): Record<string, unknown> {
-	if (fields === '*') {
+	const requested = (fields ?? '').split(',').map(name => name.trim()).filter(name => name !== '');
+	const unknown = requested.filter(name => name !== '*' && !Object.hasOwn(attributes, name));
+	if (unknown.length > 0) {
+		throw new AppError(400, `invalid fields: [${unknown.join(', ')}]`);
+	}
+
+	if (requested.includes('*')) {
 		return attributes;
 	}
 
-	const names = fields === undefined || fields === '' ? defaultFields : fields.split(',').map(name => name.trim()).filter(name => name !== '');
-	const unknown = names.filter(name => !Object.hasOwn(attributes, name));
-	if (unknown.length > 0) {
-		throw new Judge0FieldError({fields: [`unknown ${unknown.length === 1 ? 'field' : 'fields'}: ${unknown.join(', ')}`]});
-	}
-
+	const names = requested.length === 0 ? defaultFields : requested;
 	return Object.fromEntries(names.map(name => [name, attributes[name]]));
 }
 
@@ -420,7 +439,7 @@ export class SubmissionStore {
 			return null;
 		}
 
-		const stored: StoredSubmission = {token: uuidv4(), submission, createdAt: new Date(this.#now()).toISOString(), state: 'queued'};
+		const stored: StoredSubmission = {token: uuidv4(), submission, createdAt: new Date(this.#now()).toISOString(), startedAt: null, state: 'queued'};
 		this.#entries.set(stored.token, {stored, expires: this.#now() + this.#ttlMs});
 		return stored;
 	}

@@ -1,5 +1,6 @@
 import test from 'ava';
 import {encode64, Judge0FieldError, judge0Attributes, judge0Outcome, judge0Statuses, parseJudge0Submission, pickFields, SubmissionStore, type StoredSubmission} from '../../src/compat/judge0.ts';
+import {AppError} from '../../src/http/errors.ts';
 import {executeResult} from '../helpers/results.ts';
 
 const rules = {maxCpuMs: 10_000, maxWallMs: 21_000, maxMemoryMb: 1024};
@@ -86,6 +87,7 @@ const stored = (fields: Parameters<typeof executeResult>[0], body: Record<string
 	token: 'eb0dd001-66db-47f4-8a69-b736c9bc23f6',
 	submission: parseJudge0Submission({source_code: hello, language_id: 50, stdin: 'Judge0', expected_output: 'hello, Judge0', ...body}, false, rules),
 	createdAt: '2026-12-01T00:00:00.000Z',
+	startedAt: '2026-12-01T00:00:00.500Z',
 	state: 'done',
 	result: executeResult(fields),
 	finishedAt: '2026-12-01T00:00:01.000Z',
@@ -109,18 +111,27 @@ test('base64 views encode every text as Ruby\'s encode64 does; fields picks attr
 	const attributes = judge0Attributes(stored({output: 'hello, Judge0\n'}), true, 'C (GCC 12.2.0)');
 	t.is(attributes['stdout'], 'aGVsbG8sIEp1ZGdlMAo=\n');
 	t.deepEqual(pickFields(attributes, 'stdout,status_id,language_id'), {stdout: 'aGVsbG8sIEp1ZGdlMAo=\n', status_id: 3, language_id: 50});
-	t.throws(() => pickFields(attributes, 'stdout,nonsense'), {instanceOf: Judge0FieldError});
+	// Judge0's own refusal (SubmissionsController#check_requested_fields): 400 {"error": "invalid fields: [...]"}.
+	t.throws(() => pickFields(attributes, 'stdout,nonsense,other'), {instanceOf: AppError, message: 'invalid fields: [nonsense, other]'});
+	t.is(t.throws(() => pickFields(attributes, 'nonsense'), {instanceOf: AppError})?.status, 400);
 	for (const inherited of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
-		const error = t.throws(() => pickFields(attributes, inherited), {instanceOf: Judge0FieldError}, 'an object\'s own properties only');
-		t.deepEqual(error?.fields, {fields: [`unknown field: ${inherited}`]});
+		t.throws(() => pickFields(attributes, inherited), {instanceOf: AppError, message: `invalid fields: [${inherited}]`}, 'an object\'s own properties only');
 	}
 	t.is(encode64('x'.repeat(50)).split('\n').length, 3, 'lines of 60 characters');
+});
+
+test('fields as Judge0 reads them: `*` among names is every attribute, an empty list the default 8, every Judge0 attribute known', t => {
+	const attributes = judge0Attributes(stored({output: 'hi\n'}), false, 'C');
+	t.deepEqual(pickFields(attributes, '*,stdout'), attributes);
+	t.deepEqual(Object.keys(pickFields(attributes, ',')), ['stdout', 'time', 'memory', 'stderr', 'token', 'compile_output', 'message', 'status']);
+	t.deepEqual(Object.keys(pickFields(attributes, '')), Object.keys(pickFields(attributes, undefined)));
+	t.like(pickFields(attributes, 'queued_at,started_at,updated_at,queue_host,execution_host'), {queued_at: '2026-12-01T00:00:00.000Z', started_at: '2026-12-01T00:00:00.500Z', updated_at: '2026-12-01T00:00:01.000Z', queue_host: null, execution_host: null});
 });
 
 test('the full view: the limits a finished submission ran under, in Judge0\'s units, where the client sent none; its own where it did', t => {
 	const ran = stored({limits: {wall_time_ms: 3000, cpu_time_ms: 1000, cpu_time_enforced_ms: 1000, memory_mb: 64, processes: 32, file_size_mb: 1, disk_mb: 8, open_files: 64, output_bytes: 65_536}}, {cpu_time_limit: 1});
 	t.like(pickFields(judge0Attributes(ran, false, 'C'), '*'), {cpu_time_limit: 1, wall_time_limit: 3, memory_limit: 65_536, max_file_size: 1024, stack_limit: null});
-	const queued: StoredSubmission = {token: ran.token, submission: ran.submission, createdAt: ran.createdAt, state: 'queued'};
+	const queued: StoredSubmission = {token: ran.token, submission: ran.submission, createdAt: ran.createdAt, startedAt: null, state: 'queued'};
 	t.like(pickFields(judge0Attributes(queued, false, 'C'), '*'), {cpu_time_limit: 1, wall_time_limit: null, memory_limit: null}, 'not run yet: only what was sent');
 });
 

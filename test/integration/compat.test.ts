@@ -169,6 +169,11 @@ test.serial('Judge0: every verdict, with C and C++', async t => {
 test.serial('Judge0: what is not offered is refused by name; an unknown token is a 404', async t => {
 	t.deepEqual((await judge0('POST', '/submissions', {source_code: hello, language_id: 50, enable_network: true})).body, {enable_network: ['cannot be enabled: c-runner sandboxes have no network']});
 	t.is((await judge0('GET', '/submissions/00000000-0000-4000-8000-000000000000')).status, 404);
+	const {body} = await judge0('POST', '/submissions', {source_code: hello, language_id: 50, stdin: 'x'});
+	t.deepEqual(await judge0('GET', `/submissions/${body['token']}?fields=stdout,nonsense`), {status: 400, body: {error: 'invalid fields: [nonsense]'}}, 'Judge0\'s own refusal of a field name');
+	t.deepEqual(await judge0('POST', '/submissions?fields=nonsense', {source_code: hello, language_id: 50}), {status: 400, body: {error: 'invalid fields: [nonsense]'}});
+	t.like((await finished(body['token'], '?fields=*,stdout')).body, {stdout: 'hello, x\n', status_id: 3, queue_host: null});
+	assertHostClean(t, server);
 });
 
 test.serial('arguments past /execute_c\'s bounds, or with a NUL, are refused by both APIs before anything runs', async t => {
