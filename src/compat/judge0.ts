@@ -62,7 +62,18 @@ export interface Judge0Rules {
 	readonly maxWallMs: number;
 	/** The most memory a run may have, MiB (C_RUNNER_RUN_MAX_MEMORY_MB). */
 	readonly maxMemoryMb: number;
+	/** The server's run file size (MiB) and stack (MiB): a submission may ask for less, not more. */
+	readonly fileSizeMb: number;
+	readonly stackMb: number;
+	/** The most processes and threads the program may have: the server's process limit less the sandbox's helper. */
+	readonly processes: number;
 }
+
+/**
+ * The sandbox's helper, pid 1 of the sandbox, runs as the program's user, so it counts against the process limit;
+ * Judge0's `max_processes_and_or_threads` (isolate's `--processes`) counts the program's own only.
+ */
+export const helperProcesses = 1;
 
 /** A submission as c-runner runs it. */
 export interface Judge0Submission {
@@ -78,6 +89,12 @@ export interface Judge0Submission {
 	readonly cpuTimeLimitMs: number | null;
 	readonly wallTimeLimitMs: number | null;
 	readonly memoryLimitMb: number | null;
+	/** MiB, MiB, a count; null: the server's. */
+	readonly fileSizeMb: number | null;
+	readonly stackMb: number | null;
+	readonly processes: number | null;
+	/** The server's stack, for the view: a run's answer does not carry it. */
+	readonly appliedStackMb: number;
 	readonly redirectStderrToStdout: boolean;
 	/** The request's own limit fields, echoed in the full view. */
 	readonly echo: Readonly<Record<string, unknown>>;
@@ -120,6 +137,56 @@ function seconds(body: Record<string, unknown>, field: string, maxMs: number, pr
 	}
 
 	return Math.max(1, Math.round(number * 1000));
+}
+
+/** A limit field as Judge0 takes it, a JSON number or a numeric string: null when absent, NaN for anything else. */
+function limitField(body: Record<string, unknown>, field: string): number | null {
+	const value = body[field];
+	if (value === undefined || value === null) {
+		return null;
+	}
+
+	return typeof value === 'number' || (typeof value === 'string' && value.trim() !== '') ? Number(value) : Number.NaN;
+}
+
+/** A limit in KB (`memory_limit`, `max_file_size`, `stack_limit`) as whole MiB, rounded up; above `maxMb` refused. */
+function kilobytesAsMib(body: Record<string, unknown>, field: string, maxMb: number, problems: Record<string, string[]>): number | null {
+	const kb = limitField(body, field);
+	if (kb === null) {
+		return null;
+	}
+
+	if (!Number.isFinite(kb) || kb <= 0) {
+		problems[field] = ['must be greater than 0'];
+		return null;
+	}
+
+	if (kb > maxMb * 1024) {
+		problems[field] = [`must be less than or equal to ${maxMb * 1024}`];
+		return null;
+	}
+
+	return Math.max(1, Math.ceil(kb / 1024));
+}
+
+/** `max_processes_and_or_threads`: a whole number from 1 to the server's own process limit. */
+function count(body: Record<string, unknown>, field: string, max: number, problems: Record<string, string[]>): number | null {
+	const number = limitField(body, field);
+	if (number === null) {
+		return null;
+	}
+
+	if (!Number.isInteger(number) || number <= 0) {
+		problems[field] = ['must be a whole number greater than 0'];
+		return null;
+	}
+
+	if (number > max) {
+		problems[field] = [`must be less than or equal to ${max}`];
+		return null;
+	}
+
+	return number;
 }
 
 /** `compiler_options` may only choose a standard and an optimisation level: c-runner passes no other flag. */
@@ -219,17 +286,13 @@ export function parseJudge0Submission(body: unknown, base64: boolean, rules: Jud
 		problems['command_line_arguments'] = ['must be a string'];
 	}
 
-	let memoryLimitMb: number | null = null;
-	const memory = body['memory_limit'];
-	if (memory !== undefined && memory !== null) {
-		const kb = Number(memory);
-		if (!Number.isFinite(kb) || kb <= 0) {
-			problems['memory_limit'] = ['must be greater than 0'];
-		} else if (kb > rules.maxMemoryMb * 1024) {
-			problems['memory_limit'] = [`must be less than or equal to ${rules.maxMemoryMb * 1024}`];
-		} else {
-			memoryLimitMb = Math.max(1, Math.ceil(kb / 1024));
-		}
+	const memoryLimitMb = kilobytesAsMib(body, 'memory_limit', rules.maxMemoryMb, problems);
+	const fileSizeMb = kilobytesAsMib(body, 'max_file_size', rules.fileSizeMb, problems);
+	const stackMb = kilobytesAsMib(body, 'stack_limit', rules.stackMb, problems);
+	const processes = count(body, 'max_processes_and_or_threads', rules.processes, problems);
+	const extra = limitField(body, 'cpu_extra_time');
+	if (extra !== null && !(extra >= 0)) {
+		problems['cpu_extra_time'] = ['must be greater than or equal to 0'];
 	}
 
 	const cpuTimeLimitMs = seconds(body, 'cpu_time_limit', rules.maxCpuMs, problems);
@@ -245,7 +308,7 @@ export function parseJudge0Submission(body: unknown, base64: boolean, rules: Jud
 		throw new Judge0FieldError(problems);
 	}
 
-	const echo = Object.fromEntries(['cpu_time_limit', 'cpu_extra_time', 'wall_time_limit', 'memory_limit', 'stack_limit', 'max_file_size', 'compiler_options', 'command_line_arguments']
+	const echo = Object.fromEntries(['cpu_time_limit', 'cpu_extra_time', 'wall_time_limit', 'memory_limit', 'stack_limit', 'max_file_size', 'max_processes_and_or_threads', 'compiler_options', 'command_line_arguments']
 		.map(field => [field, body[field] ?? null]));
 	return {
 		sourceCode,
@@ -259,6 +322,10 @@ export function parseJudge0Submission(body: unknown, base64: boolean, rules: Jud
 		cpuTimeLimitMs,
 		wallTimeLimitMs,
 		memoryLimitMb,
+		fileSizeMb,
+		stackMb,
+		processes,
+		appliedStackMb: stackMb ?? rules.stackMb,
 		redirectStderrToStdout: body['redirect_stderr_to_stdout'] === true,
 		echo,
 	};
@@ -377,20 +444,20 @@ export function judge0Attributes(stored: StoredSubmission, base64: boolean, lang
 		additional_files: null,
 		language: {id: submission.languageId, name: languageName},
 		...submission.echo,
-		// Once run, the limits it ran under, in Judge0's units, where the client sent none (Judge0 fills in its defaults).
-		...(finished === null ? {} : appliedJudge0Limits(finished, submission.echo)),
+		// Once run, the limits it ran under, in Judge0's units (rounded up to whole MiB; the server's where the client
+		// sent none, as Judge0 fills in its defaults), never a figure that was not applied.
+		...(finished === null ? {} : appliedJudge0Limits(finished, submission.appliedStackMb)),
 	};
 }
 
-function appliedJudge0Limits(result: ExecuteResult, echo: Readonly<Record<string, unknown>>): Record<string, unknown> {
-	const applied: Record<string, number> = {
-		cpu_time_limit: result.limits.cpu_time_ms / 1000,
-		wall_time_limit: result.limits.wall_time_ms / 1000,
-		memory_limit: result.limits.memory_mb * 1024,
-		max_file_size: result.limits.file_size_mb * 1024,
-	};
-	return Object.fromEntries(Object.entries(applied).filter(([field]) => echo[field] === null || echo[field] === undefined));
-}
+const appliedJudge0Limits = (result: ExecuteResult, stackMb: number): Record<string, number> => ({
+	cpu_time_limit: result.limits.cpu_time_ms / 1000,
+	wall_time_limit: result.limits.wall_time_ms / 1000,
+	memory_limit: result.limits.memory_mb * 1024,
+	max_file_size: result.limits.file_size_mb * 1024,
+	stack_limit: stackMb * 1024,
+	max_processes_and_or_threads: result.limits.processes - helperProcesses,
+});
 
 /**
  * `fields`, as Judge0's Fields::Submission reads it: a comma-separated list of attribute names; `*` among them is

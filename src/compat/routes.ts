@@ -16,7 +16,7 @@ import type {ExecuteResult} from '../job/result.ts';
 import {maxWallMs} from '../job/run-job.ts';
 import type {Runner} from '../runner.ts';
 import {
-	Judge0FieldError, judge0Attributes, judge0LanguageIds, judge0Languages, judge0Statuses, parseJudge0Submission, pickFields, SubmissionStore,
+	helperProcesses, Judge0FieldError, judge0Attributes, judge0LanguageIds, judge0Languages, judge0Statuses, parseJudge0Submission, pickFields, SubmissionStore,
 	type Judge0Submission, type StoredSubmission,
 } from './judge0.ts';
 import {parsePistonRequest, PistonError, pistonRuntimes, toPistonResponse, type PistonRequest} from './piston.ts';
@@ -140,7 +140,12 @@ function judge0ExecuteRequest(submission: Judge0Submission): ExecuteRequest {
 		program: {options, files: [{name: languageSpecs[submission.language].sourceName, content: submission.sourceCode}]},
 		args: submission.args,
 		stdin: submission.stdin,
-		limits: requestedLimits(submission.cpuTimeLimitMs, submission.memoryLimitMb, submission.wallTimeLimitMs),
+		limits: {
+			...requestedLimits(submission.cpuTimeLimitMs, submission.memoryLimitMb, submission.wallTimeLimitMs),
+			...(submission.fileSizeMb === null ? {} : {fileSizeMb: submission.fileSizeMb}),
+			...(submission.stackMb === null ? {} : {stackMb: submission.stackMb}),
+			...(submission.processes === null ? {} : {processes: submission.processes + helperProcesses}),
+		},
 	};
 }
 
@@ -200,7 +205,8 @@ export function registerPiston(router: Router<AppState>, deps: CompatDeps) {
 
 export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requireJson: Middleware<AppState>) {
 	const parseJson = jsonBody(deps.config.bodyLimitBytes);
-	const rules = {maxCpuMs: deps.config.runMax.cpuMs, maxWallMs: maxWallMs(deps.config), maxMemoryMb: deps.config.runMax.memoryMb};
+	const {fileSizeMb, stackMb, processes} = deps.config.run;
+	const rules = {maxCpuMs: deps.config.runMax.cpuMs, maxWallMs: maxWallMs(deps.config), maxMemoryMb: deps.config.runMax.memoryMb, fileSizeMb, stackMb, processes: processes - helperProcesses};
 	const languages = judge0Languages(deps.compilerVersion);
 	const view = (stored: StoredSubmission, query: Record<string, unknown>) =>
 		pickFields(judge0Attributes(stored, flag(query['base64_encoded']), languageName(stored.submission.language, deps.compilerVersion)), queryText(query['fields']));

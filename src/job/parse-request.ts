@@ -10,6 +10,10 @@ export interface RequestedLimits {
 	readonly memoryLimitMb: number | null;
 	/** The wall-clock limit itself, for the Piston and Judge0 routes, whose clients name one. */
 	readonly wallLimitMs?: number;
+	/** The Judge0 route's lower file size (MiB), stack (MiB) and process limits; never above the server's own. */
+	readonly fileSizeMb?: number;
+	readonly stackMb?: number;
+	readonly processes?: number;
 }
 
 export const defaultLimits: RequestedLimits = {timeLimitMs: null, memoryLimitMb: null};

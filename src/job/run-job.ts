@@ -291,6 +291,9 @@ export function runLimitsFor(config: Config, requested: RequestedLimits): Sandbo
 		cpuMs,
 		wallMs: wallMs ?? (requested.timeLimitMs === null ? config.run.wallMs : (2 * cpuMs) + 1000),
 		memoryMb: requested.memoryLimitMb === null ? config.run.memoryMb : Math.min(requested.memoryLimitMb, config.runMax.memoryMb),
+		fileSizeMb: Math.min(requested.fileSizeMb ?? config.run.fileSizeMb, config.run.fileSizeMb),
+		stackMb: Math.min(requested.stackMb ?? config.run.stackMb, config.run.stackMb),
+		processes: Math.min(requested.processes ?? config.run.processes, config.run.processes),
 	};
 }
 

@@ -3,7 +3,7 @@ import {encode64, Judge0FieldError, judge0Attributes, judge0Outcome, judge0Statu
 import {AppError} from '../../src/http/errors.ts';
 import {executeResult} from '../helpers/results.ts';
 
-const rules = {maxCpuMs: 10_000, maxWallMs: 21_000, maxMemoryMb: 1024};
+const rules = {maxCpuMs: 10_000, maxWallMs: 21_000, maxMemoryMb: 1024, fileSizeMb: 16, stackMb: 8, processes: 63};
 const hello = '#include <stdio.h>\n\nint main(void) {\n  char name[10];\n  scanf("%s", name);\n  printf("hello, %s\\n", name);\n  return 0;\n}';
 
 const refusedWith = test.macro((t, body: unknown, fields: Record<string, string[]>) => {
@@ -128,11 +128,25 @@ test('fields as Judge0 reads them: `*` among names is every attribute, an empty 
 	t.like(pickFields(attributes, 'queued_at,started_at,updated_at,queue_host,execution_host'), {queued_at: '2026-12-01T00:00:00.000Z', started_at: '2026-12-01T00:00:00.500Z', updated_at: '2026-12-01T00:00:01.000Z', queue_host: null, execution_host: null});
 });
 
-test('the full view: the limits a finished submission ran under, in Judge0\'s units, where the client sent none; its own where it did', t => {
-	const ran = stored({limits: {wall_time_ms: 3000, cpu_time_ms: 1000, cpu_time_enforced_ms: 1000, memory_mb: 64, processes: 32, file_size_mb: 1, disk_mb: 8, open_files: 64, output_bytes: 65_536}}, {cpu_time_limit: 1});
-	t.like(pickFields(judge0Attributes(ran, false, 'C'), '*'), {cpu_time_limit: 1, wall_time_limit: 3, memory_limit: 65_536, max_file_size: 1024, stack_limit: null});
+test('the full view: the limits a finished submission ran under, in Judge0\'s units, whatever the client sent; before, what it sent', t => {
+	const ran = stored({limits: {wall_time_ms: 3000, cpu_time_ms: 1000, cpu_time_enforced_ms: 1000, memory_mb: 64, processes: 32, file_size_mb: 1, disk_mb: 8, open_files: 64, output_bytes: 65_536}}, {cpu_time_limit: 1, max_file_size: 100, stack_limit: 2000});
+	t.like(pickFields(judge0Attributes(ran, false, 'C'), '*'), {cpu_time_limit: 1, wall_time_limit: 3, memory_limit: 65_536, max_file_size: 1024, stack_limit: 2048, max_processes_and_or_threads: 31}, 'the program\'s processes: the sandbox\'s helper is one of the 32');
 	const queued: StoredSubmission = {token: ran.token, submission: ran.submission, createdAt: ran.createdAt, startedAt: null, state: 'queued'};
-	t.like(pickFields(judge0Attributes(queued, false, 'C'), '*'), {cpu_time_limit: 1, wall_time_limit: null, memory_limit: null}, 'not run yet: only what was sent');
+	t.like(pickFields(judge0Attributes(queued, false, 'C'), '*'), {cpu_time_limit: 1, wall_time_limit: null, memory_limit: null, max_file_size: 100, stack_limit: 2000}, 'not run yet: only what was sent');
+});
+
+test('max_file_size, stack_limit and max_processes_and_or_threads are applied (KB rounded up to MiB), up to the server\'s own', t => {
+	t.like(parseJudge0Submission({source_code: hello, language_id: 50, max_file_size: 1, stack_limit: '4096', max_processes_and_or_threads: 2}, false, rules), {fileSizeMb: 1, stackMb: 4, processes: 2});
+	t.like(parseJudge0Submission({source_code: hello, language_id: 50}, false, rules), {fileSizeMb: null, stackMb: null, processes: null, appliedStackMb: 8});
+});
+
+test('a file size, stack or process limit above the server\'s, or not a number, is refused: never silently not applied', refusedWith, {
+	source_code: hello, language_id: 50, max_file_size: 16_385, stack_limit: 64_000, max_processes_and_or_threads: 1.5, cpu_extra_time: 'abc',
+}, {
+	max_file_size: ['must be less than or equal to 16384'],
+	stack_limit: ['must be less than or equal to 8192'],
+	max_processes_and_or_threads: ['must be a whole number greater than 0'],
+	cpu_extra_time: ['must be greater than or equal to 0'],
 });
 
 test('a compile error: compile_output holds gcc\'s text, stdout and exit code are null', t => {

@@ -7,7 +7,8 @@ import {assertHostClean, example, startServer, type RunningServer} from '../help
 
 let server: RunningServer;
 test.before(async () => {
-	server = await startServer({uidBase: 64_100});
+	// A file size limit the Judge0 test can lower (the test limits' is 1 MiB, the smallest).
+	server = await startServer({uidBase: 64_100, env: {C_RUNNER_RUN_FILE_SIZE_MB: '4'}});
 });
 test.after.always(async () => {
 	await server?.stop();
@@ -111,8 +112,10 @@ test.serial('Judge0 docs: the documented 422 answers, field by field', async t =
 		enable_per_process_and_thread_memory_limit: false, max_file_size: 1024,
 	});
 	t.is(tooLong.status, 422);
-	t.deepEqual(Object.keys(tooLong.body), ['wall_time_limit']);
+	// And its stack: Judge0's host allows 128000 KB; this one its own run stack (C_RUNNER_RUN_STACK_MB), never less than asked.
+	t.deepEqual(Object.keys(tooLong.body).sort(), ['stack_limit', 'wall_time_limit']);
 	t.regex(tooLong.body['wall_time_limit'][0], /^must be less than or equal to \d+$/);
+	t.deepEqual(tooLong.body['stack_limit'], ['must be less than or equal to 8192']);
 });
 
 test.serial('Judge0 docs: base64_encoded in and out ("SnVkZ2Uw" is "Judge0")', async t => {
@@ -163,6 +166,23 @@ test.serial('Judge0: every verdict, with C and C++', async t => {
 	t.like(await run({source_code: example('exit-3.c')}), {status: {id: 11, description: 'Runtime Error (NZEC)'}, exit_code: 3, message: 'Exited with error status 3'});
 	t.like(await run({language_id: 54, source_code: example('uncaught-exception.cpp')}), {status: {id: 10, description: 'Runtime Error (SIGABRT)'}, exit_signal: 6, language: {id: 54}});
 	t.like(await run({language_id: 54, source_code: example('hello.cpp'), compiler_options: '-std=c++20'}), {status: {id: 3}, stdout: 'Hello from C++! sum=15 std=202002\n'});
+	assertHostClean(t, server);
+});
+
+test.serial('Judge0: max_file_size, stack_limit and max_processes_and_or_threads are applied, and the full view says what was', async t => {
+	const run = async (body: Record<string, unknown>) => (await judge0('POST', '/submissions?wait=true&fields=*', {language_id: 50, ...body})).body;
+	const writes = '#include <stdio.h>\nint main(void) { static char block[1 << 20]; FILE *file = fopen("/tmp/big", "w"); for (int i = 0; i < 3; i++) fwrite(block, 1, sizeof block, file); fclose(file); puts("wrote 3 MiB"); return 0; }\n';
+	t.like(await run({source_code: writes, max_file_size: 1024}), {status: {id: 8, description: 'Runtime Error (SIGXFSZ)'}, max_file_size: 1024});
+	t.like(await run({source_code: writes}), {status: {id: 3}, stdout: 'wrote 3 MiB\n', max_file_size: 4096});
+	// 3 MiB of frames: past a 2 MiB stack, within the server's 8 MiB.
+	const deep = '#include <stdio.h>\nint depth(int n) { volatile char frame[1024]; frame[0] = (char) n; return n == 0 ? 0 : depth(n - 1) + frame[0]; }\nint main(void) { printf("%d\\n", depth(3000)); return 0; }\n';
+	t.like(await run({source_code: deep, stack_limit: 2048}), {status: {id: 7}, stack_limit: 2048});
+	t.like(await run({source_code: deep}), {status: {id: 3}, stack_limit: 8192});
+	const forks = '#include <stdio.h>\n#include <unistd.h>\n#include <sys/wait.h>\nint main(void) { int made = 0; for (int i = 0; i < 8; i++) { pid_t pid = fork(); if (pid == 0) { sleep(1); _exit(0); } if (pid > 0) made++; } while (wait(NULL) > 0) {} printf("%d\\n", made); return 0; }\n';
+	// isolate's count: the program and its 3 children; the server's own (C_RUNNER_RUN_PROCESSES 32, its helper among them) lets all 8 fork.
+	t.like(await run({source_code: forks, max_processes_and_or_threads: 4}), {status: {id: 3}, stdout: '3\n', max_processes_and_or_threads: 4});
+	t.like(await run({source_code: forks}), {status: {id: 3}, stdout: '8\n', max_processes_and_or_threads: 31});
+	t.deepEqual((await judge0('POST', '/submissions', {source_code: forks, language_id: 50, max_processes_and_or_threads: 32, max_file_size: 4097})).body, {max_processes_and_or_threads: ['must be less than or equal to 31'], max_file_size: ['must be less than or equal to 4096']});
 	assertHostClean(t, server);
 });
 
