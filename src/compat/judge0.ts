@@ -216,19 +216,47 @@ function parseCompilerOptions(value: unknown, problems: Record<string, string[]>
 	return options;
 }
 
+/**
+ * A boolean field as Rails casts it for Judge0 (ActiveModel::Type::Boolean): true, false, 1, 0, or one of their
+ * words as a string; null when absent. Any other value is refused, not taken as false: `"yes"` would be true there.
+ */
+function booleanField(body: Record<string, unknown>, field: string, problems: Record<string, string[]>): boolean | null {
+	const value = body[field];
+	if (value === undefined || value === null || value === '') {
+		return null;
+	}
+
+	const word = String(value).toLowerCase();
+	if (typeof value !== 'object' && ['true', 't', '1', 'on'].includes(word)) {
+		return true;
+	}
+
+	if (typeof value !== 'object' && ['false', 'f', '0', 'off'].includes(word)) {
+		return false;
+	}
+
+	problems[field] = ['must be true or false'];
+	return null;
+}
+
 /** Fields c-runner does not offer: refused by name rather than silently ignored. */
 const refused: Readonly<Record<string, (value: unknown) => boolean>> = {
 	callback_url: value => value !== undefined && value !== null && value !== '',
 	additional_files: value => value !== undefined && value !== null && value !== '',
-	enable_network: value => value === true,
 	number_of_runs: value => value !== undefined && value !== null && Number(value) !== 1,
 };
 
 const refusals: Readonly<Record<string, string>> = {
 	callback_url: 'is not supported by c-runner: poll GET /submissions/{token} instead',
 	additional_files: 'is not supported by c-runner',
-	enable_network: 'cannot be enabled: c-runner sandboxes have no network',
 	number_of_runs: 'must be 1: c-runner runs a submission once',
+};
+
+/** Boolean options c-runner cannot turn on: true is refused by name, false (or none) is what it does anyway. */
+const cannotEnable: Readonly<Record<string, string>> = {
+	enable_network: 'cannot be enabled: c-runner sandboxes have no network',
+	enable_per_process_and_thread_time_limit: 'cannot be enabled: c-runner\'s CPU time limit is over the whole job',
+	enable_per_process_and_thread_memory_limit: 'cannot be enabled: c-runner\'s memory limit is over the whole job',
 };
 
 /** Validates a decoded POST /submissions body; every problem is reported together, as Judge0 does. */
@@ -304,6 +332,14 @@ export function parseJudge0Submission(body: unknown, base64: boolean, rules: Jud
 		}
 	}
 
+	for (const [field, refusal] of Object.entries(cannotEnable)) {
+		if (booleanField(body, field, problems) === true) {
+			problems[field] = [refusal];
+		}
+	}
+
+	const redirectStderrToStdout = booleanField(body, 'redirect_stderr_to_stdout', problems) ?? false;
+
 	if (Object.keys(problems).length > 0 || sourceCode === null || language === undefined) {
 		throw new Judge0FieldError(problems);
 	}
@@ -326,7 +362,7 @@ export function parseJudge0Submission(body: unknown, base64: boolean, rules: Jud
 		stackMb,
 		processes,
 		appliedStackMb: stackMb ?? rules.stackMb,
-		redirectStderrToStdout: body['redirect_stderr_to_stdout'] === true,
+		redirectStderrToStdout,
 		echo,
 	};
 }
@@ -440,6 +476,8 @@ export function judge0Attributes(stored: StoredSubmission, base64: boolean, lang
 		number_of_runs: 1,
 		redirect_stderr_to_stdout: submission.redirectStderrToStdout,
 		enable_network: false,
+		enable_per_process_and_thread_time_limit: false,
+		enable_per_process_and_thread_memory_limit: false,
 		callback_url: null,
 		additional_files: null,
 		language: {id: submission.languageId, name: languageName},

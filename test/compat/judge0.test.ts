@@ -21,6 +21,29 @@ test('what c-runner does not offer is refused by name', refusedWith, {source_cod
 	compiler_options: ['may only hold -std=... and -O0, -O1, -O2, -O3, -Os (c-runner passes no other flag); got "-fsanitize=address"'],
 });
 
+test('booleans as Rails casts them: "true" is true, "0" false; any other value refused, never taken as false', t => {
+	const redirect = (value: unknown) => parseJudge0Submission({source_code: hello, language_id: 50, redirect_stderr_to_stdout: value}, false, rules).redirectStderrToStdout;
+	t.true(redirect('true'));
+	t.true(redirect(1));
+	t.true(redirect('T'));
+	t.false(redirect('false'));
+	t.false(redirect('0'));
+	t.false(redirect(null));
+	t.false(redirect(false));
+	for (const value of ['yes', 2, [], {}]) {
+		const error = t.throws(() => parseJudge0Submission({source_code: hello, language_id: 50, redirect_stderr_to_stdout: value}, false, rules), {instanceOf: Judge0FieldError});
+		t.deepEqual(error?.fields, {redirect_stderr_to_stdout: ['must be true or false']}, JSON.stringify(value));
+	}
+});
+
+test('options c-runner cannot turn on are refused when sent true, however spelled; false is taken', refusedWith, {
+	source_code: hello, language_id: 50, enable_network: 'true', enable_per_process_and_thread_time_limit: 1, enable_per_process_and_thread_memory_limit: true,
+}, {
+	enable_network: ['cannot be enabled: c-runner sandboxes have no network'],
+	enable_per_process_and_thread_time_limit: ['cannot be enabled: c-runner\'s CPU time limit is over the whole job'],
+	enable_per_process_and_thread_memory_limit: ['cannot be enabled: c-runner\'s memory limit is over the whole job'],
+});
+
 test('command_line_arguments with a NUL byte: refused, never split in two', refusedWith, {source_code: hello, language_id: 50, command_line_arguments: 'a\0b c'}, {command_line_arguments: ['must not contain NUL bytes']});
 test('command_line_arguments past /execute_c\'s bounds', refusedWith, {source_code: hello, language_id: 50, command_line_arguments: 'x'.repeat(131_072)}, {command_line_arguments: ['is longer than 65536 bytes']});
 test('more command_line_arguments than /execute_c takes', refusedWith, {source_code: hello, language_id: 50, command_line_arguments: 'x '.repeat(300)}, {command_line_arguments: ['has 300 arguments; at most 256 are allowed']});
@@ -171,4 +194,8 @@ test('the store: bounded in count, each submission gone after its time to live',
 	t.is(store.get(first.token), null, 'expired');
 	t.truthy(store.add(submission), 'room again');
 	t.is(store.size, 1);
+});
+
+test('false per-process options are taken (Judge0\'s documented request sends them)', t => {
+	t.notThrows(() => parseJudge0Submission({source_code: hello, language_id: 50, enable_network: false, enable_per_process_and_thread_time_limit: false, enable_per_process_and_thread_memory_limit: 'false'}, false, rules));
 });

@@ -188,6 +188,9 @@ test.serial('Judge0: max_file_size, stack_limit and max_processes_and_or_threads
 
 test.serial('Judge0: what is not offered is refused by name; an unknown token is a 404', async t => {
 	t.deepEqual((await judge0('POST', '/submissions', {source_code: hello, language_id: 50, enable_network: true})).body, {enable_network: ['cannot be enabled: c-runner sandboxes have no network']});
+	t.deepEqual((await judge0('POST', '/submissions', {source_code: hello, language_id: 50, enable_network: 'true'})).body, {enable_network: ['cannot be enabled: c-runner sandboxes have no network']}, 'a string true too');
+	const stderrOnly = '#include <stdio.h>\nint main(void) { fputs("e\\n", stderr); return 0; }\n';
+	t.like((await judge0('POST', '/submissions?wait=true&fields=stdout,stderr', {source_code: stderrOnly, language_id: 50, redirect_stderr_to_stdout: 'true'})).body, {stdout: 'e\n', stderr: null}, 'Rails\'s "true" is true');
 	t.is((await judge0('GET', '/submissions/00000000-0000-4000-8000-000000000000')).status, 404);
 	const {body} = await judge0('POST', '/submissions', {source_code: hello, language_id: 50, stdin: 'x'});
 	t.deepEqual(await judge0('GET', `/submissions/${body['token']}?fields=stdout,nonsense`), {status: 400, body: {error: 'invalid fields: [nonsense]'}}, 'Judge0\'s own refusal of a field name');
