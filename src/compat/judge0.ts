@@ -14,6 +14,7 @@ const activeIds: Readonly<Record<number, Language>> = {48: 'c', 49: 'c', 50: 'c'
 /** Its archived gcc ids (db/languages/archived.rb), which Judge0 still accepts and its documentation's examples use. */
 const archivedIds: Readonly<Record<number, Language>> = {4: 'c', 5: 'c', 6: 'c', 7: 'c', 8: 'c', 9: 'c', 10: 'cpp', 11: 'cpp', 12: 'cpp', 13: 'cpp'};
 export const judge0LanguageIds: Readonly<Record<number, Language>> = {...archivedIds, ...activeIds};
+export const isArchivedId = (id: number) => Object.hasOwn(archivedIds, id);
 
 /** GET /languages lists the active ids only, as Judge0 does. */
 export function judge0Languages(gccVersion: string) {
@@ -308,7 +309,8 @@ export function parseJudge0Submission(body: unknown, base64: boolean, rules: Jud
 				problems['command_line_arguments'] = [problem];
 			}
 		} catch (error) {
-			problems['command_line_arguments'] = [error instanceof Error ? error.message : 'cannot be split into words'];
+			// The splitter names /execute_c's field: this one is command_line_arguments.
+			problems['command_line_arguments'] = [error instanceof Error ? error.message.replace(/^Field 'args' /, '') : 'cannot be split into words'];
 		}
 	} else if (commandLine !== undefined && commandLine !== null) {
 		problems['command_line_arguments'] = ['must be a string'];

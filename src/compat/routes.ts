@@ -16,7 +16,7 @@ import type {ExecuteResult} from '../job/result.ts';
 import {maxWallMs} from '../job/run-job.ts';
 import type {Runner} from '../runner.ts';
 import {
-	helperProcesses, Judge0FieldError, judge0Attributes, judge0LanguageIds, judge0Languages, judge0Statuses, parseJudge0Submission, pickFields, SubmissionStore,
+	helperProcesses, isArchivedId, Judge0FieldError, judge0Attributes, judge0LanguageIds, judge0Languages, judge0Statuses, parseJudge0Submission, pickFields, SubmissionStore,
 	type Judge0Submission, type StoredSubmission,
 } from './judge0.ts';
 import {parsePistonRequest, PistonError, pistonRuntimes, toPistonResponse, type PistonRequest} from './piston.ts';
@@ -215,7 +215,8 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 		setJson(ctx, languages.map(({id, name}) => ({id, name})));
 	});
 	router.get('/languages/:id', async ctx => {
-		const id = Number(ctx.params['id']);
+		const text = ctx.params['id'] ?? '';
+		const id = /^\d{1,9}$/.test(text) ? Number(text) : Number.NaN;
 		const language = judge0LanguageIds[id];
 		if (language === undefined) {
 			throw new AppError(404, `No language with id ${ctx.params['id']}: this server runs ${languages.map(entry => entry.id).join(', ')}`);
@@ -223,7 +224,7 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 
 		const {sourceName} = languageSpecs[language];
 		const program = {options: parseCompileOptions({language}), files: [{name: sourceName, content: ''}]};
-		setJson(ctx, {id, name: languageName(language, deps.compilerVersion), is_archived: false, source_file: sourceName, compile_cmd: compileArgv(program, 'source', deps.config.linker).join(' '), run_cmd: './source'});
+		setJson(ctx, {id, name: languageName(language, deps.compilerVersion), is_archived: isArchivedId(id), source_file: sourceName, compile_cmd: compileArgv(program, 'source', deps.config.linker).join(' '), run_cmd: './source'});
 	});
 	router.get('/statuses', async ctx => {
 		setJson(ctx, judge0Statuses);
@@ -257,6 +258,13 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 
 		setJson(ctx, {token: stored.token});
 	});
+	// Judge0's own answer where batches are turned off, rather than a token "batch" that is not found.
+	const noBatches = async () => {
+		throw new AppError(400, 'batched submissions are not allowed');
+	};
+
+	router.get('/submissions/batch', noBatches);
+	router.post('/submissions/batch', noBatches);
 	router.get('/submissions/:token', judge0Errors, async ctx => {
 		const stored = deps.submissions.store.get(ctx.params['token'] ?? '');
 		if (stored === null) {

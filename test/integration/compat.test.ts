@@ -151,6 +151,9 @@ test.serial('Judge0 docs: statuses exactly; languages with their gcc ids', async
 	t.regex(languages.find(language => language.id === 54)!.name, /^C\+\+ \(GCC \d+\.\d+\.\d+\)$/);
 	t.like((await judge0('GET', '/languages/54')).body, {id: 54, is_archived: false, source_file: 'source.cpp'});
 	t.is((await judge0('GET', '/languages/1')).status, 404);
+	t.like((await judge0('GET', '/languages/4')).body, {id: 4, is_archived: true, source_file: 'source.c'}, 'Judge0\'s archived gcc ids are archived');
+	t.is((await judge0('GET', '/languages/0x32')).status, 404);
+	t.is((await judge0('GET', '/languages/50.0')).status, 404);
 });
 
 test.serial('Judge0: every verdict, with C and C++', async t => {
@@ -192,6 +195,9 @@ test.serial('Judge0: what is not offered is refused by name; an unknown token is
 	const stderrOnly = '#include <stdio.h>\nint main(void) { fputs("e\\n", stderr); return 0; }\n';
 	t.like((await judge0('POST', '/submissions?wait=true&fields=stdout,stderr', {source_code: stderrOnly, language_id: 50, redirect_stderr_to_stdout: 'true'})).body, {stdout: 'e\n', stderr: null}, 'Rails\'s "true" is true');
 	t.is((await judge0('GET', '/submissions/00000000-0000-4000-8000-000000000000')).status, 404);
+	t.deepEqual(await judge0('GET', '/submissions/batch?tokens=00000000-0000-4000-8000-000000000000'), {status: 400, body: {error: 'batched submissions are not allowed'}}, 'Judge0\'s answer with batches off, not a token "batch" not found');
+	t.deepEqual(await judge0('POST', '/submissions/batch', {submissions: [{source_code: hello, language_id: 50}]}), {status: 400, body: {error: 'batched submissions are not allowed'}});
+	t.deepEqual((await judge0('POST', '/submissions', {source_code: hello, language_id: 50, command_line_arguments: 'a "b'})).body, {command_line_arguments: ['has an unterminated double quote']});
 	const {body} = await judge0('POST', '/submissions', {source_code: hello, language_id: 50, stdin: 'x'});
 	t.deepEqual(await judge0('GET', `/submissions/${body['token']}?fields=stdout,nonsense`), {status: 400, body: {error: 'invalid fields: [nonsense]'}}, 'Judge0\'s own refusal of a field name');
 	t.deepEqual(await judge0('POST', '/submissions?fields=nonsense', {source_code: hello, language_id: 50}), {status: 400, body: {error: 'invalid fields: [nonsense]'}});
