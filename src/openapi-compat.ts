@@ -216,6 +216,7 @@ export const compatSchemas = {
 			run_cpu_time: {type: 'number', description: 'CPU limit, ms.'},
 			run_memory_limit: {type: 'number', description: 'Bytes; -1: the server\'s default.'},
 			compile_timeout: {type: 'number', description: 'Checked, not applied: the server\'s compile limits hold.'},
+			compile_cpu_time: {type: 'number', description: 'Checked, not applied.'},
 			compile_memory_limit: {type: 'number', description: 'Checked, not applied.'},
 		},
 		additionalProperties: true,

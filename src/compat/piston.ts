@@ -45,6 +45,7 @@ export interface PistonRequest {
 	readonly runCpuMs: number | null;
 	readonly runMemoryMb: number | null;
 	readonly compileWallMs: number | null;
+	readonly compileCpuMs: number | null;
 	readonly compileMemoryMb: number | null;
 }
 
@@ -150,6 +151,7 @@ export function parsePistonRequest(body: unknown, rules: PistonRules): PistonReq
 		runCpuMs: limit('run_cpu_time', rules.maxRunCpuMs, Math.round),
 		runMemoryMb: limit('run_memory_limit', rules.maxRunMemoryMb, toMib),
 		compileWallMs: limit('compile_timeout', null, Math.round),
+		compileCpuMs: limit('compile_cpu_time', null, Math.round),
 		compileMemoryMb: limit('compile_memory_limit', null, toMib),
 	};
 }
