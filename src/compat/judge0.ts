@@ -414,12 +414,10 @@ function judge0Status(result: ExecuteResult, expectedOutput: string | null, redi
 	}
 }
 
-/** `startedAt`: when its run last began (Judge0's `started_at`); null while it waits. */
 interface StoredBase {
 	readonly token: string;
 	readonly submission: Judge0Submission;
 	readonly createdAt: string;
-	readonly startedAt: string | null;
 }
 
 export type StoredSubmission =
@@ -468,13 +466,7 @@ export function judge0Attributes(stored: StoredSubmission, base64: boolean, lang
 		exit_signal: finished === null || !compiled || finished.exit_code >= 0 ? null : -finished.exit_code,
 		token: stored.token,
 		created_at: stored.createdAt,
-		queued_at: stored.createdAt,
-		started_at: stored.startedAt,
 		finished_at: stored.state === 'done' || stored.state === 'failed' ? stored.finishedAt : null,
-		updated_at: stored.state === 'done' || stored.state === 'failed' ? stored.finishedAt : (stored.startedAt ?? stored.createdAt),
-		// Judge0's host names of its API and worker containers: c-runner has neither.
-		queue_host: null,
-		execution_host: null,
 		number_of_runs: 1,
 		redirect_stderr_to_stdout: submission.redirectStderrToStdout,
 		enable_network: false,
@@ -546,7 +538,7 @@ export class SubmissionStore {
 			return null;
 		}
 
-		const stored: StoredSubmission = {token: uuidv4(), submission, createdAt: new Date(this.#now()).toISOString(), startedAt: null, state: 'queued'};
+		const stored: StoredSubmission = {token: uuidv4(), submission, createdAt: new Date(this.#now()).toISOString(), state: 'queued'};
 		this.#entries.set(stored.token, {stored, expires: this.#now() + this.#ttlMs});
 		return stored;
 	}

@@ -60,10 +60,10 @@ export class Judge0Jobs {
 		const job = (async () => {
 			try {
 				const result = await this.#whenRun(stored.token, request);
-				this.store.update(stored.token, entry => ({token: entry.token, submission: entry.submission, createdAt: entry.createdAt, startedAt: entry.startedAt, state: 'done', result, finishedAt: finishedAt()}));
+				this.store.update(stored.token, entry => ({token: entry.token, submission: entry.submission, createdAt: entry.createdAt, state: 'done', result, finishedAt: finishedAt()}));
 			} catch (error) {
 				const message = toHttpError(error)?.message ?? 'internal error while running the submission';
-				this.store.update(stored.token, entry => ({token: entry.token, submission: entry.submission, createdAt: entry.createdAt, startedAt: entry.startedAt, state: 'failed', message, finishedAt: finishedAt()}));
+				this.store.update(stored.token, entry => ({token: entry.token, submission: entry.submission, createdAt: entry.createdAt, state: 'failed', message, finishedAt: finishedAt()}));
 			}
 		})();
 		this.#running.add(job);
@@ -77,7 +77,7 @@ export class Judge0Jobs {
 	 */
 	async #whenRun(token: string, request: ExecuteRequest): Promise<ExecuteResult> {
 		for (;;) {
-			this.store.update(token, entry => ({...entry, state: 'running', startedAt: new Date().toISOString()}));
+			this.store.update(token, entry => ({...entry, state: 'running'}));
 			try {
 				return await this.#runner.execute(request, this.#signal);
 			} catch (error) {
@@ -85,7 +85,7 @@ export class Judge0Jobs {
 					throw error;
 				}
 
-				this.store.update(token, entry => ({...entry, state: 'queued', startedAt: null}));
+				this.store.update(token, entry => ({...entry, state: 'queued'}));
 				await setTimeout(queuedRetryMs, undefined, {signal: this.#signal});
 			}
 		}
@@ -234,7 +234,7 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 		const submission = parseJudge0Submission(ctx.request.body, base64, rules);
 		const request = judge0ExecuteRequest(submission);
 		// Checked before anything runs, so that a bad `fields` is a 400 and not a lost submission.
-		pickFields(judge0Attributes({token: '', submission, createdAt: '', startedAt: null, state: 'queued'}, base64, ''), queryText(ctx.query['fields']));
+		pickFields(judge0Attributes({token: '', submission, createdAt: '', state: 'queued'}, base64, ''), queryText(ctx.query['fields']));
 		parsed(ctx);
 		ctx.status = 201;
 		if (flag(ctx.query['wait'])) {
@@ -243,7 +243,7 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 			ctx.state.jobStatus = result.status;
 			// Kept like an asynchronous one when there is room, so that GET /submissions/{token} finds it too.
 			const token = deps.submissions.store.add(submission)?.token ?? randomUUID();
-			const done: StoredSubmission = {token, submission, createdAt, startedAt: createdAt, state: 'done', result, finishedAt: new Date().toISOString()};
+			const done: StoredSubmission = {token, submission, createdAt, state: 'done', result, finishedAt: new Date().toISOString()};
 			deps.submissions.store.update(token, () => done);
 			setJson(ctx, view(done, ctx.query));
 			ctx.status = 201;
