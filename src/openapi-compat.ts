@@ -1,5 +1,5 @@
 // The Piston and Judge0 routes in the OpenAPI document: their paths and schemas, merged in by src/openapi.ts.
-import {judge0Statuses} from './compat/judge0.ts';
+import {judge0ConfigInfo, judge0Statuses} from './compat/judge0.ts';
 
 const json = 'application/json';
 const schema = (name: string) => ({$ref: `#/components/schemas/${name}`});
@@ -74,6 +74,11 @@ const judge0Attributes = {
 	command_line_arguments: {description: 'As sent.'},
 };
 
+// Judge0's config_info keys, each typed as the answer has it (the figures of any server will do).
+const configInfoSample = judge0ConfigInfo({run: {cpuMs: 1, wallMs: 1, memoryMb: 1, fileSizeMb: 1, stackMb: 1, processes: 2}, maxCpuMs: 1, maxWallMs: 1, maxMemoryMb: 1, storeSize: 1});
+const configInfoProperties = Object.fromEntries(Object.entries(configInfoSample).map(([key, value]) =>
+	[key, Array.isArray(value) ? {type: 'array', items: {type: 'string'}} : {type: typeof value === 'boolean' ? 'boolean' : 'number'}]));
+
 const base64Parameter = {name: 'base64_encoded', in: 'query', required: false, schema: {type: 'boolean'}, description: 'Texts in and out are Base64; default false.'};
 const fieldsParameter = {name: 'fields', in: 'query', required: false, schema: {type: 'string'}, description: 'Comma-separated attribute names, or `*`; default stdout,time,memory,stderr,token,compile_output,message,status.'};
 
@@ -139,6 +144,18 @@ export const compatPaths = {
 			description: 'Judge0\'s 14 statuses, as Judge0 lists them.',
 			security: tokenWhenConfigured,
 			responses: {...ok('Judge0\'s 14 statuses.', 'Judge0Statuses'), 401: response('Unauthorized')},
+		},
+	},
+	'/config_info': {
+		parameters,
+		get: {
+			operationId: 'judge0ConfigInfo',
+			tags: ['judge0'],
+			summary: 'Judge0: the configuration',
+			description: 'Judge0\'s configuration keys with this server\'s limits, in Judge0\'s units (seconds, KB); what c-runner does not offer '
+				+ 'reads as turned off.',
+			security: tokenWhenConfigured,
+			responses: {...ok('The configuration.', 'Judge0ConfigInfo'), 401: response('Unauthorized')},
 		},
 	},
 	'/submissions': {
@@ -230,6 +247,7 @@ export const compatSchemas = {
 	}),
 	Judge0Status: strict({id: {type: 'integer', minimum: 1, maximum: 14}, description: {type: 'string', enum: judge0Statuses.map(status => status.description)}}),
 	Judge0Statuses: {type: 'array', items: schema('Judge0Status')},
+	Judge0ConfigInfo: strict(configInfoProperties, 'Judge0\'s configuration keys: seconds, KB, counts and switches.'),
 	Judge0SubmissionRequest: {
 		type: 'object',
 		required: ['source_code', 'language_id'],

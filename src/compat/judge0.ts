@@ -25,6 +25,67 @@ export function judge0Languages(gccVersion: string) {
 	}));
 }
 
+/** The server's figures Judge0's `/config_info` reports: its run limits and its store of submissions. */
+export interface Judge0ServerLimits {
+	readonly run: {readonly cpuMs: number; readonly wallMs: number; readonly memoryMb: number; readonly fileSizeMb: number; readonly stackMb: number; readonly processes: number};
+	readonly maxCpuMs: number;
+	readonly maxWallMs: number;
+	readonly maxMemoryMb: number;
+	readonly storeSize: number;
+}
+
+/**
+ * Judge0's `GET /config_info` (Config.config_info) with c-runner's own figures, in Judge0's units (seconds, KB):
+ * what is refused reads as turned off, what is not applied as 0. Judge0's Python SDK reads it when a client is made
+ * (and a batch size of 1 makes it send one submission at a time, there being no batch route).
+ */
+export function judge0ConfigInfo(limits: Judge0ServerLimits) {
+	const {run} = limits;
+	const processes = run.processes - helperProcesses;
+	return {
+		maintenance_mode: false,
+		enable_wait_result: true,
+		enable_compiler_options: true,
+		allowed_languages_for_compile_options: [],
+		enable_command_line_arguments: true,
+		enable_submission_delete: false,
+		enable_callbacks: false,
+		callbacks_max_tries: 0,
+		callbacks_timeout: 0,
+		enable_additional_files: false,
+		max_queue_size: limits.storeSize,
+		cpu_time_limit: run.cpuMs / 1000,
+		max_cpu_time_limit: limits.maxCpuMs / 1000,
+		cpu_extra_time: 0,
+		max_cpu_extra_time: 0,
+		wall_time_limit: run.wallMs / 1000,
+		max_wall_time_limit: limits.maxWallMs / 1000,
+		memory_limit: run.memoryMb * 1024,
+		max_memory_limit: limits.maxMemoryMb * 1024,
+		stack_limit: run.stackMb * 1024,
+		max_stack_limit: run.stackMb * 1024,
+		max_processes_and_or_threads: processes,
+		max_max_processes_and_or_threads: processes,
+		enable_per_process_and_thread_time_limit: false,
+		allow_enable_per_process_and_thread_time_limit: false,
+		enable_per_process_and_thread_memory_limit: false,
+		allow_enable_per_process_and_thread_memory_limit: false,
+		max_file_size: run.fileSizeMb * 1024,
+		max_max_file_size: run.fileSizeMb * 1024,
+		number_of_runs: 1,
+		max_number_of_runs: 1,
+		redirect_stderr_to_stdout: false,
+		max_extract_size: 0,
+		enable_batched_submissions: false,
+		max_submission_batch_size: 1,
+		submission_cache_duration: 0,
+		use_docs_as_homepage: false,
+		allow_enable_network: false,
+		enable_network: false,
+		disable_implicit_base64_encoding: true,
+	};
+}
+
 export const judge0Statuses = [
 	{id: 1, description: 'In Queue'},
 	{id: 2, description: 'Processing'},
@@ -529,6 +590,10 @@ export class SubmissionStore {
 	get size() {
 		this.#expire();
 		return this.#entries.size;
+	}
+
+	get capacity() {
+		return this.#capacity;
 	}
 
 	/** null when the store is full of live submissions. */

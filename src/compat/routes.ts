@@ -16,7 +16,7 @@ import type {ExecuteResult} from '../job/result.ts';
 import {maxWallMs} from '../job/run-job.ts';
 import type {Runner} from '../runner.ts';
 import {
-	helperProcesses, isArchivedId, Judge0FieldError, judge0Attributes, judge0LanguageIds, judge0Languages, judge0Statuses, parseJudge0Submission, pickFields, SubmissionStore,
+	helperProcesses, isArchivedId, judge0ConfigInfo, Judge0FieldError, judge0Attributes, judge0LanguageIds, judge0Languages, judge0Statuses, parseJudge0Submission, pickFields, SubmissionStore,
 	type Judge0Submission, type StoredSubmission,
 } from './judge0.ts';
 import {parsePistonRequest, PistonError, pistonRuntimes, toPistonResponse, type PistonRequest} from './piston.ts';
@@ -228,6 +228,10 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 	});
 	router.get('/statuses', async ctx => {
 		setJson(ctx, judge0Statuses);
+	});
+	const configInfo = judge0ConfigInfo({run: deps.config.run, maxCpuMs: rules.maxCpuMs, maxWallMs: rules.maxWallMs, maxMemoryMb: rules.maxMemoryMb, storeSize: deps.submissions.store.capacity});
+	router.get('/config_info', async ctx => {
+		setJson(ctx, configInfo);
 	});
 	router.post('/submissions', judge0Errors, requireJson, parseJson, async ctx => {
 		const base64 = flag(ctx.query['base64_encoded']);

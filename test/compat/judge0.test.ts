@@ -1,5 +1,5 @@
 import test from 'ava';
-import {encode64, Judge0FieldError, judge0Attributes, judge0Outcome, judge0Statuses, parseJudge0Submission, pickFields, SubmissionStore, type StoredSubmission} from '../../src/compat/judge0.ts';
+import {encode64, judge0ConfigInfo, Judge0FieldError, judge0Attributes, judge0Outcome, judge0Statuses, parseJudge0Submission, pickFields, SubmissionStore, type StoredSubmission} from '../../src/compat/judge0.ts';
 import {AppError} from '../../src/http/errors.ts';
 import {executeResult} from '../helpers/results.ts';
 
@@ -214,4 +214,28 @@ test('the store: bounded in count, each submission gone after its time to live',
 
 test('false per-process options are taken (Judge0\'s documented request sends them)', t => {
 	t.notThrows(() => parseJudge0Submission({source_code: hello, language_id: 50, enable_network: false, enable_per_process_and_thread_time_limit: false, enable_per_process_and_thread_memory_limit: 'false'}, false, rules));
+});
+
+// judge0-python's Config model (src/judge0/base_types.py): every key is required, read when a Client is made.
+const sdkConfigKeys = [
+	'allow_enable_network', 'allow_enable_per_process_and_thread_memory_limit', 'allow_enable_per_process_and_thread_time_limit',
+	'allowed_languages_for_compile_options', 'callbacks_max_tries', 'callbacks_timeout', 'cpu_extra_time', 'cpu_time_limit', 'enable_additional_files',
+	'enable_batched_submissions', 'enable_callbacks', 'enable_command_line_arguments', 'enable_compiler_options', 'enable_network',
+	'enable_per_process_and_thread_memory_limit', 'enable_per_process_and_thread_time_limit', 'enable_submission_delete', 'enable_wait_result',
+	'maintenance_mode', 'max_cpu_extra_time', 'max_cpu_time_limit', 'max_extract_size', 'max_file_size', 'max_max_file_size',
+	'max_max_processes_and_or_threads', 'max_memory_limit', 'max_number_of_runs', 'max_processes_and_or_threads', 'max_queue_size', 'max_stack_limit',
+	'max_submission_batch_size', 'max_wall_time_limit', 'memory_limit', 'number_of_runs', 'redirect_stderr_to_stdout', 'stack_limit',
+	'submission_cache_duration', 'use_docs_as_homepage', 'wall_time_limit',
+];
+
+test('config_info: every key Judge0\'s Python SDK requires, with this server\'s limits in Judge0\'s units', t => {
+	const info = judge0ConfigInfo({run: {cpuMs: 2000, wallMs: 5000, memoryMb: 256, fileSizeMb: 16, stackMb: 8, processes: 64}, maxCpuMs: 10_000, maxWallMs: 21_000, maxMemoryMb: 1024, storeSize: 1000});
+	t.deepEqual(sdkConfigKeys.filter(key => !Object.hasOwn(info, key)), []);
+	t.like(info, {
+		cpu_time_limit: 2, max_cpu_time_limit: 10, wall_time_limit: 5, max_wall_time_limit: 21, memory_limit: 262_144, max_memory_limit: 1_048_576,
+		stack_limit: 8192, max_stack_limit: 8192, max_file_size: 16_384, max_processes_and_or_threads: 63, max_queue_size: 1000,
+		enable_network: false, allow_enable_network: false, enable_batched_submissions: false, enable_callbacks: false, number_of_runs: 1, max_number_of_runs: 1,
+	});
+	// The SDK cuts a list of submissions in batches of this size (itertools.batched: at least 1) and sends a batch of one alone.
+	t.is(info.max_submission_batch_size, 1);
 });

@@ -151,6 +151,8 @@ test.serial('Judge0 docs: statuses exactly; languages with their gcc ids', async
 	t.regex(languages.find(language => language.id === 54)!.name, /^C\+\+ \(GCC \d+\.\d+\.\d+\)$/);
 	t.like((await judge0('GET', '/languages/54')).body, {id: 54, is_archived: false, source_file: 'source.cpp'});
 	t.is((await judge0('GET', '/languages/1')).status, 404);
+	// What Judge0's Python SDK reads when a client is made: this server's limits (the test limits, a 4 MiB file size).
+	t.like(await judge0('GET', '/config_info'), {status: 200, body: {cpu_time_limit: 1, wall_time_limit: 2, memory_limit: 65_536, max_file_size: 4096, max_processes_and_or_threads: 31, enable_network: false, max_submission_batch_size: 1}});
 	t.like((await judge0('GET', '/languages/4')).body, {id: 4, is_archived: true, source_file: 'source.c'}, 'Judge0\'s archived gcc ids are archived');
 	t.is((await judge0('GET', '/languages/0x32')).status, 404);
 	t.is((await judge0('GET', '/languages/50.0')).status, 404);
