@@ -343,7 +343,14 @@ export function parseJudge0Submission(body: unknown, base64: boolean, rules: Jud
 			return null;
 		}
 
-		return base64 ? decodeBase64(value, field, problems) : value;
+		const decoded = base64 ? decodeBase64(value, field, problems) : value;
+		// Judge0 checks the decoded text: Base64 of nothing ("x", "====") is a blank source too.
+		if (required && decoded === '' && problems[field] === undefined) {
+			problems[field] = ['can\'t be blank'];
+			return null;
+		}
+
+		return decoded;
 	};
 
 	const sourceCode = text('source_code', true);

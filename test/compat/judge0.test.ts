@@ -55,6 +55,13 @@ test('base64 fields that are not UTF-8 once decoded are refused, never changed: 
 	t.is(parseJudge0Submission({source_code: Buffer.from('int main(void) { return 0; }').toString('base64'), language_id: 50, stdin: Buffer.from('é\n').toString('base64')}, true, rules).stdin, 'é\n');
 });
 
+test('a base64 source_code that decodes to nothing is blank, as Judge0 validates the decoded text', t => {
+	for (const source of ['x', '====']) {
+		const error = t.throws(() => parseJudge0Submission({source_code: source, language_id: 50}, true, rules), {instanceOf: Judge0FieldError});
+		t.deepEqual(error?.fields, {source_code: ['can\'t be blank']}, source);
+	}
+});
+
 test('Judge0 CE\'s gcc ids: 48-50 are C, 52-54 C++; a numeric string is taken, as the docs send "4"', t => {
 	t.is(parseJudge0Submission({source_code: hello, language_id: '50'}, false, rules).language, 'c');
 	t.is(parseJudge0Submission({source_code: hello, language_id: 54}, false, rules).language, 'cpp');
