@@ -216,7 +216,7 @@ export const compatSchemas = {
 		required: ['language', 'files'],
 		properties: {
 			language: {type: 'string', description: 'c or c++, or an alias: gcc, cpp, g++.'},
-			version: {type: 'string', description: 'Optional here; "*" or the gcc version.'},
+			version: {type: 'string', description: 'Optional here; a SemVer range, as Piston takes it ("*", "12", "12.x", "^12").'},
 			files: {
 				type: 'array',
 				minItems: 1,

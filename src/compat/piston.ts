@@ -3,6 +3,7 @@
 import type {ExecuteResult} from '../job/result.ts';
 import {argsProblem, isPlainObject} from '../job/parse-request.ts';
 import {isolateMessage} from './isolate-message.ts';
+import {satisfies} from './version-range.ts';
 import type {Language} from '../job/language.ts';
 
 /** A Piston failure: 400 with `{message}`, as Piston answers. */
@@ -59,9 +60,10 @@ export interface PistonRules {
 }
 
 /**
- * Validates a decoded POST /api/v2/execute body as Piston does (same messages), with one leniency: `version` may be
- * left out or be `*`, since c-runner has one gcc. A limit of -1 or 0 means the server's default, as Piston's
- * unlimited configuration takes it; one above c-runner's maximum is refused, as Piston refuses one above its own.
+ * Validates a decoded POST /api/v2/execute body as Piston does (same messages, `version` a SemVer range), with one
+ * leniency: `version` may be left out, since c-runner has one gcc. A limit of -1 or 0 means the server's default, as
+ * Piston's unlimited configuration takes it; one above c-runner's maximum is refused, as Piston refuses one above its
+ * own.
  */
 export function parsePistonRequest(body: unknown, rules: PistonRules): PistonRequest {
 	if (!isPlainObject(body)) {
@@ -78,7 +80,7 @@ export function parsePistonRequest(body: unknown, rules: PistonRules): PistonReq
 	}
 
 	const runtime = runtimes.find(candidate => candidate.language === language.toLowerCase() || candidate.aliases.includes(language.toLowerCase()));
-	if (runtime === undefined || (typeof version === 'string' && version !== '*' && version !== rules.gccVersion && !rules.gccVersion.startsWith(`${version}.`))) {
+	if (runtime === undefined || (typeof version === 'string' && version !== '*' && !satisfies(rules.gccVersion, version))) {
 		throw new PistonError(`${language}-${String(version ?? '*')} runtime is unknown (this server runs c and c++, version ${rules.gccVersion})`);
 	}
 

@@ -74,3 +74,11 @@ test('a compile the server stopped: Piston\'s kill (TO for the time limit, EL fo
 	t.like(compile({stopped_by: 'output', truncated: true, output_limit_stream: 'stderr'}).compile, {code: null, signal: 'SIGKILL', status: 'EL', message: 'stderr length exceeded'});
 	t.like(compile({stopped_by: 'memory'}).compile, {code: 1, signal: null, status: 'RE'}, 'gcc\'s driver exits 1 when the kernel ends cc1');
 });
+
+test('version is a SemVer range, as Piston matches it: 12.x, ^12, >=10 <13 name this gcc; 13.x does not', t => {
+	for (const version of ['12.x', '^12', '~12.2', '>=10 <13', '11 || 12']) {
+		t.like(parsePistonRequest(body({version}), rules), {language: 'c'}, version);
+	}
+
+	t.throws(() => parsePistonRequest(body({version: '13.x'}), rules), {instanceOf: PistonError, message: /^c-13\.x runtime is unknown/});
+});
