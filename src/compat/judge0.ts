@@ -182,13 +182,12 @@ function decodeBase64(value: string, field: string, problems: Record<string, str
 
 /** Judge0's `cpu_time_limit` and `wall_time_limit` are seconds, fractions allowed. */
 function seconds(body: Record<string, unknown>, field: string, maxMs: number, problems: Record<string, string[]>): number | null {
-	const value = body[field];
-	if (value === undefined || value === null) {
+	const number = limitField(body, field);
+	if (number === null) {
 		return null;
 	}
 
-	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-	if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0) {
+	if (!Number.isFinite(number) || number <= 0) {
 		problems[field] = ['must be greater than 0'];
 		return null;
 	}
@@ -201,14 +200,17 @@ function seconds(body: Record<string, unknown>, field: string, maxMs: number, pr
 	return Math.max(1, Math.round(number * 1000));
 }
 
-/** A limit field as Judge0 takes it, a JSON number or a numeric string: null when absent, NaN for anything else. */
+/**
+ * A limit field as Judge0 takes it, a JSON number or a numeric string: null when absent (or an empty string, which
+ * Rails casts to nil, so Judge0 fills in its default), NaN for anything else.
+ */
 function limitField(body: Record<string, unknown>, field: string): number | null {
 	const value = body[field];
-	if (value === undefined || value === null) {
+	if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
 		return null;
 	}
 
-	return typeof value === 'number' || (typeof value === 'string' && value.trim() !== '') ? Number(value) : Number.NaN;
+	return typeof value === 'number' || typeof value === 'string' ? Number(value) : Number.NaN;
 }
 
 /** A limit in KB (`memory_limit`, `max_file_size`, `stack_limit`) as whole MiB, rounded up; above `maxMb` refused. */
@@ -305,7 +307,7 @@ function booleanField(body: Record<string, unknown>, field: string, problems: Re
 const refused: Readonly<Record<string, (value: unknown) => boolean>> = {
 	callback_url: value => value !== undefined && value !== null && value !== '',
 	additional_files: value => value !== undefined && value !== null && value !== '',
-	number_of_runs: value => value !== undefined && value !== null && Number(value) !== 1,
+	number_of_runs: value => value !== undefined && value !== null && value !== '' && Number(value) !== 1,
 };
 
 const refusals: Readonly<Record<string, string>> = {

@@ -186,6 +186,12 @@ test('max_file_size, stack_limit and max_processes_and_or_threads are applied (K
 	t.like(parseJudge0Submission({source_code: hello, language_id: 50}, false, rules), {fileSizeMb: null, stackMb: null, processes: null, appliedStackMb: 8});
 });
 
+test('an empty string for a limit is no limit sent, as Rails casts it to nil and Judge0 fills in its default', t => {
+	const submission = parseJudge0Submission({source_code: hello, language_id: 50, cpu_time_limit: '', wall_time_limit: ' ', memory_limit: '', stack_limit: '', max_file_size: '', max_processes_and_or_threads: '', cpu_extra_time: '', number_of_runs: ''}, false, rules);
+	t.like(submission, {cpuTimeLimitMs: null, wallTimeLimitMs: null, memoryLimitMb: null, stackMb: null, fileSizeMb: null, processes: null});
+	t.like(parseJudge0Submission({source_code: hello, language_id: 50, cpu_time_limit: '1.5'}, false, rules), {cpuTimeLimitMs: 1500});
+});
+
 test('a file size, stack or process limit above the server\'s, or not a number, is refused: never silently not applied', refusedWith, {
 	source_code: hello, language_id: 50, max_file_size: 16_385, stack_limit: 64_000, max_processes_and_or_threads: 1.5, cpu_extra_time: 'abc',
 }, {
