@@ -1,9 +1,9 @@
 // Piston's v2 execute API for C and C++ (api/src/api/v2.js and job.js of engineer-man/piston), over c-runner's runs:
 // GET /api/v2/runtimes and POST /api/v2/execute with Piston's request and its response's compile and run stages.
+import semver from 'semver';
 import type {ExecuteResult} from '../job/result.ts';
 import {argsProblem, isPlainObject} from '../job/parse-request.ts';
 import {isolateMessage} from './isolate-message.ts';
-import {satisfies} from './version-range.ts';
 import type {Language} from '../job/language.ts';
 
 /** A Piston failure: 400 with `{message}`, as Piston answers. */
@@ -80,7 +80,7 @@ export function parsePistonRequest(body: unknown, rules: PistonRules): PistonReq
 	}
 
 	const runtime = runtimes.find(candidate => candidate.language === language.toLowerCase() || candidate.aliases.includes(language.toLowerCase()));
-	if (runtime === undefined || (typeof version === 'string' && version !== '*' && !satisfies(rules.gccVersion, version))) {
+	if (runtime === undefined || (typeof version === 'string' && version !== '*' && !semver.satisfies(rules.gccVersion, version))) {
 		throw new PistonError(`${language}-${String(version ?? '*')} runtime is unknown (this server runs c and c++, version ${rules.gccVersion})`);
 	}
 
