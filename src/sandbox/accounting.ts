@@ -46,7 +46,7 @@ export function describeAccounting(choice: AccountingChoice, policy: SandboxPoli
 	return {
 		backend: 'helper',
 		reason: choice.reason,
-		cpu_limit: `over the processes the helper sees: the sum of every job process's CPU clock (found by pid through a probe, no /proc and no descriptor needed, so a lowered RLIMIT_NOFILE cannot blind it), sampled every ${sampleMs} ms; the job is stopped within one sample of the limit; ${cpuBackstop}`,
+		cpu_limit: `over the processes the helper sees: the sum of every job process's CPU clock (found by pid through a probe, no /proc and no descriptor needed, so a lowered RLIMIT_NOFILE cannot blind it), sampled every ${sampleMs} ms; the job is stopped within one sample of the limit, as far as the samples count it (see not_guaranteed); ${cpuBackstop}`,
 		cpu_limit_precision_ms: sampleMs,
 		memory_limit: `per process only: RLIMIT_AS at the limit + 16 MiB, and a failed run whose peak RSS or address space reached the limit (${vmSampled}) is judged memory_limit`,
 		process_limit: 'RLIMIT_NPROC inside the sandbox',
@@ -61,7 +61,7 @@ export function describeAccounting(choice: AccountingChoice, policy: SandboxPoli
 		],
 		not_guaranteed: [
 			'memory over the whole job: several processes, shared memory, memfds and tmpfs files together can exceed memory_limit_mb, and memory_kb does not show it',
-			`CPU of processes that live less than one sample (${sampleMs} ms) while their parent ignores SIGCHLD, and what any process uses after its last sample, is not counted; and the CPU is the larger of what the samples saw and what reaped processes reported, so a job that splits its work between short processes its own processes reap and processes the kernel reaps (SIGCHLD ignored) is counted for the larger share only; the wall-clock limit still bounds the job`,
+			`CPU of processes that live less than one sample (${sampleMs} ms), and what any process uses after its last sample, does not count towards the CPU limit while the job runs: a job that does its work in such short children runs on to the wall-clock limit (its cpu_ms counts them at the end, through RUSAGE_CHILDREN, when a process of the job reaped them, and is then over the limit: time_limit; when their parent ignores SIGCHLD, not at all); and the CPU is the larger of what the samples saw and what reaped processes reported, so a job that splits its work between short processes its own processes reap and processes the kernel reaps (SIGCHLD ignored) is counted for the larger share only; the wall-clock limit still bounds the job`,
 			'memory_kb of a program smaller than the helper is the helper\'s own resident size (its pid probe shares the helper\'s memory); resident memory counts the pages of files a program maps (its stdin, a library), so mapping large files can read as a memory_limit',
 			'where the kernel makes pid_max per pid namespace (Linux 6.14 and later) a program may lower its own and wrap its pids around, so that the pid probe fails and a process started below the last pid seen is not found: its CPU is not counted; the wall-clock limit still bounds the job',
 		],
