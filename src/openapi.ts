@@ -92,7 +92,7 @@ const exitCode = {
 	type: 'integer',
 	minimum: -64,
 	maximum: 255,
-	description: 'Signed: a normal exit n gives n; death by signal N gives -N; a compile error gives 1.',
+	description: 'Signed: a normal exit gives its status, 0-255 (the low 8 bits the kernel keeps: exit(-1) is 255, exit(256) is 0); death by signal N gives -N; a compile error gives 1.',
 };
 const signalName = {
 	type: ['string', 'null'],
