@@ -79,6 +79,7 @@ test.serial('/health names the accounting backend and what it does not promise',
 	t.deepEqual(cgroup['not_guaranteed'], []);
 	t.regex(cgroup['guarantees'].join('\n'), /cannot lower the helper's limits or its scheduling/);
 	t.is(cgroup['cpu_limit_precision_ms'], 5);
+	t.regex(cgroup['memory_kb_counts'], /the page cache of files the job is the first to read/);
 	const helper = await health('helper');
 	t.is(helper['backend'], 'helper');
 	t.regex(helper['reason'], /not root/);
