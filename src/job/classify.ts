@@ -53,8 +53,8 @@ export interface RunClassification {
  * than the limit, however the run ended → time_limit (one rule under every policy: where the sandbox can only stop
  * a program at whole seconds, a run over the limit is still judged by it);
  * peak RSS reached the memory limit → memory_limit; so does a run that failed (non-zero exit or a signal) once its
- * address space — sampled, or its static data alone — had reached the limit: an allocation in the slack above the
- * limit failed; with a job cgroup, so does a failed run whose charges hit the job's limit (a failed charge, or the
+ * address space — its data and stacks as sampled (reservations it never made usable are not memory), or its static
+ * data alone — had reached the limit: an allocation in the slack above the limit failed; with a job cgroup, so does a failed run whose charges hit the job's limit (a failed charge, or the
  * peak at the limit: a write to a memfd or tmpfile then fails with ENOMEM instead of waiting);
  * SIGXFSZ → file_size_limit; any other signal → signalled; non-zero exit → runtime_error; else ok.
  */

@@ -19,7 +19,7 @@ export function describeAccounting(choice: AccountingChoice, policy: SandboxPoli
 	const helperUntouchable = 'the program cannot lower the helper\'s limits or its scheduling (prlimit64, sched_setscheduler, sched_setaffinity, setpriority and ioprio_set on pid 1, its process group or its uid are refused by the syscall filter), and the signals it sends pid 1 are dropped';
 	const cpuBackstop = 'RLIMIT_CPU per process as a backstop (the limit rounded up to whole seconds, plus one)';
 	const vmSampled = policy.proc === 'private'
-		? 'the largest address space of a process, sampled'
+		? 'the largest data and stacks a process mapped (VmData + VmStk: not PROT_NONE reservations), sampled'
 		: 'no address-space samples (no /proc in the sandbox): RLIMIT_AS alone';
 	if (choice.cgroups !== null) {
 		const memory = choice.cgroups.memsw ? 'memory.limit_in_bytes and memory.memsw.limit_in_bytes (swap included)' : 'memory.limit_in_bytes';

@@ -12,7 +12,7 @@ export interface HelperReport {
 	readonly cpuMs: number;
 	readonly wallMs: number;
 	readonly maxRssKb: number;
-	/** The largest address space of any of the job's processes, sampled every 5 ms. */
+	/** The largest data and stacks (VmData + VmStk) any of the job's processes mapped, sampled every 5 ms. */
 	readonly peakVmKb: number;
 	/** The helper stopped the job when a process of it waited for memory at the job cgroup's limit. */
 	readonly memoryExceeded: boolean;

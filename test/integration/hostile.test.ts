@@ -73,6 +73,25 @@ test.serial('stderr flood: output_limit on stderr', async t => {
 	assertHostClean(t, server);
 });
 
+test.serial('address space reserved up to the limit, then a failed exit: memory_limit', async t => {
+	const body = await run(t, 'address-space-reserved.c');
+	t.like(body, {status: 'memory_limit', stopped_by: 'memory', exit_code: 1});
+	t.regex(body['output'], /^reserved \d+ MiB before malloc failed\n$/);
+	// Reserved, never touched: the memory the job held stays small.
+	t.true(body['memory_kb'] < 16 * 1024, `memory_kb ${body['memory_kb']}`);
+	assertHostClean(t, server);
+});
+
+test.serial('address space reserved and never made usable (PROT_NONE) past the limit: a failed exit stays runtime_error', async t => {
+	// Once memory_limit: the samples counted reservations, such as glibc's 64 MiB malloc arena for each thread, as the
+	// program's memory (four threads took a program of 2 MiB past a 148 MiB limit).
+	const body = await run(t, 'address-space-prot-none.c');
+	const vmSizeKb = Number(/^VmSize:\s+(\d+) kB$/m.exec(body['output'])?.[1]);
+	t.true(vmSizeKb >= Number(testLimits.C_RUNNER_RUN_MEMORY_MB) * 1024, `the premise: an address space past the limit (VmSize ${vmSizeKb} kB)`);
+	t.like(body, {status: 'runtime_error', exit_code: 1, stopped_by: null});
+	assertHostClean(t, server);
+});
+
 test.serial('disk fill: the job directory is capped; the host disk is untouched', async t => {
 	const body = await run(t, 'disk-fill.c');
 	t.is(body['status'], 'ok', body['error']);

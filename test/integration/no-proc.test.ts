@@ -59,3 +59,9 @@ test.serial('the memory limit still holds: memory-hog.c', async t => {
 	t.like((await execute(server, {code: example('memory-hog.c')})).body, {status: 'memory_limit'});
 	assertHostClean(t, server);
 });
+
+test.serial('address spaces are not sampled, as /health says: address-space-reserved.c fails its own way', async t => {
+	// Reserved up to the limit, never touched: neither the job cgroup nor its resident memory saw it.
+	t.like((await execute(server, {code: example('address-space-reserved.c')})).body, {status: 'runtime_error', exit_code: 1, stopped_by: null});
+	assertHostClean(t, server);
+});
