@@ -192,7 +192,7 @@ export async function sandboxStep(
 ): Promise<SandboxRun> {
 	const {streaming, gate, made} = extra;
 	const command = (): SandboxCommand => ({
-		args: made ? helperCommand(profile, job) : bwrapArgs(profile, {...job, helperPath: deps.config.helperPath, cgroup: Boolean(deps.cgroups)}),
+		args: made ? helperCommand(profile, {...job, cgroup: Boolean(deps.cgroups)}) : bwrapArgs(profile, {...job, helperPath: deps.config.helperPath, cgroup: Boolean(deps.cgroups)}),
 		backstopMs: profile.limits.wallMs + backstopGraceMs,
 		signal,
 	});

@@ -46,6 +46,10 @@ export interface SandboxJob {
 
 const mib = 1024 * 1024;
 
+/** A process's address-space limit (RLIMIT_AS), MiB: the memory limit and head-room, more under a job cgroup. */
+export const addressSpaceMb = (profile: SandboxProfile, cgroup: boolean) =>
+	(profile.limits.memoryMb * (cgroup ? profile.cgroupAddressSpaceMultiple : 1)) + profile.addressSpaceSlackMb;
+
 /** The environment a sandboxed process sees: nothing of the server's. */
 export function sandboxEnv(profile: SandboxProfile, job: SandboxJob): Record<string, string> {
 	return {PATH: sandboxPath, HOME: job.dir, LANG: profile.lang, TMPDIR: '/tmp'};
@@ -65,12 +69,12 @@ export function helperArgs(profile: SandboxProfile, job: SandboxJob): string[] {
  * The step's own part of the helper's command: the limits it sets inside the sandbox, the stdin file it opens, then
  * the command. On the helper's argv, or sent on `commandFd` to a sandbox made ahead of its job.
  */
-export function helperCommand(profile: SandboxProfile, job: Pick<SandboxJob, 'argv' | 'openStdin'>): string[] {
+export function helperCommand(profile: SandboxProfile, job: Pick<SandboxJob, 'argv' | 'openStdin' | 'cgroup'>): string[] {
 	const {limits} = profile;
 	return [
 		'--wall-ms', String(limits.wallMs),
 		'--cpu-ms', String(limits.cpuMs),
-		'--as-bytes', String((limits.memoryMb + profile.addressSpaceSlackMb) * mib),
+		'--as-bytes', String(addressSpaceMb(profile, job.cgroup === true) * mib),
 		'--stack-bytes', String(limits.stackMb * mib),
 		// Set inside the user namespace, the count is per sandbox: one job's fork bomb cannot starve another's.
 		'--nproc', String(limits.processes),

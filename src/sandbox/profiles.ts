@@ -74,6 +74,14 @@ export interface SandboxProfile {
 	readonly jobDir: 'bind' | 'tmpfs';
 	/** Address-space head-room above the memory limit, so the limit itself can be judged on peak RSS. */
 	readonly addressSpaceSlackMb: number;
+	/**
+	 * With a job cgroup, which bounds what the job makes resident, the address space is this many times the limit
+	 * (plus the head-room): an allocation the program needs at once but has not used yet succeeds, and is judged by
+	 * the cgroup when it is used. A growing array that is copied into one twice its size needs 1.5 times its new size
+	 * at once (a C++ `std::vector` growing from 32 to 64 MiB: 96 MiB), which the limit alone would refuse while the
+	 * program holds half the limit: a failure of its own, not the memory limit it was about to reach.
+	 */
+	readonly cgroupAddressSpaceMultiple: number;
 	readonly lang: string;
 	readonly limits: SandboxLimits;
 }
@@ -89,6 +97,8 @@ export function compileProfile(layout: HostLayout, limits: SandboxLimits, policy
 		links: layout.links,
 		jobDir: 'bind',
 		addressSpaceSlackMb: 0,
+		// gcc's failures at its limit are its own diagnostics: no more than the limit.
+		cgroupAddressSpaceMultiple: 1,
 		// LANG=C keeps gcc's diagnostics in plain ASCII quotes.
 		lang: 'C',
 		limits,
@@ -105,6 +115,7 @@ export function runProfile(layout: HostLayout, limits: SandboxLimits, policy = s
 		links: layout.links.filter(link => isLibrary(link.path)),
 		jobDir: 'tmpfs',
 		addressSpaceSlackMb: 16,
+		cgroupAddressSpaceMultiple: 2,
 		lang: 'C.UTF-8',
 		limits,
 	};

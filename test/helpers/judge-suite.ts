@@ -205,6 +205,17 @@ export function judgeSuite(policy: Policy, uidBase: number, options: {unprivileg
 		t.true(result['memory_kb'] >= 24 * 1024, `memory_kb ${result['memory_kb']}`);
 	});
 
+	test.serial(`[${label}] a growing array copied into one twice its size: ${options.unprivileged ? 'RE, its own abort (the address space is capped at the limit plus 16 MiB)' : 'MLE where there is a job cgroup'}`, async t => {
+		// The step from 16 to 32 MiB needs 48 MiB of address space at once: a job cgroup allows twice the limit and
+		// judges the copy; without one, the cap refuses it while the program holds half the limit, as /health says.
+		const {result} = await judgeOne(t, 'array-doubling.c', {output: ''}, {memory_limit_mb: 32});
+		if (options.unprivileged) {
+			t.like(result, {verdict: 'RE', status: 'signalled', signal: 'SIGABRT'});
+		} else {
+			t.like(result, {verdict: 'MLE', status: 'memory_limit', error: 'Memory limit exceeded: 32 MiB'});
+		}
+	});
+
 	test.serial(`[${label}] OLE: output-flood.c, the output shown is cut and flagged`, async t => {
 		const {result} = await judgeOne(t, 'output-flood.c', {output: ''});
 		t.like(result, {verdict: 'OLE', status: 'output_limit', exit_code: -9, output_truncated: true, error: `Output limit exceeded: ${testLimits.C_RUNNER_OUTPUT_BYTES} bytes`});

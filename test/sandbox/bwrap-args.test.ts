@@ -168,6 +168,15 @@ test('a run\'s stdin file is bound read-only at /run/c-runner/stdin; the helper 
 	t.false(bwrapArgs(compileProfile(mergedUsr, limits), compileJob).includes(stdinInSandbox), 'a compile has none');
 });
 
+test('the run\'s address space: the limit and 16 MiB, or twice the limit and 16 MiB under a job cgroup; the compile\'s is its limit', t => {
+	const command = (profile: ReturnType<typeof runProfile>, cgroup: boolean) => helperCommand(profile, {argv: ['/p'], cgroup});
+	const asMib = (argv: readonly string[]) => Number(argv[argv.indexOf('--as-bytes') + 1]) / (1024 * 1024);
+	t.is(asMib(command(runProfile(mergedUsr, limits), false)), 64 + 16);
+	t.is(asMib(command(runProfile(mergedUsr, limits), true)), (2 * 64) + 16);
+	t.is(asMib(command(compileProfile(mergedUsr, limits), true)), 64);
+	t.is(asMib(bwrapArgs(runProfile(mergedUsr, limits), {...runJob, cgroup: true})), (2 * 64) + 16);
+});
+
 test('a sandbox made ahead: the helper\'s argv has its descriptors only; its limits, stdin and command come with helperCommand', t => {
 	const profile = runProfile(mergedUsr, limits);
 	const job = {...runJob, stdinFile: `${dir}/stdin`, openStdin: true, cgroup: true};
