@@ -161,6 +161,14 @@ terminal.onData(data => {
 		return;
 	}
 
+	// An escape sequence is a key (an arrow) or the terminal's answer to a query the program printed (`CSI 6n`,
+	// `CSI > c`): the program's input, never echoed. Echoed, an answer can be a query again (`CSI > 0;276;0 c` asks
+	// for the secondary attributes once more), and the page would answer itself thousands of times a second.
+	if (data.startsWith('\u001B')) {
+		sendInput(data);
+		return;
+	}
+
 	for (const character of data) {
 		if (character === '\u0003') {
 			send({type: 'signal', signal: 'interrupt'});

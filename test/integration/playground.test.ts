@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {chromium, type BrowserContext, type Page} from 'playwright-core';
+import {chromium, type BrowserContext, type Page, type WebSocket} from 'playwright-core';
 import {assertHostClean, example, projectRoot, startServer, type RunningServer} from '../helpers/server.ts';
 
 // What the functions evaluated in the page use of it (the project's types have no DOM).
@@ -173,6 +173,30 @@ browserTest('Interactive: ending the input twice (Ctrl+D, then the button) ends 
 	await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('lines=1'), undefined, {timeout: 5000}).catch(() => {});
 	t.true((await terminalText()).includes('lines=1'), await terminalText());
 	t.regex(await page.textContent('#interactive-status') ?? '', /^Ended: ok, exit code 0/);
+});
+
+browserTest('Interactive: the terminal\'s answers to a program\'s queries reach it once, never echoed', async t => {
+	// Echoed, the answer to `ESC [ > c` is that query again: the page answered itself ~15,000 times a second.
+	let framesSent = 0;
+	const count = (socket: WebSocket) => socket.on('framesent', () => framesSent++);
+	page.on('websocket', count);
+	try {
+		await setSource(example('interactive-terminal-queries.c'));
+		await page.click('#interactive-start');
+		await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('Type: '));
+		await page.click('#terminal');
+		await page.keyboard.type('ok');
+		await page.keyboard.press('Enter');
+		await page.waitForFunction(() => document.querySelector('#interactive-status')?.textContent?.startsWith('Ended'));
+		await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('typed='), undefined, {timeout: 5000}).catch(() => {});
+		const text = await terminalText();
+		t.true(text.includes('escapes=2 typed=ok'), text);
+		t.regex(await page.textContent('#interactive-status') ?? '', /^Ended: ok, exit code 0/);
+		// start, the two answers, "o", "k" and Enter.
+		t.true(framesSent <= 6, `${framesSent} frames sent`);
+	} finally {
+		page.off('websocket', count);
+	}
 });
 
 browserTest('Judge: three test cases, verdicts AC, AC and WA arrive in the table', async t => {
