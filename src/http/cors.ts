@@ -7,17 +7,47 @@ const allowedHeaders = 'Accept, Authorization, Content-Type, X-Request-Id';
 const exposedHeaders = 'Retry-After, X-Request-Id';
 /** How long a browser may reuse a preflight answer. */
 const preflightMaxAgeSeconds = 600;
+/** What a page of any origin may send: reads, whose answers the browser keeps from it without CORS headers. */
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Whether a page of this origin may act on the server: no `Origin` (not a browser), the server's own origin (the
+ * playground: the `Origin`'s host and port are the `Host` header's), or one of the CORS allow-list (`*`: any).
+ */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowList: readonly string[]): boolean {
+	if (origin === undefined) {
+		return true;
+	}
+
+	if (allowList.includes('*') || allowList.includes(origin)) {
+		return true;
+	}
+
+	try {
+		return host !== undefined && new URL(origin).host === host;
+	} catch {
+		return false;
+	}
+}
+
+const refusal = (origin: string) => new AppError(403, `Origin ${origin} is not allowed to call this API (C_RUNNER_CORS_ORIGINS)`);
 
 /**
  * CORS for an allow-list of origins (`*`: any), so documentation pages can call the API from a browser. Off when the
  * list is empty: no CORS header is ever sent. Preflights are answered here, before the token check: a browser sends
- * them without credentials. Requests from other origins are served as usual, without CORS headers, so the browser
- * keeps their answers from the page; a preflight from one is refused with a 403 that names the setting.
+ * them without credentials. Reads from other origins are served as usual, without CORS headers, so the browser
+ * keeps their answers from the page; a preflight from one is refused with a 403 that names the setting, and so is
+ * a POST: a form or a `no-cors` fetch sends one without a preflight (Piston's route reads a text/plain body as
+ * JSON), and would run a program on the visitor's behalf, answer unread.
  */
 export function cors(origins: readonly string[]): Middleware<AppState> {
 	const anyOrigin = origins.includes('*');
 	return async (ctx, next) => {
 		const origin = ctx.get('Origin');
+		if (origin !== '' && !safeMethods.has(ctx.method) && !originAllowed(origin, ctx.get('Host'), origins)) {
+			throw refusal(origin);
+		}
+
 		if (origins.length === 0 || origin === '') {
 			await next();
 			return;
@@ -28,7 +58,7 @@ export function cors(origins: readonly string[]): Middleware<AppState> {
 		const preflight = ctx.method === 'OPTIONS' && ctx.get('Access-Control-Request-Method') !== '';
 		if (!allowed) {
 			if (preflight) {
-				throw new AppError(403, `Origin ${origin} is not allowed to call this API (C_RUNNER_CORS_ORIGINS)`);
+				throw refusal(origin);
 			}
 
 			await next();

@@ -2,6 +2,7 @@ import type {IncomingMessage, Server} from 'node:http';
 import type {Duplex} from 'node:stream';
 import {WebSocketServer} from 'ws';
 import {requestIdOf} from '../http/context.ts';
+import {originAllowed} from '../http/cors.ts';
 import {AppError, toHttpError} from '../http/errors.ts';
 import {refuseOnSocket} from '../http/send.ts';
 import {headerToken, tokenChecker} from '../http/token.ts';
@@ -19,27 +20,6 @@ export interface InteractiveDeps {
 	readonly session: SessionDeps;
 	readonly slots: Slots;
 	readonly shutdownSignal?: AbortSignal;
-}
-
-/**
- * Whether a page of this origin may open a socket. Browsers send `Origin` on every WebSocket upgrade and enforce
- * nothing themselves, so the server does: no `Origin` (not a browser), the server's own origin (the playground),
- * or one of the CORS allow-list (`*`: any). Anything else would let any web page drive runs on the visitor's behalf.
- */
-export function originAllowed(origin: string | undefined, host: string | undefined, allowList: readonly string[]): boolean {
-	if (origin === undefined) {
-		return true;
-	}
-
-	if (allowList.includes('*') || allowList.includes(origin)) {
-		return true;
-	}
-
-	try {
-		return host !== undefined && new URL(origin).host === host;
-	} catch {
-		return false;
-	}
 }
 
 /** The token of a `bearer.<base64url>` subprotocol, the way a browser sends it; null without one. */
@@ -148,6 +128,8 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 			return;
 		}
 
+		// Browsers send `Origin` on every upgrade and, unlike for fetch, enforce nothing themselves: without this
+		// check any web page could drive runs on its visitor's behalf.
 		if (!originAllowed(request.headers.origin, request.headers.host, config.corsOrigins)) {
 			refuseWith(new AppError(403, `Origin ${request.headers.origin} may not open an interactive session (C_RUNNER_CORS_ORIGINS)`));
 			return;

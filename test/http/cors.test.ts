@@ -13,10 +13,45 @@ const preflight = async (url: string, origin: string, path = '/execute_c') => fe
 
 test('off by default: no CORS header at all, even for a browser request', async t => {
 	const {url, close} = await setup();
-	const response = await post(url, docs);
+	const response = await fetch(`${url}/openapi.json`, {headers: {Origin: docs}});
 	t.is(response.status, 200);
 	t.is(response.headers.get('access-control-allow-origin'), null);
 	t.is((await preflight(url, docs)).headers.get('access-control-allow-origin'), null);
+	await close();
+});
+
+// A form (enctype text/plain) or a no-cors fetch is a POST without a preflight: Piston's route reads its body as
+// JSON whatever its type, so any page its visitor opened ran programs on the visitor's server, answer unread.
+const pistonBody = JSON.stringify({language: 'c', version: '*', files: [{content: 'int main(void) { return 0; }'}]});
+const simplePost = async (url: string, origin: string) => fetch(`${url}/api/v2/execute`, {
+	method: 'POST',
+	body: pistonBody,
+	headers: {'Content-Type': 'text/plain;charset=UTF-8', Origin: origin},
+});
+
+for (const corsOrigins of ['', docs]) {
+	test(`a POST from a page of another origin runs nothing: 403 naming the setting (C_RUNNER_CORS_ORIGINS=${corsOrigins})`, async t => {
+		const {url, runner, close} = await setup({corsOrigins});
+		for (const origin of ['https://evil.example.com', 'null', `${url.replace('127.0.0.1', 'localhost')}`]) {
+			const response = await simplePost(url, origin);
+			t.is(response.status, 403, origin);
+			t.deepEqual(await response.json(), {error: `Origin ${origin} is not allowed to call this API (C_RUNNER_CORS_ORIGINS)`});
+			t.is(response.headers.get('access-control-allow-origin'), null);
+		}
+
+		const json = await post(url, 'https://evil.example.com');
+		t.is(json.status, 403);
+		t.deepEqual(runner.calls, []);
+		await close();
+	});
+}
+
+test('a POST from the server\'s own page (the playground), from an allowed origin, or from no browser is served', async t => {
+	const {url, runner, close} = await setup({corsOrigins: docs});
+	t.is((await simplePost(url, url)).status, 200, 'the Origin\'s host and port are the Host header\'s');
+	t.is((await simplePost(url, docs)).status, 200);
+	t.is((await fetch(`${url}/api/v2/execute`, {method: 'POST', body: pistonBody})).status, 200);
+	t.is(runner.calls.length, 3);
 	await close();
 });
 
@@ -54,9 +89,9 @@ test('errors carry CORS headers too, so the page can read them', async t => {
 	await close();
 });
 
-test('another origin: served without CORS headers; its preflight refused with a 403 naming the setting', async t => {
+test('another origin: its reads served without CORS headers; its preflight refused with a 403 naming the setting', async t => {
 	const {url, close} = await setup({corsOrigins: docs});
-	const response = await post(url, 'https://evil.example.com');
+	const response = await fetch(`${url}/openapi.json`, {headers: {Origin: 'https://evil.example.com'}});
 	t.is(response.status, 200);
 	t.is(response.headers.get('access-control-allow-origin'), null);
 	const refused = await preflight(url, 'https://evil.example.com');

@@ -1,6 +1,7 @@
 import test from 'ava';
 import {closeCodes, endOfInputFrame, inputFrames, parseClientMessage, ProtocolError, relayFrameMax, signalFrame} from '../../src/interactive/protocol.ts';
-import {originAllowed, subprotocolToken} from '../../src/interactive/upgrade.ts';
+import {originAllowed} from '../../src/http/cors.ts';
+import {subprotocolToken} from '../../src/interactive/upgrade.ts';
 
 const parse = (text: string, isBinary = false, maxBytes = 1000) => parseClientMessage(Buffer.from(text), isBinary, maxBytes);
 
