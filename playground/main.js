@@ -112,7 +112,8 @@ async function run() {
 
 // Interactive: a terminal over the WebSocket. The server's terminal does not echo, so this one echoes what is
 // typed (and erases on backspace), as a line-editing terminal would.
-const terminal = new Terminal({convertEol: true, rows: 18, cols: 80, fontSize: 13, cursorBlink: true});
+// The size of the program's terminal (sandbox/c-runner-pty.c): a program that draws a screen draws 80×24.
+const terminal = new Terminal({convertEol: true, rows: 24, cols: 80, fontSize: 13, cursorBlink: true});
 let terminalOpen = false;
 // Opened once its tab shows: a terminal measures its characters when it opens, which a hidden one cannot.
 function showTerminal() {

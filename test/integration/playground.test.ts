@@ -199,6 +199,21 @@ browserTest('Interactive: the terminal\'s answers to a program\'s queries reach 
 	}
 });
 
+browserTest('Interactive: the page\'s terminal has the size of the program\'s, 80×24: a screen drawn to its last row shows whole', async t => {
+	await setSource('#include <stdio.h>\n#include <sys/ioctl.h>\nint main(void) {\nstruct winsize size;\nif (ioctl(1, TIOCGWINSZ, &size) != 0) return 1;\nprintf("\\x1b[2J\\x1b[1;1H%dx%d", size.ws_col, size.ws_row);\nfor (int row = 2; row <= size.ws_row; row++) printf("\\x1b[%d;1Hrow %d", row, row);\nreturn 0;\n}\n');
+	await page.click('#interactive-start');
+	await page.waitForFunction(() => document.querySelector('#interactive-status')?.textContent?.startsWith('Ended'));
+	await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('row 24'), undefined, {timeout: 5000}).catch(() => {});
+	const rows = await page.locator('#terminal .xterm-rows > div').allTextContents();
+	t.is(rows.length, 24);
+	t.is(rows[0]?.trim(), '80x24');
+	t.deepEqual(rows.slice(1).map(row => row.trim()), Array.from({length: 23}, (_, index) => `row ${index + 2}`));
+	// The whole terminal shows: nothing of it is cut off by the page's layout.
+	const terminalBox = await page.locator('#terminal').boundingBox();
+	const screenBox = await page.locator('#terminal .xterm-screen').boundingBox();
+	t.true(terminalBox !== null && screenBox !== null && screenBox.y + screenBox.height <= terminalBox.y + terminalBox.height + 1);
+});
+
 browserTest('Judge: three test cases, verdicts AC, AC and WA arrive in the table', async t => {
 	await page.click('[data-tab="judge"]');
 	await setSource('#include <stdio.h>\nint main(void) {\n\tint a, b;\n\tif (scanf("%d %d", &a, &b) != 2) return 1;\n\tprintf("%d\\n", a + b);\n\treturn 0;\n}\n');
