@@ -77,6 +77,15 @@ const args = () => $('#args').value;
 const formatMs = ms => (ms === null || ms === undefined ? '—' : `${ms} ms`);
 const formatKb = kb => (kb === null || kb === undefined ? '—' : `${(kb / 1024).toFixed(1)} MiB`);
 
+/** An answer's JSON; null for what is not (a proxy's error page, an answer cut short). */
+function parseJson(text) {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return null;
+	}
+}
+
 async function run() {
 	const button = $('#run');
 	button.disabled = true;
@@ -89,10 +98,12 @@ async function run() {
 	$('#error').textContent = '';
 	try {
 		const response = await fetch('/execute_c', {method: 'POST', headers: headers(), body: JSON.stringify({code: source(), args: args(), stdin: $('#stdin').value})});
-		const body = await response.json();
-		if (!response.ok) {
+		const text = await response.text();
+		const body = parseJson(text);
+		if (!response.ok || body === null) {
+			// c-runner's errors are {"error"}; what a proxy in front of it answers (a 502 page) is shown as it is.
 			$('#status').textContent = `HTTP ${response.status}`;
-			$('#error').textContent = body.error;
+			$('#error').textContent = body?.error ?? text;
 			return;
 		}
 
@@ -304,9 +315,12 @@ async function judge() {
 		const response = await fetch('/judge_c', {method: 'POST', headers: headers({Accept: 'text/event-stream'}), body: JSON.stringify({code: source(), testcases: cases})});
 		if (!response.ok) {
 			$('#judge-verdict').textContent = `HTTP ${response.status}`;
-			fail((await response.json()).error);
+			const text = await response.text();
+			fail(parseJson(text)?.error ?? text);
 			return;
 		}
+
+		let verdict = false;
 
 		const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
 		let buffered = '';
@@ -333,16 +347,32 @@ async function judge() {
 				} else if (event === 'result') {
 					showResult(payload);
 				} else if (event === 'summary') {
+					verdict = true;
 					$('#judge-verdict').textContent = `${payload.verdict} (${payload.summary.passed}/${payload.summary.total})`;
 					$('#judge-verdict').className = `verdict ${payload.verdict}`;
 				} else if (event === 'error') {
+					verdict = true;
+					$('#judge-verdict').textContent = 'error';
 					fail(payload.error);
 				}
 			}
 		}
+
+		if (!verdict) {
+			$('#judge-verdict').textContent = 'no verdict';
+			fail('The answer ended before its summary: the connection was cut');
+		}
 	} catch (error) {
+		$('#judge-verdict').textContent = 'failed';
 		fail(String(error));
 	} finally {
+		// Test cases that got no result (a compile error, an answer cut short) say so, rather than look pending.
+		for (const cell of tbody.querySelectorAll('td:nth-child(2)')) {
+			if (cell.textContent === '…') {
+				cell.textContent = '—';
+			}
+		}
+
 		button.disabled = false;
 	}
 }

@@ -237,6 +237,44 @@ browserTest('Judge: three test cases, verdicts AC, AC and WA arrive in the table
 	await shot('judge.png');
 });
 
+browserTest('Judge: a compile error shows gcc\'s message and the verdict CE; its test cases say they were not run', async t => {
+	await setSource('int main(void) { return 0 }\n');
+	await page.click('#judge-run');
+	await page.waitForFunction(() => document.querySelector('#judge-verdict')?.textContent?.startsWith('CE'));
+	await page.waitForFunction(() => !(document.querySelector('#judge-run') as unknown as {disabled: boolean}).disabled);
+	t.is(await page.textContent('#judge-verdict'), 'CE (0/3)');
+	t.regex(await page.textContent('#judge-error') ?? '', /error: expected ';'/);
+	t.deepEqual(await page.locator('#judge-results tbody td:nth-child(2)').allTextContents(), ['—', '—', '—']);
+});
+
+// What a proxy in front of c-runner may answer instead of c-runner (the browser's route stands in for it): the page
+// names the status and shows the text, and an answer cut short says so instead of "judging…" for ever.
+browserTest('a proxy\'s error page and a judge answer cut before its summary are shown as such', async t => {
+	const proxyPage = '<html><body><h1>502 Bad Gateway</h1></body></html>';
+	await context.route(`${server.url}/execute_c`, async route => route.fulfill({status: 502, contentType: 'text/html', body: proxyPage}));
+	await context.route(`${server.url}/judge_c`, async route => route.fulfill({status: 200, contentType: 'text/event-stream', body: 'event: compile\ndata: {"status": "ok", "warnings": "", "error": null}\n\n'}));
+	try {
+		await page.click('#judge-run');
+		await page.waitForFunction(() => !(document.querySelector('#judge-run') as unknown as {disabled: boolean}).disabled);
+		t.is(await page.textContent('#judge-verdict'), 'no verdict');
+		t.regex(await page.textContent('#judge-error') ?? '', /ended before its summary/);
+		t.deepEqual(await page.locator('#judge-results tbody td:nth-child(2)').allTextContents(), ['—', '—', '—']);
+		await page.click('[data-tab="run"]');
+		await page.click('#run');
+		await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('HTTP'));
+		t.is(await page.textContent('#status'), 'HTTP 502');
+		t.is(await page.textContent('#error'), proxyPage);
+	} finally {
+		await context.unroute(`${server.url}/execute_c`);
+		await context.unroute(`${server.url}/judge_c`);
+		// The browser logs the 502 it was given; that one is this test's own.
+		const logged = violations.findIndex(text => text.includes('status of 502'));
+		if (logged !== -1) {
+			violations.splice(logged, 1);
+		}
+	}
+});
+
 browserTest('nothing was refused by the policy, nothing was fetched from elsewhere, and the host is clean', async t => {
 	t.deepEqual(violations, []);
 	assertHostClean(t, server);
