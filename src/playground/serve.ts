@@ -1,4 +1,4 @@
-import {randomBytes} from 'node:crypto';
+import {createHash, randomBytes} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -40,20 +40,22 @@ export function contentSecurityPolicy(nonce: string): string {
  * is a clear 404 that says how to build it.
  */
 export function playground(enabled: boolean, dir = playgroundDir): Middleware<AppState> {
-	const cache = new Map<string, Buffer>();
-	const read = (file: string): Buffer => {
-		let bytes = cache.get(file);
-		if (bytes === undefined) {
+	const cache = new Map<string, {readonly bytes: Buffer; readonly etag: string}>();
+	const read = (file: string) => {
+		let entry = cache.get(file);
+		if (entry === undefined) {
+			let bytes: Buffer;
 			try {
 				bytes = fs.readFileSync(path.join(dir, file));
 			} catch {
 				throw new AppError(404, 'The playground page is not built: `node scripts/setup.mjs` builds it');
 			}
 
-			cache.set(file, bytes);
+			entry = {bytes, etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`};
+			cache.set(file, entry);
 		}
 
-		return bytes;
+		return entry;
 	};
 
 	return async (ctx, next) => {
@@ -63,8 +65,19 @@ export function playground(enabled: boolean, dir = playgroundDir): Middleware<Ap
 			return;
 		}
 
+		const {bytes, etag} = read(asset.file);
+		if (asset.file !== 'index.html') {
+			// `no-cache` asks the browser to check each time: with a validator, an unchanged bundle (870 KB) is a 304.
+			ctx.status = 200;
+			ctx.etag = etag;
+			if (ctx.fresh) {
+				ctx.set('Cache-Control', 'no-cache');
+				ctx.status = 304;
+				return;
+			}
+		}
+
 		const nonce = randomBytes(16).toString('base64');
-		const bytes = read(asset.file);
 		ctx.set({
 			'Content-Security-Policy': contentSecurityPolicy(nonce),
 			'X-Content-Type-Options': 'nosniff',

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
@@ -46,6 +47,39 @@ test('the page, with a fresh nonce in its policy and its markup each time', asyn
 		t.is(await script.text(), 'console.log(1);');
 		t.is((await fetch(`${server.url}/playground/other.js`)).status, 404);
 		t.is((await fetch(`${server.url}/`, {method: 'POST'})).status, 404);
+	} finally {
+		await server.close();
+		fs.rmSync(dir, {recursive: true});
+	}
+});
+
+/** A GET with If-None-Match as a browser revalidates (fetch would add `Cache-Control: no-cache`, which asks for it all). */
+async function revalidate(url: string, etag: string): Promise<{status: number; body: string}> {
+	return new Promise((resolve, reject) => {
+		http.get(url, {headers: {'If-None-Match': etag}}, response => {
+			let body = '';
+			response.setEncoding('utf8');
+			response.on('data', (chunk: string) => {
+				body += chunk;
+			});
+			response.on('end', () => resolve({status: response.statusCode ?? 0, body}));
+		}).on('error', reject);
+	});
+}
+
+test('the bundled files carry a validator: an unchanged one is a 304, without its bytes', async t => {
+	const dir = builtPage();
+	const server = await served(true, dir);
+	try {
+		const first = await fetch(`${server.url}/playground/app.js`);
+		const etag = first.headers.get('etag');
+		t.regex(etag ?? '', /^"[\w-]{27}"$/);
+		t.is(first.headers.get('cache-control'), 'no-cache');
+		t.deepEqual(await revalidate(`${server.url}/playground/app.js`, etag!), {status: 304, body: ''});
+		t.deepEqual(await revalidate(`${server.url}/playground/app.js`, '"another"'), {status: 200, body: 'console.log(1);'});
+		t.not((await fetch(`${server.url}/playground/app.css`)).headers.get('etag'), etag);
+		// The page itself has a fresh nonce each time: never a 304.
+		t.is((await fetch(`${server.url}/`)).headers.get('etag'), null);
 	} finally {
 		await server.close();
 		fs.rmSync(dir, {recursive: true});
