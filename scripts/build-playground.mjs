@@ -11,7 +11,7 @@ export const playgroundSources = ['index.html', 'main.js', 'style.css'].map(name
 export const playgroundBuild = path.join(root, 'playground', 'build');
 
 /** What a whole build holds: one without all of them (a build cut short by an older set-up) is built again. */
-export const playgroundOutputs = ['app.js', 'app.css', 'index.html'].map(name => path.join(playgroundBuild, name));
+export const playgroundOutputs = ['app.js', 'app.css', 'index.html', 'app.js.LEGAL.txt'].map(name => path.join(playgroundBuild, name));
 
 /** Built beside playground/build and put in its place whole: a build cut short leaves no half-built page behind. */
 export async function buildPlayground() {

@@ -9,11 +9,15 @@ import {AppError} from '../http/errors.ts';
 /** Where scripts/build-playground.mjs leaves the bundled page. */
 export const playgroundDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'playground', 'build');
 
-/** The page's only paths: the page itself and its two bundled files. Served without a token (they hold no data). */
+/**
+ * The page's only paths: the page itself, its two bundled files, and the licenses of what the script bundles (its
+ * last line points there). Served without a token (they hold no data).
+ */
 export const playgroundAssets: Readonly<Record<string, {readonly file: string; readonly type: string}>> = {
 	'/': {file: 'index.html', type: 'text/html; charset=utf-8'},
 	'/playground/app.js': {file: 'app.js', type: 'text/javascript; charset=utf-8'},
 	'/playground/app.css': {file: 'app.css', type: 'text/css; charset=utf-8'},
+	'/playground/app.js.LEGAL.txt': {file: 'app.js.LEGAL.txt', type: 'text/plain; charset=utf-8'},
 };
 
 /**

@@ -103,6 +103,13 @@ browserTest('the page: served by c-runner with a strict Content-Security-Policy,
 	t.regex(policy, /script-src 'self'(;|$)/);
 	t.notRegex(policy, /unsafe-inline|unsafe-eval/);
 	t.is(await page.title(), 'c-runner playground');
+	// The licenses of what the script bundles, where its last line says they are.
+	const script = await (await page.request.get(`${server.url}/playground/app.js`)).text();
+	const legal = /see (\S+\.LEGAL\.txt)/.exec(script.slice(-200))?.[1];
+	t.is(legal, 'app.js.LEGAL.txt');
+	const licenses = await page.request.get(`${server.url}/playground/${legal!}`);
+	t.is(licenses.status(), 200);
+	t.regex(await licenses.text(), /@xterm\/xterm[\s\S]*@license MIT/);
 	await page.waitForSelector('.cm-editor .cm-content');
 	// C highlighting: the editor marks keywords and strings of the starter program with their own classes.
 	t.true(await page.locator('.cm-content span').count() > 5);
