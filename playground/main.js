@@ -216,7 +216,9 @@ function startInteractive() {
 	const protocols = ['c-runner', ...(token ? [`bearer.${btoa(String.fromCodePoint(...new TextEncoder().encode(token))).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')}`] : [])];
 	socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/interactive`, protocols);
 	setRunning(true);
+	let opened = false;
 	socket.addEventListener('open', () => {
+		opened = true;
 		$('#interactive-status').textContent = 'Compiling…';
 		send({type: 'start', code: source(), args: args()});
 		terminal.focus();
@@ -240,13 +242,23 @@ function startInteractive() {
 			$('#interactive-status').textContent = `Error: ${message.error}`;
 		}
 	});
-	socket.addEventListener('close', event => {
-		if (event.code !== 1000 && !$('#interactive-status').textContent.startsWith('Error')) {
-			$('#interactive-status').textContent = `Closed (${event.code}): the server refused or ended the session`;
-		}
-
+	socket.addEventListener('close', async event => {
 		socket = null;
 		setRunning(false);
+		if (!opened) {
+			// A browser does not tell the page why an upgrade was refused (it is 1006 whatever the status): the
+			// token is asked about over HTTP, where a wrong one is a 401 on any path.
+			const answer = await fetch('/interactive', {headers: headers()}).catch(() => null);
+			if (socket === null) {
+				$('#interactive-status').textContent = answer === null
+					? 'The server cannot be reached'
+					: (answer.status === 401
+						? 'Refused: the bearer token is missing or wrong'
+						: 'Refused: all interactive sessions are open, or interactive runs are turned off on this server; try again later');
+			}
+		} else if (event.code !== 1000 && !$('#interactive-status').textContent.startsWith('Error')) {
+			$('#interactive-status').textContent = `Closed (${event.code}): the server ended the session`;
+		}
 	});
 }
 

@@ -116,6 +116,27 @@ browserTest('the page: served by c-runner with a strict Content-Security-Policy,
 	await page.fill('#token', token);
 });
 
+browserTest('Interactive without the token: the page says the token is missing, not only that the socket closed', async t => {
+	// The browser hides the upgrade's 401 from the page (a close, 1006), so the page asks over HTTP.
+	await page.fill('#token', '');
+	try {
+		await page.click('[data-tab="interactive"]');
+		await page.click('#interactive-start');
+		await page.waitForFunction(() => document.querySelector('#interactive-status')?.textContent?.startsWith('Refused'), undefined, {timeout: 10_000});
+		t.is(await page.textContent('#interactive-status'), 'Refused: the bearer token is missing or wrong');
+		t.false(await page.isDisabled('#interactive-start'));
+	} finally {
+		await page.fill('#token', token);
+		await page.click('[data-tab="run"]');
+		// The browser logs the refused upgrade and the 401 the page asked for: this test's own.
+		for (let index = violations.length - 1; index >= 0; index--) {
+			if (/interactive.*failed|status of 401/.test(violations[index]!)) {
+				violations.splice(index, 1);
+			}
+		}
+	}
+});
+
 browserTest('Run: type a program, Ctrl+Enter, see its output, status, exit code, time and memory', async t => {
 	await setSource('#include <stdio.h>\n\nint main(int argc, char **argv) {\nint sum = 0;\nfor (int i = 1; i <= 10; i++) sum += i;\nprintf("sum=%d args=%d\\n", sum, argc - 1);\nreturn 0;\n}\n');
 	await page.fill('#args', 'one "two words"');
