@@ -88,6 +88,11 @@ function parseJson(text) {
 
 async function run() {
 	const button = $('#run');
+	// Ctrl+Enter does not look at the button: one run at a time, as the button allows.
+	if (button.disabled) {
+		return;
+	}
+
 	button.disabled = true;
 	$('#status').textContent = 'running…';
 	for (const id of ['#exit-code', '#time', '#memory']) {
@@ -302,6 +307,10 @@ function showResult(result) {
 }
 
 async function judge() {
+	if ($('#judge-run').disabled) {
+		return;
+	}
+
 	const cases = [...document.querySelectorAll('.judge-case')].map(row => ({input: row.querySelector('.input').value, output: row.querySelector('.expected').value}));
 	const button = $('#judge-run');
 	const tbody = $('#judge-results tbody');

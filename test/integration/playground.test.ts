@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {chromium, type BrowserContext, type Page, type WebSocket} from 'playwright-core';
+import {chromium, type BrowserContext, type Page, type Request, type WebSocket} from 'playwright-core';
 import {assertHostClean, example, projectRoot, startServer, type RunningServer} from '../helpers/server.ts';
 
 // What the functions evaluated in the page use of it (the project's types have no DOM).
@@ -148,6 +148,28 @@ browserTest('Run: type a program, Ctrl+Enter, see its output, status, exit code,
 	t.regex(await page.textContent('#time') ?? '', /^\d+ ms$/);
 	t.regex(await page.textContent('#memory') ?? '', /^\d+\.\d MiB$/);
 	await shot('run.png');
+});
+
+browserTest('Run: Ctrl+Enter while a run is under way starts no second one, as the disabled button does not', async t => {
+	let posts = 0;
+	const count = (request: Request) => {
+		posts += request.method() === 'POST' ? 1 : 0;
+	};
+
+	page.on('request', count);
+	try {
+		await setSource('#include <stdio.h>\n#include <unistd.h>\nint main(void) {\nusleep(500000);\nputs("once");\nreturn 0;\n}\n');
+		await page.click('.cm-content');
+		for (let press = 0; press < 3; press++) {
+			await page.keyboard.press('Control+Enter');
+		}
+
+		await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'ok');
+		t.is(await page.textContent('#output'), 'once\n');
+		t.is(posts, 1);
+	} finally {
+		page.off('request', count);
+	}
 });
 
 browserTest('Run: a compile error shows gcc\'s message with its line', async t => {
