@@ -160,7 +160,7 @@ const send = message => {
 };
 
 const sendInput = data => {
-	if (!inputEnded) {
+	if (!inputEnded && data !== '') {
 		send({type: 'stdin', data});
 	}
 };
@@ -186,25 +186,40 @@ terminal.onData(data => {
 		return;
 	}
 
+	// One stdin message and one echo for all that came at once: a paste of 100 KB was 100,000 messages and as many
+	// writes to the terminal, and the tab stood still for seconds.
+	let typed = '';
+	let echo = '';
+	const flush = () => {
+		terminal.write(echo);
+		sendInput(typed);
+		typed = '';
+		echo = '';
+	};
+
 	for (const character of data) {
 		if (character === '\u0003') {
+			flush();
 			send({type: 'signal', signal: 'interrupt'});
 		} else if (inputEnded) {
 			// Typed after the end of input: nowhere to go.
 		} else if (character === '\u0004') {
+			flush();
 			endInput();
 		} else if (character === '\u007f') {
 			if (line.length > 0) {
 				line = line.slice(0, -1);
-				terminal.write('\b \b');
-				sendInput(character);
+				echo += '\b \b';
+				typed += character;
 			}
 		} else {
 			line = character === '\r' ? '' : line + character;
-			terminal.write(character === '\r' ? '\r\n' : character);
-			sendInput(character);
+			echo += character === '\r' ? '\r\n' : character;
+			typed += character;
 		}
 	}
+
+	flush();
 });
 
 function startInteractive() {

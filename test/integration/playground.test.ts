@@ -249,6 +249,32 @@ browserTest('Interactive: the terminal\'s answers to a program\'s queries reach 
 	}
 });
 
+browserTest('Interactive: a paste of 2000 lines reaches the program whole, in one stdin message', async t => {
+	let framesSent = 0;
+	const count = (socket: WebSocket) => socket.on('framesent', () => framesSent++);
+	page.on('websocket', count);
+	try {
+		await setSource('#include <stdio.h>\n#include <string.h>\nint main(void) {\nchar line[256];\nlong lines = 0, bytes = 0;\nputs("ready");\nwhile (fgets(line, sizeof line, stdin)) { lines++; bytes += (long)strlen(line); }\nprintf("total %ld lines %ld bytes\\n", lines, bytes);\nreturn 0;\n}\n');
+		await page.click('#interactive-start');
+		await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('ready'));
+		const text = Array.from({length: 2000}, (_, index) => `line ${String(index).padStart(44, '0')}\n`).join('');
+		// What the browser does with a paste into the terminal (Ctrl+V): a paste event on its text area.
+		await page.evaluate(`(() => {
+			const data = new DataTransfer();
+			data.setData('text/plain', ${JSON.stringify(text)});
+			document.querySelector('#terminal textarea').dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
+		})()`);
+		await page.click('#interactive-eof');
+		await page.waitForFunction(() => document.querySelector('#interactive-status')?.textContent?.startsWith('Ended'), undefined, {timeout: 60_000});
+		await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('total'), undefined, {timeout: 5000}).catch(() => {});
+		t.true((await terminalText()).includes('total 2000 lines 100000 bytes'), await terminalText());
+		// start, the paste, eof.
+		t.true(framesSent <= 4, `${framesSent} frames sent`);
+	} finally {
+		page.off('websocket', count);
+	}
+});
+
 browserTest('Interactive: the page\'s terminal has the size of the program\'s, 80×24: a screen drawn to its last row shows whole', async t => {
 	await setSource('#include <stdio.h>\n#include <sys/ioctl.h>\nint main(void) {\nstruct winsize size;\nif (ioctl(1, TIOCGWINSZ, &size) != 0) return 1;\nprintf("\\x1b[2J\\x1b[1;1H%dx%d", size.ws_col, size.ws_row);\nfor (int row = 2; row <= size.ws_row; row++) printf("\\x1b[%d;1Hrow %d", row, row);\nreturn 0;\n}\n');
 	await page.click('#interactive-start');
