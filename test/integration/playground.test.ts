@@ -290,6 +290,28 @@ browserTest('Interactive: the page\'s terminal has the size of the program\'s, 8
 	t.true(terminalBox !== null && screenBox !== null && screenBox.y + screenBox.height <= terminalBox.y + terminalBox.height + 1);
 });
 
+browserTest('Interactive: on a window too narrow for 80 columns the terminal scrolls inside its pane; the page does not', async t => {
+	await page.setViewportSize({width: 1024, height: 900});
+	try {
+		// Scrolled as far right as the pane goes: its last column shows.
+		const measure = async () => page.evaluate(`(() => {
+			const pane = document.querySelector('#terminal');
+			pane.scrollLeft = pane.scrollWidth;
+			return {
+				page: document.documentElement.scrollWidth - innerWidth,
+				pane: pane.scrollWidth - pane.clientWidth,
+				lastColumnShown: document.querySelector('#terminal .xterm-screen').getBoundingClientRect().right <= pane.getBoundingClientRect().right + 1,
+			};
+		})()`) as Promise<{page: number; pane: number; lastColumnShown: boolean}>;
+		const {page: pageOverflow, pane, lastColumnShown} = await measure();
+		t.is(pageOverflow, 0, 'the page scrolls sideways');
+		t.true(pane > 0, 'the window is narrow enough for the test');
+		t.true(lastColumnShown, 'the last columns cannot be scrolled to');
+	} finally {
+		await page.setViewportSize({width: 1400, height: 900});
+	}
+});
+
 browserTest('Judge: three test cases, verdicts AC, AC and WA arrive in the table', async t => {
 	await page.click('[data-tab="judge"]');
 	await setSource('#include <stdio.h>\nint main(void) {\n\tint a, b;\n\tif (scanf("%d %d", &a, &b) != 2) return 1;\n\tprintf("%d\\n", a + b);\n\treturn 0;\n}\n');
