@@ -180,6 +180,19 @@ test.serial('a socket that closes mid-run leaves no process and no directory', a
 	t.true(await eventuallyLogged(server, entry => entry['msg'] === 'interactive session done' && entry['jobStatus'] === 'client_gone'), 'logged as client_gone');
 });
 
+test.serial('a client that floods pings is cut without a close frame (1006); the run ends as for a closed socket', async t => {
+	const client = await open(example('interactive-wait.c'));
+	await client.waitForStdout('ready\n');
+	// Pongs the server could not write yet pile up: past ws's bound it cuts the connection rather than keep them.
+	for (let ping = 0; ping < 2000; ping++) {
+		client.socket.ping();
+	}
+
+	t.is((await client.closed).code, 1006);
+	await eventuallyClean(server);
+	assertHostClean(t, server);
+});
+
 test.serial('the program cannot take over the relay that stands between it and the client', async t => {
 	const client = await open(example('interactive-relay-attack.c'));
 	const exit = await client.waitForType('exit');
