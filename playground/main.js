@@ -142,6 +142,8 @@ function showTerminal() {
 }
 
 let socket = null;
+/** Kill pressed while the session still waited for a job slot: it left the queue, nothing was refused. */
+let cancelled = false;
 let line = '';
 // Input ends once: the server closes a session that sends eof, or stdin, after its eof (1008), output unread.
 let inputEnded = false;
@@ -231,6 +233,7 @@ function startInteractive() {
 	terminal.reset();
 	line = '';
 	inputEnded = false;
+	cancelled = false;
 	$('#interactive-status').textContent = 'Connecting…';
 	const token = $('#token').value.trim();
 	const protocols = ['c-runner', ...(token ? [`bearer.${btoa(String.fromCodePoint(...new TextEncoder().encode(token))).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')}`] : [])];
@@ -265,7 +268,9 @@ function startInteractive() {
 	socket.addEventListener('close', async event => {
 		socket = null;
 		setRunning(false);
-		if (!opened) {
+		if (cancelled) {
+			$('#interactive-status').textContent = 'Cancelled before it started';
+		} else if (!opened) {
 			// A browser does not tell the page why an upgrade was refused (it is 1006 whatever the status): the
 			// token is asked about over HTTP, where a wrong one is a 401 on any path.
 			const answer = await fetch('/interactive', {headers: headers()}).catch(() => null);
@@ -285,7 +290,16 @@ function startInteractive() {
 $('#interactive-start').addEventListener('click', startInteractive);
 $('#interactive-eof').addEventListener('click', endInput);
 $('#interactive-interrupt').addEventListener('click', () => send({type: 'signal', signal: 'interrupt'}));
-$('#interactive-kill').addEventListener('click', () => send({type: 'signal', signal: 'kill'}));
+$('#interactive-kill').addEventListener('click', () => {
+	// Still connecting: the server holds the handshake until a job slot is free. Closing leaves the queue.
+	if (socket?.readyState === WebSocket.CONNECTING) {
+		cancelled = true;
+		socket.close();
+		return;
+	}
+
+	send({type: 'signal', signal: 'kill'});
+});
 $('#run').addEventListener('click', run);
 
 // Judge: test cases entered here, verdicts read from the Server-Sent Events of POST /judge_c as they arrive.

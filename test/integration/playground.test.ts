@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import {chromium, type BrowserContext, type Page, type Request, type WebSocket} from 'playwright-core';
-import {assertHostClean, example, projectRoot, startServer, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, example, projectRoot, startServer, waitFor, type RunningServer} from '../helpers/server.ts';
 
 // What the functions evaluated in the page use of it (the project's types have no DOM).
 declare const document: {querySelector(selector: string): {readonly textContent: string | null} | null};
@@ -309,6 +309,31 @@ browserTest('Interactive: on a window too narrow for 80 columns the terminal scr
 		t.true(lastColumnShown, 'the last columns cannot be scrolled to');
 	} finally {
 		await page.setViewportSize({width: 1400, height: 900});
+	}
+});
+
+browserTest('Interactive: Kill while the session waits for a job slot leaves the queue; the session never starts', async t => {
+	// Every slot taken by a run that sleeps: the upgrade waits in the queue, and the page shows "Connecting…".
+	const {capacity} = (await (await fetch(`${server.url}/health`)).json() as {slots: {capacity: number}}).slots;
+	const sleeper = JSON.stringify({code: '#include <unistd.h>\nint main(void) { sleep(3); return 0; }'});
+	const busy = Array.from({length: capacity}, async () => fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json', Authorization: `Bearer ${token}`}, body: sleeper}));
+	try {
+		await waitFor(async () => ((await (await fetch(`${server.url}/health`)).json() as {slots: {running: number}}).slots.running) === capacity, 10_000);
+		await setSource('#include <stdio.h>\nint main(void) {\nputs("started");\nreturn 0;\n}\n');
+		await page.click('#interactive-start');
+		t.is(await page.textContent('#interactive-status'), 'Connecting…');
+		await page.click('#interactive-kill');
+		await page.waitForFunction(() => document.querySelector('#interactive-status')?.textContent === 'Cancelled before it started');
+		t.false(await page.isDisabled('#interactive-start'));
+		await Promise.all(busy);
+		// The slots are free again: a session still queued would start now.
+		await new Promise(resolve => {
+			setTimeout(resolve, 1000);
+		});
+		t.is(await page.textContent('#interactive-status'), 'Cancelled before it started');
+		t.false((await terminalText()).includes('started'));
+	} finally {
+		await Promise.allSettled(busy);
 	}
 });
 
