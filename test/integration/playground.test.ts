@@ -129,11 +129,7 @@ browserTest('Interactive without the token: the page says the token is missing, 
 		await page.fill('#token', token);
 		await page.click('[data-tab="run"]');
 		// The browser logs the refused upgrade and the 401 the page asked for: this test's own.
-		for (let index = violations.length - 1; index >= 0; index--) {
-			if (/interactive.*failed|status of 401/.test(violations[index]!)) {
-				violations.splice(index, 1);
-			}
-		}
+		forgetViolations(/interactive.*failed|status of 401/);
 	}
 });
 
@@ -184,6 +180,29 @@ browserTest('Run: a compile error shows gcc\'s message with its line', async t =
 
 const terminalText = async () => page.evaluate(() => document.querySelector('#terminal .xterm-rows')?.textContent ?? '');
 
+/** How many WebSocket frames the page sent while `run` ran. */
+async function framesSentDuring(run: () => Promise<void>): Promise<number> {
+	let frames = 0;
+	const count = (socket: WebSocket) => socket.on('framesent', () => frames++);
+	page.on('websocket', count);
+	try {
+		await run();
+	} finally {
+		page.off('websocket', count);
+	}
+
+	return frames;
+}
+
+/** The browser's console lines a test caused on purpose (a refused request it made): not violations. */
+function forgetViolations(pattern: RegExp) {
+	for (let index = violations.length - 1; index >= 0; index--) {
+		if (pattern.test(violations[index]!)) {
+			violations.splice(index, 1);
+		}
+	}
+}
+
 browserTest('Interactive: the program answers what is typed into the terminal', async t => {
 	await page.click('[data-tab="interactive"]');
 	await page.waitForSelector('#terminal .xterm');
@@ -227,10 +246,7 @@ browserTest('Interactive: ending the input twice (Ctrl+D, then the button) ends 
 
 browserTest('Interactive: the terminal\'s answers to a program\'s queries reach it once, never echoed', async t => {
 	// Echoed, the answer to `ESC [ > c` is that query again: the page answered itself ~15,000 times a second.
-	let framesSent = 0;
-	const count = (socket: WebSocket) => socket.on('framesent', () => framesSent++);
-	page.on('websocket', count);
-	try {
+	const framesSent = await framesSentDuring(async () => {
 		await setSource(example('interactive-terminal-queries.c'));
 		await page.click('#interactive-start');
 		await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('Type: '));
@@ -238,22 +254,17 @@ browserTest('Interactive: the terminal\'s answers to a program\'s queries reach 
 		await page.keyboard.type('ok');
 		await page.keyboard.press('Enter');
 		await page.waitForFunction(() => document.querySelector('#interactive-status')?.textContent?.startsWith('Ended'));
-		await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('typed='), undefined, {timeout: 5000}).catch(() => {});
-		const text = await terminalText();
-		t.true(text.includes('escapes=2 typed=ok'), text);
-		t.regex(await page.textContent('#interactive-status') ?? '', /^Ended: ok, exit code 0/);
-		// start, the two answers, "o", "k" and Enter.
-		t.true(framesSent <= 6, `${framesSent} frames sent`);
-	} finally {
-		page.off('websocket', count);
-	}
+	});
+	await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('typed='), undefined, {timeout: 5000}).catch(() => {});
+	const text = await terminalText();
+	t.true(text.includes('escapes=2 typed=ok'), text);
+	t.regex(await page.textContent('#interactive-status') ?? '', /^Ended: ok, exit code 0/);
+	// start, the two answers, "o", "k" and Enter.
+	t.true(framesSent <= 6, `${framesSent} frames sent`);
 });
 
 browserTest('Interactive: a paste of 2000 lines reaches the program whole, in one stdin message', async t => {
-	let framesSent = 0;
-	const count = (socket: WebSocket) => socket.on('framesent', () => framesSent++);
-	page.on('websocket', count);
-	try {
+	const framesSent = await framesSentDuring(async () => {
 		await setSource('#include <stdio.h>\n#include <string.h>\nint main(void) {\nchar line[256];\nlong lines = 0, bytes = 0;\nputs("ready");\nwhile (fgets(line, sizeof line, stdin)) { lines++; bytes += (long)strlen(line); }\nprintf("total %ld lines %ld bytes\\n", lines, bytes);\nreturn 0;\n}\n');
 		await page.click('#interactive-start');
 		await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('ready'));
@@ -266,13 +277,11 @@ browserTest('Interactive: a paste of 2000 lines reaches the program whole, in on
 		})()`);
 		await page.click('#interactive-eof');
 		await page.waitForFunction(() => document.querySelector('#interactive-status')?.textContent?.startsWith('Ended'), undefined, {timeout: 60_000});
-		await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('total'), undefined, {timeout: 5000}).catch(() => {});
-		t.true((await terminalText()).includes('total 2000 lines 100000 bytes'), await terminalText());
-		// start, the paste, eof.
-		t.true(framesSent <= 4, `${framesSent} frames sent`);
-	} finally {
-		page.off('websocket', count);
-	}
+	});
+	await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('total'), undefined, {timeout: 5000}).catch(() => {});
+	t.true((await terminalText()).includes('total 2000 lines 100000 bytes'), await terminalText());
+	// start, the paste, eof.
+	t.true(framesSent <= 4, `${framesSent} frames sent`);
 });
 
 browserTest('Interactive: the page\'s terminal has the size of the program\'s, 80×24: a screen drawn to its last row shows whole', async t => {
@@ -391,10 +400,7 @@ browserTest('a proxy\'s error page and a judge answer cut before its summary are
 		await context.unroute(`${server.url}/execute_c`);
 		await context.unroute(`${server.url}/judge_c`);
 		// The browser logs the 502 it was given; that one is this test's own.
-		const logged = violations.findIndex(text => text.includes('status of 502'));
-		if (logged !== -1) {
-			violations.splice(logged, 1);
-		}
+		forgetViolations(/status of 502/);
 	}
 });
 
