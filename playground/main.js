@@ -385,8 +385,10 @@ async function judge() {
 			while ((end = buffered.indexOf('\n\n')) !== -1) {
 				const block = buffered.slice(0, end);
 				buffered = buffered.slice(end + 2);
-				const event = /^event: (.+)$/m.exec(block)?.[1];
-				const data = /^data: (.+)$/m.exec(block)?.[1];
+				// Lines end at \n only: a regular expression's `$` also ends one at U+2028, which a program's output may hold.
+				const lines = block.split('\n');
+				const event = lines.find(text => text.startsWith('event: '))?.slice('event: '.length);
+				const data = lines.find(text => text.startsWith('data: '))?.slice('data: '.length);
 				if (event === undefined || data === undefined) {
 					continue;
 				}

@@ -379,6 +379,22 @@ browserTest('Judge: a compile error shows gcc\'s message and the verdict CE; its
 	t.deepEqual(await page.locator('#judge-results tbody td:nth-child(2)').allTextContents(), ['—', '—', '—']);
 });
 
+browserTest('Judge: output holding U+2028 (LINE SEPARATOR) gets its verdict like any other', async t => {
+	// The page read each event's data line with a regular expression, whose `$` also ends a line at U+2028.
+	await setSource('#include <stdio.h>\nint main(void) {\nputs("a\\xe2\\x80\\xa8" "b");\nreturn 0;\n}\n');
+	for (const row of await page.locator('.judge-case').all()) {
+		await row.locator('.expected').fill('a\u2028b');
+	}
+
+	await page.click('#judge-run');
+	await page.waitForFunction(() => !(document.querySelector('#judge-run') as unknown as {disabled: boolean}).disabled);
+	t.regex(await page.textContent('#judge-verdict') ?? '', /^(AC|WA) \(\d\/3\)$/);
+	t.true(await page.locator('#judge-error').isHidden(), await page.textContent('#judge-error') ?? '');
+	for (const output of await page.locator('#judge-results tbody td:nth-child(5)').allTextContents()) {
+		t.true(output.includes('a\u2028b'), JSON.stringify(output));
+	}
+});
+
 // What a proxy in front of c-runner may answer instead of c-runner (the browser's route stands in for it): the page
 // names the status and shows the text, and an answer cut short says so instead of "judging…" for ever.
 browserTest('a proxy\'s error page and a judge answer cut before its summary are shown as such', async t => {
