@@ -322,9 +322,10 @@ browserTest('Interactive: on a window too narrow for 80 columns the terminal scr
 });
 
 browserTest('Interactive: Kill while the session waits for a job slot leaves the queue; the session never starts', async t => {
-	// Every slot taken by a run that sleeps: the upgrade waits in the queue, and the page shows "Connecting…".
+	// Every slot taken by a run that sleeps until its wall limit stops it: the upgrade waits in the queue, and the page
+	// shows "Connecting…".
 	const {capacity} = (await (await fetch(`${server.url}/health`)).json() as {slots: {capacity: number}}).slots;
-	const sleeper = JSON.stringify({code: '#include <unistd.h>\nint main(void) { sleep(3); return 0; }'});
+	const sleeper = JSON.stringify({code: '#include <unistd.h>\nint main(void) { sleep(60); return 0; }'});
 	const busy = Array.from({length: capacity}, async () => fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json', Authorization: `Bearer ${token}`}, body: sleeper}));
 	try {
 		await waitFor(async () => ((await (await fetch(`${server.url}/health`)).json() as {slots: {running: number}}).slots.running) === capacity, 10_000);
