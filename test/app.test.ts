@@ -58,6 +58,7 @@ test('a gzip body that is not gzip', rejects, url => post(url, 'not gzip', {'Con
 test('a gzip body cut short', rejects, url => post(url, zlib.gzipSync('{"code":"x"}').subarray(0, 12) as unknown as string, {'Content-Type': 'application/json', 'Content-Encoding': 'gzip'}), 400, /^Request body could not be decompressed/);
 test('a deflate body that is not deflate', rejects, url => post(url, 'not deflate', {'Content-Type': 'application/json', 'Content-Encoding': 'deflate'}), 400, /^Request body could not be decompressed/);
 test('a br body that is not brotli', rejects, url => post(url, 'not brotli at all', {'Content-Type': 'application/json', 'Content-Encoding': 'br'}), 400, /^Request body could not be decompressed/);
+test('a body nested past the limit', rejects, url => post(url, `{"code":"x","a":${'['.repeat(33)}${']'.repeat(33)}}`), 400, /^Request body is nested more than 32 levels deep$/);
 test('unknown route', rejects, url => fetch(`${url}/nope`), 404, /^No route for GET \/nope$/);
 test('wrong method', rejects, url => fetch(`${url}/execute_c`), 405, /GET \/execute_c/);
 
@@ -95,7 +96,10 @@ test('a __proto__ key is an unknown field like any other: dropped, never a proto
 	const {url, runner, close} = await setup();
 	const response = await post(url, '{"code":"int main(){}","__proto__":{"polluted":true},"args":"a"}');
 	t.is(response.status, 200);
-	t.deepEqual(runner.calls, [{program: programFromCode('int main(){}'), args: ['a'], stdin: null, limits: {timeLimitMs: null, memoryLimitMb: null}}]);
+	// Spelt with escapes, it is the same name.
+	const escaped = await post(url, '{"code":"int main(){}","\\u005f_proto__":{"polluted":true},"args":"a"}');
+	t.is(escaped.status, 200);
+	t.deepEqual(runner.calls, [1, 2].map(() => ({program: programFromCode('int main(){}'), args: ['a'], stdin: null, limits: {timeLimitMs: null, memoryLimitMb: null}})));
 	t.is(({} as Record<string, unknown>)['polluted'], undefined);
 	await close();
 });

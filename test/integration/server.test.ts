@@ -7,6 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import zlib from 'node:zlib';
 import test, {type ExecutionContext} from 'ava';
 import {rawRequest} from '../helpers/raw-http.ts';
 import {assertHostClean, eventuallyClean, eventuallyLogged, example, execute, hostProcesses, leftoverInstanceCgroups, leftoverJobDirs, leftoverProcesses, programRuns, projectRoot, serverArgs, settledAhead, startServer, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
@@ -472,6 +473,34 @@ test('requests Node\'s HTTP parser cannot read get an {error} answer too', async
 		}
 
 		t.is((await fetch(`${server.url}/health`)).status, 200, 'the server serves on');
+		assertHostClean(t, server);
+	} finally {
+		await server.stop();
+	}
+});
+
+test('bodies shaped to stall JSON.parse are refused before it sees them, plain or gzip', async t => {
+	const server = await startServer({uidBase: 66_430});
+	try {
+		const code = 'int main(void) { return 0; }';
+		// About 2 MB each, under the default body limit: each took JSON.parse 0.3-1.4 s, the server's event loop with it.
+		const deep = `{"code":${JSON.stringify(code)},"a":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`;
+		const names = `{"code":${JSON.stringify(code)},"a":[${Array.from({length: 150_000}, (_unused, index) => `{"k${index}":0}`).join(',')}]}`;
+		for (const [body, error, encoding] of [
+			[deep, 'Request body is nested more than 32 levels deep', 'identity'],
+			[deep, 'Request body is nested more than 32 levels deep', 'gzip'],
+			[names, 'Request body has more than 1000 distinct field names', 'identity'],
+		] as const) {
+			const response = await fetch(`${server.url}/execute_c`, {
+				method: 'POST',
+				headers: {'Content-Type': 'application/json', 'Content-Encoding': encoding},
+				body: encoding === 'gzip' ? zlib.gzipSync(body) : body,
+			});
+			t.is(response.status, 400);
+			t.deepEqual(await response.json(), {error});
+		}
+
+		t.is((await execute(server, {code})).status, 200, 'the server serves on');
 		assertHostClean(t, server);
 	} finally {
 		await server.stop();
