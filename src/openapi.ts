@@ -593,7 +593,7 @@ TRACE) answers 501 (\`NotImplemented\`) on a listed path (404 on another). \`OPT
 			NotImplemented: errorResponse('A method the server does not implement at all (PROPFIND, TRACE), on a listed path: '
 				+ '"Method not implemented: <METHOD> <path>", with `Allow` naming the path\'s methods (a path not listed is a 404).'),
 			PayloadTooLarge: errorResponse('The body is over C_RUNNER_BODY_LIMIT_BYTES: "Request body is larger than <n> bytes".'),
-			UnsupportedMediaType: errorResponse('The body is not `application/json`, or has a Content-Encoding the server does not take.'),
+			UnsupportedMediaType: errorResponse('The body is not `application/json`, says it is in a charset other than UTF-8, or has a Content-Encoding the server does not take.'),
 			InternalError: errorResponse('The sandbox itself failed (not the program): "Internal server error"; details only in the log.'),
 			ServiceUnavailable: errorResponse('All job slots and the queue are full (with Retry-After), or the server is shutting down and cancelled the job.', {
 				'Retry-After': {description: 'Seconds to wait; sent when the queue is full.', schema: {type: 'string', pattern: '^\\d+$'}},

@@ -110,8 +110,9 @@ function parseJson(text: string): unknown {
 
 /**
  * The body as JSON, read whatever its Content-Type says (each route checks that first; `anyType`: whatever it says,
- * or none). Its size past the limit, an unknown encoding and bad JSON become their 4xx in the error handler; a gzip,
- * deflate or br body that does not decompress is a 400 here.
+ * or none). JSON is UTF-8 (RFC 8259): a body that says it is in another charset is a 415, never decoded as UTF-8
+ * behind its back. Its size past the limit, an unknown encoding and bad JSON become their 4xx in the error handler;
+ * a gzip, deflate or br body that does not decompress is a 400 here.
  */
 export function jsonBody(limitBytes: number, options: {anyType?: boolean} = {}): Middleware<AppState> {
 	// Read as text, of any type, so that the text is scanned before JSON.parse sees it.
@@ -128,6 +129,11 @@ export function jsonBody(limitBytes: number, options: {anyType?: boolean} = {}):
 		},
 	}) as Middleware<AppState>;
 	return async (ctx, next) => {
+		const {charset} = ctx.request;
+		if (charset !== '' && !/^utf-?8$/i.test(charset)) {
+			throw new AppError(415, `Request body must be UTF-8 JSON (Content-Type says charset=${charset})`);
+		}
+
 		// koa-bodyparser reads a body only of a type it can parse: one with none, or with an unreadable one, is read
 		// as the text/plain it is taken for.
 		if (options.anyType && !ctx.is('*/*')) {

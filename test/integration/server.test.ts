@@ -479,7 +479,7 @@ test('requests Node\'s HTTP parser cannot read get an {error} answer too', async
 	}
 });
 
-test('bodies shaped to stall JSON.parse are refused before it sees them, plain or gzip', async t => {
+test('bodies shaped to stall JSON.parse are refused before it sees them, plain or gzip; a charset not UTF-8 is a 415', async t => {
 	const server = await startServer({uidBase: 66_430});
 	try {
 		const code = 'int main(void) { return 0; }';
@@ -500,6 +500,9 @@ test('bodies shaped to stall JSON.parse are refused before it sees them, plain o
 			t.deepEqual(await response.json(), {error});
 		}
 
+		const latin1 = await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json; charset=latin1'}, body: Buffer.from(JSON.stringify({code: `${code} /* caf\u00e9 */`}), 'latin1')});
+		t.is(latin1.status, 415);
+		t.deepEqual(await latin1.json(), {error: 'Request body must be UTF-8 JSON (Content-Type says charset=latin1)'});
 		t.is((await execute(server, {code})).status, 200, 'the server serves on');
 		assertHostClean(t, server);
 	} finally {
