@@ -32,6 +32,11 @@ export interface Config {
 	readonly responseBytes: number;
 	/** How long an answer may take to be read by its client; past it, the connection is cut and its memory freed. */
 	readonly sendTimeoutMs: number;
+	/**
+	 * How long a client may take to send a whole request, headers and body; past it, a 408 and the connection is cut,
+	 * and the body's memory freed.
+	 */
+	readonly receiveTimeoutMs: number;
 	readonly shutdownMs: number;
 	readonly healthTtlMs: number;
 	readonly logLevel: string;
@@ -195,6 +200,7 @@ export function loadConfig(env: Env): Config {
 		bodyLimitBytes: integer('C_RUNNER_BODY_LIMIT_BYTES', 2 * 1024 * 1024, {min: 1024, max: 64 * 1024 * 1024}),
 		responseBytes: integer('C_RUNNER_RESPONSE_BYTES', 4 * 1024 * 1024, {min: 64 * 1024, max: 256 * 1024 * 1024}),
 		sendTimeoutMs: integer('C_RUNNER_SEND_TIMEOUT_MS', 30_000, {min: 100, max: 600_000}),
+		receiveTimeoutMs: integer('C_RUNNER_RECEIVE_TIMEOUT_MS', 30_000, {min: 1000, max: 600_000}),
 		shutdownMs: integer('C_RUNNER_SHUTDOWN_MS', 30_000, {min: 0, max: 600_000}),
 		healthTtlMs: integer('C_RUNNER_HEALTH_TTL_MS', 30_000, {min: 0, max: 3_600_000}),
 		logLevel: oneOf('LOG_LEVEL', 'info', logLevels),

@@ -358,7 +358,15 @@ async function main() {
 	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs), runner, shutdown.signal);
 	const compilerVersion = /(\d+\.\d+\.\d+)\s*$/.exec(versions.gcc ?? '')?.[1] ?? 'unknown';
 	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal, metrics});
-	const server = http.createServer({shouldUpgradeCallback: isWebSocketUpgrade}, app.callback());
+	const server = http.createServer({
+		shouldUpgradeCallback: isWebSocketUpgrade,
+		// Node's defaults let a request take 300 s to arrive, its body (up to the body limit) held all along, on as many
+		// connections as a client opens: the whole request, headers included, has C_RUNNER_RECEIVE_TIMEOUT_MS. Node
+		// checks at this interval, so a request is cut within a second of its deadline.
+		requestTimeout: config.receiveTimeoutMs,
+		headersTimeout: config.receiveTimeoutMs,
+		connectionsCheckingInterval: 1000,
+	}, app.callback());
 	answerClientErrors(server);
 	attachInteractive(server, {session: {...deps, relayPath: config.relayPath}, slots, shutdownSignal: shutdown.signal});
 	const close = async () => removeAll([

@@ -111,6 +111,7 @@ const errorResponse = (description: string, headers: Record<string, unknown> = {
 const jobErrors = {
 	400: response('BadRequest'),
 	401: response('Unauthorized'),
+	408: response('RequestTimeout'),
 	413: response('PayloadTooLarge'),
 	415: response('UnsupportedMediaType'),
 	500: response('InternalError'),
@@ -592,6 +593,7 @@ TRACE) answers 501 (\`NotImplemented\`) on a listed path (404 on another). \`OPT
 			}),
 			NotImplemented: errorResponse('A method the server does not implement at all (PROPFIND, TRACE), on a listed path: '
 				+ '"Method not implemented: <METHOD> <path>", with `Allow` naming the path\'s methods (a path not listed is a 404).'),
+			RequestTimeout: errorResponse('The request, headers and body, did not arrive whole within C_RUNNER_RECEIVE_TIMEOUT_MS: "Request was not received in time"; the connection is closed.'),
 			PayloadTooLarge: errorResponse('The body is over C_RUNNER_BODY_LIMIT_BYTES: "Request body is larger than <n> bytes".'),
 			UnsupportedMediaType: errorResponse('The body is not `application/json`, says it is in a charset other than UTF-8, or has a Content-Encoding the server does not take.'),
 			InternalError: errorResponse('The sandbox itself failed (not the program): "Internal server error"; details only in the log.'),

@@ -101,6 +101,12 @@ test('answer bounds: a text budget per answer and a send timeout, with defaults,
 	t.is(error?.problems.length, 2);
 });
 
+test('a receive timeout for whole requests, with a default, read, and range-checked', t => {
+	t.like(loadConfig({}), {receiveTimeoutMs: 30_000});
+	t.like(loadConfig({C_RUNNER_RECEIVE_TIMEOUT_MS: '1500'}), {receiveTimeoutMs: 1500});
+	t.throws(() => loadConfig({C_RUNNER_RECEIVE_TIMEOUT_MS: '10'}), {instanceOf: ConfigError});
+});
+
 test('the README\'s configuration tables name exactly the variables config.ts reads, and the limits\' defaults', t => {
 	const readme = fs.readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
 	const source = fs.readFileSync(path.join(projectRoot, 'src', 'config.ts'), 'utf8');

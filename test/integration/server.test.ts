@@ -510,6 +510,43 @@ test('bodies shaped to stall JSON.parse are refused before it sees them, plain o
 	}
 });
 
+/** Opens a connection, writes `bytes` and nothing more: what the server answers, and when it closes the connection. */
+async function stalledRequest(url: string, bytes: string): Promise<{answer: string; closedAfterMs: number}> {
+	const {hostname, port} = new URL(url);
+	const started = performance.now();
+	const socket = net.connect(Number(port), hostname, () => socket.write(bytes));
+	let answer = '';
+	socket.on('data', chunk => {
+		answer += String(chunk);
+	});
+	await once(socket, 'close');
+	return {answer, closedAfterMs: performance.now() - started};
+}
+
+test('a request never finished (a body held back, or nothing sent at all) is a 408 at C_RUNNER_RECEIVE_TIMEOUT_MS, not after Node\'s 300 s', async t => {
+	const server = await startServer({uidBase: 66_450, env: {C_RUNNER_RECEIVE_TIMEOUT_MS: '1500'}});
+	try {
+		const body = `{"code":"int main(void) { return 0; }","stdin":"${'x'.repeat(1_000_000)}`;
+		const stalls = await Promise.all([
+			stalledRequest(server.url, `POST /execute_c HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length + 10}\r\n\r\n${body}`),
+			stalledRequest(server.url, 'POST /execute_c HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{"code":"int ma'),
+			stalledRequest(server.url, ''),
+		]);
+		for (const {answer, closedAfterMs} of stalls) {
+			t.regex(answer, /^HTTP\/1\.1 408 /);
+			t.true(answer.endsWith('{"error":"Request was not received in time"}'), answer);
+			// Cut at its deadline (Node looks once a second), far from the 300 s of Node's default; a loaded machine's
+			// margin on top.
+			t.true(closedAfterMs >= 1400 && closedAfterMs < 60_000, `closed after ${closedAfterMs} ms`);
+		}
+
+		t.is((await execute(server, {code: 'int main(void) { return 0; }'})).status, 200, 'the server serves on');
+		assertHostClean(t, server);
+	} finally {
+		await server.stop();
+	}
+});
+
 /**
  * A server whose job root is a small tmpfs of its own (`mountOptions`), mounted in a private mount namespace: it
  * exists for the server only and goes with it. Null, the test failed, where it cannot be mounted (without root).
