@@ -3,7 +3,8 @@ import type {AppState} from './context.ts';
 import {AppError} from './errors.ts';
 
 const allowedMethods = 'GET, POST, OPTIONS';
-const allowedHeaders = 'Accept, Authorization, Content-Type, X-Request-Id';
+// X-Auth-Token: the token as Judge0's clients send it (requireToken takes it as well as Authorization).
+const allowedHeaders = 'Accept, Authorization, Content-Type, X-Auth-Token, X-Request-Id';
 const exposedHeaders = 'Retry-After, X-Request-Id';
 /** How long a browser may reuse a preflight answer. */
 const preflightMaxAgeSeconds = 600;

@@ -81,6 +81,22 @@ test('a preflight from an allowed origin is answered 204, before any token check
 	await close();
 });
 
+test('a page may send the token as Judge0\'s clients do, in X-Auth-Token: its preflight allows that header', async t => {
+	const {url, runner, close} = await setup({corsOrigins: docs, token: 'a-token-of-16-chars-or-more'});
+	const response = await fetch(`${url}/submissions`, {
+		method: 'OPTIONS',
+		headers: {Origin: docs, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, x-auth-token'},
+	});
+	t.is(response.status, 204);
+	const allowed = (response.headers.get('access-control-allow-headers') ?? '').toLowerCase().split(/, */);
+	t.true(['content-type', 'x-auth-token'].every(header => allowed.includes(header)), allowed.join(', '));
+	const submitted = await fetch(`${url}/submissions?wait=true`, {method: 'POST', body: JSON.stringify({source_code: 'int main(void) { return 0; }', language_id: 50}), headers: {'Content-Type': 'application/json', Origin: docs, 'X-Auth-Token': 'a-token-of-16-chars-or-more'}});
+	t.is(submitted.headers.get('access-control-allow-origin'), docs);
+	t.not(submitted.status, 401);
+	t.is(runner.calls.length, 1);
+	await close();
+});
+
 test('errors carry CORS headers too, so the page can read them', async t => {
 	const {url, close} = await setup({corsOrigins: docs});
 	const response = await fetch(`${url}/execute_c`, {method: 'POST', body: '{}', headers: {'Content-Type': 'application/json', Origin: docs}});
