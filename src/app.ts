@@ -56,6 +56,18 @@ function requireToken(token: string | null): Middleware<AppState> {
 	};
 }
 
+/**
+ * HTTP/1.1 requires a Host header (RFC 9112 section 3.2). The server leaves the check to this (Node's own refusal is
+ * a bare 400), so that the refusal is an `{error}` answer like every other.
+ */
+const requireHost: Middleware<AppState> = async (ctx, next) => {
+	if (ctx.req.httpVersion === '1.1' && ctx.req.headers.host === undefined) {
+		throw new AppError(400, 'Missing Host header: HTTP/1.1 requires one');
+	}
+
+	await next();
+};
+
 const requireJson: Middleware<AppState> = async (ctx, next) => {
 	// No body at all (neither Content-Length nor Transfer-Encoding): the body is what is missing, not its type.
 	if (ctx.get('content-length') === '' && ctx.get('transfer-encoding') === '') {
@@ -167,6 +179,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	}
 
 	app.use(errorHandler(deps.config.bodyLimitBytes));
+	app.use(requireHost);
 	app.use(cors(deps.config.corsOrigins));
 	// The page needs no token: it holds none of the server's data, and asks for the token itself.
 	app.use(playground(deps.config.playground));

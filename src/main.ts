@@ -360,6 +360,8 @@ async function main() {
 	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal, metrics});
 	const server = http.createServer({
 		shouldUpgradeCallback: isWebSocketUpgrade,
+		// Checked by the app (requireHost), which answers with an {error} body.
+		requireHostHeader: false,
 		// Node's defaults let a request take 300 s to arrive, its body (up to the body limit) held all along, on as many
 		// connections as a client opens: the whole request, headers included, has C_RUNNER_RECEIVE_TIMEOUT_MS. Node
 		// checks at this interval, so a request is cut within a second of its deadline.

@@ -1,7 +1,10 @@
-// Requests Node's HTTP parser cannot read (a header section past 16 KiB, a malformed chunk, two Content-Lengths, …)
-// get an {error} answer like every other refusal: Node's own is a 400 or 431 with no body.
-import type {Server} from 'node:http';
+// Requests Node's HTTP parser cannot read (a header section past 16 KiB, a malformed chunk, two Content-Lengths, …),
+// and the few that Node answers itself before any handler sees them (an `Expect` it does not know, `CONNECT`), get an
+// {error} answer like every other refusal: Node's own is a bare status with no body, or none at all.
+import type {IncomingMessage, Server, ServerResponse} from 'node:http';
 import type {Socket} from 'node:net';
+import type {Duplex} from 'node:stream';
+import {requestIdOf} from './context.ts';
 import {AppError} from './errors.ts';
 import {refuseOnSocket} from './send.ts';
 
@@ -22,7 +25,26 @@ export function clientErrorAnswer(code: string | undefined): AppError {
 	}
 }
 
+/** An `{error}` answer on a response object no Koa context stands for. */
+function refuse(request: IncomingMessage, response: ServerResponse, error: AppError): void {
+	const body = JSON.stringify({error: error.message});
+	response.writeHead(error.status, {
+		'Content-Type': 'application/json; charset=utf-8',
+		'Content-Length': String(Buffer.byteLength(body)),
+		'X-Request-Id': requestIdOf(request.headers['x-request-id'] as string | undefined),
+	});
+	response.end(body);
+}
+
 export function answerClientErrors(server: Server): void {
+	// Node answers an `Expect` other than 100-continue with a bare 417 unless told otherwise.
+	server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+		refuse(request, response, new AppError(417, `Expect: ${request.headers.expect ?? ''} is not supported (only 100-continue)`));
+	});
+	// Without a listener Node drops a CONNECT without a word; it is a method no path implements.
+	server.on('connect', (request: IncomingMessage, socket: Duplex) => {
+		refuseOnSocket(socket, new AppError(501, `Method not implemented: CONNECT ${request.url ?? ''}`), requestIdOf(request.headers['x-request-id'] as string | undefined));
+	});
 	server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
 		// As Node does: an answer only on a connection nothing has been written to yet (never into another's answer).
 		if (error.code !== 'ECONNRESET' && socket.writable && socket.bytesWritten === 0) {

@@ -459,6 +459,10 @@ test('requests Node\'s HTTP parser cannot read get an {error} answer too', async
 			['POST /execute_c HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n', 400, 'Malformed HTTP request (HPE_INVALID_CHUNK_SIZE)'],
 			['POST /execute_c HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}', 400, /^Malformed HTTP request \(HPE_/],
 			['GARBAGE\r\n\r\n', 400, /^Malformed HTTP request \(HPE_/],
+			// Requests Node answers itself unless told otherwise.
+			['POST /execute_c HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}', 400, 'Missing Host header: HTTP/1.1 requires one'],
+			['POST /execute_c HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 200-ok\r\nContent-Length: 2\r\n\r\n{}', 417, 'Expect: 200-ok is not supported (only 100-continue)'],
+			['CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n', 501, 'Method not implemented: CONNECT 127.0.0.1:22'],
 		] as const) {
 			const answer = await rawRequest(server.url, bytes);
 			t.is(answer.status, status, bytes.slice(0, 40));
