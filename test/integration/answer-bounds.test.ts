@@ -121,6 +121,10 @@ test.serial('a client that never reads a large answer is cut off after the send 
 		socket.resume();
 		t.regex(await closed, /closed|ECONNRESET/);
 		t.true(received < 20 * 1024 * 1024, `received ${received} bytes of the answer`);
+		// The access log was written with the answer; the cut has a line of its own, with what was never taken.
+		const cut = reader.logs.find(entry => entry['msg'] === 'answer not read in time (C_RUNNER_SEND_TIMEOUT_MS): connection cut');
+		t.truthy(cut, 'the cut is logged');
+		t.true(Number(cut?.['unsentBytes']) > 0, JSON.stringify(cut));
 		const {status, body: hello} = await execute(reader, {code: example('hello.c')});
 		t.is(status, 200);
 		t.is(hello['output'], 'Hello from C!');
