@@ -69,6 +69,12 @@ export function requestContext(logger: Logger, shutdownSignal?: AbortSignal): Mi
 	};
 }
 
+/**
+ * Whether the request's client went away before its answer was done: its status is 499 in the log and the metrics,
+ * whatever the response object says (an event stream set its 200 when it began).
+ */
+export const clientWentAway = (state: AppState): boolean => state.signal.aborted && state.signal.reason instanceof ClientGoneError;
+
 /** The `parse` stage: from the request's start until its body is read and checked (every route that runs a job). */
 export function parsed(ctx: {state: AppState}): void {
 	ctx.state.timings.add('parse', performance.now() - ctx.state.startedAt);

@@ -74,6 +74,29 @@ test.serial('the counters move with the requests', async t => {
 	assertHostClean(t, server);
 });
 
+test.serial('a client that leaves an event stream mid-judge counts as the 499 its log line says, not the 200 the stream began with', async t => {
+	const before = await scrape();
+	const code = '#include <stdio.h>\n#include <unistd.h>\nint main(void) { sleep(1); puts("a"); return 0; }\n';
+	const controller = new AbortController();
+	const response = await fetch(`${server.url}/judge_c`, {
+		method: 'POST',
+		headers: {...auth, 'Content-Type': 'application/json', Accept: 'text/event-stream'},
+		body: JSON.stringify({code, testcases: Array.from({length: 6}, () => ({input: '', expected_output: 'a'}))}),
+		signal: controller.signal,
+	});
+	t.is(response.status, 200);
+	const reader = response.body!.getReader();
+	// Once the first event has come, the stream has begun: then the client goes.
+	await reader.read();
+	controller.abort();
+	t.true(await waitFor(() => server.logs.some(entry => entry['path'] === '/judge_c' && entry['status'] === 499), 30_000), 'logged as 499');
+	const after = await scrape();
+	const moved = (labels: string) => sample(after, 'c_runner_http_requests_total', labels) - sample(before, 'c_runner_http_requests_total', labels);
+	t.is(moved('route="/judge_c",status="499"'), 1);
+	t.is(moved('route="/judge_c",status="200"'), 0);
+	assertHostClean(t, server);
+});
+
 test.serial('a request refused before the router (no token, a method the route does not take) keeps its route label', async t => {
 	const before = await scrape();
 	t.is((await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'})).status, 401);
