@@ -9,6 +9,7 @@ import {errorHandler, publicError} from './http/error-handler.ts';
 import {AppError} from './http/errors.ts';
 import {openEventStream, type EventStream} from './http/event-stream.ts';
 import {jsonBody} from './http/json-body.ts';
+import {boundPipelining} from './http/pipelining.ts';
 import {sendAnswer, setJson} from './http/send.ts';
 import {headerToken, tokenChecker} from './http/token.ts';
 import {parseJudgeRequest, type JudgeOptions, type JudgeRequest} from './judge/parse-judge.ts';
@@ -179,6 +180,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	}
 
 	app.use(errorHandler(deps.config.bodyLimitBytes));
+	app.use(boundPipelining());
 	app.use(requireHost);
 	app.use(cors(deps.config.corsOrigins));
 	// The page needs no token: it holds none of the server's data, and asks for the token itself.

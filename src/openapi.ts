@@ -114,6 +114,7 @@ const jobErrors = {
 	408: response('RequestTimeout'),
 	413: response('PayloadTooLarge'),
 	415: response('UnsupportedMediaType'),
+	429: response('TooManyPipelined'),
 	500: response('InternalError'),
 	503: response('ServiceUnavailable'),
 };
@@ -596,6 +597,7 @@ TRACE) answers 501 (\`NotImplemented\`) on a listed path (404 on another). \`OPT
 			RequestTimeout: errorResponse('The request, headers and body, did not arrive whole within C_RUNNER_RECEIVE_TIMEOUT_MS: "Request was not received in time"; the connection is closed.'),
 			PayloadTooLarge: errorResponse('The body is over C_RUNNER_BODY_LIMIT_BYTES: "Request body is larger than <n> bytes".'),
 			UnsupportedMediaType: errorResponse('The body is not `application/json`, says it is in a charset other than UTF-8, or has a Content-Encoding the server does not take.'),
+			TooManyPipelined: errorResponse('More than 16 requests pipelined on one connection without their answers read (on any path): "More than 16 requests pipelined on one connection without reading their answers; the connection is closed"; the connection is closed.'),
 			InternalError: errorResponse('The sandbox itself failed (not the program): "Internal server error"; details only in the log.'),
 			ServiceUnavailable: errorResponse('All job slots and the queue are full (with Retry-After), or the server is shutting down and cancelled the job.', {
 				'Retry-After': {description: 'Seconds to wait; sent when the queue is full.', schema: {type: 'string', pattern: '^\\d+$'}},

@@ -551,6 +551,28 @@ test('a request never finished (a body held back, or nothing sent at all) is a 4
 	}
 });
 
+test('requests pipelined past 16 unanswered on one connection are refused with a 429, and the connection closed', async t => {
+	const server = await startServer({uidBase: 66_480});
+	try {
+		// Each one of these answers is 47 KB: 2000 of them never read held 110 MiB of the server's memory.
+		const {hostname, port} = new URL(server.url);
+		const socket = net.connect(Number(port), hostname, () => socket.write('GET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(40)));
+		let answers = '';
+		socket.on('data', chunk => {
+			answers += String(chunk);
+		});
+		await once(socket, 'close');
+		// Each answer's status line follows the last one's JSON body.
+		const statuses = [...answers.matchAll(/(?:^|\})HTTP\/1\.1 (\d{3}) /g)].map(match => match[1]);
+		t.deepEqual(statuses, [...Array.from({length: 16}, () => '200'), '429']);
+		t.true(answers.endsWith('{"error":"More than 16 requests pipelined on one connection without reading their answers; the connection is closed"}'), answers.slice(-200));
+		t.is((await fetch(`${server.url}/openapi.json`)).status, 200, 'the server serves on');
+		assertHostClean(t, server);
+	} finally {
+		await server.stop();
+	}
+});
+
 /**
  * A server whose job root is a small tmpfs of its own (`mountOptions`), mounted in a private mount namespace: it
  * exists for the server only and goes with it. Null, the test failed, where it cannot be mounted (without root).
