@@ -37,6 +37,8 @@ export interface Config {
 	 * and the body's memory freed.
 	 */
 	readonly receiveTimeoutMs: number;
+	/** Connections open at once; null: automatic, within the descriptor limit (src/http/connections.ts). */
+	readonly maxConnections: number | null;
 	readonly shutdownMs: number;
 	readonly healthTtlMs: number;
 	readonly logLevel: string;
@@ -201,6 +203,7 @@ export function loadConfig(env: Env): Config {
 		responseBytes: integer('C_RUNNER_RESPONSE_BYTES', 4 * 1024 * 1024, {min: 64 * 1024, max: 256 * 1024 * 1024}),
 		sendTimeoutMs: integer('C_RUNNER_SEND_TIMEOUT_MS', 30_000, {min: 100, max: 600_000}),
 		receiveTimeoutMs: integer('C_RUNNER_RECEIVE_TIMEOUT_MS', 30_000, {min: 1000, max: 600_000}),
+		maxConnections: env['C_RUNNER_MAX_CONNECTIONS'] === undefined || env['C_RUNNER_MAX_CONNECTIONS'] === '' ? null : integer('C_RUNNER_MAX_CONNECTIONS', 0, {min: 1, max: 1_000_000}),
 		shutdownMs: integer('C_RUNNER_SHUTDOWN_MS', 30_000, {min: 0, max: 600_000}),
 		healthTtlMs: integer('C_RUNNER_HEALTH_TTL_MS', 30_000, {min: 0, max: 3_600_000}),
 		logLevel: oneOf('LOG_LEVEL', 'info', logLevels),

@@ -23,6 +23,7 @@ import {readHostLayout} from './sandbox/host-layout.ts';
 import {installHelper} from './sandbox/install-helper.ts';
 import {attachInteractive, isWebSocketUpgrade} from './interactive/upgrade.ts';
 import {answerClientErrors} from './http/client-error.ts';
+import {connectionCap, limitConnections, openFilesLimit, reservedDescriptors} from './http/connections.ts';
 import {mountOf} from './proc.ts';
 import type {SandboxUser} from './sandbox/spawn.ts';
 import {commandVersion, helperFilter, type SyscallFilter} from './sandbox/commands.ts';
@@ -370,6 +371,13 @@ async function main() {
 		connectionsCheckingInterval: 1000,
 	}, app.callback());
 	answerClientErrors(server);
+	const openFiles = openFilesLimit();
+	const {cap, short} = connectionCap(config.maxConnections, openFiles, reservedDescriptors(config.concurrency, config.interactive.sessions));
+	limitConnections(server, cap, logger);
+	if (short) {
+		logger.warn({maxConnections: cap, openFiles}, 'the descriptor limit (ulimit -n) leaves the job slots too few descriptors beside this many connections: raise it, or lower C_RUNNER_MAX_CONNECTIONS');
+	}
+
 	attachInteractive(server, {session: {...deps, relayPath: config.relayPath}, slots, shutdownSignal: shutdown.signal});
 	const close = async () => removeAll([
 		['the sandboxes made ahead', launchers?.close.bind(launchers)],
@@ -396,7 +404,7 @@ async function main() {
 		server.off('error', listenFailed);
 		const address = server.address();
 		const port = typeof address === 'object' && address !== null ? address.port : config.port;
-		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, helper: config.helperPath, policy: deps.profiles.run.policy, accounting: backend.cgroups?.name ?? 'helper', swept, selfTestMs: startup.self_test.duration_ms}, 'c-runner listening');
+		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, helper: config.helperPath, policy: deps.profiles.run.policy, accounting: backend.cgroups?.name ?? 'helper', swept, selfTestMs: startup.self_test.duration_ms, maxConnections: cap}, 'c-runner listening');
 	});
 	drainOnSignals(server, shutdown, {wait: async () => submissions.drain(), judge0: () => submissions.running}, close, config, logger);
 }

@@ -101,6 +101,12 @@ test('answer bounds: a text budget per answer and a send timeout, with defaults,
 	t.is(error?.problems.length, 2);
 });
 
+test('a cap on connections: automatic by default, or read and range-checked', t => {
+	t.like(loadConfig({}), {maxConnections: null});
+	t.like(loadConfig({C_RUNNER_MAX_CONNECTIONS: '200'}), {maxConnections: 200});
+	t.throws(() => loadConfig({C_RUNNER_MAX_CONNECTIONS: '0'}), {instanceOf: ConfigError});
+});
+
 test('a receive timeout for whole requests, with a default, read, and range-checked', t => {
 	t.like(loadConfig({}), {receiveTimeoutMs: 30_000});
 	t.like(loadConfig({C_RUNNER_RECEIVE_TIMEOUT_MS: '1500'}), {receiveTimeoutMs: 1500});

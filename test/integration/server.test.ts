@@ -573,6 +573,47 @@ test('requests pipelined past 16 unanswered on one connection are refused with a
 	}
 });
 
+test('connections past C_RUNNER_MAX_CONNECTIONS are closed at once, and the server answers again when the open ones go', async t => {
+	const server = await startServer({uidBase: 66_520, env: {C_RUNNER_MAX_CONNECTIONS: '3'}});
+	const {hostname, port} = new URL(server.url);
+	const idle: net.Socket[] = [];
+	try {
+		t.true(await eventuallyLogged(server, entry => entry['msg'] === 'c-runner listening' && entry['maxConnections'] === 3), 'the cap is logged at start');
+		// Three connections that send nothing hold every place (the receive timeout is 30 s).
+		for (let index = 0; index < 3; index++) {
+			const socket = net.connect(Number(port), hostname);
+			await once(socket, 'connect');
+			idle.push(socket);
+		}
+
+		// The server has counted the third by the time a request on a fourth arrives: the fourth is closed unanswered.
+		const fourth = net.connect(Number(port), hostname, () => fourth.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n'));
+		let answer = '';
+		fourth.on('data', chunk => {
+			answer += String(chunk);
+		});
+		// Closed by the server: a reset, or an end, as the request was still being written or not.
+		// (events.once would reject on the reset.)
+		await new Promise(resolve => {
+			fourth.on('error', () => undefined).on('close', resolve);
+		});
+		t.is(answer, '', 'closed without an answer');
+		t.true(await eventuallyLogged(server, entry => entry['msg'] === 'connections past C_RUNNER_MAX_CONNECTIONS were closed at once' && Number(entry['dropped']) >= 1));
+		for (const socket of idle.splice(0)) {
+			socket.destroy();
+		}
+
+		t.true(await waitFor(async () => (await fetch(`${server.url}/health`).catch(() => null))?.status === 200, 15_000), 'served again');
+		assertHostClean(t, server);
+	} finally {
+		for (const socket of idle) {
+			socket.destroy();
+		}
+
+		await server.stop();
+	}
+});
+
 /**
  * A server whose job root is a small tmpfs of its own (`mountOptions`), mounted in a private mount namespace: it
  * exists for the server only and goes with it. Null, the test failed, where it cannot be mounted (without root).
