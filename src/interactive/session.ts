@@ -30,6 +30,13 @@ export interface SessionOutcome {
 	status: string;
 }
 
+/**
+ * How long a session may wait for its `start`, which a client sends as soon as the socket opens: 10 s, or the idle
+ * limit when that is shorter. The session holds a job slot from its upgrade, so a client that opens sockets and
+ * never starts them would otherwise hold slots for the whole idle limit (60 s) each.
+ */
+export const startWithinMs = (idleMs: number) => Math.min(idleMs, 10_000);
+
 /** The result of an interactive run: /execute_c's fields, and whether the idle limit stopped it. */
 export type InteractiveResult = ExecuteResult & {readonly idle_timeout: boolean};
 
@@ -94,7 +101,7 @@ class Session {
 		const gone = new AbortController();
 		socket.once('close', () => gone.abort(new ClientGoneError()));
 		this.signal = AbortSignal.any([gone.signal, this.#bad.signal, ...(shutdownSignal ? [shutdownSignal] : [])]);
-		this.#onIdle = () => this.#reject(new ProtocolError(`No start message within ${deps.config.interactive.idleMs} ms`));
+		this.#onIdle = () => this.#reject(new ProtocolError(`No start message within ${startWithinMs(deps.config.interactive.idleMs)} ms`));
 		socket.on('message', (raw: Buffer, isBinary: boolean) => {
 			if (this.signal.aborted) {
 				return;
@@ -125,10 +132,10 @@ class Session {
 		}
 	}
 
-	/** The idle limit: no input and no output for this long. */
-	#touch(): void {
+	/** The idle limit: no input and no output for this long (before `start`: `startWithinMs`). */
+	#touch(limitMs = this.#deps.config.interactive.idleMs): void {
 		clearTimeout(this.#idleTimer);
-		this.#idleTimer = setTimeout(() => this.#onIdle(), this.#deps.config.interactive.idleMs);
+		this.#idleTimer = setTimeout(() => this.#onIdle(), limitMs);
 	}
 
 	waitForStart(): Promise<ExecuteRequest> {
@@ -147,7 +154,7 @@ class Session {
 				this.#onMessage = next => this.#handle(next);
 				resolve(message.request);
 			};
-			this.#touch();
+			this.#touch(startWithinMs(this.#deps.config.interactive.idleMs));
 		});
 	}
 

@@ -270,6 +270,14 @@ test.serial('no start in time: an error and a close', async t => {
 	assertHostClean(t, quick);
 });
 
+test.serial('no start within 10 s, though the idle limit is 30 s: an error and a close, and the slot it held is free again', async t => {
+	const client = await open();
+	t.like(await client.waitForType('error', 40_000), {error: 'No start message within 10000 ms'});
+	t.is((await client.closed).code, 1008);
+	await eventuallyClean(server);
+	assertHostClean(t, server);
+});
+
 test.serial('a foreign Origin is refused; the allow-list and the server\'s own origin are not', async t => {
 	const refused = await refusedUpgrade(server, {token, origin: 'https://evil.example.net'});
 	t.is(refused.status, 403);
