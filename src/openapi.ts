@@ -316,7 +316,7 @@ TRACE) answers 501 (\`NotImplemented\`) on a listed path (404 on another). \`OPT
 			AppliedLimits: {
 				type: 'object',
 				description: 'The run limits that applied, after `time_limit_ms` and `memory_limit_mb` were taken into account.',
-				required: ['wall_time_ms', 'cpu_time_ms', 'cpu_time_enforced_ms', 'memory_mb', 'processes', 'file_size_mb', 'disk_mb', 'open_files', 'output_bytes'],
+				required: ['wall_time_ms', 'cpu_time_ms', 'cpu_time_enforced_ms', 'memory_mb', 'processes', 'file_size_mb', 'disk_mb', 'open_files', 'stack_mb', 'output_bytes'],
 				properties: {
 					wall_time_ms: {type: 'integer', minimum: 1},
 					cpu_time_ms: {type: 'integer', minimum: 1, description: 'The CPU time limit of the verdict: a run that used more is time_limit (TLE), whatever stopped it.'},
@@ -331,6 +331,7 @@ TRACE) answers 501 (\`NotImplemented\`) on a listed path (404 on another). \`OPT
 					file_size_mb: {type: 'integer', minimum: 1},
 					disk_mb: {type: 'integer', minimum: 1},
 					open_files: {type: 'integer', minimum: 1},
+					stack_mb: {type: 'integer', minimum: 1, description: 'The stack of each thread (RLIMIT_STACK): a deep recursion past it is a SIGSEGV.'},
 					output_bytes: {type: 'integer', minimum: 1, description: 'The output cap, per stream.'},
 				},
 				additionalProperties: false,

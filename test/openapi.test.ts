@@ -330,7 +330,7 @@ const codeTypes: Record<string, string[]> = {
 	ExecuteResult: fieldsOf<ExecuteResult>({
 		output: 0, error: 0, exit_code: 0, status: 0, signal: 0, timed_out: 0, truncated: 0, stopped_by: 0, output_limit_stream: 0, warnings: 0, time_ms: 0, cpu_ms: 0, memory_kb: 0, limits: 0, compile_cached: 0,
 	}),
-	AppliedLimits: fieldsOf<AppliedLimits>({wall_time_ms: 0, cpu_time_ms: 0, cpu_time_enforced_ms: 0, memory_mb: 0, processes: 0, file_size_mb: 0, disk_mb: 0, open_files: 0, output_bytes: 0}),
+	AppliedLimits: fieldsOf<AppliedLimits>({wall_time_ms: 0, cpu_time_ms: 0, cpu_time_enforced_ms: 0, memory_mb: 0, processes: 0, file_size_mb: 0, disk_mb: 0, open_files: 0, stack_mb: 0, output_bytes: 0}),
 	JudgeResult: fieldsOf<JudgeResult>({passed: 0, verdict: 0, results: 0, error: 0, summary: 0, warnings: 0, limits: 0, ignored_fields: 0, compile_cached: 0}),
 	JudgeSummary: fieldsOf<JudgeSummary>({passed: 0, total: 0, first_failure: 0}),
 	TestResult: fieldsOf<TestResult>({

@@ -21,6 +21,8 @@ export interface AppliedLimits {
 	readonly file_size_mb: number;
 	readonly disk_mb: number;
 	readonly open_files: number;
+	/** The stack of each thread of the program (`RLIMIT_STACK`): a deep recursion past it is a `SIGSEGV`. */
+	readonly stack_mb: number;
 	readonly output_bytes: number;
 }
 
@@ -54,6 +56,7 @@ export function appliedLimits(limits: SandboxLimits, outputBytes: number, policy
 		file_size_mb: limits.fileSizeMb,
 		disk_mb: limits.diskMb,
 		open_files: limits.openFiles,
+		stack_mb: limits.stackMb,
 		output_bytes: outputBytes,
 	};
 }

@@ -175,7 +175,7 @@ test('fields=* holds only attributes Judge0\'s Python SDK knows, so its get_subm
 });
 
 test('the full view: the limits a finished submission ran under, in Judge0\'s units, whatever the client sent; before, what it sent', t => {
-	const ran = stored({limits: {wall_time_ms: 3000, cpu_time_ms: 1000, cpu_time_enforced_ms: 1000, memory_mb: 64, processes: 32, file_size_mb: 1, disk_mb: 8, open_files: 64, output_bytes: 65_536}}, {cpu_time_limit: 1, max_file_size: 100, stack_limit: 2000});
+	const ran = stored({limits: {wall_time_ms: 3000, cpu_time_ms: 1000, cpu_time_enforced_ms: 1000, memory_mb: 64, processes: 32, file_size_mb: 1, disk_mb: 8, open_files: 64, stack_mb: 8, output_bytes: 65_536}}, {cpu_time_limit: 1, max_file_size: 100, stack_limit: 2000});
 	t.like(pickFields(judge0Attributes(ran, false, 'C'), '*'), {cpu_time_limit: 1, wall_time_limit: 3, memory_limit: 65_536, max_file_size: 1024, stack_limit: 2048, max_processes_and_or_threads: 31}, 'the program\'s processes: the sandbox\'s helper is one of the 32');
 	const queued: StoredSubmission = {token: ran.token, submission: ran.submission, createdAt: ran.createdAt, state: 'queued'};
 	t.like(pickFields(judge0Attributes(queued, false, 'C'), '*'), {cpu_time_limit: 1, wall_time_limit: null, memory_limit: null, max_file_size: 100, stack_limit: 2000}, 'not run yet: only what was sent');

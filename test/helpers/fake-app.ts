@@ -12,7 +12,7 @@ import {serve} from './serve.ts';
 import {Judge0Jobs} from '../../src/compat/routes.ts';
 import {SubmissionStore} from '../../src/compat/judge0.ts';
 
-export const limits = {wall_time_ms: 10_000, cpu_time_ms: 10_000, cpu_time_enforced_ms: 10_000, memory_mb: 256, processes: 64, file_size_mb: 16, disk_mb: 64, open_files: 64, output_bytes: 1_048_576};
+export const limits = {wall_time_ms: 10_000, cpu_time_ms: 10_000, cpu_time_enforced_ms: 10_000, memory_mb: 256, processes: 64, file_size_mb: 16, disk_mb: 64, open_files: 64, stack_mb: 8, output_bytes: 1_048_576};
 
 export const result: ExecuteResult = {
 	output: 'Hello from C!', error: '', exit_code: 0, status: 'ok', signal: null, timed_out: false, truncated: false, stopped_by: null, output_limit_stream: null,

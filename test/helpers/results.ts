@@ -16,7 +16,7 @@ export function executeResult(fields: Partial<ExecuteResult> = {}): ExecuteResul
 		time_ms: 3,
 		cpu_ms: 1,
 		memory_kb: 1200,
-		limits: {wall_time_ms: 10_000, cpu_time_ms: 10_000, cpu_time_enforced_ms: 10_000, memory_mb: 256, processes: 64, file_size_mb: 16, disk_mb: 64, open_files: 64, output_bytes: 1_048_576},
+		limits: {wall_time_ms: 10_000, cpu_time_ms: 10_000, cpu_time_enforced_ms: 10_000, memory_mb: 256, processes: 64, file_size_mb: 16, disk_mb: 64, open_files: 64, stack_mb: 8, output_bytes: 1_048_576},
 		compile_cached: false,
 		...fields,
 	};

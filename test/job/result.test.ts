@@ -52,7 +52,7 @@ test('static data beyond the limit, killed at start: memory_limit', t => {
 test('SIGXFSZ: file_size_limit', maps, run({exited: false, signal: 25}), {status: 'file_size_limit', stopped_by: 'file_size', exit_code: -25, signal: 'SIGXFSZ'});
 test('output cap: output_limit, killed with SIGKILL, no report needed', maps, run(null, {overflowed: 'stdout'}), {status: 'output_limit', stopped_by: 'output', truncated: true, exit_code: -9, signal: 'SIGKILL', cpu_ms: null, memory_kb: null, time_ms: 9});
 test('the server\'s backstop: time_limit', maps, run(null, {backstopFired: true}), {status: 'time_limit', stopped_by: 'wall_time', exit_code: -9});
-test('limits applied are echoed', maps, run({}), {limits: {wall_time_ms: 2000, cpu_time_ms: 1500, cpu_time_enforced_ms: 1500, memory_mb: 64, processes: 32, file_size_mb: 1, disk_mb: 8, open_files: 64, output_bytes: 1024}});
+test('limits applied are echoed', maps, run({}), {limits: {wall_time_ms: 2000, cpu_time_ms: 1500, cpu_time_enforced_ms: 1500, memory_mb: 64, processes: 32, file_size_mb: 1, disk_mb: 8, open_files: 64, stack_mb: 8, output_bytes: 1024}});
 
 test('no report without a reason is a sandbox failure, not a result', t => {
 	t.throws(() => toRunResult(run(null), limits, strongestPolicy, 1024, ''), {instanceOf: SandboxError});
