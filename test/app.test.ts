@@ -85,11 +85,14 @@ test('a POST with no body at all (no Content-Length, no Transfer-Encoding) is to
 	await close();
 });
 
-test('a gzip body that is gzip is read', async t => {
+test('a gzip body that is gzip is read, whatever the case its Content-Encoding is written in', async t => {
 	const {url, runner, close} = await setup();
-	const response = await fetch(`${url}/execute_c`, {method: 'POST', body: zlib.gzipSync('{"code":"x"}'), headers: {'Content-Type': 'application/json', 'Content-Encoding': 'gzip'}});
-	t.is(response.status, 200);
-	t.is(runner.calls.length, 1);
+	for (const encoding of ['gzip', 'GZIP', ' Gzip ']) {
+		const response = await fetch(`${url}/execute_c`, {method: 'POST', body: zlib.gzipSync('{"code":"x"}'), headers: {'Content-Type': 'application/json', 'Content-Encoding': encoding}});
+		t.is(response.status, 200, encoding);
+	}
+
+	t.is(runner.calls.length, 3);
 	await close();
 });
 

@@ -140,6 +140,12 @@ export function jsonBody(limitBytes: number, options: {anyType?: boolean} = {}):
 			ctx.req.headers['content-type'] = 'text/plain';
 		}
 
+		// Content codings are case-insensitive (RFC 9110); the body reader knows them in lower case only.
+		const encoding = ctx.req.headers['content-encoding'];
+		if (encoding !== undefined) {
+			ctx.req.headers['content-encoding'] = encoding.trim().toLowerCase();
+		}
+
 		await readText(ctx, async () => {
 			const {body} = ctx.request as {body?: unknown};
 			ctx.request.body = typeof body === 'string' ? parseJson(body) : body;
