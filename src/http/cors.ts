@@ -49,12 +49,16 @@ export function cors(origins: readonly string[]): Middleware<AppState> {
 			throw refusal(origin);
 		}
 
+		// With CORS on, an answer depends on the Origin sent, or on there being none: a cache must keep them apart.
+		if (origins.length > 0) {
+			ctx.vary('Origin');
+		}
+
 		if (origins.length === 0 || origin === '') {
 			await next();
 			return;
 		}
 
-		ctx.vary('Origin');
 		const allowed = anyOrigin || origins.includes(origin);
 		const preflight = ctx.method === 'OPTIONS' && ctx.get('Access-Control-Request-Method') !== '';
 		if (!allowed) {

@@ -65,6 +65,15 @@ test('an allowed origin: its requests are readable, with the request id exposed'
 	await close();
 });
 
+test('with CORS on, an answer to a request without Origin says Vary: Origin too, so a cache keeps it apart', async t => {
+	const {url, close} = await setup({corsOrigins: docs});
+	const response = await fetch(`${url}/execute_c`, {method: 'POST', body, headers: {'Content-Type': 'application/json'}});
+	t.is(response.status, 200);
+	t.is(response.headers.get('vary'), 'Origin');
+	t.is(response.headers.get('access-control-allow-origin'), null);
+	await close();
+});
+
 test('a preflight from an allowed origin is answered 204, before any token check', async t => {
 	const {url, runner, close} = await setup({corsOrigins: docs, token: 'a-token-of-16-chars-or-more'});
 	for (const path of ['/execute_c', '/judge_c']) {
