@@ -714,44 +714,39 @@ static int cgroup_under_oom(int fd)
 	return strstr(text, "under_oom 1") != NULL;
 }
 
-/* The size in kB of a `Name:\t<n> kB` line of /proc/<pid>/status; -1 when it is not there. */
-static long long status_kb(const char *status, const char *name)
-{
-	/* The command name comes first, with any newline in it escaped: a line of its own is the kernel's. */
-	const char *line = strstr(status, name);
-	long long kb;
-	if (line == NULL || sscanf(line + strlen(name), "%lld", &kb) != 1)
-		return -1;
-	return kb;
-}
-
 /*
  * The largest address space among the processes the sampler follows, as far as it is memory a program asked for: its
- * private writable mappings and stacks (VmData + VmStk of /proc/<pid>/status: heap, anonymous maps, static data,
- * thread stacks). Not the reservations it never made usable (PROT_NONE), which RLIMIT_AS counts too: glibc reserves 64
- * MiB of them for each thread's malloc arena, and took a multi-threaded program of 2 MiB past the memory limit. Read
- * under a /proc descriptor opened before the program started (so only a descriptor per read is needed: the helper
- * closed its stdin and stdout, so one is free under any RLIMIT_NOFILE the program may set on it). 0 without /proc.
+ * private writable mappings and stacks (the data field of /proc/<pid>/statm, in pages: VmData + VmStk of its status,
+ * heap, anonymous maps, static data, thread stacks). Not the reservations it never made usable (PROT_NONE), which
+ * RLIMIT_AS counts too: glibc reserves 64 MiB of them for each thread's malloc arena, and took a multi-threaded
+ * program of 2 MiB past the memory limit. statm is numbers only (no command name to parse around) and half the
+ * kernel's work of status. Read under a /proc descriptor opened before the program started (so only a descriptor per
+ * read is needed: the helper closed its stdin and stdout, so one is free under any RLIMIT_NOFILE the program may set
+ * on it). 0 without /proc.
  */
 static long long sample_vm_kb(int proc_fd)
 {
 	long long peak = 0;
 	if (proc_fd < 0)
 		return 0;
+	long long page_kb = sysconf(_SC_PAGESIZE) / 1024;
 	for (size_t i = 0; i < tracked_count; i++) {
-		char path[32], status[2048];
-		snprintf(path, sizeof path, "%d/status", (int)tracked[i].pid);
+		char path[32], statm[256];
+		snprintf(path, sizeof path, "%d/statm", (int)tracked[i].pid);
 		int fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		ssize_t length = read(fd, status, sizeof status - 1);
+		ssize_t length = read(fd, statm, sizeof statm - 1);
 		close(fd);
 		if (length <= 0)
 			continue;
-		status[length] = '\0';
-		long long data = status_kb(status, "\nVmData:"), stack = status_kb(status, "\nVmStk:");
-		if (data >= 0 && stack >= 0 && data + stack > peak)
-			peak = data + stack;
+		statm[length] = '\0';
+		/* size resident shared text lib data dt */
+		long long data;
+		if (sscanf(statm, "%*d %*d %*d %*d %*d %lld", &data) != 1)
+			continue;
+		if (data * page_kb > peak)
+			peak = data * page_kb;
 	}
 	return peak;
 }
