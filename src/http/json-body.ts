@@ -86,11 +86,36 @@ export function jsonShapeProblem(text: string): string | null {
 	return null;
 }
 
-/** A `__proto__` field is dropped, as the unknown field it is: JSON.parse makes it an own field, never a prototype. */
-const dropProto = (key: string, value: unknown) => key === '__proto__' ? undefined : value;
+/**
+ * Drops every `__proto__` field, as the unknown field it is: JSON.parse makes it an own field, never a prototype, but
+ * a copy made by assignment would take it for one. A walk after JSON.parse rather than a reviver: a reviver costs a
+ * call per value, so one escape in a 2 MB array of numbers held the event loop 1.1 s, against 0.06 s without. The
+ * shape scan bounds the nesting, and so this recursion.
+ */
+function dropProto(value: unknown): void {
+	if (typeof value !== 'object' || value === null) {
+		return;
+	}
+
+	if (Array.isArray(value)) {
+		for (const item of value) {
+			dropProto(item);
+		}
+
+		return;
+	}
+
+	if (Object.hasOwn(value, '__proto__')) {
+		delete (value as Record<string, unknown>)['__proto__'];
+	}
+
+	for (const field of Object.values(value)) {
+		dropProto(field);
+	}
+}
 
 /** The body's JSON value; '' for an empty body (each route's parser says what it expected). */
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
 	if (text === '') {
 		return '';
 	}
@@ -100,12 +125,19 @@ function parseJson(text: string): unknown {
 		throw new AppError(400, `Request body ${problem}`);
 	}
 
+	let value: unknown;
 	try {
-		// The reviver costs a call per value: only for a body that may spell `__proto__`, escapes included.
-		return JSON.parse(text, text.includes('__proto__') || text.includes('\\u') ? dropProto : undefined);
+		value = JSON.parse(text);
 	} catch {
 		throw new AppError(400, 'Request body is not valid JSON');
 	}
+
+	// Only a body that may spell `__proto__`, escapes included, is walked.
+	if (text.includes('__proto__') || text.includes('\\u')) {
+		dropProto(value);
+	}
+
+	return value;
 }
 
 /**
