@@ -32,8 +32,33 @@ export async function buildPlayground() {
 	fs.renameSync(partial, playgroundBuild);
 }
 
+/**
+ * The packages the script bundles, each with the license file it ships: esbuild's linked file holds only the comments
+ * marked `@license` or `/*!` (xterm.js's), and CodeMirror's packages have none, while their MIT license asks for its
+ * notice in every copy.
+ */
+export function bundledLicenses(inputs, modules = path.join(root, 'node_modules')) {
+	const packages = new Set();
+	for (const input of inputs) {
+		const name = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
+		if (name !== undefined) {
+			packages.add(name);
+		}
+	}
+
+	return [...packages].sort().map(name => {
+		const dir = path.join(modules, name);
+		const file = fs.readdirSync(dir).find(entry => /^licen[cs]e(\.(md|txt))?$/i.test(entry));
+		if (file === undefined) {
+			throw new Error(`build-playground: ${name} ships no license file to serve with the script`);
+		}
+
+		return `${name}:\n\n${fs.readFileSync(path.join(dir, file), 'utf8').trim()}\n`;
+	}).join('\n');
+}
+
 async function bundle(build, outdir) {
-	await build({
+	const {metafile} = await build({
 		entryPoints: {app: path.join(root, 'playground', 'main.js')},
 		bundle: true,
 		format: 'esm',
@@ -41,8 +66,10 @@ async function bundle(build, outdir) {
 		target: ['chrome110', 'firefox115', 'safari16'],
 		outdir,
 		legalComments: 'linked',
+		metafile: true,
 		logLevel: 'warning',
 	});
+	fs.appendFileSync(path.join(outdir, 'app.js.LEGAL.txt'), `\nLicense files of the bundled packages:\n\n${bundledLicenses(Object.keys(metafile.inputs))}`);
 	await build({
 		entryPoints: {app: path.join(root, 'playground', 'style.css')},
 		bundle: true,
