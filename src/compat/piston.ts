@@ -60,6 +60,13 @@ export interface PistonRules {
 }
 
 /**
+ * The longest `version` read as a SemVer range. node-semver's parser costs time and memory for each comparator, and
+ * it keeps the last 1000 ranges it parsed: a 2 MB range of `2 2 2 …` held the event loop 6.5 s, and a few of them
+ * took the server's resident memory to 2.3 GB. The ranges a client means (`12.x`, `>=10 <13`) are a few characters.
+ */
+export const maxVersionLength = 256;
+
+/**
  * Validates a decoded POST /api/v2/execute body as Piston does (same messages, `version` a SemVer range), with one
  * leniency: `version` may be left out, since c-runner has one gcc. A limit of -1 or 0 means the server's default, as
  * Piston's unlimited configuration takes it; one above c-runner's maximum is refused, as Piston refuses one above its
@@ -77,6 +84,10 @@ export function parsePistonRequest(body: unknown, rules: PistonRules): PistonReq
 
 	if (version !== undefined && version !== null && typeof version !== 'string') {
 		throw new PistonError('version is required as a string');
+	}
+
+	if (typeof version === 'string' && version.length > maxVersionLength) {
+		throw new PistonError(`version is longer than ${maxVersionLength} characters: no SemVer range of a runtime is`);
 	}
 
 	const runtime = runtimes.find(candidate => candidate.language === language.toLowerCase() || candidate.aliases.includes(language.toLowerCase()));

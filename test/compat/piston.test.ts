@@ -1,5 +1,5 @@
 import test from 'ava';
-import {parsePistonRequest, PistonError, pistonRuntimes, toPistonResponse} from '../../src/compat/piston.ts';
+import {maxVersionLength, parsePistonRequest, PistonError, pistonRuntimes, toPistonResponse} from '../../src/compat/piston.ts';
 import {executeResult} from '../helpers/results.ts';
 
 const rules = {gccVersion: '12.2.0', maxRunCpuMs: 10_000, maxRunMemoryMb: 1024, maxRunWallMs: 21_000};
@@ -73,6 +73,16 @@ test('a compile the server stopped: Piston\'s kill (TO for the time limit, EL fo
 	t.like(compile({stopped_by: 'cpu_time', timed_out: true}).compile, {code: null, signal: 'SIGKILL', status: 'TO'});
 	t.like(compile({stopped_by: 'output', truncated: true, output_limit_stream: 'stderr'}).compile, {code: null, signal: 'SIGKILL', status: 'EL', message: 'stderr length exceeded'});
 	t.like(compile({stopped_by: 'memory'}).compile, {code: 1, signal: null, status: 'RE'}, 'gcc\'s driver exits 1 when the kernel ends cc1');
+});
+
+test('a version longer than any range a client means is refused before SemVer parses it, and is not echoed', t => {
+	// Parsed, a range of a million comparators held the event loop for seconds and stayed in node-semver's cache.
+	const long = '1 '.repeat(maxVersionLength);
+	const error = t.throws(() => parsePistonRequest(body({version: long}), rules), {instanceOf: PistonError, message: `version is longer than ${maxVersionLength} characters: no SemVer range of a runtime is`});
+	t.false(error?.message.includes(long));
+	// One of the limit's length is still read as a range.
+	const longest = `12${' || 1'.repeat(50)}`.padEnd(maxVersionLength, ' ');
+	t.like(parsePistonRequest(body({version: longest}), rules), {language: 'c'});
 });
 
 test('version is a SemVer range, as Piston matches it: 12.x, ^12, >=10 <13 name this gcc; 13.x does not', t => {
