@@ -1,4 +1,5 @@
 import os from 'node:os';
+import {jsonShapeProblem} from '../http/json-body.ts';
 import {RequestError} from '../job/errors.ts';
 import {parseExecuteRequest, requireObject, type ExecuteRequest} from '../job/parse-request.ts';
 
@@ -54,9 +55,16 @@ export function parseClientMessage(raw: Buffer, isBinary: boolean, maxBytes: num
 		throw new ProtocolError('Messages must be text frames holding JSON');
 	}
 
+	// The shapes an HTTP body may not have cost JSON.parse as much here, and a message is as large as a body.
+	const text = raw.toString('utf8');
+	const problem = jsonShapeProblem(text);
+	if (problem !== null) {
+		throw new ProtocolError(`Message ${problem}`);
+	}
+
 	let body: unknown;
 	try {
-		body = JSON.parse(raw.toString('utf8'));
+		body = JSON.parse(text);
 	} catch {
 		throw new ProtocolError('Message is not valid JSON');
 	}

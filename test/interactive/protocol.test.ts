@@ -24,6 +24,7 @@ test('not an object', refused, '"eof"', /^Message must be a JSON object$/);
 test('no type', refused, '{}', /^Unknown message type null/);
 test('an unknown type', refused, '{"type": "resize"}', /^Unknown message type "resize": expected one of start, stdin, eof, signal$/);
 test('oversize', refused, `{"type": "stdin", "data": "${'x'.repeat(1000)}"}`, /^Message is larger than 1000 bytes$/, closeCodes.tooBig);
+test('a shape that costs JSON.parse far more than its size, as for an HTTP body', refused, `{"type": "stdin", "data": "x", "a": ${'['.repeat(33)}${']'.repeat(33)}}`, /^Message is nested more than 32 levels deep$/);
 test('stdin without data', refused, '{"type": "stdin"}', /^Field 'data' of a stdin message must be a string$/);
 test('an unknown signal', refused, '{"type": "signal", "signal": "SIGHUP"}', /^Field 'signal' must be one of interrupt, terminate, kill$/);
 test('an inherited name is no signal', refused, '{"type": "signal", "signal": "toString"}', /^Field 'signal'/);
