@@ -6,6 +6,9 @@ import {requestIdOf, type AppState} from './context.ts';
 import type {AppError} from './errors.ts';
 import {http} from './required.ts';
 
+/** How long a refused connection may stay open after its answer, for the client to read it and close. */
+export const refusalLingerMs = 2000;
+
 /**
  * An `{error}` answer written straight to a connection that no response object stands for (an upgrade refused, a
  * request Node's parser could not read), and the connection closed.
@@ -21,6 +24,13 @@ export function refuseOnSocket(socket: Duplex, error: AppError, requestId = requ
 	};
 	const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
 	socket.end(`HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status]}\r\n${head}\r\n${body}`);
+	// Ended, the connection stays half-open until the client closes its side (the HTTP server allows half-open
+	// connections): a client that never did kept its descriptor, and its place under C_RUNNER_MAX_CONNECTIONS, for good.
+	const timer = setTimeout(() => socket.destroy(), refusalLingerMs);
+	timer.unref();
+	socket.once('close', () => {
+		clearTimeout(timer);
+	});
 }
 
 /**

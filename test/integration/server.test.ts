@@ -551,6 +551,27 @@ test('a request never finished (a body held back, or nothing sent at all) is a 4
 	}
 });
 
+test('a connection refused with a 408 is closed by the server, even when its client never closes its side', async t => {
+	const server = await startServer({uidBase: 66_540, env: {C_RUNNER_RECEIVE_TIMEOUT_MS: '1000', C_RUNNER_MAX_CONNECTIONS: '1'}});
+	const {hostname, port} = new URL(server.url);
+	// allowHalfOpen: this client keeps its side open after the server's end, as a client that ignores it does.
+	const idle = net.connect({port: Number(port), host: hostname, allowHalfOpen: true});
+	try {
+		let answer = '';
+		idle.on('data', chunk => {
+			answer += String(chunk);
+		});
+		t.true(await waitFor(async () => answer.startsWith('HTTP/1.1 408 '), 30_000), 'the 408 came');
+		// It held the only place under the cap: the server answers again only once it has let the connection go.
+		t.true(await waitFor(async () => (await fetch(`${server.url}/health`).catch(() => null))?.status === 200, 20_000), 'served again while the client still holds its side');
+		t.false(idle.destroyed, 'the client never closed');
+		assertHostClean(t, server);
+	} finally {
+		idle.destroy();
+		await server.stop();
+	}
+});
+
 test('requests pipelined past 16 unanswered on one connection are refused with a 429, and the connection closed', async t => {
 	const server = await startServer({uidBase: 66_480});
 	try {
