@@ -307,7 +307,8 @@ function booleanField(body: Record<string, unknown>, field: string, problems: Re
 const refused: Readonly<Record<string, (value: unknown) => boolean>> = {
 	callback_url: value => value !== undefined && value !== null && value !== '',
 	additional_files: value => value !== undefined && value !== null && value !== '',
-	number_of_runs: value => value !== undefined && value !== null && value !== '' && Number(value) !== 1,
+	// A blank string is no value, as for the limits (Rails casts it to nil).
+	number_of_runs: value => value !== undefined && value !== null && !(typeof value === 'string' && value.trim() === '') && Number(value) !== 1,
 };
 
 const refusals: Readonly<Record<string, string>> = {
