@@ -132,7 +132,13 @@ export function classifyCompile(run: SandboxRun, limits: SandboxLimits): Compile
 	// a line into its own diagnostics (a #line file name holding a newline), and so only mislabel its own compile error.
 	const ranClass = classifyRun(run, limits).stoppedBy;
 	const driverStopped = /^(?:(?:gcc|g\+\+): internal compiler error: File size limit exceeded signal terminated program (?:cc1|cc1plus|as|collect2|ld)|collect2: fatal error: ld terminated with signal 25 \[File size limit exceeded\])$/m;
-	const stoppedBy = ranClass ?? (driverStopped.test(text) ? 'file_size' : null);
+	// An allocation the compiler's address space limit (the compile memory limit) refused is never mapped nor made
+	// resident, so neither the samples nor the cgroup see it: the compiler says so itself and exits 1 — libiberty's
+	// `cc1: out of memory allocating N bytes after a total of M bytes` (cc1plus, as, ld alike), gcc's own
+	// `virtual memory exhausted: Cannot allocate memory`, tcc's `source.c:8: error: memory full (realloc)`. A source
+	// forging one only marks its own compile error as stopped (and so not kept in the cache).
+	const compilerOutOfMemory = /^(?:[\w+.-]+: out of memory allocating \d+ bytes after a total of \d+ bytes|virtual memory exhausted: Cannot allocate memory|(?:tcc|[^\n:]+:\d+): error: memory full \((?:malloc|realloc)\))$/m;
+	const stoppedBy = ranClass ?? (driverStopped.test(text) ? 'file_size' : (compilerOutOfMemory.test(text) ? 'memory' : null));
 	const notes: Record<Exclude<StoppedBy, null>, string> = {
 		wall_time: `the compile time limit of ${limits.wallMs} ms`,
 		cpu_time: `the compile CPU time limit of ${limits.cpuMs} ms`,

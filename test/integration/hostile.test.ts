@@ -228,6 +228,19 @@ test.serial('a program whose object file passes the compile file size limit: sto
 	assertHostClean(t, server);
 });
 
+for (const [name, compiler] of [['include-dev-zero.c', 'gcc'], ['macro-expansion-bomb.c', 'gcc'], ['macro-expansion-bomb.c', 'tcc']] as const) {
+	test.serial(`a compile whose allocation the compile memory limit refuses: stopped_by memory, said so, not kept in the cache: ${name} with ${compiler}`, async t => {
+		// The refused allocation is never mapped nor resident: only the compiler's own message tells.
+		for (const attempt of ['first', 'again']) {
+			const body = await run(t, name, {compiler});
+			t.like(body, {status: 'compile_error', stopped_by: 'memory', compile_cached: false}, attempt);
+			t.regex(body['error'], /(?:out of memory allocating \d+ bytes|memory full \(realloc\))[^]*\nc-runner: compilation stopped by the compile memory limit of 1024 MiB\n$/);
+		}
+
+		assertHostClean(t, server);
+	});
+}
+
 test.serial('stdin mapped into memory, the fast-input idiom, is not taken for memory the program holds: mmap-stdin.c at 2 MiB', async t => {
 	const stdin = 'x'.repeat(1024 * 1024);
 	const body = await run(t, 'mmap-stdin.c', {stdin, memory_limit_mb: 2});
