@@ -1,11 +1,15 @@
 import fs from 'node:fs/promises';
 
 const ptLoad = 1;
+/** Thread-local data: the C library allocates the initial thread's block of this size before `main`. */
+const ptTls = 7;
 
 /**
- * KiB the kernel must map before an ELF64 program runs: the sum of its PT_LOAD segments' memory sizes (code, data,
- * bss). A program whose static data does not fit in its address-space limit is killed while it starts, before any
- * memory is touched; this lets the result name the limit. 0 when the file is not a little-endian ELF64.
+ * KiB that must be mapped before an ELF64 program reaches `main`: the sum of its PT_LOAD segments' memory sizes (code,
+ * data, bss), which the kernel maps, and of its PT_TLS segment's (`__thread` data), which the C library allocates for
+ * the initial thread. A program whose static data does not fit in its address-space limit is killed while it starts
+ * (or exits 127: `cannot allocate TLS data structures for initial thread`), before any memory is touched; this lets
+ * the result name the limit. 0 when the file is not a little-endian ELF64.
  */
 export async function staticMemoryKb(file: string): Promise<number> {
 	// The ELF header and the program header table only: the program itself may be tens of MiB of data.
@@ -32,7 +36,8 @@ export async function staticMemoryKb(file: string): Promise<number> {
 		let total = 0n;
 		for (let index = 0; index < entries; index++) {
 			const entry = index * entrySize;
-			if (table.readUInt32LE(entry) === ptLoad) {
+			const type = table.readUInt32LE(entry);
+			if (type === ptLoad || type === ptTls) {
 				total += table.readBigUInt64LE(entry + 0x28);
 			}
 		}

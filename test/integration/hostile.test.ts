@@ -241,6 +241,12 @@ for (const [name, compiler] of [['include-dev-zero.c', 'gcc'], ['macro-expansion
 	});
 }
 
+test.serial('100 GiB of thread-local data, allocated by the C library before main: memory_limit, as for static data: tls-huge.c', async t => {
+	const body = await run(t, 'tls-huge.c');
+	t.like(body, {status: 'memory_limit', stopped_by: 'memory', output: ''}, body['error']);
+	assertHostClean(t, server);
+});
+
 test.serial('stdin mapped into memory, the fast-input idiom, is not taken for memory the program holds: mmap-stdin.c at 2 MiB', async t => {
 	const stdin = 'x'.repeat(1024 * 1024);
 	const body = await run(t, 'mmap-stdin.c', {stdin, memory_limit_mb: 2});
