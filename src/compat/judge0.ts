@@ -273,7 +273,8 @@ function parseCompilerOptions(value: unknown, problems: Record<string, string[]>
 		} else if (optimize) {
 			options.optimize = optimize[1]!;
 		} else {
-			problems['compiler_options'] = [`may only hold -std=... and -O0, -O1, -O2, -O3, -Os (c-runner passes no other flag); got ${JSON.stringify(word)}`];
+			// The first word refused: in `-x c++`, the flag, not its argument.
+			problems['compiler_options'] ??= [`may only hold -std=... and -O0, -O1, -O2, -O3, -Os (c-runner passes no other flag); got ${JSON.stringify(word)}`];
 		}
 	}
 

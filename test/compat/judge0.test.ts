@@ -21,6 +21,10 @@ test('what c-runner does not offer is refused by name', refusedWith, {source_cod
 	compiler_options: ['may only hold -std=... and -O0, -O1, -O2, -O3, -Os (c-runner passes no other flag); got "-fsanitize=address"'],
 });
 
+test('compiler_options naming a flag with its argument: the flag is named, not the argument', refusedWith, {source_code: hello, language_id: 50, compiler_options: '-std=c11 -x c++'}, {
+	compiler_options: ['may only hold -std=... and -O0, -O1, -O2, -O3, -Os (c-runner passes no other flag); got "-x"'],
+});
+
 test('booleans as Rails casts them: "true" is true, "0" false; any other value refused, never taken as false', t => {
 	const redirect = (value: unknown) => parseJudge0Submission({source_code: hello, language_id: 50, redirect_stderr_to_stdout: value}, false, rules).redirectStderrToStdout;
 	t.true(redirect('true'));
