@@ -26,6 +26,11 @@ export interface HealthCheck {
 
 const selfTestCode = '#include <stdio.h>\n#include <math.h>\nint main(int argc, char **argv) { char word[16] = ""; scanf("%15s", word); printf("%s %s %.0f", argv[1], word, sqrt(16.0)); return 0; }\n';
 const selfTestExpected = 'self-test ping 4';
+/**
+ * How a self-test's problem begins when one of the server's own limits stopped it (a compile memory limit too small
+ * for gcc): the sandbox itself works, and no weaker policy would do better.
+ */
+export const selfTestLimitStop = 'a limit stopped the self-test';
 
 function describeProfile(profile: SandboxProfile, outputBytes: number) {
 	return {
@@ -88,7 +93,9 @@ export function createHealthCheck(deps: JobDeps, user: SandboxUser | null, slots
 			const {compile, run} = deps.profiles;
 			const signal = AbortSignal.timeout(compile.limits.wallMs + run.limits.wallMs + 10_000);
 			const result = await runJob({program: programFromCode(selfTestCode), args: ['self-test'], stdin: 'ping', limits: defaultLimits}, {user, deps, signal});
-			if (result.status !== 'ok' || result.output !== selfTestExpected) {
+			if (result.stopped_by !== null) {
+				problem = `${selfTestLimitStop} (stopped_by ${result.stopped_by}): status ${result.status}, error ${JSON.stringify(result.error.slice(-500))}`;
+			} else if (result.status !== 'ok' || result.output !== selfTestExpected) {
 				problem = `self-test gave status ${result.status}, output ${JSON.stringify(result.output.slice(0, 200))}, error ${JSON.stringify(result.error.slice(0, 500))}`;
 			}
 		} catch (error) {

@@ -8,7 +8,7 @@ import {http} from './http/required.ts';
 import {Judge0Jobs} from './compat/routes.ts';
 import {SubmissionStore} from './compat/judge0.ts';
 import {ConfigError, loadConfig, type Config} from './config.ts';
-import {createHealthCheck, describePolicy, type HealthReport} from './health.ts';
+import {createHealthCheck, describePolicy, selfTestLimitStop, type HealthReport} from './health.ts';
 import type {JobDeps} from './job/run-job.ts';
 import {allCompilers, languageSpecs} from './job/language.ts';
 import {CompileCache, openCacheDir, type CacheListener} from './job/compile-cache.ts';
@@ -225,6 +225,7 @@ async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<t
 	const {config, logger} = base;
 	const layout = readHostLayout();
 	const failures: string[] = [];
+	let limitStopped = false;
 	for (const policy of policyLadder(config.sandboxProc)) {
 		const profiles = {compile: compileProfile(layout, config.compile, policy), run: runProfile(layout, config.run, policy)};
 		const deps: JobDeps = {...base, profiles};
@@ -241,6 +242,12 @@ async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<t
 		}
 
 		failures.push(`${JSON.stringify(policy)}: ${startup.self_test.problem}`);
+		if (startup.self_test.problem?.startsWith(selfTestLimitStop)) {
+			// The sandbox worked, and a weaker policy has the same limits: the configuration is at fault, not the host.
+			limitStopped = true;
+			break;
+		}
+
 		logger.warn({policy, problem: startup.self_test.problem}, 'sandbox policy does not work here; trying the next');
 	}
 
@@ -248,6 +255,11 @@ async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<t
 		['the compile cache', base.compileCache?.close.bind(base.compileCache)],
 		['the instance cgroups', backend.cgroups?.close.bind(backend.cgroups)],
 	], logger);
+	if (limitStopped) {
+		logger.fatal({failures}, 'a limit stopped the sandbox self-test');
+		fail(`the sandbox self-test, a hello world, was stopped by a limit of this configuration:\n  ${failures.join('\n  ')}\nRaise the limit it names (C_RUNNER_COMPILE_* or C_RUNNER_RUN_*, see README.md): the sandbox itself works.`);
+	}
+
 	logger.fatal({failures}, 'no safe sandbox policy works here');
 	fail(`no safe sandbox policy works here; the sandbox self-test failed:\n  ${failures.join('\n  ')}\n${userNamespaceHint}`);
 }

@@ -421,6 +421,27 @@ test('where no sandbox policy works (user namespaces refused), start-up stops wi
 	}
 });
 
+test('a compile memory limit too small for gcc stops start-up naming the limit, not user namespaces', t => {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	fs.chmodSync(dir, 0o711);
+	const jobRoot = path.join(dir, 'jobs');
+	try {
+		const result = spawnSync(process.execPath, serverArgs(), {
+			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_COMPILE_MEMORY_MB: '48', C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(66_700 + uidOffset), C_RUNNER_COMPILE_CACHE_DIR: dir},
+			encoding: 'utf8',
+			timeout: 30_000,
+		});
+		t.is(result.status, 1);
+		t.regex(result.stderr, /^c-runner: the sandbox self-test, a hello world, was stopped by a limit of this configuration:/);
+		t.regex(result.stderr, /c-runner: compilation stopped by the compile memory limit of 48 MiB/);
+		t.is(result.stderr.match(/a limit stopped the self-test/g)?.length, 1, 'no weaker policy was tried');
+		t.notRegex(result.stderr, /user namespaces/);
+		t.deepEqual(fs.readdirSync(jobRoot), [], 'the failed self-test left nothing behind');
+	} finally {
+		fs.rmSync(dir, {recursive: true, force: true});
+	}
+});
+
 test('a port already taken, or a HOST that does not resolve, stops start-up with one line, leaving nothing behind', async t => {
 	const taken = net.createServer();
 	await new Promise<void>(resolve => taken.listen(0, '127.0.0.1', resolve));
