@@ -149,3 +149,13 @@ export function classifyCompile(run: SandboxRun, limits: SandboxLimits): Compile
 	const note = stoppedBy === null ? '' : `${text === '' || text.endsWith('\n') ? '' : '\n'}c-runner: compilation stopped by ${notes[stoppedBy]}\n`;
 	return {ok: false, diagnostics: text + note, stoppedBy};
 }
+
+/**
+ * A compile whose compiler exited 0 without writing a program (tcc takes options from the source,
+ * `#pragma comment(option, "-dumpversion")`): the request's compile error, not the server's.
+ */
+export const wroteNoProgram = (outcome: CompileOutcome): CompileOutcome => ({
+	ok: false,
+	diagnostics: `${outcome.diagnostics}${outcome.diagnostics === '' || outcome.diagnostics.endsWith('\n') ? '' : '\n'}c-runner: the compiler exited 0 but wrote no program\n`,
+	stoppedBy: null,
+});

@@ -1,3 +1,4 @@
+import {constants} from 'node:fs';
 import fs from 'node:fs/promises';
 
 const ptLoad = 1;
@@ -9,12 +10,27 @@ const ptTls = 7;
  * data, bss), which the kernel maps, and of its PT_TLS segment's (`__thread` data), which the C library allocates for
  * the initial thread. A program whose static data does not fit in its address-space limit is killed while it starts
  * (or exits 127: `cannot allocate TLS data structures for initial thread`), before any memory is touched; this lets
- * the result name the limit. 0 when the file is not a little-endian ELF64.
+ * the result name the limit. 0 when the file is not a little-endian ELF64; null when there is no regular file at
+ * that name (a compiler told to print its version exits 0 and writes none), never followed through a link.
  */
-export async function staticMemoryKb(file: string): Promise<number> {
+export async function staticMemoryKb(file: string): Promise<number | null> {
 	// The ELF header and the program header table only: the program itself may be tens of MiB of data.
-	const handle = await fs.open(file, 'r');
+	let handle: fs.FileHandle;
 	try {
+		handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+	} catch (error) {
+		if (['ENOENT', 'ELOOP'].includes((error as NodeJS.ErrnoException).code ?? '')) {
+			return null;
+		}
+
+		throw error;
+	}
+
+	try {
+		if (!(await handle.stat()).isFile()) {
+			return null;
+		}
+
 		const header = Buffer.alloc(64);
 		const {bytesRead} = await handle.read(header, 0, 64, 0);
 		if (bytesRead < 64 || header.readUInt32BE(0) !== 0x7F_45_4C_46 || header[4] !== 2 || header[5] !== 1) {

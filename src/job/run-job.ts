@@ -12,7 +12,7 @@ import {TextBudget} from './answer-size.ts';
 import {SandboxError} from './errors.ts';
 import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
-import {classifyCompile, programNotStarted, type CompileOutcome} from './classify.ts';
+import {classifyCompile, programNotStarted, wroteNoProgram, type CompileOutcome} from './classify.ts';
 import {toCompileErrorResult, toRunResult, type ExecuteResult} from './result.ts';
 import {binaryName, createWorkspace, fillRunPlaceholders, writeRunPlaceholders, writeSources, writeStdin, type Owner, type Workspace} from './workspace.ts';
 import type {CacheEntry, CompileCache} from './compile-cache.ts';
@@ -349,7 +349,10 @@ async function compileInSandbox(program: Program, {user, deps, signal}: JobConte
 			throw new SandboxError('the job root is out of space: the compiler could not write the program', outcome.diagnostics.slice(0, 2000));
 		}
 
-		return {workspace, outcome, staticKb: outcome.ok ? await staticMemoryKb(workspace.binaryPath) : 0, cached: false};
+		const staticKb = outcome.ok ? await staticMemoryKb(workspace.binaryPath) : 0;
+		return staticKb === null
+			? {workspace, outcome: wroteNoProgram(outcome), staticKb: 0, cached: false}
+			: {workspace, outcome, staticKb, cached: false};
 	} catch (error) {
 		// A sandbox made ahead and never sent its command (writing the sources failed) is told no, and its cgroup goes
 		// with its job directory (once its step ran, the cgroup is already gone).

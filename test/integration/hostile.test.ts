@@ -247,6 +247,16 @@ test.serial('100 GiB of thread-local data, allocated by the C library before mai
 	assertHostClean(t, server);
 });
 
+test.serial('a compiler that exits 0 without writing a program: its compile error, not a 500: tcc-no-program.c', async t => {
+	for (const attempt of [false, true]) {
+		const body = await run(t, 'tcc-no-program.c', {compiler: 'tcc'});
+		t.like(body, {status: 'compile_error', stopped_by: null, exit_code: 1, compile_cached: attempt});
+		t.regex(body['error'], /^0\.9\.27\nc-runner: the compiler exited 0 but wrote no program\n$/);
+	}
+
+	assertHostClean(t, server);
+});
+
 test.serial('stdin mapped into memory, the fast-input idiom, is not taken for memory the program holds: mmap-stdin.c at 2 MiB', async t => {
 	const stdin = 'x'.repeat(1024 * 1024);
 	const body = await run(t, 'mmap-stdin.c', {stdin, memory_limit_mb: 2});

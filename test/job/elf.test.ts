@@ -18,18 +18,26 @@ function build(name: string, code: string) {
 }
 
 test('a 400 MB static array counts; a small program does not', async t => {
-	const big = await staticMemoryKb(build('big', 'int a[100000000];\nint main(int argc, char **argv) { a[argc] = 1; return a[1]; }\n'));
+	const big = await staticMemoryKb(build('big', 'int a[100000000];\nint main(int argc, char **argv) { a[argc] = 1; return a[1]; }\n')) ?? -1;
 	t.true(big >= 390_625 && big < 391_000, `${big} KiB`);
-	const small = await staticMemoryKb(build('small', 'int main(void) { return 0; }\n'));
+	const small = await staticMemoryKb(build('small', 'int main(void) { return 0; }\n')) ?? -1;
 	t.true(small > 0 && small < 64, `${small} KiB`);
 });
 
 test('a 400 MB thread-local array counts: the initial thread\'s block is allocated before main', async t => {
-	const big = await staticMemoryKb(build('tls', '__thread int a[100000000];\nint main(int argc, char **argv) { a[argc] = 1; return a[1]; }\n'));
+	const big = await staticMemoryKb(build('tls', '__thread int a[100000000];\nint main(int argc, char **argv) { a[argc] = 1; return a[1]; }\n')) ?? -1;
 	t.true(big >= 390_625 && big < 391_000, `${big} KiB`);
 });
 
 test('a file that is not ELF64 gives 0', async t => {
 	fs.writeFileSync(path.join(scratch, 'text'), 'not a program at all, just some text that is long enough to read a header from it');
 	t.is(await staticMemoryKb(path.join(scratch, 'text')), 0);
+});
+
+test('no regular file at the name gives null: none, a link to a program, a FIFO (read without blocking)', async t => {
+	t.is(await staticMemoryKb(path.join(scratch, 'absent')), null);
+	fs.symlinkSync(build('linked', 'int main(void) { return 0; }\n'), path.join(scratch, 'link'));
+	t.is(await staticMemoryKb(path.join(scratch, 'link')), null);
+	execFileSync('mkfifo', [path.join(scratch, 'fifo')]);
+	t.is(await staticMemoryKb(path.join(scratch, 'fifo')), null);
 });
