@@ -59,6 +59,13 @@ test('a gzip body cut short', rejects, url => post(url, zlib.gzipSync('{"code":"
 test('a deflate body that is not deflate', rejects, url => post(url, 'not deflate', {'Content-Type': 'application/json', 'Content-Encoding': 'deflate'}), 400, /^Request body could not be decompressed/);
 test('a br body that is not brotli', rejects, url => post(url, 'not brotli at all', {'Content-Type': 'application/json', 'Content-Encoding': 'br'}), 400, /^Request body could not be decompressed/);
 test('a body nested past the limit', rejects, url => post(url, `{"code":"x","a":${'['.repeat(33)}${']'.repeat(33)}}`), 400, /^Request body is nested more than 32 levels deep$/);
+test('US-ASCII, the first 128 characters of UTF-8, is read as UTF-8', async t => {
+	const {url, runner, close} = await setup();
+	const response = await fetch(`${url}/execute_c`, {method: 'POST', body: '{"code":"x"}', headers: {'Content-Type': 'application/json; charset=US-ASCII'}});
+	t.is(response.status, 200);
+	t.is(runner.calls.length, 1);
+	await close();
+});
 test('a charset other than UTF-8', rejects, url => post(url, '{"code":"x"}', {'Content-Type': 'application/json; charset=latin1'}), 415, /^Request body must be UTF-8 JSON \(Content-Type says charset=latin1\)$/);
 test('unknown route', rejects, url => fetch(`${url}/nope`), 404, /^No route for GET \/nope$/);
 test('wrong method', rejects, url => fetch(`${url}/execute_c`), 405, /GET \/execute_c/);

@@ -162,7 +162,8 @@ export function jsonBody(limitBytes: number, options: {anyType?: boolean} = {}):
 	}) as Middleware<AppState>;
 	return async (ctx, next) => {
 		const {charset} = ctx.request;
-		if (charset !== '' && !/^utf-?8$/i.test(charset)) {
+		// US-ASCII is UTF-8's first 128 characters: a body that says so is read as it is.
+		if (charset !== '' && !/^(?:utf-?8|us-ascii)$/i.test(charset)) {
 			throw new AppError(415, `Request body must be UTF-8 JSON (Content-Type says charset=${charset})`);
 		}
 
