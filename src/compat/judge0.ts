@@ -210,8 +210,11 @@ function limitField(body: Record<string, unknown>, field: string): number | null
 		return null;
 	}
 
-	return typeof value === 'number' || typeof value === 'string' ? Number(value) : Number.NaN;
+	// A decimal number only, as Rails reads one: `Number` would take "0x10" for 16 and "0b1" for 1.
+	return typeof value === 'number' || (typeof value === 'string' && decimal.test(value)) ? Number(value) : Number.NaN;
 }
+
+const decimal = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\s*$/i;
 
 /** A limit in KB (`memory_limit`, `max_file_size`, `stack_limit`) as whole MiB, rounded up; above `maxMb` refused. */
 function kilobytesAsMib(body: Record<string, unknown>, field: string, maxMb: number, problems: Record<string, string[]>): number | null {

@@ -92,7 +92,9 @@ export function parsePistonRequest(body: unknown, rules: PistonRules): PistonReq
 
 	const runtime = runtimes.find(candidate => candidate.language === language.toLowerCase() || candidate.aliases.includes(language.toLowerCase()));
 	if (runtime === undefined || (typeof version === 'string' && version !== '*' && !semver.satisfies(rules.gccVersion, version))) {
-		throw new PistonError(`${language}-${String(version ?? '*')} runtime is unknown (this server runs c and c++, version ${rules.gccVersion})`);
+		// The names are echoed as Piston does, cut: the language may be as long as the body.
+		const named = language.length > 64 ? `${language.slice(0, 64)}…` : language;
+		throw new PistonError(`${named}-${String(version ?? '*')} runtime is unknown (this server runs c and c++, version ${rules.gccVersion})`);
 	}
 
 	if (!Array.isArray(files)) {

@@ -193,6 +193,11 @@ test('max_file_size, stack_limit and max_processes_and_or_threads are applied (K
 test('an empty string for a limit is no limit sent, as Rails casts it to nil and Judge0 fills in its default', t => {
 	const submission = parseJudge0Submission({source_code: hello, language_id: 50, cpu_time_limit: '', wall_time_limit: ' ', memory_limit: '', stack_limit: '', max_file_size: '', max_processes_and_or_threads: '', cpu_extra_time: '', number_of_runs: ''}, false, rules);
 	t.notThrows(() => parseJudge0Submission({source_code: hello, language_id: 50, number_of_runs: '  '}, false, rules), 'a blank number_of_runs, as a blank limit');
+	for (const cpu_time_limit of ['0x10', '0b1', '1e', 'Infinity']) {
+		t.throws(() => parseJudge0Submission({source_code: hello, language_id: 50, cpu_time_limit}, false, rules), {instanceOf: Judge0FieldError}, `${cpu_time_limit}: not a decimal number`);
+	}
+
+	t.like(parseJudge0Submission({source_code: hello, language_id: 50, cpu_time_limit: ' 1.5 '}, false, rules), {cpuTimeLimitMs: 1500});
 	t.like(submission, {cpuTimeLimitMs: null, wallTimeLimitMs: null, memoryLimitMb: null, stackMb: null, fileSizeMb: null, processes: null});
 	t.like(parseJudge0Submission({source_code: hello, language_id: 50, cpu_time_limit: '1.5'}, false, rules), {cpuTimeLimitMs: 1500});
 });

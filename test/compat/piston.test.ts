@@ -14,6 +14,7 @@ test('no files: Piston\'s message', refused, {files: undefined}, 'files is requi
 test('a file without content: Piston\'s message', refused, {files: [{name: 'a.c'}]}, 'files[0].content is required as a string');
 test('an empty file list', refused, {files: []}, 'files must include at least one utf8 encoded file');
 test('an unknown runtime names what this server runs', refused, {language: 'python'}, /python-12\.2\.0 runtime is unknown \(this server runs c and c\+\+, version 12\.2\.0\)/);
+test('an unknown runtime of any length is echoed cut, at 64 characters', refused, {language: 'p'.repeat(100_000)}, new RegExp(`^${'p'.repeat(64)}…-12\\.2\\.0 runtime is unknown`));
 test('a limit of the wrong type: Piston\'s message', refused, {run_timeout: '3s'}, 'If specified, run_timeout must be a number');
 test('a compile CPU time of the wrong type: Piston\'s message, though the compile keeps the server\'s limits', refused, {compile_cpu_time: 'x'}, 'If specified, compile_cpu_time must be a number');
 test('a CPU time past the maximum: Piston\'s message', refused, {run_cpu_time: 20_000}, 'run_cpu_time cannot exceed the configured limit of 10000');
