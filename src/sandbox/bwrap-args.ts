@@ -118,6 +118,11 @@ export function bwrapArgs(profile: SandboxProfile, job: SandboxJob): string[] {
 		args.push('--ro-bind', hostPath, hostPath);
 	}
 
+	for (const hostPath of profile.hidden) {
+		// an empty directory in its place, read-only: a page of tmpfs that nothing can write
+		args.push('--size', '4096', '--tmpfs', hostPath, '--remount-ro', hostPath);
+	}
+
 	for (const link of profile.links) {
 		args.push('--symlink', link.target, link.path);
 	}

@@ -9,6 +9,8 @@ export interface HostLayout {
 	readonly dirs: readonly string[];
 	/** Whether /usr/lib64 exists (the x86-64 dynamic loader lives behind it). */
 	readonly usrLib64: boolean;
+	/** Whether /usr/local is a real directory: the machine's own software, which the compile does not see. */
+	readonly usrLocal: boolean;
 }
 
 const topLevel = ['/bin', '/sbin', '/lib', '/lib64'];
@@ -25,5 +27,5 @@ export function readHostLayout(): HostLayout {
 		}
 	}
 
-	return {links, dirs, usrLib64: fs.existsSync('/usr/lib64')};
+	return {links, dirs, usrLib64: fs.existsSync('/usr/lib64'), usrLocal: fs.lstatSync('/usr/local', {throwIfNoEntry: false})?.isDirectory() ?? false};
 }

@@ -65,6 +65,8 @@ export interface SandboxProfile {
 	readonly policy: SandboxPolicy;
 	/** Host paths bound read-only at the same place. Everything else of the host is absent. */
 	readonly readOnly: readonly string[];
+	/** Directories within those, hidden behind an empty read-only tmpfs. */
+	readonly hidden: readonly string[];
 	readonly links: HostLayout['links'];
 	/**
 	 * `bind`: the host job directory itself, writable (gcc writes the binary there).
@@ -94,6 +96,9 @@ export function compileProfile(layout: HostLayout, limits: SandboxLimits, policy
 		name: 'compile',
 		policy,
 		readOnly: ['/usr', ...layout.dirs],
+		// The machine's own software and files, not the distribution's: gcc needs none of it, and what the compile can
+		// read a source can build into its program (`.incbin`), which prints it at run time.
+		hidden: layout.usrLocal ? ['/usr/local'] : [],
 		links: layout.links,
 		jobDir: 'bind',
 		addressSpaceSlackMb: 0,
@@ -112,6 +117,7 @@ export function runProfile(layout: HostLayout, limits: SandboxLimits, policy = s
 		name: 'run',
 		policy,
 		readOnly: ['/usr/lib', ...(layout.usrLib64 ? ['/usr/lib64'] : []), ...layout.dirs.filter(isLibrary)],
+		hidden: [],
 		links: layout.links.filter(link => isLibrary(link.path)),
 		jobDir: 'tmpfs',
 		addressSpaceSlackMb: 16,

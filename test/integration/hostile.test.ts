@@ -127,6 +127,38 @@ for (const name of ['include-shadow.c', 'include-etc-passwd.c', 'incbin-shadow.c
 	});
 }
 
+/** A regular file of the host's /usr/local that the job's uid may read, a few levels deep; null when it has none. */
+function readableUsrLocalFile(dir = '/usr/local', depth = 3): string | null {
+	for (const entry of fs.readdirSync(dir, {withFileTypes: true}).sort((a, b) => a.name.localeCompare(b.name))) {
+		const full = `${dir}/${entry.name}`;
+		if (entry.isFile() && (fs.statSync(full).mode & 0o004) !== 0 && fs.statSync(full).size > 0) {
+			return full;
+		}
+
+		if (entry.isDirectory() && depth > 1) {
+			const found = readableUsrLocalFile(full, depth - 1);
+			if (found !== null) {
+				return found;
+			}
+		}
+	}
+
+	return null;
+}
+
+test.serial('the machine\'s own /usr/local is empty at compile time: incbin-usr-local.c', async t => {
+	const target = fs.existsSync('/usr/local') ? readableUsrLocalFile() : null;
+	if (target === null) {
+		t.fail('this host has no world-readable file under /usr/local to try: the test cannot show anything here');
+		return;
+	}
+
+	const body = await run(t, 'incbin-usr-local.c', {code: example('incbin-usr-local.c').replace('/usr/local/bin/placeholder', target)});
+	t.like(body, {status: 'compile_error', output: ''}, target);
+	t.regex(body['error'], new RegExp(`file not found: ${target.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+	assertHostClean(t, server);
+});
+
 test.serial('no network: connects to the server, the host and the internet fail', async t => {
 	const port = new URL(server.url).port;
 	const body = await run(t, 'network.c', {args: [port]});

@@ -23,7 +23,7 @@ test.after.always(() => {
 	}
 });
 
-const layout: HostLayout = {links: [{path: '/lib', target: 'usr/lib'}], dirs: [], usrLib64: false};
+const layout: HostLayout = {links: [{path: '/lib', target: 'usr/lib'}], dirs: [], usrLib64: false, usrLocal: false};
 const users = [{uid: 70_000, gid: 70_000}, {uid: 70_001, gid: 70_001}];
 
 /** Fake job cgroups and a fake sandbox that waits for its command: what was made, removed and told. */

@@ -72,7 +72,7 @@ class FakeSandbox {
 	};
 }
 
-const layout: HostLayout = {links: [{path: '/lib', target: 'usr/lib'}], dirs: [], usrLib64: false};
+const layout: HostLayout = {links: [{path: '/lib', target: 'usr/lib'}], dirs: [], usrLib64: false, usrLocal: false};
 
 function setup(sandbox: FakeSandbox) {
 	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));

@@ -11,6 +11,7 @@ const mergedUsr: HostLayout = {
 	links: [{path: '/bin', target: 'usr/bin'}, {path: '/sbin', target: 'usr/sbin'}, {path: '/lib', target: 'usr/lib'}, {path: '/lib64', target: 'usr/lib64'}],
 	dirs: [],
 	usrLib64: true,
+	usrLocal: true,
 };
 const limits: SandboxLimits = {wallMs: 2000, cpuMs: 3000, memoryMb: 64, processes: 32, fileSizeMb: 1, diskMb: 8, openFiles: 64, stackMb: 8};
 const dir = '/tmp/c_exec_00000000-0000-4000-8000-000000000000';
@@ -55,6 +56,7 @@ test('compile policy, exactly', t => {
 	t.deepEqual(bwrapArgs(compileProfile(mergedUsr, limits), compileJob), [
 		...isolation,
 		'--ro-bind', '/usr', '/usr',
+		'--size', '4096', '--tmpfs', '/usr/local', '--remount-ro', '/usr/local',
 		'--symlink', 'usr/bin', '/bin',
 		'--symlink', 'usr/sbin', '/sbin',
 		'--symlink', 'usr/lib', '/lib',
@@ -78,7 +80,7 @@ test('compile policy, exactly', t => {
 });
 
 test('a host without merged /usr binds its library directories, and only those, for a run', t => {
-	const split: HostLayout = {links: [], dirs: ['/bin', '/sbin', '/lib', '/lib64'], usrLib64: false};
+	const split: HostLayout = {links: [], dirs: ['/bin', '/sbin', '/lib', '/lib64'], usrLib64: false, usrLocal: false};
 	const args = bwrapArgs(runProfile(split, limits), runJob);
 	const binds = args.flatMap((arg, index) => (arg === '--ro-bind' ? [args[index + 1]] : []));
 	t.deepEqual(binds, ['/usr/lib', '/lib', '/lib64', `${dir}/source`, '/opt/c-runner/helper']);
@@ -107,7 +109,7 @@ for (const [name, args] of [['run', bwrapArgs(runProfile(mergedUsr, limits), run
 		const mountsOfDir = policy.filter((arg, index) => policy[index + 1] === dir && ['--tmpfs', '--bind', '--ro-bind'].includes(arg));
 		t.deepEqual(mountsOfDir, [name === 'run' ? '--tmpfs' : '--bind']);
 		const remounts = policy.flatMap((arg, index) => arg === '--remount-ro' ? [policy[index + 1]] : []);
-		t.deepEqual(remounts, ['/dev', '/'], 'bwrap\'s writable /dev tmpfs, then the root');
+		t.deepEqual(remounts, [...(name === 'compile' ? ['/usr/local'] : []), '/dev', '/'], 'the compile\'s empty /usr/local, bwrap\'s writable /dev tmpfs, then the root');
 		t.true(policy.lastIndexOf('--remount-ro') > policy.lastIndexOf('--tmpfs'));
 		t.true(policy.lastIndexOf('--remount-ro') > policy.lastIndexOf('--bind'));
 		t.true(policy.includes('--clearenv'));

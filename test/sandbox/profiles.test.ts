@@ -4,8 +4,8 @@ import {compileProfile, enforcedCpuMs, policyLadder, policyWeakenings, runProfil
 import type {HostLayout} from '../../src/sandbox/host-layout.ts';
 
 const config = loadConfig({});
-const mergedUsr: HostLayout = {links: [{path: '/bin', target: 'usr/bin'}, {path: '/lib', target: 'usr/lib'}, {path: '/lib64', target: 'usr/lib64'}], dirs: [], usrLib64: true};
-const split: HostLayout = {links: [], dirs: ['/bin', '/lib', '/lib64', '/sbin'], usrLib64: false};
+const mergedUsr: HostLayout = {links: [{path: '/bin', target: 'usr/bin'}, {path: '/lib', target: 'usr/lib'}, {path: '/lib64', target: 'usr/lib64'}], dirs: [], usrLib64: true, usrLocal: false};
+const split: HostLayout = {links: [], dirs: ['/bin', '/lib', '/lib64', '/sbin'], usrLib64: false, usrLocal: false};
 
 test('the ladder: strongest first, a private /proc before everything else, every combination once', t => {
 	const ladder = policyLadder('auto');
