@@ -180,25 +180,7 @@ function decodeBase64(value: string, field: string, problems: Record<string, str
 	return bytes.toString('utf8');
 }
 
-/** Judge0's `cpu_time_limit` and `wall_time_limit` are seconds, fractions allowed. */
-function seconds(body: Record<string, unknown>, field: string, maxMs: number, problems: Record<string, string[]>): number | null {
-	const number = limitField(body, field);
-	if (number === null) {
-		return null;
-	}
-
-	if (!Number.isFinite(number) || number <= 0) {
-		problems[field] = ['must be greater than 0'];
-		return null;
-	}
-
-	if (number * 1000 > maxMs) {
-		problems[field] = [`must be less than or equal to ${maxMs / 1000}`];
-		return null;
-	}
-
-	return Math.max(1, Math.round(number * 1000));
-}
+const decimal = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\s*$/i;
 
 /**
  * A limit field as Judge0 takes it, a JSON number or a numeric string: null when absent (or an empty string, which
@@ -214,46 +196,40 @@ function limitField(body: Record<string, unknown>, field: string): number | null
 	return typeof value === 'number' || (typeof value === 'string' && decimal.test(value)) ? Number(value) : Number.NaN;
 }
 
-const decimal = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\s*$/i;
-
-/** A limit in KB (`memory_limit`, `max_file_size`, `stack_limit`) as whole MiB, rounded up; above `maxMb` refused. */
-function kilobytesAsMib(body: Record<string, unknown>, field: string, maxMb: number, problems: Record<string, string[]>): number | null {
-	const kb = limitField(body, field);
-	if (kb === null) {
-		return null;
-	}
-
-	if (!Number.isFinite(kb) || kb <= 0) {
-		problems[field] = ['must be greater than 0'];
-		return null;
-	}
-
-	if (kb > maxMb * 1024) {
-		problems[field] = [`must be less than or equal to ${maxMb * 1024}`];
-		return null;
-	}
-
-	return Math.max(1, Math.ceil(kb / 1024));
-}
-
-/** `max_processes_and_or_threads`: a whole number from 1 to the server's own process limit. */
-function count(body: Record<string, unknown>, field: string, max: number, problems: Record<string, string[]>): number | null {
+/**
+ * A limit field greater than 0 (`whole`: a whole number) and at most `max`, which is in units `unit` times smaller
+ * than the field's (1000: a field of seconds against a maximum of milliseconds): null when absent or refused, the
+ * refusal in `problems`, as Judge0 words it.
+ */
+function positiveLimit(body: Record<string, unknown>, field: string, problems: Record<string, string[]>, max: number, {unit = 1, whole = false} = {}): number | null {
 	const number = limitField(body, field);
 	if (number === null) {
 		return null;
 	}
 
-	if (!Number.isInteger(number) || number <= 0) {
-		problems[field] = ['must be a whole number greater than 0'];
+	if ((whole ? !Number.isInteger(number) : !Number.isFinite(number)) || number <= 0) {
+		problems[field] = [whole ? 'must be a whole number greater than 0' : 'must be greater than 0'];
 		return null;
 	}
 
-	if (number > max) {
-		problems[field] = [`must be less than or equal to ${max}`];
+	if (number * unit > max) {
+		problems[field] = [`must be less than or equal to ${max / unit}`];
 		return null;
 	}
 
 	return number;
+}
+
+/** Judge0's `cpu_time_limit` and `wall_time_limit` are seconds, fractions allowed: as milliseconds. */
+function seconds(body: Record<string, unknown>, field: string, maxMs: number, problems: Record<string, string[]>): number | null {
+	const number = positiveLimit(body, field, problems, maxMs, {unit: 1000});
+	return number === null ? null : Math.max(1, Math.round(number * 1000));
+}
+
+/** A limit in KB (`memory_limit`, `max_file_size`, `stack_limit`) as whole MiB, rounded up; above `maxMb` refused. */
+function kilobytesAsMib(body: Record<string, unknown>, field: string, maxMb: number, problems: Record<string, string[]>): number | null {
+	const kb = positiveLimit(body, field, problems, maxMb * 1024);
+	return kb === null ? null : Math.max(1, Math.ceil(kb / 1024));
 }
 
 /** `compiler_options` may only choose a standard and an optimisation level: c-runner passes no other flag. */
@@ -394,7 +370,8 @@ export function parseJudge0Submission(body: unknown, base64: boolean, rules: Jud
 	const memoryLimitMb = kilobytesAsMib(body, 'memory_limit', rules.maxMemoryMb, problems);
 	const fileSizeMb = kilobytesAsMib(body, 'max_file_size', rules.fileSizeMb, problems);
 	const stackMb = kilobytesAsMib(body, 'stack_limit', rules.stackMb, problems);
-	const processes = count(body, 'max_processes_and_or_threads', rules.processes, problems);
+	// A whole number from 1 to the server's own process limit.
+	const processes = positiveLimit(body, 'max_processes_and_or_threads', problems, rules.processes, {whole: true});
 	const extra = limitField(body, 'cpu_extra_time');
 	if (extra !== null && !(extra >= 0)) {
 		problems['cpu_extra_time'] = ['must be greater than or equal to 0'];
