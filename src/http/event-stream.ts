@@ -1,5 +1,5 @@
 import type {AppContext} from './context.ts';
-import {logCut, sendDeadline} from './send.ts';
+import {sendDeadline} from './send.ts';
 
 /** Server-Sent Events on a Koa response that Koa no longer answers itself. */
 export interface EventStream {
@@ -24,9 +24,7 @@ export function openEventStream(ctx: AppContext, heartbeatMs: number, sendTimeou
 	});
 	ctx.req.socket.setNoDelay(true);
 	res.flushHeaders();
-	const deadline = sendDeadline(res, sendTimeoutMs, () => {
-		logCut(ctx.state.log, res, sendTimeoutMs);
-	});
+	const deadline = sendDeadline(res, sendTimeoutMs, ctx.state.log);
 	const write = (text: string) => {
 		if (!res.writableEnded && !res.destroyed && !res.write(text)) {
 			deadline.arm();

@@ -35,10 +35,11 @@ export function refuseOnSocket(socket: Duplex, error: AppError, requestId = requ
 
 /**
  * Cuts the connection of a client that does not take what was written to it within `ms` (`arm` on each write that
- * waits; the answer draining or ending disarms). An unread answer costs its bytes for at most that long. `onCut` is
- * told when it cuts: the access log was written when the answer was, as if the client had it.
+ * waits; the answer draining or ending disarms). An unread answer costs its bytes for at most that long. A cut has a
+ * line of its own in `log`, with how much the client had not taken: the access log was written when the answer was,
+ * as if the client had it.
  */
-export function sendDeadline(res: ServerResponse, ms: number, onCut?: () => void): {arm(): void} {
+export function sendDeadline(res: ServerResponse, ms: number, log: Logger): {arm(): void} {
 	let timer: NodeJS.Timeout | undefined;
 	const disarm = () => {
 		clearTimeout(timer);
@@ -52,7 +53,7 @@ export function sendDeadline(res: ServerResponse, ms: number, onCut?: () => void
 		arm() {
 			if (timer === undefined && !res.writableFinished && !res.destroyed) {
 				timer = setTimeout(() => {
-					onCut?.();
+					log.warn({unsentBytes: res.writableLength, sendTimeoutMs: ms}, 'answer not read in time (C_RUNNER_SEND_TIMEOUT_MS): connection cut');
 					res.destroy();
 				}, ms);
 				timer.unref();
@@ -74,19 +75,12 @@ export function setJson(ctx: ParameterizedContext, value: unknown): void {
 	ctx.body = Buffer.from(JSON.stringify(value));
 }
 
-/** The log line of an answer cut at the send deadline: how much of it the client had not taken. */
-export function logCut(log: Logger, res: ServerResponse, sendTimeoutMs: number): void {
-	log.warn({unsentBytes: res.writableLength, sendTimeoutMs}, 'answer not read in time (C_RUNNER_SEND_TIMEOUT_MS): connection cut');
-}
-
 /** An answer (every JSON one set by setJson) has `sendTimeoutMs` to reach the client. */
 export function sendAnswer(sendTimeoutMs: number): Middleware<AppState> {
 	return async (ctx, next) => {
 		await next();
 		if (ctx.respond !== false) {
-			sendDeadline(ctx.res, sendTimeoutMs, () => {
-				logCut(ctx.state.log, ctx.res, sendTimeoutMs);
-			}).arm();
+			sendDeadline(ctx.res, sendTimeoutMs, ctx.state.log).arm();
 		}
 	};
 }
