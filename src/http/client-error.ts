@@ -31,7 +31,7 @@ function refuse(request: IncomingMessage, response: ServerResponse, error: AppEr
 	response.writeHead(error.status, {
 		'Content-Type': 'application/json; charset=utf-8',
 		'Content-Length': String(Buffer.byteLength(body)),
-		'X-Request-Id': requestIdOf(request.headers['x-request-id'] as string | undefined),
+		'X-Request-Id': requestIdOf(request.headers['x-request-id']),
 	});
 	response.end(body);
 }
@@ -43,7 +43,7 @@ export function answerClientErrors(server: Server): void {
 	});
 	// Without a listener Node drops a CONNECT without a word; it is a method no path implements.
 	server.on('connect', (request: IncomingMessage, socket: Duplex) => {
-		refuseOnSocket(socket, new AppError(501, `Method not implemented: CONNECT ${request.url ?? ''}`), requestIdOf(request.headers['x-request-id'] as string | undefined));
+		refuseOnSocket(socket, new AppError(501, `Method not implemented: CONNECT ${request.url ?? ''}`), requestIdOf(request.headers['x-request-id']));
 	});
 	server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
 		// As Node does: an answer only on a connection nothing has been written to yet (never into another's answer).

@@ -27,7 +27,7 @@ export class ClientGoneError extends Error {
 const clientRequestId = /^[\w.:-]{1,128}$/;
 
 /** The request's id: the client's own `X-Request-Id` when it is a valid one, else a new one. */
-export const requestIdOf = (given: string | undefined): string => given !== undefined && clientRequestId.test(given) ? given : uuidv4();
+export const requestIdOf = (given: string | readonly string[] | undefined): string => typeof given === 'string' && clientRequestId.test(given) ? given : uuidv4();
 
 /** Request id, child logger, disconnect signal and one access-log line per request. */
 export function requestContext(logger: Logger, shutdownSignal?: AbortSignal): Middleware<AppState> {

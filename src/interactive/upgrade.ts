@@ -95,8 +95,7 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 	server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
 		socket.on('error', () => socket.destroy());
 		const started = performance.now();
-		const given = request.headers['x-request-id'];
-		const requestId = requestIdOf(typeof given === 'string' ? given : undefined);
+		const requestId = requestIdOf(request.headers['x-request-id']);
 		requestIds.set(request, requestId);
 		const log = logger.child({reqId: requestId});
 		const outcome: SessionOutcome = {status: 'refused'};
