@@ -6,7 +6,7 @@ import type {Socket} from 'node:net';
 import type {Duplex} from 'node:stream';
 import {requestIdOf} from './context.ts';
 import {AppError} from './errors.ts';
-import {refuseOnSocket} from './send.ts';
+import {errorAnswer, refuseOnSocket} from './send.ts';
 
 /** The answer to a request the parser refused, by the parser's code. */
 export function clientErrorAnswer(code: string | undefined): AppError {
@@ -27,12 +27,8 @@ export function clientErrorAnswer(code: string | undefined): AppError {
 
 /** An `{error}` answer on a response object no Koa context stands for. */
 function refuse(request: IncomingMessage, response: ServerResponse, error: AppError): void {
-	const body = JSON.stringify({error: error.message});
-	response.writeHead(error.status, {
-		'Content-Type': 'application/json; charset=utf-8',
-		'Content-Length': String(Buffer.byteLength(body)),
-		'X-Request-Id': requestIdOf(request.headers['x-request-id']),
-	});
+	const {body, headers} = errorAnswer(error, requestIdOf(request.headers['x-request-id']));
+	response.writeHead(error.status, headers);
 	response.end(body);
 }
 

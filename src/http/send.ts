@@ -9,19 +9,27 @@ import {http} from './required.ts';
 /** How long a refused connection may stay open after its answer, for the client to read it and close. */
 export const refusalLingerMs = 2000;
 
+/** The body and headers of an `{error}` answer made outside Koa (the error's own headers last). */
+export function errorAnswer(error: AppError, requestId: string, extraHeaders: Record<string, string> = {}): {readonly body: string; readonly headers: Record<string, string>} {
+	const body = JSON.stringify({error: error.message});
+	return {
+		body,
+		headers: {
+			'Content-Type': 'application/json; charset=utf-8',
+			'Content-Length': String(Buffer.byteLength(body)),
+			'X-Request-Id': requestId,
+			...extraHeaders,
+			...error.headers,
+		},
+	};
+}
+
 /**
  * An `{error}` answer written straight to a connection that no response object stands for (an upgrade refused, a
  * request Node's parser could not read), and the connection closed.
  */
 export function refuseOnSocket(socket: Duplex, error: AppError, requestId = requestIdOf(undefined)): void {
-	const body = JSON.stringify({error: error.message});
-	const headers = {
-		'Content-Type': 'application/json; charset=utf-8',
-		'Content-Length': String(Buffer.byteLength(body)),
-		'X-Request-Id': requestId,
-		Connection: 'close',
-		...error.headers,
-	};
+	const {body, headers} = errorAnswer(error, requestId, {Connection: 'close'});
 	const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
 	socket.end(`HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status]}\r\n${head}\r\n${body}`);
 	// Ended, the connection stays half-open until the client closes its side (the HTTP server allows half-open
