@@ -122,7 +122,7 @@ browserTest('Interactive without the token: the page says the token is missing, 
 	try {
 		await page.click('[data-tab="interactive"]');
 		await page.click('#interactive-start');
-		await page.waitForFunction(() => document.querySelector('#interactive-status')?.textContent?.startsWith('Refused'), undefined, {timeout: 10_000});
+		await statusStarts('Refused', 10_000);
 		t.is(await page.textContent('#interactive-status'), 'Refused: the bearer token is missing or wrong');
 		t.false(await page.isDisabled('#interactive-start'));
 	} finally {
@@ -179,6 +179,15 @@ browserTest('Run: a compile error shows gcc\'s message with its line', async t =
 });
 
 const terminalText = async () => page.evaluate(() => document.querySelector('#terminal .xterm-rows')?.textContent ?? '');
+/** Until the terminal shows `text`. */
+const terminalShows = async (text: string) => page.waitForFunction(wanted => document.querySelector('#terminal .xterm-rows')?.textContent?.includes(wanted), text);
+/**
+ * For up to 5 s, until the terminal shows `text`, and on either way: xterm.js writes what it is given in chunks, on
+ * timers of its own, so a last line may show a moment after the run's end; the assertion after says what is missing.
+ */
+const terminalShowsSoon = async (text: string) => page.waitForFunction(wanted => document.querySelector('#terminal .xterm-rows')?.textContent?.includes(wanted), text, {timeout: 5000}).then(() => undefined, () => undefined);
+/** Until the interactive tab's status line begins with `prefix`. */
+const statusStarts = async (prefix: string, timeout?: number) => page.waitForFunction(wanted => document.querySelector('#interactive-status')?.textContent?.startsWith(wanted), prefix, timeout === undefined ? undefined : {timeout});
 
 /** How many WebSocket frames the page sent while `run` ran. */
 async function framesSentDuring(run: () => Promise<void>): Promise<number> {
@@ -208,16 +217,15 @@ browserTest('Interactive: the program answers what is typed into the terminal', 
 	await page.waitForSelector('#terminal .xterm');
 	await setSource(example('interactive-greeting.c'));
 	await page.click('#interactive-start');
-	await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('Name: '));
+	await terminalShows('Name: ');
 	await page.click('#terminal');
 	await page.keyboard.type('Ada');
 	await page.keyboard.press('Enter');
-	await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('Age: '));
+	await terminalShows('Age: ');
 	await page.keyboard.type('36');
 	await page.keyboard.press('Enter');
-	await page.waitForFunction(() => document.querySelector('#interactive-status')?.textContent?.startsWith('Ended'));
-	// xterm.js writes what it is given in chunks, on timers of its own: the last line may show a moment after the end.
-	await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('In ten years'), undefined, {timeout: 5000}).catch(() => {});
+	await statusStarts('Ended');
+	await terminalShowsSoon('In ten years');
 	const text = await terminalText();
 	t.true(text.includes('Name: Ada'), text);
 	t.true(text.includes('Hello, Ada!'), text);
@@ -230,7 +238,7 @@ browserTest('Interactive: ending the input twice (Ctrl+D, then the button) ends 
 	// Counts its lines, then takes a second before it answers: long enough for a second end-of-input to arrive.
 	await setSource('#include <stdio.h>\n#include <unistd.h>\nint main(void) {\nchar line[256];\nlong lines = 0;\nwhile (fgets(line, sizeof line, stdin)) lines++;\nsleep(1);\nprintf("lines=%ld\\n", lines);\nreturn 0;\n}\n');
 	await page.click('#interactive-start');
-	await page.waitForFunction(() => document.querySelector('#interactive-status')?.textContent?.startsWith('Running'));
+	await statusStarts('Running');
 	await page.click('#terminal');
 	await page.keyboard.type('one');
 	await page.keyboard.press('Enter');
@@ -238,8 +246,8 @@ browserTest('Interactive: ending the input twice (Ctrl+D, then the button) ends 
 	// Once: a second eof made the server close the session (1008) before the program's output and exit arrived.
 	await page.keyboard.press('Control+D');
 	await page.evaluate(() => (document.querySelector('#interactive-eof') as unknown as {click(): void}).click());
-	await page.waitForFunction(() => document.querySelector('#interactive-status')?.textContent?.startsWith('Ended'));
-	await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('lines=1'), undefined, {timeout: 5000}).catch(() => {});
+	await statusStarts('Ended');
+	await terminalShowsSoon('lines=1');
 	t.true((await terminalText()).includes('lines=1'), await terminalText());
 	t.regex(await page.textContent('#interactive-status') ?? '', /^Ended: ok, exit code 0/);
 });
@@ -249,13 +257,13 @@ browserTest('Interactive: the terminal\'s answers to a program\'s queries reach 
 	const framesSent = await framesSentDuring(async () => {
 		await setSource(example('interactive-terminal-queries.c'));
 		await page.click('#interactive-start');
-		await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('Type: '));
+		await terminalShows('Type: ');
 		await page.click('#terminal');
 		await page.keyboard.type('ok');
 		await page.keyboard.press('Enter');
-		await page.waitForFunction(() => document.querySelector('#interactive-status')?.textContent?.startsWith('Ended'));
+		await statusStarts('Ended');
 	});
-	await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('typed='), undefined, {timeout: 5000}).catch(() => {});
+	await terminalShowsSoon('typed=');
 	const text = await terminalText();
 	t.true(text.includes('escapes=2 typed=ok'), text);
 	t.regex(await page.textContent('#interactive-status') ?? '', /^Ended: ok, exit code 0/);
@@ -267,7 +275,7 @@ browserTest('Interactive: a paste of 2000 lines reaches the program whole, in on
 	const framesSent = await framesSentDuring(async () => {
 		await setSource('#include <stdio.h>\n#include <string.h>\nint main(void) {\nchar line[256];\nlong lines = 0, bytes = 0;\nputs("ready");\nwhile (fgets(line, sizeof line, stdin)) { lines++; bytes += (long)strlen(line); }\nprintf("total %ld lines %ld bytes\\n", lines, bytes);\nreturn 0;\n}\n');
 		await page.click('#interactive-start');
-		await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('ready'));
+		await terminalShows('ready');
 		const text = Array.from({length: 2000}, (_, index) => `line ${String(index).padStart(44, '0')}\n`).join('');
 		// What the browser does with a paste into the terminal (Ctrl+V): a paste event on its text area.
 		await page.evaluate(`(() => {
@@ -276,9 +284,9 @@ browserTest('Interactive: a paste of 2000 lines reaches the program whole, in on
 			document.querySelector('#terminal textarea').dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
 		})()`);
 		await page.click('#interactive-eof');
-		await page.waitForFunction(() => document.querySelector('#interactive-status')?.textContent?.startsWith('Ended'), undefined, {timeout: 60_000});
+		await statusStarts('Ended', 60_000);
 	});
-	await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('total'), undefined, {timeout: 5000}).catch(() => {});
+	await terminalShowsSoon('total');
 	t.true((await terminalText()).includes('total 2000 lines 100000 bytes'), await terminalText());
 	// start, the paste, eof.
 	t.true(framesSent <= 4, `${framesSent} frames sent`);
@@ -287,8 +295,8 @@ browserTest('Interactive: a paste of 2000 lines reaches the program whole, in on
 browserTest('Interactive: the page\'s terminal has the size of the program\'s, 80×24: a screen drawn to its last row shows whole', async t => {
 	await setSource('#include <stdio.h>\n#include <sys/ioctl.h>\nint main(void) {\nstruct winsize size;\nif (ioctl(1, TIOCGWINSZ, &size) != 0) return 1;\nprintf("\\x1b[2J\\x1b[1;1H%dx%d", size.ws_col, size.ws_row);\nfor (int row = 2; row <= size.ws_row; row++) printf("\\x1b[%d;1Hrow %d", row, row);\nreturn 0;\n}\n');
 	await page.click('#interactive-start');
-	await page.waitForFunction(() => document.querySelector('#interactive-status')?.textContent?.startsWith('Ended'));
-	await page.waitForFunction(() => document.querySelector('#terminal .xterm-rows')?.textContent?.includes('row 24'), undefined, {timeout: 5000}).catch(() => {});
+	await statusStarts('Ended');
+	await terminalShowsSoon('row 24');
 	const rows = await page.locator('#terminal .xterm-rows > div').allTextContents();
 	t.is(rows.length, 24);
 	t.is(rows[0]?.trim(), '80x24');
