@@ -148,7 +148,12 @@ async function copyInChunks(from: number, to: number, size: number): Promise<voi
 
 /** Read-only, never through a link, never waiting on a FIFO, never a controlling terminal. */
 const readNoFollowFlags = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
-const overwriteFlags = fsConstants.O_WRONLY | fsConstants.O_TRUNC | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
+/**
+ * A placeholder is filled without O_TRUNC: it is empty (checked), and truncating an empty file on ext4 marks it for
+ * allocation at close (`auto_da_alloc`), which wrote every program to disk and made its removal wait for the write
+ * (and, on a `discard` mount, for the device's discard).
+ */
+const fillFlags = fsConstants.O_WRONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
 
 /**
  * A regular file's content (a program in a job directory), read once no process of its job is left to change it;
@@ -184,11 +189,16 @@ export async function readRegularFileAsync(file: string, maxBytes = Number.POSIT
 	}
 }
 
-/** Opens `file` with `flags`, runs `use` on the descriptor, and closes it whatever happens. */
-function withFile<T>(file: string, flags: number, use: (fd: number) => T): T {
-	const fd = openSync(file, flags);
+/** Opens an empty placeholder to fill it, runs `use` on the descriptor, and closes it whatever happens. */
+async function withPlaceholder(file: string, use: (fd: number) => void | Promise<void>): Promise<void> {
+	const fd = openSync(file, fillFlags);
 	try {
-		return use(fd);
+		const stat = fstatSync(fd);
+		if (!stat.isFile() || stat.size !== 0) {
+			throw new Error(`${file} is not an empty placeholder`);
+		}
+
+		await use(fd);
 	} finally {
 		closeSync(fd);
 	}
@@ -206,22 +216,19 @@ export async function fillRunPlaceholders(workspace: Workspace, binaryFrom: stri
 			throw new Error(`${binaryFrom} is not a regular file`);
 		}
 
-		const to = openSync(workspace.binaryPath, overwriteFlags);
-		try {
+		await withPlaceholder(workspace.binaryPath, async to => {
 			if (stat.size <= syncCopyMaxBytes) {
 				writeFileSync(to, readFileSync(from));
 			} else {
 				await copyInChunks(from, to, stat.size);
 			}
-		} finally {
-			closeSync(to);
-		}
+		});
 	} finally {
 		closeSync(from);
 	}
 
 	if (stdin !== null && stdin !== '') {
-		withFile(workspace.stdinPath, overwriteFlags, fd => {
+		await withPlaceholder(workspace.stdinPath, fd => {
 			writeFileSync(fd, stdin);
 		});
 	}

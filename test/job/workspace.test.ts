@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {createWorkspace, currentOwner, writeJobFile, writeStdin} from '../../src/job/workspace.ts';
+import {createWorkspace, currentOwner, fillRunPlaceholders, syncCopyMaxBytes, writeJobFile, writeRunPlaceholders, writeStdin} from '../../src/job/workspace.ts';
 
 function withRoot(run: (root: string) => Promise<void>) {
 	return async () => {
@@ -44,4 +44,22 @@ test('a job directory for a compiled program: the binary copied, executable; the
 test('a failure while filling it removes the directory it made', async t => withRoot(async root => {
 	await t.throwsAsync(createWorkspace(root, currentOwner(), null, {binaryFrom: path.join(root, 'missing')}), {code: 'ENOENT'});
 	t.deepEqual(fs.readdirSync(root), [], 'no half-made job directory');
+})());
+
+test('placeholders are filled in place: the same files, the program small or large, the stdin; a non-empty one is refused', async t => withRoot(async root => {
+	for (const size of [5, syncCopyMaxBytes * 2 + 3]) {
+		const binary = path.join(root, `built-${size}`);
+		const content = Buffer.alloc(size, 7);
+		content.write('\x7FELF');
+		fs.writeFileSync(binary, content, {mode: 0o700});
+		const workspace = await createWorkspace(root, currentOwner(), null, {files: []});
+		await writeRunPlaceholders(workspace, null);
+		const inodes = [fs.statSync(workspace.binaryPath).ino, fs.statSync(workspace.stdinPath).ino];
+		await fillRunPlaceholders(workspace, binary, 'input');
+		t.deepEqual([fs.statSync(workspace.binaryPath).ino, fs.statSync(workspace.stdinPath).ino], inodes, 'the sandbox made ahead has these very files bound');
+		t.true(fs.readFileSync(workspace.binaryPath).equals(content));
+		t.is(fs.readFileSync(workspace.stdinPath, 'utf8'), 'input');
+		await t.throwsAsync(fillRunPlaceholders(workspace, binary, null), {message: /is not an empty placeholder/}, 'never written over');
+		await workspace.dispose();
+	}
 })());
