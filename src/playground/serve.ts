@@ -64,8 +64,19 @@ export function playground(enabled: boolean, dir = playgroundDir): Middleware<Ap
 
 	return async (ctx, next) => {
 		const asset = playgroundAssets[ctx.path];
-		if (!enabled || asset === undefined || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) {
+		if (!enabled || asset === undefined) {
 			await next();
+			return;
+		}
+
+		if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+			// As the router answers its own paths: OPTIONS says what the path takes, another method is a 405 saying it.
+			ctx.set('Allow', 'HEAD, GET');
+			ctx.status = ctx.method === 'OPTIONS' ? 200 : 405;
+			if (ctx.method === 'OPTIONS') {
+				ctx.body = '';
+			}
+
 			return;
 		}
 

@@ -46,7 +46,6 @@ test('the page, with a fresh nonce in its policy and its markup each time', asyn
 		t.is(script.headers.get('content-type'), 'text/javascript; charset=utf-8');
 		t.is(await script.text(), 'console.log(1);');
 		t.is((await fetch(`${server.url}/playground/other.js`)).status, 404);
-		t.is((await fetch(`${server.url}/`, {method: 'POST'})).status, 404);
 	} finally {
 		await server.close();
 		fs.rmSync(dir, {recursive: true});
@@ -83,6 +82,26 @@ test('the bundled files carry a validator: an unchanged one is a 304, without it
 	} finally {
 		await server.close();
 		fs.rmSync(dir, {recursive: true});
+	}
+});
+
+test('another method on the page\'s paths: OPTIONS lists what they take, the rest is a 405 saying it', async t => {
+	const dir = builtPage();
+	const server = await served(true, dir);
+	try {
+		for (const file of ['/', '/playground/app.js']) {
+			const options = await fetch(`${server.url}${file}`, {method: 'OPTIONS'});
+			t.is(options.status, 200);
+			t.is(options.headers.get('allow'), 'HEAD, GET');
+			for (const method of ['POST', 'PUT', 'DELETE']) {
+				const response = await fetch(`${server.url}${file}`, {method});
+				t.is(response.status, 405, `${method} ${file}`);
+				t.is(response.headers.get('allow'), 'HEAD, GET');
+			}
+		}
+	} finally {
+		await server.close();
+		fs.rmSync(dir, {recursive: true, force: true});
 	}
 });
 
