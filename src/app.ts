@@ -15,6 +15,7 @@ import {headerToken, tokenChecker} from './http/token.ts';
 import {parseJudgeRequest, type JudgeOptions, type JudgeRequest} from './judge/parse-judge.ts';
 import {parseExecuteRequest} from './job/parse-request.ts';
 import {openApiDocument} from './openapi.ts';
+import {answeredNotModified, fixedBody} from './http/fixed-body.ts';
 import {playground} from './playground/serve.ts';
 import {registerJudge0, registerPiston, type Judge0Jobs} from './compat/routes.ts';
 import type {Runner} from './runner.ts';
@@ -116,6 +117,9 @@ async function streamJudge(ctx: AppContext, deps: AppDeps, request: JudgeRequest
 	}
 }
 
+/** The OpenAPI document (54 KB) never changes while the server runs: encoded once, not per request. */
+const openApiBody = fixedBody(Buffer.from(JSON.stringify(openApiDocument)));
+
 export function createApp(deps: AppDeps): Koa<AppState> {
 	const app = new Koa<AppState>();
 	app.silent = true;
@@ -159,7 +163,10 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	}
 
 	router.get('/openapi.json', async ctx => {
-		setJson(ctx, openApiDocument);
+		ctx.type = 'application/json';
+		if (!answeredNotModified(ctx, openApiBody)) {
+			ctx.body = openApiBody.bytes;
+		}
 	});
 
 	router.get('/health', async ctx => {

@@ -5,6 +5,7 @@ import {programFromCode} from '../src/job/language.ts';
 import {BusyError} from '../src/job/errors.ts';
 import {result, setup} from './helpers/fake-app.ts';
 import {rawRequest} from './helpers/raw-http.ts';
+import {revalidate} from './helpers/serve.ts';
 
 const post = async (url: string, body: string, headers: Record<string, string> = {'Content-Type': 'application/json'}) =>
 	fetch(`${url}/execute_c`, {method: 'POST', body, headers});
@@ -222,6 +223,9 @@ test('GET /openapi.json serves the OpenAPI document, with no token needed', asyn
 	const response = await fetch(`${url}/openapi.json`);
 	t.is(response.status, 200);
 	t.like(await response.json(), {openapi: '3.1.0', info: {title: 'c-runner'}});
+	const etag = response.headers.get('etag');
+	t.regex(etag ?? '', /^"[\w-]{27}"$/, 'a validator: the document does not change while the server runs');
+	t.deepEqual(await revalidate(`${url}/openapi.json`, etag!), {status: 304, body: ''}, 'a client that has it gets no second copy');
 	t.is((await fetch(`${url}/execute_c`, {method: 'POST'})).status, 401, 'other endpoints still need it');
 	await close();
 });

@@ -1,10 +1,11 @@
-import {createHash, randomBytes} from 'node:crypto';
+import {randomBytes} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {Middleware} from 'koa';
 import type {AppState} from '../http/context.ts';
 import {AppError} from '../http/errors.ts';
+import {answeredNotModified, fixedBody, type FixedBody} from '../http/fixed-body.ts';
 
 /** Where scripts/build-playground.mjs leaves the bundled page. */
 export const playgroundDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'playground', 'build');
@@ -44,7 +45,7 @@ export function contentSecurityPolicy(nonce: string): string {
  * is a clear 404 that says how to build it.
  */
 export function playground(enabled: boolean, dir = playgroundDir): Middleware<AppState> {
-	const cache = new Map<string, {readonly bytes: Buffer; readonly etag: string}>();
+	const cache = new Map<string, FixedBody>();
 	const read = (file: string) => {
 		let entry = cache.get(file);
 		if (entry === undefined) {
@@ -55,7 +56,7 @@ export function playground(enabled: boolean, dir = playgroundDir): Middleware<Ap
 				throw new AppError(404, 'The playground page is not built: `node scripts/setup.mjs` builds it');
 			}
 
-			entry = {bytes, etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`};
+			entry = fixedBody(bytes);
 			cache.set(file, entry);
 		}
 
@@ -80,16 +81,10 @@ export function playground(enabled: boolean, dir = playgroundDir): Middleware<Ap
 			return;
 		}
 
-		const {bytes, etag} = read(asset.file);
-		if (asset.file !== 'index.html') {
-			// `no-cache` asks the browser to check each time: with a validator, an unchanged bundle (870 KB) is a 304.
-			ctx.status = 200;
-			ctx.etag = etag;
-			if (ctx.fresh) {
-				ctx.set('Cache-Control', 'no-cache');
-				ctx.status = 304;
-				return;
-			}
+		const entry = read(asset.file);
+		// With a validator, an unchanged bundle (870 KB) is a 304. The page itself has a fresh nonce each time.
+		if (asset.file !== 'index.html' && answeredNotModified(ctx, entry)) {
+			return;
 		}
 
 		const nonce = randomBytes(16).toString('base64');
@@ -101,6 +96,6 @@ export function playground(enabled: boolean, dir = playgroundDir): Middleware<Ap
 			'Cache-Control': 'no-cache',
 		});
 		ctx.type = asset.type;
-		ctx.body = asset.file === 'index.html' ? bytes.toString('utf8').replace('{{NONCE}}', nonce) : bytes;
+		ctx.body = asset.file === 'index.html' ? entry.bytes.toString('utf8').replace('{{NONCE}}', nonce) : entry.bytes;
 	};
 }

@@ -15,3 +15,17 @@ export async function serve(app: Koa<any>): Promise<{url: string; close: () => P
 		}),
 	};
 }
+
+/** A GET with If-None-Match as a browser revalidates (fetch would add `Cache-Control: no-cache`, which asks for it all). */
+export async function revalidate(url: string, etag: string): Promise<{status: number; body: string}> {
+	return new Promise((resolve, reject) => {
+		http.get(url, {headers: {'If-None-Match': etag}}, response => {
+			let body = '';
+			response.setEncoding('utf8');
+			response.on('data', (chunk: string) => {
+				body += chunk;
+			});
+			response.on('end', () => resolve({status: response.statusCode ?? 0, body}));
+		}).on('error', reject);
+	});
+}

@@ -1,11 +1,10 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import Koa from 'koa';
 import {contentSecurityPolicy, playground} from '../../src/playground/serve.ts';
-import {serve} from '../helpers/serve.ts';
+import {revalidate, serve} from '../helpers/serve.ts';
 
 function builtPage(): string {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-page-'));
@@ -51,20 +50,6 @@ test('the page, with a fresh nonce in its policy and its markup each time', asyn
 		fs.rmSync(dir, {recursive: true});
 	}
 });
-
-/** A GET with If-None-Match as a browser revalidates (fetch would add `Cache-Control: no-cache`, which asks for it all). */
-async function revalidate(url: string, etag: string): Promise<{status: number; body: string}> {
-	return new Promise((resolve, reject) => {
-		http.get(url, {headers: {'If-None-Match': etag}}, response => {
-			let body = '';
-			response.setEncoding('utf8');
-			response.on('data', (chunk: string) => {
-				body += chunk;
-			});
-			response.on('end', () => resolve({status: response.statusCode ?? 0, body}));
-		}).on('error', reject);
-	});
-}
 
 test('the bundled files carry a validator: an unchanged one is a 304, without its bytes', async t => {
 	const dir = builtPage();
