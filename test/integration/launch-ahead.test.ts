@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import {cgroupMounts} from '../../src/sandbox/cgroup.ts';
-import {assertHostClean, assertStdinFile, example, execute, leftoverJobCgroups, settledAhead, startServer, waitFor, type RunningServer, type WaitingLauncher} from '../helpers/server.ts';
+import {assertHostClean, assertStdinFile, example, execute, leftoverJobCgroups, settledAhead, startServer, waitFor, type RunningServer, type WaitingLauncher, uidOffset} from '../helpers/server.ts';
 
 /** One slot, so that each job runs on the slot whose sandboxes the one before it left. */
 const oneSlot = {C_RUNNER_CONCURRENCY: '1', C_RUNNER_COMPILE_CACHE_BYTES: '0'};
@@ -33,11 +33,11 @@ test.serial('each slot has a compile and a run sandbox waiting, each alone in it
 	const waiting = await settled(ahead);
 	t.deepEqual(kinds(waiting), allKinds);
 	t.deepEqual(leftoverJobCgroups(ahead), [], 'their cgroups hold them alone');
-	t.true(waiting.every(entry => entry.uid === 66_300), 'the slot\'s uid');
+	t.true(waiting.every(entry => entry.uid === 66_300 + uidOffset), 'the slot\'s uid');
 	for (const step of ['compile', 'run'] as const) {
 		const bwrap = waiting.find(entry => entry.step === step && entry.kind === 'bwrap')!;
 		const helper = waiting.find(entry => entry.step === step && entry.kind === 'helper')!;
-		t.regex(bwrap.cgroup, new RegExp(`^ahead-66300-${step}-`));
+		t.regex(bwrap.cgroup, new RegExp(`^ahead-${66_300 + uidOffset}-${step}-`));
 		t.is(helper.cgroup, bwrap.cgroup);
 		t.is(fs.readFileSync(`/proc/${bwrap.pid}/environ`, 'utf8'), '', 'bwrap: an empty environment');
 		const fds = descriptors(bwrap.pid);
