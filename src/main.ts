@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type {Server} from 'node:http';
+import type {IncomingMessage, Server} from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import {pino, type Logger} from 'pino';
@@ -272,10 +272,24 @@ async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<t
 function drainOnSignals(server: Server, shutdown: AbortController, inFlight: {wait: () => Promise<void>; judge0: () => number}, close: () => Promise<void>, config: Config, logger: Logger) {
 	let stopping = false;
 	let deadline: NodeJS.Timeout | undefined;
+	// Requests whose body has not all arrived. Once jobs are cancelled none of them can start one, and nothing waits
+	// to be answered on their connections: those are cut at once, or the grace below (meant for answers still being
+	// sent) held the stop 5 s longer for a client that stalls its upload — past the 10 s Docker waits at compose's 8 s.
+	const receiving = new Set<IncomingMessage>();
+	server.on('request', (request: IncomingMessage) => {
+		receiving.add(request);
+		request.once('close', () => receiving.delete(request));
+	});
 	// Jobs still running are cancelled; their workspaces are removed as they unwind.
 	const cancel = () => {
 		clearTimeout(deadline);
 		shutdown.abort(new Error('server shutting down'));
+		for (const request of receiving) {
+			if (!request.complete) {
+				request.socket.destroy();
+			}
+		}
+
 		// Cancelled jobs unwind within moments; a connection still open after that is cut.
 		setTimeout(() => server.closeAllConnections(), 5000).unref();
 	};

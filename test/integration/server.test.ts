@@ -174,6 +174,26 @@ test('a second SIGTERM cancels the job in flight at once, long before the grace 
 	assertHostClean(t, server);
 });
 
+test('a stop cuts a request whose body is still arriving as soon as jobs are cancelled, not 5 s later', async t => {
+	// No grace period: jobs are cancelled at the signal. The 5 s kept after that for answers still being sent held the
+	// stop of a server with nothing running, for a client that had sent half its body.
+	const server = await startServer({uidBase: 66_600, env: {C_RUNNER_SHUTDOWN_MS: '0'}});
+	const socket = net.connect(Number(new URL(server.url).port), '127.0.0.1');
+	socket.on('error', () => {});
+	const closed = once(socket, 'close');
+	socket.write('POST /execute_c HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n');
+	// Node answers 100 Continue once it has read the headers: the request is the server's before the signal.
+	t.regex(String(await once(socket, 'data')), /^HTTP\/1\.1 100 Continue/);
+	socket.write('{"code": "int main');
+	const stopping = performance.now();
+	t.deepEqual(await server.stop(), {code: 0, signal: null});
+	const stoppedAfterMs = performance.now() - stopping;
+	t.true(stoppedAfterMs < 4000, `stopped after ${Math.round(stoppedAfterMs)} ms`);
+	await closed;
+	t.true(server.logs.some(entry => entry['path'] === '/execute_c' && entry['status'] === 499), 'the cut request is logged as gone');
+	assertHostClean(t, server);
+});
+
 test('the same signal twice at once (Ctrl-C reaching npm start\'s script and the server) is one stop: the job in flight finishes', async t => {
 	const server = await startServer({uidBase: 66_470, env: {C_RUNNER_RUN_WALL_MS: '20000'}});
 	const running = execute(server, {code: example('sleep-ms.c'), stdin: '2000'});
