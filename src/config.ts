@@ -75,7 +75,7 @@ export interface Config {
 	/** Browser origins allowed to call the API (CORS); empty: CORS off. `*` allows any origin. */
 	readonly corsOrigins: readonly string[];
 	/** Judge0's asynchronous submissions: how many this server keeps at once, and for how long each. */
-	readonly judge0: {readonly storeSize: number; readonly ttlMs: number};
+	readonly judge0: {readonly storeSize: number; readonly storeBytes: number; readonly ttlMs: number};
 	/** Interactive runs over WebSocket (`/interactive`); see API.md. */
 	readonly interactive: {
 		readonly enabled: boolean;
@@ -231,6 +231,7 @@ export function loadConfig(env: Env): Config {
 		corsOrigins: origins('C_RUNNER_CORS_ORIGINS'),
 		judge0: {
 			storeSize: integer('C_RUNNER_JUDGE0_STORE_SIZE', 1000, {min: 1, max: 100_000}),
+			storeBytes: integer('C_RUNNER_JUDGE0_STORE_BYTES', 64 * 1024 * 1024, {min: 1024 * 1024, max: 64 * 1024 * 1024 * 1024}),
 			ttlMs: integer('C_RUNNER_JUDGE0_TTL_MS', 3_600_000, {min: 1000, max: 86_400_000}),
 		},
 		interactive: {

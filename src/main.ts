@@ -382,7 +382,7 @@ async function main() {
 
 	const shutdown = new AbortController();
 	const runner = createRunner(deps, slots);
-	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs), runner, shutdown.signal);
+	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs, config.judge0.storeBytes), runner, shutdown.signal);
 	const compilerVersion = /(\d+\.\d+\.\d+)\s*$/.exec(versions.gcc ?? '')?.[1] ?? 'unknown';
 	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal, metrics});
 	const server = http.createServer({

@@ -165,7 +165,7 @@ export const compatPaths = {
 			tags: ['judge0'],
 			summary: 'Judge0: a submission',
 			description: 'With wait=true the finished submission; otherwise a token at once, the run in the background. Either way this '
-				+ 'server\'s memory keeps the submission for C_RUNNER_JUDGE0_TTL_MS, at most C_RUNNER_JUDGE0_STORE_SIZE at once, so its token '
+				+ 'server\'s memory keeps the submission for C_RUNNER_JUDGE0_TTL_MS, at most C_RUNNER_JUDGE0_STORE_SIZE (and C_RUNNER_JUDGE0_STORE_BYTES) at once, so its token '
 				+ 'works with GET /submissions/{token} (a wait=true submission that finds the store full is still answered, and not kept). '
 				+ 'A body that is not valid JSON is c-runner\'s own 400 `{"error": "Request body is not valid JSON"}`, not a 422; an unknown name in `fields` is '
 				+ 'Judge0\'s 400 `{"error": "invalid fields: [...]"}`.',

@@ -563,17 +563,23 @@ export function pickFields(attributes: Record<string, unknown>, fields: string |
 }
 
 /**
- * The asynchronous form's memory: at most `capacity` submissions, each kept `ttlMs` after it was created, in this
- * server's memory only (a replica does not know another's tokens). Full: new asynchronous submissions are refused.
+ * The asynchronous form's memory: at most `capacity` submissions and `byteCapacity` bytes of them (their sources,
+ * inputs and results, counted as their JSON text), each kept `ttlMs` after it was created, in this server's memory
+ * only (a replica does not know another's tokens). Full by either bound: new submissions are not kept. A
+ * submission's result is counted once it is stored, so those still running may take the bytes past the bound by
+ * their results (each within the answer's cap).
  */
 export class SubmissionStore {
-	readonly #entries = new Map<string, {stored: StoredSubmission; expires: number}>();
+	readonly #entries = new Map<string, {stored: StoredSubmission; expires: number; bytes: number}>();
 	readonly #capacity: number;
+	readonly #byteCapacity: number;
 	readonly #ttlMs: number;
 	readonly #now: () => number;
+	#bytes = 0;
 
-	constructor(capacity: number, ttlMs: number, now: () => number = Date.now) {
+	constructor(capacity: number, ttlMs: number, byteCapacity = Number.POSITIVE_INFINITY, now: () => number = Date.now) {
 		this.#capacity = capacity;
+		this.#byteCapacity = byteCapacity;
 		this.#ttlMs = ttlMs;
 		this.#now = now;
 	}
@@ -587,15 +593,23 @@ export class SubmissionStore {
 		return this.#capacity;
 	}
 
-	/** null when the store is full of live submissions. */
+	/** What the kept submissions take, counted as their JSON text. */
+	get bytes() {
+		this.#expire();
+		return this.#bytes;
+	}
+
+	/** null when the store is full of live submissions, by count or by bytes. */
 	add(submission: Judge0Submission): StoredSubmission | null {
 		this.#expire();
-		if (this.#entries.size >= this.#capacity) {
+		const stored: StoredSubmission = {token: uuidv4(), submission, createdAt: new Date(this.#now()).toISOString(), state: 'queued'};
+		const bytes = storedBytes(stored);
+		if (this.#entries.size >= this.#capacity || this.#bytes + bytes > this.#byteCapacity) {
 			return null;
 		}
 
-		const stored: StoredSubmission = {token: uuidv4(), submission, createdAt: new Date(this.#now()).toISOString(), state: 'queued'};
-		this.#entries.set(stored.token, {stored, expires: this.#now() + this.#ttlMs});
+		this.#entries.set(stored.token, {stored, expires: this.#now() + this.#ttlMs, bytes});
+		this.#bytes += bytes;
 		return stored;
 	}
 
@@ -608,6 +622,11 @@ export class SubmissionStore {
 		const entry = this.#entries.get(token);
 		if (entry !== undefined) {
 			entry.stored = change(entry.stored);
+			if (entry.stored.state === 'done' || entry.stored.state === 'failed') {
+				const bytes = storedBytes(entry.stored);
+				this.#bytes += bytes - entry.bytes;
+				entry.bytes = bytes;
+			}
 		}
 	}
 
@@ -620,6 +639,12 @@ export class SubmissionStore {
 			}
 
 			this.#entries.delete(token);
+			this.#bytes -= entry.bytes;
 		}
 	}
+}
+
+/** A stored submission's size as the store counts it: its JSON text (its source, input and result are most of it). */
+function storedBytes(stored: StoredSubmission): number {
+	return JSON.stringify(stored).length;
 }

@@ -223,7 +223,7 @@ test('a crash: exit_signal and the isolate-style message', t => {
 
 test('the store: bounded in count, each submission gone after its time to live', t => {
 	let now = 0;
-	const store = new SubmissionStore(2, 1000, () => now);
+	const store = new SubmissionStore(2, 1000, Number.POSITIVE_INFINITY, () => now);
 	const submission = stored({}).submission;
 	const first = store.add(submission)!;
 	t.truthy(store.add(submission));
@@ -233,6 +233,21 @@ test('the store: bounded in count, each submission gone after its time to live',
 	t.is(store.get(first.token), null, 'expired');
 	t.truthy(store.add(submission), 'room again');
 	t.is(store.size, 1);
+});
+
+test('the store: bounded in bytes, a result counted once stored, the bytes given back when a submission expires', t => {
+	let now = 0;
+	const store = new SubmissionStore(100, 1000, 10_000, () => now);
+	const submission = parseJudge0Submission({source_code: 'x'.repeat(4000), language_id: 50}, false, rules);
+	const first = store.add(submission)!;
+	t.truthy(store.add(submission));
+	t.true(store.bytes > 8000 && store.bytes < 10_000, String(store.bytes));
+	t.is(store.add(submission), null, 'a third would pass the bound');
+	store.update(first.token, entry => ({token: entry.token, submission: entry.submission, createdAt: entry.createdAt, state: 'done', result: executeResult({output: 'y'.repeat(1000)}), finishedAt: ''}));
+	t.true(store.bytes > 9000, 'the result counts');
+	now = 1001;
+	t.is(store.bytes, 0, 'expired: given back');
+	t.truthy(store.add(submission), 'room again');
 });
 
 test('false per-process options are taken (Judge0\'s documented request sends them)', t => {

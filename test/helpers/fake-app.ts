@@ -50,7 +50,7 @@ export async function setup(options: {token?: string; health?: HealthReport['sta
 	const runner = new FakeRunner();
 	const health: HealthCheck = {check: async () => healthReport(options.health ?? 'ok')};
 	const config = {...loadConfig({C_RUNNER_JUDGE_MAX_TESTS: '3', C_RUNNER_JUDGE_MAX_TEST_BYTES: '16', C_RUNNER_CORS_ORIGINS: options.corsOrigins ?? ''}), token: options.token ?? null, bodyLimitBytes: 4096};
-	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs), runner, new AbortController().signal);
+	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs, config.judge0.storeBytes), runner, new AbortController().signal);
 	const app = createApp({config, logger: pino({level: 'silent'}), runner, health, compilerVersion: '12.2.0', submissions, ...(options.heartbeatMs === undefined ? {} : {heartbeatMs: options.heartbeatMs})});
 	const server = await serve(app);
 	return {runner, submissions, ...server};

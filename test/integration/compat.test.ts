@@ -219,3 +219,40 @@ test.serial('arguments past /execute_c\'s bounds, or with a NUL, are refused by 
 	t.deepEqual(await judge0('POST', '/submissions?wait=true', {source_code: hello, language_id: 50, command_line_arguments: 'a\0b'}), {status: 422, body: {command_line_arguments: ['must not contain NUL bytes']}});
 	assertHostClean(t, server);
 });
+
+test('Judge0: the store is bounded in bytes too: submissions with large sources, never fetched, fill it and then are refused as a full queue', async t => {
+	const small = await startServer({uidBase: 64_130, env: {C_RUNNER_JUDGE0_STORE_BYTES: String(1024 * 1024)}});
+	try {
+		// 200 KB of comment each: five fit in 1 MiB, the sixth does not (the count bound, 1000, is far away).
+		const source = `/*${'x'.repeat(200_000)}*/\n${hello}`;
+		const post = async (query = '') => {
+			const response = await fetch(`${small.url}/submissions${query}`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({source_code: source, language_id: 50, stdin: 'x'})});
+			return {status: response.status, body: await response.json() as Record<string, any>};
+		};
+
+		const answers = [];
+		for (let index = 0; index < 6; index++) {
+			answers.push(await post());
+		}
+
+		t.deepEqual(answers.map(answer => answer.status), [201, 201, 201, 201, 201, 503]);
+		t.deepEqual(answers[5]!.body, {error: 'queue is full'});
+		const get = async (token: string) => (await fetch(`${small.url}/submissions/${token}`)).json() as Promise<Record<string, any>>;
+		for (const {body} of answers.slice(0, 5)) {
+			for (let result = await get(body['token']); [1, 2].includes(result['status']['id']); result = await get(body['token'])) {
+				await new Promise(resolve => setTimeout(resolve, 50));
+			}
+
+			t.is((await get(body['token']))['stdout'], 'hello, x\n', 'every kept one is there, with its result');
+		}
+
+		t.is((await post()).status, 503, 'still full once they have run: their results are counted too');
+		const waited = await post('?wait=true');
+		t.is(waited.status, 201);
+		t.is(waited.body['stdout'], 'hello, x\n', 'wait=true is run and answered, not kept');
+		t.is((await fetch(`${small.url}/submissions/${waited.body['token']}`)).status, 404);
+		assertHostClean(t, small);
+	} finally {
+		await small.stop();
+	}
+});
