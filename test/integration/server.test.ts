@@ -246,6 +246,10 @@ test('a stop asked for during start-up waits until start-up can undo itself: exi
 		readline.createInterface({input: child.stdout}).on('line', line => {
 			messages.push((JSON.parse(line) as {msg: string}).msg);
 		});
+		let stderr = '';
+		child.stderr.on('data', (chunk: Buffer) => {
+			stderr += String(chunk);
+		});
 		// 'close', not 'exit': the server's last log lines may still be in the pipe when it has exited.
 		const exited = once(child, 'close');
 		t.true(await waitFor(() => fs.existsSync(path.join(marks, 'called')), 30_000), 'the self-test began');
@@ -253,7 +257,7 @@ test('a stop asked for during start-up waits until start-up can undo itself: exi
 		// The signal is queued for the server before the sandbox it waits on can end, so it is seen first.
 		fs.writeFileSync(path.join(marks, 'go'), '');
 		const [code, signal] = await exited as [number | null, NodeJS.Signals | null];
-		t.deepEqual({code, signal}, {code: 0, signal: null});
+		t.deepEqual({code, signal}, {code: 0, signal: null}, `${messages.join(' / ')} / ${stderr}`);
 		t.true(messages.includes('stopped during start-up'), messages.join(' / '));
 		t.false(messages.includes('c-runner listening'));
 		t.deepEqual(fs.readdirSync(jobRoot), [], 'no job directory');
