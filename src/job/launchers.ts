@@ -147,11 +147,32 @@ export class LauncherPool {
 
 				return launcher;
 			}, (error: unknown) => {
-				// The step then starts its own launcher, as without this pool; the next take tries again.
-				this.#logger.warn({err: String(error), step, uid: user.uid}, 'could not start a launcher ahead of its job');
+				// The step then starts its own launcher, as without this pool. Another is started later (a job root that was
+				// full for a moment, say): take hands out only what was started, so without one the slot would never again
+				// have a sandbox made ahead.
+				if (this.#ready.get(key) === ready) {
+					this.#ready.delete(key);
+					this.#logger.warn({err: String(error), step, uid: user.uid, failures: this.#failed(key)}, 'could not start a launcher ahead of its job');
+					this.#startLater(step, user);
+				}
+
 				return null;
 			});
 		this.#ready.set(key, ready);
+	}
+
+	/** One more launcher of this slot and step that failed or ended before its job, in a row: how many now. */
+	#failed(key: string): number {
+		const failures = (this.#failures.get(key) ?? 0) + 1;
+		this.#failures.set(key, failures);
+		return failures;
+	}
+
+	/** Starts the next launcher later and later while they keep failing, so a host that refuses them is not asked again every few milliseconds. */
+	#startLater(step: Step, user: SandboxUser): void {
+		setTimeout(() => {
+			this.#start(step, user);
+		}, Math.min(refillDelayMs * (2 ** (this.#failures.get(keyOf(step, user)) ?? 1)), 10_000));
 	}
 
 	/**
@@ -167,14 +188,11 @@ export class LauncherPool {
 
 		this.#started.delete(key);
 		this.#ready.delete(key);
-		const failures = (this.#failures.get(key) ?? 0) + 1;
-		this.#failures.set(key, failures);
+		const failures = this.#failed(key);
 		const run = await launcher.go(null).catch(() => null);
 		this.#logger.warn({step, uid: user.uid, failures, stderr: run?.stderr.toString('utf8').slice(0, 2000)}, 'a launcher started ahead ended before its job');
 		await launcher.discard().catch(() => {});
-		setTimeout(() => {
-			this.#start(step, user);
-		}, Math.min(refillDelayMs * (2 ** failures), 10_000));
+		this.#startLater(step, user);
 	}
 }
 

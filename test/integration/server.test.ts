@@ -759,6 +759,41 @@ test('a job root out of inodes is the server\'s failure too: a 500, not a compil
 	}
 });
 
+test('sandboxes made ahead come back after the job root was full for a while', async t => {
+	const own = await serverOnOwnTmpfs(t, 66_610, 'size=16m', {C_RUNNER_CONCURRENCY: '1'});
+	if (own === null) {
+		return;
+	}
+
+	const {server, jobRoot} = own;
+	const filler = path.join(`/proc/${server.pid}/root${jobRoot}`, 'filler');
+	// Keeps the job root full from outside: whatever a job frees is taken again within milliseconds.
+	const filling = spawn('sh', ['-c', 'while :; do cat /dev/zero >> "$0" 2>/dev/null; sleep 0.002; done', filler], {stdio: 'ignore'});
+	const stopFilling = async () => {
+		if (filling.exitCode === null && filling.signalCode === null) {
+			filling.kill();
+			await once(filling, 'exit');
+		}
+	};
+
+	try {
+		t.is((await settledAhead(server, 1)).length, 4);
+		t.true(await waitFor(() => fs.existsSync(filler) && fs.statfsSync(path.dirname(filler)).bavail === 0, 5000));
+		// The job takes the compile sandbox made ahead and cannot write its source there; its replacement cannot be made.
+		t.is((await execute(server, {code: example('hello.c')})).status, 500);
+		t.true(await eventuallyLogged(server, entry => entry['msg'] === 'could not start a launcher ahead of its job'));
+		await stopFilling();
+		fs.rmSync(filler);
+		t.true(await waitFor(async () => (await settledAhead(server, 1)).length === 4, 15_000), 'a compile sandbox and a run sandbox wait again');
+		t.like((await execute(server, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
+	} finally {
+		await stopFilling();
+		fs.rmSync(filler, {force: true});
+		await server.stop();
+		fs.rmSync(jobRoot, {recursive: true, force: true});
+	}
+});
+
 test('a job root on a noexec mount (Docker\'s default --tmpfs) stops start-up with a clear message', t => {
 	if (process.getuid?.() !== 0) {
 		t.fail('this test needs root: it mounts a noexec tmpfs in a private mount namespace');
