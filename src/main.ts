@@ -11,7 +11,7 @@ import {ConfigError, loadConfig, type Config} from './config.ts';
 import {createHealthCheck, describePolicy, selfTestLimitStop, type HealthReport} from './health.ts';
 import type {JobDeps} from './job/run-job.ts';
 import {allCompilers, languageSpecs} from './job/language.ts';
-import {CompileCache, openCacheDir, type CacheListener} from './job/compile-cache.ts';
+import {CompileCache, openCacheDir, type CacheDir, type CacheListener} from './job/compile-cache.ts';
 import {Metrics} from './metrics.ts';
 import {openCgroupBackend} from './sandbox/cgroup.ts';
 import {createRunner} from './runner.ts';
@@ -161,7 +161,7 @@ async function openCompileCache(config: Config, owner: Owner, logger: Logger, li
 		return null;
 	}
 
-	let dir: string;
+	let dir: CacheDir;
 	try {
 		dir = await openCacheDir(config.compileCache.dir, owner);
 	} catch (error) {
@@ -173,7 +173,7 @@ async function openCompileCache(config: Config, owner: Owner, logger: Logger, li
 		versions.set(compiler, await commandVersion(compiler) ?? 'unknown');
 	}
 
-	logger.info({dir, bytes: config.compileCache.bytes}, 'compile cache ready');
+	logger.info({dir: dir.path, bytes: config.compileCache.bytes}, 'compile cache ready');
 	return new CompileCache(dir, config.compileCache.bytes, versions, listener);
 }
 

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto';
-import {renameSync, rmSync, writeFileSync} from 'node:fs';
+import {closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type {CompileOutcome} from './classify.ts';
@@ -37,8 +37,23 @@ const diskBlockBytes = 4096;
  * those that a limit did not stop (a compile stopped at its time limit on a busy machine may pass another time).
  * Identical compiles arriving together run once: the others wait for it (`pending`).
  */
+/**
+ * The cache's directory as opened at start-up, used through the descriptor held open, never through its name again:
+ * were it removed (an age-based /tmp cleaner, a hand), whatever is then put at its name — someone else's directory
+ * where they could swap programs — is never written to nor read from; the cache then only misses.
+ */
+export interface CacheDir {
+	/** Its name: for the logs, and to remove it at shutdown while it still names the directory opened. */
+	readonly path: string;
+	/** `/proc/self/fd/<fd>`: the directory opened, whatever is at `path` now. */
+	readonly held: string;
+	readonly fd: number;
+}
+
 export class CompileCache {
+	/** Where entries are made: a held directory's `/proc/self/fd` path, or a plain path (the unit tests). */
 	readonly #dir: string;
+	readonly #opened: CacheDir | null;
 	readonly #maxBytes: number;
 	readonly #versions: ReadonlyMap<string, string>;
 	readonly #listener: CacheListener;
@@ -50,8 +65,9 @@ export class CompileCache {
 	#partials = 0;
 
 	/** `versions`: each compiler's path and its `--version` line, read once at start-up. */
-	constructor(dir: string, maxBytes: number, versions: ReadonlyMap<string, string>, listener: CacheListener = {}) {
-		this.#dir = dir;
+	constructor(dir: string | CacheDir, maxBytes: number, versions: ReadonlyMap<string, string>, listener: CacheListener = {}) {
+		this.#dir = typeof dir === 'string' ? dir : dir.held;
+		this.#opened = typeof dir === 'string' ? null : dir;
 		this.#maxBytes = maxBytes;
 		this.#versions = versions;
 		this.#listener = listener;
@@ -59,7 +75,26 @@ export class CompileCache {
 
 	/** Removes the cache's directory, at shutdown. */
 	async close(): Promise<void> {
-		await fs.rm(this.#dir, {recursive: true, force: true});
+		const opened = this.#opened;
+		if (opened === null) {
+			await fs.rm(this.#dir, {recursive: true, force: true});
+			return;
+		}
+
+		try {
+			for (const name of readdirSync(opened.held)) {
+				rmSync(path.join(opened.held, name), {force: true, recursive: true});
+			}
+
+			// Its name goes only while it names the directory opened, never one put there since.
+			const named = lstatSync(opened.path, {throwIfNoEntry: false});
+			const held = fstatSync(opened.fd);
+			if (named !== undefined && named.dev === held.dev && named.ino === held.ino) {
+				rmdirSync(opened.path);
+			}
+		} finally {
+			closeSync(opened.fd);
+		}
 	}
 
 	get stats() {
@@ -204,12 +239,14 @@ export class CompileCache {
 
 /**
  * The cache's directory: `<base>/c-runner-compile-cache-<uid>`, mode 0700, the server's, marked with the owning
- * instance (`.owner`, as a job directory is). A leftover of a dead instance of the same uid is emptied (entries are
- * never trusted across restarts); one a live instance uses, or anything else at that name — a link, another user's
- * directory, one others may enter — stops the server from starting.
+ * instance (`.owner`, as a job directory is), opened and held (see CacheDir). A leftover of a dead instance of the
+ * same uid is emptied (entries are never trusted across restarts); one a live instance uses, or anything else at that
+ * name — a link, another user's directory, one others may enter — stops the server from starting.
  */
-export async function openCacheDir(base: string, owner: Owner): Promise<string> {
+export async function openCacheDir(base: string, owner: Owner): Promise<CacheDir> {
 	const dir = path.join(base, `c-runner-compile-cache-${process.getuid?.() ?? 0}`);
+	const notOurs = () => new Error(`${dir} exists and is not a directory of this server's uid with mode 0700`);
+	let made = true;
 	try {
 		await fs.mkdir(dir, {mode: 0o700});
 	} catch (error) {
@@ -217,21 +254,46 @@ export async function openCacheDir(base: string, owner: Owner): Promise<string> 
 			throw error;
 		}
 
-		const stat = await fs.lstat(dir);
-		if (!stat.isDirectory() || stat.uid !== process.getuid?.() || (stat.mode & 0o777) !== 0o700) {
-			throw new Error(`${dir} exists and is not a directory of this server's uid with mode 0700`);
-		}
-
-		const mark = await fs.readFile(path.join(dir, ownerName), 'utf8').then(text => JSON.parse(text) as Owner).catch(() => null);
-		if (mark !== null && processStart(mark.pid) === mark.start) {
-			throw new Error(`${dir} is in use by the running instance ${mark.pid}: give each instance its own C_RUNNER_COMPILE_CACHE_DIR`);
-		}
-
-		for (const name of await fs.readdir(dir)) {
-			await fs.rm(path.join(dir, name), {force: true, recursive: true});
-		}
+		made = false;
 	}
 
-	await fs.writeFile(path.join(dir, ownerName), JSON.stringify(owner), {mode: 0o600, flag: 'wx'});
-	return dir;
+	let fd: number;
+	try {
+		fd = openSync(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
+	} catch (error) {
+		// A link (ELOOP) or not a directory (ENOTDIR).
+		throw ['ELOOP', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '') ? notOurs() : error;
+	}
+
+	try {
+		// Checked on the directory opened: what the name gave at that moment.
+		const stat = fstatSync(fd);
+		if (!stat.isDirectory() || stat.uid !== process.getuid?.() || (stat.mode & 0o777) !== 0o700) {
+			throw notOurs();
+		}
+
+		const held = `/proc/self/fd/${fd}`;
+		if (!made) {
+			const mark = (() => {
+				try {
+					return JSON.parse(readFileSync(path.join(held, ownerName), 'utf8')) as Owner;
+				} catch {
+					return null;
+				}
+			})();
+			if (mark !== null && processStart(mark.pid) === mark.start) {
+				throw new Error(`${dir} is in use by the running instance ${mark.pid}: give each instance its own C_RUNNER_COMPILE_CACHE_DIR`);
+			}
+
+			for (const name of readdirSync(held)) {
+				rmSync(path.join(held, name), {force: true, recursive: true});
+			}
+		}
+
+		writeFileSync(path.join(held, ownerName), JSON.stringify(owner), {mode: 0o600, flag: 'wx'});
+		return {path: dir, held, fd};
+	} catch (error) {
+		closeSync(fd);
+		throw error;
+	}
 }

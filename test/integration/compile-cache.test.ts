@@ -197,3 +197,33 @@ test('C_RUNNER_COMPILE_CACHE_BYTES=0 turns the cache off', async t => {
 		await off.stop();
 	}
 });
+
+test('a cache directory removed while the server runs is never replaced by what is put at its name: no program of another user is served', async t => {
+	const own = await startServer({uidBase: 66_050});
+	try {
+		const [name] = fs.readdirSync(own.cacheDir);
+		const dir = path.join(own.cacheDir, name!);
+		const genuine = {code: hello('genuine')};
+		t.like((await execute(own, genuine)).body, {compile_cached: false});
+		const [genuineKey] = Object.keys(cachedFiles(own));
+		t.like((await execute(own, {code: hello('planted')})).body, {compile_cached: false});
+		const plantedKey = Object.keys(cachedFiles(own)).find(key => key !== genuineKey);
+		const planted = fs.readFileSync(path.join(dir, plantedKey!));
+		// Gone (a /tmp cleaner, say), and another user's directory made at its name, holding a program of theirs under
+		// the genuine request's key.
+		fs.rmSync(dir, {recursive: true});
+		fs.mkdirSync(dir);
+		fs.chmodSync(dir, 0o777);
+		fs.chownSync(dir, 65_534, 65_534);
+		fs.writeFileSync(path.join(dir, genuineKey!), planted, {mode: 0o755});
+		fs.chownSync(path.join(dir, genuineKey!), 65_534, 65_534);
+		for (const attempt of ['first', 'again']) {
+			t.like((await execute(own, genuine)).body, {status: 'ok', output: 'hello genuine\n', compile_cached: false}, `${attempt}: compiled, never the planted program`);
+		}
+
+		t.deepEqual(fs.readdirSync(dir), [genuineKey], 'nothing written into the other user\'s directory');
+		assertHostClean(t, own);
+	} finally {
+		await own.stop();
+	}
+});
