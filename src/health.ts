@@ -1,7 +1,7 @@
 import type {Config} from './config.ts';
 import {defaultLimits} from './job/parse-request.ts';
 import {appliedLimits} from './job/result.ts';
-import {SandboxError} from './job/errors.ts';
+import {jobRootCodes, SandboxError} from './job/errors.ts';
 import {runJob, type JobDeps} from './job/run-job.ts';
 import {bwrapArgs} from './sandbox/bwrap-args.ts';
 import {compileArgv, defaultCompiler, languageNames, languageSpecs, programFromCode, type CompilerName} from './job/language.ts';
@@ -31,6 +31,11 @@ const selfTestExpected = 'self-test ping 4';
  * for gcc): the sandbox itself works, and no weaker policy would do better.
  */
 export const selfTestLimitStop = 'a limit stopped the self-test';
+/**
+ * How a self-test's problem begins when the job root could not take its files (out of space or inodes, read-only):
+ * no sandbox was tried, and no weaker policy would do better.
+ */
+export const selfTestJobRoot = 'the job root cannot take a job';
 
 function describeProfile(profile: SandboxProfile, outputBytes: number) {
 	return {
@@ -100,7 +105,9 @@ export function createHealthCheck(deps: JobDeps, user: SandboxUser | null, slots
 			}
 		} catch (error) {
 			const detail = error instanceof SandboxError ? `: ${error.detail.trim().slice(0, 500)}` : '';
-			problem = `self-test failed: ${error instanceof Error ? error.message : String(error)}${detail}`;
+			const code = (error as NodeJS.ErrnoException).code ?? '';
+			const cause = jobRootCodes.has(code) ? `${selfTestJobRoot} (${code}): ` : 'self-test failed: ';
+			problem = `${cause}${error instanceof Error ? error.message : String(error)}${detail}`;
 			deps.logger.error({err: error}, 'sandbox self-test failed');
 		}
 

@@ -8,7 +8,7 @@ import {http} from './http/required.ts';
 import {Judge0Jobs} from './compat/routes.ts';
 import {SubmissionStore} from './compat/judge0.ts';
 import {ConfigError, loadConfig, type Config} from './config.ts';
-import {createHealthCheck, describePolicy, selfTestLimitStop, type HealthReport} from './health.ts';
+import {createHealthCheck, describePolicy, selfTestJobRoot, selfTestLimitStop, type HealthReport} from './health.ts';
 import type {JobDeps} from './job/run-job.ts';
 import {allCompilers, languageSpecs} from './job/language.ts';
 import {CompileCache, openCacheDir, type CacheDir, type CacheListener} from './job/compile-cache.ts';
@@ -226,6 +226,7 @@ async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<t
 	const layout = readHostLayout();
 	const failures: string[] = [];
 	let limitStopped = false;
+	let jobRootProblem: string | null = null;
 	for (const policy of policyLadder(config.sandboxProc)) {
 		const profiles = {compile: compileProfile(layout, config.compile, policy), run: runProfile(layout, config.run, policy)};
 		const deps: JobDeps = {...base, profiles};
@@ -248,6 +249,12 @@ async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<t
 			break;
 		}
 
+		if (startup.self_test.problem?.startsWith(selfTestJobRoot)) {
+			// Nor is a full or read-only job root the sandbox's failure: a weaker policy fails the same way.
+			jobRootProblem = startup.self_test.problem;
+			break;
+		}
+
 		logger.warn({policy, problem: startup.self_test.problem}, 'sandbox policy does not work here; trying the next');
 	}
 
@@ -258,6 +265,11 @@ async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<t
 	if (limitStopped) {
 		logger.fatal({failures}, 'a limit stopped the sandbox self-test');
 		fail(`the sandbox self-test, a hello world, was stopped by a limit of this configuration:\n  ${failures.join('\n  ')}\nRaise the limit it names (C_RUNNER_COMPILE_* or C_RUNNER_RUN_*, see README.md): the sandbox itself works.`);
+	}
+
+	if (jobRootProblem !== null) {
+		logger.fatal({jobRoot: config.jobRoot, problem: jobRootProblem}, 'the job root cannot take a job');
+		fail(`${jobRootProblem}\nFree room on its file system (df -h ${config.jobRoot}, and df -i for inodes), make it writable, or set C_RUNNER_JOB_ROOT elsewhere (no weaker sandbox policy was tried: none would help).`);
 	}
 
 	logger.fatal({failures}, 'no safe sandbox policy works here');

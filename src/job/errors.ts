@@ -30,4 +30,21 @@ export class SandboxError extends Error {
 	}
 }
 
+/**
+ * The job root's file system could not take a job's files: out of space or inodes (`ENOSPC`, `EDQUOT`), or read-only
+ * (`EROFS`). The host's failure, like a SandboxError; `code` as a file-system error has it.
+ */
+export class JobRootError extends SandboxError {
+	readonly code: string;
+
+	constructor(message: string, detail: string, code: string) {
+		super(message, detail);
+		this.name = 'JobRootError';
+		this.code = code;
+	}
+}
+
+/** The codes of a file-system error that mean the job root cannot take a job's files, whatever the job. */
+export const jobRootCodes: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
+
 export const badRequest = (message: string) => new RequestError(message);

@@ -9,7 +9,7 @@ import type {SandboxProfile} from '../sandbox/profiles.ts';
 import {spawnSandbox, type SandboxCommand, type SandboxRun, type SandboxUser, type SpawnOptions, type StreamingIo} from '../sandbox/spawn.ts';
 import type {LauncherPool} from './launchers.ts';
 import {TextBudget} from './answer-size.ts';
-import {SandboxError} from './errors.ts';
+import {JobRootError} from './errors.ts';
 import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
 import {classifyCompile, programNotStarted, wroteNoProgram, type CompileOutcome} from './classify.ts';
@@ -346,7 +346,7 @@ async function compileInSandbox(program: Program, {user, deps, signal}: JobConte
 		const outcome = classifyCompile(compileRun, deps.profiles.compile.limits);
 		if (!outcome.ok && jobRootFull(outcome.diagnostics, workspace.dir, deps.profiles.compile.limits)) {
 			// The host's failure, not the program's: a 500, never a compile error, and never kept in the cache.
-			throw new SandboxError('the job root is out of space: the compiler could not write the program', outcome.diagnostics.slice(0, 2000));
+			throw new JobRootError('the job root is out of space: the compiler could not write the program', outcome.diagnostics.slice(0, 2000), 'ENOSPC');
 		}
 
 		const staticKb = outcome.ok ? await staticMemoryKb(workspace.binaryPath) : 0;

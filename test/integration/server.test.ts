@@ -794,6 +794,32 @@ test('sandboxes made ahead come back after the job root was full for a while', a
 	}
 });
 
+test('a job root out of space at start-up stops it with that reason, not the sandbox\'s: no weaker policy tried, no namespace advice', t => {
+	if (process.getuid?.() !== 0) {
+		t.fail('this test needs root: it mounts a small tmpfs in a private mount namespace');
+		return;
+	}
+
+	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-cache-'));
+	try {
+		// A private mount namespace: the tmpfs, filled before the server starts, exists for the server only.
+		const result = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=1m,mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && { dd if=/dev/zero of="$C_RUNNER_JOB_ROOT/filler" bs=4k 2>/dev/null; exec "$0" "$@"; }', process.execPath, ...serverArgs()], {
+			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_COMPILE_CACHE_DIR: cacheDir, C_RUNNER_UID_BASE: String(66_620 + uidOffset)},
+			encoding: 'utf8',
+			timeout: 60_000,
+		});
+		t.is(result.status, 1, result.stderr);
+		t.regex(result.stderr, /^c-runner: the job root cannot take a job \(ENOSPC\): ENOSPC: no space left on device/);
+		t.regex(result.stderr, new RegExp(`Free room on its file system \\(df -h ${jobRoot}`));
+		t.notRegex(result.stderr, /user namespaces|no safe sandbox policy/);
+		t.deepEqual(fs.readdirSync(cacheDir), [], 'the compile cache\'s directory removed');
+	} finally {
+		fs.rmSync(jobRoot, {recursive: true, force: true});
+		fs.rmSync(cacheDir, {recursive: true, force: true});
+	}
+});
+
 test('a job root on a noexec mount (Docker\'s default --tmpfs) stops start-up with a clear message', t => {
 	if (process.getuid?.() !== 0) {
 		t.fail('this test needs root: it mounts a noexec tmpfs in a private mount namespace');
