@@ -331,10 +331,27 @@ type SweepOutcome = 'removed' | 'kept';
  * checked to be the very directory examined; the sweep then deletes that private directory whole.
  */
 interface SweepDir {
-	/** Made on first use: `<root>/.c-runner-sweep-<uuid>`, mode 0700. */
-	path(): Promise<string>;
+	/** Made on first use: `<root>/.c-runner-sweep-<uuid>`, mode 0700; null when the job root has no room for it. */
+	path(): Promise<string | null>;
+	/** Takes a job directory renamed to such a name, and made the server's alone, as the sweep's directory. */
+	adopt(dir: string): void;
 	/** Holds something that is not a job directory of ours: never deleted. */
 	tainted: boolean;
+}
+
+/** Renames an examined directory, and gives it back untouched when what was renamed is not it (swapped meanwhile). */
+async function moveExamined(dir: string, to: string, examined: {dev: number; ino: number}, sweepDir: SweepDir, logger: Logger): Promise<boolean> {
+	await fs.rename(dir, to);
+	if (sameInode(await fs.lstat(to), examined)) {
+		return true;
+	}
+
+	logger.warn({dir}, 'job directory changed while being swept; left alone');
+	await fs.rename(to, dir).catch((error: unknown) => {
+		sweepDir.tainted = true;
+		throw error;
+	});
+	return false;
 }
 
 async function sweepOne(dir: string, rootDev: number, scope: SweepScope, sweepDir: SweepDir, logger: Logger): Promise<SweepOutcome> {
@@ -346,6 +363,7 @@ async function sweepOne(dir: string, rootDev: number, scope: SweepScope, sweepDi
 
 	const handle = await fs.open(dir, openDirFlags);
 	let examined;
+	let into: string | null;
 	try {
 		examined = await handle.stat();
 		if (!sameInode(examined, seen)) {
@@ -356,23 +374,30 @@ async function sweepOne(dir: string, rootDev: number, scope: SweepScope, sweepDi
 		if (owner === null || processStart(owner.pid) === owner.start) {
 			return 'kept';
 		}
+
+		into = await sweepDir.path();
+		if (into === null) {
+			// No room for the sweep's own directory (out of inodes; on ext4, out of blocks), which is when the dead
+			// instance's leftovers matter most: this one becomes it, made the server's alone first (through the
+			// descriptor examined), so that nobody else may rename it or add to it once it has the sweep's name.
+			await handle.chown(scope.serverUid, process.getgid?.() ?? 0);
+			await handle.chmod(0o700);
+		}
 	} finally {
 		await handle.close();
 	}
 
-	const moved = path.join(await sweepDir.path(), path.basename(dir));
-	await fs.rename(dir, moved);
-	if (!sameInode(await fs.lstat(moved), examined)) {
-		// Swapped between the check and the rename: give back what was moved, untouched.
-		logger.warn({dir}, 'job directory changed while being swept; left alone');
-		await fs.rename(moved, dir).catch((error: unknown) => {
-			sweepDir.tainted = true;
-			throw error;
-		});
-		return 'kept';
+	if (into === null) {
+		const adopted = path.join(path.dirname(dir), `.c-runner-sweep-${uuidv4()}`);
+		if (!await moveExamined(dir, adopted, examined, sweepDir, logger)) {
+			return 'kept';
+		}
+
+		sweepDir.adopt(adopted);
+		return 'removed';
 	}
 
-	return 'removed';
+	return await moveExamined(dir, path.join(into, path.basename(dir)), examined, sweepDir, logger) ? 'removed' : 'kept';
 }
 
 /**
@@ -408,11 +433,23 @@ export async function sweepStaleWorkspaces(jobRoot: string, scope: SweepScope, l
 		async path() {
 			if (made === null) {
 				const dir = path.join(jobRoot, `.c-runner-sweep-${uuidv4()}`);
-				await fs.mkdir(dir, {mode: 0o700});
+				try {
+					await fs.mkdir(dir, {mode: 0o700});
+				} catch (error) {
+					if (['ENOSPC', 'EDQUOT'].includes((error as NodeJS.ErrnoException).code ?? '')) {
+						return null;
+					}
+
+					throw error;
+				}
+
 				made = dir;
 			}
 
 			return made;
+		},
+		adopt(dir) {
+			made = dir;
 		},
 		tainted: false,
 	};

@@ -794,6 +794,32 @@ test('sandboxes made ahead come back after the job root was full for a while', a
 	}
 });
 
+test('the start-up sweep frees a job root that a dead instance\'s leftovers filled to the last inode', async t => {
+	if (process.getuid?.() !== 0) {
+		t.fail('this test needs root: it mounts a small tmpfs in a private mount namespace');
+		return;
+	}
+
+	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	fs.chmodSync(jobRoot, 0o711);
+	// Job directories of an instance that is gone (no process has that pid), made until no inode is left: the sweep's
+	// own directory cannot be made.
+	const plant = 'while d="$C_RUNNER_JOB_ROOT/c_exec_$(cat /proc/sys/kernel/random/uuid)" && mkdir -m 0700 "$d" 2>/dev/null'
+		+ ' && printf \'{"pid":999999999,"start":"1"}\' > "$d/.owner" 2>/dev/null; do :; done';
+	let server: RunningServer | undefined;
+	try {
+		server = await startServer({uidBase: 66_630, jobRoot, env: {C_RUNNER_CONCURRENCY: '1'}, wrap: ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o size=16m,nr_inodes=64,mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && ${plant} && exec "$@"`, 'sh']});
+		const swept = server.logs.find(entry => entry['msg'] === 'start-up sweep done');
+		t.true(Number(swept?.['removed']) >= 20, JSON.stringify(swept));
+		t.false(server.logs.some(entry => entry['msg'] === 'could not sweep a job directory; left alone'));
+		t.like((await execute(server, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
+		t.deepEqual(fs.readdirSync(`/proc/${server.pid}/root${jobRoot}`).filter(name => !name.startsWith('c_exec_')), [], 'no sweep directory left');
+	} finally {
+		await server?.stop();
+		fs.rmSync(jobRoot, {recursive: true, force: true});
+	}
+});
+
 test('a job root out of space at start-up stops it with that reason, not the sandbox\'s: no weaker policy tried, no namespace advice', t => {
 	if (process.getuid?.() !== 0) {
 		t.fail('this test needs root: it mounts a small tmpfs in a private mount namespace');
