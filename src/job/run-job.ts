@@ -14,7 +14,7 @@ import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
 import {classifyCompile, programNotStarted, wroteNoProgram, type CompileOutcome} from './classify.ts';
 import {toCompileErrorResult, toRunResult, type ExecuteResult} from './result.ts';
-import {binaryName, createWorkspace, fillRunPlaceholders, writeRunPlaceholders, writeSources, writeStdin, type Owner, type Workspace} from './workspace.ts';
+import {binaryName, copyProgram, createWorkspace, fillRunPlaceholders, writeRunPlaceholders, writeSources, writeStdin, type Owner, type Workspace} from './workspace.ts';
 import type {CacheEntry, CompileCache} from './compile-cache.ts';
 import {compileArgv, type Program} from './language.ts';
 import {recordStage, timed} from './timings.ts';
@@ -483,6 +483,11 @@ export interface RunInput {
 	readonly limits: SandboxLimits;
 	/** More host files of the job directory bound read-only beside the program (a checker's input files). */
 	readonly files?: readonly string[];
+	/**
+	 * Where the program is, when the job directory does not hold it yet (a judge's test case): a run sandbox made ahead
+	 * takes its own copy from there, and only a run without one copies it into the job directory — never both.
+	 */
+	readonly programFrom?: string;
 }
 
 /** A run's result, and its stdout as the bytes the program wrote (`result.output` is their UTF-8 decoding). */
@@ -523,7 +528,7 @@ function prepareRun(workspace: Workspace, input: RunInput, job: JobContext): Pre
 		return madeAheadRun(made, workspace, input, job);
 	}
 
-	const stdin = async () => timed('workspace', async () => writeStdin(workspace, input.stdin ?? '', user));
+	const stdin = async () => timed('workspace', async () => runFiles(workspace, input, user));
 	if (!deps.cgroups) {
 		return {
 			async go() {
@@ -554,6 +559,15 @@ function prepareRun(workspace: Workspace, input: RunInput, job: JobContext): Pre
 	};
 }
 
+/** What a run in its own sandbox needs in its job directory: the program (when it is elsewhere), and the stdin file. */
+async function runFiles(workspace: Workspace, input: RunInput, user: SandboxUser | null): Promise<void> {
+	if (input.programFrom !== undefined) {
+		await copyProgram(workspace, input.programFrom, user);
+	}
+
+	await writeStdin(workspace, input.stdin ?? '', user);
+}
+
 /**
  * Whether a sandbox made ahead failed because its job directory is gone (something removed it while it waited: an
  * age-based /tmp cleaner): then the step makes its own sandbox, as for one that died while it waited.
@@ -578,7 +592,7 @@ function madeAheadRun(made: StartedLauncher, from: Workspace, input: RunInput, j
 		async go() {
 			sent = true;
 			try {
-				await timed('workspace', async () => fillRunPlaceholders(box, from.binaryPath, input.stdin));
+				await timed('workspace', async () => fillRunPlaceholders(box, input.programFrom ?? from.binaryPath, input.stdin));
 			} catch (error) {
 				discarded = true;
 				await made.discard();
@@ -586,8 +600,8 @@ function madeAheadRun(made: StartedLauncher, from: Workspace, input: RunInput, j
 					throw error;
 				}
 
-				// The program runs from the directory it is in, in a sandbox of its own.
-				await timed('workspace', async () => writeStdin(from, input.stdin ?? '', job.user));
+				// The program runs from its job directory, in a sandbox of its own.
+				await timed('workspace', async () => runFiles(from, input, job.user));
 				return runStep(from, input, job);
 			}
 

@@ -68,26 +68,27 @@ async function fillWorkspace(jobRoot: string, owner: Owner, user: SandboxUser | 
 	};
 	try {
 		writeFileSync(path.join(dir, ownerName), JSON.stringify(owner), {mode: 0o600, flag: 'wx'});
-		if ('files' in content) {
-			chownAll([dir], user);
-			await writeSources(workspace, content.files, user);
-		} else {
-			// A small program is copied at once; a large one (tens of MiB of data) through the thread pool.
-			if (statSync(content.binaryFrom).size <= syncCopyMaxBytes) {
-				copyFileSync(content.binaryFrom, workspace.binaryPath, fsConstants.COPYFILE_EXCL);
-			} else {
-				await fs.copyFile(content.binaryFrom, workspace.binaryPath, fsConstants.COPYFILE_EXCL);
-			}
-
-			chmodSync(workspace.binaryPath, 0o755);
-			chownAll([dir, workspace.binaryPath], user);
-		}
+		chownAll([dir], user);
+		await ('files' in content ? writeSources(workspace, content.files, user) : copyProgram(workspace, content.binaryFrom, user));
 	} catch (error) {
 		await workspace.dispose();
 		throw error;
 	}
 
 	return workspace;
+}
+
+/** A program compiled elsewhere into a job directory (made without one): mode 0755, owned by the job's uid. */
+export async function copyProgram(workspace: Workspace, binaryFrom: string, user: SandboxUser | null): Promise<void> {
+	// A small program is copied at once; a large one (tens of MiB of data) through the thread pool.
+	if (statSync(binaryFrom).size <= syncCopyMaxBytes) {
+		copyFileSync(binaryFrom, workspace.binaryPath, fsConstants.COPYFILE_EXCL);
+	} else {
+		await fs.copyFile(binaryFrom, workspace.binaryPath, fsConstants.COPYFILE_EXCL);
+	}
+
+	chmodSync(workspace.binaryPath, 0o755);
+	chownAll([workspace.binaryPath], user);
 }
 
 /** Source files into a job directory, owned by the job's uid (the compile sandbox's, made ahead of them, too). */

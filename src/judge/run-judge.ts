@@ -70,10 +70,12 @@ async function judgeTest(judge: JudgeContext, test: TestCase, index: number, sig
 	const {programs, request, limits, deps} = judge;
 	const slot = await judge.slots.acquire(signal, {admitted: true});
 	try {
-		// A fresh job directory per test case: nothing one run writes is seen by the next.
-		const workspace = await createWorkspace(deps.config.jobRoot, deps.owner, slot.user, {binaryFrom: programs.program.workspace.binaryPath});
+		// A fresh job directory per test case: nothing one run writes is seen by the next. The program is copied once: into
+		// the run sandbox made ahead, or else into this directory.
+		const workspace = await createWorkspace(deps.config.jobRoot, deps.owner, slot.user, {files: []});
 		try {
-			const {result, stdout} = await runProgram({user: slot.user, deps, signal}, workspace, {args: [], stdin: test.input, limits}, programs.program);
+			const input = {args: [], stdin: test.input, limits, programFrom: programs.program.workspace.binaryPath};
+			const {result, stdout} = await runProgram({user: slot.user, deps, signal}, workspace, input, programs.program);
 			// The comparison gets the bytes the program wrote, not their decoding: `exact` means bytes.
 			const judged = programs.checker === null || result.status !== 'ok'
 				? {matched: outputsMatch(stdout, test.expected, request.compare)}

@@ -2,8 +2,10 @@
 // output comparison in linear time (megabytes of whitespace, from the program and from the client, while another
 // request is answered promptly), and a whole-request time budget that ends a judge of looping test cases in bounded
 // time with the rest SKIPPED.
+import fs from 'node:fs';
+import path from 'node:path';
 import test from 'ava';
-import {assertHostClean, example, startServer, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, example, startServer, waitFor, type RunningServer} from '../helpers/server.ts';
 
 const mib = 1024 * 1024;
 const budgetMs = 3000;
@@ -97,4 +99,26 @@ test.serial('the time budget ends a 100-case judge of a looping program in bound
 	// The budget, the compile and the time to stop the sandboxes running at that moment: nowhere near 100 × 1.6 s.
 	t.true(elapsed < budgetMs + 15_000, `${Math.round(elapsed)} ms`);
 	assertHostClean(t, budgeted);
+});
+
+test('a test case holds one copy of the program on the job root, not two: the run sandbox made ahead takes the only one', async t => {
+	const one = await startServer({uidBase: 66_640, env: {C_RUNNER_CONCURRENCY: '1', C_RUNNER_JUDGE_PARALLEL: '1'}});
+	try {
+		// Job directories holding a program (a `source` file with something in it) while the test case sleeps.
+		const programs = () => fs.readdirSync(one.jobRoot).filter(name => {
+			const size = fs.statSync(path.join(one.jobRoot, name, 'source'), {throwIfNoEntry: false})?.size ?? 0;
+			return size > 0;
+		});
+		const code = '#include <stdio.h>\n#include <unistd.h>\nint main(void) { sleep(3); puts("one copy"); return 0; }\n';
+		const judged = judge({code, time_limit_ms: 5000, testcases: [{input: '', expected_output: 'one copy'}]}, one);
+		let seen: string[] = [];
+		// The compile's directory and the run sandbox's (filled once its program is written into it).
+		t.true(await waitFor(() => (seen = programs()).length >= 2, 20_000), seen.join(' '));
+		await new Promise(resolve => setTimeout(resolve, 300));
+		t.is(programs().length, 2, programs().join(' '));
+		t.like((await judged).body, {verdict: 'AC'});
+		assertHostClean(t, one);
+	} finally {
+		await one.stop();
+	}
 });
