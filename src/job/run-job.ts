@@ -166,11 +166,16 @@ export async function startSandboxAhead(step: 'compile' | 'run', name: string, u
 		const made = workspace!;
 		return Object.assign(launcher, {
 			workspace: made,
-			// The job directory goes before the cgroup: it is never there without it.
+			// The job directory goes before the cgroup: it is never there without it — unless it cannot go (a job root
+			// read-only for a while), and then the cgroup goes all the same: kept, it outlived the server, whose own
+			// cgroups could then not be removed at shutdown; the directory is the next start-up sweep's.
 			async discard() {
 				await launcher.go(null);
-				await made.dispose();
-				await launcher.cgroup.remove();
+				try {
+					await made.dispose();
+				} finally {
+					await launcher.cgroup.remove();
+				}
 			},
 		});
 	} catch (error) {

@@ -10,7 +10,7 @@ import readline from 'node:readline';
 import zlib from 'node:zlib';
 import test, {type ExecutionContext} from 'ava';
 import {rawRequest} from '../helpers/raw-http.ts';
-import {assertHostClean, eventuallyClean, eventuallyLogged, example, execute, hostProcesses, leftoverInstanceCgroups, leftoverJobDirs, leftoverProcesses, programRuns, projectRoot, serverArgs, settledAhead, startServer, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, eventuallyClean, eventuallyLogged, example, execute, hostProcesses, leftoverInstanceCgroups, leftoverJobCgroups, leftoverJobDirs, leftoverProcesses, programRuns, projectRoot, serverArgs, settledAhead, startServer, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
 
 // Each test has its own server, so they never share uids: 62200 + 10 per test.
 const uidBase = (index: number) => 62_200 + (index * 10);
@@ -816,6 +816,38 @@ test('the start-up sweep frees a job root that a dead instance\'s leftovers fill
 		t.deepEqual(fs.readdirSync(`/proc/${server.pid}/root${jobRoot}`).filter(name => !name.startsWith('c_exec_')), [], 'no sweep directory left');
 	} finally {
 		await server?.stop();
+		fs.rmSync(jobRoot, {recursive: true, force: true});
+	}
+});
+
+test('a job root read-only for a while leaves no job cgroup behind, during the server\'s life or after it', async t => {
+	const own = await serverOnOwnTmpfs(t, 66_650, 'size=16m', {C_RUNNER_CONCURRENCY: '1'});
+	if (own === null) {
+		return;
+	}
+
+	const {server, jobRoot} = own;
+	const remount = (mode: 'ro' | 'rw') => spawnSync('nsenter', ['--mount', '--target', String(server.pid), 'mount', '-o', `remount,${mode}`, jobRoot], {encoding: 'utf8'});
+	let stopped = false;
+	try {
+		t.is((await settledAhead(server, 1)).length, 4);
+		t.is(remount('ro').status, 0);
+		// The job takes the compile sandbox made ahead, cannot write its source there, and its directory cannot go.
+		t.is((await execute(server, {code: example('hello.c')})).status, 500);
+		t.is(remount('rw').status, 0);
+		t.like((await execute(server, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
+		t.true(await waitFor(async () => (await settledAhead(server, 1)).length === 4, 15_000));
+		t.deepEqual(leftoverJobCgroups(server), [], 'only the cgroups of the sandboxes made ahead');
+		const {pid} = server;
+		stopped = true;
+		t.deepEqual(await server.stop(), {code: 0, signal: null});
+		t.deepEqual(leftoverInstanceCgroups(pid), [], 'the instance\'s cgroups removed at shutdown');
+	} finally {
+		if (!stopped) {
+			remount('rw');
+			await server.stop();
+		}
+
 		fs.rmSync(jobRoot, {recursive: true, force: true});
 	}
 });
