@@ -81,20 +81,7 @@ export class CompileCache {
 			return;
 		}
 
-		try {
-			for (const name of readdirSync(opened.held)) {
-				rmSync(path.join(opened.held, name), {force: true, recursive: true});
-			}
-
-			// Its name goes only while it names the directory opened, never one put there since.
-			const named = lstatSync(opened.path, {throwIfNoEntry: false});
-			const held = fstatSync(opened.fd);
-			if (named !== undefined && named.dev === held.dev && named.ino === held.ino) {
-				rmdirSync(opened.path);
-			}
-		} finally {
-			closeSync(opened.fd);
-		}
+		removeHeld(opened);
 	}
 
 	get stats() {
@@ -237,6 +224,23 @@ export class CompileCache {
 	}
 }
 
+/** Empties a held directory and closes it; its name goes only while it names that directory, never one put there since. */
+function removeHeld(opened: CacheDir): void {
+	try {
+		for (const name of readdirSync(opened.held)) {
+			rmSync(path.join(opened.held, name), {force: true, recursive: true});
+		}
+
+		const named = lstatSync(opened.path, {throwIfNoEntry: false});
+		const held = fstatSync(opened.fd);
+		if (named !== undefined && named.dev === held.dev && named.ino === held.ino) {
+			rmdirSync(opened.path);
+		}
+	} finally {
+		closeSync(opened.fd);
+	}
+}
+
 /**
  * The cache's directory: `<base>/c-runner-compile-cache-<uid>`, mode 0700, the server's, marked with the owning
  * instance (`.owner`, as a job directory is), opened and held (see CacheDir). A leftover of a dead instance of the
@@ -293,7 +297,13 @@ export async function openCacheDir(base: string, owner: Owner): Promise<CacheDir
 		writeFileSync(path.join(held, ownerName), JSON.stringify(owner), {mode: 0o600, flag: 'wx'});
 		return {path: dir, held, fd};
 	} catch (error) {
-		closeSync(fd);
+		// One made here goes again (its owner mark could not be written: a full disk): nothing of this start is left.
+		if (made) {
+			removeHeld({path: dir, held: `/proc/self/fd/${fd}`, fd});
+		} else {
+			closeSync(fd);
+		}
+
 		throw error;
 	}
 }

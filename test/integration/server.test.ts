@@ -878,6 +878,34 @@ test('a job root out of space at start-up stops it with that reason, not the san
 	}
 });
 
+test('a compile cache directory that cannot take its owner mark (a full disk) stops start-up and is not left behind', t => {
+	if (process.getuid?.() !== 0) {
+		t.fail('this test needs root: it mounts a small tmpfs in a private mount namespace');
+		return;
+	}
+
+	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	fs.chmodSync(jobRoot, 0o711);
+	const cacheBase = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-cache-'));
+	try {
+		// The cache's base, a full tmpfs of the private mount namespace; what the server left there is listed after it.
+		const script = 'mount -t tmpfs -o size=1m tmpfs "$C_RUNNER_COMPILE_CACHE_DIR" && dd if=/dev/zero of="$C_RUNNER_COMPILE_CACHE_DIR/filler" bs=4k 2>/dev/null;'
+			+ ' "$0" "$@"; code=$?; ls -A "$C_RUNNER_COMPILE_CACHE_DIR" >&2; exit $code';
+		const result = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, process.execPath, ...serverArgs()], {
+			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_COMPILE_CACHE_DIR: cacheBase, C_RUNNER_UID_BASE: String(66_660 + uidOffset)},
+			encoding: 'utf8',
+			timeout: 60_000,
+		});
+		t.is(result.status, 1, result.stderr);
+		t.regex(result.stderr, /^c-runner: cannot make the compile cache's directory under .*: ENOSPC/);
+		t.regex(result.stderr, /^filler$/m, 'the listing was made');
+		t.notRegex(result.stderr, /^c-runner-compile-cache-\d+$/m, 'no cache directory left');
+	} finally {
+		fs.rmSync(jobRoot, {recursive: true, force: true});
+		fs.rmSync(cacheBase, {recursive: true, force: true});
+	}
+});
+
 test('a job root on a noexec mount (Docker\'s default --tmpfs) stops start-up with a clear message', t => {
 	if (process.getuid?.() !== 0) {
 		t.fail('this test needs root: it mounts a noexec tmpfs in a private mount namespace');
