@@ -244,12 +244,38 @@ export async function writeJobFile(workspace: Workspace, name: string, content: 
 }
 
 /**
+ * Job directories whose removal failed, tried again at each later removal (in the order they failed); at most this
+ * many are kept, the oldest given up first (the next instance's start-up sweep takes those).
+ */
+const notRemoved = new Set<string>();
+const notRemovedMax = 1000;
+
+/**
  * A job directory of this server, removed at once (no link followed, nothing else crossed): it holds a few files —
  * the sources, the program, a stdin, a checker's three — so one synchronous walk (Node's own, in C++) takes some
  * 0.1 ms, where the asynchronous one hops through the thread pool for each file and took 1–2.5 ms a job.
  */
 export async function removeTree(dir: string): Promise<void> {
-	rmSync(dir, {recursive: true, force: true});
+	// Each removal first tries again those that failed before: a job root read-only for a while (EROFS) kept them.
+	for (const earlier of notRemoved) {
+		try {
+			rmSync(earlier, {recursive: true, force: true});
+			notRemoved.delete(earlier);
+		} catch {
+			break;
+		}
+	}
+
+	try {
+		rmSync(dir, {recursive: true, force: true});
+	} catch (error) {
+		notRemoved.add(dir);
+		if (notRemoved.size > notRemovedMax) {
+			notRemoved.delete(notRemoved.values().next().value!);
+		}
+
+		throw error;
+	}
 }
 
 /** Largest owner mark read; the server writes `{"pid":…,"start":"…"}`, some 40 bytes. */

@@ -821,7 +821,7 @@ test('the start-up sweep frees a job root that a dead instance\'s leftovers fill
 	}
 });
 
-test('a job root read-only for a while leaves no job cgroup behind, during the server\'s life or after it', async t => {
+test('a job root read-only for a while leaves no job cgroup or directory behind, during the server\'s life or after it', async t => {
 	const own = await serverOnOwnTmpfs(t, 66_650, 'size=16m', {C_RUNNER_CONCURRENCY: '1'});
 	if (own === null) {
 		return;
@@ -839,6 +839,8 @@ test('a job root read-only for a while leaves no job cgroup behind, during the s
 		t.like((await execute(server, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
 		t.true(await waitFor(async () => (await settledAhead(server, 1)).length === 4, 15_000));
 		t.deepEqual(leftoverJobCgroups(server), [], 'only the cgroups of the sandboxes made ahead');
+		// The directory that could not go while the file system was read-only went with the next job's.
+		t.is(fs.readdirSync(`/proc/${server.pid}/root${jobRoot}`).length, 2, 'only the directories of the sandboxes made ahead');
 		const {pid} = server;
 		stopped = true;
 		t.deepEqual(await server.stop(), {code: 0, signal: null});
