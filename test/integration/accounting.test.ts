@@ -99,10 +99,12 @@ test.serial('the cgroup backend measures a plain run: figures from the job cgrou
 
 for (const backend of backends) {
 	test.serial(`${backend}: a program that sleeps for seconds is charged no CPU time (the helper's pid probes are not its)`, async t => {
-		// A CPU limit of 1000 ms: the wall limit, 3000 ms, ends it. The probes, 6 ms of CPU a second, were once counted.
+		// A CPU limit of 1000 ms: the wall limit, 3000 ms, ends it. The probes, 6 ms of CPU a second, were once counted:
+		// 18 ms over the run. The program's own start (exec, the loader) is its own: 1 ms, up to 7 ms seen on a loaded
+		// machine, so the bound is half of what the probes would add.
 		const body = await run(backend, 'sleep-forever.c', [], {time_limit_ms: 1000});
 		t.like(body, {status: 'time_limit', stopped_by: 'wall_time'});
-		t.true(body['cpu_ms'] <= 3, `cpu_ms ${body['cpu_ms']}`);
+		t.true(body['cpu_ms'] <= 9, `cpu_ms ${body['cpu_ms']}`);
 		assertHostClean(t, server(backend));
 	});
 }
