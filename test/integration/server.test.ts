@@ -118,7 +118,8 @@ test('past the slots and the queue: 503 with Retry-After, and the queued job sti
 });
 
 test('SIGTERM: no new connections, the job in flight finishes and is cleaned up, exit 0', async t => {
-	const server = await startServer({uidBase: uidBase(5), env: {C_RUNNER_RUN_WALL_MS: '1500'}});
+	// A program that runs 8 s, so that a loaded machine's test worker still sees it running; the stop waits for it.
+	const server = await startServer({uidBase: uidBase(5), env: {C_RUNNER_RUN_WALL_MS: '8000', C_RUNNER_RUN_CPU_MS: '8000', C_RUNNER_SHUTDOWN_MS: '60000'}});
 	const running = execute(server, {code: example('sleep-forever.c')});
 	t.true(await waitFor(() => programRuns(server), 30_000), 'the program runs');
 	server.process.kill('SIGTERM');
