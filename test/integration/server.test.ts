@@ -197,7 +197,8 @@ test('a stop cuts a request whose body is still arriving as soon as jobs are can
 
 test('the same signal twice at once (Ctrl-C reaching npm start\'s script and the server) is one stop: the job in flight finishes', async t => {
 	const server = await startServer({uidBase: 66_470, env: {C_RUNNER_RUN_WALL_MS: '20000'}});
-	const running = execute(server, {code: example('sleep-ms.c'), stdin: '2000'});
+	// 6 s: long enough for a loaded machine's test worker to see it running.
+	const running = execute(server, {code: example('sleep-ms.c'), stdin: '6000'});
 	t.true(await waitFor(() => programRuns(server), 30_000), 'the program runs');
 	// The second 50 ms after the first, as the set-up script's copy arrives a moment after the terminal's: delivered
 	// apart (two pending at once are one to the kernel), and sent by a shell, so that a stall of the test's own event
@@ -205,7 +206,7 @@ test('the same signal twice at once (Ctrl-C reaching npm start\'s script and the
 	t.is(spawnSync('sh', ['-c', `kill -INT ${server.pid}; sleep 0.05; kill -INT ${server.pid}`]).status, 0);
 	const {status, body} = await running;
 	t.is(status, 200, JSON.stringify(body));
-	t.like(body, {status: 'ok', output: '2000\n'});
+	t.like(body, {status: 'ok', output: '6000\n'});
 	t.false(server.logs.some(entry => entry['msg'] === 'shutting down now: the jobs in flight are cancelled'));
 	t.deepEqual(await server.stop(), {code: 0, signal: null});
 	assertHostClean(t, server);
