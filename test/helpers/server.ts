@@ -116,7 +116,9 @@ export async function startServer(requested: {
 
 	const concurrency = Number(options.env?.['C_RUNNER_CONCURRENCY'] ?? 4);
 	const install = options.runAs === undefined ? {node: process.execPath, main: serverMain} : acquireInstall();
-	const [command, ...args] = [...options.wrap ?? [], install.node, ...serverArgs(install.main)];
+	// setpriv: the server is sent SIGTERM when the thread that started it ends, however it ends. A test file killed at
+	// its time-out runs no exit hook, and its servers, left running, once took the next run's uids and failed its tests.
+	const [command, ...args] = ['setpriv', '--pdeathsig', 'SIGTERM', ...options.wrap ?? [], install.node, ...serverArgs(install.main)];
 	const child = spawn(command!, args, {
 		env: {
 			PATH: process.env['PATH'] ?? '/usr/bin:/bin',

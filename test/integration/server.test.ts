@@ -133,6 +133,32 @@ test('SIGTERM: no new connections, the job in flight finishes and is cleaned up,
 	assertHostClean(t, server);
 });
 
+test('a test process killed while its server runs takes the server with it: the server stops itself, leaving nothing', async t => {
+	// What ava does to a test file past its time-out: no exit hook runs in a process killed.
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	const script = path.join(dir, 'killed.ts');
+	fs.writeFileSync(script, `import {startServer} from ${JSON.stringify(path.join(projectRoot, 'test', 'helpers', 'server.ts'))};\nconst server = await startServer({uidBase: 66_750});\nconsole.log(JSON.stringify({pid: server.pid, jobRoot: server.jobRoot, cacheDir: server.cacheDir}));\nsetInterval(() => {}, 1000);\n`);
+	const child = spawn(process.execPath, [script], {stdio: ['ignore', 'pipe', 'inherit'], env: process.env});
+	try {
+		const line = await new Promise<string>((resolve, reject) => {
+			readline.createInterface({input: child.stdout}).once('line', resolve);
+			child.once('exit', () => reject(new Error('the test process ended before its server listened')));
+		});
+		const {pid, jobRoot, cacheDir} = JSON.parse(line) as {pid: number; jobRoot: string; cacheDir: string};
+		t.true(fs.existsSync(`/proc/${pid}`));
+		child.kill('SIGKILL');
+		t.true(await waitFor(() => !fs.existsSync(`/proc/${pid}`), 30_000), 'the server is gone');
+		t.deepEqual(fs.readdirSync(jobRoot), [], 'its job directories (the sandboxes made ahead) with it');
+		t.deepEqual(hostProcesses().filter(entry => entry.uid >= 66_750 + uidOffset && entry.uid < 66_760 + uidOffset), [], 'and its sandboxes');
+		t.deepEqual(leftoverInstanceCgroups(pid), [], 'and its cgroups');
+		fs.rmSync(jobRoot, {recursive: true, force: true});
+		fs.rmSync(cacheDir, {recursive: true, force: true});
+	} finally {
+		child.kill('SIGKILL');
+		fs.rmSync(dir, {recursive: true, force: true});
+	}
+});
+
 test('SIGTERM past the grace period cancels the job in flight: 503, cleaned up, exit 0', async t => {
 	const server = await startServer({uidBase: uidBase(6), env: {C_RUNNER_RUN_WALL_MS: '20000', C_RUNNER_RUN_CPU_MS: '20000', C_RUNNER_SHUTDOWN_MS: '500'}});
 	const running = execute(server, {code: example('sleep-forever.c')});
