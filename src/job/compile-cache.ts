@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type {CompileOutcome} from './classify.ts';
 import type {Program} from './language.ts';
-import {ownerName, processStart, readRegularFileAsync, syncCopyMaxBytes, type Owner} from './workspace.ts';
+import {ownerName, processStart, readRegularFileAsync, sameInode, syncCopyMaxBytes, type Owner} from './workspace.ts';
 
 /** A compile's result as the cache keeps it: the outcome (gcc's diagnostics), and the program when it compiled. */
 export interface CacheEntry {
@@ -224,16 +224,19 @@ export class CompileCache {
 	}
 }
 
+/** Removes everything in a held directory (through its `/proc/self/fd` path). */
+function emptyHeld(held: string): void {
+	for (const name of readdirSync(held)) {
+		rmSync(path.join(held, name), {force: true, recursive: true});
+	}
+}
+
 /** Empties a held directory and closes it; its name goes only while it names that directory, never one put there since. */
 function removeHeld(opened: CacheDir): void {
 	try {
-		for (const name of readdirSync(opened.held)) {
-			rmSync(path.join(opened.held, name), {force: true, recursive: true});
-		}
-
+		emptyHeld(opened.held);
 		const named = lstatSync(opened.path, {throwIfNoEntry: false});
-		const held = fstatSync(opened.fd);
-		if (named !== undefined && named.dev === held.dev && named.ino === held.ino) {
+		if (named !== undefined && sameInode(named, fstatSync(opened.fd))) {
 			rmdirSync(opened.path);
 		}
 	} finally {
@@ -289,9 +292,7 @@ export async function openCacheDir(base: string, owner: Owner): Promise<CacheDir
 				throw new Error(`${dir} is in use by the running instance ${mark.pid}: give each instance its own C_RUNNER_COMPILE_CACHE_DIR`);
 			}
 
-			for (const name of readdirSync(held)) {
-				rmSync(path.join(held, name), {force: true, recursive: true});
-			}
+			emptyHeld(held);
 		}
 
 		writeFileSync(path.join(held, ownerName), JSON.stringify(owner), {mode: 0o600, flag: 'wx'});

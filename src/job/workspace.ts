@@ -318,7 +318,7 @@ export interface SweepScope {
 	readonly ownerUids: ReadonlySet<number>;
 }
 
-const sameInode = (a: {dev: number; ino: number}, b: {dev: number; ino: number}) => a.dev === b.dev && a.ino === b.ino;
+export const sameInode = (a: {dev: number; ino: number}, b: {dev: number; ino: number}) => a.dev === b.dev && a.ino === b.ino;
 
 /**
  * Deletes a tree without following a link or crossing a mount, even while a process inside it swaps directories
