@@ -884,6 +884,18 @@ test('a job root read-only for a while leaves no job cgroup or directory behind,
 	}
 });
 
+/**
+ * The server's start-up, run to its end in a private mount namespace that `script` (sh, the server's command as "$0"
+ * "$@") prepares first: what it printed, and how it ended.
+ */
+function startUpInOwnMounts(script: string, env: Record<string, string>, timeoutMs: number) {
+	return spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, process.execPath, ...serverArgs()], {
+		env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', ...env},
+		encoding: 'utf8',
+		timeout: timeoutMs,
+	});
+}
+
 test('a job root out of space at start-up stops it with that reason, not the sandbox\'s: no weaker policy tried, no namespace advice', t => {
 	if (process.getuid?.() !== 0) {
 		t.fail('this test needs root: it mounts a small tmpfs in a private mount namespace');
@@ -894,11 +906,7 @@ test('a job root out of space at start-up stops it with that reason, not the san
 	const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-cache-'));
 	try {
 		// A private mount namespace: the tmpfs, filled before the server starts, exists for the server only.
-		const result = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=1m,mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && { dd if=/dev/zero of="$C_RUNNER_JOB_ROOT/filler" bs=4k 2>/dev/null; exec "$0" "$@"; }', process.execPath, ...serverArgs()], {
-			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_COMPILE_CACHE_DIR: cacheDir, C_RUNNER_UID_BASE: String(66_620 + uidOffset)},
-			encoding: 'utf8',
-			timeout: 60_000,
-		});
+		const result = startUpInOwnMounts('mount -t tmpfs -o size=1m,mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && { dd if=/dev/zero of="$C_RUNNER_JOB_ROOT/filler" bs=4k 2>/dev/null; exec "$0" "$@"; }', {C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_COMPILE_CACHE_DIR: cacheDir, C_RUNNER_UID_BASE: String(66_620 + uidOffset)}, 60_000);
 		t.is(result.status, 1, result.stderr);
 		t.regex(result.stderr, /^c-runner: the job root cannot take a job \(ENOSPC\): ENOSPC: no space left on device/);
 		t.regex(result.stderr, new RegExp(`Free room on its file system \\(df -h ${jobRoot}`));
@@ -923,11 +931,7 @@ test('a compile cache directory that cannot take its owner mark (a full disk) st
 		// The cache's base, a full tmpfs of the private mount namespace; what the server left there is listed after it.
 		const script = 'mount -t tmpfs -o size=1m tmpfs "$C_RUNNER_COMPILE_CACHE_DIR" && dd if=/dev/zero of="$C_RUNNER_COMPILE_CACHE_DIR/filler" bs=4k 2>/dev/null;'
 			+ ' "$0" "$@"; code=$?; ls -A "$C_RUNNER_COMPILE_CACHE_DIR" >&2; exit $code';
-		const result = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, process.execPath, ...serverArgs()], {
-			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_COMPILE_CACHE_DIR: cacheBase, C_RUNNER_UID_BASE: String(66_660 + uidOffset)},
-			encoding: 'utf8',
-			timeout: 60_000,
-		});
+		const result = startUpInOwnMounts(script, {C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_COMPILE_CACHE_DIR: cacheBase, C_RUNNER_UID_BASE: String(66_660 + uidOffset)}, 60_000);
 		t.is(result.status, 1, result.stderr);
 		t.regex(result.stderr, /^c-runner: cannot make the compile cache's directory under .*: ENOSPC/);
 		t.regex(result.stderr, /^filler$/m, 'the listing was made');
@@ -947,11 +951,7 @@ test('a job root on a noexec mount (Docker\'s default --tmpfs) stops start-up wi
 	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
 	try {
 		// A private mount namespace: the noexec tmpfs exists for the server only and goes with it.
-		const result = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o noexec,mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && exec "$0" "$@"', process.execPath, ...serverArgs()], {
-			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(uidBase(9) + 5 + uidOffset)},
-			encoding: 'utf8',
-			timeout: 30_000,
-		});
+		const result = startUpInOwnMounts('mount -t tmpfs -o noexec,mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && exec "$0" "$@"', {C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(uidBase(9) + 5 + uidOffset)}, 30_000);
 		t.is(result.status, 1, result.stderr);
 		t.regex(result.stderr, new RegExp(`^c-runner: the job root ${jobRoot} is on a noexec mount \\(${jobRoot}\\)`));
 		t.regex(result.stderr, /--tmpfs \/tmp:rw,exec/);
