@@ -73,14 +73,14 @@ test.serial('piston-client: an unknown language is Piston\'s 400 with a message'
 
 const hello = '#include <stdio.h>\n\nint main(void) {\n  char name[10];\n  scanf("%s", name);\n  printf("hello, %s\\n", name);\n  return 0;\n}';
 
-async function judge0(method: string, path: string, body?: unknown) {
-	const response = await fetch(`${server.url}${path}`, {method, headers: {'Content-Type': 'application/json'}, ...(body === undefined ? {} : {body: JSON.stringify(body)})});
+async function judge0(method: string, path: string, body?: unknown, url = server.url) {
+	const response = await fetch(`${url}${path}`, {method, headers: {'Content-Type': 'application/json'}, ...(body === undefined ? {} : {body: JSON.stringify(body)})});
 	return {status: response.status, body: await response.json() as Record<string, any>};
 }
 
-async function finished(token: string, query = '') {
+async function finished(token: string, query = '', url = server.url) {
 	for (;;) {
-		const {status, body} = await judge0('GET', `/submissions/${token}${query}`);
+		const {status, body} = await judge0('GET', `/submissions/${token}${query}`, undefined, url);
 		if (status !== 200 || ![1, 2].includes(body['status']?.['id'] ?? body['status_id'])) {
 			return {status, body};
 		}
@@ -225,11 +225,7 @@ test('Judge0: the store is bounded in bytes too: submissions with large sources,
 	try {
 		// 200 KB of comment each: five fit in 1 MiB, the sixth does not (the count bound, 1000, is far away).
 		const source = `/*${'x'.repeat(200_000)}*/\n${hello}`;
-		const post = async (query = '') => {
-			const response = await fetch(`${small.url}/submissions${query}`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({source_code: source, language_id: 50, stdin: 'x'})});
-			return {status: response.status, body: await response.json() as Record<string, any>};
-		};
-
+		const post = async (query = '') => judge0('POST', `/submissions${query}`, {source_code: source, language_id: 50, stdin: 'x'}, small.url);
 		const answers = [];
 		for (let index = 0; index < 6; index++) {
 			answers.push(await post());
@@ -237,20 +233,15 @@ test('Judge0: the store is bounded in bytes too: submissions with large sources,
 
 		t.deepEqual(answers.map(answer => answer.status), [201, 201, 201, 201, 201, 503]);
 		t.deepEqual(answers[5]!.body, {error: 'queue is full'});
-		const get = async (token: string) => (await fetch(`${small.url}/submissions/${token}`)).json() as Promise<Record<string, any>>;
 		for (const {body} of answers.slice(0, 5)) {
-			for (let result = await get(body['token']); [1, 2].includes(result['status']['id']); result = await get(body['token'])) {
-				await new Promise(resolve => setTimeout(resolve, 50));
-			}
-
-			t.is((await get(body['token']))['stdout'], 'hello, x\n', 'every kept one is there, with its result');
+			t.is((await finished(body['token'], '', small.url)).body['stdout'], 'hello, x\n', 'every kept one is there, with its result');
 		}
 
 		t.is((await post()).status, 503, 'still full once they have run: their results are counted too');
 		const waited = await post('?wait=true');
 		t.is(waited.status, 201);
 		t.is(waited.body['stdout'], 'hello, x\n', 'wait=true is run and answered, not kept');
-		t.is((await fetch(`${small.url}/submissions/${waited.body['token']}`)).status, 404);
+		t.is((await judge0('GET', `/submissions/${waited.body['token']}`, undefined, small.url)).status, 404);
 		assertHostClean(t, small);
 	} finally {
 		await small.stop();
