@@ -47,4 +47,14 @@ export class JobRootError extends SandboxError {
 /** The codes of a file-system error that mean the job root cannot take a job's files, whatever the job. */
 export const jobRootCodes: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
 
+/**
+ * A clean-up after a failure, whose own failure never hides the one that led to it: a directory that cannot go (a job
+ * root read-only) is kept for a later removal to try again, a cgroup that cannot for the instance's removal at exit.
+ */
+export async function cleanUpAfterFailure(cleanUp: () => Promise<unknown> | undefined): Promise<void> {
+	try {
+		await cleanUp();
+	} catch {}
+}
+
 export const badRequest = (message: string) => new RequestError(message);

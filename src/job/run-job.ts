@@ -9,7 +9,7 @@ import type {SandboxProfile} from '../sandbox/profiles.ts';
 import {spawnSandbox, type SandboxCommand, type SandboxRun, type SandboxUser, type SpawnOptions, type StreamingIo} from '../sandbox/spawn.ts';
 import type {LauncherPool} from './launchers.ts';
 import {TextBudget} from './answer-size.ts';
-import {JobRootError} from './errors.ts';
+import {cleanUpAfterFailure, JobRootError} from './errors.ts';
 import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
 import {classifyCompile, programNotStarted, wroteNoProgram, type CompileOutcome} from './classify.ts';
@@ -104,7 +104,7 @@ export async function startLauncher(
 			},
 		});
 	} catch (error) {
-		await cgroup.remove();
+		await cleanUpAfterFailure(async () => cgroup.remove());
 		throw error;
 	}
 
@@ -179,7 +179,7 @@ export async function startSandboxAhead(step: 'compile' | 'run', name: string, u
 			},
 		});
 	} catch (error) {
-		await workspace?.dispose();
+		await cleanUpAfterFailure(async () => workspace?.dispose());
 		throw error;
 	}
 }
@@ -331,7 +331,7 @@ async function compileInSandbox(program: Program, {user, deps, signal}: JobConte
 		try {
 			await timed('workspace', async () => writeSources(made!.workspace!, program.files, user));
 		} catch (error) {
-			await made.discard();
+			await cleanUpAfterFailure(async () => made!.discard());
 			if (!madeAheadDirGone(error, deps.logger, 'compile')) {
 				throw error;
 			}
@@ -361,7 +361,7 @@ async function compileInSandbox(program: Program, {user, deps, signal}: JobConte
 	} catch (error) {
 		// A sandbox made ahead and never sent its command (writing the sources failed) is told no, and its cgroup goes
 		// with its job directory (once its step ran, the cgroup is already gone).
-		await (made ? made.discard() : workspace.dispose());
+		await cleanUpAfterFailure(async () => (made ? made.discard() : workspace.dispose()));
 		throw error;
 	}
 }
@@ -600,7 +600,7 @@ function madeAheadRun(made: StartedLauncher, from: Workspace, input: RunInput, j
 				await timed('workspace', async () => fillRunPlaceholders(box, input.programFrom ?? from.binaryPath, input.stdin));
 			} catch (error) {
 				discarded = true;
-				await made.discard();
+				await cleanUpAfterFailure(async () => made.discard());
 				if (!madeAheadDirGone(error, job.deps.logger, 'run')) {
 					throw error;
 				}
@@ -679,7 +679,7 @@ export async function runJob(request: ExecuteRequest, job: JobContext): Promise<
 	try {
 		compiled = await compileProgram(request.program, job, startAhead);
 	} catch (error) {
-		await ahead.run?.close();
+		await cleanUpAfterFailure(async () => ahead.run?.close());
 		throw error;
 	}
 

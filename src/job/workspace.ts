@@ -7,6 +7,7 @@ import {v4 as uuidv4} from 'uuid';
 import type {Logger} from 'pino';
 import type {SandboxUser} from '../sandbox/spawn.ts';
 import {procStatFields} from '../proc.ts';
+import {cleanUpAfterFailure} from './errors.ts';
 import type {SourceFile} from './language.ts';
 import {timed} from './timings.ts';
 
@@ -71,7 +72,7 @@ async function fillWorkspace(jobRoot: string, owner: Owner, user: SandboxUser | 
 		chownAll([dir], user);
 		await ('files' in content ? writeSources(workspace, content.files, user) : copyProgram(workspace, content.binaryFrom, user));
 	} catch (error) {
-		await workspace.dispose();
+		await cleanUpAfterFailure(async () => workspace.dispose());
 		throw error;
 	}
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type {SandboxLimits} from '../config.ts';
-import {badRequest} from '../job/errors.ts';
+import {badRequest, cleanUpAfterFailure} from '../job/errors.ts';
 import {TextBudget} from '../job/answer-size.ts';
 import {appliedLimits} from '../job/result.ts';
 import {programFromCode} from '../job/language.ts';
@@ -174,7 +174,7 @@ async function compileAll(request: JudgeRequest, user: SlotUser, deps: JobDeps, 
 
 		return {program: await compileProgram(request.program, {user, deps, signal}), checker};
 	} catch (error) {
-		await checker?.workspace.dispose();
+		await cleanUpAfterFailure(async () => checker?.workspace.dispose());
 		throw error;
 	}
 }

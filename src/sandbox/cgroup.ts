@@ -262,7 +262,8 @@ export async function openCgroupBackend(logger: Logger): Promise<CgroupBackend |
 					}
 				}
 			} catch (error) {
-				await remove();
+				// Its own failure (a cgroup kept for the instance's removal at exit) never hides the one that led to it.
+				await remove().catch(() => {});
 				throw error;
 			}
 
