@@ -1,7 +1,7 @@
 import type {Config} from './config.ts';
 import {defaultLimits} from './job/parse-request.ts';
 import {appliedLimits} from './job/result.ts';
-import {jobRootCodes, SandboxError} from './job/errors.ts';
+import {jobRootFailure, SandboxError} from './job/errors.ts';
 import {runJob, type JobDeps} from './job/run-job.ts';
 import {bwrapArgs} from './sandbox/bwrap-args.ts';
 import {compileArgv, defaultCompiler, languageNames, languageSpecs, programFromCode, type CompilerName} from './job/language.ts';
@@ -105,8 +105,8 @@ export function createHealthCheck(deps: JobDeps, user: SandboxUser | null, slots
 			}
 		} catch (error) {
 			const detail = error instanceof SandboxError ? `: ${error.detail.trim().slice(0, 500)}` : '';
-			const code = (error as NodeJS.ErrnoException).code ?? '';
-			const cause = jobRootCodes.has(code) ? `${selfTestJobRoot} (${code}): ` : 'self-test failed: ';
+			const code = jobRootFailure(error);
+			const cause = code === null ? 'self-test failed: ' : `${selfTestJobRoot} (${code}): `;
 			problem = `${cause}${error instanceof Error ? error.message : String(error)}${detail}`;
 			deps.logger.error({err: error}, 'sandbox self-test failed');
 		}

@@ -7,7 +7,7 @@ import {createApp} from './app.ts';
 import {http} from './http/required.ts';
 import {Judge0Jobs} from './compat/routes.ts';
 import {SubmissionStore} from './compat/judge0.ts';
-import {ConfigError, loadConfig, type Config} from './config.ts';
+import {ConfigError, logRedactPaths, loadConfig, type Config} from './config.ts';
 import {createHealthCheck, describePolicy, selfTestJobRoot, selfTestLimitStop, type HealthReport} from './health.ts';
 import type {JobDeps} from './job/run-job.ts';
 import {allCompilers, languageSpecs} from './job/language.ts';
@@ -188,8 +188,7 @@ function prepareHost(): {config: Config; logger: Logger} {
 
 	const logger = pino({
 		level: config.logLevel,
-		// A safety net: request bodies and outputs are never logged on purpose.
-		redact: ['code', 'stdin', 'output', 'error.output', '*.code', '*.stdin', '*.output'],
+		redact: logRedactPaths,
 	});
 	checkFiles(config);
 	fs.mkdirSync(config.jobRoot, {recursive: true, mode: 0o711});
@@ -394,7 +393,7 @@ async function main() {
 
 	const shutdown = new AbortController();
 	const runner = createRunner(deps, slots);
-	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs, config.judge0.storeBytes), runner, shutdown.signal);
+	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs, config.judge0.storeBytes), runner, shutdown.signal, logger);
 	const compilerVersion = /(\d+\.\d+\.\d+)\s*$/.exec(versions.gcc ?? '')?.[1] ?? 'unknown';
 	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal, metrics});
 	const server = http.createServer({

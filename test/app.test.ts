@@ -2,8 +2,8 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import test from 'ava';
 import {programFromCode} from '../src/job/language.ts';
-import {BusyError} from '../src/job/errors.ts';
-import {result, setup} from './helpers/fake-app.ts';
+import {BusyError, JobRootError} from '../src/job/errors.ts';
+import {recordingLogger, result, setup} from './helpers/fake-app.ts';
 import {rawRequest} from './helpers/raw-http.ts';
 import {revalidate} from './helpers/serve.ts';
 
@@ -149,6 +149,45 @@ test('a full queue is a 503 with Retry-After', async t => {
 	await close();
 });
 
+/** A file-system error as Node gives it, writing a job's file where the job root cannot take it. */
+const fsError = (code: string, text: string) => Object.assign(new Error(`${code}: ${text}, open '/tmp/c_exec_x/source.c'`), {code, errno: -28, syscall: 'open'});
+
+test('a job root that cannot take the job\'s files is a 503 with Retry-After, and the operator\'s log says why', async t => {
+	const {logger, entries} = recordingLogger();
+	const {url, runner, close} = await setup({logger});
+	const failures: Array<[unknown, string]> = [
+		[fsError('ENOSPC', 'no space left on device'), 'full (ENOSPC)'],
+		[fsError('EDQUOT', 'disk quota exceeded'), 'full (EDQUOT)'],
+		[fsError('EROFS', 'read-only file system'), 'read-only (EROFS)'],
+		[new JobRootError('the job root is out of space: the compiler could not write the program', 'ld: final link failed: No space left on device', 'ENOSPC'), 'full (ENOSPC)'],
+	];
+	for (const [failure, state] of failures) {
+		runner.behaviour = async () => {
+			throw failure;
+		};
+
+		const response = await post(url, '{"code":"x"}');
+		t.is(response.status, 503, state);
+		t.is(response.headers.get('retry-after'), '5');
+		t.deepEqual(await response.json(), {error: `Server cannot store the job's files now: its job root is ${state}; try again later`});
+	}
+
+	const logged = entries.filter(entry => entry['msg'] === 'the job root cannot take a job');
+	t.deepEqual(logged.map(entry => entry['fsCode']), ['ENOSPC', 'EDQUOT', 'EROFS', 'ENOSPC']);
+	t.is(logged[3]?.['detail'], 'ld: final link failed: No space left on device');
+	t.regex(String(logged[0]?.['reqId']), /^[\da-f-]{36}$/, 'each names its request');
+	// Any other file-system failure is the server's, unexplained: a bare 500, logged as such.
+	runner.behaviour = async () => {
+		throw fsError('EIO', 'i/o error');
+	};
+
+	const other = await post(url, '{"code":"x"}');
+	t.is(other.status, 500);
+	t.deepEqual(await other.json(), {error: 'Internal server error'});
+	t.true(entries.some(entry => entry['msg'] === 'internal error'));
+	await close();
+});
+
 test('with a token, every endpoint but /health needs it', async t => {
 	const token = 'a-long-enough-secret';
 	const {url, runner, close} = await setup({token});
@@ -259,6 +298,26 @@ test('Piston: a bad body, a body too large, one that does not decompress, a full
 	};
 
 	t.deepEqual(await piston(url, pistonBody), {status: 503, retryAfter: '1', body: {message: 'Server is busy: all job slots and the queue are full; retry later'}});
+	await close();
+});
+
+test('Piston and Judge0: a job root that cannot take the job\'s files is their 503 or Internal Error, with the reason, logged', async t => {
+	const {logger, entries} = recordingLogger();
+	const {url, runner, submissions, close} = await setup({logger});
+	runner.behaviour = async () => {
+		throw fsError('ENOSPC', 'no space left on device');
+	};
+
+	const reason = 'Server cannot store the job\'s files now: its job root is full (ENOSPC); try again later';
+	t.deepEqual(await piston(url, pistonBody), {status: 503, retryAfter: '5', body: {message: reason}});
+	const created = await fetch(`${url}/submissions`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({source_code: 'int main(void) { return 0; }', language_id: 50})});
+	const {token} = await created.json() as {token: string};
+	await submissions.drain();
+	const stored = await (await fetch(`${url}/submissions/${token}?fields=status,message`)).json() as Record<string, unknown>;
+	t.like(stored, {status: {id: 13, description: 'Internal Error'}});
+	t.regex(String(stored['message']), /job root is full \(ENOSPC\)/);
+	t.deepEqual(entries.filter(entry => entry['msg'] === 'the job root cannot take a job').map(entry => entry['fsCode']), ['ENOSPC', 'ENOSPC'], 'both logged');
+	t.true(entries.some(entry => entry['token'] === token), 'the submission\'s entry names its token');
 	await close();
 });
 

@@ -3,9 +3,10 @@ import {randomUUID} from 'node:crypto';
 import {setTimeout} from 'node:timers/promises';
 import type {Router} from '@koa/router';
 import type {Middleware} from 'koa';
+import type {Logger} from 'pino';
 import type {Config} from '../config.ts';
 import {parsed, type AppState} from '../http/context.ts';
-import {requestFailure} from '../http/error-handler.ts';
+import {logFault, requestFailure} from '../http/error-handler.ts';
 import {AppError, toHttpError} from '../http/errors.ts';
 import {jsonBody} from '../http/json-body.ts';
 import {setJson} from '../http/send.ts';
@@ -42,11 +43,13 @@ export class Judge0Jobs {
 	readonly #running = new Set<Promise<void>>();
 	readonly #runner: Runner;
 	readonly #signal: AbortSignal;
+	readonly #logger: Logger;
 
-	constructor(store: SubmissionStore, runner: Runner, signal: AbortSignal) {
+	constructor(store: SubmissionStore, runner: Runner, signal: AbortSignal, logger: Logger) {
 		this.store = store;
 		this.#runner = runner;
 		this.#signal = signal;
+		this.#logger = logger;
 	}
 
 	/** null when the store is full. */
@@ -62,7 +65,13 @@ export class Judge0Jobs {
 				const result = await this.#whenRun(stored.token, request);
 				this.store.update(stored.token, entry => ({token: entry.token, submission: entry.submission, createdAt: entry.createdAt, state: 'done', result, finishedAt: finishedAt()}));
 			} catch (error) {
-				const message = toHttpError(error)?.message ?? 'internal error while running the submission';
+				const known = toHttpError(error);
+				// A stop that cancels the submission is no fault; the host's failure behind an answer, or none, is.
+				if (!this.#signal.aborted && (known === null || known.fault !== null)) {
+					logFault(this.#logger.child({token: stored.token}), known?.fault ?? error);
+				}
+
+				const message = known?.message ?? 'internal error while running the submission';
 				this.store.update(stored.token, entry => ({token: entry.token, submission: entry.submission, createdAt: entry.createdAt, state: 'failed', message, finishedAt: finishedAt()}));
 			}
 		})();
@@ -179,6 +188,10 @@ const pistonErrors = (bodyLimitBytes: number): Middleware<AppState> => async (ct
 		const known = error instanceof PistonError ? new AppError(400, error.message) : requestFailure(error, bodyLimitBytes);
 		if (known === null) {
 			throw error;
+		}
+
+		if (known.fault !== null) {
+			logFault(ctx.state.log, known.fault);
 		}
 
 		ctx.status = known.status;

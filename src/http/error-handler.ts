@@ -1,5 +1,6 @@
 import type {Middleware} from 'koa';
-import {SandboxError} from '../job/errors.ts';
+import type {Logger} from 'pino';
+import {jobRootFailure, SandboxError} from '../job/errors.ts';
 import {ClientGoneError, type AppContext, type AppState} from './context.ts';
 import {AppError, toHttpError} from './errors.ts';
 import {setJson} from './send.ts';
@@ -38,9 +39,20 @@ export function requestFailure(error: unknown, bodyLimitBytes: number): AppError
 	return null;
 }
 
+/** A failure of the server's own in its log, with the sandbox's detail: the job root's, or one answered as a bare 500. */
+export function logFault(log: Logger, error: unknown): void {
+	const code = jobRootFailure(error);
+	const detail = error instanceof SandboxError ? error.detail : undefined;
+	if (code === null) {
+		log.error({err: error, detail}, 'internal error');
+	} else {
+		log.error({err: error, fsCode: code, detail}, 'the job root cannot take a job');
+	}
+}
+
 /**
- * What a client is told about a failure: a known error as it is, anything else logged and answered as a bare 500.
- * null when the client is gone and nobody is left to tell.
+ * What a client is told about a failure: a known error as it is (the host's failure behind it logged), anything else
+ * logged and answered as a bare 500. null when the client is gone and nobody is left to tell.
  */
 export function publicError(ctx: AppContext, error: unknown, bodyLimitBytes: number): AppError | null {
 	if (ctx.state.signal.aborted && ctx.state.signal.reason instanceof ClientGoneError) {
@@ -51,10 +63,14 @@ export function publicError(ctx: AppContext, error: unknown, bodyLimitBytes: num
 		? new AppError(503, 'Server is shutting down; the job was cancelled')
 		: requestFailure(error, bodyLimitBytes);
 	if (known) {
+		if (known.fault !== null) {
+			logFault(ctx.state.log, known.fault);
+		}
+
 		return known;
 	}
 
-	ctx.state.log.error({err: error, detail: error instanceof SandboxError ? error.detail : undefined}, 'internal error');
+	logFault(ctx.state.log, error);
 	return new AppError(500, 'Internal server error');
 }
 

@@ -15,6 +15,8 @@ export const closeCodes = {
 	tooBig: 1009,
 	/** The server itself failed; details only in its log. */
 	internal: 1011,
+	/** The job root cannot take the run's files now (full or read-only); an `error` message says so. */
+	tryAgainLater: 1013,
 } as const;
 
 /** What a client may ask the program to receive, and the signal each one sends to its process group. */

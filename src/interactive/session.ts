@@ -4,9 +4,11 @@ import type {Readable, Writable} from 'node:stream';
 import type {WebSocket} from 'ws';
 import type {SandboxLimits} from '../config.ts';
 import {ClientGoneError} from '../http/context.ts';
+import {logFault} from '../http/error-handler.ts';
+import {toHttpError} from '../http/errors.ts';
+import {jobRootFailure} from '../job/errors.ts';
 import type {ExecuteRequest} from '../job/parse-request.ts';
 import {toCompileErrorResult, toRunResult, type ExecuteResult} from '../job/result.ts';
-import {SandboxError} from '../job/errors.ts';
 import {compileProgram, runLimitsFor, sandboxStep, type Compiled, type JobDeps} from '../job/run-job.ts';
 import type {SandboxPolicy} from '../sandbox/profiles.ts';
 import type {SandboxRun, SandboxUser} from '../sandbox/spawn.ts';
@@ -335,7 +337,14 @@ class Session {
 			return 'shutdown';
 		}
 
-		this.#deps.logger.error({err: error, detail: error instanceof SandboxError ? error.detail : undefined}, 'interactive run failed');
+		logFault(this.#deps.logger, error);
+		const refused = jobRootFailure(error) === null ? null : toHttpError(error);
+		if (refused !== null) {
+			this.send({type: 'error', error: refused.message});
+			this.close(closeCodes.tryAgainLater, 'job root cannot take the run');
+			return 'job_root_unavailable';
+		}
+
 		this.send({type: 'error', error: 'Internal server error'});
 		this.close(closeCodes.internal, 'internal error');
 		return 'internal_error';

@@ -48,6 +48,20 @@ export class JobRootError extends SandboxError {
 export const jobRootCodes: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
 
 /**
+ * The code of a failure of the job root (`ENOSPC`, `EDQUOT`, `EROFS`): a JobRootError's, or a file-system error's
+ * from writing a job's files there; null for anything else. The job's files are the server's own, never the
+ * program's (a program filling its sandbox's /tmp gets its own error), so such a failure is always the host's.
+ */
+export function jobRootFailure(error: unknown): string | null {
+	if (error instanceof JobRootError) {
+		return error.code;
+	}
+
+	const code = (error as NodeJS.ErrnoException | null)?.code;
+	return error instanceof Error && typeof code === 'string' && jobRootCodes.has(code) ? code : null;
+}
+
+/**
  * A clean-up after a failure, whose own failure never hides the one that led to it: a directory that cannot go (a job
  * root read-only) is kept for a later removal to try again, a cgroup that cannot for the instance's removal at exit.
  */

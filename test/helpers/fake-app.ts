@@ -1,6 +1,6 @@
-import {pino} from 'pino';
+import {pino, type Logger} from 'pino';
 import {createApp} from '../../src/app.ts';
-import {loadConfig} from '../../src/config.ts';
+import {loadConfig, logRedactPaths} from '../../src/config.ts';
 import type {HealthCheck, HealthReport} from '../../src/health.ts';
 import type {JudgeRequest} from '../../src/judge/parse-judge.ts';
 import type {JudgeListener} from '../../src/judge/run-judge.ts';
@@ -45,13 +45,21 @@ export const healthReport = (status: HealthReport['status']): HealthReport => ({
 	status, checked_at: 'now', self_test: {ok: status === 'ok', duration_ms: 1, problem: status === 'ok' ? null : 'broken'}, versions: {}, policy: {}, slots: {capacity: 1, running: 0, queued: 0, queueLength: 1},
 });
 
+/** A logger as the server's (what it redacts included) whose entries are kept, parsed, in `entries`. */
+export function recordingLogger(): {logger: Logger; entries: Array<Record<string, unknown>>} {
+	const entries: Array<Record<string, unknown>> = [];
+	const logger = pino({level: 'info', redact: logRedactPaths}, {write: (line: string) => entries.push(JSON.parse(line) as Record<string, unknown>)});
+	return {logger, entries};
+}
+
 /** The real app with a fake runner and health check, served on a loopback port. */
-export async function setup(options: {token?: string; health?: HealthReport['status']; heartbeatMs?: number; corsOrigins?: string} = {}) {
+export async function setup(options: {token?: string; health?: HealthReport['status']; heartbeatMs?: number; corsOrigins?: string; logger?: Logger} = {}) {
 	const runner = new FakeRunner();
 	const health: HealthCheck = {check: async () => healthReport(options.health ?? 'ok')};
 	const config = {...loadConfig({C_RUNNER_JUDGE_MAX_TESTS: '3', C_RUNNER_JUDGE_MAX_TEST_BYTES: '16', C_RUNNER_CORS_ORIGINS: options.corsOrigins ?? ''}), token: options.token ?? null, bodyLimitBytes: 4096};
-	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs, config.judge0.storeBytes), runner, new AbortController().signal);
-	const app = createApp({config, logger: pino({level: 'silent'}), runner, health, compilerVersion: '12.2.0', submissions, ...(options.heartbeatMs === undefined ? {} : {heartbeatMs: options.heartbeatMs})});
+	const logger = options.logger ?? pino({level: 'silent'});
+	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs, config.judge0.storeBytes), runner, new AbortController().signal, logger);
+	const app = createApp({config, logger, runner, health, compilerVersion: '12.2.0', submissions, ...(options.heartbeatMs === undefined ? {} : {heartbeatMs: options.heartbeatMs})});
 	const server = await serve(app);
 	return {runner, submissions, ...server};
 }

@@ -10,6 +10,7 @@ import readline from 'node:readline';
 import zlib from 'node:zlib';
 import test, {type ExecutionContext} from 'ava';
 import {rawRequest} from '../helpers/raw-http.ts';
+import {connect} from '../helpers/ws-client.ts';
 import {assertHostClean, eventuallyClean, eventuallyLogged, example, execute, hostProcesses, leftoverInstanceCgroups, leftoverJobCgroups, leftoverJobDirs, leftoverProcesses, programRuns, projectRoot, serverArgs, settledAhead, startServer, testLimits, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
 
 // Each test has its own server, so they never share uids: 62200 + 10 per test.
@@ -726,7 +727,7 @@ async function serverOnOwnTmpfs(t: ExecutionContext, uidBase: number, mountOptio
 	return {server, jobRoot};
 }
 
-test('a job root out of space is the server\'s failure: a 500, never a compile error, never cached', async t => {
+test('a job root out of space is the host\'s failure: a 503 to try again later, never a compile error, never cached', async t => {
 	// A job root of 3 MiB.
 	const own = await serverOnOwnTmpfs(t, 66_560, 'size=3m');
 	if (own === null) {
@@ -738,12 +739,24 @@ test('a job root out of space is the server\'s failure: a 500, never a compile e
 		// A program of 4 MiB: gcc's files in the sandbox's own /tmp fit, the program in the job directory does not.
 		const big = {code: 'char big[4 << 20] = {1};\nint main(int argc, char **argv) { (void)argv; return big[argc * 4096]; }\n'};
 		for (const attempt of ['first', 'again']) {
-			const {status, body} = await execute(server, big);
-			t.is(status, 500, `${attempt}: ${JSON.stringify(body)}`);
-			t.deepEqual(body, {error: 'Internal server error'});
+			const response = await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(big)});
+			t.is(response.status, 503, attempt);
+			t.is(response.headers.get('retry-after'), '5');
+			t.deepEqual(await response.json(), {error: 'Server cannot store the job\'s files now: its job root is full (ENOSPC); try again later'}, attempt);
 		}
 
-		t.true(server.logs.some(entry => entry['msg'] === 'internal error' && String(entry['detail']).includes('No space left on device')));
+		const full = 'Server cannot store the job\'s files now: its job root is full (ENOSPC); try again later';
+		// The same through Piston's route and an interactive session, each in its own words.
+		const piston = await fetch(`${server.url}/api/v2/execute`, {method: 'POST', body: JSON.stringify({language: 'c', version: '*', files: [{content: big.code}]})});
+		t.deepEqual({status: piston.status, body: await piston.json()}, {status: 503, body: {message: full}});
+		const session = connect(server);
+		await session.opened;
+		session.send({type: 'start', code: big.code});
+		t.deepEqual((await session.waitForType('error')), {type: 'error', error: full});
+		t.deepEqual(await session.closed, {code: 1013, reason: 'job root cannot take the run'});
+		// Each logged, the line perhaps still in the pipe when the answer is in.
+		const logged = () => server.logs.filter(entry => entry['msg'] === 'the job root cannot take a job' && entry['fsCode'] === 'ENOSPC' && String(entry['detail']).includes('No space left on device')).length;
+		t.true(await waitFor(() => logged() === 4, 10_000), `${logged()} logged`);
 		t.like((await execute(server, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'}, 'a small program still runs');
 		// Seen from the server's own mount namespace: the job root holds the sandboxes made ahead (two a slot), no more.
 		const held = fs.readdirSync(`/proc/${server.pid}/root${jobRoot}`);
@@ -754,7 +767,7 @@ test('a job root out of space is the server\'s failure: a 500, never a compile e
 	}
 });
 
-test('a job root out of inodes is the server\'s failure too: a 500, not a compile error that is then cached', async t => {
+test('a job root out of inodes is the host\'s failure too: a 503, not a compile error that is then cached', async t => {
 	// Room for far more than the compile's file-size limit (64 MiB): inodes, not blocks, run out.
 	const own = await serverOnOwnTmpfs(t, 66_590, 'size=512m,nr_inodes=200', {C_RUNNER_CONCURRENCY: '1'});
 	if (own === null) {
@@ -779,7 +792,8 @@ test('a job root out of inodes is the server\'s failure too: a 500, not a compil
 
 		fs.rmSync(path.join(filler, '0'));
 		const starved = await execute(server, {code: example('hello.c')});
-		t.is(starved.status, 500, JSON.stringify(starved.body));
+		t.is(starved.status, 503, JSON.stringify(starved.body));
+		t.regex(String(starved.body['error']), /its job root is full \(ENOSPC\); try again later$/);
 		fs.rmSync(filler, {recursive: true, force: true});
 		t.like((await execute(server, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!', compile_cached: false}, 'nothing was cached');
 	} finally {
@@ -810,7 +824,7 @@ test('sandboxes made ahead come back after the job root was full for a while', a
 		t.is((await settledAhead(server, 1)).length, 4);
 		t.true(await waitFor(() => fs.existsSync(filler) && fs.statfsSync(path.dirname(filler)).bavail === 0, 5000));
 		// The job takes the compile sandbox made ahead and cannot write its source there; its replacement cannot be made.
-		t.is((await execute(server, {code: example('hello.c')})).status, 500);
+		t.is((await execute(server, {code: example('hello.c')})).status, 503);
 		t.true(await eventuallyLogged(server, entry => entry['msg'] === 'could not start a launcher ahead of its job'));
 		await stopFilling();
 		fs.rmSync(filler);
@@ -863,7 +877,7 @@ test('a job root read-only for a while leaves no job cgroup or directory behind,
 		t.is((await settledAhead(server, 1)).length, 4);
 		t.is(remount('ro').status, 0);
 		// The job takes the compile sandbox made ahead, cannot write its source there, and its directory cannot go.
-		t.is((await execute(server, {code: example('hello.c')})).status, 500);
+		t.like(await execute(server, {code: example('hello.c')}), {status: 503, body: {error: 'Server cannot store the job\'s files now: its job root is read-only (EROFS); try again later'}});
 		t.is(remount('rw').status, 0);
 		t.like((await execute(server, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
 		t.true(await waitFor(async () => (await settledAhead(server, 1)).length === 4, 15_000));
