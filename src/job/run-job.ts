@@ -350,7 +350,7 @@ async function compileInSandbox(program: Program, {user, deps, signal}: JobConte
 		deps.events?.compiled?.(program, performance.now() - started);
 		const outcome = classifyCompile(compileRun, deps.profiles.compile.limits);
 		if (!outcome.ok && jobRootFull(outcome.diagnostics, workspace.dir, deps.profiles.compile.limits)) {
-			// The host's failure, not the program's: a 500, never a compile error, and never kept in the cache.
+			// The host's failure, not the program's: a 503 to try again later, never a compile error, and never kept in the cache.
 			throw new JobRootError('the job root is out of space: the compiler could not write the program', outcome.diagnostics.slice(0, 2000), 'ENOSPC');
 		}
 
