@@ -55,6 +55,11 @@ export interface Config {
 		readonly resultBytes: number;
 		/** Test cases of one judge request running at once: a share of the slots, never all of them. */
 		readonly parallel: number;
+		/**
+		 * Judge requests past their wait at once, from compile to verdicts, each holding its compiled program on the job
+		 * root meanwhile; the others wait before their compile, as many as the job queue's length.
+		 */
+		readonly concurrent: number;
 		/** CPU time per test case when the request sets no `time_limit_ms`. */
 		readonly cpuMs: number;
 		/** Wall-clock time from compile to verdicts for one judge request; what has not finished by then is SKIPPED. */
@@ -224,6 +229,7 @@ export function loadConfig(env: Env): Config {
 			maxTestBytes: integer('C_RUNNER_JUDGE_MAX_TEST_BYTES', 1024 * 1024, {min: 1, max: 64 * 1024 * 1024}),
 			resultBytes: integer('C_RUNNER_JUDGE_RESULT_BYTES', 64 * 1024, {min: 256, max: 64 * 1024 * 1024}),
 			parallel: integer('C_RUNNER_JUDGE_PARALLEL', Math.max(1, Math.floor(concurrency / 2)), {min: 1, max: 256}),
+			concurrent: integer('C_RUNNER_JUDGES', concurrency, {min: 1, max: 256}),
 			cpuMs: integer('C_RUNNER_JUDGE_CPU_MS', 2000, {min: 100, max: 600_000}),
 			budgetMs: integer('C_RUNNER_JUDGE_BUDGET_MS', 60_000, {min: 1000, max: 3_600_000}),
 		},

@@ -18,6 +18,8 @@ export interface HealthReport {
 	readonly versions: Readonly<Record<string, string | null>>;
 	readonly policy: unknown;
 	readonly slots: Slots['stats'];
+	/** Judge requests past their wait (C_RUNNER_JUDGES), and those waiting for their turn. */
+	readonly judges: Slots['stats'];
 }
 
 export interface HealthCheck {
@@ -87,11 +89,19 @@ export function describePolicy(config: Config, profiles: JobDeps['profiles'], pe
  * A real compile-and-run through the sandbox, cached for the configured time. It runs as its own uid and takes no
  * job slot, so a server busy with user jobs is not reported dead; concurrent callers share one check.
  */
-export function createHealthCheck(deps: JobDeps, user: SandboxUser | null, slots: Slots, versions: HealthReport['versions'], policy: unknown): HealthCheck {
-	let cached: {report: Omit<HealthReport, 'slots'>; at: number} | null = null;
-	let running: Promise<Omit<HealthReport, 'slots'>> | null = null;
+/** The job slots and the judge requests' permits, each with its queue. */
+export interface Queues {
+	readonly slots: Slots;
+	readonly judges: Slots;
+}
 
-	const selfTest = async (): Promise<Omit<HealthReport, 'slots'>> => {
+type SelfTestReport = Omit<HealthReport, keyof Queues>;
+
+export function createHealthCheck(deps: JobDeps, user: SandboxUser | null, queues: Queues, versions: HealthReport['versions'], policy: unknown): HealthCheck {
+	let cached: {report: SelfTestReport; at: number} | null = null;
+	let running: Promise<SelfTestReport> | null = null;
+
+	const selfTest = async (): Promise<SelfTestReport> => {
 		const started = performance.now();
 		let problem: string | null = null;
 		try {
@@ -130,7 +140,7 @@ export function createHealthCheck(deps: JobDeps, user: SandboxUser | null, slots
 				cached = {report, at: performance.now()};
 			}
 
-			return {...cached.report, slots: slots.stats};
+			return {...cached.report, slots: queues.slots.stats, judges: queues.judges.stats};
 		},
 	};
 }

@@ -8,13 +8,13 @@ import {http} from './http/required.ts';
 import {Judge0Jobs} from './compat/routes.ts';
 import {SubmissionStore} from './compat/judge0.ts';
 import {ConfigError, logRedactPaths, loadConfig, type Config} from './config.ts';
-import {createHealthCheck, describePolicy, selfTestJobRoot, selfTestLimitStop, type HealthReport} from './health.ts';
+import {createHealthCheck, describePolicy, selfTestJobRoot, selfTestLimitStop, type HealthReport, type Queues} from './health.ts';
 import type {JobDeps} from './job/run-job.ts';
 import {allCompilers, languageSpecs} from './job/language.ts';
 import {CompileCache, openCacheDir, type CacheDir, type CacheListener} from './job/compile-cache.ts';
 import {Metrics} from './metrics.ts';
 import {openCgroupBackend} from './sandbox/cgroup.ts';
-import {createRunner} from './runner.ts';
+import {createRunner, judgePermits} from './runner.ts';
 import {LauncherPool} from './job/launchers.ts';
 import {Slots} from './job/slots.ts';
 import {currentOwner, sweepStaleWorkspaces, type Owner} from './job/workspace.ts';
@@ -220,7 +220,7 @@ async function openAccounting(config: Config, logger: Logger): Promise<Accountin
 }
 
 /** The strongest policy that passes the self-test here, strongest first; none at all: refuse to start. */
-async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<typeof sandboxUsers>, slots: Slots, versions: HealthReport['versions'], filter: SyscallFilter, backend: AccountingChoice) {
+async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<typeof sandboxUsers>, queues: Queues, versions: HealthReport['versions'], filter: SyscallFilter, backend: AccountingChoice) {
 	const {config, logger} = base;
 	const layout = readHostLayout();
 	const failures: string[] = [];
@@ -230,7 +230,7 @@ async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<t
 		const profiles = {compile: compileProfile(layout, config.compile, policy), run: runProfile(layout, config.run, policy)};
 		const deps: JobDeps = {...base, profiles};
 		// The self-test always compiles: a cached compile would not prove the compile sandbox works.
-		const health = createHealthCheck({...deps, compileCache: null, events: {}}, users.health, slots, versions, describePolicy(config, profiles, users.health !== null, filter, backend));
+		const health = createHealthCheck({...deps, compileCache: null, events: {}}, users.health, queues, versions, describePolicy(config, profiles, users.health !== null, filter, backend));
 		const startup = await health.check();
 		if (startup.status === 'ok') {
 			const weakenings = policyWeakenings(policy, config.sandboxProc);
@@ -353,6 +353,7 @@ async function main() {
 	const owner = currentOwner();
 	const users = sandboxUsers(config);
 	const slots = new Slots(users.slots, config.queueLength);
+	const queues = {slots, judges: judgePermits(config)};
 	// The tools are asked at once: each answer is a process of its own.
 	const [gcc, gpp, tcc, bwrap, syscallFilter] = await Promise.all([
 		commandVersion(languageSpecs.c.compiler),
@@ -370,7 +371,7 @@ async function main() {
 	const sandboxUids = [...users.slots, users.health].flatMap(user => user === null ? [] : [user.uid]);
 	const swept = await sweepStaleWorkspaces(config.jobRoot, {serverUid, ownerUids: new Set([serverUid, ...sandboxUids])}, logger);
 	const backend = await openAccounting(config, logger);
-	const metrics = new Metrics(slots);
+	const metrics = new Metrics(queues);
 	let compileCache: CompileCache | null;
 	try {
 		compileCache = await openCompileCache(config, owner, logger, metrics.cacheListener);
@@ -383,7 +384,7 @@ async function main() {
 		fail(error.message);
 	}
 
-	const chosen = await choosePolicy({config, owner, logger, cgroups: backend.cgroups, compileCache, events: metrics.jobEvents}, users, slots, versions, syscallFilter, backend);
+	const chosen = await choosePolicy({config, owner, logger, cgroups: backend.cgroups, compileCache, events: metrics.jobEvents}, users, queues, versions, syscallFilter, backend);
 	const {health, startup} = chosen;
 	// A compile sandbox and a run sandbox made ahead for each slot's next job (src/job/launchers.ts): only with job
 	// cgroups, each slot its uid.
@@ -392,7 +393,7 @@ async function main() {
 	const deps = {...chosen.deps, launchers};
 
 	const shutdown = new AbortController();
-	const runner = createRunner(deps, slots);
+	const runner = createRunner(deps, slots, queues.judges);
 	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs, config.judge0.storeBytes), runner, shutdown.signal, logger);
 	const compilerVersion = /(\d+\.\d+\.\d+)\s*$/.exec(versions.gcc ?? '')?.[1] ?? 'unknown';
 	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal, metrics});

@@ -4,7 +4,7 @@ import {clientWentAway, type AppState} from './http/context.ts';
 import type {CacheListener} from './job/compile-cache.ts';
 import type {Program} from './job/language.ts';
 import type {ExecuteResult} from './job/result.ts';
-import type {Slots} from './job/slots.ts';
+import type {Queues} from './health.ts';
 
 /** What the job code tells the metrics: each compile that ran, each run, each sandbox that failed to start. */
 export interface JobEvents {
@@ -34,10 +34,16 @@ export class Metrics {
 	readonly #cacheEvictions = new Counter({name: 'c_runner_compile_cache_evictions_total', help: 'Entries evicted to keep the compile cache within its bound.', registers: [this.registry]});
 	readonly #cacheBytes = new Gauge({name: 'c_runner_compile_cache_bytes', help: 'Bytes the compile cache holds (programs and diagnostics).', registers: [this.registry]});
 
-	constructor(slots: Slots) {
+	constructor({slots, judges}: Queues) {
 		collectDefaultMetrics({register: this.registry, prefix: 'c_runner_'});
-		new Gauge({name: 'c_runner_queue_depth', help: 'Requests waiting for a job slot.', registers: [this.registry], collect() {
-			this.set(slots.stats.queued);
+		new Gauge({name: 'c_runner_queue_depth', help: 'Requests waiting: for a job slot, or judge requests for their turn (C_RUNNER_JUDGES).', registers: [this.registry], collect() {
+			this.set(slots.stats.queued + judges.stats.queued);
+		}});
+		new Gauge({name: 'c_runner_judges_in_flight', help: 'Judge requests past their wait, from compile to verdicts.', registers: [this.registry], collect() {
+			this.set(judges.stats.running);
+		}});
+		new Gauge({name: 'c_runner_judges_queued', help: 'Judge requests waiting for their turn (C_RUNNER_JUDGES).', registers: [this.registry], collect() {
+			this.set(judges.stats.queued);
 		}});
 		new Gauge({name: 'c_runner_jobs_in_flight', help: 'Job slots in use.', registers: [this.registry], collect() {
 			this.set(slots.stats.running);

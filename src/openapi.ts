@@ -70,6 +70,19 @@ const programFields = {
 	},
 };
 
+/** Slots of one kind in use and requests waiting for one: `/health`'s `slots` and `judges`. */
+const queueStats = {
+	type: 'object',
+	required: ['capacity', 'running', 'queued', 'queueLength'],
+	properties: {
+		capacity: {type: 'integer', minimum: 1},
+		running: {type: 'integer', minimum: 0},
+		queued: {type: 'integer', minimum: 0},
+		queueLength: {type: 'integer', minimum: 0},
+	},
+	additionalProperties: false,
+} as const;
+
 const compileCached = {type: 'boolean', description: 'The compile\'s result (program or diagnostics) came from the compile cache: no compiler ran for this request.'} as const;
 
 /** `code` or `files`, one of the two. */
@@ -504,7 +517,7 @@ TRACE) answers 501 (\`NotImplemented\`) on a listed path (404 on another). \`OPT
 			},
 			HealthReport: {
 				type: 'object',
-				required: ['status', 'checked_at', 'self_test', 'versions', 'policy', 'slots'],
+				required: ['status', 'checked_at', 'self_test', 'versions', 'policy', 'slots', 'judges'],
 				properties: {
 					status: {type: 'string', enum: ['ok', 'failing']},
 					checked_at: {type: 'string', format: 'date-time', description: 'When the (cached) self-test ran.'},
@@ -540,17 +553,8 @@ TRACE) answers 501 (\`NotImplemented\`) on a listed path (404 on another). \`OPT
 						},
 						additionalProperties: true,
 					},
-					slots: {
-						type: 'object',
-						required: ['capacity', 'running', 'queued', 'queueLength'],
-						properties: {
-							capacity: {type: 'integer', minimum: 1},
-							running: {type: 'integer', minimum: 0},
-							queued: {type: 'integer', minimum: 0},
-							queueLength: {type: 'integer', minimum: 0},
-						},
-						additionalProperties: false,
-					},
+					slots: {...queueStats, description: 'The job slots (C_RUNNER_CONCURRENCY): in use, and requests waiting for one.'},
+					judges: {...queueStats, description: 'Judge requests past their wait, from compile to verdicts (C_RUNNER_JUDGES), and those waiting for their turn.'},
 				},
 				additionalProperties: false,
 			},

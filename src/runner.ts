@@ -1,10 +1,11 @@
+import type {Config} from './config.ts';
 import type {JudgeRequest} from './judge/parse-judge.ts';
 import {runJudge, type JudgeListener} from './judge/run-judge.ts';
 import type {JudgeResult} from './judge/verdict.ts';
 import type {ExecuteRequest} from './job/parse-request.ts';
 import type {ExecuteResult} from './job/result.ts';
 import {runJob, type JobDeps} from './job/run-job.ts';
-import type {Slots} from './job/slots.ts';
+import {Slots} from './job/slots.ts';
 
 /** What the HTTP layer asks of the server: the real one runs sandboxes, the HTTP tests pass a fake. */
 export interface Runner {
@@ -12,7 +13,15 @@ export interface Runner {
 	judge(request: JudgeRequest, signal: AbortSignal, listener?: JudgeListener): Promise<JudgeResult>;
 }
 
-export function createRunner(deps: JobDeps, slots: Slots): Runner {
+/**
+ * The permits of judge requests (C_RUNNER_JUDGES) and their queue: a judge holds its compiled program on the job root
+ * from its compile to its verdicts, so judges past their wait are bounded, not only the slots their steps take.
+ */
+export function judgePermits(config: Pick<Config, 'judge' | 'queueLength'>): Slots {
+	return new Slots(Array.from({length: config.judge.concurrent}, () => null), config.queueLength, `Server is busy: ${config.judge.concurrent} judge requests are running and ${config.queueLength} wait (C_RUNNER_JUDGES, C_RUNNER_QUEUE_LENGTH); retry later`);
+}
+
+export function createRunner(deps: JobDeps, slots: Slots, judges = judgePermits(deps.config)): Runner {
 	return {
 		async execute(request, signal) {
 			const slot = await slots.acquire(signal);
@@ -23,7 +32,12 @@ export function createRunner(deps: JobDeps, slots: Slots): Runner {
 			}
 		},
 		async judge(request, signal, listener) {
-			return runJudge(request, deps, slots, signal, listener);
+			const permit = await judges.acquire(signal);
+			try {
+				return await runJudge(request, deps, slots, signal, listener);
+			} finally {
+				permit.release();
+			}
 		},
 	};
 }

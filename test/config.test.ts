@@ -52,10 +52,10 @@ test('out-of-range numbers are refused', t => {
 test('per-request maxima and judge settings have defaults and are read', t => {
 	const defaults = loadConfig({C_RUNNER_CONCURRENCY: '8'});
 	t.deepEqual(defaults.runMax, {cpuMs: 10_000, memoryMb: 1024});
-	t.deepEqual(defaults.judge, {maxTests: 200, maxTestBytes: 1024 * 1024, resultBytes: 64 * 1024, parallel: 4, cpuMs: 2000, budgetMs: 60_000});
-	const set = loadConfig({C_RUNNER_RUN_MAX_CPU_MS: '3000', C_RUNNER_RUN_MAX_MEMORY_MB: '128', C_RUNNER_JUDGE_MAX_TESTS: '5', C_RUNNER_JUDGE_PARALLEL: '1', C_RUNNER_JUDGE_CPU_MS: '500', C_RUNNER_JUDGE_BUDGET_MS: '9000'});
+	t.deepEqual(defaults.judge, {maxTests: 200, maxTestBytes: 1024 * 1024, resultBytes: 64 * 1024, parallel: 4, concurrent: 8, cpuMs: 2000, budgetMs: 60_000});
+	const set = loadConfig({C_RUNNER_RUN_MAX_CPU_MS: '3000', C_RUNNER_RUN_MAX_MEMORY_MB: '128', C_RUNNER_JUDGE_MAX_TESTS: '5', C_RUNNER_JUDGE_PARALLEL: '1', C_RUNNER_JUDGES: '3', C_RUNNER_JUDGE_CPU_MS: '500', C_RUNNER_JUDGE_BUDGET_MS: '9000'});
 	t.deepEqual(set.runMax, {cpuMs: 3000, memoryMb: 128});
-	t.like(set.judge, {maxTests: 5, parallel: 1, cpuMs: 500, budgetMs: 9000});
+	t.like(set.judge, {maxTests: 5, parallel: 1, concurrent: 3, cpuMs: 500, budgetMs: 9000});
 	t.throws(() => loadConfig({C_RUNNER_JUDGE_BUDGET_MS: '10'}), {message: /C_RUNNER_JUDGE_BUDGET_MS/});
 });
 

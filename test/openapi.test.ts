@@ -338,7 +338,7 @@ const codeTypes: Record<string, string[]> = {
 		time_ms: 0, cpu_ms: 0, memory_kb: 0, exit_code: 0, signal: 0, status: 0, checker_message: 0,
 	}),
 	CompileEvent: fieldsOf<Parameters<NonNullable<JudgeListener['compiled']>>[0]>({status: 0, warnings: 0, error: 0}),
-	HealthReport: fieldsOf<HealthReport>({status: 0, checked_at: 0, self_test: 0, versions: 0, policy: 0, slots: 0}),
+	HealthReport: fieldsOf<HealthReport>({status: 0, checked_at: 0, self_test: 0, versions: 0, policy: 0, slots: 0, judges: 0}),
 };
 
 test('the answer schemas have the fields of the code\'s types', t => {

@@ -33,10 +33,14 @@ export class Slots {
 	/** Told when the last held slot is released. */
 	readonly #idle: Array<() => void> = [];
 
-	constructor(users: ReadonlyArray<SandboxUser | null>, queueLength: number) {
+	readonly #busy: string;
+
+	/** `busy`: what a request is told when every slot and the whole queue are taken. */
+	constructor(users: ReadonlyArray<SandboxUser | null>, queueLength: number, busy = 'Server is busy: all job slots and the queue are full; retry later') {
 		this.#users = users;
 		this.#free = users.map((_user, index) => index);
 		this.#queueLength = queueLength;
+		this.#busy = busy;
 	}
 
 	get stats() {
@@ -71,7 +75,7 @@ export class Slots {
 		}
 
 		if (!options.admitted && this.#queue.length >= this.#queueLength) {
-			throw new BusyError('Server is busy: all job slots and the queue are full; retry later');
+			throw new BusyError(this.#busy);
 		}
 
 		return new Promise<Slot>((resolve, reject) => {

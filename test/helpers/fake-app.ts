@@ -42,7 +42,7 @@ export class FakeRunner implements Runner {
 }
 
 export const healthReport = (status: HealthReport['status']): HealthReport => ({
-	status, checked_at: 'now', self_test: {ok: status === 'ok', duration_ms: 1, problem: status === 'ok' ? null : 'broken'}, versions: {}, policy: {}, slots: {capacity: 1, running: 0, queued: 0, queueLength: 1},
+	status, checked_at: 'now', self_test: {ok: status === 'ok', duration_ms: 1, problem: status === 'ok' ? null : 'broken'}, versions: {}, policy: {}, slots: {capacity: 1, running: 0, queued: 0, queueLength: 1}, judges: {capacity: 1, running: 0, queued: 0, queueLength: 1},
 });
 
 /** A logger as the server's (what it redacts included) whose entries are kept, parsed, in `entries`. */

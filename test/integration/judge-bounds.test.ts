@@ -101,24 +101,70 @@ test.serial('the time budget ends a 100-case judge of a looping program in bound
 	assertHostClean(t, budgeted);
 });
 
+/** The job directories of `target` holding a program: a `source` file (the program's name) with something in it. */
+const programs = (target: RunningServer) => fs.readdirSync(target.jobRoot).filter(name => {
+	const size = fs.statSync(path.join(target.jobRoot, name, 'source'), {throwIfNoEntry: false})?.size ?? 0;
+	return size > 0;
+});
+
 test('a test case holds one copy of the program on the job root, not two: the run sandbox made ahead takes the only one', async t => {
 	const one = await startServer({uidBase: 66_640, env: {C_RUNNER_CONCURRENCY: '1', C_RUNNER_JUDGE_PARALLEL: '1'}});
 	try {
-		// Job directories holding a program (a `source` file with something in it) while the test case sleeps.
-		const programs = () => fs.readdirSync(one.jobRoot).filter(name => {
-			const size = fs.statSync(path.join(one.jobRoot, name, 'source'), {throwIfNoEntry: false})?.size ?? 0;
-			return size > 0;
-		});
 		const code = '#include <stdio.h>\n#include <unistd.h>\nint main(void) { sleep(3); puts("one copy"); return 0; }\n';
 		const judged = judge({code, time_limit_ms: 5000, testcases: [{input: '', expected_output: 'one copy'}]}, one);
 		let seen: string[] = [];
 		// The compile's directory and the run sandbox's (filled once its program is written into it).
-		t.true(await waitFor(() => (seen = programs()).length >= 2, 20_000), seen.join(' '));
+		t.true(await waitFor(() => (seen = programs(one)).length >= 2, 20_000), seen.join(' '));
 		await new Promise(resolve => setTimeout(resolve, 300));
-		t.is(programs().length, 2, programs().join(' '));
+		t.is(programs(one).length, 2, programs(one).join(' '));
 		t.like((await judged).body, {verdict: 'AC'});
 		assertHostClean(t, one);
 	} finally {
 		await one.stop();
+	}
+});
+
+test('judges hold their programs on the job root C_RUNNER_JUDGES at a time: the others wait before their compile', async t => {
+	// Two judges at once (the default: one per slot); eight sent together.
+	const bounded = await startServer({uidBase: 66_670, env: {C_RUNNER_CONCURRENCY: '2', C_RUNNER_JUDGE_PARALLEL: '1', C_RUNNER_QUEUE_LENGTH: '8'}});
+	try {
+		const code = '#include <stdio.h>\n#include <unistd.h>\nint main(void) { usleep(400000); puts("held"); return 0; }\n';
+		const sent = Array.from({length: 8}, async () => judge({code, testcases: [{input: '', expected_output: 'held'}, {input: '', expected_output: 'held'}]}, bounded));
+		let most = 0;
+		let done = false;
+		const all = Promise.all(sent).finally(() => {
+			done = true;
+		});
+		// /health shows the judges past their wait and those waiting for their turn.
+		const health = (async () => {
+			let seen = {running: 0, queued: 0};
+			while (!done) {
+				const {judges} = await (await fetch(`${bounded.url}/health`)).json() as {judges: {capacity: number; running: number; queued: number}};
+				t.is(judges.capacity, 2);
+				seen = {running: Math.max(seen.running, judges.running), queued: Math.max(seen.queued, judges.queued)};
+				await new Promise(resolve => setTimeout(resolve, 50));
+			}
+
+			return seen;
+		})();
+		while (!done) {
+			most = Math.max(most, programs(bounded).length);
+			await new Promise(resolve => setTimeout(resolve, 10));
+		}
+
+		// At their most: two judging, and (all eight sent at once, the first two judging for a second at least) six waiting.
+		const seen = await health;
+		t.is(seen.running, 2);
+		t.true(seen.queued >= 4 && seen.queued <= 6, JSON.stringify(seen));
+
+		for (const {status, body} of await all) {
+			t.like({status, body}, {status: 200, body: {verdict: 'AC'}});
+		}
+
+		// Each judge running: its compiled program, and the copy of the test case running (one at a time).
+		t.true(most >= 2 && most <= 4, `${most} job directories held a program at once`);
+		assertHostClean(t, bounded);
+	} finally {
+		await bounded.stop();
 	}
 });

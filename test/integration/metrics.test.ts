@@ -42,7 +42,7 @@ test.serial('Prometheus text format, with every documented series', async t => {
 	t.is(response.status, 200);
 	t.regex(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
 	const text = await response.text();
-	for (const name of ['c_runner_queue_depth', 'c_runner_jobs_in_flight', 'c_runner_job_slots', 'c_runner_compile_cache_bytes', 'c_runner_process_resident_memory_bytes']) {
+	for (const name of ['c_runner_queue_depth', 'c_runner_jobs_in_flight', 'c_runner_job_slots', 'c_runner_judges_in_flight', 'c_runner_judges_queued', 'c_runner_compile_cache_bytes', 'c_runner_process_resident_memory_bytes']) {
 		t.regex(text, new RegExp(`^${name} \\d`, 'm'), name);
 	}
 

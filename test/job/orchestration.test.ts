@@ -9,11 +9,12 @@ import test from 'ava';
 import {loadConfig} from '../../src/config.ts';
 import {programFromCode} from '../../src/job/language.ts';
 import {runJob, type JobDeps} from '../../src/job/run-job.ts';
+import {BusyError} from '../../src/job/errors.ts';
 import {Slots} from '../../src/job/slots.ts';
 import {currentOwner} from '../../src/job/workspace.ts';
 import {parseJudgeRequest} from '../../src/judge/parse-judge.ts';
 import {runJudge} from '../../src/judge/run-judge.ts';
-import {createRunner} from '../../src/runner.ts';
+import {createRunner, judgePermits} from '../../src/runner.ts';
 import {compileProfile, runProfile} from '../../src/sandbox/profiles.ts';
 import type {HostLayout} from '../../src/sandbox/host-layout.ts';
 import type {SandboxCommand, SandboxRun, SpawnOptions} from '../../src/sandbox/spawn.ts';
@@ -155,5 +156,37 @@ test('a judge whose client leaves after the first result cancels every other tes
 	t.true(sandbox.steps.filter(step => step === 'run').length <= 1 + deps.config.judge.parallel, `runs started: ${sandbox.steps.length - 1}`);
 	t.is(slots.stats.running, 0);
 	t.is(slots.stats.queued, 0);
+	t.deepEqual(leftovers(), []);
+});
+
+test('judge requests past their wait are C_RUNNER_JUDGES at most: the next waits before its compile, the one after is refused; a waiting one cancelled leaves nothing', async t => {
+	// Every test case hangs until its judge is cancelled.
+	const sandbox = new FakeSandbox('ok', 'hang');
+	const {deps, slots, leftovers} = setup(sandbox);
+	const judges = judgePermits({judge: {...deps.config.judge, concurrent: 1}, queueLength: 1});
+	const runner = createRunner(deps, slots, judges);
+	const judge = parseJudgeRequest({code: 'int main(void) { return 0; }', testcases: [{output: '10'}]}, deps.config.judge);
+	const first = new AbortController();
+	const second = new AbortController();
+	const running = runner.judge(judge, first.signal);
+	const waiting = runner.judge(judge, second.signal);
+	await t.throwsAsync(runner.judge(judge, new AbortController().signal), {
+		instanceOf: BusyError,
+		message: 'Server is busy: 1 judge requests are running and 1 wait (C_RUNNER_JUDGES, C_RUNNER_QUEUE_LENGTH); retry later',
+	});
+	t.like(judges.stats, {capacity: 1, running: 1, queued: 1});
+	// The first compiles and its test case runs (and hangs); the second never took a slot.
+	while (!sandbox.steps.includes('run')) {
+		await new Promise(resolve => setTimeout(resolve, 5));
+	}
+
+	t.deepEqual(sandbox.steps, ['compile', 'run']);
+	second.abort(new Error('client closed the connection'));
+	await t.throwsAsync(waiting, {message: 'client closed the connection'});
+	t.like(judges.stats, {running: 1, queued: 0});
+	first.abort(new Error('client closed the connection'));
+	await t.throwsAsync(running, {message: 'client closed the connection'});
+	t.like(judges.stats, {running: 0, queued: 0});
+	t.is(slots.stats.running, 0);
 	t.deepEqual(leftovers(), []);
 });
