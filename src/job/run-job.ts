@@ -371,12 +371,15 @@ const minFreeInodes = 16;
 
 /**
  * A compile that failed for want of space on the job root's file system, where the linker writes the program:
- * "No space left on device" in the diagnostics, and less room left there than a compile may write, or almost no
- * inode. The sandbox's own /tmp, where gcc writes its intermediate files, is capped by the compile limits: a program
- * filling that is the program's compile error, and the job root then still has room.
+ * "No space left on device" in the diagnostics, on a line that names none of gcc's files in the sandbox's own /tmp,
+ * and less room left there than a compile may write, or almost no inode. The sandbox's own /tmp, where gcc writes its
+ * objects, is capped by the compile limits: a program filling that is the program's compile error ("…/tmp/ccX.o: 'No
+ * space left on device'"), even on a job root with little room left — a 503 would have it sent again and again.
  */
 function jobRootFull(diagnostics: string, dir: string, limits: SandboxLimits): boolean {
-	if (!diagnostics.includes('No space left on device')) {
+	// gcc's own files there are /tmp/cc<random>.o; a job directory (`c_exec_<uuid>`, on a job root at /tmp) is not one.
+	const outOfSpace = diagnostics.split('\n').filter(line => line.includes('No space left on device'));
+	if (outOfSpace.every(line => line.includes('/tmp/cc'))) {
 		return false;
 	}
 

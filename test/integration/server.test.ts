@@ -757,7 +757,15 @@ test('a job root out of space is the host\'s failure: a 503 to try again later, 
 		// Each logged, the line perhaps still in the pipe when the answer is in.
 		const logged = () => server.logs.filter(entry => entry['msg'] === 'the job root cannot take a job' && entry['fsCode'] === 'ENOSPC' && String(entry['detail']).includes('No space left on device')).length;
 		t.true(await waitFor(() => logged() === 4, 10_000), `${logged()} logged`);
+		// Objects of 80 MiB in the compile sandbox's own /tmp (64 MiB), in sections the linker drops: the program's own
+		// failure, a compile error, however little room the job root has left for the (small) program.
+		const padded = (name: string) => `__attribute__((section(".gnu.lto_${name}"), used)) char ${name}[40 << 20] = {1};\n`;
+		const ownTmp = await execute(server, {files: [{name: 'pad.c', content: padded('pad')}, {name: 'main.c', content: `${padded('main_pad')}int main(void) { return 0; }\n`}]});
+		t.is(ownTmp.status, 200, JSON.stringify(ownTmp.body));
+		t.is(ownTmp.body['status'], 'compile_error');
+		t.regex(String(ownTmp.body['error']), /\/tmp\/cc\w+\.o: 'No space left on device'/);
 		t.like((await execute(server, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'}, 'a small program still runs');
+		t.is(logged(), 4, 'the compile error is not the job root\'s');
 		// Seen from the server's own mount namespace: the job root holds the sandboxes made ahead (two a slot), no more.
 		const held = fs.readdirSync(`/proc/${server.pid}/root${jobRoot}`);
 		t.true(held.length <= 8, held.join(' '));
