@@ -6,7 +6,7 @@ import type {SandboxLimits} from '../config.ts';
 import {ClientGoneError} from '../http/context.ts';
 import {logFault} from '../http/error-handler.ts';
 import {toHttpError} from '../http/errors.ts';
-import {jobRootFailure} from '../job/errors.ts';
+import {cleanUpAfterJob, jobRootFailure} from '../job/errors.ts';
 import type {ExecuteRequest} from '../job/parse-request.ts';
 import {toCompileErrorResult, toRunResult, type ExecuteResult} from '../job/result.ts';
 import {compileProgram, runLimitsFor, sandboxStep, type Compiled, type JobDeps} from '../job/run-job.ts';
@@ -68,10 +68,11 @@ export async function runSession(socket: WebSocket, user: SandboxUser | null, de
 			outcome.status = result.status;
 			session.send({type: 'exit', ...result});
 		} finally {
-			await compiled.workspace.dispose();
+			await cleanUpAfterJob(deps.logger, async () => compiled.workspace.dispose());
 		}
 
-		// Closed once the job directory is gone: a client that sees the close sees a clean host.
+		// Closed once the job directory is gone: a client that sees the close sees a clean host (unless it could not go,
+		// a job root read-only: then it is logged and kept for a later removal).
 		session.close(closeCodes.done, 'run finished');
 	} catch (error) {
 		outcome.status = session.fail(error);

@@ -1,3 +1,5 @@
+import type {Logger} from 'pino';
+
 // The job's own failures, in the job's words. Only src/http/ turns them into statuses (see toHttpError).
 
 /** A request the job cannot take: a bad or missing field. Nothing ran. */
@@ -69,6 +71,20 @@ export async function cleanUpAfterFailure(cleanUp: () => Promise<unknown> | unde
 	try {
 		await cleanUp();
 	} catch {}
+}
+
+/**
+ * The clean-ups once a job is over, answered or failed (its job directories, a run sandbox made ahead): each is tried
+ * whatever the others did, and a failure is logged, never the job's answer or failure. A directory that cannot go (a
+ * job root read-only for a while) is kept for a later removal to try again; the answer is the job's all the same.
+ */
+export async function cleanUpAfterJob(logger: Logger, ...cleanUps: Array<() => Promise<unknown> | undefined>): Promise<void> {
+	const outcomes = await Promise.allSettled(cleanUps.map(async cleanUp => cleanUp()));
+	for (const outcome of outcomes) {
+		if (outcome.status === 'rejected') {
+			logger.warn({err: outcome.reason}, 'could not clean up after a job; a later removal tries again');
+		}
+	}
 }
 
 export const badRequest = (message: string) => new RequestError(message);

@@ -9,7 +9,7 @@ import type {SandboxProfile} from '../sandbox/profiles.ts';
 import {spawnSandbox, type SandboxCommand, type SandboxRun, type SandboxUser, type SpawnOptions, type StreamingIo} from '../sandbox/spawn.ts';
 import type {LauncherPool} from './launchers.ts';
 import {TextBudget} from './answer-size.ts';
-import {cleanUpAfterFailure, JobRootError} from './errors.ts';
+import {cleanUpAfterFailure, cleanUpAfterJob, JobRootError} from './errors.ts';
 import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
 import {classifyCompile, programNotStarted, wroteNoProgram, type CompileOutcome} from './classify.ts';
@@ -643,7 +643,7 @@ export async function runProgram(job: JobContext, workspace: Workspace, input: R
 		run = await step.go();
 	} finally {
 		if (!prepared) {
-			await step.close();
+			await cleanUpAfterJob(deps.logger, async () => step.close());
 		}
 	}
 
@@ -693,6 +693,6 @@ export async function runJob(request: ExecuteRequest, job: JobContext): Promise<
 		return withinResponseBytes({...result, compile_cached: compiled.cached}, deps.config.responseBytes);
 	} finally {
 		// The run's job directory (one made ahead) and the compile's go together.
-		await Promise.all([ahead.run?.close(), compiled.workspace.dispose()]);
+		await cleanUpAfterJob(deps.logger, async () => ahead.run?.close(), async () => compiled.workspace.dispose());
 	}
 }

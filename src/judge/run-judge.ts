@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type {SandboxLimits} from '../config.ts';
-import {badRequest, cleanUpAfterFailure} from '../job/errors.ts';
+import {badRequest, cleanUpAfterFailure, cleanUpAfterJob} from '../job/errors.ts';
 import {TextBudget} from '../job/answer-size.ts';
 import {appliedLimits} from '../job/result.ts';
 import {programFromCode} from '../job/language.ts';
@@ -50,7 +50,7 @@ async function runChecker(judge: JudgeContext, checker: Compiled, test: TestCase
 
 		return {matched: result.status === 'ok', checkerMessage: result.output.trimEnd()};
 	} finally {
-		await workspace.dispose();
+		await cleanUpAfterJob(deps.logger, async () => workspace.dispose());
 	}
 }
 
@@ -83,7 +83,7 @@ async function judgeTest(judge: JudgeContext, test: TestCase, index: number, sig
 			const workerId = path.basename(workspace.dir).replace(/^c_exec_/, '');
 			return toTestResult(result, judged, test, index, workerId, request.compare.mode, deps.config.judge.resultBytes);
 		} finally {
-			await workspace.dispose();
+			await cleanUpAfterJob(deps.logger, async () => workspace.dispose());
 		}
 	} finally {
 		slot.release();
@@ -217,7 +217,7 @@ export async function runJudge(request: JudgeRequest, deps: JobDeps, slots: Slot
 		const {passed, verdict, summary} = summarize(results, request.tests.length);
 		return {passed, verdict, results, error: null, summary, warnings: diagnostics, limits: applied, ignored_fields: request.ignoredFields, compile_cached: programs.program.cached};
 	} finally {
-		await programs.program.workspace.dispose();
-		await programs.checker?.workspace.dispose();
+		// Both, even when the first cannot go.
+		await cleanUpAfterJob(deps.logger, async () => programs.program.workspace.dispose(), async () => programs.checker?.workspace.dispose());
 	}
 }

@@ -906,6 +906,53 @@ test('a job root read-only for a while leaves no job cgroup or directory behind,
 	}
 });
 
+test('a job root that turns read-only while a job runs: the job\'s answer all the same, its directories removed later', async t => {
+	const own = await serverOnOwnTmpfs(t, 66_700, 'size=16m', {C_RUNNER_CONCURRENCY: '1', C_RUNNER_RUN_WALL_MS: '20000'});
+	if (own === null) {
+		return;
+	}
+
+	const {server, jobRoot} = own;
+	const remount = (mode: 'ro' | 'rw') => spawnSync('nsenter', ['--mount', '--target', String(server.pid), 'mount', '-o', `remount,${mode}`, jobRoot], {encoding: 'utf8'});
+	const slow = '#include <unistd.h>\nint main(void) { sleep(3); return 0; }\n';
+	// A program of a job directory running (`marker` in its command line).
+	const running = (marker: string) => leftoverProcesses(server).some(proc => proc.command.startsWith(`${jobRoot}/c_exec_`) && proc.command.includes(marker));
+	// The answer of a job, the job root made read-only while `marker` runs (and writable again after).
+	const readOnlyWhile = async <T>(marker: string, answer: Promise<T>): Promise<T> => {
+		try {
+			t.true(await waitFor(() => running(marker), 15_000), 'the program runs');
+			t.is(remount('ro').status, 0);
+			t.true(running(marker), 'read-only before the program ended');
+			return await answer;
+		} finally {
+			remount('rw');
+		}
+	};
+
+	try {
+		t.like((await readOnlyWhile('source', execute(server, {code: slow}))).body, {status: 'ok', exit_code: 0});
+		const session = connect(server);
+		await session.opened;
+		session.send({type: 'start', code: slow});
+		t.like(await readOnlyWhile('source', session.waitForType('exit')), {type: 'exit', status: 'ok', exit_code: 0});
+		t.is((await session.closed).code, 1000);
+		// A judge whose checker runs then: the test case's directories, the program's and the checker's could not go.
+		const judged = await readOnlyWhile('/expected', fetch(`${server.url}/judge_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({
+			code: example('hello.c'), checker: slow, testcases: [{input: '', expected_output: 'anything'}],
+		})}));
+		t.like({status: judged.status, body: await judged.json() as Record<string, unknown>}, {status: 200, body: {verdict: 'AC'}});
+		t.true(server.logs.some(entry => entry['msg'] === 'could not clean up after a job; a later removal tries again'), 'logged');
+		// What could not go while the file system was read-only goes with the next job's directory.
+		t.like((await execute(server, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
+		t.true(await waitFor(async () => (await settledAhead(server, 1)).length === 4, 15_000));
+		t.is(fs.readdirSync(`/proc/${server.pid}/root${jobRoot}`).length, 2, 'only the directories of the sandboxes made ahead');
+		t.deepEqual(leftoverJobCgroups(server), []);
+	} finally {
+		await server.stop();
+		fs.rmSync(jobRoot, {recursive: true, force: true});
+	}
+});
+
 /**
  * The server's start-up, run to its end in a private mount namespace that `script` (sh, the server's command as "$0"
  * "$@") prepares first: what it printed, and how it ended.
