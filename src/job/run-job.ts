@@ -1,5 +1,5 @@
 import {randomUUID} from 'node:crypto';
-import {statfsSync} from 'node:fs';
+import {accessSync, constants as fsConstants, statfsSync} from 'node:fs';
 import path from 'node:path';
 import type {Logger} from 'pino';
 import type {Config, SandboxLimits} from '../config.ts';
@@ -349,9 +349,11 @@ async function compileInSandbox(program: Program, {user, deps, signal}: JobConte
 		const compileRun = await sandboxStep(deps.profiles.compile, {dir: workspace.dir, files: [], argv}, user, deps, signal, made ? {made} : {});
 		deps.events?.compiled?.(program, performance.now() - started);
 		const outcome = classifyCompile(compileRun, deps.profiles.compile.limits);
-		if (!outcome.ok && jobRootFull(outcome.diagnostics, workspace.dir, deps.profiles.compile.limits)) {
+		const hostFailure = outcome.ok ? null : jobRootFailed(outcome.diagnostics, workspace.dir, deps.profiles.compile.limits);
+		if (hostFailure !== null) {
 			// The host's failure, not the program's: a 503 to try again later, never a compile error, and never kept in the cache.
-			throw new JobRootError('the job root is out of space: the compiler could not write the program', outcome.diagnostics.slice(0, 2000), 'ENOSPC');
+			const state = hostFailure === 'EROFS' ? 'read-only' : 'out of space';
+			throw new JobRootError(`the job root is ${state}: the compiler could not write the program`, outcome.diagnostics.slice(0, 2000), hostFailure);
 		}
 
 		const staticKb = outcome.ok ? await staticMemoryKb(workspace.binaryPath) : 0;
@@ -370,25 +372,41 @@ async function compileInSandbox(program: Program, {user, deps, signal}: JobConte
 const minFreeInodes = 16;
 
 /**
- * A compile that failed for want of space on the job root's file system, where the linker writes the program:
- * "No space left on device" in the diagnostics, on a line that names none of gcc's files in the sandbox's own /tmp,
- * and less room left there than a compile may write, or almost no inode. The sandbox's own /tmp, where gcc writes its
- * objects, is capped by the compile limits: a program filling that is the program's compile error ("…/tmp/ccX.o: 'No
- * space left on device'"), even on a job root with little room left — a 503 would have it sent again and again.
+ * The job root's failure behind a failed compile, where the linker writes the program; null when the failure is the
+ * program's. Read-only (`EROFS`): "Read-only file system" in the diagnostics, and the job root read-only now (it
+ * turned so during the compile). Out of space (`ENOSPC`): "No space left on device" on a line that names none of
+ * gcc's files in the sandbox's own /tmp, and less room left there than a compile may write, or almost no inode. The
+ * sandbox's own /tmp, where gcc writes its objects, is capped by the compile limits: a program filling that is the
+ * program's compile error ("…/tmp/ccX.o: 'No space left on device'"), even on a job root with little room left — a
+ * 503 would have it sent again and again.
  */
-function jobRootFull(diagnostics: string, dir: string, limits: SandboxLimits): boolean {
+function jobRootFailed(diagnostics: string, dir: string, limits: SandboxLimits): 'ENOSPC' | 'EROFS' | null {
+	if (diagnostics.includes('Read-only file system') && readOnly(dir)) {
+		return 'EROFS';
+	}
+
 	// gcc's own files there are /tmp/cc<random>.o; a job directory (`c_exec_<uuid>`, on a job root at /tmp) is not one.
 	const outOfSpace = diagnostics.split('\n').filter(line => line.includes('No space left on device'));
 	if (outOfSpace.every(line => line.includes('/tmp/cc'))) {
-		return false;
+		return null;
 	}
 
 	try {
 		// Out of blocks, or out of inodes (the linker could not even make the program's file).
 		const {bavail, bsize, ffree} = statfsSync(dir);
-		return bavail * bsize < limits.fileSizeMb * 1024 * 1024 || ffree < minFreeInodes;
+		return bavail * bsize < limits.fileSizeMb * 1024 * 1024 || ffree < minFreeInodes ? 'ENOSPC' : null;
 	} catch {
+		return null;
+	}
+}
+
+/** Whether a directory's file system is mounted read-only. */
+function readOnly(dir: string): boolean {
+	try {
+		accessSync(dir, fsConstants.W_OK);
 		return false;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EROFS';
 	}
 }
 

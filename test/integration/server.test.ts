@@ -11,7 +11,7 @@ import zlib from 'node:zlib';
 import test, {type ExecutionContext} from 'ava';
 import {rawRequest} from '../helpers/raw-http.ts';
 import {connect} from '../helpers/ws-client.ts';
-import {assertHostClean, eventuallyClean, eventuallyLogged, example, execute, hostProcesses, leftoverInstanceCgroups, leftoverJobCgroups, leftoverJobDirs, leftoverProcesses, programRuns, projectRoot, serverArgs, settledAhead, startServer, testLimits, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, eventuallyClean, eventuallyLogged, example, execute, hostProcesses, leftoverInstanceCgroups, leftoverJobCgroups, leftoverJobDirs, leftoverProcesses, programRuns, projectRoot, serverArgs, settledAhead, slowSource, startServer, testLimits, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
 
 // Each test has its own server, so they never share uids: 62200 + 10 per test.
 const uidBase = (index: number) => 62_200 + (index * 10);
@@ -906,7 +906,7 @@ test('a job root read-only for a while leaves no job cgroup or directory behind,
 	}
 });
 
-test('a job root that turns read-only while a job runs: the job\'s answer all the same, its directories removed later', async t => {
+test('a job root that turns read-only during a job: its compile refused (a 503, nothing cached), its run\'s answer kept, its directories removed later', async t => {
 	const own = await serverOnOwnTmpfs(t, 66_700, 'size=16m', {C_RUNNER_CONCURRENCY: '1', C_RUNNER_RUN_WALL_MS: '20000'});
 	if (own === null) {
 		return;
@@ -915,8 +915,8 @@ test('a job root that turns read-only while a job runs: the job\'s answer all th
 	const {server, jobRoot} = own;
 	const remount = (mode: 'ro' | 'rw') => spawnSync('nsenter', ['--mount', '--target', String(server.pid), 'mount', '-o', `remount,${mode}`, jobRoot], {encoding: 'utf8'});
 	const slow = '#include <unistd.h>\nint main(void) { sleep(3); return 0; }\n';
-	// A program of a job directory running (`marker` in its command line).
-	const running = (marker: string) => leftoverProcesses(server).some(proc => proc.command.startsWith(`${jobRoot}/c_exec_`) && proc.command.includes(marker));
+	// A program of a job directory running (`marker` in its command line), or the compiler's cc1.
+	const running = (marker: string) => leftoverProcesses(server).some(proc => marker === 'cc1' ? proc.command.includes('/cc1 ') : proc.command.startsWith(`${jobRoot}/c_exec_`) && proc.command.includes(marker));
 	// The answer of a job, the job root made read-only while `marker` runs (and writable again after).
 	const readOnlyWhile = async <T>(marker: string, answer: Promise<T>): Promise<T> => {
 		try {
@@ -930,6 +930,12 @@ test('a job root that turns read-only while a job runs: the job\'s answer all th
 	};
 
 	try {
+		// Read-only while gcc compiles: the linker cannot write the program. The host's failure, never a compile error
+		// kept in the cache for a program that compiles.
+		const refused = await readOnlyWhile('cc1', execute(server, {code: slowSource()}));
+		t.like(refused, {status: 503, body: {error: 'Server cannot store the job\'s files now: its job root is read-only (EROFS); try again later'}});
+		t.is(refused.headers.get('retry-after'), '5');
+		t.like((await execute(server, {code: slowSource()})).body, {status: 'ok', output: '0\n', compile_cached: false});
 		t.like((await readOnlyWhile('source', execute(server, {code: slow}))).body, {status: 'ok', exit_code: 0});
 		const session = connect(server);
 		await session.opened;
