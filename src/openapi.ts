@@ -140,7 +140,7 @@ const judgeEvents = `A stream of Server-Sent Events, each one \`event:\` line an
 - \`compile\` — the compile finished; data: \`CompileEvent\`.
 - \`result\` — a test case finished (in the order they finish; \`index\` says which; SKIPPED ones last); data: \`TestResult\`.
 - \`summary\` — last: everything is done; data: \`JudgeResult\`, the whole answer as without streaming.
-- \`error\` — the server failed after the stream began (never for the program's own failures); data: \`Error\`. The stream then ends.
+- \`error\` — the server failed after the stream began (never for the program's own failures), or the job root could not take the job's files then (the 503's message, to try again later); data: \`Error\`. The stream then ends.
 
 A comment line (\`: keep-alive\`) is sent every 15 s while nothing else is. Validation errors and a full queue are answered
 before the stream begins, as ordinary JSON errors. A client that closes the stream cancels every test case still running.`;
@@ -604,7 +604,7 @@ TRACE) answers 501 (\`NotImplemented\`) on a listed path (404 on another). \`OPT
 			UnsupportedMediaType: errorResponse('The body is not `application/json`, says it is in a charset other than UTF-8, or has a Content-Encoding the server does not take.'),
 			TooManyPipelined: errorResponse('More than 16 requests pipelined on one connection without their answers read (on any path): "More than 16 requests pipelined on one connection without reading their answers; the connection is closed"; the connection is closed.'),
 			InternalError: errorResponse('The sandbox itself failed (not the program): "Internal server error"; details only in the log.'),
-			ServiceUnavailable: errorResponse('All job slots and the queue are full (with Retry-After), the job root cannot take the job\'s files now (full or read-only; with Retry-After), or the server is shutting down and cancelled the job.', {
+			ServiceUnavailable: errorResponse('All job slots and the queue are full (with Retry-After); for a judge request, also `C_RUNNER_JUDGES` judge requests running and as many waiting as the queue takes (with Retry-After); the job root cannot take the job\'s files now (full or read-only; with Retry-After), or the server is shutting down and cancelled the job.', {
 				'Retry-After': {description: 'Seconds to wait; sent when the queue is full or the job root cannot take the job\'s files.', schema: {type: 'string', pattern: '^\\d+$'}},
 			}),
 		},
