@@ -52,8 +52,8 @@ export class Judge0Jobs {
 		this.#logger = logger;
 	}
 
-	/** null when the store is full. */
-	submit(submission: Judge0Submission, request: ExecuteRequest): StoredSubmission | null {
+	/** null when the store is full. `log`: the request's, so that a failure logged later names the request that sent it. */
+	submit(submission: Judge0Submission, request: ExecuteRequest, log: Logger = this.#logger): StoredSubmission | null {
 		const stored = this.store.add(submission);
 		if (stored === null) {
 			return null;
@@ -68,7 +68,7 @@ export class Judge0Jobs {
 				const known = toHttpError(error);
 				// A stop that cancels the submission is no fault; the host's failure behind an answer, or none, is.
 				if (!this.#signal.aborted && (known === null || known.fault !== null)) {
-					logFault(this.#logger.child({token: stored.token}), known?.fault ?? error);
+					logFault(log.child({token: stored.token}), known?.fault ?? error);
 				}
 
 				const message = known?.message ?? 'internal error while running the submission';
@@ -267,7 +267,7 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 			return;
 		}
 
-		const stored = deps.submissions.submit(submission, request);
+		const stored = deps.submissions.submit(submission, request, ctx.state.log);
 		if (stored === null) {
 			// Judge0's own answer when its queue is full.
 			throw new AppError(503, 'queue is full', {'Retry-After': '1'});

@@ -220,7 +220,8 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 				// their close code; the session then unwinds as for any closed socket.
 				webSocket.on('error', error => log.info({err: error.message}, 'interactive socket closed on a bad frame'));
 				const closed = new Promise(resolve => webSocket.once('close', resolve));
-				void runSession(webSocket, slot?.user ?? null, deps.session, deps.shutdownSignal, outcome).finally(async () => {
+				// The session's own log lines (a failure of the server's) carry its request id, as the line at its end does.
+				void runSession(webSocket, slot?.user ?? null, {...deps.session, logger: log}, deps.shutdownSignal, outcome).finally(async () => {
 					// The run is over and its directory gone; a client that does not answer the close is cut.
 					const cut = setTimeout(() => webSocket.terminate(), 2000);
 					await closed;

@@ -93,6 +93,7 @@ export interface ConnectOptions {
 	readonly origin?: string;
 	readonly protocols?: string[];
 	readonly path?: string;
+	readonly requestId?: string;
 }
 
 export const wsUrl = (server: RunningServer, path = '/interactive') => `${server.url.replace(/^http/, 'ws')}${path}`;
@@ -101,6 +102,10 @@ export function connect(server: RunningServer, options: ConnectOptions = {}): Se
 	const headers: Record<string, string> = {};
 	if (options.token !== undefined) {
 		headers['Authorization'] = `Bearer ${options.token}`;
+	}
+
+	if (options.requestId !== undefined) {
+		headers['X-Request-Id'] = options.requestId;
 	}
 
 	return new SessionClient(new WebSocket(wsUrl(server, options.path), options.protocols ?? [], {headers, ...(options.origin === undefined ? {} : {origin: options.origin})}));

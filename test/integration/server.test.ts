@@ -727,7 +727,7 @@ async function serverOnOwnTmpfs(t: ExecutionContext, uidBase: number, mountOptio
 	return {server, jobRoot};
 }
 
-test('a job root out of space is the host\'s failure: a 503 to try again later, never a compile error, never cached', async t => {
+test('a job root out of space is the host\'s failure: a 503 to try again later, never a compile error, never cached; logged once per request, by its id', async t => {
 	// A job root of 3 MiB.
 	const own = await serverOnOwnTmpfs(t, 66_560, 'size=3m');
 	if (own === null) {
@@ -739,7 +739,7 @@ test('a job root out of space is the host\'s failure: a 503 to try again later, 
 		// A program of 4 MiB: gcc's files in the sandbox's own /tmp fit, the program in the job directory does not.
 		const big = {code: 'char big[4 << 20] = {1};\nint main(int argc, char **argv) { (void)argv; return big[argc * 4096]; }\n'};
 		for (const attempt of ['first', 'again']) {
-			const response = await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(big)});
+			const response = await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json', 'X-Request-Id': `execute-${attempt}`}, body: JSON.stringify(big)});
 			t.is(response.status, 503, attempt);
 			t.is(response.headers.get('retry-after'), '5');
 			t.deepEqual(await response.json(), {error: 'Server cannot store the job\'s files now: its job root is full (ENOSPC); try again later'}, attempt);
@@ -747,16 +747,26 @@ test('a job root out of space is the host\'s failure: a 503 to try again later, 
 
 		const full = 'Server cannot store the job\'s files now: its job root is full (ENOSPC); try again later';
 		// The same through Piston's route and an interactive session, each in its own words.
-		const piston = await fetch(`${server.url}/api/v2/execute`, {method: 'POST', body: JSON.stringify({language: 'c', version: '*', files: [{content: big.code}]})});
+		const piston = await fetch(`${server.url}/api/v2/execute`, {method: 'POST', headers: {'X-Request-Id': 'piston'}, body: JSON.stringify({language: 'c', version: '*', files: [{content: big.code}]})});
 		t.deepEqual({status: piston.status, body: await piston.json()}, {status: 503, body: {message: full}});
-		const session = connect(server);
+		const session = connect(server, {requestId: 'interactive'});
 		await session.opened;
 		session.send({type: 'start', code: big.code});
 		t.deepEqual((await session.waitForType('error')), {type: 'error', error: full});
 		t.deepEqual(await session.closed, {code: 1013, reason: 'job root cannot take the run'});
-		// Each logged, the line perhaps still in the pipe when the answer is in.
-		const logged = () => server.logs.filter(entry => entry['msg'] === 'the job root cannot take a job' && entry['fsCode'] === 'ENOSPC' && String(entry['detail']).includes('No space left on device')).length;
-		t.true(await waitFor(() => logged() === 4, 10_000), `${logged()} logged`);
+		// Judge0's submission fails after its answer: its line names the request that sent it, and its token.
+		const submitted = await fetch(`${server.url}/submissions`, {method: 'POST', headers: {'Content-Type': 'application/json', 'X-Request-Id': 'judge0'}, body: JSON.stringify({source_code: big.code, language_id: 50})});
+		const {token} = await submitted.json() as {token: string};
+		// Each logged once, by its request's id, the line perhaps still in the pipe when the answer is in.
+		const faults = () => server.logs.filter(entry => entry['msg'] === 'the job root cannot take a job');
+		t.true(await waitFor(() => faults().length === 5, 10_000), `${faults().length} logged`);
+		t.deepEqual(faults().map(entry => entry['reqId']), ['execute-first', 'execute-again', 'piston', 'interactive', 'judge0']);
+		t.is(faults()[4]?.['token'], token);
+		for (const entry of faults()) {
+			t.is(entry['fsCode'], 'ENOSPC');
+			t.regex(String(entry['detail']), /No space left on device/);
+		}
+
 		// Objects of 80 MiB in the compile sandbox's own /tmp (64 MiB), in sections the linker drops: the program's own
 		// failure, a compile error, however little room the job root has left for the (small) program.
 		const padded = (name: string) => `__attribute__((section(".gnu.lto_${name}"), used)) char ${name}[40 << 20] = {1};\n`;
@@ -765,7 +775,7 @@ test('a job root out of space is the host\'s failure: a 503 to try again later, 
 		t.is(ownTmp.body['status'], 'compile_error');
 		t.regex(String(ownTmp.body['error']), /\/tmp\/cc\w+\.o: 'No space left on device'/);
 		t.like((await execute(server, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'}, 'a small program still runs');
-		t.is(logged(), 4, 'the compile error is not the job root\'s');
+		t.is(faults().length, 5, 'the compile error is not the job root\'s');
 		// Seen from the server's own mount namespace: the job root holds the sandboxes made ahead (two a slot), no more.
 		const held = fs.readdirSync(`/proc/${server.pid}/root${jobRoot}`);
 		t.true(held.length <= 8, held.join(' '));
