@@ -21,10 +21,24 @@ export function notStartedText(execErrno: number): {readonly text: string; reado
 		: {text: `c-runner: the program could not be started: execve failed with ${name}\n`, exitCode: 126};
 }
 
+/** How the sandbox machinery's own messages begin: bwrap's, the helper's, the launcher's, the terminal relay's. */
+const machineryLine = /^(?:bwrap|c-runner-sandbox|c-runner-launch|c-runner-pty): /;
+
+/**
+ * What a sandbox's stderr says of the sandbox for the log: the machinery's own lines, a few and short. The rest is
+ * the program's stderr or the compiler's diagnostics, which quote the source: never logged, only counted.
+ */
+export function sandboxMessage(stderr: Buffer): string {
+	const lines = stderr.toString('utf8').split('\n');
+	const own = lines.filter(line => machineryLine.test(line)).slice(-8).map(line => line.slice(0, 240));
+	const other = stderr.length - own.reduce((bytes, line) => bytes + Buffer.byteLength(line) + 1, 0);
+	return [...own, ...(other > 0 ? [`(${other} more bytes of stderr, the job's own, not shown)`] : [])].join('\n');
+}
+
 /** The helper must have reported, unless the server itself stopped the sandbox from outside. */
 export function requireReport(run: SandboxRun, step: string) {
 	if (run.report === null) {
-		throw new SandboxError(`${step} sandbox produced no report`, run.stderr.toString('utf8').slice(0, 2000));
+		throw new SandboxError(`${step} sandbox produced no report`, sandboxMessage(run.stderr));
 	}
 
 	if (run.report.execErrno !== 0) {

@@ -353,7 +353,7 @@ async function compileInSandbox(program: Program, {user, deps, signal}: JobConte
 		if (hostFailure !== null) {
 			// The host's failure, not the program's: a 503 to try again later, never a compile error, and never kept in the cache.
 			const state = hostFailure === 'EROFS' ? 'read-only' : 'out of space';
-			throw new JobRootError(`the job root is ${state}: the compiler could not write the program`, outcome.diagnostics.slice(0, 2000), hostFailure);
+			throw new JobRootError(`the job root is ${state}: the compiler could not write the program`, jobRootLines(outcome.diagnostics), hostFailure);
 		}
 
 		const staticKb = outcome.ok ? await staticMemoryKb(workspace.binaryPath) : 0;
@@ -409,6 +409,13 @@ function readOnly(dir: string): boolean {
 		return (error as NodeJS.ErrnoException).code === 'EROFS';
 	}
 }
+
+/**
+ * For the log, the diagnostics' lines that say the job root is full or read-only (the linker's: `ld: fatal error:
+ * source: No space left on device`), a few and short: not the rest, where gcc quotes the program's source.
+ */
+const jobRootLines = (diagnostics: string): string => diagnostics.split('\n')
+	.filter(line => /^\S.*(?:No space left on device|Read-only file system)/.test(line)).slice(-4).map(line => line.slice(0, 240)).join('\n');
 
 /** What a promise gives, or the signal's reason thrown as soon as it is aborted. */
 async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -727,7 +727,7 @@ async function serverOnOwnTmpfs(t: ExecutionContext, uidBase: number, mountOptio
 	return {server, jobRoot};
 }
 
-test('a job root out of space is the host\'s failure: a 503 to try again later, never a compile error, never cached; logged once per request, by its id', async t => {
+test('a job root out of space is the host\'s failure: a 503 to try again later, never a compile error, never cached; logged once per request, by its id, without the source', async t => {
 	// A job root of 3 MiB.
 	const own = await serverOnOwnTmpfs(t, 66_560, 'size=3m');
 	if (own === null) {
@@ -737,7 +737,8 @@ test('a job root out of space is the host\'s failure: a 503 to try again later, 
 	const {server, jobRoot} = own;
 	try {
 		// A program of 4 MiB: gcc's files in the sandbox's own /tmp fit, the program in the job directory does not.
-		const big = {code: 'char big[4 << 20] = {1};\nint main(int argc, char **argv) { (void)argv; return big[argc * 4096]; }\n'};
+		// Its warnings, which gcc prints with a quote of the source before the linker's failure, stay out of the log.
+		const big = {code: '#warning SOURCE_QUOTED\n'.repeat(40) + 'char big[4 << 20] = {1};\nint main(int argc, char **argv) { (void)argv; return big[argc * 4096]; }\n'};
 		for (const attempt of ['first', 'again']) {
 			const response = await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json', 'X-Request-Id': `execute-${attempt}`}, body: JSON.stringify(big)});
 			t.is(response.status, 503, attempt);
@@ -764,7 +765,8 @@ test('a job root out of space is the host\'s failure: a 503 to try again later, 
 		t.is(faults()[4]?.['token'], token);
 		for (const entry of faults()) {
 			t.is(entry['fsCode'], 'ENOSPC');
-			t.regex(String(entry['detail']), /No space left on device/);
+			t.regex(String(entry['detail']), /^\/usr\/bin\/ld(?:\.gold)?: .*No space left on device/);
+			t.false(JSON.stringify(entry).includes('SOURCE_QUOTED'), JSON.stringify(entry));
 		}
 
 		// Objects of 80 MiB in the compile sandbox's own /tmp (64 MiB), in sections the linker drops: the program's own
@@ -782,6 +784,31 @@ test('a job root out of space is the host\'s failure: a 503 to try again later, 
 	} finally {
 		await server.stop();
 		fs.rmSync(jobRoot, {recursive: true, force: true});
+	}
+});
+
+test('a sandbox that ends without its report is one error line, by the request\'s id, with the sandbox\'s own words and never the program\'s stderr', async t => {
+	const server = await startServer({uidBase: 66_800});
+	try {
+		// It writes to stderr, then spins until something stops it.
+		const code = '#include <stdio.h>\nint main(void) { fputs("PROGRAM_STDERR\\n", stderr); fflush(stderr); for (;;) {} }\n';
+		const answer = fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json', 'X-Request-Id': 'helper-killed'}, body: JSON.stringify({code, time_limit_ms: 10_000})});
+		// Spinning, so past its write: CPU time counted (/proc/PID/stat, utime, in clock ticks).
+		const spinning = () => hostProcesses().find(entry => entry.command.startsWith(`${server.jobRoot}/c_exec_`) && Number(fs.readFileSync(`/proc/${entry.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[11]) > 0);
+		t.true(await waitFor(() => spinning() !== undefined, 20_000), 'the program runs');
+		// Its helper killed from outside, as the kernel's OOM killer or a hand might: the sandbox gives no report.
+		const helper = Number(fs.readFileSync(`/proc/${spinning()!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+		process.kill(helper, 'SIGKILL');
+		const response = await answer;
+		t.is(response.status, 500);
+		const faults = () => server.logs.filter(entry => entry['level'] === 50);
+		t.true(await waitFor(() => faults().length > 0, 10_000), 'logged');
+		t.is(faults().length, 1);
+		t.like(faults()[0], {reqId: 'helper-killed', msg: 'internal error', err: {message: 'run sandbox produced no report'}, detail: '(15 more bytes of stderr, the job\'s own, not shown)'});
+		t.false(JSON.stringify(faults()).includes('PROGRAM_STDERR'));
+		t.true(await eventuallyClean(server));
+	} finally {
+		await server.stop();
 	}
 });
 

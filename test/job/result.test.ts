@@ -59,6 +59,12 @@ test('no report without a reason is a sandbox failure, not a result', t => {
 	t.throws(() => toRunResult(run({execErrno: 2}), limits, strongestPolicy, 1024, ''), {instanceOf: SandboxError});
 });
 
+test('a sandbox without a report is logged with the machinery\'s own lines, never the program\'s stderr', t => {
+	const stderr = Buffer.from('PROGRAM SECRET\nbwrap: Can\'t mount proc on /newroot/proc: Operation not permitted\nmore secret\n');
+	const error = t.throws(() => toRunResult(run(null, {stderr}), limits, strongestPolicy, 1024, ''), {instanceOf: SandboxError});
+	t.is(error.detail, 'bwrap: Can\'t mount proc on /newroot/proc: Operation not permitted\n(27 more bytes of stderr, the job\'s own, not shown)');
+});
+
 test('a compile that exits 0 is ok and its diagnostics are warnings', t => {
 	t.deepEqual(classifyCompile(run({}, {stdout: Buffer.from(''), stderr: Buffer.from('warning: x')}), limits), {ok: true, diagnostics: 'warning: x', stoppedBy: null});
 });
