@@ -104,6 +104,7 @@ export function createHealthCheck(deps: JobDeps, user: SandboxUser | null, queue
 	const selfTest = async (): Promise<SelfTestReport> => {
 		const started = performance.now();
 		let problem: string | null = null;
+		let thrown: unknown;
 		try {
 			const {compile, run} = deps.profiles;
 			const signal = AbortSignal.timeout(compile.limits.wallMs + run.limits.wallMs + 10_000);
@@ -118,7 +119,12 @@ export function createHealthCheck(deps: JobDeps, user: SandboxUser | null, queue
 			const code = jobRootFailure(error);
 			const cause = code === null ? 'self-test failed: ' : `${selfTestJobRoot} (${code}): `;
 			problem = `${cause}${error instanceof Error ? error.message : String(error)}${detail}`;
-			deps.logger.error({err: error}, 'sandbox self-test failed');
+			thrown = error;
+		}
+
+		// Whichever way it failed (a result that is not the expected one too): /health alone would tell nobody why.
+		if (problem !== null) {
+			deps.logger.error({problem, ...(thrown === undefined ? {} : {err: thrown})}, 'sandbox self-test failed');
 		}
 
 		return {

@@ -812,6 +812,55 @@ test('a sandbox that ends without its report is one error line, by the request\'
 	}
 });
 
+test('a self-test that fails at run time is logged with its problem, a result that is not the expected one as much as a throw', async t => {
+	const server = await startServer({uidBase: 66_820, env: {C_RUNNER_HEALTH_TTL_MS: '0'}});
+	try {
+		// The self-test runs as the uid after the slots'.
+		const healthUid = server.uids.at(-1)!;
+		// Its compiler killed from outside (as an OOM killer might): gcc says so, a compile error, nothing thrown.
+		const killCompiler = () => {
+			for (const entry of fs.readdirSync('/proc')) {
+				try {
+					if (fs.statSync(`/proc/${entry}`).uid === healthUid && fs.readFileSync(`/proc/${entry}/comm`, 'utf8') === 'cc1\n') {
+						process.kill(Number(entry), 'SIGKILL');
+						return true;
+					}
+				} catch {}
+			}
+
+			return false;
+		};
+
+		let failing: Record<string, any> | undefined;
+		// The compiler lives for tens of milliseconds: a check may end before it is seen, then the next one is tried.
+		for (let attempt = 0; attempt < 20 && failing === undefined; attempt++) {
+			let answered = false;
+			const checked = fetch(`${server.url}/health`, {headers: {'X-Request-Id': `health-${attempt}`}}).then(async response => {
+				answered = true;
+				return {status: response.status, body: await response.json() as Record<string, any>};
+			});
+			while (!answered && !killCompiler()) {
+				await new Promise(resolve => setImmediate(resolve));
+			}
+
+			const {status, body} = await checked;
+			if (status === 503) {
+				failing = body;
+			}
+		}
+
+		t.truthy(failing, 'a self-test failed');
+		t.regex(String(failing?.['self_test']?.['problem']), /^self-test gave status compile_error/);
+		t.true(await waitFor(() => server.logs.some(entry => entry['msg'] === 'sandbox self-test failed'), 10_000), 'logged');
+		const logged = server.logs.filter(entry => entry['msg'] === 'sandbox self-test failed');
+		t.is(logged.length, 1);
+		t.like(logged[0], {level: 50, problem: failing?.['self_test']?.['problem']});
+		t.true(await eventuallyClean(server));
+	} finally {
+		await server.stop();
+	}
+});
+
 test('a job root out of inodes is the host\'s failure too: a 503, not a compile error that is then cached', async t => {
 	// Room for far more than the compile's file-size limit (64 MiB): inodes, not blocks, run out.
 	const own = await serverOnOwnTmpfs(t, 66_590, 'size=512m,nr_inodes=200', {C_RUNNER_CONCURRENCY: '1'});
