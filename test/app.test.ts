@@ -188,6 +188,18 @@ test('a job root that cannot take the job\'s files is a 503 with Retry-After, an
 	await close();
 });
 
+test('a long path is cut in the access log: a request makes one short line, whatever its request line', async t => {
+	const {logger, entries} = recordingLogger();
+	const {url, close} = await setup({logger});
+	const long = `/${'a'.repeat(15_000)}`;
+	t.is((await fetch(`${url}${long}`)).status, 404);
+	t.is((await fetch(`${url}/submissions/${'b'.repeat(15_000)}`)).status, 404);
+	const lines = entries.filter(entry => entry['msg'] === 'request done');
+	t.deepEqual(lines.map(entry => entry['path']), [`/${'a'.repeat(255)}… (15001 characters)`, `/submissions/${'b'.repeat(243)}… (15013 characters)`]);
+	t.true(lines.every(entry => JSON.stringify(entry).length < 1024));
+	await close();
+});
+
 test('with a token, every endpoint but /health needs it', async t => {
 	const token = 'a-long-enough-secret';
 	const {url, runner, close} = await setup({token});

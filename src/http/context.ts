@@ -26,6 +26,12 @@ export class ClientGoneError extends Error {
 
 const clientRequestId = /^[\w.:-]{1,128}$/;
 
+/** Longest path the access log shows: a request line may be 16 KiB, and each would make a log line as long. */
+export const loggedPathChars = 256;
+
+/** The path for the access log, cut at `loggedPathChars` with its length said. */
+export const loggedPath = (path: string): string => path.length > loggedPathChars ? `${path.slice(0, loggedPathChars)}… (${path.length} characters)` : path;
+
 /** The request's id: the client's own `X-Request-Id` when it is a valid one, else a new one. */
 export const requestIdOf = (given: string | readonly string[] | undefined): string => typeof given === 'string' && clientRequestId.test(given) ? given : uuidv4();
 
@@ -57,7 +63,7 @@ export function requestContext(logger: Logger, shutdownSignal?: AbortSignal): Mi
 
 			ctx.state.log.info({
 				method: ctx.method,
-				path: ctx.path,
+				path: loggedPath(ctx.path),
 				status: controller.signal.aborted ? 499 : ctx.status,
 				durationMs: Math.round(performance.now() - started),
 				requestBytes: Number(ctx.get('Content-Length')) || 0,
