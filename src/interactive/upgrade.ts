@@ -1,7 +1,7 @@
 import type {IncomingMessage, Server} from 'node:http';
 import type {Duplex} from 'node:stream';
 import {WebSocketServer} from 'ws';
-import {requestIdOf} from '../http/context.ts';
+import {loggedPath, requestIdOf} from '../http/context.ts';
 import {originAllowed} from '../http/cors.ts';
 import {AppError, toHttpError} from '../http/errors.ts';
 import {refuseOnSocket} from '../http/send.ts';
@@ -100,10 +100,12 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 		const log = logger.child({reqId: requestId});
 		const outcome: SessionOutcome = {status: 'refused'};
 		let slot: Slot | null = null;
+		// An upgrade to any other path is the unknown path it asked for, in the log and the metrics alike.
+		let asked = {path: interactivePath, route: interactivePath};
 		const done = (status: number) => {
 			slot?.release();
-			deps.session.events?.request?.(interactivePath, status);
-			log.info({method: request.method, path: interactivePath, status, durationMs: Math.round(performance.now() - started), jobStatus: outcome.status}, 'interactive session done');
+			deps.session.events?.request?.(asked.route, status);
+			log.info({method: request.method, path: asked.path, status, durationMs: Math.round(performance.now() - started), jobStatus: outcome.status}, 'interactive session done');
 		};
 
 		const refuseWith = (error: AppError) => {
@@ -115,6 +117,10 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 		try {
 			({pathname} = new URL(request.url ?? '/', 'http://localhost'));
 		} catch {}
+
+		if (pathname !== interactivePath) {
+			asked = {path: loggedPath(pathname), route: 'unmatched'};
+		}
 
 		if (pathname !== interactivePath || !config.interactive.enabled) {
 			refuseWith(new AppError(404, config.interactive.enabled ? `No route for a WebSocket upgrade to ${pathname}` : 'Interactive runs are turned off on this server (C_RUNNER_INTERACTIVE=off)'));

@@ -109,6 +109,18 @@ test.serial('a request refused before the router (no token, a method the route d
 	t.is(moved('route="unmatched",status="404"'), 1, 'an unknown path adds no series of its own');
 });
 
+test.serial('a WebSocket upgrade to an unknown path is that path\'s 404 in the log and unmatched in the metrics, not an interactive session', async t => {
+	const before = await scrape();
+	const logged = server.logs.length;
+	t.is((await refusedUpgrade(server, {token, path: '/no-such-socket'})).status, 404);
+	const after = await scrape();
+	const moved = (labels: string) => sample(after, 'c_runner_http_requests_total', labels) - sample(before, 'c_runner_http_requests_total', labels);
+	t.is(moved('route="unmatched",status="404"'), 1);
+	t.is(moved('route="/interactive",status="404"'), 0);
+	t.true(await waitFor(() => server.logs.length > logged, 10_000));
+	t.like(server.logs.slice(logged).find(entry => entry['status'] === 404), {path: '/no-such-socket', method: 'GET'});
+});
+
 test.serial('interactive sessions count as requests and runs, their limit stops too; their answers say whether the compile was cached', async t => {
 	const before = await scrape();
 	const code = '#include <stdio.h>\nint main(void) { puts("interactive, counted"); return 0; }\n';
