@@ -100,7 +100,7 @@ async function streamJudge(ctx: AppContext, deps: AppDeps, request: JudgeRequest
 			admitted: open,
 			compiled: event => open().send('compile', event),
 			result: result => open().send('result', result),
-		});
+		}, ctx.state.log);
 		ctx.state.jobStatus = result.verdict;
 		open().send('summary', result);
 	} catch (error) {
@@ -129,7 +129,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	router.post('/execute_c', requireJson, parseJson, async ctx => {
 		const request = parseExecuteRequest(ctx.request.body);
 		parsed(ctx);
-		const result = await deps.runner.execute(request, ctx.state.signal);
+		const result = await deps.runner.execute(request, ctx.state.signal, ctx.state.log);
 		ctx.state.jobStatus = result.status;
 		setJson(ctx, result);
 	});
@@ -143,7 +143,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 			return;
 		}
 
-		const result = await deps.runner.judge(request, ctx.state.signal);
+		const result = await deps.runner.judge(request, ctx.state.signal, {}, ctx.state.log);
 		ctx.state.jobStatus = result.verdict;
 		setJson(ctx, result);
 	};

@@ -1,3 +1,4 @@
+import type {Logger} from 'pino';
 import type {Config} from './config.ts';
 import type {JudgeRequest} from './judge/parse-judge.ts';
 import {runJudge, type JudgeListener} from './judge/run-judge.ts';
@@ -7,10 +8,13 @@ import type {ExecuteResult} from './job/result.ts';
 import {runJob, type JobDeps} from './job/run-job.ts';
 import {Slots} from './job/slots.ts';
 
-/** What the HTTP layer asks of the server: the real one runs sandboxes, the HTTP tests pass a fake. */
+/**
+ * What the HTTP layer asks of the server: the real one runs sandboxes, the HTTP tests pass a fake. `log`: the
+ * request's, so that what the job logs (a sandbox stopped from outside, one made ahead that was gone) names it.
+ */
 export interface Runner {
-	execute(request: ExecuteRequest, signal: AbortSignal): Promise<ExecuteResult>;
-	judge(request: JudgeRequest, signal: AbortSignal, listener?: JudgeListener): Promise<JudgeResult>;
+	execute(request: ExecuteRequest, signal: AbortSignal, log?: Logger): Promise<ExecuteResult>;
+	judge(request: JudgeRequest, signal: AbortSignal, listener?: JudgeListener, log?: Logger): Promise<JudgeResult>;
 }
 
 /**
@@ -23,18 +27,18 @@ export function judgePermits(config: Pick<Config, 'judge' | 'queueLength'>): Slo
 
 export function createRunner(deps: JobDeps, slots: Slots, judges = judgePermits(deps.config)): Runner {
 	return {
-		async execute(request, signal) {
+		async execute(request, signal, log) {
 			const slot = await slots.acquire(signal);
 			try {
-				return await runJob(request, {user: slot.user, deps, signal});
+				return await runJob(request, {user: slot.user, deps: log ? {...deps, logger: log} : deps, signal});
 			} finally {
 				slot.release();
 			}
 		},
-		async judge(request, signal, listener) {
+		async judge(request, signal, listener, log) {
 			const permit = await judges.acquire(signal);
 			try {
-				return await runJudge(request, deps, slots, signal, listener);
+				return await runJudge(request, log ? {...deps, logger: log} : deps, slots, signal, listener);
 			} finally {
 				permit.release();
 			}

@@ -62,7 +62,7 @@ export class Judge0Jobs {
 		const finishedAt = () => new Date().toISOString();
 		const job = (async () => {
 			try {
-				const result = await this.#whenRun(stored.token, request);
+				const result = await this.#whenRun(stored.token, request, log);
 				this.store.update(stored.token, entry => ({token: entry.token, submission: entry.submission, createdAt: entry.createdAt, state: 'done', result, finishedAt: finishedAt()}));
 			} catch (error) {
 				const known = toHttpError(error);
@@ -84,11 +84,11 @@ export class Judge0Jobs {
 	 * Runs a stored submission: one the job queue has no room for waits, `In Queue`, and asks again (the store's size
 	 * bounds how many wait), instead of failing as a busy server's direct request would.
 	 */
-	async #whenRun(token: string, request: ExecuteRequest): Promise<ExecuteResult> {
+	async #whenRun(token: string, request: ExecuteRequest, log: Logger): Promise<ExecuteResult> {
 		for (;;) {
 			this.store.update(token, entry => ({...entry, state: 'running'}));
 			try {
-				return await this.#runner.execute(request, this.#signal);
+				return await this.#runner.execute(request, this.#signal, log.child({token}));
 			} catch (error) {
 				if (!(error instanceof BusyError)) {
 					throw error;
@@ -210,7 +210,7 @@ export function registerPiston(router: Router<AppState>, deps: CompatDeps) {
 	router.post('/api/v2/execute', pistonErrors(deps.config.bodyLimitBytes), parseAnyJson, async ctx => {
 		const request = parsePistonRequest(ctx.request.body, rules);
 		parsed(ctx);
-		const result = await deps.runner.execute(pistonExecuteRequest(request), ctx.state.signal);
+		const result = await deps.runner.execute(pistonExecuteRequest(request), ctx.state.signal, ctx.state.log);
 		ctx.state.jobStatus = result.status;
 		setJson(ctx, toPistonResponse(result, request, deps.compilerVersion));
 	});
@@ -256,7 +256,7 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 		ctx.status = 201;
 		if (flag(ctx.query['wait'])) {
 			const createdAt = new Date().toISOString();
-			const result = await deps.runner.execute(request, ctx.state.signal);
+			const result = await deps.runner.execute(request, ctx.state.signal, ctx.state.log);
 			ctx.state.jobStatus = result.status;
 			// Kept like an asynchronous one when there is room, so that GET /submissions/{token} finds it too.
 			const token = deps.submissions.store.add(submission)?.token ?? randomUUID();

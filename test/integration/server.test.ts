@@ -812,6 +812,27 @@ test('a sandbox that ends without its report is one error line, by the request\'
 	}
 });
 
+test('a sandbox its helper does not end at its wall limit is stopped from outside, and that is logged by the request\'s id', async t => {
+	const server = await startServer({uidBase: 66_840});
+	try {
+		const answer = fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json', 'X-Request-Id': 'helper-stopped'}, body: JSON.stringify({code: example('sleep-forever.c'), time_limit_ms: 1000})});
+		// Asleep, the program is there for its whole wall limit (3 s), long enough to be found on a busy machine.
+		const running = () => hostProcesses().find(entry => entry.command.startsWith(`${server.jobRoot}/c_exec_`));
+		t.true(await waitFor(() => running() !== undefined, 20_000), 'the program runs');
+		// Its helper stopped (SIGSTOP), as a hung or starved one would be: only the server's backstop ends the sandbox.
+		const helper = Number(fs.readFileSync(`/proc/${running()!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+		process.kill(helper, 'SIGSTOP');
+		t.is((await answer).status, 200);
+		const warned = () => server.logs.filter(entry => String(entry['msg']).startsWith('a sandbox outlived its wall limit'));
+		t.true(await waitFor(() => warned().length > 0, 10_000), 'logged');
+		t.is(warned().length, 1);
+		t.like(warned()[0], {level: 40, reqId: 'helper-stopped', step: 'run', wallMs: 3000});
+		t.true(await eventuallyClean(server));
+	} finally {
+		await server.stop();
+	}
+});
+
 test('a self-test that fails at run time is logged with its problem, a result that is not the expected one as much as a throw', async t => {
 	const server = await startServer({uidBase: 66_820, env: {C_RUNNER_HEALTH_TTL_MS: '0'}});
 	try {
