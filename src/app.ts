@@ -16,7 +16,7 @@ import {parseJudgeRequest, type JudgeOptions, type JudgeRequest} from './judge/p
 import {parseExecuteRequest} from './job/parse-request.ts';
 import {openApiDocument} from './openapi.ts';
 import {answeredNotModified, fixedBody} from './http/fixed-body.ts';
-import {playground} from './playground/serve.ts';
+import {playground, playgroundAssets} from './playground/serve.ts';
 import {registerJudge0, registerPiston, type Judge0Jobs} from './compat/routes.ts';
 import type {Runner} from './runner.ts';
 import type {Metrics} from './metrics.ts';
@@ -180,6 +180,11 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	if (metrics) {
 		// Outside the error handler: it counts the status the client got.
 		app.use(metrics.countRequests((requestPath, method) => {
+			// The playground's page and assets, served before the router: each its own route, as few as they are.
+			if (Object.hasOwn(playgroundAssets, requestPath)) {
+				return requestPath;
+			}
+
 			const {path: layers} = router.match(requestPath, method);
 			const route = layers.find(layer => layer.methods.length > 0)?.path;
 			return typeof route === 'string' ? route : undefined;

@@ -109,6 +109,17 @@ test.serial('a request refused before the router (no token, a method the route d
 	t.is(moved('route="unmatched",status="404"'), 1, 'an unknown path adds no series of its own');
 });
 
+test.serial('the playground\'s page and assets count under their own paths, not as unmatched', async t => {
+	const before = await scrape();
+	t.is((await fetch(`${server.url}/`)).status, 200);
+	t.is((await fetch(`${server.url}/playground/app.js`)).status, 200);
+	const after = await scrape();
+	const moved = (labels: string) => sample(after, 'c_runner_http_requests_total', labels) - sample(before, 'c_runner_http_requests_total', labels);
+	t.is(moved('route="/",status="200"'), 1);
+	t.is(moved('route="/playground/app.js",status="200"'), 1);
+	t.is(moved('route="unmatched",status="200"'), 0);
+});
+
 test.serial('a WebSocket upgrade to an unknown path is that path\'s 404 in the log and unmatched in the metrics, not an interactive session', async t => {
 	const before = await scrape();
 	const logged = server.logs.length;
