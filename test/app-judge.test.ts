@@ -3,7 +3,7 @@ import test from 'ava';
 import {programFromCode} from '../src/job/language.ts';
 import {BusyError} from '../src/job/errors.ts';
 import type {TestResult} from '../src/judge/verdict.ts';
-import {judgeResult, setup} from './helpers/fake-app.ts';
+import {judgeResult, recordingLogger, setup} from './helpers/fake-app.ts';
 import {allEvents, postEventStream} from './helpers/sse.ts';
 
 const code = 'int main(void) { return 0; }';
@@ -88,6 +88,24 @@ test('the stream sends each event as it happens: compile, results, summary', asy
 	t.like(summary?.data, {passed: true, summary: {passed: 2, total: 2}});
 	t.is(await stream.next(), null, 'the stream ends after the summary');
 	await close();
+});
+
+test('the access log counts the bytes an event stream sent', async t => {
+	const {logger, entries} = recordingLogger();
+	const {url, close} = await setup({logger});
+	try {
+		const response = await fetch(`${url}/judge_c`, {method: 'POST', headers: {'Content-Type': 'application/json', Accept: 'text/event-stream'}, body: JSON.stringify({code, testcases: [{output: ''}]})});
+		const sent = (await response.arrayBuffer()).byteLength;
+		t.true(sent > 100, `${sent} bytes`);
+		// The line is written once the handler returns, perhaps a moment after the client has read the end.
+		for (let tries = 0; tries < 100 && !entries.some(entry => entry['msg'] === 'request done'); tries++) {
+			await new Promise(resolve => setTimeout(resolve, 10));
+		}
+
+		t.like(entries.find(entry => entry['msg'] === 'request done'), {path: '/judge_c', status: 200, responseBytes: sent});
+	} finally {
+		await close();
+	}
 });
 
 test('refused before the stream begins (a full queue): an ordinary 503, not a stream', async t => {

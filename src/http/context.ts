@@ -13,6 +13,8 @@ export interface AppState {
 	startedAt: number;
 	/** Time per stage of the request's work: the `Server-Timing` header and the access log. */
 	timings: StageTimings;
+	/** Bytes of an event stream's body written so far (the access log's `responseBytes`). */
+	streamedBytes?: number;
 }
 
 export type AppContext = ParameterizedContext<AppState>;
@@ -67,7 +69,7 @@ export function requestContext(logger: Logger, shutdownSignal?: AbortSignal): Mi
 				status: controller.signal.aborted ? 499 : ctx.status,
 				durationMs: Math.round(performance.now() - started),
 				requestBytes: Number(ctx.get('Content-Length')) || 0,
-				responseBytes: ctx.response.length ?? 0,
+				responseBytes: ctx.state.streamedBytes ?? ctx.response.length ?? 0,
 				jobStatus: ctx.state.jobStatus,
 				stages: timings.toJSON(),
 			}, controller.signal.aborted ? 'client went away' : 'request done');

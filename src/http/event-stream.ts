@@ -25,9 +25,14 @@ export function openEventStream(ctx: AppContext, heartbeatMs: number, sendTimeou
 	ctx.req.socket.setNoDelay(true);
 	res.flushHeaders();
 	const deadline = sendDeadline(res, sendTimeoutMs, ctx.state.log);
+	// The access log's `responseBytes`: Koa knows no length of a response it does not send itself.
+	ctx.state.streamedBytes = 0;
 	const write = (text: string) => {
-		if (!res.writableEnded && !res.destroyed && !res.write(text)) {
-			deadline.arm();
+		if (!res.writableEnded && !res.destroyed) {
+			ctx.state.streamedBytes = (ctx.state.streamedBytes ?? 0) + Buffer.byteLength(text);
+			if (!res.write(text)) {
+				deadline.arm();
+			}
 		}
 	};
 
