@@ -103,6 +103,9 @@ class Session {
 		this.#deps = deps;
 		const gone = new AbortController();
 		socket.once('close', () => gone.abort(new ClientGoneError()));
+		// A frame ws refuses itself (invalid UTF-8, past twice the message limit) closes the socket with its own code:
+		// the client's bad message, as one the protocol refuses is, not a client that left.
+		socket.once('error', error => this.#reject(new ProtocolError(error.message)));
 		this.signal = AbortSignal.any([gone.signal, this.#bad.signal, ...(shutdownSignal ? [shutdownSignal] : [])]);
 		this.#onIdle = () => this.#reject(new ProtocolError(`No start message within ${startWithinMs(deps.config.interactive.idleMs)} ms`));
 		socket.on('message', (raw: Buffer, isBinary: boolean) => {

@@ -421,7 +421,8 @@ test.serial('an Upgrade other than websocket (curl --http2 offers h2c) is an ord
 	assertHostClean(t, server);
 });
 
-test.serial('frames the WebSocket library refuses itself end the session, never the server', async t => {
+test.serial('frames the WebSocket library refuses itself end the session, never the server, logged as the client\'s bad message', async t => {
+	const logged = server.logs.length;
 	const huge = await open(example('interactive-wait.c'));
 	await huge.waitForStdout('ready\n');
 	huge.socket.send('x'.repeat(2 * bodyLimit + 100));
@@ -432,6 +433,9 @@ test.serial('frames the WebSocket library refuses itself end the session, never 
 	(invalid.socket as any)._sender.send(Buffer.from([0xff, 0xfe, 0xfd]), {binary: false, fin: true, mask: true, compress: false, rsv1: false, opcode: 1});
 	t.is((await invalid.closed).code, 1007);
 	await eventuallyClean(server);
+	const ended = () => server.logs.slice(logged).filter(entry => entry['msg'] === 'interactive session done');
+	t.true(await waitFor(() => ended().length === 2, 10_000), `${ended().length} sessions logged`);
+	t.deepEqual(ended().map(entry => entry['jobStatus']), ['bad_message', 'bad_message'], 'not a client that left');
 	assertHostClean(t, server);
 	t.is((await fetch(`${server.url}/health`)).status, 200, 'the server lives');
 });
