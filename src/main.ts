@@ -408,7 +408,7 @@ async function main() {
 		headersTimeout: config.receiveTimeoutMs,
 		connectionsCheckingInterval: 1000,
 	}, app.callback());
-	answerClientErrors(server);
+	answerClientErrors(server, (route, status) => metrics.jobEvents.request?.(route, status));
 	const openFiles = openFilesLimit();
 	const {cap, short} = connectionCap(config.maxConnections, openFiles, reservedDescriptors(config.concurrency, config.interactive.sessions));
 	limitConnections(server, cap, logger);

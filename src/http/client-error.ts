@@ -32,19 +32,27 @@ function refuse(request: IncomingMessage, response: ServerResponse, error: AppEr
 	response.end(body);
 }
 
-export function answerClientErrors(server: Server): void {
+/**
+ * `counted`: each answer given here, by route and status, for the metrics (`unparsed` for what the parser refused,
+ * `unmatched` for what no route saw): no Koa context counts them. Not logged: a flood of them costs the log nothing.
+ */
+export function answerClientErrors(server: Server, counted: (route: string, status: number) => void = () => {}): void {
 	// Node answers an `Expect` other than 100-continue with a bare 417 unless told otherwise.
 	server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
 		refuse(request, response, new AppError(417, `Expect: ${request.headers.expect ?? ''} is not supported (only 100-continue)`));
+		counted('unmatched', 417);
 	});
 	// Without a listener Node drops a CONNECT without a word; it is a method no path implements.
 	server.on('connect', (request: IncomingMessage, socket: Duplex) => {
 		refuseOnSocket(socket, new AppError(501, `Method not implemented: CONNECT ${request.url ?? ''}`), requestIdOf(request.headers['x-request-id']));
+		counted('unmatched', 501);
 	});
 	server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
 		// As Node does: an answer only on a connection nothing has been written to yet (never into another's answer).
 		if (error.code !== 'ECONNRESET' && socket.writable && socket.bytesWritten === 0) {
-			refuseOnSocket(socket, clientErrorAnswer(error.code));
+			const answer = clientErrorAnswer(error.code);
+			refuseOnSocket(socket, answer);
+			counted('unparsed', answer.status);
 			return;
 		}
 

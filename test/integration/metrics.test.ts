@@ -2,6 +2,7 @@
 // with the requests sent.
 import test from 'ava';
 import {assertHostClean, example, startServer, waitFor, type RunningServer} from '../helpers/server.ts';
+import {rawRequest} from '../helpers/raw-http.ts';
 import {connect, refusedUpgrade} from '../helpers/ws-client.ts';
 
 const token = 'metrics-test-token-0123456789';
@@ -107,6 +108,20 @@ test.serial('a request refused before the router (no token, a method the route d
 	t.is(moved('route="/execute_c",status="401"'), 1);
 	t.is(moved('route="/execute_c",status="405"'), 1);
 	t.is(moved('route="unmatched",status="404"'), 1, 'an unknown path adds no series of its own');
+});
+
+test.serial('requests answered before Koa (the parser refused them, an Expect, a CONNECT) are counted too, under two routes', async t => {
+	const before = await scrape();
+	t.is((await rawRequest(server.url, 'GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n')).status, 400);
+	t.is((await rawRequest(server.url, `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)).status, 431);
+	t.is((await rawRequest(server.url, 'POST /execute_c HTTP/1.1\r\nHost: x\r\nExpect: something\r\nContent-Length: 2\r\n\r\n{}')).status, 417);
+	t.is((await rawRequest(server.url, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n')).status, 501);
+	const after = await scrape();
+	const moved = (labels: string) => sample(after, 'c_runner_http_requests_total', labels) - sample(before, 'c_runner_http_requests_total', labels);
+	t.is(moved('route="unparsed",status="400"'), 1);
+	t.is(moved('route="unparsed",status="431"'), 1);
+	t.is(moved('route="unmatched",status="417"'), 1);
+	t.is(moved('route="unmatched",status="501"'), 1);
 });
 
 test.serial('the playground\'s page and assets count under their own paths, not as unmatched', async t => {
