@@ -14,14 +14,12 @@ export function procStatFields(pid: number): string[] | null {
 	}
 }
 
-/** Clock ticks a second in /proc's times (USER_HZ: 100 on every Linux the server runs on). */
-const ticksPerSecond = 100;
-
-/** When a process started, ms since the epoch (to the second: the boot time is given in whole seconds); null if gone. */
-export function processStartedMs(pid: number): number | null {
-	const ticks = Number(procStatFields(pid)?.[19]);
-	const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
-	return Number.isFinite(ticks) && Number.isFinite(bootSeconds) ? (bootSeconds * 1000) + (ticks * 1000 / ticksPerSecond) : null;
+/**
+ * When a process started, in clock ticks since boot: with its pid, what tells it from a later process given the same
+ * pid, whatever the wall clock did meanwhile (unlike a time of day, which moves when the clock is set). null if gone.
+ */
+export function processStart(pid: number): string | null {
+	return procStatFields(pid)?.[19] ?? null;
 }
 
 export interface Mount {

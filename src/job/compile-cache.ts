@@ -4,7 +4,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type {CompileOutcome} from './classify.ts';
 import type {Program} from './language.ts';
-import {ownerName, processStart, readRegularFileAsync, sameInode, syncCopyMaxBytes, type Owner} from './workspace.ts';
+import {processStart} from '../proc.ts';
+import {ownerName, readRegularFileAsync, sameInode, syncCopyMaxBytes, type Owner} from './workspace.ts';
 
 /** A compile's result as the cache keeps it: the outcome (gcc's diagnostics), and the program when it compiled. */
 export interface CacheEntry {

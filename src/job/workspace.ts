@@ -6,7 +6,7 @@ import path from 'node:path';
 import {v4 as uuidv4} from 'uuid';
 import type {Logger} from 'pino';
 import type {SandboxUser} from '../sandbox/spawn.ts';
-import {procStatFields} from '../proc.ts';
+import {processStart} from '../proc.ts';
 import {cleanUpAfterFailure} from './errors.ts';
 import type {SourceFile} from './language.ts';
 import {timed} from './timings.ts';
@@ -28,10 +28,6 @@ export interface Workspace {
 	readonly binaryPath: string;
 	readonly stdinPath: string;
 	dispose(): Promise<void>;
-}
-
-export function processStart(pid: number): string | null {
-	return procStatFields(pid)?.[19] ?? null;
 }
 
 export function currentOwner(): Owner {

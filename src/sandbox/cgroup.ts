@@ -3,7 +3,7 @@ import {chownSync, mkdirSync, readFileSync, rmdirSync, writeFileSync} from 'node
 import path from 'node:path';
 import type {Logger} from 'pino';
 import type {SandboxLimits} from '../config.ts';
-import {processStartedMs, unescapeMountPath} from '../proc.ts';
+import {processStart, unescapeMountPath} from '../proc.ts';
 import type {SandboxUser} from './spawn.ts';
 
 /** The cgroup v1 controllers a job needs: its memory, its process count, its CPU time. */
@@ -84,8 +84,14 @@ export function cgroupMounts(mountinfo: string): Map<string, {point: string; roo
 	return mounts;
 }
 
-/** `<mount>/<own path>/c-runner-<pid>` for each job controller, or why there is none. */
-export function instanceDirs(cgroupText: string, mountinfo: string, pid: number): Record<JobController, string> | string {
+/**
+ * The name of an instance's cgroups, `c-runner-<pid>-<start>`: its pid and when its process started, in clock ticks
+ * since boot, so that another instance's start-up sweep can tell a running one from a dead one whose pid was reused.
+ */
+export const instanceName = (pid: number, start = processStart(pid)) => `c-runner-${pid}-${start ?? 'unknown'}`;
+
+/** `<mount>/<own path>/<name>` (instanceName) for each job controller, or why there is none. */
+export function instanceDirs(cgroupText: string, mountinfo: string, name: string): Record<JobController, string> | string {
 	const own = ownCgroups(cgroupText);
 	const mounts = cgroupMounts(mountinfo);
 	const dirs: Partial<Record<JobController, string>> = {};
@@ -101,14 +107,15 @@ export function instanceDirs(cgroupText: string, mountinfo: string, pid: number)
 			return `the server's ${controller} cgroup ${ownPath} is outside the mounted hierarchy`;
 		}
 
-		dirs[controller] = path.join(mount.point, relative, `c-runner-${pid}`);
+		dirs[controller] = path.join(mount.point, relative, name);
 	}
 
 	return dirs as Record<JobController, string>;
 }
 
 const mib = 1024 * 1024;
-const instancePattern = /^c-runner-(\d+)$/;
+/** An instance's cgroup name: its pid and start (a name of a server before starts were in it: the pid alone). */
+const instancePattern = /^c-runner-(\d+)(?:-(\d+))?$/;
 
 // A job's own cgroup files are read and written synchronously: cgroupfs is in kernel memory and answers in
 // microseconds, while each asynchronous call waits its turn in libuv's thread pool (some 0.1 ms, more when busy), and
@@ -116,13 +123,14 @@ const instancePattern = /^c-runner-(\d+)$/;
 const readNumber = async (file: string) => Number(readFileSync(file, 'utf8').trim());
 
 /**
- * Whether the instance `c-runner-<pid>` (its directory changed last at `changedMs`) may still be running: its pid is
- * alive, held by a process that started before the directory last changed (a process started after it cannot have
- * made it: the pid was reused). A second of slack, as the boot time the start is counted from is whole seconds.
+ * Whether the instance of the cgroup `c-runner-<pid>-<start>` may still be running: its pid is held by a process that
+ * started at that tick (another has the pid since). No time of day plays a part: the clock may have been set since
+ * (a directory's mtime against the boot time, which moves with it, took a running server 16 s after a clock step
+ * for a dead one, and its cgroups were removed under it). Without a start in the name: while the pid is alive.
  */
-const mayBeRunning = (pid: number, changedMs: number) => {
-	const started = processStartedMs(pid);
-	return started !== null && started <= changedMs + 1000;
+const mayBeRunning = (pid: number, start: string | undefined) => {
+	const now = processStart(pid);
+	return now !== null && (start === undefined || now === start);
 };
 
 /** Kills what is still in a job cgroup (a job's own processes, never another's), then removes it. */
@@ -154,12 +162,12 @@ async function removeCgroup(dir: string): Promise<void> {
 }
 
 /** Job cgroups left by a dead instance of the server (one whose pid is gone), and its instance directories. */
-async function sweepStale(parent: string, logger: Logger): Promise<number> {
+async function sweepStale(parent: string, ownName: string, logger: Logger): Promise<number> {
 	let swept = 0;
 	for (const entry of await fs.readdir(parent, {withFileTypes: true})) {
-		const owner = instancePattern.exec(entry.name)?.[1];
+		const [, owner, start] = instancePattern.exec(entry.name) ?? [];
 		const instance = path.join(parent, entry.name);
-		if (!entry.isDirectory() || owner === undefined || Number(owner) === process.pid || mayBeRunning(Number(owner), (await fs.stat(instance)).mtimeMs)) {
+		if (!entry.isDirectory() || owner === undefined || entry.name === ownName || mayBeRunning(Number(owner), start)) {
 			continue;
 		}
 
@@ -186,7 +194,7 @@ export async function openCgroupBackend(logger: Logger): Promise<CgroupBackend |
 		return 'the server is not root: no cgroup can be made for a job';
 	}
 
-	const found = instanceDirs(readFileSync('/proc/self/cgroup', 'utf8'), readFileSync('/proc/self/mountinfo', 'utf8'), process.pid);
+	const found = instanceDirs(readFileSync('/proc/self/cgroup', 'utf8'), readFileSync('/proc/self/mountinfo', 'utf8'), instanceName(process.pid));
 	if (typeof found === 'string') {
 		return found;
 	}
@@ -195,7 +203,7 @@ export async function openCgroupBackend(logger: Logger): Promise<CgroupBackend |
 	const made: string[] = [];
 	try {
 		for (const dir of Object.values(dirs)) {
-			await sweepStale(path.dirname(dir), logger);
+			await sweepStale(path.dirname(dir), path.basename(dir), logger);
 			await fs.mkdir(dir, {mode: 0o755});
 			made.push(dir);
 		}

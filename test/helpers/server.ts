@@ -6,7 +6,7 @@ import readline from 'node:readline';
 import {fileURLToPath} from 'node:url';
 import type {ExecutionContext} from 'ava';
 import {acquireInstall, releaseInstall} from './install.ts';
-import {cgroupMounts, ownCgroups} from '../../src/sandbox/cgroup.ts';
+import {cgroupMounts, instanceName, ownCgroups} from '../../src/sandbox/cgroup.ts';
 import {procStatFields} from '../../src/proc.ts';
 import {ensureServerBuild, serverMain, serverNodeArgs} from '../../scripts/build-server.mjs';
 
@@ -377,13 +377,13 @@ function waitingLauncher(server: RunningServer, pid: number): WaitingLauncher | 
 		const joins = args.filter(arg => arg.endsWith('/cgroup.procs')).map(arg => path.dirname(arg));
 		const names = new Set(joins.map(dir => path.basename(dir)));
 		const [name] = names;
-		const mine = joins.length > 0 && names.size === 1 && joins.every(dir => path.basename(path.dirname(dir)) === `c-runner-${server.pid}`);
+		const mine = joins.length > 0 && names.size === 1 && joins.every(dir => path.basename(path.dirname(dir)) === instanceName(server.pid));
 		const placed = path.basename(memory) === name || memory === memoryOf(server.pid);
 		const step = aheadName(uid, name);
 		return mine && placed && step !== undefined ? {pid, uid, cgroup: name!, step, kind: 'launcher'} : null;
 	}
 
-	const step = path.basename(path.dirname(memory)) === `c-runner-${server.pid}` ? aheadName(uid, path.basename(memory)) : undefined;
+	const step = path.basename(path.dirname(memory)) === instanceName(server.pid) ? aheadName(uid, path.basename(memory)) : undefined;
 	if (step === undefined) {
 		return null;
 	}
@@ -515,22 +515,23 @@ export function leftoverJobCgroups(server: RunningServer): string[] {
 	return leftoverOnSecondLook(() => jobCgroupsNow(server), dir => aheadCgroup(path.basename(dir)) !== undefined, dir => dir, 100);
 }
 
-/** The server's instance cgroup of each v1 controller: `c-runner-<pid>` under the server's own cgroup there. */
+/** The server's instance cgroup of each v1 controller: `c-runner-<pid>-<start>` under the server's own cgroup there. */
 function instanceCgroups(server: RunningServer): Map<string, string> {
-	return instanceCgroupsIn(readProcText(`/proc/${server.pid}/cgroup`) ?? '', server.pid);
+	return new Map([...ownCgroupDirs(readProcText(`/proc/${server.pid}/cgroup`) ?? '')].map(([controller, dir]) => [controller, path.join(dir, instanceName(server.pid))]));
 }
 
-function instanceCgroupsIn(cgroupText: string, pid: number): Map<string, string> {
+/** The directory of each v1 controller's cgroup that a process (its /proc/<pid>/cgroup) is in. */
+function ownCgroupDirs(cgroupText: string): Map<string, string> {
 	const own = ownCgroups(cgroupText);
-	return new Map([...cgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8'))].map(([controller, mount]) => [controller, path.join(mount.point, own.get(controller) ?? '/', `c-runner-${pid}`)]));
+	return new Map([...cgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8'))].map(([controller, mount]) => [controller, path.join(mount.point, own.get(controller) ?? '/')]));
 }
 
 /**
- * The instance cgroups that a server this process started, and that has ended, left behind: `c-runner-<pid>` under
+ * The instance cgroups that a server this process started, and that has ended, left behind: `c-runner-<pid>-<start>` under
  * this process's own cgroups, where the server's were.
  */
-export const leftoverInstanceCgroups = (pid: number): string[] =>
-	[...instanceCgroupsIn(fs.readFileSync('/proc/self/cgroup', 'utf8'), pid).values()].filter(dir => fs.existsSync(dir));
+export const leftoverInstanceCgroups = (pid: number): string[] => [...ownCgroupDirs(fs.readFileSync('/proc/self/cgroup', 'utf8')).values()]
+	.flatMap(dir => (fs.existsSync(dir) ? fs.readdirSync(dir) : []).filter(name => name === `c-runner-${pid}` || name.startsWith(`c-runner-${pid}-`)).map(name => path.join(dir, name)));
 
 function jobCgroupsNow(server: RunningServer): string[] {
 	const leftovers: string[] = [];

@@ -7,7 +7,8 @@ import {spawn, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import {ownCgroups} from '../../src/sandbox/cgroup.ts';
+import {processStart} from '../../src/proc.ts';
+import {instanceName, ownCgroups} from '../../src/sandbox/cgroup.ts';
 import {assertHostClean, example, execute, leftoverJobCgroups, leftoverProcesses, startServer, type RunningServer} from '../helpers/server.ts';
 
 // A CPU limit of 1000 ms by default, with a wall limit far above it: on a loaded machine only the CPU limit decides.
@@ -16,19 +17,27 @@ const env = {C_RUNNER_RUN_FILE_SIZE_MB: '64', C_RUNNER_RUN_PROCESSES: '32', C_RU
 const stale = (() => {
 	const own = ownCgroups(fs.readFileSync('/proc/self/cgroup', 'utf8')).get('memory')!;
 	const dead = spawnSync('/bin/true').pid!;
-	return path.join('/sys/fs/cgroup/memory', own, `c-runner-${dead}`);
+	return path.join('/sys/fs/cgroup/memory', own, instanceName(dead, '1'));
 })();
 
-// And one whose pid a later process holds (pids are reused): a process started after the directory last changed
-// cannot have made it.
+// And one whose pid a later process holds (pids are reused): a process that started at another tick cannot have made it.
 const reuser = spawn('sleep', ['600'], {stdio: 'ignore'});
-const reused = path.join(path.dirname(stale), `c-runner-${reuser.pid}`);
+const reused = path.join(path.dirname(stale), instanceName(reuser.pid!, String(Number(processStart(reuser.pid!)) - 1)));
+// Two that a running instance may still have: its own name (the wall clock set forward since it was made, so that the
+// directory looks older than its process), and a name of a server before starts were in it, whose pid runs.
+const running = spawn('sleep', ['600'], {stdio: 'ignore'});
+const live = path.join(path.dirname(stale), instanceName(running.pid!));
+const pidOnly = path.join(path.dirname(stale), `c-runner-${running.pid!}`);
 const servers: {cgroup?: RunningServer; helper?: RunningServer; 'helper, no /proc'?: RunningServer} = {};
 test.before(async () => {
 	fs.mkdirSync(path.join(stale, 'c_exec_stale-run'), {recursive: true});
 	fs.mkdirSync(path.join(reused, 'c_exec_stale-run'), {recursive: true});
 	const anHourAgo = new Date(Date.now() - 3_600_000);
-	fs.utimesSync(reused, anHourAgo, anHourAgo);
+	for (const dir of [live, pidOnly]) {
+		fs.mkdirSync(path.join(dir, 'c_exec_running'), {recursive: true});
+		fs.utimesSync(dir, anHourAgo, anHourAgo);
+	}
+
 	[servers.cgroup, servers.helper, servers['helper, no /proc']] = await Promise.all([
 		startServer({uidBase: 63_000, env}),
 		startServer({uidBase: 63_010, runAs: 63_010, env}),
@@ -38,7 +47,8 @@ test.before(async () => {
 test.after.always(async () => {
 	await Promise.all(Object.values(servers).map(async server => server.stop()));
 	reuser.kill();
-	for (const dir of [path.join(stale, 'c_exec_stale-run'), stale, path.join(reused, 'c_exec_stale-run'), reused]) {
+	running.kill();
+	for (const dir of [path.join(stale, 'c_exec_stale-run'), stale, path.join(reused, 'c_exec_stale-run'), reused, path.join(live, 'c_exec_running'), live, path.join(pidOnly, 'c_exec_running'), pidOnly]) {
 		try {
 			fs.rmdirSync(dir); // a cgroup directory: rmdir, never a recursive removal
 		} catch {}
@@ -67,10 +77,12 @@ async function run(backend: Backend, file: string, args: string[] = [], requestL
 
 const health = async (backend: Backend) => (await (await fetch(`${server(backend).url}/health`)).json() as Record<string, any>)['policy']['accounting'];
 
-test.serial('a dead instance\'s job cgroups are removed at start-up, also when its pid is now another process\'s', t => {
+test.serial('a dead instance\'s job cgroups are removed at start-up, also when its pid is now another process\'s; a running one\'s never', t => {
 	t.false(fs.existsSync(stale), stale);
 	t.true(fs.existsSync(`/proc/${reuser.pid}`), 'the process that holds the pid now runs');
 	t.false(fs.existsSync(reused), reused);
+	t.true(fs.existsSync(path.join(live, 'c_exec_running')), 'a running instance\'s cgroups stay, however old their directory looks');
+	t.true(fs.existsSync(path.join(pidOnly, 'c_exec_running')), 'and those named by a pid alone while the pid runs');
 });
 
 test.serial('/health names the accounting backend and what it does not promise', async t => {
@@ -265,7 +277,7 @@ for (const backend of backends) {
 
 test.serial('stopping the server removes its instance cgroups', async t => {
 	const cgroup = server('cgroup');
-	const instances = ['memory', 'pids', 'cpuacct'].map(controller => path.join('/sys/fs/cgroup', controller, ownCgroups(fs.readFileSync(`/proc/${cgroup.pid}/cgroup`, 'utf8')).get(controller)!, `c-runner-${cgroup.pid}`));
+	const instances = ['memory', 'pids', 'cpuacct'].map(controller => path.join('/sys/fs/cgroup', controller, ownCgroups(fs.readFileSync(`/proc/${cgroup.pid}/cgroup`, 'utf8')).get(controller)!, instanceName(cgroup.pid)));
 	t.true(instances.every(dir => fs.existsSync(dir)), instances.join(' '));
 	t.deepEqual(leftoverJobCgroups(cgroup), []);
 	t.like(await cgroup.stop(), {code: 0});

@@ -1,5 +1,5 @@
 import test from 'ava';
-import {cgroupMounts, instanceDirs, ownCgroups} from '../../src/sandbox/cgroup.ts';
+import {cgroupMounts, instanceDirs, instanceName, ownCgroups} from '../../src/sandbox/cgroup.ts';
 
 // A hybrid host like the one the tests run on: v1 controllers, a v2 hierarchy without any.
 const mountinfo = [
@@ -25,21 +25,21 @@ test('v1 mounts by controller; the v2 hierarchy and tmpfs are not v1 controllers
 });
 
 test('job cgroups nest under the server\'s own cgroup of each controller', t => {
-	t.deepEqual(instanceDirs(selfCgroup, mountinfo, 42), {
-		memory: '/sys/fs/cgroup/memory/process_api/abc/c-runner-42',
-		pids: '/sys/fs/cgroup/pids/c-runner-42',
-		cpuacct: '/sys/fs/cgroup/cpu,cpuacct/c-runner-42',
+	t.deepEqual(instanceDirs(selfCgroup, mountinfo, instanceName(42, '1234')), {
+		memory: '/sys/fs/cgroup/memory/process_api/abc/c-runner-42-1234',
+		pids: '/sys/fs/cgroup/pids/c-runner-42-1234',
+		cpuacct: '/sys/fs/cgroup/cpu,cpuacct/c-runner-42-1234',
 	});
 });
 
 test('a container\'s mount of its own subtree: paths are taken relative to the mounted root', t => {
 	const inContainer = '35 31 0:32 /docker/abc /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n39 31 0:36 /docker/abc /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n33 31 0:30 /docker/abc /sys/fs/cgroup/cpuacct rw - cgroup cgroup rw,cpuacct';
 	const own = '8:pids:/docker/abc\n4:memory:/docker/abc/inner\n2:cpuacct:/docker/abc\n';
-	t.like(instanceDirs(own, inContainer, 7), {memory: '/sys/fs/cgroup/memory/inner/c-runner-7', pids: '/sys/fs/cgroup/pids/c-runner-7'});
+	t.like(instanceDirs(own, inContainer, 'c-runner-7-99'), {memory: '/sys/fs/cgroup/memory/inner/c-runner-7-99', pids: '/sys/fs/cgroup/pids/c-runner-7-99'});
 });
 
 test('no v1 controller, or a cgroup outside the mount: the reason, not a path', t => {
-	t.regex(instanceDirs('0::/\n', '41 31 0:38 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw', 1) as string, /no cgroup v1 memory controller/);
+	t.regex(instanceDirs('0::/\n', '41 31 0:38 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw', 'c-runner-1-1') as string, /no cgroup v1 memory controller/);
 	const outside = '35 31 0:32 /docker/abc /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n39 31 0:36 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n33 31 0:30 / /sys/fs/cgroup/cpuacct rw - cgroup cgroup rw,cpuacct';
-	t.regex(instanceDirs('8:pids:/\n4:memory:/other\n2:cpuacct:/\n', outside, 1) as string, /outside the mounted hierarchy/);
+	t.regex(instanceDirs('8:pids:/\n4:memory:/other\n2:cpuacct:/\n', outside, 'c-runner-1-1') as string, /outside the mounted hierarchy/);
 });
