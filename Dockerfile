@@ -54,4 +54,4 @@ EXPOSE 5555
 HEALTHCHECK --interval=30s --timeout=10s --start-period=10s --retries=3 \
   CMD ["node", "scripts/healthcheck.mjs"]
 # The server as scripts/build-server.mjs defines it: its Node flags, then dist/main.js (test/deploy.test.ts compares).
-CMD ["node", "--optimize-for-size", "--no-concurrent-recompilation", "dist/main.js"]
+CMD ["node", "--optimize-for-size", "--no-concurrent-recompilation", "--no-concurrent-sparkplug", "dist/main.js"]

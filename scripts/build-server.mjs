@@ -22,8 +22,13 @@ export const serverMain = path.join(serverBuild, 'main.js');
  * --no-concurrent-recompilation: optimizing compiles on the main thread, not on V8's workers, whose memory for them
  * stayed with their threads' malloc arenas: RSS under the same load 4–7 MiB lower, CPU a request 0.8 ms lower
  * (interleaved runs); each compile holds the event loop for a few milliseconds instead.
+ * --no-concurrent-sparkplug: baseline compiles on the main thread too. A worker thread compiling in the background can
+ * wait for a garbage collection only the main thread does, while the main thread, exiting, waits for the workers:
+ * Node's exit deadlock (nodejs/node#54918). Two servers hung so after SIGTERM, each in exit() for good, their worker
+ * in ConcurrentBaselineCompiler waiting in AwaitCollectionBackground; with optimizing compiles already on the main
+ * thread, no compiler is left on the workers.
  */
-export const serverNodeArgs = ['--optimize-for-size', '--no-concurrent-recompilation'];
+export const serverNodeArgs = ['--optimize-for-size', '--no-concurrent-recompilation', '--no-concurrent-sparkplug'];
 
 /** Written last into a finished build: the hash of what it was built from. */
 const stampFile = '.sources';
