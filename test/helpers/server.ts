@@ -44,7 +44,8 @@ export interface RunningServer {
 	readonly process: ChildProcess;
 	/** Where the server's compile cache directory is made (the server's own `c-runner-compile-cache-<uid>` inside). */
 	readonly cacheDir: string;
-	stop(signal?: NodeJS.Signals): Promise<{code: number | null; signal: NodeJS.Signals | null}>;
+	/** Sends the signal and waits for the exit, `waitMs` at most: then the server is killed and stop() throws. */
+	stop(signal?: NodeJS.Signals, waitMs?: number): Promise<{code: number | null; signal: NodeJS.Signals | null}>;
 }
 
 /**
@@ -75,10 +76,20 @@ process.once('exit', () => {
 		Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
 	}
 
+	// One still there is stuck (a process that hangs in its exit ignores signals it handles): killed, never left behind.
+	for (const child of unstopped.keys()) {
+		if (!gone(child.pid)) {
+			child.kill('SIGKILL');
+		}
+	}
+
 	for (const removeMade of unstopped.values()) {
 		removeMade();
 	}
 });
+
+/** How long stop() waits for a server to exit after its signal: past its default shutdown time (30 s) and cleanup. */
+const exitWaitMs = 45_000;
 
 export async function startServer(requested: {
 	uidBase: number;
@@ -196,12 +207,26 @@ export async function startServer(requested: {
 		stderr: () => stderr,
 		process: child,
 		cacheDir: cacheBase,
-		async stop(signal = 'SIGTERM') {
+		async stop(signal = 'SIGTERM', waitMs = exitWaitMs) {
 			if (child.exitCode === null && child.signalCode === null) {
 				child.kill(signal);
 			}
 
-			const result = await exited;
+			let timer: NodeJS.Timeout | undefined;
+			const result = await Promise.race([exited, new Promise<null>(resolve => {
+				timer = setTimeout(resolve, waitMs, null);
+			})]);
+			clearTimeout(timer);
+			if (result === null) {
+				// A server hung in its exit is killed and the test told: it would hold its uids and job root for good.
+				const threads = fs.readdirSync(`/proc/${child.pid}/task`).map(task => readProcText(`/proc/${child.pid}/task/${task}/comm`)?.trim());
+				child.kill('SIGKILL');
+				await exited;
+				unstopped.delete(child);
+				removeMade();
+				throw new Error(`the server did not exit within ${waitMs} ms of ${signal} (killed; its threads were ${threads.join(', ')}); its last lines: ${JSON.stringify(logs.slice(-3))}`);
+			}
+
 			unstopped.delete(child);
 			removeMade();
 			return result;

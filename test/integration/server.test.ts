@@ -134,6 +134,24 @@ test('SIGTERM: no new connections, the job in flight finishes and is cleaned up,
 	assertHostClean(t, server);
 });
 
+test('a server that does not exit after its SIGTERM is killed by stop(), which says so: never left running', async t => {
+	const server = await startServer({uidBase: 66_770});
+	const {pid, jobRoot} = server;
+	// Stopped, as a server hung in its exit would be: the signal is never handled.
+	process.kill(pid, 'SIGSTOP');
+	await t.throwsAsync(server.stop('SIGTERM', 2000), {message: /^the server did not exit within 2000 ms of SIGTERM \(killed; its threads were .*MainThread/});
+	t.false(fs.existsSync(`/proc/${pid}`), 'killed and reaped');
+	// What the killed server held goes with the next one's start-up sweep, as after a crash.
+	const next = await startServer({uidBase: 66_770, jobRoot});
+	try {
+		t.true(await waitFor(() => leftoverInstanceCgroups(pid).length === 0, 10_000), leftoverInstanceCgroups(pid).join(' '));
+		t.true(next.logs.some(entry => entry['msg'] === 'start-up sweep done' && Number(entry['removed']) >= 1));
+	} finally {
+		await next.stop();
+		fs.rmSync(jobRoot, {recursive: true, force: true});
+	}
+});
+
 test('a test process killed while its server runs takes the server with it: the server stops itself, leaving nothing', async t => {
 	// What ava does to a test file past its time-out: no exit hook runs in a process killed.
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
