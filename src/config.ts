@@ -133,12 +133,6 @@ const limitRows: ReadonlyArray<readonly [keyof SandboxLimits, string, IntegerRul
 	['stackMb', 'STACK_MB', {min: 1, max: 1024}, 8, 16],
 ];
 
-/**
- * What the log never shows, as pino's `redact` paths: a safety net, as request bodies and outputs are never logged on
- * purpose. A file-system error's own `code` (`err.code`) is redacted with them: log it under another name.
- */
-export const logRedactPaths: string[] = ['code', 'stdin', 'output', 'error.output', '*.code', '*.stdin', '*.output'];
-
 export function loadConfig(env: Env): Config {
 	const problems: string[] = [];
 

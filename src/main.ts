@@ -7,11 +7,12 @@ import {createApp} from './app.ts';
 import {http} from './http/required.ts';
 import {Judge0Jobs} from './compat/routes.ts';
 import {SubmissionStore} from './compat/judge0.ts';
-import {ConfigError, logRedactPaths, loadConfig, type Config} from './config.ts';
+import {ConfigError, loadConfig, type Config} from './config.ts';
 import {createHealthCheck, describePolicy, selfTestJobRoot, selfTestLimitStop, type HealthReport, type Queues} from './health.ts';
 import type {JobDeps} from './job/run-job.ts';
 import {allCompilers, languageSpecs} from './job/language.ts';
 import {CompileCache, openCacheDir, type CacheDir, type CacheListener} from './job/compile-cache.ts';
+import {logOptions} from './log.ts';
 import {Metrics} from './metrics.ts';
 import {openCgroupBackend} from './sandbox/cgroup.ts';
 import {createRunner, judgePermits} from './runner.ts';
@@ -187,8 +188,8 @@ function prepareHost(): {config: Config; logger: Logger} {
 	}
 
 	const logger = pino({
+		...logOptions,
 		level: config.logLevel,
-		redact: logRedactPaths,
 	});
 	checkFiles(config);
 	fs.mkdirSync(config.jobRoot, {recursive: true, mode: 0o711});

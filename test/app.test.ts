@@ -184,7 +184,7 @@ test('a job root that cannot take the job\'s files is a 503 with Retry-After, an
 	const other = await post(url, '{"code":"x"}');
 	t.is(other.status, 500);
 	t.deepEqual(await other.json(), {error: 'Internal server error'});
-	t.true(entries.some(entry => entry['msg'] === 'internal error'));
+	t.like(entries.find(entry => entry['msg'] === 'internal error'), {err: {message: 'EIO: i/o error, open \'/tmp/c_exec_x/source.c\'', errorCode: 'EIO'}}, 'its code shown, where the redaction of requests\' code fields took it');
 	await close();
 });
 

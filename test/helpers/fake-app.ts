@@ -1,6 +1,7 @@
 import {pino, type Logger} from 'pino';
 import {createApp} from '../../src/app.ts';
-import {loadConfig, logRedactPaths} from '../../src/config.ts';
+import {loadConfig} from '../../src/config.ts';
+import {logOptions} from '../../src/log.ts';
 import type {HealthCheck, HealthReport} from '../../src/health.ts';
 import type {JudgeRequest} from '../../src/judge/parse-judge.ts';
 import type {JudgeListener} from '../../src/judge/run-judge.ts';
@@ -48,7 +49,7 @@ export const healthReport = (status: HealthReport['status']): HealthReport => ({
 /** A logger as the server's (what it redacts included) whose entries are kept, parsed, in `entries`. */
 export function recordingLogger(): {logger: Logger; entries: Array<Record<string, unknown>>} {
 	const entries: Array<Record<string, unknown>> = [];
-	const logger = pino({level: 'info', redact: logRedactPaths}, {write: (line: string) => entries.push(JSON.parse(line) as Record<string, unknown>)});
+	const logger = pino({...logOptions, level: 'info'}, {write: (line: string) => entries.push(JSON.parse(line) as Record<string, unknown>)});
 	return {logger, entries};
 }
 
