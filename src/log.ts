@@ -8,7 +8,13 @@ import {stdSerializers, type LoggerOptions} from 'pino';
 export const logOptions = {
 	redact: ['code', 'stdin', 'output', 'error.output', '*.code', '*.stdin', '*.output'],
 	serializers: {
-		err(error: Error) {
+		err(error: unknown) {
+			// Only an error is serialized: many lines log `err` as a string (`String(error)`, a message), which spread
+			// into an object became one key per character; anything else keeps its `code` under the redaction.
+			if (!(error instanceof Error)) {
+				return error;
+			}
+
 			const {code, ...rest} = stdSerializers.err(error) as ReturnType<typeof stdSerializers.err> & {code?: unknown};
 			return code === undefined ? rest : {...rest, errorCode: code};
 		},

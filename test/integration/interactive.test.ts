@@ -436,6 +436,9 @@ test.serial('frames the WebSocket library refuses itself end the session, never 
 	const ended = () => server.logs.slice(logged).filter(entry => entry['msg'] === 'interactive session done');
 	t.true(await waitFor(() => ended().length === 2, 10_000), `${ended().length} sessions logged`);
 	t.deepEqual(ended().map(entry => entry['jobStatus']), ['bad_message', 'bad_message'], 'not a client that left');
+	// The library's reason, as its message: a string, not an object of its characters.
+	const reasons = server.logs.slice(logged).filter(entry => entry['msg'] === 'interactive socket closed on a bad frame').map(entry => entry['err']);
+	t.deepEqual(reasons, ['Max payload size exceeded', 'Invalid WebSocket frame: invalid UTF-8 sequence']);
 	assertHostClean(t, server);
 	t.is((await fetch(`${server.url}/health`)).status, 200, 'the server lives');
 });
