@@ -44,7 +44,7 @@ export interface JobCgroup {
 
 export interface CgroupBackend {
 	readonly name: 'cgroup-v1';
-	/** The instance directory of each controller: `<mount>/<server's own cgroup>/c-runner-<pid>`. */
+	/** The instance directory of each controller: `<mount>/<server's own cgroup>/c-runner-<pid>-<start>` (instanceName). */
 	readonly dirs: Readonly<Record<JobController, string>>;
 	readonly memsw: boolean;
 	createJob(name: string, user: SandboxUser | null, limits: SandboxLimits): Promise<JobCgroup>;
@@ -161,7 +161,7 @@ async function removeCgroup(dir: string): Promise<void> {
 	}
 }
 
-/** Job cgroups left by a dead instance of the server (one whose pid is gone), and its instance directories. */
+/** Job cgroups left by a dead instance of the server (mayBeRunning: its process is gone), and its instance directories. */
 async function sweepStale(parent: string, ownName: string, logger: Logger): Promise<number> {
 	let swept = 0;
 	for (const entry of await fs.readdir(parent, {withFileTypes: true})) {

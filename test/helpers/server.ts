@@ -531,7 +531,7 @@ export function aheadJobDirs(server: RunningServer): string[] {
 }
 
 /**
- * Job cgroups a server left: the directories under its instance cgroups (`c-runner-<pid>` under the server's own
+ * Job cgroups a server left: the directories under its instance cgroups (`c-runner-<pid>-<start>` under the server's own
  * cgroup of each controller). Its instance directories live as long as it does; only their job children must go.
  */
 export function leftoverJobCgroups(server: RunningServer): string[] {
