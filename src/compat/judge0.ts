@@ -577,7 +577,12 @@ export class SubmissionStore {
 	readonly #now: () => number;
 	#bytes = 0;
 
-	constructor(capacity: number, ttlMs: number, byteCapacity = Number.POSITIVE_INFINITY, now: () => number = Date.now) {
+	/**
+	 * `now`: the clock of the times to live, in milliseconds. Not the time of day: that moves when the clock is set
+	 * (NTP at boot, a resumed VM, `date -s`), and a step forward of an hour took every token, even one made a second
+	 * before, while a step back kept them hours past their time.
+	 */
+	constructor(capacity: number, ttlMs: number, byteCapacity = Number.POSITIVE_INFINITY, now: () => number = () => performance.now()) {
 		this.#capacity = capacity;
 		this.#byteCapacity = byteCapacity;
 		this.#ttlMs = ttlMs;
@@ -602,7 +607,7 @@ export class SubmissionStore {
 	/** null when the store is full of live submissions, by count or by bytes. */
 	add(submission: Judge0Submission): StoredSubmission | null {
 		this.#expire();
-		const stored: StoredSubmission = {token: uuidv4(), submission, createdAt: new Date(this.#now()).toISOString(), state: 'queued'};
+		const stored: StoredSubmission = {token: uuidv4(), submission, createdAt: new Date().toISOString(), state: 'queued'};
 		const bytes = storedBytes(stored);
 		if (this.#entries.size >= this.#capacity || this.#bytes + bytes > this.#byteCapacity) {
 			return null;

@@ -250,6 +250,41 @@ test('the store: bounded in bytes, a result counted once stored, the bytes given
 	t.truthy(store.add(submission), 'room again');
 });
 
+// The time of day moves when the clock is set (NTP at boot, a resumed VM, `date -s`): Date.now, stepped like it by
+// `setClock`, from before the store is made (a clock it took then is the one it keeps).
+const withSettableClock = async (body: (setClock: (stepMs: number) => void) => Promise<void> | void) => {
+	const realNow = Date.now;
+	let step = 0;
+	Date.now = () => realNow() + step;
+	try {
+		await body(stepMs => {
+			step = stepMs;
+		});
+	} finally {
+		Date.now = realNow;
+	}
+};
+
+test.serial('the store: a clock set an hour forward takes no submission before its time to live', async t => {
+	await withSettableClock(setClock => {
+		const store = new SubmissionStore(10, 60_000);
+		const made = store.add(stored({}).submission)!;
+		setClock(3_600_000);
+		t.is(store.get(made.token)?.state, 'queued', 'kept: a minute has not passed');
+		t.is(store.size, 1);
+	});
+});
+
+test.serial('the store: a clock set an hour back keeps no submission past its time to live', async t => {
+	await withSettableClock(async setClock => {
+		const store = new SubmissionStore(10, 50);
+		const made = store.add(stored({}).submission)!;
+		setClock(-3_600_000);
+		await new Promise(resolve => setTimeout(resolve, 200));
+		t.is(store.get(made.token), null, 'gone: its 50 ms have passed');
+	});
+});
+
 test('false per-process options are taken (Judge0\'s documented request sends them)', t => {
 	t.notThrows(() => parseJudge0Submission({source_code: hello, language_id: 50, enable_network: false, enable_per_process_and_thread_time_limit: false, enable_per_process_and_thread_memory_limit: 'false'}, false, rules));
 });
