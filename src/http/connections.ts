@@ -54,7 +54,8 @@ export function limitConnections(server: Server, cap: number, logger: Logger): v
 	let quietUntil = 0;
 	server.on('drop', () => {
 		dropped++;
-		const now = Date.now();
+		// The monotonic clock: a time of day set back an hour (NTP, `date -s`) kept the drops out of the log for that hour.
+		const now = performance.now();
 		if (now >= quietUntil) {
 			logger.warn({dropped, maxConnections: cap}, 'connections past C_RUNNER_MAX_CONNECTIONS were closed at once');
 			dropped = 0;
