@@ -32,7 +32,6 @@ export const serverNodeArgs = ['--optimize-for-size', '--no-concurrent-recompila
 
 /** Written last into a finished build: the hash of what it was built from. */
 const stampFile = '.sources';
-const lockStaleMs = 60_000;
 
 function tsFiles(dir) {
 	return fs.readdirSync(dir, {withFileTypes: true}).flatMap(entry => {
@@ -62,12 +61,13 @@ const builtFrom = dir => {
 
 const sleep = ms => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-/** The pid the lock's holder wrote into it; NaN while it has not yet (or the lock is gone). */
-function lockHolder(lock) {
+/** When a process started, in clock ticks since boot (/proc/<pid>/stat's field 22); null when it cannot be read. */
+function processStart(pid) {
 	try {
-		return Number.parseInt(fs.readFileSync(path.join(lock, 'pid'), 'utf8'), 10);
+		const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+		return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
 	} catch {
-		return Number.NaN;
+		return null;
 	}
 }
 
@@ -77,6 +77,50 @@ function processAlive(pid) {
 		return true;
 	} catch (error) {
 		return error.code === 'EPERM';
+	}
+}
+
+/** `<pid> <start>` of this process: who holds a lock, told from a later process given the same pid. */
+const holderText = () => `${process.pid} ${processStart(process.pid) ?? ''}`;
+
+/**
+ * Whether the builder a lock names has gone: its pid is not alive, or is now another process's (another start). A
+ * lock naming no one (made by hand, or by an older build-server) is nobody's. No time of day plays a part: a lock's
+ * age against the clock took a live builder's lock when the clock was set forward a minute (NTP at boot), and the
+ * second builder deleted the first one's tree as it was being written.
+ */
+function holderGone(lock) {
+	let text;
+	try {
+		text = fs.readFileSync(path.join(lock, 'pid'), 'utf8');
+	} catch (error) {
+		return error.code !== 'ENOENT' || fs.existsSync(lock);
+	}
+
+	const [pid, start] = text.trim().split(' ');
+	const holder = Number.parseInt(pid, 10);
+	if (!Number.isInteger(holder) || holder <= 0 || !processAlive(holder)) {
+		return true;
+	}
+
+	const now = processStart(holder);
+	return Boolean(start) && now !== null && now !== start;
+}
+
+/** Takes the lock: true when taken. Made whole (holder named) in a directory of its own, then renamed into place. */
+function takeLock(cache, lock) {
+	const made = fs.mkdtempSync(path.join(cache, `dist.lock-${process.pid}-`));
+	fs.writeFileSync(path.join(made, 'pid'), holderText());
+	try {
+		fs.renameSync(made, lock);
+		return true;
+	} catch (error) {
+		fs.rmSync(made, {recursive: true, force: true});
+		if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') {
+			throw error;
+		}
+
+		return false;
 	}
 }
 
@@ -95,26 +139,14 @@ export function ensureServerBuild({node = process.execPath, base = root, say = (
 	const cache = path.join(base, '.cache');
 	fs.mkdirSync(cache, {recursive: true});
 	const lock = path.join(cache, 'dist.lock');
-	for (;;) {
-		try {
-			fs.mkdirSync(lock);
-			fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
-			break;
-		} catch (error) {
-			if (error.code !== 'EEXIST') {
-				throw error;
-			}
-
-			// A builder killed mid-build leaves its lock: taken over at once when its process is gone, else once older
-			// than any build takes.
-			const holder = lockHolder(lock);
-			const age = Date.now() - (fs.statSync(lock, {throwIfNoEntry: false})?.mtimeMs ?? Date.now());
-			if ((Number.isInteger(holder) && !processAlive(holder)) || age > lockStaleMs) {
-				fs.rmSync(lock, {recursive: true, force: true});
-			}
-
-			sleep(50);
+	while (!takeLock(cache, lock)) {
+		// A builder killed mid-build leaves its lock: taken over once its process is gone, however long it has held it.
+		if (holderGone(lock)) {
+			fs.rmSync(lock, {recursive: true, force: true});
+			continue;
 		}
+
+		sleep(50);
 	}
 
 	try {
@@ -126,6 +158,13 @@ export function ensureServerBuild({node = process.execPath, base = root, say = (
 		// Only the lock's holder makes these: any here now is what a builder killed mid-build left.
 		for (const name of fs.readdirSync(cache).filter(entry => entry.startsWith('dist-'))) {
 			fs.rmSync(path.join(cache, name), {recursive: true, force: true});
+		}
+
+		// A lock being made (dist.lock-<pid>-…) whose maker has gone: killed before it could rename it into place.
+		for (const name of fs.readdirSync(cache).filter(entry => entry.startsWith('dist.lock-'))) {
+			if (!processAlive(Number.parseInt(name.slice('dist.lock-'.length), 10))) {
+				fs.rmSync(path.join(cache, name), {recursive: true, force: true});
+			}
 		}
 
 		const fresh = fs.mkdtempSync(path.join(cache, 'dist-'));

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import {ensureServerBuild, sourcesHash} from '../scripts/build-server.mjs';
+import {processStart} from '../src/proc.ts';
 import {projectRoot} from './helpers/server.ts';
 
 function project(t: {teardown: (fn: () => void) => void}): string {
@@ -35,6 +36,12 @@ const nodeOutput = (args: readonly string[]) => new Promise<string>((resolve, re
 });
 
 const runBuilt = async (base: string) => nodeOutput([path.join(base, 'dist', 'main.js')]);
+
+/** A builder in a process of its own: what it prints, `<built> <dist/main.js exists>`. */
+const builder = async (base: string) => {
+	const script = `import {ensureServerBuild} from ${JSON.stringify(path.join(projectRoot, 'scripts', 'build-server.mjs'))};\nconsole.log(ensureServerBuild({base: ${JSON.stringify(base)}}) + ' ' + (await import('node:fs')).existsSync(${JSON.stringify(path.join(base, 'dist', 'main.js'))}));`;
+	return (await nodeOutput(['--input-type=module', '-e', script])).trim();
+};
 
 test('the hash covers every source by path and bytes, not dist/', t => {
 	const base = project(t);
@@ -73,9 +80,7 @@ test('built once, rebuilt after an edit, and a failed build keeps the last good 
 
 test('builders started together build once, and each finds dist/ whole', async t => {
 	const base = project(t);
-	const script = `import {ensureServerBuild} from ${JSON.stringify(path.join(projectRoot, 'scripts', 'build-server.mjs'))};\nconsole.log(ensureServerBuild({base: ${JSON.stringify(base)}}) + ' ' + (await import('node:fs')).existsSync(${JSON.stringify(path.join(base, 'dist', 'main.js'))}));`;
-	const builder = async () => (await nodeOutput(['--input-type=module', '-e', script])).trim();
-	const results = await Promise.all([builder(), builder(), builder(), builder()]);
+	const results = await Promise.all([builder(base), builder(base), builder(base), builder(base)]);
 	t.deepEqual(results.toSorted(), ['false true', 'false true', 'false true', 'true true'], results.join(', '));
 	t.is(await runBuilt(base), '42\n');
 	t.deepEqual(fs.readdirSync(path.join(base, '.cache')), []);
@@ -88,4 +93,39 @@ test('a lock left by a builder that died is taken over once stale', t => {
 	fs.utimesSync(path.join(base, '.cache', 'dist.lock'), old, old);
 	t.true(ensureServerBuild({base}));
 	t.true(fs.existsSync(path.join(base, 'dist', 'main.js')));
+});
+
+test('a lock held by a live builder is not taken over, however old it looks (the clock set forward), until that builder is gone', async t => {
+	const base = project(t);
+	const lock = path.join(base, '.cache', 'dist.lock');
+	const holder = spawn('sleep', ['60'], {stdio: 'ignore'});
+	const gone = new Promise(resolve => holder.once('exit', resolve));
+	try {
+		fs.mkdirSync(lock, {recursive: true});
+		const named = `${holder.pid} ${processStart(holder.pid!)}`;
+		fs.writeFileSync(path.join(lock, 'pid'), named);
+		// Made two hours ago by the time of day: what a lock made a moment ago looks like once the clock is set forward.
+		const earlier = new Date(Date.now() - 7_200_000);
+		fs.utimesSync(lock, earlier, earlier);
+		const waiting = builder(base);
+		await new Promise(resolve => setTimeout(resolve, 1000));
+		const now = fs.existsSync(path.join(lock, 'pid')) ? fs.readFileSync(path.join(lock, 'pid'), 'utf8') : 'no lock';
+		t.is(now, named, 'still the live builder\'s lock');
+		t.false(fs.existsSync(path.join(base, 'dist')));
+		holder.kill('SIGTERM');
+		await gone;
+		t.is(await waiting, 'true true', 'taken over once its builder is gone');
+	} finally {
+		holder.kill('SIGKILL');
+	}
+
+	t.deepEqual(fs.readdirSync(path.join(base, '.cache')), []);
+});
+
+test('a lock naming a pid that another process has since is taken over at once', t => {
+	const base = project(t);
+	fs.mkdirSync(path.join(base, '.cache', 'dist.lock'), {recursive: true});
+	fs.writeFileSync(path.join(base, '.cache', 'dist.lock', 'pid'), `${process.pid} 1`);
+	t.true(ensureServerBuild({base}));
+	t.deepEqual(fs.readdirSync(path.join(base, '.cache')), []);
 });
