@@ -1,5 +1,5 @@
 import test from 'ava';
-import {mountOf} from '../src/proc.ts';
+import {bootOffsetTicks, mountOf} from '../src/proc.ts';
 
 const mountinfo = [
 	'22 1 0:21 / / rw,relatime - overlay overlay rw',
@@ -21,4 +21,11 @@ test('escaped mount points are read back', t => {
 
 test('the last mount on the same point wins', t => {
 	t.deepEqual(mountOf('/tmp/x', `${mountinfo}\n40 30 0:30 / /tmp rw,relatime - tmpfs tmpfs rw`)?.options, ['rw', 'relatime']);
+});
+
+test('a time namespace\'s boot-time offset in /proc\'s ticks, from /proc/self/timens_offsets', t => {
+	t.is(bootOffsetTicks('monotonic           0         0\nboottime            0         0\n'), 0);
+	t.is(bootOffsetTicks('monotonic           5         0\nboottime        86400         0\n'), 8_640_000);
+	t.is(bootOffsetTicks('monotonic           0         0\nboottime           -3 990000000\n'), -201, '-3 s + 0.99 s');
+	t.is(bootOffsetTicks(''), 0, 'no time namespaces in this kernel');
 });

@@ -72,6 +72,28 @@ test('a second instance on the same job root never touches the first one\'s runn
 	}
 });
 
+test('a second instance in another time namespace (its boot clock offset) never touches the first one\'s running job', async t => {
+	// /proc/<pid>/stat gives each reader starts counted from its own namespace's boot: the first instance's start, as
+	// the second read it, was a day later than its job directories' and cgroups' names say.
+	const first = await startServer({uidBase: 67_800, env: {C_RUNNER_RUN_WALL_MS: '10000'}});
+	let second: RunningServer | undefined;
+	try {
+		const running = execute(first, {code: example('job-victim.c')});
+		t.true(await waitFor(() => leftoverJobDirs(first).length > 0, 30_000), 'the first instance\'s job started');
+		second = await startServer({uidBase: 67_820, jobRoot: first.jobRoot, wrap: ['unshare', '--time', '--boottime', '86400']});
+		await settledAhead(second, 4);
+		const {body} = await running;
+		t.like(body, {status: 'ok', output: 'victim: intact\n'});
+		const listening = (server: RunningServer) => server.logs.find(entry => entry['msg'] === 'c-runner listening');
+		t.is(listening(second)?.['swept'], 0);
+		t.is(listening(second)?.['accounting'], listening(first)?.['accounting'], 'the same accounting: no cgroup of the first was in its way');
+		assertHostClean(t, first);
+	} finally {
+		await second?.stop();
+		await first.stop();
+	}
+});
+
 test('a client that disconnects cancels its job; the sandbox and the directory go at once', async t => {
 	const server = await startServer({uidBase: uidBase(3), env: {C_RUNNER_RUN_WALL_MS: '20000', C_RUNNER_RUN_CPU_MS: '20000'}});
 	try {
