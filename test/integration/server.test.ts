@@ -828,7 +828,8 @@ test('a job root out of space is the host\'s failure: a 503 to try again later, 
 });
 
 test('a sandbox that ends without its report is one error line, by the request\'s id, with the sandbox\'s own words and never the program\'s stderr', async t => {
-	const server = await startServer({uidBase: 66_800});
+	// A compile that a loaded machine may stretch past its 10 s: the program must run for the test to mean anything.
+	const server = await startServer({uidBase: 66_800, env: {C_RUNNER_COMPILE_WALL_MS: '60000'}});
 	try {
 		// It writes to stderr, then spins until something stops it.
 		const code = '#include <stdio.h>\nint main(void) { fputs("PROGRAM_STDERR\\n", stderr); fflush(stderr); for (;;) {} }\n';
@@ -853,12 +854,16 @@ test('a sandbox that ends without its report is one error line, by the request\'
 });
 
 test('a sandbox its helper does not end at its wall limit is stopped from outside, and that is logged by the request\'s id', async t => {
-	const server = await startServer({uidBase: 66_840});
+	const server = await startServer({uidBase: 66_840, env: {C_RUNNER_COMPILE_WALL_MS: '60000'}});
 	try {
 		const answer = fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json', 'X-Request-Id': 'helper-stopped'}, body: JSON.stringify({code: example('sleep-forever.c'), time_limit_ms: 1000})});
 		// Asleep, the program is there for its whole wall limit (3 s), long enough to be found on a busy machine.
 		const running = () => hostProcesses().find(entry => entry.command.startsWith(`${server.jobRoot}/c_exec_`));
-		t.true(await waitFor(() => running() !== undefined, 20_000), 'the program runs');
+		let answered: unknown;
+		void answer.then(async response => {
+			answered = await response.clone().json();
+		});
+		t.true(await waitFor(() => running() !== undefined || answered !== undefined, 40_000) && running() !== undefined, `the program runs (answered: ${JSON.stringify(answered)})`);
 		// Its helper stopped (SIGSTOP), as a hung or starved one would be: only the server's backstop ends the sandbox.
 		const helper = Number(fs.readFileSync(`/proc/${running()!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
 		process.kill(helper, 'SIGSTOP');

@@ -8,7 +8,14 @@ import readline from 'node:readline';
 import test from 'ava';
 import {projectRoot, uidOffset, waitFor} from '../helpers/server.ts';
 
-const alive = (pid: number) => fs.existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** Running, not a zombie; gone as it is looked at is gone. */
+const alive = (pid: number) => {
+	try {
+		return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+	} catch {
+		return false;
+	}
+};
 
 test('a SIGTERM to npm start stops the server it started, cleanly: nothing left', async t => {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
