@@ -863,7 +863,8 @@ test('a sandbox its helper does not end at its wall limit is stopped from outsid
 		void answer.then(async response => {
 			answered = await response.clone().json();
 		});
-		t.true(await waitFor(() => running() !== undefined || answered !== undefined, 40_000) && running() !== undefined, `the program runs (answered: ${JSON.stringify(answered)})`);
+		const seen = await waitFor(() => running() !== undefined || answered !== undefined, 40_000) && running() !== undefined;
+		t.true(seen, `the program runs (answered: ${JSON.stringify(answered)}; the server's last lines: ${JSON.stringify(server.logs.slice(-6).map(entry => [entry['msg'], entry['reqId'], entry['stages'] ?? entry['err']]))})`);
 		// Its helper stopped (SIGSTOP), as a hung or starved one would be: only the server's backstop ends the sandbox.
 		const helper = Number(fs.readFileSync(`/proc/${running()!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
 		process.kill(helper, 'SIGSTOP');
