@@ -827,7 +827,9 @@ test('a job root out of space is the host\'s failure: a 503 to try again later, 
 	}
 });
 
-test('a sandbox that ends without its report is one error line, by the request\'s id, with the sandbox\'s own words and never the program\'s stderr', async t => {
+// Serial: among this file's concurrent tests, their synchronous /proc scans held this worker's event loop so long
+// that the request was not even answered within 40 s on a loaded CI machine.
+test.serial('a sandbox that ends without its report is one error line, by the request\'s id, with the sandbox\'s own words and never the program\'s stderr', async t => {
 	// A compile that a loaded machine may stretch past its 10 s: the program must run for the test to mean anything.
 	const server = await startServer({uidBase: 66_800, env: {C_RUNNER_COMPILE_WALL_MS: '60000'}});
 	try {
@@ -853,7 +855,9 @@ test('a sandbox that ends without its report is one error line, by the request\'
 	}
 });
 
-test('a sandbox its helper does not end at its wall limit is stopped from outside, and that is logged by the request\'s id', async t => {
+// Serial: among this file's concurrent tests, their synchronous /proc scans held this worker's event loop so long
+// that the request was not even answered within 40 s on a loaded CI machine.
+test.serial('a sandbox its helper does not end at its wall limit is stopped from outside, and that is logged by the request\'s id', async t => {
 	const server = await startServer({uidBase: 66_840, env: {C_RUNNER_COMPILE_WALL_MS: '60000'}});
 	try {
 		const answer = fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json', 'X-Request-Id': 'helper-stopped'}, body: JSON.stringify({code: example('sleep-forever.c'), time_limit_ms: 1000})});
