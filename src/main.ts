@@ -348,6 +348,9 @@ function drainOnSignals(server: Server, shutdown: AbortController, inFlight: {wa
 }
 
 /** Start-up, top to bottom: host checks → versions and the helper's filter → sweep → accounting → policy → serve. */
+/** How long an idle keep-alive connection is kept (see createServer below). */
+const keepAliveMs = 65_000;
+
 async function main() {
 	const early = stopsDuringStartup();
 	const {config, logger} = prepareHost();
@@ -408,6 +411,10 @@ async function main() {
 		requestTimeout: config.receiveTimeoutMs,
 		headersTimeout: config.receiveTimeoutMs,
 		connectionsCheckingInterval: 1000,
+		// An idle keep-alive connection is kept 65 s, not Node's 5 s: past the idle timeout of a proxy in front (60 s is
+		// common), which otherwise sends a request on a connection the server has just closed and answers its client 502;
+		// a client of its own sees `fetch failed` the same way when its event loop was held past those 5 s.
+		keepAliveTimeout: keepAliveMs,
 	}, app.callback());
 	answerClientErrors(server, (route, status) => metrics.jobEvents.request?.(route, status));
 	const openFiles = openFilesLimit();

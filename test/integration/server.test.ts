@@ -667,6 +667,31 @@ test('a request never finished (a body held back, or nothing sent at all) is a 4
 	}
 });
 
+test('an idle keep-alive connection is kept 65 s, past a proxy\'s idle timeout: a request 6 s after the last is answered on it', async t => {
+	const server = await startServer({uidBase: 66_790});
+	const {hostname, port} = new URL(server.url);
+	const socket = net.connect(Number(port), hostname);
+	try {
+		let answers = '';
+		socket.on('data', chunk => {
+			answers += String(chunk);
+		});
+		const ask = () => socket.write(`GET /openapi.json HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
+		ask();
+		t.true(await waitFor(() => answers.includes('"openapi"'), 20_000), 'answered');
+		t.regex(answers, /\r\nKeep-Alive: timeout=65\r\n/i);
+		// Past Node's own 5 s, which closed the connection under a client about to reuse it.
+		await new Promise(resolve => setTimeout(resolve, 6000));
+		t.false(socket.destroyed || socket.readableEnded, 'still open');
+		answers = '';
+		ask();
+		t.true(await waitFor(() => answers.includes('"openapi"'), 20_000), 'answered again on the same connection');
+	} finally {
+		socket.destroy();
+		await server.stop();
+	}
+});
+
 test('a connection refused with a 408 is closed by the server, even when its client never closes its side', async t => {
 	const server = await startServer({uidBase: 66_540, env: {C_RUNNER_RECEIVE_TIMEOUT_MS: '1000', C_RUNNER_MAX_CONNECTIONS: '1'}});
 	const {hostname, port} = new URL(server.url);
