@@ -265,14 +265,14 @@ function finishStep(profile: SandboxProfile, run: SandboxRun, deps: JobDeps, sig
 		throw signal.reason;
 	}
 
-	// No report although the server stopped nothing and the kernel killed nothing for memory: bwrap or the helper failed
-	// (a run's program that could not be started is its own outcome).
 	if (run.backstopFired) {
 		// The helper ends a step at its wall limit; the server's backstop, past a grace, only when it did not: a helper
 		// that hangs or is starved, whose answer (a time limit) alone would not say so.
 		deps.logger.warn({step: profile.name, wallMs: profile.limits.wallMs, durationMs: Math.round(run.durationMs)}, 'a sandbox outlived its wall limit and was stopped from outside: its helper did not end it');
 	}
 
+	// No report although the server stopped nothing and the kernel killed nothing for memory: bwrap or the helper failed
+	// (a run's program that could not be started is its own outcome).
 	const failed = run.report === null || (run.report.execErrno !== 0 && !(profile.name === 'run' && programNotStarted(run)));
 	if (failed && !run.backstopFired && run.overflowed === null && !(run.cgroup?.oomKills)) {
 		deps.events?.sandboxFailed?.(profile.name);
