@@ -6,7 +6,7 @@ import type {SandboxLimits} from '../config.ts';
 import {ClientGoneError} from '../http/context.ts';
 import {logFault} from '../http/error-handler.ts';
 import {toHttpError} from '../http/errors.ts';
-import {cleanUpAfterJob, jobRootFailure} from '../job/errors.ts';
+import {cleanUpAfterJob} from '../job/errors.ts';
 import type {ExecuteRequest} from '../job/parse-request.ts';
 import {toCompileErrorResult, toRunResult, type ExecuteResult} from '../job/result.ts';
 import {compileProgram, runLimitsFor, sandboxStep, type Compiled, type JobDeps} from '../job/run-job.ts';
@@ -342,8 +342,9 @@ class Session {
 		}
 
 		logFault(this.#deps.logger, error);
-		const refused = jobRootFailure(error) === null ? null : toHttpError(error);
-		if (refused !== null) {
+		// The host's failure that a client may retry (a job root full or read-only), as the HTTP routes answer it.
+		const refused = toHttpError(error);
+		if (refused !== null && refused.fault !== null) {
 			this.send({type: 'error', error: refused.message});
 			this.close(closeCodes.tryAgainLater, 'job root cannot take the run');
 			return 'job_root_unavailable';
