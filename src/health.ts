@@ -5,7 +5,7 @@ import {jobRootFailure, SandboxError} from './job/errors.ts';
 import {runJob, type JobDeps} from './job/run-job.ts';
 import {bwrapArgs} from './sandbox/bwrap-args.ts';
 import {compileArgv, defaultCompiler, languageNames, languageSpecs, programFromCode, type CompilerName} from './job/language.ts';
-import type {Slots} from './job/slots.ts';
+import type {Queues, Slots} from './job/slots.ts';
 import {describeAccounting, type AccountingChoice} from './sandbox/accounting.ts';
 import {noProcReason, policyWeakenings, type SandboxProfile} from './sandbox/profiles.ts';
 import type {SandboxUser} from './sandbox/spawn.ts';
@@ -85,18 +85,13 @@ export function describePolicy(config: Config, profiles: JobDeps['profiles'], pe
 	};
 }
 
+/** A report as the self-test makes it: the queues' figures are added at each answer. */
+type SelfTestReport = Omit<HealthReport, keyof Queues>;
+
 /**
  * A real compile-and-run through the sandbox, cached for the configured time. It runs as its own uid and takes no
  * job slot, so a server busy with user jobs is not reported dead; concurrent callers share one check.
  */
-/** The job slots and the judge requests' permits, each with its queue. */
-export interface Queues {
-	readonly slots: Slots;
-	readonly judges: Slots;
-}
-
-type SelfTestReport = Omit<HealthReport, keyof Queues>;
-
 export function createHealthCheck(deps: JobDeps, user: SandboxUser | null, queues: Queues, versions: HealthReport['versions'], policy: unknown): HealthCheck {
 	let cached: {report: SelfTestReport; at: number} | null = null;
 	let running: Promise<SelfTestReport> | null = null;

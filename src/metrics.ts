@@ -4,7 +4,7 @@ import {clientWentAway, type AppState} from './http/context.ts';
 import type {CacheListener} from './job/compile-cache.ts';
 import type {Program} from './job/language.ts';
 import type {ExecuteResult} from './job/result.ts';
-import type {Queues} from './health.ts';
+import type {Queues} from './job/slots.ts';
 
 /** What the job code tells the metrics: each compile that ran, each run, each sandbox that failed to start. */
 export interface JobEvents {

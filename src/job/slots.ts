@@ -121,3 +121,9 @@ export class Slots {
 		};
 	}
 }
+
+/** The job slots and the judge requests' permits (C_RUNNER_JUDGES), each with its queue. */
+export interface Queues {
+	readonly slots: Slots;
+	readonly judges: Slots;
+}
