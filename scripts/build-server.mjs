@@ -61,7 +61,11 @@ const builtFrom = dir => {
 
 const sleep = ms => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-/** When a process started, in clock ticks since boot (/proc/<pid>/stat's field 22); null when it cannot be read. */
+/**
+ * When a process started, in clock ticks since boot (/proc/<pid>/stat's field 22); null when it cannot be read. The
+ * server's own is processStart in src/proc.ts, which this script cannot import: it runs before src/ is built, and its
+ * builders, one host's processes in one time namespace, need no boot-time offset.
+ */
 function processStart(pid) {
 	try {
 		const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
