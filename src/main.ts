@@ -18,7 +18,8 @@ import {openCgroupBackend} from './sandbox/cgroup.ts';
 import {createRunner, judgePermits} from './runner.ts';
 import {LauncherPool} from './job/launchers.ts';
 import {Slots, type Queues} from './job/slots.ts';
-import {currentOwner, sweepStaleWorkspaces, type Owner} from './job/workspace.ts';
+import {flockPath} from './lock.ts';
+import {currentOwner, openInstanceLock, sweepStaleWorkspaces, type InstanceLock, type Owner} from './job/workspace.ts';
 import {compileProfile, policyLadder, policyWeakenings, runProfile} from './sandbox/profiles.ts';
 import {readHostLayout} from './sandbox/host-layout.ts';
 import {installHelper} from './sandbox/install-helper.ts';
@@ -89,7 +90,7 @@ async function removeAll(parts: ReadonlyArray<readonly [string, (() => Promise<v
 }
 
 function checkFiles(config: Config) {
-	for (const [file, what] of [[config.bwrapPath, 'bubblewrap (apt-get install bubblewrap)'], [languageSpecs.c.compiler, 'gcc (apt-get install gcc libc6-dev)'], [languageSpecs.cpp.compiler, 'g++ (apt-get install g++)'], [languageSpecs.c.compilers.tcc!.path, 'tcc (apt-get install tcc)'], [config.helperPath, 'the sandbox helper (npm run setup builds it)'], [config.relayPath, 'the pseudo-terminal relay (npm run setup builds it)']] as const) {
+	for (const [file, what] of [[config.bwrapPath, 'bubblewrap (apt-get install bubblewrap)'], [languageSpecs.c.compiler, 'gcc (apt-get install gcc libc6-dev)'], [languageSpecs.cpp.compiler, 'g++ (apt-get install g++)'], [languageSpecs.c.compilers.tcc!.path, 'tcc (apt-get install tcc)'], [config.helperPath, 'the sandbox helper (npm run setup builds it)'], [config.relayPath, 'the pseudo-terminal relay (npm run setup builds it)'], [flockPath, 'util-linux (apt-get install util-linux)']] as const) {
 		try {
 			fs.accessSync(file, fs.constants.X_OK);
 		} catch {
@@ -202,6 +203,23 @@ function prepareHost(): {config: Config; logger: Logger} {
 	return {config, logger};
 }
 
+/**
+ * The instance's lock file in the job root, which its job directories' marks name; null when the job root cannot
+ * take one now (full, read-only): the marks then name the pid and start alone, and the self-test says what is wrong.
+ */
+async function openJobRootLock(jobRoot: string, logger: Logger): Promise<InstanceLock | null> {
+	try {
+		return await openInstanceLock(jobRoot);
+	} catch (error) {
+		if (['ENOSPC', 'EDQUOT', 'EROFS'].includes((error as NodeJS.ErrnoException).code ?? '')) {
+			logger.warn({jobRoot, err: error}, 'no instance lock file could be made in the job root: its job directories are marked with the pid alone');
+			return null;
+		}
+
+		throw error;
+	}
+}
+
 /** Job cgroups where the host has them (root, v1 memory/pids/cpuacct); else the helper's sampling and rlimits. */
 async function openAccounting(config: Config, logger: Logger): Promise<AccountingChoice> {
 	const cgroups = await openCgroupBackend(logger);
@@ -221,7 +239,7 @@ async function openAccounting(config: Config, logger: Logger): Promise<Accountin
 }
 
 /** The strongest policy that passes the self-test here, strongest first; none at all: refuse to start. */
-async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<typeof sandboxUsers>, queues: Queues, versions: HealthReport['versions'], filter: SyscallFilter, backend: AccountingChoice) {
+async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<typeof sandboxUsers>, queues: Queues, versions: HealthReport['versions'], filter: SyscallFilter, backend: AccountingChoice, instanceLock: InstanceLock | null) {
 	const {config, logger} = base;
 	const layout = readHostLayout();
 	const failures: string[] = [];
@@ -261,6 +279,7 @@ async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<t
 	await removeAll([
 		['the compile cache', base.compileCache?.close.bind(base.compileCache)],
 		['the instance cgroups', backend.cgroups?.close.bind(backend.cgroups)],
+		['the instance lock', instanceLock?.close.bind(instanceLock)],
 	], logger);
 	if (limitStopped) {
 		logger.fatal({failures}, 'a limit stopped the sandbox self-test');
@@ -354,7 +373,6 @@ const keepAliveMs = 65_000;
 async function main() {
 	const early = stopsDuringStartup();
 	const {config, logger} = prepareHost();
-	const owner = currentOwner();
 	const users = sandboxUsers(config);
 	const slots = new Slots(users.slots, config.queueLength);
 	const queues = {slots, judges: judgePermits(config)};
@@ -374,6 +392,8 @@ async function main() {
 	const serverUid = process.getuid?.() ?? 0;
 	const sandboxUids = [...users.slots, users.health].flatMap(user => user === null ? [] : [user.uid]);
 	const swept = await sweepStaleWorkspaces(config.jobRoot, {serverUid, ownerUids: new Set([serverUid, ...sandboxUids])}, logger);
+	const instanceLock = await openJobRootLock(config.jobRoot, logger);
+	const owner: Owner = {...currentOwner(), ...(instanceLock === null ? {} : {lock: instanceLock.name})};
 	const backend = await openAccounting(config, logger);
 	const metrics = new Metrics(queues);
 	let compileCache: CompileCache | null;
@@ -384,11 +404,11 @@ async function main() {
 			throw error;
 		}
 
-		await removeAll([['the instance cgroups', backend.cgroups?.close.bind(backend.cgroups)]], logger);
+		await removeAll([['the instance cgroups', backend.cgroups?.close.bind(backend.cgroups)], ['the instance lock', instanceLock?.close.bind(instanceLock)]], logger);
 		fail(error.message);
 	}
 
-	const chosen = await choosePolicy({config, owner, logger, cgroups: backend.cgroups, compileCache, events: metrics.jobEvents}, users, queues, versions, syscallFilter, backend);
+	const chosen = await choosePolicy({config, owner, logger, cgroups: backend.cgroups, compileCache, events: metrics.jobEvents}, users, queues, versions, syscallFilter, backend, instanceLock);
 	const {health, startup} = chosen;
 	// A compile sandbox and a run sandbox made ahead for each slot's next job (src/job/launchers.ts): only with job
 	// cgroups, each slot its uid.
@@ -429,6 +449,7 @@ async function main() {
 		['the sandboxes made ahead', launchers?.close.bind(launchers)],
 		['the compile cache', compileCache?.close.bind(compileCache)],
 		['the instance cgroups', backend.cgroups?.close.bind(backend.cgroups)],
+		['the instance lock', instanceLock?.close.bind(instanceLock)],
 	], logger);
 	// A stop asked for during start-up: what it made goes, and the server never listens.
 	early.release();

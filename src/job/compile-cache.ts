@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type {CompileOutcome} from './classify.ts';
 import type {Program} from './language.ts';
+import {tryLock} from '../lock.ts';
 import {processStart} from '../proc.ts';
 import {ownerName, readRegularFileAsync, sameInode, syncCopyMaxBytes, type Owner} from './workspace.ts';
 
@@ -266,6 +267,7 @@ export async function openCacheDir(base: string, owner: Owner): Promise<CacheDir
 	}
 
 	let fd: number;
+	let locked = false;
 	try {
 		fd = openSync(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
 	} catch (error) {
@@ -281,6 +283,16 @@ export async function openCacheDir(base: string, owner: Owner): Promise<CacheDir
 		}
 
 		const held = `/proc/self/fd/${fd}`;
+		// The directory's flock, held through fd while this instance runs: the kernel's answer to another instance, in
+		// any pid namespace, that it is in use (a pid and start were compared before, and a server in a container or
+		// under `unshare --pid` sharing the directory was taken for dead and its cache emptied under it).
+		const inUse = () => new Error(`${dir} is in use by a running instance: give each instance its own C_RUNNER_COMPILE_CACHE_DIR`);
+		if (!await tryLock(fd)) {
+			throw inUse();
+		}
+
+		locked = true;
+
 		if (!made) {
 			const mark = (() => {
 				try {
@@ -289,8 +301,9 @@ export async function openCacheDir(base: string, owner: Owner): Promise<CacheDir
 					return null;
 				}
 			})();
-			if (mark !== null && processStart(mark.pid) === mark.start) {
-				throw new Error(`${dir} is in use by the running instance ${mark.pid}: give each instance its own C_RUNNER_COMPILE_CACHE_DIR`);
+			// A server from before the lock held none: its pid and start tell.
+			if (mark !== null && mark.lock === undefined && processStart(mark.pid) === mark.start) {
+				throw inUse();
 			}
 
 			emptyHeld(held);
@@ -299,8 +312,9 @@ export async function openCacheDir(base: string, owner: Owner): Promise<CacheDir
 		writeFileSync(path.join(held, ownerName), JSON.stringify(owner), {mode: 0o600, flag: 'wx'});
 		return {path: dir, held, fd};
 	} catch (error) {
-		// One made here goes again (its owner mark could not be written: a full disk): nothing of this start is left.
-		if (made) {
+		// One made here goes again (its owner mark could not be written: a full disk): nothing of this start is left. Not
+		// one whose lock another instance took first: it is that one's now.
+		if (made && locked) {
 			removeHeld({path: dir, held: `/proc/self/fd/${fd}`, fd});
 		} else {
 			closeSync(fd);

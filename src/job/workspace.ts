@@ -1,11 +1,12 @@
 import fs from 'node:fs/promises';
-import {chmodSync, chownSync, closeSync, constants as fsConstants, copyFileSync, fstatSync, mkdirSync, openSync, read, readFileSync, rmSync, statSync, write, writeFileSync} from 'node:fs';
+import {chmodSync, chownSync, closeSync, constants as fsConstants, copyFileSync, fstatSync, lstatSync, mkdirSync, openSync, read, readFileSync, rmSync, statSync, write, writeFileSync} from 'node:fs';
 import {promisify} from 'node:util';
 import {execa} from 'execa';
 import path from 'node:path';
 import {v4 as uuidv4} from 'uuid';
 import type {Logger} from 'pino';
 import type {SandboxUser} from '../sandbox/spawn.ts';
+import {tryLock} from '../lock.ts';
 import {processStart} from '../proc.ts';
 import {cleanUpAfterFailure} from './errors.ts';
 import type {SourceFile} from './language.ts';
@@ -21,6 +22,67 @@ export interface Owner {
 	readonly pid: number;
 	/** The process's start time in clock ticks since boot: a reused pid has another. */
 	readonly start: string;
+	/**
+	 * The name of the instance's lock file in the job root (InstanceLock), whose flock it holds while it runs: what
+	 * tells another instance, in any pid namespace, that it still does. Absent when none could be made (a job root
+	 * that is full or read-only at start-up), and in the marks of servers from before the lock: their pid and start
+	 * then tell.
+	 */
+	readonly lock?: string;
+}
+
+const lockPattern = /^\.c-runner-instance-[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/;
+
+/** The instance's lock file in the job root, its flock held through `fd` until close(). */
+export interface InstanceLock {
+	readonly name: string;
+	/** Removes the file (while it is still this one) and releases the lock: the instance's last step. */
+	close(): Promise<void>;
+}
+
+/**
+ * Makes `<jobRoot>/.c-runner-instance-<uuid>` and takes its flock, held until the instance ends (the kernel releases
+ * it then, however it ends). Another instance's start-up sweep that runs meanwhile may find the file before its lock
+ * is taken and remove it as a dead one's: the lock is taken on what is still at the name, or another file is made.
+ */
+export async function openInstanceLock(jobRoot: string): Promise<InstanceLock> {
+	for (let attempt = 0; ; attempt++) {
+		const name = `.c-runner-instance-${uuidv4()}`;
+		const file = path.join(jobRoot, name);
+		const fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
+		const locked = await tryLock(fd).catch((error: unknown) => {
+			closeSync(fd);
+			throw error;
+		});
+		const held = fstatSync(fd);
+		if (locked && atName(file)?.ino === held.ino) {
+			return {
+				name,
+				async close() {
+					try {
+						if (atName(file)?.ino === held.ino) {
+							rmSync(file, {force: true});
+						}
+					} finally {
+						closeSync(fd);
+					}
+				},
+			};
+		}
+
+		closeSync(fd);
+		if (attempt >= 20) {
+			throw new Error(`no lock file could be kept in ${jobRoot}: another instance's start-up sweep kept removing it`);
+		}
+	}
+}
+
+function atName(file: string) {
+	try {
+		return lstatSync(file);
+	} catch {
+		return null;
+	}
 }
 
 export interface Workspace {
@@ -275,7 +337,7 @@ export async function removeTree(dir: string): Promise<void> {
 	}
 }
 
-/** Largest owner mark read; the server writes `{"pid":…,"start":"…"}`, some 40 bytes. */
+/** Largest owner mark read; the server writes `{"pid":…,"start":"…","lock":"…"}`, some 100 bytes. */
 const ownerMarkBytes = 256;
 const openDirFlags = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK;
 
@@ -300,7 +362,13 @@ async function readOwnerMark(dirFd: number, serverUid: number): Promise<Owner | 
 		const owner: unknown = JSON.parse(buffer.subarray(0, bytesRead).toString('utf8'));
 		if (typeof owner === 'object' && owner !== null && 'pid' in owner && 'start' in owner
 			&& Number.isSafeInteger(owner.pid) && typeof owner.start === 'string') {
-			return {pid: owner.pid as number, start: owner.start};
+			if (!('lock' in owner)) {
+				return {pid: owner.pid as number, start: owner.start};
+			}
+
+			if (typeof owner.lock === 'string' && lockPattern.test(owner.lock)) {
+				return {pid: owner.pid as number, start: owner.start, lock: owner.lock};
+			}
 		}
 	} catch {} finally {
 		await mark.close();
@@ -378,7 +446,7 @@ async function moveExamined(dir: string, to: string, examined: {dev: number; ino
 	return false;
 }
 
-async function sweepOne(dir: string, rootDev: number, scope: SweepScope, sweepDir: SweepDir, logger: Logger): Promise<SweepOutcome> {
+async function sweepOne(dir: string, rootDev: number, scope: SweepScope, sweepDir: SweepDir, instances: Instances, logger: Logger): Promise<SweepOutcome> {
 	const seen = await fs.lstat(dir);
 	if (!seen.isDirectory() || !scope.ownerUids.has(seen.uid) || seen.dev !== rootDev) {
 		logger.debug({dir, uid: seen.uid, type: seen.isDirectory() ? 'directory' : 'other'}, 'not a job directory of this server; left alone');
@@ -395,7 +463,7 @@ async function sweepOne(dir: string, rootDev: number, scope: SweepScope, sweepDi
 		}
 
 		const owner = await readOwnerMark(handle.fd, scope.serverUid);
-		if (owner === null || processStart(owner.pid) === owner.start) {
+		if (owner === null || await instances.running(owner)) {
 			return 'kept';
 		}
 
@@ -422,6 +490,107 @@ async function sweepOne(dir: string, rootDev: number, scope: SweepScope, sweepDi
 	}
 
 	return await moveExamined(dir, path.join(into, path.basename(dir)), examined, sweepDir, logger) ? 'removed' : 'kept';
+}
+
+/** What a lock file of the job root tells of its instance: it runs, or it is gone (its lock taken by the sweep, when the file is the server's). */
+type LockState = 'running' | {readonly held: {readonly fd: number; readonly ino: number} | null};
+
+/**
+ * The instances whose marks (or lock files) one sweep finds, each asked once: whether it still runs. By its lock when
+ * its marks name one (a held flock: it runs, in whatever pid namespace; a pid means nothing outside its own, and a
+ * server in a container or under `unshare --pid` that shares the job root had its running jobs' directories swept);
+ * by its pid and start when they do not (a server from before the lock). A dead instance's lock is held by the
+ * sweep until release(), which then removes the lock file.
+ */
+class Instances {
+	readonly #locks = new Map<string, Promise<LockState>>();
+	readonly #jobRoot: string;
+	readonly #rootDev: number;
+	readonly #serverUid: number;
+
+	constructor(jobRoot: string, rootDev: number, serverUid: number) {
+		this.#jobRoot = jobRoot;
+		this.#rootDev = rootDev;
+		this.#serverUid = serverUid;
+	}
+
+	async running(owner: Owner): Promise<boolean> {
+		if (owner.lock === undefined) {
+			return processStart(owner.pid) === owner.start;
+		}
+
+		return await this.lock(owner.lock) === 'running';
+	}
+
+	/** A lock file's state, asked once per sweep. */
+	async lock(name: string): Promise<LockState> {
+		let state = this.#locks.get(name);
+		if (state === undefined) {
+			state = this.#examine(name);
+			this.#locks.set(name, state);
+		}
+
+		return state;
+	}
+
+	/** Removes the lock files of the dead instances found (each while it is still the one locked) and releases them. */
+	async release(): Promise<number> {
+		let removed = 0;
+		for (const [name, state] of this.#locks) {
+			const found = await state.catch(() => null);
+			if (found === null || found === 'running' || found.held === null) {
+				continue;
+			}
+
+			const file = path.join(this.#jobRoot, name);
+			try {
+				if (atName(file)?.ino === found.held.ino) {
+					rmSync(file, {force: true});
+					removed++;
+				}
+			} catch {
+				// A job root read-only now: the file stays, unlocked, for a later sweep.
+			} finally {
+				closeSync(found.held.fd);
+			}
+		}
+
+		this.#locks.clear();
+		return removed;
+	}
+
+	async #examine(name: string): Promise<LockState> {
+		let fd: number;
+		try {
+			fd = openSync(path.join(this.#jobRoot, name), readNoFollowFlags);
+		} catch (error) {
+			// None (its instance removed it at its end; another sweep, after it had ended), or a link: nobody holds it.
+			if (['ENOENT', 'ELOOP'].includes((error as NodeJS.ErrnoException).code ?? '')) {
+				return {held: null};
+			}
+
+			throw error;
+		}
+
+		try {
+			const stat = fstatSync(fd);
+			// Not the server's own file: not a lock any instance of it holds, and not the sweep's to remove.
+			if (!stat.isFile() || stat.uid !== this.#serverUid || stat.dev !== this.#rootDev) {
+				closeSync(fd);
+				return {held: null};
+			}
+
+			if (await tryLock(fd)) {
+				return {held: {fd, ino: stat.ino}};
+			}
+		} catch (error) {
+			closeSync(fd);
+			throw error;
+		}
+
+		closeSync(fd);
+		return 'running';
+	}
 }
 
 /**
@@ -490,33 +659,46 @@ export async function sweepStaleWorkspaces(jobRoot: string, scope: SweepScope, l
 		}
 	}
 
+	const instances = new Instances(jobRoot, root.dev, scope.serverUid);
 	let leftAlone = 0;
-	for (const name of entries.filter(entry => jobDirPattern.test(entry))) {
-		const dir = path.join(jobRoot, name);
-		try {
-			if (await sweepOne(dir, root.dev, scope, sweepDir, logger) === 'removed') {
-				removed++;
-				logger.info({dir}, 'removing stale job directory');
-			} else {
-				leftAlone++;
+	let locksRemoved = 0;
+	try {
+		for (const name of entries.filter(entry => jobDirPattern.test(entry))) {
+			const dir = path.join(jobRoot, name);
+			try {
+				if (await sweepOne(dir, root.dev, scope, sweepDir, instances, logger) === 'removed') {
+					removed++;
+					logger.info({dir}, 'removing stale job directory');
+				} else {
+					leftAlone++;
+				}
+			} catch (error) {
+				logger.warn({dir, err: String(error)}, 'could not sweep a job directory; left alone');
 			}
-		} catch (error) {
-			logger.warn({dir, err: String(error)}, 'could not sweep a job directory; left alone');
 		}
-	}
 
-	if (made !== null && sweepDir.tainted) {
-		// Renamed out of the pattern, so no later sweep deletes it either.
-		const kept = `${made}-kept`;
-		await fs.rename(made, kept).catch(() => {});
-		logger.error({dir: kept}, 'the sweep directory holds something that was swapped in and could not be given back; left for a look');
-	} else if (made !== null) {
-		await removeTreeSafely(made).catch((error: unknown) => logger.warn({dir: made, err: String(error)}, 'could not delete every stale job directory'));
+		if (made !== null && sweepDir.tainted) {
+			// Renamed out of the pattern, so no later sweep deletes it either.
+			const kept = `${made}-kept`;
+			await fs.rename(made, kept).catch(() => {});
+			logger.error({dir: kept}, 'the sweep directory holds something that was swapped in and could not be given back; left for a look');
+		} else if (made !== null) {
+			await removeTreeSafely(made).catch((error: unknown) => logger.warn({dir: made, err: String(error)}, 'could not delete every stale job directory'));
+		}
+
+		// The lock files of instances that are gone, whether or not they left a job directory.
+		for (const name of entries.filter(entry => lockPattern.test(entry))) {
+			await instances.lock(name).catch((error: unknown) => {
+				logger.warn({file: path.join(jobRoot, name), err: String(error)}, 'could not tell whether an instance\'s lock is held; left alone');
+			});
+		}
+	} finally {
+		locksRemoved = await instances.release();
 	}
 
 	// Left alone: another instance's that runs, or of a uid this server does not run sandboxes as (another instance's,
 	// or its own before a restart with fewer slots or another C_RUNNER_UID_BASE: those stay until a server of that uid
 	// sweeps them). Counted, each named at debug level.
-	logger.info({jobRoot, removed, leftAlone, durationMs: Math.round(performance.now() - started)}, 'start-up sweep done');
+	logger.info({jobRoot, removed, leftAlone, locksRemoved, durationMs: Math.round(performance.now() - started)}, 'start-up sweep done');
 	return removed;
 }

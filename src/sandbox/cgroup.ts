@@ -1,8 +1,9 @@
 import fs from 'node:fs/promises';
-import {chownSync, mkdirSync, readFileSync, rmdirSync, writeFileSync} from 'node:fs';
+import {chownSync, closeSync, constants as fsConstants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import type {Logger} from 'pino';
 import type {SandboxLimits} from '../config.ts';
+import {tryLock} from '../lock.ts';
 import {processStart, unescapeMountPath} from '../proc.ts';
 import type {SandboxUser} from './spawn.ts';
 
@@ -86,7 +87,8 @@ export function cgroupMounts(mountinfo: string): Map<string, {point: string; roo
 
 /**
  * The name of an instance's cgroups, `c-runner-<pid>-<start>`: its pid and when its process started, in clock ticks
- * since boot, so that another instance's start-up sweep can tell a running one from a dead one whose pid was reused.
+ * since boot. Unique among the instances of one pid namespace; whether the instance still runs is told by the lock it
+ * holds on its directories (lockedInstanceDir), not by the name.
  */
 export const instanceName = (pid: number, start = processStart(pid)) => `c-runner-${pid}-${start ?? 'unknown'}`;
 
@@ -123,14 +125,101 @@ const instancePattern = /^c-runner-(\d+)(?:-(\d+))?$/;
 const readNumber = async (file: string) => Number(readFileSync(file, 'utf8').trim());
 
 /**
- * Whether the instance of the cgroup `c-runner-<pid>-<start>` may still be running: its pid is held by a process that
- * started at that tick (another has the pid since). No time of day plays a part: the clock may have been set since
- * (a directory's mtime against the boot time, which moves with it, took a running server 16 s after a clock step
- * for a dead one, and its cgroups were removed under it). Without a start in the name: while the pid is alive.
+ * Whether the instance of a cgroup may still be running. `c-runner-<pid>-<start>`: while its directory's flock is held
+ * (the instance holds it from its start to its end, and the kernel releases it when the instance ends, however it
+ * ends): the same answer in every pid namespace. A pid and start were compared before, and a server in another pid
+ * namespace sharing the parent cgroup (a container's, `unshare --pid`) has pids this one cannot see or sees as other
+ * processes: its running jobs' cgroups were removed and their processes killed. `held`: the directory's descriptor, on
+ * which this sweep now holds the lock when the answer is no (closed by the caller).
+ * `c-runner-<pid>` (a server from before names had a start, which held no lock): while the pid is alive.
  */
-const mayBeRunning = (pid: number, start: string | undefined) => {
-	const now = processStart(pid);
-	return now !== null && (start === undefined || now === start);
+async function mayBeRunning(instance: string, pid: number, start: string | undefined): Promise<{running: boolean; held?: number}> {
+	if (start === undefined) {
+		return {running: processStart(pid) !== null};
+	}
+
+	let fd: number;
+	try {
+		fd = openSync(instance, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
+	} catch (error) {
+		// Gone meanwhile (its instance ended and removed it): nothing to sweep.
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+			return {running: true};
+		}
+
+		throw error;
+	}
+
+	if (await tryLock(fd).catch((error: unknown) => {
+		closeSync(fd);
+		throw error;
+	})) {
+		return {running: false, held: fd};
+	}
+
+	closeSync(fd);
+	return {running: true};
+}
+
+/**
+ * Makes the instance directory and takes its lock, held through the descriptor returned until the instance ends. A
+ * sweep of another instance that starts meanwhile may find the directory before its lock is taken and remove it:
+ * the lock is taken on what is still at the name, or the directory is made again.
+ */
+async function lockedInstanceDir(dir: string): Promise<number> {
+	for (let attempt = 0; ; attempt++) {
+		try {
+			mkdirSync(dir, {mode: 0o755});
+		} catch (error) {
+			// Still there: a sweep holding its lock is removing it.
+			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+				throw error;
+			}
+		}
+
+		let fd: number;
+		try {
+			fd = openSync(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
+		} catch (error) {
+			// The sweep removed it between the two: made again.
+			if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 20) {
+				throw error;
+			}
+
+			continue;
+		}
+
+		const locked = await tryLock(fd).catch((error: unknown) => {
+			closeSync(fd);
+			throw error;
+		});
+		const atName = (() => {
+			try {
+				return lstatSync(dir).ino;
+			} catch {
+				return null;
+			}
+		})();
+		if (locked && atName === fstatSync(fd).ino) {
+			return fd;
+		}
+
+		closeSync(fd);
+		if (attempt >= 20) {
+			throw new Error(`${dir} could not be made and locked: another instance's start-up sweep kept removing it`);
+		}
+
+		await new Promise(resolve => setTimeout(resolve, 50));
+	}
+}
+
+/** A failure that is ENOENT gives `value`; any other is thrown on. */
+const ifGone = <T>(value: T) => (error: unknown): T => {
+	if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+		return value;
+	}
+
+	throw error;
 };
 
 /** Kills what is still in a job cgroup (a job's own processes, never another's), then removes it. */
@@ -161,25 +250,41 @@ async function removeCgroup(dir: string): Promise<void> {
 	}
 }
 
-/** Job cgroups left by a dead instance of the server (mayBeRunning: its process is gone), and its instance directories. */
+/** Job cgroups left by a dead instance of the server (mayBeRunning: it holds no lock), and its instance directories. */
 async function sweepStale(parent: string, ownName: string, logger: Logger): Promise<number> {
 	let swept = 0;
 	for (const entry of await fs.readdir(parent, {withFileTypes: true})) {
 		const [, owner, start] = instancePattern.exec(entry.name) ?? [];
 		const instance = path.join(parent, entry.name);
-		if (!entry.isDirectory() || owner === undefined || entry.name === ownName || mayBeRunning(Number(owner), start)) {
+		if (!entry.isDirectory() || owner === undefined || entry.name === ownName) {
 			continue;
 		}
 
-		for (const job of await fs.readdir(instance, {withFileTypes: true})) {
-			if (job.isDirectory()) {
-				await removeCgroup(path.join(instance, job.name));
-				swept++;
-			}
+		const {running, held} = await mayBeRunning(instance, Number(owner), start);
+		if (running) {
+			continue;
 		}
 
-		await removeCgroup(instance);
-		logger.info({cgroup: instance}, 'removed the cgroups of a dead c-runner instance');
+		try {
+			// An instance ends by removing its directories, then letting their lock go: a directory opened before its
+			// removal and locked after it is gone already (ENOENT).
+			for (const job of await fs.readdir(instance, {withFileTypes: true}).catch(ifGone([]))) {
+				if (job.isDirectory()) {
+					await removeCgroup(path.join(instance, job.name));
+					swept++;
+				}
+			}
+
+			await removeCgroup(instance);
+			logger.info({cgroup: instance}, 'removed the cgroups of a dead c-runner instance');
+		} catch (error) {
+			// One that cannot go stays for a later start; this instance's own cgroups are not in question.
+			logger.warn({cgroup: instance, err: error}, 'could not remove the cgroups of a dead c-runner instance');
+		} finally {
+			if (held !== undefined) {
+				closeSync(held);
+			}
+		}
 	}
 
 	return swept;
@@ -200,15 +305,19 @@ export async function openCgroupBackend(logger: Logger): Promise<CgroupBackend |
 	}
 
 	const dirs = found;
-	const made: string[] = [];
+	// Each instance directory with its lock's descriptor, held until close().
+	const made: Array<{dir: string; fd: number}> = [];
 	try {
 		for (const dir of Object.values(dirs)) {
 			await sweepStale(path.dirname(dir), path.basename(dir), logger);
-			await fs.mkdir(dir, {mode: 0o755});
-			made.push(dir);
+			made.push({dir, fd: await lockedInstanceDir(dir)});
 		}
 	} catch (error) {
-		await Promise.all(made.map(async dir => fs.rmdir(dir).catch(() => undefined)));
+		for (const {dir, fd} of made) {
+			await fs.rmdir(dir).catch(() => undefined);
+			closeSync(fd);
+		}
+
 		return `cgroups cannot be made here: ${(error as Error).message}`;
 	}
 
@@ -294,8 +403,13 @@ export async function openCgroupBackend(logger: Logger): Promise<CgroupBackend |
 			};
 		},
 		async close() {
-			for (const dir of Object.values(dirs)) {
-				await removeCgroup(dir);
+			for (const {dir, fd} of made.splice(0)) {
+				try {
+					await removeCgroup(dir);
+				} finally {
+					// The lock goes last: while it is held, no other instance's sweep takes the directory for a dead one's.
+					closeSync(fd);
+				}
 			}
 		},
 	};

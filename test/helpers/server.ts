@@ -1,4 +1,4 @@
-import {spawn, type ChildProcess} from 'node:child_process';
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -454,12 +454,20 @@ function jobDirsNow(server: RunningServer): string[] {
 	// A private job root is removed by stop() only when it was empty.
 	const names = fs.existsSync(server.jobRoot) ? fs.readdirSync(server.jobRoot) : [];
 	// In a private root, everything counts but what another live instance sharing it holds (a test of two).
-	const mine = isPrivateRoot(server) ? names.filter(name => !heldByAnother(server, name)) : names.filter(name => name.startsWith('c_exec_') && ownedJobDir(server, name));
+	const mine = isPrivateRoot(server) ? names.filter(name => !heldByAnother(server, name) && !heldLock(server, name)) : names.filter(name => name.startsWith('c_exec_') && ownedJobDir(server, name));
 	const ahead = new Set(aheadJobDirs(server));
 	return mine.filter(name => !ahead.has(name));
 }
 
 /** A job directory whose owner mark names another process that is alive: another instance's. */
+/**
+ * A running instance's lock file (`.c-runner-instance-<uuid>`), whose flock it holds: its own, not something left.
+ * One nobody holds is a leftover. flock(1) on the path tries its own lock and lets it go at once.
+ */
+export function heldLock(server: RunningServer, name: string): boolean {
+	return name.startsWith('.c-runner-instance-') && spawnSync('flock', ['--nonblock', '--shared', path.join(server.jobRoot, name), 'true']).status === 1;
+}
+
 function heldByAnother(server: RunningServer, name: string): boolean {
 	try {
 		const mark = path.join(server.jobRoot, name, '.owner');

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import {processStart} from '../../src/proc.ts';
+import {tryLock} from '../../src/lock.ts';
 import {instanceName, ownCgroups} from '../../src/sandbox/cgroup.ts';
 import {assertHostClean, example, execute, leftoverJobCgroups, leftoverProcesses, startServer, type RunningServer} from '../helpers/server.ts';
 
@@ -23,11 +24,13 @@ const stale = (() => {
 // And one whose pid a later process holds (pids are reused): a process that started at another tick cannot have made it.
 const reuser = spawn('sleep', ['600'], {stdio: 'ignore'});
 const reused = path.join(path.dirname(stale), instanceName(reuser.pid!, String(Number(processStart(reuser.pid!)) - 1)));
-// Two that a running instance may still have: its own name (the wall clock set forward since it was made, so that the
-// directory looks older than its process), and a name of a server before starts were in it, whose pid runs.
+// Two that a running instance may still have: its own name, whose lock it holds (the wall clock set forward since it
+// was made, so that the directory looks older than its process), and a name of a server before the lock and the start
+// were in it, whose pid runs.
 const running = spawn('sleep', ['600'], {stdio: 'ignore'});
 const live = path.join(path.dirname(stale), instanceName(running.pid!));
 const pidOnly = path.join(path.dirname(stale), `c-runner-${running.pid!}`);
+let liveLock: number | undefined;
 const servers: {cgroup?: RunningServer; helper?: RunningServer; 'helper, no /proc'?: RunningServer} = {};
 test.before(async () => {
 	fs.mkdirSync(path.join(stale, 'c_exec_stale-run'), {recursive: true});
@@ -36,6 +39,11 @@ test.before(async () => {
 	for (const dir of [live, pidOnly]) {
 		fs.mkdirSync(path.join(dir, 'c_exec_running'), {recursive: true});
 		fs.utimesSync(dir, anHourAgo, anHourAgo);
+	}
+
+	liveLock = fs.openSync(live, 'r');
+	if (!await tryLock(liveLock)) {
+		throw new Error(`${live} is locked by someone else`);
 	}
 
 	[servers.cgroup, servers.helper, servers['helper, no /proc']] = await Promise.all([
@@ -48,6 +56,9 @@ test.after.always(async () => {
 	await Promise.all(Object.values(servers).map(async server => server.stop()));
 	reuser.kill();
 	running.kill();
+	if (liveLock !== undefined) {
+		fs.closeSync(liveLock);
+	}
 	for (const dir of [path.join(stale, 'c_exec_stale-run'), stale, path.join(reused, 'c_exec_stale-run'), reused, path.join(live, 'c_exec_running'), live, path.join(pidOnly, 'c_exec_running'), pidOnly]) {
 		try {
 			fs.rmdirSync(dir); // a cgroup directory: rmdir, never a recursive removal
@@ -81,7 +92,7 @@ test.serial('a dead instance\'s job cgroups are removed at start-up, also when i
 	t.false(fs.existsSync(stale), stale);
 	t.true(fs.existsSync(`/proc/${reuser.pid}`), 'the process that holds the pid now runs');
 	t.false(fs.existsSync(reused), reused);
-	t.true(fs.existsSync(path.join(live, 'c_exec_running')), 'a running instance\'s cgroups stay, however old their directory looks');
+	t.true(fs.existsSync(path.join(live, 'c_exec_running')), 'a running instance\'s cgroups stay (it holds their lock), however old their directory looks');
 	t.true(fs.existsSync(path.join(pidOnly, 'c_exec_running')), 'and those named by a pid alone while the pid runs');
 });
 

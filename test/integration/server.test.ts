@@ -15,6 +15,7 @@ import {assertHostClean, eventuallyClean, eventuallyLogged, example, execute, ho
 
 // Each test has its own server, so they never share uids: 62200 + 10 per test.
 const uidBase = (index: number) => 62_200 + (index * 10);
+const noJobCgroups = 'no job cgroups: accounting by the sandbox helper\'s sampling and rlimits';
 
 
 /** A job directory as an instance whose process has ended would have left it. */
@@ -86,13 +87,81 @@ test('a second instance in another time namespace (its boot clock offset) never 
 		t.like(body, {status: 'ok', output: 'victim: intact\n'});
 		const listening = (server: RunningServer) => server.logs.find(entry => entry['msg'] === 'c-runner listening');
 		t.is(listening(second)?.['swept'], 0);
-		t.is(listening(second)?.['accounting'], listening(first)?.['accounting'], 'the same accounting: no cgroup of the first was in its way');
+		t.is(listening(second)?.['accounting'], listening(first)?.['accounting'], `the same accounting: no cgroup of the first was in its way (${String(second.logs.find(entry => entry['msg'] === noJobCgroups)?.['reason'])})`);
 		assertHostClean(t, first);
 	} finally {
 		await second?.stop();
 		await first.stop();
 	}
 });
+
+/**
+ * `unshare --pid --fork`: the server is the new pid namespace's pid 1, and sees none of the host's processes (the
+ * host sees it by another pid). unshare ignores SIGTERM while it waits: the server is signalled itself, and unshare
+ * ends with it (--kill-child: a server whose unshare is killed is sent SIGTERM).
+ */
+const ownPidNamespace = ['unshare', '--pid', '--fork', '--kill-child=SIGTERM', '--mount-proc'];
+async function stopInOwnPidNamespace(server: RunningServer) {
+	const inner = Number(fs.readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, 'utf8').trim());
+	if (Number.isSafeInteger(inner) && inner > 0) {
+		process.kill(inner, 'SIGTERM');
+	}
+
+	return server.stop();
+}
+
+test('two unprivileged instances of one uid on one job root, the second in its own pid namespace: it never sweeps the first one\'s running job', async t => {
+	// Their job directories are of the same uid, so each sweep looks at the other's; the first's pid, in its marks, is
+	// no process of the second's. Its lock file tells. (unshare --user --map-current-user: an unprivileged server may
+	// make a pid namespace only in a user namespace of its own, where it keeps its uid.)
+	const first = await startServer({uidBase: 67_920, runAs: 67_920, env: {C_RUNNER_RUN_WALL_MS: '10000'}});
+	let second: RunningServer | undefined;
+	try {
+		const running = execute(first, {code: example('job-victim.c')});
+		t.true(await waitFor(() => leftoverJobDirs(first).length > 0, 30_000), 'the first instance\'s job started');
+		second = await startServer({uidBase: 67_940, runAs: 67_920, jobRoot: first.jobRoot, wrap: ['unshare', '--user', '--map-current-user', ...ownPidNamespace.slice(1)]});
+		t.is(second.logs.find(entry => entry['msg'] === 'c-runner listening')?.['swept'], 0);
+		const {body} = await running;
+		t.like(body, {status: 'ok', output: 'victim: intact\n'});
+		t.like((await execute(second, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
+		// Processes of the first's uid are the second's too, until it is gone.
+		await stopInOwnPidNamespace(second);
+		second = undefined;
+		assertHostClean(t, first);
+	} finally {
+		await (second === undefined ? undefined : stopInOwnPidNamespace(second));
+		await first.stop();
+	}
+});
+
+for (const [index, [which, wrapFirst, wrapSecond]] of ([['the second', [], ownPidNamespace], ['the first', ownPidNamespace, []]] as const).entries()) {
+	test(`${which} of two instances on one job root and one parent cgroup in its own pid namespace: neither touches the other's running job`, async t => {
+		// A pid means nothing outside its namespace: the first instance's pid, in the marks of its job directories and
+		// the name of its cgroups, is no process of the second's, or another one. Their locks tell.
+		const first = await startServer({uidBase: 67_840 + (index * 40), env: {C_RUNNER_RUN_WALL_MS: '10000'}, wrap: wrapFirst});
+		let second: RunningServer | undefined;
+		try {
+			const running = execute(first, {code: example('job-victim.c')});
+			t.true(await waitFor(() => fs.readdirSync(first.jobRoot).some(name => name.startsWith('c_exec_') && fs.existsSync(path.join(first.jobRoot, name, 'source')) && fs.statSync(path.join(first.jobRoot, name, 'source')).size > 0), 30_000), 'the first instance\'s job started');
+			second = await startServer({uidBase: 67_860 + (index * 40), jobRoot: first.jobRoot, wrap: wrapSecond});
+			const listening = (server: RunningServer) => server.logs.find(entry => entry['msg'] === 'c-runner listening');
+			t.is(listening(second)?.['swept'], 0, 'the second swept none of the first\'s job directories');
+			t.is(listening(second)?.['accounting'], 'cgroup-v1', `job cgroups for the second too (${String(second.logs.find(entry => entry['msg'] === noJobCgroups)?.['reason'])})`);
+			const {body} = await running;
+			t.like(body, {status: 'ok', output: 'victim: intact\n'});
+			// Each serves on, with its cgroups: a job's memory is measured whole (a cgroup's figure), on both.
+			for (const server of [first, second]) {
+				t.like((await execute(server, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
+			}
+		} finally {
+			await (second === undefined ? undefined : wrapSecond.length > 0 ? stopInOwnPidNamespace(second) : second.stop());
+			await (wrapFirst.length > 0 ? stopInOwnPidNamespace(first) : first.stop());
+		}
+
+		// Both gone: neither left a job directory or a lock file in the job root they shared (removed by stop() when empty).
+		t.false(fs.existsSync(first.jobRoot) && fs.readdirSync(first.jobRoot).length > 0, `left: ${fs.existsSync(first.jobRoot) ? fs.readdirSync(first.jobRoot).join(', ') : ''}`);
+	});
+}
 
 test('a client that disconnects cancels its job; the sandbox and the directory go at once', async t => {
 	const server = await startServer({uidBase: uidBase(3), env: {C_RUNNER_RUN_WALL_MS: '20000', C_RUNNER_RUN_CPU_MS: '20000'}});
@@ -348,7 +417,7 @@ test('a compile cache held by another instance stops start-up, and the refused i
 			timeout: 30_000,
 		});
 		t.is(second.status, 1);
-		t.regex(second.stderr, /is in use by the running instance \d+: give each instance its own C_RUNNER_COMPILE_CACHE_DIR/);
+		t.regex(second.stderr, /is in use by a running instance: give each instance its own C_RUNNER_COMPILE_CACHE_DIR/);
 		t.deepEqual(leftoverInstanceCgroups(second.pid), [], 'no cgroup of the refused instance');
 		t.is((await execute(first, {code: example('hello.c')})).status, 200, 'the first serves on');
 		assertHostClean(t, first);
@@ -1047,7 +1116,8 @@ test('the start-up sweep frees a job root that a dead instance\'s leftovers fill
 		t.true(Number(swept?.['removed']) >= 20, JSON.stringify(swept));
 		t.false(server.logs.some(entry => entry['msg'] === 'could not sweep a job directory; left alone'));
 		t.like((await execute(server, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
-		t.deepEqual(fs.readdirSync(`/proc/${server.pid}/root${jobRoot}`).filter(name => !name.startsWith('c_exec_')), [], 'no sweep directory left');
+		t.deepEqual(fs.readdirSync(`/proc/${server.pid}/root${jobRoot}`).filter(name => !name.startsWith('c_exec_') && !name.startsWith('.c-runner-instance-')), [], 'no sweep directory left');
+		t.true(server.logs.every(entry => entry['msg'] !== 'no instance lock file could be made in the job root: its job directories are marked with the pid alone'), 'the sweep freed room for the instance\'s lock too');
 	} finally {
 		await server?.stop();
 		fs.rmSync(jobRoot, {recursive: true, force: true});
@@ -1073,7 +1143,7 @@ test('a job root read-only for a while leaves no job cgroup or directory behind,
 		t.true(await waitFor(async () => (await settledAhead(server, 1)).length === 4, 15_000));
 		t.deepEqual(leftoverJobCgroups(server), [], 'only the cgroups of the sandboxes made ahead');
 		// The directory that could not go while the file system was read-only went with the next job's.
-		t.is(fs.readdirSync(`/proc/${server.pid}/root${jobRoot}`).length, 2, 'only the directories of the sandboxes made ahead');
+		t.is(fs.readdirSync(`/proc/${server.pid}/root${jobRoot}`).filter(name => !name.startsWith('.c-runner-instance-')).length, 2, 'only the directories of the sandboxes made ahead (and the instance\'s lock file)');
 		const {pid} = server;
 		stopped = true;
 		t.deepEqual(await server.stop(), {code: 0, signal: null});
@@ -1133,7 +1203,7 @@ test('a job root that turns read-only during a job: its compile refused (a 503, 
 		// What could not go while the file system was read-only goes with the next job's directory.
 		t.like((await execute(server, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
 		t.true(await waitFor(async () => (await settledAhead(server, 1)).length === 4, 15_000));
-		t.is(fs.readdirSync(`/proc/${server.pid}/root${jobRoot}`).length, 2, 'only the directories of the sandboxes made ahead');
+		t.is(fs.readdirSync(`/proc/${server.pid}/root${jobRoot}`).filter(name => !name.startsWith('.c-runner-instance-')).length, 2, 'only the directories of the sandboxes made ahead (and the instance\'s lock file)');
 		t.deepEqual(leftoverJobCgroups(server), []);
 	} finally {
 		await server.stop();

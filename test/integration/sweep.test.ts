@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {aheadJobDirs, assertHostClean, examplesDir, settledAhead, startServer, uidOffset} from '../helpers/server.ts';
+import {aheadJobDirs, assertHostClean, examplesDir, heldLock, settledAhead, startServer, uidOffset} from '../helpers/server.ts';
 
 const uidBase = 65_100;
 /** Not one of the server's sandbox uids (63000–63004 with the default test concurrency of 4). */
@@ -121,7 +121,7 @@ test('start-up sweep while a process inside the stale directory swaps a subdirec
 		// The compile sandboxes the server made ahead hold job directories of their own: not leftovers (looked at
 		// once they are all made).
 		await settledAhead(server, 4);
-		const left = fs.readdirSync(jobRoot).filter(name => !aheadJobDirs(server).includes(name));
+		const left = fs.readdirSync(jobRoot).filter(name => !aheadJobDirs(server).includes(name) && !heldLock(server, name));
 		// While the attacker kept writing inside, the deletion may not have finished: then it says so, and the
 		// next start-up finishes it.
 		if (left.length > 0) {
@@ -132,7 +132,7 @@ test('start-up sweep while a process inside the stale directory swaps a subdirec
 			await next.stop();
 		}
 
-		t.deepEqual(fs.readdirSync(jobRoot).filter(name => !aheadJobDirs(server).includes(name)), [], 'nothing left in the job root');
+		t.deepEqual(fs.readdirSync(jobRoot).filter(name => !aheadJobDirs(server).includes(name) && !heldLock(server, name)), [], 'nothing left in the job root');
 		t.true(victimIntact(victim), 'still nothing outside deleted');
 		assertHostClean(t, server);
 	} finally {

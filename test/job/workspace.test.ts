@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {createWorkspace, currentOwner, fillRunPlaceholders, syncCopyMaxBytes, writeJobFile, writeRunPlaceholders, writeStdin} from '../../src/job/workspace.ts';
+import pino from 'pino';
+import {createWorkspace, currentOwner, fillRunPlaceholders, openInstanceLock, sweepStaleWorkspaces, syncCopyMaxBytes, writeJobFile, writeRunPlaceholders, writeStdin} from '../../src/job/workspace.ts';
 
 function withRoot(run: (root: string) => Promise<void>) {
 	return async () => {
@@ -62,4 +63,35 @@ test('placeholders are filled in place: the same files, the program small or lar
 		await t.throwsAsync(fillRunPlaceholders(workspace, binary, null), {message: /is not an empty placeholder/}, 'never written over');
 		await workspace.dispose();
 	}
+})());
+
+test('the sweep tells a running instance by the lock file its marks name, not by its pid; a dead one\'s lock file goes with its directories', async t => withRoot(async root => {
+	fs.chmodSync(root, 0o711);
+	const uid = process.getuid!();
+	const scope = {serverUid: uid, ownerUids: new Set([uid])};
+	// A running instance whose pid is no process here (one in another pid namespace): its lock is held.
+	const running = await openInstanceLock(root);
+	const runningDir = await createWorkspace(root, {pid: 999_999_999, start: '1', lock: running.name}, null, {files: [{name: 'main.c', content: ''}]});
+	// A dead one whose pid and start name this very process: its lock file is there, held by nobody.
+	const dead = await openInstanceLock(root);
+	const deadName = dead.name;
+	const deadDir = await createWorkspace(root, {...currentOwner(), lock: deadName}, null, {files: [{name: 'main.c', content: ''}]});
+	fs.linkSync(path.join(root, deadName), path.join(root, 'kept-link'));
+	await dead.close();
+	fs.linkSync(path.join(root, 'kept-link'), path.join(root, deadName));
+	fs.rmSync(path.join(root, 'kept-link'));
+	// One whose lock file is gone (its instance ended), and a lone lock file nobody holds.
+	const goneDir = await createWorkspace(root, {...currentOwner(), lock: '.c-runner-instance-00000000-0000-4000-8000-000000000000'}, null, {files: [{name: 'main.c', content: ''}]});
+	const lone = '.c-runner-instance-00000000-0000-4000-8000-000000000001';
+	fs.writeFileSync(path.join(root, lone), '', {mode: 0o600});
+
+	const removed = await sweepStaleWorkspaces(root, scope, pino({level: 'silent'}));
+	t.is(removed, 2);
+	t.true(fs.existsSync(runningDir.dir), 'the running instance\'s directory stays');
+	t.false(fs.existsSync(deadDir.dir));
+	t.false(fs.existsSync(goneDir.dir));
+	t.deepEqual(fs.readdirSync(root).sort(), [running.name, path.basename(runningDir.dir)].sort(), 'the dead instances\' lock files are gone, the running one\'s stays');
+	await runningDir.dispose();
+	await running.close();
+	t.deepEqual(fs.readdirSync(root), [], 'an instance removes its lock file at its end');
 })());
