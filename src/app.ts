@@ -3,7 +3,7 @@ import {Router} from './http/required.ts';
 import type {Logger} from 'pino';
 import type {Config} from './config.ts';
 import type {HealthCheck} from './health.ts';
-import {parsed, requestContext, type AppContext, type AppState} from './http/context.ts';
+import {parsed, requestContext, type AppContext, type AppState, type RequestsInFlight} from './http/context.ts';
 import {cors} from './http/cors.ts';
 import {errorHandler, publicError} from './http/error-handler.ts';
 import {AppError} from './http/errors.ts';
@@ -32,6 +32,8 @@ export interface AppDeps {
 	readonly submissions: Judge0Jobs;
 	/** Aborted when the server shuts down past its grace period: in-flight jobs are cancelled. */
 	readonly shutdownSignal?: AbortSignal;
+	/** Counts the requests being handled, for a stop to wait for their log lines. */
+	readonly requestsInFlight?: RequestsInFlight;
 	/** How often a quiet event stream gets a keep-alive comment. */
 	readonly heartbeatMs?: number;
 	/** Prometheus metrics, served at GET /metrics (with the token, when one is set, like the API). */
@@ -175,7 +177,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 		setJson(ctx, report);
 	});
 
-	app.use(requestContext(deps.logger, deps.shutdownSignal));
+	app.use(requestContext(deps.logger, deps.shutdownSignal, deps.requestsInFlight));
 	app.use(sendAnswer(deps.config.sendTimeoutMs));
 	if (metrics) {
 		// Outside the error handler: it counts the status the client got.

@@ -18,6 +18,7 @@ import {openCgroupBackend} from './sandbox/cgroup.ts';
 import {createRunner, judgePermits} from './runner.ts';
 import {LauncherPool} from './job/launchers.ts';
 import {Slots, type Queues} from './job/slots.ts';
+import {RequestsInFlight} from './http/context.ts';
 import {flockPath} from './lock.ts';
 import {currentOwner, openInstanceLock, sweepStaleWorkspaces, type InstanceLock, type Owner} from './job/workspace.ts';
 import {compileProfile, policyLadder, policyWeakenings, runProfile} from './sandbox/profiles.ts';
@@ -300,7 +301,7 @@ async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<t
  * or are cancelled past the grace period, or at a second signal; then what the instance made (sandboxes made ahead,
  * cache, cgroups) is removed, and the process exits 0.
  */
-function drainOnSignals(server: Server, shutdown: AbortController, inFlight: {wait: () => Promise<void>; judge0: () => number}, close: () => Promise<void>, config: Config, logger: Logger) {
+function drainOnSignals(server: Server, shutdown: AbortController, inFlight: {wait: () => Promise<void>; judge0: () => number; requests: RequestsInFlight}, close: () => Promise<void>, config: Config, logger: Logger) {
 	let stopping = false;
 	let deadline: NodeJS.Timeout | undefined;
 	// Requests whose body has not all arrived. Once jobs are cancelled none of them can start one, and nothing waits
@@ -348,7 +349,8 @@ function drainOnSignals(server: Server, shutdown: AbortController, inFlight: {wa
 		logger.info({signal, judge0Pending: inFlight.judge0()}, 'shutting down: no new connections, finishing jobs in flight (a second signal cancels them)');
 		deadline = setTimeout(cancel, config.shutdownMs);
 		server.close(() => {
-			void inFlight.wait().then(async () => {
+			// Requests cut at the stop are still being handled when their connections are gone: their log lines first.
+			void Promise.all([inFlight.wait(), inFlight.requests.idle(5000)]).then(async () => {
 				clearTimeout(deadline);
 				await close();
 			}).finally(() => {
@@ -420,7 +422,8 @@ async function main() {
 	const runner = createRunner(deps, slots, queues.judges);
 	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs, config.judge0.storeBytes), runner, shutdown.signal, logger);
 	const compilerVersion = /(\d+\.\d+\.\d+)\s*$/.exec(versions.gcc ?? '')?.[1] ?? 'unknown';
-	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal, metrics});
+	const requestsInFlight = new RequestsInFlight();
+	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal, metrics, requestsInFlight});
 	const server = http.createServer({
 		shouldUpgradeCallback: isWebSocketUpgrade,
 		// Checked by the app (requireHost), which answers with an {error} body.
@@ -473,7 +476,7 @@ async function main() {
 		const port = typeof address === 'object' && address !== null ? address.port : config.port;
 		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, helper: config.helperPath, policy: deps.profiles.run.policy, accounting: backend.cgroups?.name ?? 'helper', swept, selfTestMs: startup.self_test.duration_ms, maxConnections: cap}, 'c-runner listening');
 	});
-	drainOnSignals(server, shutdown, {wait: async () => submissions.drain(), judge0: () => submissions.running}, close, config, logger);
+	drainOnSignals(server, shutdown, {wait: async () => submissions.drain(), judge0: () => submissions.running, requests: requestsInFlight}, close, config, logger);
 }
 
 await main();

@@ -37,8 +37,50 @@ export const loggedPath = (path: string): string => path.length > loggedPathChar
 /** The request's id: the client's own `X-Request-Id` when it is a valid one, else a new one. */
 export const requestIdOf = (given: string | readonly string[] | undefined): string => typeof given === 'string' && clientRequestId.test(given) ? given : uuidv4();
 
+/**
+ * The requests being handled, counted until their access-log line is written: a stop waits for them, or a request
+ * cut at the stop (a stalled upload) was handled after the server had exited, and its line was never written.
+ */
+export class RequestsInFlight {
+	#count = 0;
+	readonly #idle: Array<() => void> = [];
+
+	get count(): number {
+		return this.#count;
+	}
+
+	enter(): void {
+		this.#count++;
+	}
+
+	leave(): void {
+		this.#count--;
+		if (this.#count === 0) {
+			for (const resolve of this.#idle.splice(0)) {
+				resolve();
+			}
+		}
+	}
+
+	/** Resolved when none is being handled, or after `timeoutMs`. */
+	async idle(timeoutMs: number): Promise<void> {
+		if (this.#count === 0) {
+			return;
+		}
+
+		await new Promise<void>(resolve => {
+			const timer = setTimeout(resolve, timeoutMs);
+			timer.unref();
+			this.#idle.push(() => {
+				clearTimeout(timer);
+				resolve();
+			});
+		});
+	}
+}
+
 /** Request id, child logger, disconnect signal and one access-log line per request. */
-export function requestContext(logger: Logger, shutdownSignal?: AbortSignal): Middleware<AppState> {
+export function requestContext(logger: Logger, shutdownSignal?: AbortSignal, inFlight?: RequestsInFlight): Middleware<AppState> {
 	return async (ctx, next) => {
 		const started = performance.now();
 		const timings = new StageTimings();
@@ -54,6 +96,7 @@ export function requestContext(logger: Logger, shutdownSignal?: AbortSignal): Mi
 		ctx.state.log = logger.child({reqId: requestId});
 		ctx.state.signal = shutdownSignal ? AbortSignal.any([controller.signal, shutdownSignal]) : controller.signal;
 		ctx.set('X-Request-Id', requestId);
+		inFlight?.enter();
 		try {
 			await withTimings(timings, next);
 		} finally {
@@ -62,17 +105,20 @@ export function requestContext(logger: Logger, shutdownSignal?: AbortSignal): Mi
 				ctx.set('Server-Timing', serverTiming);
 			}
 
-
-			ctx.state.log.info({
-				method: ctx.method,
-				path: loggedPath(ctx.path),
-				status: controller.signal.aborted ? 499 : ctx.status,
-				durationMs: Math.round(performance.now() - started),
-				requestBytes: Number(ctx.get('Content-Length')) || 0,
-				responseBytes: ctx.state.streamedBytes ?? ctx.response.length ?? 0,
-				jobStatus: ctx.state.jobStatus,
-				stages: timings.toJSON(),
-			}, controller.signal.aborted ? 'client went away' : 'request done');
+			try {
+				ctx.state.log.info({
+					method: ctx.method,
+					path: loggedPath(ctx.path),
+					status: controller.signal.aborted ? 499 : ctx.status,
+					durationMs: Math.round(performance.now() - started),
+					requestBytes: Number(ctx.get('Content-Length')) || 0,
+					responseBytes: ctx.state.streamedBytes ?? ctx.response.length ?? 0,
+					jobStatus: ctx.state.jobStatus,
+					stages: timings.toJSON(),
+				}, controller.signal.aborted ? 'client went away' : 'request done');
+			} finally {
+				inFlight?.leave();
+			}
 		}
 	};
 }
