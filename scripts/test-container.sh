@@ -137,7 +137,12 @@ grep -q 'is on a noexec mount' <<<"$noexec_log" || die "no clear message for a n
 echo "exit code: $(podman inspect --format '{{.State.ExitCode}}' c-runner-noexec)"
 
 step "deploy/compose.yaml as shipped, with podman-compose $(podman-compose version 2>/dev/null | awk '/^podman-compose/ {print $NF}')"
-command -v podman-compose >/dev/null || die "podman-compose is needed: apt-get install podman-compose"
+# As root it is installed (Debian's package), as the set-up installs what the project needs; else the command is named.
+if ! command -v podman-compose >/dev/null; then
+	[ "$(id -u)" = 0 ] || die "podman-compose is needed: sudo apt-get install podman-compose"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends podman-compose >/dev/null \
+		|| die "podman-compose could not be installed: apt-get install podman-compose"
+fi
 # The file's own tag, so that nothing is rebuilt: the image built above.
 podman tag "$image" localhost/c-runner:latest
 (cd deploy && C_RUNNER_TOKEN=$compose_token podman-compose -p "$compose_project" up -d > "$scratch/compose-up.txt" 2>&1) \
@@ -199,8 +204,13 @@ tail -1 "$scratch/kube-requests.txt"
 "$node" node_modules/newman/bin/newman.js run examples/c-runner.postman_collection.json --env-var baseUrl=http://127.0.0.1:5555 \
 	--env-var token="$kube_token" --reporters cli --color off > "$scratch/kube-newman.txt" || { cat "$scratch/kube-newman.txt"; die "newman failed against the pod"; }
 grep -E 'requests|assertions' "$scratch/kube-newman.txt" | head -2
-podman kube down "$scratch/deployment.yaml" > "$scratch/kube-down.txt" 2>&1 || true
-# podman 4.3 without systemd may report its health-check timers as errors; what counts is that the pod is gone.
+# podman 4.3 without systemd may report its health-check timers as errors; what counts is that the pod is gone. Its
+# removal of a stopped container's /dev/shm can meet the mount still busy for a moment (EBUSY): tried three times.
+for _ in 1 2 3; do
+	podman kube down "$scratch/deployment.yaml" >> "$scratch/kube-down.txt" 2>&1 || true
+	podman pod exists c-runner-pod-0 || break
+	sleep 1
+done
 ! podman pod exists c-runner-pod-0 || { cat "$scratch/kube-down.txt"; die "podman kube down left the pod"; }
 echo "podman kube down: the pod is gone"
 
