@@ -3,6 +3,7 @@
 // or sees as other processes), while a lock on a shared file or cgroup directory is the kernel's, whoever looks.
 import {spawn} from 'node:child_process';
 import {once} from 'node:events';
+import {closeSync, fstatSync, lstatSync} from 'node:fs';
 
 /** util-linux's, in every Debian and Ubuntu (essential) and in the image. */
 export const flockPath = '/usr/bin/flock';
@@ -30,4 +31,42 @@ export async function tryLock(fd: number): Promise<boolean> {
 	}
 
 	throw new Error(`${flockPath} failed (${code ?? signal}): ${stderr.slice(0, 300)}`);
+}
+
+/** tryLock on a descriptor the caller opened: true with the lock held through it, else false with it closed (closed on a failure too). */
+export async function lockOrClose(fd: number): Promise<boolean> {
+	let locked = false;
+	try {
+		locked = await tryLock(fd);
+		return locked;
+	} finally {
+		if (!locked) {
+			closeSync(fd);
+		}
+	}
+}
+
+/**
+ * Makes `what`, a file or directory, with `make` (its path and an open descriptor of it, or null when it was gone before it
+ * could be opened) and takes its lock, held through the descriptor returned. Another instance's start-up sweep that
+ * runs meanwhile may find it before its lock is taken and remove it as a dead instance's: the lock is kept only on
+ * what is still at the path, or it is made again.
+ */
+export async function makeLocked(what: string, make: () => {path: string; fd: number} | null): Promise<{path: string; fd: number}> {
+	for (let attempt = 0; ; attempt++) {
+		const made = make();
+		if (made !== null && await lockOrClose(made.fd)) {
+			if (lstatSync(made.path, {throwIfNoEntry: false})?.ino === fstatSync(made.fd).ino) {
+				return made;
+			}
+
+			closeSync(made.fd);
+		}
+
+		if (attempt >= 20) {
+			throw new Error(`${what} could not be made and locked: another instance's start-up sweep kept removing it`);
+		}
+
+		await new Promise(resolve => setTimeout(resolve, 50));
+	}
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import {v4 as uuidv4} from 'uuid';
 import type {Logger} from 'pino';
 import type {SandboxUser} from '../sandbox/spawn.ts';
-import {tryLock} from '../lock.ts';
+import {lockOrClose, makeLocked} from '../lock.ts';
 import {processStart} from '../proc.ts';
 import {cleanUpAfterFailure} from './errors.ts';
 import type {SourceFile} from './language.ts';
@@ -46,43 +46,23 @@ export interface InstanceLock {
  * is taken and remove it as a dead one's: the lock is taken on what is still at the name, or another file is made.
  */
 export async function openInstanceLock(jobRoot: string): Promise<InstanceLock> {
-	for (let attempt = 0; ; attempt++) {
-		const name = `.c-runner-instance-${uuidv4()}`;
-		const file = path.join(jobRoot, name);
-		const fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
-		const locked = await tryLock(fd).catch((error: unknown) => {
-			closeSync(fd);
-			throw error;
-		});
-		const held = fstatSync(fd);
-		if (locked && atName(file)?.ino === held.ino) {
-			return {
-				name,
-				async close() {
-					try {
-						if (atName(file)?.ino === held.ino) {
-							rmSync(file, {force: true});
-						}
-					} finally {
-						closeSync(fd);
-					}
-				},
-			};
-		}
-
-		closeSync(fd);
-		if (attempt >= 20) {
-			throw new Error(`no lock file could be kept in ${jobRoot}: another instance's start-up sweep kept removing it`);
-		}
-	}
-}
-
-function atName(file: string) {
-	try {
-		return lstatSync(file);
-	} catch {
-		return null;
-	}
+	const {path: file, fd} = await makeLocked(`a lock file in ${jobRoot}`, () => {
+		const made = path.join(jobRoot, `.c-runner-instance-${uuidv4()}`);
+		return {path: made, fd: openSync(made, fsConstants.O_RDONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600)};
+	});
+	const held = fstatSync(fd);
+	return {
+		name: path.basename(file),
+		async close() {
+			try {
+				if (lstatSync(file, {throwIfNoEntry: false})?.ino === held.ino) {
+					rmSync(file, {force: true});
+				}
+			} finally {
+				closeSync(fd);
+			}
+		},
+	};
 }
 
 export interface Workspace {
@@ -544,7 +524,7 @@ class Instances {
 
 			const file = path.join(this.#jobRoot, name);
 			try {
-				if (atName(file)?.ino === found.held.ino) {
+				if (lstatSync(file, {throwIfNoEntry: false})?.ino === found.held.ino) {
 					rmSync(file, {force: true});
 					removed++;
 				}
@@ -572,24 +552,14 @@ class Instances {
 			throw error;
 		}
 
-		try {
-			const stat = fstatSync(fd);
-			// Not the server's own file: not a lock any instance of it holds, and not the sweep's to remove.
-			if (!stat.isFile() || stat.uid !== this.#serverUid || stat.dev !== this.#rootDev) {
-				closeSync(fd);
-				return {held: null};
-			}
-
-			if (await tryLock(fd)) {
-				return {held: {fd, ino: stat.ino}};
-			}
-		} catch (error) {
+		const stat = fstatSync(fd);
+		// Not the server's own file: not a lock any instance of it holds, and not the sweep's to remove.
+		if (!stat.isFile() || stat.uid !== this.#serverUid || stat.dev !== this.#rootDev) {
 			closeSync(fd);
-			throw error;
+			return {held: null};
 		}
 
-		closeSync(fd);
-		return 'running';
+		return await lockOrClose(fd) ? {held: {fd, ino: stat.ino}} : 'running';
 	}
 }
 

@@ -1,9 +1,9 @@
 import fs from 'node:fs/promises';
-import {chownSync, closeSync, constants as fsConstants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync} from 'node:fs';
+import {chownSync, closeSync, constants as fsConstants, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import type {Logger} from 'pino';
 import type {SandboxLimits} from '../config.ts';
-import {tryLock} from '../lock.ts';
+import {lockOrClose, makeLocked} from '../lock.ts';
 import {processStart, unescapeMountPath} from '../proc.ts';
 import type {SandboxUser} from './spawn.ts';
 
@@ -124,6 +124,15 @@ const instancePattern = /^c-runner-(\d+)(?:-(\d+))?$/;
 // a job's cgroups take a dozen of them before it starts and after it ends.
 const readNumber = async (file: string) => Number(readFileSync(file, 'utf8').trim());
 
+/** A failure that is ENOENT gives `value`; any other is thrown on. */
+const ifGone = <T>(value: T) => (error: unknown): T => {
+	if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+		return value;
+	}
+
+	throw error;
+};
+
 /**
  * Whether the instance of a cgroup may still be running. `c-runner-<pid>-<start>`: while its directory's flock is held
  * (the instance holds it from its start to its end, and the kernel releases it when the instance ends, however it
@@ -138,36 +147,30 @@ async function mayBeRunning(instance: string, pid: number, start: string | undef
 		return {running: processStart(pid) !== null};
 	}
 
-	let fd: number;
+	const fd = openDir(instance);
+	// Gone meanwhile (its instance ended and removed it): nothing to sweep.
+	if (fd === null || !await lockOrClose(fd)) {
+		return {running: true};
+	}
+
+	return {running: false, held: fd};
+}
+
+/** A directory opened for its lock; null when it is not there. */
+function openDir(dir: string): number | null {
 	try {
-		fd = openSync(instance, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
+		return openSync(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
 	} catch (error) {
-		// Gone meanwhile (its instance ended and removed it): nothing to sweep.
-		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-			return {running: true};
-		}
-
-		throw error;
+		return ifGone(null)(error);
 	}
-
-	if (await tryLock(fd).catch((error: unknown) => {
-		closeSync(fd);
-		throw error;
-	})) {
-		return {running: false, held: fd};
-	}
-
-	closeSync(fd);
-	return {running: true};
 }
 
 /**
- * Makes the instance directory and takes its lock, held through the descriptor returned until the instance ends. A
- * sweep of another instance that starts meanwhile may find the directory before its lock is taken and remove it:
- * the lock is taken on what is still at the name, or the directory is made again.
+ * Makes the instance directory and takes its lock, held through the descriptor returned until the instance ends
+ * (makeLocked: made again if another instance's sweep took it first).
  */
 async function lockedInstanceDir(dir: string): Promise<number> {
-	for (let attempt = 0; ; attempt++) {
+	const {fd} = await makeLocked(dir, () => {
 		try {
 			mkdirSync(dir, {mode: 0o755});
 		} catch (error) {
@@ -177,50 +180,12 @@ async function lockedInstanceDir(dir: string): Promise<number> {
 			}
 		}
 
-		let fd: number;
-		try {
-			fd = openSync(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
-		} catch (error) {
-			// The sweep removed it between the two: made again.
-			if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 20) {
-				throw error;
-			}
-
-			continue;
-		}
-
-		const locked = await tryLock(fd).catch((error: unknown) => {
-			closeSync(fd);
-			throw error;
-		});
-		const atName = (() => {
-			try {
-				return lstatSync(dir).ino;
-			} catch {
-				return null;
-			}
-		})();
-		if (locked && atName === fstatSync(fd).ino) {
-			return fd;
-		}
-
-		closeSync(fd);
-		if (attempt >= 20) {
-			throw new Error(`${dir} could not be made and locked: another instance's start-up sweep kept removing it`);
-		}
-
-		await new Promise(resolve => setTimeout(resolve, 50));
-	}
+		// Null: the sweep removed it between the two.
+		const opened = openDir(dir);
+		return opened === null ? null : {path: dir, fd: opened};
+	});
+	return fd;
 }
-
-/** A failure that is ENOENT gives `value`; any other is thrown on. */
-const ifGone = <T>(value: T) => (error: unknown): T => {
-	if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-		return value;
-	}
-
-	throw error;
-};
 
 /** Kills what is still in a job cgroup (a job's own processes, never another's), then removes it. */
 async function removeCgroup(dir: string): Promise<void> {
