@@ -87,8 +87,9 @@ const requireJson: Middleware<AppState> = async (ctx, next) => {
 
 /**
  * A judge request answered as Server-Sent Events: `compile`, one `result` per test case as it finishes, then
- * `summary` (the whole JSON answer). Before the request holds a slot, failures are ordinary responses (a 503 when
- * the queue is full); after, the stream has begun and a failure is an `error` event.
+ * `summary` (the whole JSON answer). Before the request is admitted (let into a queue, or given its slot), failures
+ * are ordinary responses (a 503 when the queue is full); after, the stream has begun, keep-alive comments flow while
+ * it waits, and a failure is an `error` event.
  */
 async function streamJudge(ctx: AppContext, deps: AppDeps, request: JudgeRequest) {
 	let stream: EventStream | null = null;

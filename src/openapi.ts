@@ -143,7 +143,8 @@ const judgeEvents = `A stream of Server-Sent Events, each one \`event:\` line an
 - \`error\` — the server failed after the stream began (never for the program's own failures), or the job root could not take the job's files then (the 503's message, to try again later); data: \`Error\`. The stream then ends.
 
 A comment line (\`: keep-alive\`) is sent every 15 s while nothing else is. Validation errors and a full queue are answered
-before the stream begins, as ordinary JSON errors. A client that closes the stream cancels every test case still running.`;
+before the stream begins, as ordinary JSON errors. A request that waits for its turn has its stream (and the comments) at
+once. A client that closes the stream cancels every test case still running.`;
 
 /** /judge_c and Turbo's /submit: one judge, two routes. */
 const judgePath = (operationId: string, summary: string, more: string) => ({

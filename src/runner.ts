@@ -35,10 +35,17 @@ export function createRunner(deps: JobDeps, slots: Slots, judges = judgePermits(
 				slot.release();
 			}
 		},
-		async judge(request, signal, listener, log) {
-			const permit = await judges.acquire(signal);
+		async judge(request, signal, listener = {}, log) {
+			// A request let into the judges' queue is admitted there: answered whole, its stream begun while it waits.
+			let waited = false;
+			const permit = await judges.acquire(signal, {
+				onQueued() {
+					waited = true;
+					listener.admitted?.();
+				},
+			});
 			try {
-				return await runJudge(request, log ? {...deps, logger: log} : deps, slots, signal, listener);
+				return await runJudge(request, log ? {...deps, logger: log} : deps, slots, signal, listener, {admitted: waited});
 			} finally {
 				permit.release();
 			}

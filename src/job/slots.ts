@@ -19,6 +19,8 @@ export interface AcquireOptions {
 	 * FIFO queue as everyone else but is never refused because the queue is full — a request is answered whole.
 	 */
 	readonly admitted?: boolean;
+	/** Told, at once, when the caller was let into the queue (no slot was free and it was not refused). */
+	readonly onQueued?: () => void;
 }
 
 /**
@@ -92,6 +94,7 @@ export class Slots {
 
 			signal.addEventListener('abort', onAbort, {once: true});
 			this.#queue.push(waiter);
+			options.onQueued?.();
 		});
 	}
 

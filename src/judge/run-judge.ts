@@ -16,7 +16,10 @@ type SlotUser = SandboxUser | null;
 
 /** What a judge reports while it works, for a client that streams. */
 export interface JudgeListener {
-	/** The request holds a slot: from here on it is answered whole, never with a 503. */
+	/**
+	 * The request is answered whole from here on, never with a 503: it was let into a queue (the judge requests' or
+	 * the slots') or it holds its slot. Told once, as soon as it is so, so that a stream can begin while it waits.
+	 */
 	admitted?(): void;
 	compiled?(event: {readonly status: 'ok' | 'compile_error'; readonly warnings: string; readonly error: string | null}): void;
 	/** One test case finished; test cases finish in any order. */
@@ -191,11 +194,20 @@ export const judgeLimits = (request: JudgeRequest, config: JobDeps['config']) =>
  * the checker (if any) and the program once; then every test case runs in its own fresh sandbox and job directory,
  * each taking a slot in turn through the same queue as everyone else, never refused; then the verdicts.
  */
-export async function runJudge(request: JudgeRequest, deps: JobDeps, slots: Slots, signal: AbortSignal, listener: JudgeListener = {}): Promise<JudgeResult> {
+export async function runJudge(request: JudgeRequest, deps: JobDeps, slots: Slots, signal: AbortSignal, listener: JudgeListener = {}, options: {readonly admitted?: boolean} = {}): Promise<JudgeResult> {
 	const limits = judgeLimits(request, deps.config);
 	const applied = appliedLimits(limits, deps.config.outputBytes, deps.profiles.run.policy);
-	const slot = await slots.acquire(signal);
-	listener.admitted?.();
+	let admitted = options.admitted === true;
+	const admit = () => {
+		if (!admitted) {
+			admitted = true;
+			listener.admitted?.();
+		}
+	};
+
+	// A request that already waited for its turn (options.admitted) is not refused now for a full queue.
+	const slot = await slots.acquire(signal, {admitted, onQueued: admit});
+	admit();
 	let programs: Programs;
 	try {
 		programs = await compileAll(request, slot.user, deps, signal);

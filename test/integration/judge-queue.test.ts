@@ -1,5 +1,6 @@
 // How a judge request shares the job slots, through the real server: it cannot starve /execute_c callers, and once
-// admitted it is answered whole, even while new requests are refused for a full queue.
+// admitted it is answered whole, even while new requests are refused for a full queue; a streamed one that waits
+// for its turn has its stream (and its keep-alive comments) while it waits.
 import test from 'ava';
 import {assertHostClean, example, execute, startServer} from '../helpers/server.ts';
 import {allEvents, postEventStream} from '../helpers/sse.ts';
@@ -49,6 +50,29 @@ test('an admitted judge request is answered whole while new requests get 503 for
 		const statuses = others.map(other => other.status).sort();
 		t.true(statuses.includes(503), `new requests were refused while the queue was full: ${statuses.join(', ')}`);
 		t.true(statuses.every(status => status === 200 || status === 503), statuses.join(', '));
+		assertHostClean(t, server);
+	} finally {
+		await server.stop();
+	}
+});
+
+test('a streamed judge request that waits for its turn gets its stream at once, not when its turn comes', async t => {
+	const server = await startServer({uidBase: 62_550, env: {C_RUNNER_CONCURRENCY: '1', C_RUNNER_JUDGES: '1', C_RUNNER_JUDGE_PARALLEL: '1'}});
+	try {
+		const sent = performance.now();
+		const first = await postEventStream(`${server.url}/judge_c`, {code: example('sleep-ms.c'), testcases: Array.from({length: 2}, () => ({input: '1500', output: '1500'}))});
+		t.is((await first.next())?.event, 'compile');
+		// The first holds the only judge permit (C_RUNNER_JUDGES=1) until its last result: the second waits for it.
+		const second = await postEventStream(`${server.url}/judge_c`, {code: example('hello.c'), testcases: [{output: 'Hello from C!'}]});
+		const secondBegan = performance.now() - sent;
+		t.is(second.status, 200);
+		t.regex(String(second.headers['content-type']), /^text\/event-stream/);
+		const firstEvents = await allEvents(first);
+		const lastResult = firstEvents.filter(event => event.event === 'result').at(-1)!;
+		t.true(secondBegan < lastResult.at, `the waiting request's stream began at ${Math.round(secondBegan)} ms, the first's last result came at ${Math.round(lastResult.at)} ms`);
+		const secondEvents = await allEvents(second);
+		t.deepEqual(secondEvents.map(event => event.event), ['compile', 'result', 'summary']);
+		t.like(secondEvents.at(-1), {data: {passed: true}});
 		assertHostClean(t, server);
 	} finally {
 		await server.stop();

@@ -10,7 +10,7 @@ import {loadConfig} from '../../src/config.ts';
 import {programFromCode} from '../../src/job/language.ts';
 import {runJob, type JobDeps} from '../../src/job/run-job.ts';
 import {BusyError} from '../../src/job/errors.ts';
-import {Slots} from '../../src/job/slots.ts';
+import {Slots, type AcquireOptions} from '../../src/job/slots.ts';
 import {currentOwner} from '../../src/job/workspace.ts';
 import {parseJudgeRequest} from '../../src/judge/parse-judge.ts';
 import {runJudge} from '../../src/judge/run-judge.ts';
@@ -188,5 +188,56 @@ test('judge requests past their wait are C_RUNNER_JUDGES at most: the next waits
 	await t.throwsAsync(running, {message: 'client closed the connection'});
 	t.like(judges.stats, {running: 0, queued: 0});
 	t.is(slots.stats.running, 0);
+	t.deepEqual(leftovers(), []);
+});
+
+test('a judge request is refused at once or answered whole: one let into the judges\' queue is admitted while it waits there, and its compile then waits for a slot however full the queue', async t => {
+	// The /execute_c job's run (the first run) holds the one slot until it is cancelled; the judge's test case answers.
+	const sandbox = new FakeSandbox('ok', index => index === 0 ? 'hang' : 'ok');
+	const {deps, leftovers} = setup(sandbox);
+	const slots = new Slots([null], 0);
+	const told: string[] = [];
+	let letIn!: () => void;
+	const gate = new Promise<void>(resolve => {
+		letIn = resolve;
+	});
+	// Permits that always make the caller wait, until the test lets it in.
+	const permits = {
+		async acquire(_signal: AbortSignal, options: AcquireOptions = {}) {
+			options.onQueued?.();
+			await gate;
+			return {index: 0, user: null, release: () => told.push('permit released')};
+		},
+	} as unknown as Slots;
+	const holder = new AbortController();
+	const executing = createRunner(deps, slots, permits).execute(request, holder.signal);
+	while (!sandbox.steps.includes('run')) {
+		await new Promise(resolve => setTimeout(resolve, 5));
+	}
+
+	const judge = parseJudgeRequest({code: 'int main(void) { return 0; }', testcases: [{output: '10'}]}, deps.config.judge);
+	const never = new AbortController().signal;
+	// The control: a judge request given its permit at once is refused, before anything, for the full queue.
+	await t.throwsAsync(createRunner(deps, slots).judge(judge, never, {admitted: () => told.push('admitted at once')}), {instanceOf: BusyError});
+	t.deepEqual(told, []);
+	const judging = createRunner(deps, slots, permits).judge(judge, never, {admitted: () => told.push('admitted'), result: () => told.push('result')});
+	t.deepEqual(told, ['admitted'], 'admitted as soon as it waits for its turn');
+	letIn();
+	let refused: unknown = null;
+	judging.catch((error: unknown) => {
+		refused = error;
+	});
+	while (slots.stats.queued === 0 && refused === null) {
+		await new Promise(resolve => setTimeout(resolve, 5));
+	}
+
+	t.is(refused, null);
+
+	t.like(slots.stats, {running: 1, queued: 1, queueLength: 0}, 'its compile waits for the slot past the queue\'s length');
+	holder.abort(new Error('client closed the connection'));
+	await t.throwsAsync(executing, {message: 'client closed the connection'});
+	t.like(await judging, {passed: true, summary: {passed: 1, total: 1}});
+	t.deepEqual(told, ['admitted', 'result', 'permit released']);
+	t.like(slots.stats, {running: 0, queued: 0});
 	t.deepEqual(leftovers(), []);
 });

@@ -61,6 +61,20 @@ test('an admitted request\'s job waits in the same FIFO queue but is never refus
 	t.deepEqual(order, ['earlier request', 'admitted job']);
 });
 
+test('onQueued is told at once when the caller is let into the queue; not when it gets a slot at once, nor when it is refused', async t => {
+	const slots = new Slots(users.slice(0, 1), 1);
+	const told: string[] = [];
+	const held = await slots.acquire(never, {onQueued: () => told.push('first')});
+	t.deepEqual(told, [], 'a free slot: no wait to tell');
+	const waiting = slots.acquire(never, {onQueued: () => told.push('second')});
+	t.deepEqual(told, ['second'], 'told before the slot comes');
+	await t.throwsAsync(slots.acquire(never, {onQueued: () => told.push('third')}), {instanceOf: BusyError});
+	t.deepEqual(told, ['second'], 'a refused caller is not told');
+	held.release();
+	(await waiting).release();
+	t.deepEqual(told, ['second'], 'told once');
+});
+
 test('whenIdle: at once with no slot held, else once the last held one is released (not when a waiter takes it)', async t => {
 	const slots = new Slots(users.slice(0, 1), 1);
 	await slots.whenIdle();
