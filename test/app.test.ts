@@ -200,6 +200,36 @@ test('a long path is cut in the access log: a request makes one short line, what
 	await close();
 });
 
+test('the access log counts a request\'s body bytes, with a Content-Length or chunked without one', async t => {
+	const {logger, entries} = recordingLogger();
+	const {url, close} = await setup({logger});
+	try {
+		const body = JSON.stringify({code: 'int main(void) { return 0; } // é'});
+		const bytes = Buffer.byteLength(body);
+		t.is((await post(url, body)).status, 200);
+		const chunked = await fetch(`${url}/execute_c`, {
+			method: 'POST',
+			headers: {'Content-Type': 'application/json'},
+			body: new ReadableStream({
+				start(controller) {
+					controller.enqueue(Buffer.from(body.slice(0, 10)));
+					controller.enqueue(Buffer.from(body.slice(10)));
+					controller.close();
+				},
+			}),
+			duplex: 'half',
+		} as RequestInit);
+		t.is(chunked.status, 200);
+		for (let tries = 0; tries < 100 && entries.filter(entry => entry['msg'] === 'request done').length < 2; tries++) {
+			await new Promise(resolve => setTimeout(resolve, 10));
+		}
+
+		t.deepEqual(entries.filter(entry => entry['msg'] === 'request done').map(entry => entry['requestBytes']), [bytes, bytes]);
+	} finally {
+		await close();
+	}
+});
+
 test('with a token, every endpoint but /health needs it', async t => {
 	const token = 'a-long-enough-secret';
 	const {url, runner, close} = await setup({token});

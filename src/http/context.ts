@@ -15,6 +15,8 @@ export interface AppState {
 	timings: StageTimings;
 	/** Bytes of an event stream's body written so far (the access log's `responseBytes`). */
 	streamedBytes?: number;
+	/** Bytes of the request's body as read, after any Content-Encoding is undone (the access log's `requestBytes` without a Content-Length). */
+	bodyBytes?: number;
 }
 
 export type AppContext = ParameterizedContext<AppState>;
@@ -111,7 +113,7 @@ export function requestContext(logger: Logger, shutdownSignal?: AbortSignal, inF
 					path: loggedPath(ctx.path),
 					status: controller.signal.aborted ? 499 : ctx.status,
 					durationMs: Math.round(performance.now() - started),
-					requestBytes: Number(ctx.get('Content-Length')) || 0,
+					requestBytes: Number(ctx.get('Content-Length')) || ctx.state.bodyBytes || 0,
 					responseBytes: ctx.state.streamedBytes ?? ctx.response.length ?? 0,
 					jobStatus: ctx.state.jobStatus,
 					stages: timings.toJSON(),

@@ -181,6 +181,8 @@ export function jsonBody(limitBytes: number, options: {anyType?: boolean} = {}):
 
 		await readText(ctx, async () => {
 			const {body} = ctx.request as {body?: unknown};
+			// The access log's `requestBytes` when no Content-Length gave it (a chunked body): the body as read.
+			ctx.state.bodyBytes = typeof body === 'string' ? Buffer.byteLength(body) : 0;
 			ctx.request.body = typeof body === 'string' ? parseJson(body) : body;
 			await next();
 		});
