@@ -152,7 +152,11 @@ export class LauncherPool {
 				// have a sandbox made ahead.
 				if (this.#ready.get(key) === ready) {
 					this.#ready.delete(key);
-					this.#logger.warn({err: String(error), step, uid: user.uid, failures: this.#failed(key)}, 'could not start a launcher ahead of its job');
+					const failures = this.#failed(key);
+					if (worthSaying(failures)) {
+						this.#logger.warn({err: String(error), step, uid: user.uid, failures}, 'could not start a launcher ahead of its job');
+					}
+
 					this.#startLater(step, user);
 				}
 
@@ -190,10 +194,19 @@ export class LauncherPool {
 		this.#ready.delete(key);
 		const failures = this.#failed(key);
 		const run = await launcher.go(null).catch(() => null);
-		this.#logger.warn({step, uid: user.uid, failures, stderr: run?.stderr.toString('utf8').slice(0, 2000)}, 'a launcher started ahead ended before its job');
+		if (worthSaying(failures)) {
+			this.#logger.warn({step, uid: user.uid, failures, stderr: run?.stderr.toString('utf8').slice(0, 2000)}, 'a launcher started ahead ended before its job');
+		}
+
 		await launcher.discard().catch(() => {});
 		this.#startLater(step, user);
 	}
 }
+
+/**
+ * Whether the failure of this number in a row of a slot's step is logged: the 1st, 2nd, 4th, 8th… A host that keeps
+ * refusing them (a job root full for an hour) is told of some ten times an hour per slot and step, not every 10 s.
+ */
+const worthSaying = (failures: number) => (failures & (failures - 1)) === 0;
 
 const keyOf = (step: string, user: SandboxUser | null) => `${step}:${user?.uid ?? 'own'}`;

@@ -15,6 +15,7 @@ import type {CgroupBackend, JobCgroup} from '../../src/sandbox/cgroup.ts';
 import type {HostLayout} from '../../src/sandbox/host-layout.ts';
 import {compileProfile, runProfile} from '../../src/sandbox/profiles.ts';
 import type {SandboxCommand, SandboxRun, SpawnOptions} from '../../src/sandbox/spawn.ts';
+import {recordingLogger} from '../helpers/fake-app.ts';
 
 const roots: string[] = [];
 test.after.always(() => {
@@ -32,11 +33,18 @@ function setup() {
 	const removed: string[] = [];
 	const told: Array<{name: string; command: SandboxCommand | null}> = [];
 	let exits: Array<() => void> = [];
+	/** Set: every job cgroup is refused, as by a host whose cgroup hierarchy is full. */
+	const refuse = {now: false, tries: 0};
 	const cgroups: CgroupBackend = {
 		name: 'cgroup-v1',
 		dirs: {memory: '/m', pids: '/p', cpuacct: '/c'},
 		memsw: true,
 		async createJob(name, _user, limits): Promise<JobCgroup> {
+			if (refuse.now) {
+				refuse.tries++;
+				throw new Error('ENOSPC: no space left on device, mkdir');
+			}
+
 			made.push(name);
 			let memoryMb = limits.memoryMb;
 			return {
@@ -90,7 +98,7 @@ function setup() {
 		sandbox,
 	};
 	return {
-		deps, made, removed, told, jobRoot,
+		deps, made, removed, told, jobRoot, refuse,
 		/** Every launcher started so far ends as if killed from outside. */
 		killAll() {
 			for (const exit of exits) {
@@ -219,6 +227,31 @@ test('a launcher gone while it waits is never handed out: its cgroup goes and a 
 	await ready(pool);
 	t.true(removed.includes(made.find(name => name.startsWith('ahead-70000-compile'))!));
 	t.truthy(pool.take('compile', users[0]!, limitsOf(deps, 'compile')), 'the new one');
+	await pool.close();
+});
+
+test('launchers that keep failing to start are tried later and later, and logged at the 1st, 2nd, 4th… failure in a row only', async t => {
+	const {deps, refuse} = setup();
+	const {logger, entries} = recordingLogger();
+	refuse.now = true;
+	const pool = new LauncherPool({...deps, logger}, users.slice(0, 1), alwaysIdle);
+	// One slot, two steps: five failures each (the fifth some 0.9 s after the first).
+	for (let tries = 0; tries < 400 && refuse.tries < 10; tries++) {
+		await tick(5);
+	}
+
+	t.true(refuse.tries >= 10, `${refuse.tries} tries`);
+	const said = entries.filter(entry => entry['msg'] === 'could not start a launcher ahead of its job');
+	for (const step of ['compile', 'run']) {
+		t.deepEqual(said.filter(entry => entry['step'] === step).map(entry => entry['failures']).slice(0, 4), [1, 2, 4], step);
+	}
+
+	refuse.now = false;
+	for (let tries = 0; tries < 400 && pool.waiting < 2; tries++) {
+		await tick(5);
+	}
+
+	t.truthy(pool.take('run', users[0]!, limitsOf(deps, 'run')), 'started again once the host allows it');
 	await pool.close();
 });
 
