@@ -52,6 +52,14 @@ export interface CacheDir {
 	readonly fd: number;
 }
 
+/**
+ * A failed compile whose diagnostics say a disk quota was exceeded: the job root's quota for the slot's uid, perhaps
+ * (the sandbox's own /tmp is a tmpfs without one), so the same source may compile once there is room again. It is
+ * answered as the compile error it is, but not kept. Unlike a full job root (a 503, after statfs confirms it), the
+ * quota left cannot be read here, and a program could make gcc print those words itself: only keeping is given up.
+ */
+const mayBeQuota = (outcome: CompileOutcome) => !outcome.ok && outcome.diagnostics.includes('Disk quota exceeded');
+
 export class CompileCache {
 	/** Where entries are made: a held directory's `/proc/self/fd` path, or a plain path (the unit tests). */
 	readonly #dir: string;
@@ -169,7 +177,7 @@ export class CompileCache {
 	 * sandbox is gone (no process of the job is left to change it), and only as a regular file, never through a link.
 	 */
 	async store(key: string, outcome: CompileOutcome, staticKb: number, binaryPath: string | null): Promise<void> {
-		if (this.#maxBytes === 0 || outcome.stoppedBy !== null || this.#entries.has(key)) {
+		if (this.#maxBytes === 0 || outcome.stoppedBy !== null || this.#entries.has(key) || mayBeQuota(outcome)) {
 			return;
 		}
 

@@ -60,7 +60,7 @@ test('entries are evicted least recently used first, within the byte bound; bina
 	t.true(events.includes('evicted'));
 });
 
-test('what a limit stopped is not kept, nor what is larger than the whole bound, nor anything through a link', async t => {
+test('what a limit stopped is not kept, nor what is larger than the whole bound, nor anything through a link, nor a compile that ran out of disk quota', async t => {
 	const dir = scratch(t);
 	const cache = new CompileCache(dir, 1000, versions);
 	await cache.store('stopped', {ok: false, diagnostics: 'c-runner: compilation stopped by the compile time limit', stoppedBy: 'wall_time'}, 0, null);
@@ -75,6 +75,9 @@ test('what a limit stopped is not kept, nor what is larger than the whole bound,
 	t.is(cache.lookup('linked'), undefined);
 	await cache.store('error', {ok: false, diagnostics: 'source.c:1:1: error: x', stoppedBy: null}, 0, null);
 	t.deepEqual(cache.lookup('error')?.outcome, {ok: false, diagnostics: 'source.c:1:1: error: x', stoppedBy: null});
+	// The job root's quota, perhaps: the same source may compile once there is room.
+	await cache.store('quota', {ok: false, diagnostics: '/usr/bin/ld.gold: fatal error: source: write: Disk quota exceeded\ncollect2: error: ld returned 1 exit status\n', stoppedBy: null}, 0, null);
+	t.is(cache.lookup('quota'), undefined);
 });
 
 test('a compile under way is waited for, and ends whether it stored or not', async t => {
