@@ -4,6 +4,7 @@ import type {Logger} from 'pino';
 import type {Config} from './config.ts';
 import type {HealthCheck} from './health.ts';
 import {parsed, requestContext, type AppContext, type AppState, type RequestsInFlight} from './http/context.ts';
+import {allowedHosts} from './http/allowed-hosts.ts';
 import {cors} from './http/cors.ts';
 import {errorHandler, publicError} from './http/error-handler.ts';
 import {AppError} from './http/errors.ts';
@@ -22,7 +23,7 @@ import type {Runner} from './runner.ts';
 import type {Metrics} from './metrics.ts';
 
 export interface AppDeps {
-	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge' | 'corsOrigins' | 'sendTimeoutMs' | 'runMax' | 'run' | 'playground' | 'linker'>;
+	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge' | 'corsOrigins' | 'allowedHosts' | 'sendTimeoutMs' | 'runMax' | 'run' | 'playground' | 'linker'>;
 	readonly logger: Logger;
 	readonly runner: Runner;
 	readonly health: HealthCheck;
@@ -197,6 +198,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	app.use(errorHandler(deps.config.bodyLimitBytes));
 	app.use(boundPipelining());
 	app.use(requireHost);
+	app.use(allowedHosts(deps.config.allowedHosts));
 	app.use(cors(deps.config.corsOrigins));
 	// The page needs no token: it holds none of the server's data, and asks for the token itself.
 	app.use(playground(deps.config.playground));

@@ -86,7 +86,7 @@ test('a method implemented nowhere: 501 on a known path, naming its methods; 404
 
 test('a POST with no body at all (no Content-Length, no Transfer-Encoding) is told the body is missing', async t => {
 	const {url, runner, close} = await setup();
-	const answer = await rawRequest(url, 'POST /execute_c HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n');
+	const answer = await rawRequest(url, 'POST /execute_c HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n');
 	t.is(answer.status, 400);
 	t.deepEqual(JSON.parse(answer.body), {error: 'Request body must be a JSON object'});
 	t.deepEqual(runner.calls, []);

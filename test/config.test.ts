@@ -66,6 +66,22 @@ test('CORS origins: off by default, a trimmed list, and nothing that is not an o
 	t.is(error?.problems.length, 2);
 });
 
+test('allowed hosts: localhost only when listening on loopback, any name elsewhere, or the list; nothing that is not a host name', t => {
+	for (const host of ['127.0.0.1', '127.0.0.53', 'localhost', '::1', '[::1]']) {
+		t.deepEqual(loadConfig({HOST: host}).allowedHosts, ['localhost', '*.localhost'], host);
+	}
+
+	t.deepEqual(loadConfig({}).allowedHosts, ['localhost', '*.localhost']);
+	for (const host of ['0.0.0.0', '::', '10.0.0.5', 'runner.example.com']) {
+		t.deepEqual(loadConfig({HOST: host}).allowedHosts, ['*'], host);
+	}
+
+	t.deepEqual(loadConfig({C_RUNNER_ALLOWED_HOSTS: ' Runner.Example.com ,*.internal.example,'}).allowedHosts, ['runner.example.com', '*.internal.example']);
+	t.deepEqual(loadConfig({HOST: '0.0.0.0', C_RUNNER_ALLOWED_HOSTS: 'c-runner'}).allowedHosts, ['c-runner']);
+	const error = t.throws(() => loadConfig({C_RUNNER_ALLOWED_HOSTS: 'https://runner.example.com,runner.example.com:5555,ok.example.com'}), {instanceOf: ConfigError});
+	t.is(error?.problems.length, 2);
+});
+
 test('the sandbox /proc policy: auto by default, or forced', t => {
 	t.is(loadConfig({}).sandboxProc, 'auto');
 	t.is(loadConfig({C_RUNNER_SANDBOX_PROC: 'none'}).sandboxProc, 'none');

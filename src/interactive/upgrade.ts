@@ -2,6 +2,7 @@ import type {IncomingMessage, Server} from 'node:http';
 import type {Duplex} from 'node:stream';
 import {WebSocketServer} from 'ws';
 import {loggedPath, requestIdOf} from '../http/context.ts';
+import {hostAllowed, hostRefusal} from '../http/allowed-hosts.ts';
 import {originAllowed} from '../http/cors.ts';
 import {AppError, toHttpError} from '../http/errors.ts';
 import {refuseOnSocket} from '../http/send.ts';
@@ -130,6 +131,12 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 		const badHandshake = handshakeProblem(request);
 		if (badHandshake !== null) {
 			refuseWith(badHandshake);
+			return;
+		}
+
+		// As for every route: a page that rebound its own name to this server's address is refused by its Host.
+		if (!hostAllowed(request.headers.host, config.allowedHosts)) {
+			refuseWith(hostRefusal(request.headers.host!, config.allowedHosts));
 			return;
 		}
 

@@ -54,10 +54,10 @@ export function recordingLogger(): {logger: Logger; entries: Array<Record<string
 }
 
 /** The real app with a fake runner and health check, served on a loopback port. */
-export async function setup(options: {token?: string; health?: HealthReport['status']; heartbeatMs?: number; corsOrigins?: string; logger?: Logger} = {}) {
+export async function setup(options: {token?: string; health?: HealthReport['status']; heartbeatMs?: number; corsOrigins?: string; allowedHosts?: string; logger?: Logger} = {}) {
 	const runner = new FakeRunner();
 	const health: HealthCheck = {check: async () => healthReport(options.health ?? 'ok')};
-	const config = {...loadConfig({C_RUNNER_JUDGE_MAX_TESTS: '3', C_RUNNER_JUDGE_MAX_TEST_BYTES: '16', C_RUNNER_CORS_ORIGINS: options.corsOrigins ?? ''}), token: options.token ?? null, bodyLimitBytes: 4096};
+	const config = {...loadConfig({C_RUNNER_JUDGE_MAX_TESTS: '3', C_RUNNER_JUDGE_MAX_TEST_BYTES: '16', C_RUNNER_CORS_ORIGINS: options.corsOrigins ?? '', C_RUNNER_ALLOWED_HOSTS: options.allowedHosts ?? ''}), token: options.token ?? null, bodyLimitBytes: 4096};
 	const logger = options.logger ?? pino({level: 'silent'});
 	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs, config.judge0.storeBytes), runner, new AbortController().signal, logger);
 	const app = createApp({config, logger, runner, health, compilerVersion: '12.2.0', submissions, ...(options.heartbeatMs === undefined ? {} : {heartbeatMs: options.heartbeatMs})});

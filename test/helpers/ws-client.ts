@@ -94,6 +94,8 @@ export interface ConnectOptions {
 	readonly protocols?: string[];
 	readonly path?: string;
 	readonly requestId?: string;
+	/** The `Host` header, when not the server's own address. */
+	readonly host?: string;
 }
 
 export const wsUrl = (server: RunningServer, path = '/interactive') => `${server.url.replace(/^http/, 'ws')}${path}`;
@@ -102,6 +104,10 @@ export function connect(server: RunningServer, options: ConnectOptions = {}): Se
 	const headers: Record<string, string> = {};
 	if (options.token !== undefined) {
 		headers['Authorization'] = `Bearer ${options.token}`;
+	}
+
+	if (options.host !== undefined) {
+		headers['Host'] = options.host;
 	}
 
 	if (options.requestId !== undefined) {

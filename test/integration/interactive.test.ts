@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import test from 'ava';
 import {assertHostClean, eventuallyClean, eventuallyLogged, example, leftoverProcesses, startServer, testLimits, waitFor, type RunningServer} from '../helpers/server.ts';
+import {rawRequest} from '../helpers/raw-http.ts';
 import {connect, refusedUpgrade, type SessionClient} from '../helpers/ws-client.ts';
 
 const token = 'interactive-test-token-0123';
@@ -290,6 +291,25 @@ test.serial('a foreign Origin is refused; the allow-list and the server\'s own o
 	}
 
 	await eventuallyClean(server);
+	assertHostClean(t, server);
+});
+
+test.serial('a page that rebound its own name to the server\'s address is refused by its Host, on the upgrade and every route', async t => {
+	const {port} = new URL(server.url);
+	const host = `rebind.example.com:${port}`;
+	const error = 'Host "rebind.example.com" is not one this server answers to: localhost, *.localhost or an IP address (C_RUNNER_ALLOWED_HOSTS)';
+	// Same-origin in the browser's eyes: its Origin is the Host it sends.
+	const refused = await refusedUpgrade(server, {token, origin: `http://${host}`, host});
+	t.deepEqual({status: refused.status, body: refused.body}, {status: 403, body: {error}});
+	const body = JSON.stringify({code: example('hello.c')});
+	for (const request of [
+		`POST /execute_c HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://${host}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+		`GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+	]) {
+		const answer = await rawRequest(server.url, request);
+		t.deepEqual({status: answer.status, body: JSON.parse(answer.body)}, {status: 403, body: {error}}, request.split('\r\n')[0]);
+	}
+
 	assertHostClean(t, server);
 });
 

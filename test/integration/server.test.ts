@@ -318,7 +318,7 @@ test('a stop cuts a request whose body is still arriving as soon as jobs are can
 	const socket = net.connect(Number(new URL(server.url).port), '127.0.0.1');
 	socket.on('error', () => {});
 	const closed = once(socket, 'close');
-	socket.write('POST /execute_c HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n');
+	socket.write('POST /execute_c HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n');
 	// Node answers 100 Continue once it has read the headers: the request is the server's before the signal.
 	t.regex(String(await once(socket, 'data')), /^HTTP\/1\.1 100 Continue/);
 	socket.write('{"code": "int main');
@@ -640,13 +640,13 @@ test('requests Node\'s HTTP parser cannot read get an {error} answer too', async
 	const server = await startServer({uidBase: 66_420});
 	try {
 		for (const [bytes, status, error] of [
-			[`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'Request line and headers are larger than 16 KiB'],
-			['POST /execute_c HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n', 400, 'Malformed HTTP request (HPE_INVALID_CHUNK_SIZE)'],
-			['POST /execute_c HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}', 400, /^Malformed HTTP request \(HPE_/],
+			[`GET /health HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'Request line and headers are larger than 16 KiB'],
+			['POST /execute_c HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n', 400, 'Malformed HTTP request (HPE_INVALID_CHUNK_SIZE)'],
+			['POST /execute_c HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}', 400, /^Malformed HTTP request \(HPE_/],
 			['GARBAGE\r\n\r\n', 400, /^Malformed HTTP request \(HPE_/],
 			// Requests Node answers itself unless told otherwise.
 			['POST /execute_c HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}', 400, 'Missing Host header: HTTP/1.1 requires one'],
-			['POST /execute_c HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 200-ok\r\nContent-Length: 2\r\n\r\n{}', 417, 'Expect: 200-ok is not supported (only 100-continue)'],
+			['POST /execute_c HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nExpect: 200-ok\r\nContent-Length: 2\r\n\r\n{}', 417, 'Expect: 200-ok is not supported (only 100-continue)'],
 			['CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n', 501, 'Method not implemented: CONNECT 127.0.0.1:22'],
 		] as const) {
 			const answer = await rawRequest(server.url, bytes);
@@ -717,8 +717,8 @@ test('a request never finished (a body held back, or nothing sent at all) is a 4
 	try {
 		const body = `{"code":"int main(void) { return 0; }","stdin":"${'x'.repeat(1_000_000)}`;
 		const stalls = await Promise.all([
-			stalledRequest(server.url, `POST /execute_c HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length + 10}\r\n\r\n${body}`),
-			stalledRequest(server.url, 'POST /execute_c HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{"code":"int ma'),
+			stalledRequest(server.url, `POST /execute_c HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length + 10}\r\n\r\n${body}`),
+			stalledRequest(server.url, 'POST /execute_c HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{"code":"int ma'),
 			stalledRequest(server.url, ''),
 		]);
 		for (const {answer, closedAfterMs} of stalls) {
@@ -787,7 +787,7 @@ test('requests pipelined past 16 unanswered on one connection are refused with a
 	try {
 		// Each one of these answers is 47 KB: 2000 of them never read held 110 MiB of the server's memory.
 		const {hostname, port} = new URL(server.url);
-		const socket = net.connect(Number(port), hostname, () => socket.write('GET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(40)));
+		const socket = net.connect(Number(port), hostname, () => socket.write('GET /openapi.json HTTP/1.1\r\nHost: localhost\r\n\r\n'.repeat(40)));
 		let answers = '';
 		socket.on('data', chunk => {
 			answers += String(chunk);
@@ -818,7 +818,7 @@ test('connections past C_RUNNER_MAX_CONNECTIONS are closed at once, and the serv
 		}
 
 		// The server has counted the third by the time a request on a fourth arrives: the fourth is closed unanswered.
-		const fourth = net.connect(Number(port), hostname, () => fourth.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n'));
+		const fourth = net.connect(Number(port), hostname, () => fourth.write('GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n'));
 		let answer = '';
 		fourth.on('data', chunk => {
 			answer += String(chunk);
