@@ -5,7 +5,7 @@
 //   - 24 clients that send /execute_c (1 MiB of NULs) and never read the answer: memory per unread answer, and
 //     whether the server cuts them (C_RUNNER_SEND_TIMEOUT_MS, 5 s here);
 //   - a judge of 20 test cases of a 60 MB program (large-program.c): copied into each job's directory and sandbox;
-//   - the start-up sweep of 200 stale job directories.
+//   - the start-up sweep of 200 stale job directories, and of 50,000 entries of that name of another user's.
 // Prints figures only; nothing here asserts a time. Default limits, concurrency 8, against 127.0.0.1 only.
 // BENCH_NODE_OPTIONS adds Node options to the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
 import {spawnSync} from 'node:child_process';
@@ -147,7 +147,8 @@ try {
 	await server.stop();
 }
 
-// The sweep: 200 stale directories of a dead instance, 50 files each, in a private job root.
+// The sweep: 200 stale directories of a dead instance, 50 files each, in a private job root; beside them, 50,000
+// directories of the job directories' name made by another user (anyone may, in /tmp), each looked at and left.
 const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-bench-'));
 // Ours, made 0700 by mkdtemp: the sandbox uids must be able to enter it, as any job root.
 fs.chmodSync(jobRoot, 0o711);
@@ -161,12 +162,19 @@ for (let index = 0; index < 200; index++) {
 	}
 }
 
+const foreign = 50_000;
+for (let index = 0; index < foreign; index++) {
+	const dir = path.join(jobRoot, `c_exec_00000000-0000-4000-9000-${String(index).padStart(12, '0')}`);
+	fs.mkdirSync(dir);
+	fs.lchownSync(dir, 65_534, 65_534);
+}
+
 let sweeping: RunningServer | undefined;
 try {
 	sweeping = await startServer({uidBase: 65_500, defaultLimits: true, jobRoot});
 	const done = sweeping.logs.find(entry => entry['msg'] === 'start-up sweep done');
 	const listening = sweeping.logs.find(entry => entry['msg'] === 'c-runner listening');
-	console.log(`start-up sweep: ${String(listening?.['swept'])} stale directories (50 files each) removed in ${String(done?.['durationMs'] ?? '?')} ms`);
+	console.log(`start-up sweep: ${String(listening?.['swept'])} stale directories (50 files each) removed and ${String(done?.['leftAlone'])} of another user's (${foreign} made) left alone in ${String(done?.['durationMs'] ?? '?')} ms`);
 } finally {
 	// Its 200 directories go whether the server started or not.
 	await sweeping?.stop();

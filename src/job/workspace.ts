@@ -427,7 +427,9 @@ async function moveExamined(dir: string, to: string, examined: {dev: number; ino
 }
 
 async function sweepOne(dir: string, rootDev: number, scope: SweepScope, sweepDir: SweepDir, instances: Instances, logger: Logger): Promise<SweepOutcome> {
-	const seen = await fs.lstat(dir);
+	// Synchronous: the server does not listen yet, and a job root of the world's (/tmp) may hold any number of entries
+	// of that name made by anyone, each looked at: 50,000 took 2.2 s through the thread pool, 0.2–0.25 s so.
+	const seen = lstatSync(dir);
 	if (!seen.isDirectory() || !scope.ownerUids.has(seen.uid) || seen.dev !== rootDev) {
 		logger.debug({dir, uid: seen.uid, type: seen.isDirectory() ? 'directory' : 'other'}, 'not a job directory of this server; left alone');
 		return 'kept';
