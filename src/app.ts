@@ -114,6 +114,7 @@ async function streamJudge(ctx: AppContext, deps: AppDeps, request: JudgeRequest
 
 		const known = publicError(ctx, error, deps.config.bodyLimitBytes);
 		if (known !== null) {
+			ctx.state.streamStatus = known.status;
 			(stream as EventStream).send('error', {error: known.message});
 		}
 	} finally {

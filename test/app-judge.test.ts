@@ -1,7 +1,7 @@
 // POST /judge_c at the HTTP layer, with a fake runner: validation, the JSON answer and the event stream.
 import test from 'ava';
 import {programFromCode} from '../src/job/language.ts';
-import {BusyError} from '../src/job/errors.ts';
+import {BusyError, JobRootError} from '../src/job/errors.ts';
 import type {TestResult} from '../src/judge/verdict.ts';
 import {judgeResult, recordingLogger, setup} from './helpers/fake-app.ts';
 import {allEvents, postEventStream} from './helpers/sse.ts';
@@ -135,6 +135,30 @@ test('a failure after the stream began is an error event with no detail, then th
 		['error', {error: 'Internal server error'}],
 	]);
 	await close();
+});
+
+test('a failure told in-band is logged with the status it would have had before the stream (the stream\'s own is 200)', async t => {
+	const {logger, entries} = recordingLogger();
+	const {url, runner, close} = await setup({logger});
+	try {
+		for (const [failure, status] of [[new JobRootError('the job root is out of space', '', 'ENOSPC'), 503], [new Error('secret detail'), 500]] as const) {
+			runner.judgeBehaviour = async (_signal, listener) => {
+				listener.admitted?.();
+				throw failure;
+			};
+
+			const stream = await postEventStream(`${url}/judge_c`, {code, testcases: [{output: ''}]});
+			t.is(stream.status, 200);
+			t.is((await allEvents(stream)).at(-1)?.event, 'error');
+			for (let tries = 0; tries < 100 && !entries.some(entry => entry['msg'] === 'request done' && entry['status'] === status); tries++) {
+				await new Promise(resolve => setTimeout(resolve, 10));
+			}
+
+			t.true(entries.some(entry => entry['msg'] === 'request done' && entry['path'] === '/judge_c' && entry['status'] === status), `logged ${status}`);
+		}
+	} finally {
+		await close();
+	}
 });
 
 test('a quiet stream gets keep-alive comments', async t => {

@@ -15,6 +15,11 @@ export interface AppState {
 	timings: StageTimings;
 	/** Bytes of an event stream's body written so far (the access log's `responseBytes`). */
 	streamedBytes?: number;
+	/**
+	 * The status of a failure told in-band, after an event stream began with its 200 (an `error` event): what the log
+	 * and the metrics count, as the status the request would have had before the stream.
+	 */
+	streamStatus?: number;
 	/** Bytes of the request's body as read, after any Content-Encoding is undone (the access log's `requestBytes` without a Content-Length). */
 	bodyBytes?: number;
 }
@@ -111,7 +116,7 @@ export function requestContext(logger: Logger, shutdownSignal?: AbortSignal, inF
 				ctx.state.log.info({
 					method: ctx.method,
 					path: loggedPath(ctx.path),
-					status: controller.signal.aborted ? 499 : ctx.status,
+					status: countedStatus(ctx),
 					durationMs: Math.round(performance.now() - started),
 					requestBytes: Number(ctx.get('Content-Length')) || ctx.state.bodyBytes || 0,
 					responseBytes: ctx.state.streamedBytes ?? ctx.response.length ?? 0,
@@ -130,6 +135,10 @@ export function requestContext(logger: Logger, shutdownSignal?: AbortSignal, inF
  * whatever the response object says (an event stream set its 200 when it began).
  */
 export const clientWentAway = (state: AppState): boolean => state.signal.aborted && state.signal.reason instanceof ClientGoneError;
+
+/** The status the access log and the metrics count: 499 for a client gone, an event stream's in-band failure's, else the response's. */
+export const countedStatus = (ctx: {readonly state: AppState; readonly status: number}): number =>
+	clientWentAway(ctx.state) ? 499 : (ctx.state.streamStatus ?? ctx.status);
 
 /** The `parse` stage: from the request's start until its body is read and checked (every route that runs a job). */
 export function parsed(ctx: {state: AppState}): void {
