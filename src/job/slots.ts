@@ -80,22 +80,36 @@ export class Slots {
 			throw new BusyError(this.#busy);
 		}
 
-		return new Promise<Slot>((resolve, reject) => {
+		let leave = () => {};
+		const waiting = new Promise<Slot>((resolve, reject) => {
 			const waiter: Waiter = {
 				resolve(slot) {
 					signal.removeEventListener('abort', onAbort);
 					resolve(slot);
 				},
 			};
-			const onAbort = () => {
+			leave = () => {
+				signal.removeEventListener('abort', onAbort);
 				this.#queue.splice(this.#queue.indexOf(waiter), 1);
+			};
+
+			const onAbort = () => {
+				leave();
 				reject(signal.reason);
 			};
 
 			signal.addEventListener('abort', onAbort, {once: true});
 			this.#queue.push(waiter);
-			options.onQueued?.();
 		});
+		try {
+			options.onQueued?.();
+		} catch (error) {
+			// Its place is given back: a waiter nobody waits for would take the next slot released, for good.
+			leave();
+			throw error;
+		}
+
+		return waiting;
 	}
 
 	#slot(index: number): Slot {

@@ -75,6 +75,20 @@ test('onQueued is told at once when the caller is let into the queue; not when i
 	t.deepEqual(told, ['second'], 'told once');
 });
 
+test('an onQueued that throws gives the place back: the next slot released is not lost', async t => {
+	const slots = new Slots(users.slice(0, 1), 2);
+	const held = await slots.acquire(never);
+	await t.throwsAsync(slots.acquire(never, {
+		onQueued() {
+			throw new Error('the stream could not begin');
+		},
+	}), {message: 'the stream could not begin'});
+	t.like(slots.stats, {running: 1, queued: 0});
+	held.release();
+	t.like(slots.stats, {running: 0, queued: 0});
+	(await slots.acquire(never)).release();
+});
+
 test('whenIdle: at once with no slot held, else once the last held one is released (not when a waiter takes it)', async t => {
 	const slots = new Slots(users.slice(0, 1), 1);
 	await slots.whenIdle();
