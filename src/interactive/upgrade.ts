@@ -123,6 +123,12 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 			asked = {path: loggedPath(pathname), route: 'unmatched'};
 		}
 
+		// First, as on every route: a page that rebound its own name to this server's address is refused by its Host.
+		if (!hostAllowed(request.headers.host, config.allowedHosts)) {
+			refuseWith(hostRefusal(request.headers.host!, config.allowedHosts));
+			return;
+		}
+
 		if (pathname !== interactivePath || !config.interactive.enabled) {
 			refuseWith(new AppError(404, config.interactive.enabled ? `No route for a WebSocket upgrade to ${pathname}` : 'Interactive runs are turned off on this server (C_RUNNER_INTERACTIVE=off)'));
 			return;
@@ -131,12 +137,6 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 		const badHandshake = handshakeProblem(request);
 		if (badHandshake !== null) {
 			refuseWith(badHandshake);
-			return;
-		}
-
-		// As for every route: a page that rebound its own name to this server's address is refused by its Host.
-		if (!hostAllowed(request.headers.host, config.allowedHosts)) {
-			refuseWith(hostRefusal(request.headers.host!, config.allowedHosts));
 			return;
 		}
 

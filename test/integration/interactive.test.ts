@@ -301,6 +301,9 @@ test.serial('a page that rebound its own name to the server\'s address is refuse
 	// Same-origin in the browser's eyes: its Origin is the Host it sends.
 	const refused = await refusedUpgrade(server, {token, origin: `http://${host}`, host});
 	t.deepEqual({status: refused.status, body: refused.body}, {status: 403, body: {error}});
+	// Before anything else, as on the other routes: an upgrade to an unknown path too.
+	const elsewhere = await refusedUpgrade(server, {origin: `http://${host}`, host, path: '/other'});
+	t.deepEqual({status: elsewhere.status, body: elsewhere.body}, {status: 403, body: {error}});
 	const body = JSON.stringify({code: example('hello.c')});
 	for (const request of [
 		`POST /execute_c HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://${host}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
