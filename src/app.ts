@@ -4,7 +4,7 @@ import type {Logger} from 'pino';
 import type {Config} from './config.ts';
 import type {HealthCheck} from './health.ts';
 import {parsed, requestContext, type AppContext, type AppState, type RequestsInFlight} from './http/context.ts';
-import {allowedHosts} from './http/allowed-hosts.ts';
+import {allowedHosts, hostsOf} from './http/allowed-hosts.ts';
 import {cors} from './http/cors.ts';
 import {errorHandler, publicError} from './http/error-handler.ts';
 import {AppError} from './http/errors.ts';
@@ -199,7 +199,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	app.use(errorHandler(deps.config.bodyLimitBytes));
 	app.use(boundPipelining());
 	app.use(requireHost);
-	app.use(allowedHosts(deps.config.allowedHosts));
+	app.use(allowedHosts(hostsOf(deps.config)));
 	app.use(cors(deps.config.corsOrigins));
 	// The page needs no token: it holds none of the server's data, and asks for the token itself.
 	app.use(playground(deps.config.playground));

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -79,8 +80,11 @@ export interface Config {
 	readonly sandboxProc: 'auto' | 'private' | 'none';
 	/** Browser origins allowed to call the API (CORS); empty: CORS off. `*` allows any origin. */
 	readonly corsOrigins: readonly string[];
-	/** The `Host` names requests may carry besides IP addresses (`*`: any, `*.example.com`: its subdomains). */
-	readonly allowedHosts: readonly string[];
+	/**
+	 * The `Host` names requests may carry besides IP addresses (`*`: any, `*.example.com`: its subdomains); null when
+	 * C_RUNNER_ALLOWED_HOSTS is unset: then chosen by the address the server listens on (allowed-hosts.ts).
+	 */
+	readonly allowedHosts: readonly string[] | null;
 	/** Judge0's asynchronous submissions: how many this server keeps at once, and for how long each. */
 	readonly judge0: {readonly storeSize: number; readonly storeBytes: number; readonly ttlMs: number};
 	/** Interactive runs over WebSocket (`/interactive`); see API.md. */
@@ -100,12 +104,6 @@ export interface Config {
 	/** The compile cache: the most bytes of programs and diagnostics it keeps (0: off), and where. */
 	readonly compileCache: {readonly bytes: number; readonly dir: string};
 }
-
-/** A loopback address or name, as `HOST` may give it: only this machine reaches a server listening there. */
-const loopback = (address: string): boolean => {
-	const name = address.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-	return name === 'localhost' || name.endsWith('.localhost') || name === '::1' || /^(?:::ffff:)?127\.\d+\.\d+\.\d+$/.test(name);
-};
 
 export class ConfigError extends Error {
 	readonly problems: readonly string[];
@@ -190,24 +188,16 @@ export function loadConfig(env: Env): Config {
 		return list;
 	};
 
-	/**
-	 * `C_RUNNER_ALLOWED_HOSTS`, or by default, for a server listening on a loopback address (a developer's machine,
-	 * reached by browsers there), `localhost` and its subdomains only; on any other address, any name (a container,
-	 * reached by its service name; a token guards it).
-	 */
-	const hosts = (name: string, listen: string): string[] => {
+	/** `C_RUNNER_ALLOWED_HOSTS`: names (an IP address is allowed anyway, and may be listed), or null when unset. */
+	const hosts = (name: string): string[] | null => {
 		const list = text(name, '').split(',').map(entry => entry.trim().toLowerCase()).filter(entry => entry !== '');
 		for (const entry of list) {
-			if (entry !== '*' && !/^(?:\*\.)?[a-z\d_-]+(?:\.[a-z\d_-]+)*$/.test(entry)) {
+			if (entry !== '*' && net.isIP(entry) === 0 && !/^(?:\*\.)?[a-z\d_-]+(?:\.[a-z\d_-]+)*$/.test(entry)) {
 				problems.push(`${name}: ${JSON.stringify(entry)} is not a host name like runner.example.com, *.example.com or * (no port, no scheme)`);
 			}
 		}
 
-		if (list.length > 0) {
-			return list;
-		}
-
-		return loopback(listen) ? ['localhost', '*.localhost'] : ['*'];
+		return list.length > 0 ? list : null;
 	};
 
 	const onOff = (name: string, fallback: 'on' | 'off'): boolean => oneOf(name, fallback, ['on', 'off']) === 'on';
@@ -263,7 +253,7 @@ export function loadConfig(env: Env): Config {
 		helperInstallDir: text('C_RUNNER_HELPER_INSTALL_DIR', '/run/c-runner'),
 		sandboxProc: oneOf('C_RUNNER_SANDBOX_PROC', 'auto', ['auto', 'private', 'none']),
 		corsOrigins: origins('C_RUNNER_CORS_ORIGINS'),
-		allowedHosts: hosts('C_RUNNER_ALLOWED_HOSTS', text('HOST', '127.0.0.1')),
+		allowedHosts: hosts('C_RUNNER_ALLOWED_HOSTS'),
 		judge0: {
 			storeSize: integer('C_RUNNER_JUDGE0_STORE_SIZE', 1000, {min: 1, max: 100_000}),
 			storeBytes: integer('C_RUNNER_JUDGE0_STORE_BYTES', 64 * 1024 * 1024, {min: 1024 * 1024, max: 64 * 1024 * 1024 * 1024}),

@@ -1,9 +1,11 @@
+import dns from 'node:dns/promises';
 import fs from 'node:fs';
 import type {IncomingMessage, Server} from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import {pino, type Logger} from 'pino';
 import {createApp} from './app.ts';
+import {defaultAllowedHosts} from './http/allowed-hosts.ts';
 import {http} from './http/required.ts';
 import {Judge0Jobs} from './compat/routes.ts';
 import {SubmissionStore} from './compat/judge0.ts';
@@ -205,6 +207,21 @@ function prepareHost(): {config: Config; logger: Logger} {
 }
 
 /**
+ * Without C_RUNNER_ALLOWED_HOSTS, the allow-list for the address HOST resolves to, which is the one the server listens
+ * on (listen looks it up the same way, and takes the first): `127.1` and `::ffff:127.0.0.1` are loopback addresses
+ * as much as `127.0.0.1` is. A HOST that does not resolve keeps the loopback default; listening then fails with its
+ * own message.
+ */
+async function withAllowedHosts(config: Config): Promise<Config> {
+	if (config.allowedHosts !== null) {
+		return config;
+	}
+
+	const address = await dns.lookup(config.host).then(found => found.address, () => '127.0.0.1');
+	return Object.freeze({...config, allowedHosts: defaultAllowedHosts(address)});
+}
+
+/**
  * The instance's lock file in the job root, which its job directories' marks name; null when the job root cannot
  * take one now (full, read-only): the marks then name the pid and start alone, and the self-test says what is wrong.
  */
@@ -374,7 +391,8 @@ const keepAliveMs = 65_000;
 
 async function main() {
 	const early = stopsDuringStartup();
-	const {config, logger} = prepareHost();
+	const {config: read, logger} = prepareHost();
+	const config = await withAllowedHosts(read);
 	const users = sandboxUsers(config);
 	const slots = new Slots(users.slots, config.queueLength);
 	const queues = {slots, judges: judgePermits(config)};

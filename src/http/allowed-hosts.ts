@@ -31,9 +31,33 @@ export function hostAllowed(header: string | undefined, allowList: readonly stri
 	return allowList.some(entry => entry.startsWith('*.') ? name.endsWith(entry.slice(1)) : name === entry);
 }
 
+/**
+ * The names a server listening on a loopback address answers to by default: `localhost`, its subdomains, and the
+ * other names Debian's /etc/hosts gives the loopback addresses. Only this machine reaches such a server, by these
+ * names or an IP address; a browser there is what DNS rebinding would use.
+ */
+export const loopbackNames: readonly string[] = ['localhost', '*.localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback'];
+
+const loopbackAddresses = new net.BlockList();
+loopbackAddresses.addSubnet('127.0.0.0', 8, 'ipv4');
+loopbackAddresses.addAddress('::1', 'ipv6');
+
+/**
+ * The allow-list without C_RUNNER_ALLOWED_HOSTS, for the address the server listens on (an IP, as `HOST` resolves:
+ * `127.1`, `0:0:0:0:0:0:0:1` and `::ffff:127.0.0.1` are loopback too): loopbackNames there; any name on any other
+ * address (a container's `0.0.0.0`, reached by a service name; a token guards it).
+ */
+export function defaultAllowedHosts(address: string): readonly string[] {
+	const family = net.isIP(address);
+	return family !== 0 && loopbackAddresses.check(address, family === 6 ? 'ipv6' : 'ipv4') ? loopbackNames : ['*'];
+}
+
 /** The refusal, the same on every route and on the interactive upgrade. */
 export const hostRefusal = (header: string, allowList: readonly string[]) =>
 	new AppError(403, `Host ${JSON.stringify(hostName(header).slice(0, 255))} is not one this server answers to: ${allowList.join(', ')} or an IP address (C_RUNNER_ALLOWED_HOSTS)`);
+
+/** The list a server checks: C_RUNNER_ALLOWED_HOSTS, or as chosen at start-up; loopbackNames until then (an app of the tests). */
+export const hostsOf = (config: {readonly allowedHosts: readonly string[] | null}): readonly string[] => config.allowedHosts ?? loopbackNames;
 
 export function allowedHosts(allowList: readonly string[]): Middleware<AppState> {
 	return async (ctx, next) => {

@@ -2,7 +2,7 @@ import type {IncomingMessage, Server} from 'node:http';
 import type {Duplex} from 'node:stream';
 import {WebSocketServer} from 'ws';
 import {loggedPath, requestIdOf} from '../http/context.ts';
-import {hostAllowed, hostRefusal} from '../http/allowed-hosts.ts';
+import {hostAllowed, hostRefusal, hostsOf} from '../http/allowed-hosts.ts';
 import {originAllowed} from '../http/cors.ts';
 import {AppError, toHttpError} from '../http/errors.ts';
 import {refuseOnSocket} from '../http/send.ts';
@@ -124,8 +124,8 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 		}
 
 		// First, as on every route: a page that rebound its own name to this server's address is refused by its Host.
-		if (!hostAllowed(request.headers.host, config.allowedHosts)) {
-			refuseWith(hostRefusal(request.headers.host!, config.allowedHosts));
+		if (!hostAllowed(request.headers.host, hostsOf(config))) {
+			refuseWith(hostRefusal(request.headers.host!, hostsOf(config)));
 			return;
 		}
 

@@ -1,7 +1,7 @@
 // The Host allow-list (C_RUNNER_ALLOWED_HOSTS) at the HTTP layer, with a fake runner: a page that rebound its own
 // name to the server's address is refused on every route, whatever its Origin; IP addresses and the names allowed pass.
 import test from 'ava';
-import {hostAllowed, hostName} from '../../src/http/allowed-hosts.ts';
+import {defaultAllowedHosts, hostAllowed, hostName, loopbackNames} from '../../src/http/allowed-hosts.ts';
 import {setup} from '../helpers/fake-app.ts';
 import {rawRequest} from '../helpers/raw-http.ts';
 
@@ -31,6 +31,21 @@ test('allowed: no Host, IP addresses, the names of the list and the subdomains o
 	t.false(hostAllowed('badexample.com', ['*.example.com']));
 });
 
+test('by default, the names of a server listening on a loopback address, however it is written; any name elsewhere', t => {
+	for (const address of ['127.0.0.1', '127.9.9.9', '::1', '0:0:0:0:0:0:0:1', '0000::1', '::ffff:127.0.0.1', '::ffff:7f00:1']) {
+		t.deepEqual(defaultAllowedHosts(address), loopbackNames, address);
+	}
+
+	for (const address of ['0.0.0.0', '::', '10.0.0.5', '::ffff:10.0.0.5', '128.0.0.1']) {
+		t.deepEqual(defaultAllowedHosts(address), ['*'], address);
+	}
+
+	t.deepEqual(loopbackNames, ['localhost', '*.localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback']);
+	for (const host of ['ip6-localhost:5555', 'localhost.localdomain']) {
+		t.true(hostAllowed(host, loopbackNames), host);
+	}
+});
+
 test('by default (listening on loopback), a foreign Host is a 403 on every route, the page and the API alike; nothing runs', async t => {
 	const {url, runner, close} = await setup();
 	try {
@@ -42,7 +57,7 @@ test('by default (listening on loopback), a foreign Host is a 403 on every route
 		for (const request of requests) {
 			const answer = await rawRequest(url, request);
 			t.is(answer.status, 403, request);
-			t.deepEqual(JSON.parse(answer.body), {error: 'Host "rebind.example.com" is not one this server answers to: localhost, *.localhost or an IP address (C_RUNNER_ALLOWED_HOSTS)'});
+			t.deepEqual(JSON.parse(answer.body), {error: 'Host "rebind.example.com" is not one this server answers to: localhost, *.localhost, localhost.localdomain, ip6-localhost, ip6-loopback or an IP address (C_RUNNER_ALLOWED_HOSTS)'});
 		}
 
 		t.deepEqual(runner.calls, []);

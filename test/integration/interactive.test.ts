@@ -297,7 +297,7 @@ test.serial('a foreign Origin is refused; the allow-list and the server\'s own o
 test.serial('a page that rebound its own name to the server\'s address is refused by its Host, on the upgrade and every route', async t => {
 	const {port} = new URL(server.url);
 	const host = `rebind.example.com:${port}`;
-	const error = 'Host "rebind.example.com" is not one this server answers to: localhost, *.localhost or an IP address (C_RUNNER_ALLOWED_HOSTS)';
+	const error = 'Host "rebind.example.com" is not one this server answers to: localhost, *.localhost, localhost.localdomain, ip6-localhost, ip6-loopback or an IP address (C_RUNNER_ALLOWED_HOSTS)';
 	// Same-origin in the browser's eyes: its Origin is the Host it sends.
 	const refused = await refusedUpgrade(server, {token, origin: `http://${host}`, host});
 	t.deepEqual({status: refused.status, body: refused.body}, {status: 403, body: {error}});

@@ -636,6 +636,18 @@ test('a port already taken, or a HOST that does not resolve, stops start-up with
 	}
 });
 
+test('the allow-list by default follows the address listened on: HOST=127.1 is loopback, and a foreign Host is refused there', async t => {
+	const server = await startServer({uidBase: 66_880, env: {HOST: '127.1', C_RUNNER_CONCURRENCY: '1'}});
+	try {
+		const ask = async (host: string) => (await rawRequest(server.url, `GET /health HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)).status;
+		t.is(await ask('rebind.example.com'), 403);
+		t.is(await ask('localhost'), 200);
+		t.is(await ask('127.0.0.1'), 200);
+	} finally {
+		await server.stop();
+	}
+});
+
 test('requests Node\'s HTTP parser cannot read get an {error} answer too', async t => {
 	const server = await startServer({uidBase: 66_420});
 	try {
