@@ -1,6 +1,6 @@
 import type {Middleware} from 'koa';
 import {Counter, Gauge, Histogram, Registry, collectDefaultMetrics} from 'prom-client';
-import {countedStatus, type AppState} from './http/context.ts';
+import {answeredStatus, clientWentAway, type AppState} from './http/context.ts';
 import type {CacheListener} from './job/compile-cache.ts';
 import type {Program} from './job/language.ts';
 import type {ExecuteResult} from './job/result.ts';
@@ -89,7 +89,7 @@ export class Metrics {
 				await next();
 			} finally {
 				const route = (ctx as {_matchedRoute?: string})._matchedRoute ?? routeOf(ctx.path, ctx.method) ?? 'unmatched';
-				this.#requests.inc({route, status: String(countedStatus(ctx))});
+				this.#requests.inc({route, status: clientWentAway(ctx.state) ? '499' : String(answeredStatus(ctx))});
 			}
 		};
 	}

@@ -116,7 +116,7 @@ export function requestContext(logger: Logger, shutdownSignal?: AbortSignal, inF
 				ctx.state.log.info({
 					method: ctx.method,
 					path: loggedPath(ctx.path),
-					status: countedStatus(ctx),
+					status: controller.signal.aborted ? 499 : answeredStatus(ctx),
 					durationMs: Math.round(performance.now() - started),
 					requestBytes: Number(ctx.get('Content-Length')) || ctx.state.bodyBytes || 0,
 					responseBytes: ctx.state.streamedBytes ?? ctx.response.length ?? 0,
@@ -136,9 +136,8 @@ export function requestContext(logger: Logger, shutdownSignal?: AbortSignal, inF
  */
 export const clientWentAway = (state: AppState): boolean => state.signal.aborted && state.signal.reason instanceof ClientGoneError;
 
-/** The status the access log and the metrics count: 499 for a client gone, an event stream's in-band failure's, else the response's. */
-export const countedStatus = (ctx: {readonly state: AppState; readonly status: number}): number =>
-	clientWentAway(ctx.state) ? 499 : (ctx.state.streamStatus ?? ctx.status);
+/** The status the access log and the metrics count for a client still there: an event stream's in-band failure's, else the response's. */
+export const answeredStatus = (ctx: {readonly state: AppState; readonly status: number}): number => ctx.state.streamStatus ?? ctx.status;
 
 /** The `parse` stage: from the request's start until its body is read and checked (every route that runs a job). */
 export function parsed(ctx: {state: AppState}): void {
