@@ -1184,7 +1184,13 @@ test('a job root that turns read-only during a job: its compile refused (a 503, 
 	// The answer of a job, the job root made read-only while `marker` runs (and writable again after).
 	const readOnlyWhile = async <T>(marker: string, answer: Promise<T>): Promise<T> => {
 		try {
-			t.true(await waitFor(() => running(marker), 15_000), 'the program runs');
+			// Long enough for a CI run's loaded machine (dozens of test servers at once); a job that already ended says how.
+			if (!await waitFor(() => running(marker), 45_000)) {
+				const settled = await Promise.race([answer.then(value => JSON.stringify(value, (_key, field: unknown) => field instanceof Headers ? undefined : field)), new Promise(resolve => setTimeout(() => resolve('still waiting'), 100))]);
+				t.fail(`${marker} never seen running; the answer: ${String(settled)}`);
+				return await answer;
+			}
+
 			t.is(remount('ro').status, 0);
 			t.true(running(marker), 'read-only before the program ended');
 			return await answer;
