@@ -220,7 +220,7 @@ test('the access log counts a request\'s body bytes, with a Content-Length or ch
 			duplex: 'half',
 		} as RequestInit);
 		t.is(chunked.status, 200);
-		for (let tries = 0; tries < 100 && entries.filter(entry => entry['msg'] === 'request done').length < 2; tries++) {
+		for (const deadline = Date.now() + 10_000; Date.now() < deadline && entries.filter(entry => entry['msg'] === 'request done').length < 2;) {
 			await new Promise(resolve => setTimeout(resolve, 10));
 		}
 

@@ -236,7 +236,7 @@ test('launchers that keep failing to start are tried later and later, and logged
 	refuse.now = true;
 	const pool = new LauncherPool({...deps, logger}, users.slice(0, 1), alwaysIdle);
 	// One slot, two steps: five failures each (the fifth some 0.9 s after the first).
-	for (let tries = 0; tries < 400 && refuse.tries < 10; tries++) {
+	for (const deadline = Date.now() + 15_000; Date.now() < deadline && refuse.tries < 10;) {
 		await tick(5);
 	}
 
@@ -247,7 +247,8 @@ test('launchers that keep failing to start are tried later and later, and logged
 	}
 
 	refuse.now = false;
-	for (let tries = 0; tries < 400 && pool.waiting < 2; tries++) {
+	// The next try of a step that failed six times in a row comes 1.9 s later.
+	for (const deadline = Date.now() + 15_000; Date.now() < deadline && pool.waiting < 2;) {
 		await tick(5);
 	}
 
