@@ -679,3 +679,38 @@ export async function assertStdinFile(t: ExecutionContext, server: RunningServer
 	const none = await execute(server, {code});
 	t.like(none.body, {status: 'ok', output: 'stdin: not a regular file\nwrite: refused\nunlink: refused\n'}, none.body['error']);
 }
+
+export interface Ran {
+	readonly pid: number;
+	readonly status: number | null;
+	readonly signal: NodeJS.Signals | null;
+	readonly stdout: string;
+	readonly stderr: string;
+}
+
+/**
+ * A command run to its end, as spawnSync runs it (SIGTERM at `timeout`), without holding the test worker's event
+ * loop: a server's whole start-up takes seconds on a loaded machine, and the file's other tests, which poll for a
+ * program running or a log line meanwhile, would see nothing of what began and ended in those seconds.
+ */
+export async function run(file: string, args: readonly string[], options: {readonly env: NodeJS.ProcessEnv; readonly timeout: number}): Promise<Ran> {
+	const child = spawn(file, args, {env: options.env, stdio: ['ignore', 'pipe', 'pipe']});
+	let stdout = '';
+	let stderr = '';
+	child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+		stdout += chunk;
+	});
+	child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+		stderr += chunk;
+	});
+	const timer = setTimeout(() => child.kill('SIGTERM'), options.timeout);
+	try {
+		const [status, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+			child.once('error', reject);
+			child.once('close', (code, killed) => resolve([code, killed]));
+		});
+		return {pid: child.pid!, status, signal, stdout, stderr};
+	} finally {
+		clearTimeout(timer);
+	}
+}

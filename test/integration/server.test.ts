@@ -11,7 +11,7 @@ import zlib from 'node:zlib';
 import test, {type ExecutionContext} from 'ava';
 import {rawRequest} from '../helpers/raw-http.ts';
 import {connect} from '../helpers/ws-client.ts';
-import {assertHostClean, eventuallyClean, eventuallyLogged, example, execute, hostProcesses, leftoverInstanceCgroups, leftoverJobCgroups, leftoverJobDirs, leftoverProcesses, programRuns, projectRoot, serverArgs, settledAhead, slowSource, startServer, testLimits, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, eventuallyClean, eventuallyLogged, example, execute, hostProcesses, leftoverInstanceCgroups, leftoverJobCgroups, leftoverJobDirs, leftoverProcesses, programRuns, projectRoot, run, serverArgs, settledAhead, slowSource, startServer, testLimits, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
 
 // Each test has its own server, so they never share uids: 62200 + 10 per test.
 const uidBase = (index: number) => 62_200 + (index * 10);
@@ -411,9 +411,8 @@ test('a stop asked for during start-up waits until start-up can undo itself: exi
 test('a compile cache held by another instance stops start-up, and the refused instance leaves no cgroup', async t => {
 	const first = await startServer({uidBase: 66_500});
 	try {
-		const second = spawnSync(process.execPath, serverArgs(), {
+		const second = await run(process.execPath, serverArgs(), {
 			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: first.jobRoot, C_RUNNER_UID_BASE: String(66_520 + uidOffset), C_RUNNER_COMPILE_CACHE_DIR: first.cacheDir},
-			encoding: 'utf8',
 			timeout: 30_000,
 		});
 		t.is(second.status, 1);
@@ -540,7 +539,7 @@ test('as root, a helper in a directory the sandbox uids cannot enter is installe
 	}
 });
 
-test('as root, a job root the sandbox uids cannot reach stops start-up with a clear message', t => {
+test('as root, a job root the sandbox uids cannot reach stops start-up with a clear message', async t => {
 	if (process.getuid?.() !== 0) {
 		t.fail('this test needs root: the check only applies when the server runs sandboxes as other uids');
 		return;
@@ -549,9 +548,8 @@ test('as root, a job root the sandbox uids cannot reach stops start-up with a cl
 	const hidden = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
 	fs.chmodSync(hidden, 0o700);
 	try {
-		const result = spawnSync(process.execPath, serverArgs(), {
+		const result = await run(process.execPath, serverArgs(), {
 			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: path.join(hidden, 'jobs')},
-			encoding: 'utf8',
 			timeout: 30_000,
 		});
 		t.is(result.status, 1);
@@ -561,7 +559,7 @@ test('as root, a job root the sandbox uids cannot reach stops start-up with a cl
 	}
 });
 
-test('where no sandbox policy works (user namespaces refused), start-up stops with a clear message', t => {
+test('where no sandbox policy works (user namespaces refused), start-up stops with a clear message', async t => {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
 	fs.chmodSync(dir, 0o711);
 	// Behaves like bwrap where the kernel or a seccomp profile refuses user namespaces.
@@ -569,10 +567,9 @@ test('where no sandbox policy works (user namespaces refused), start-up stops wi
 	fs.writeFileSync(bwrap, '#!/bin/sh\n[ "$1" = --version ] && { echo "bubblewrap 0.8.0"; exit 0; }\necho "bwrap: Creating new namespace failed: Operation not permitted" >&2\nexit 1\n', {mode: 0o755});
 	const jobRoot = path.join(dir, 'jobs');
 	try {
-		const result = spawnSync(process.execPath, serverArgs(), {
+		const result = await run(process.execPath, serverArgs(), {
 			// A compile cache of its own: the default one may be held by a server the developer has running.
 			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_BWRAP: bwrap, C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(uidBase(9) + 5 + uidOffset), C_RUNNER_COMPILE_CACHE_DIR: dir},
-			encoding: 'utf8',
 			timeout: 30_000,
 		});
 		t.is(result.status, 1);
@@ -585,14 +582,13 @@ test('where no sandbox policy works (user namespaces refused), start-up stops wi
 	}
 });
 
-test('a compile memory limit too small for gcc stops start-up naming the limit, not user namespaces', t => {
+test('a compile memory limit too small for gcc stops start-up naming the limit, not user namespaces', async t => {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
 	fs.chmodSync(dir, 0o711);
 	const jobRoot = path.join(dir, 'jobs');
 	try {
-		const result = spawnSync(process.execPath, serverArgs(), {
+		const result = await run(process.execPath, serverArgs(), {
 			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_COMPILE_MEMORY_MB: '48', C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(66_700 + uidOffset), C_RUNNER_COMPILE_CACHE_DIR: dir},
-			encoding: 'utf8',
 			timeout: 30_000,
 		});
 		t.is(result.status, 1);
@@ -616,9 +612,8 @@ test('a port already taken, or a HOST that does not resolve, stops start-up with
 	const base = 66_400 + uidOffset;
 	try {
 		for (const [host, code] of [['127.0.0.1', 'EADDRINUSE'], ['no-such-host.invalid', 'ENOTFOUND']] as const) {
-			const result = spawnSync(process.execPath, serverArgs(), {
+			const result = await run(process.execPath, serverArgs(), {
 				env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: String(port), HOST: host, C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(base), C_RUNNER_COMPILE_CACHE_DIR: dir},
-				encoding: 'utf8',
 				timeout: 30_000,
 			});
 			t.is(result.status, 1, result.stderr);
@@ -1233,15 +1228,14 @@ test('a job root that turns read-only during a job: its compile refused (a 503, 
  * The server's start-up, run to its end in a private mount namespace that `script` (sh, the server's command as "$0"
  * "$@") prepares first: what it printed, and how it ended.
  */
-function startUpInOwnMounts(script: string, env: Record<string, string>, timeoutMs: number) {
-	return spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, process.execPath, ...serverArgs()], {
+async function startUpInOwnMounts(script: string, env: Record<string, string>, timeoutMs: number) {
+	return run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, process.execPath, ...serverArgs()], {
 		env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', ...env},
-		encoding: 'utf8',
 		timeout: timeoutMs,
 	});
 }
 
-test('a job root out of space at start-up stops it with that reason, not the sandbox\'s: no weaker policy tried, no namespace advice', t => {
+test('a job root out of space at start-up stops it with that reason, not the sandbox\'s: no weaker policy tried, no namespace advice', async t => {
 	if (process.getuid?.() !== 0) {
 		t.fail('this test needs root: it mounts a small tmpfs in a private mount namespace');
 		return;
@@ -1251,7 +1245,7 @@ test('a job root out of space at start-up stops it with that reason, not the san
 	const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-cache-'));
 	try {
 		// A private mount namespace: the tmpfs, filled before the server starts, exists for the server only.
-		const result = startUpInOwnMounts('mount -t tmpfs -o size=1m,mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && { dd if=/dev/zero of="$C_RUNNER_JOB_ROOT/filler" bs=4k 2>/dev/null; exec "$0" "$@"; }', {C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_COMPILE_CACHE_DIR: cacheDir, C_RUNNER_UID_BASE: String(66_620 + uidOffset)}, 60_000);
+		const result = await startUpInOwnMounts('mount -t tmpfs -o size=1m,mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && { dd if=/dev/zero of="$C_RUNNER_JOB_ROOT/filler" bs=4k 2>/dev/null; exec "$0" "$@"; }', {C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_COMPILE_CACHE_DIR: cacheDir, C_RUNNER_UID_BASE: String(66_620 + uidOffset)}, 60_000);
 		t.is(result.status, 1, result.stderr);
 		t.regex(result.stderr, /^c-runner: the job root cannot take a job \(ENOSPC\): ENOSPC: no space left on device/);
 		t.regex(result.stderr, new RegExp(`Free room on its file system \\(df -h ${jobRoot}`));
@@ -1263,7 +1257,7 @@ test('a job root out of space at start-up stops it with that reason, not the san
 	}
 });
 
-test('a compile cache directory that cannot take its owner mark (a full disk) stops start-up and is not left behind', t => {
+test('a compile cache directory that cannot take its owner mark (a full disk) stops start-up and is not left behind', async t => {
 	if (process.getuid?.() !== 0) {
 		t.fail('this test needs root: it mounts a small tmpfs in a private mount namespace');
 		return;
@@ -1276,7 +1270,7 @@ test('a compile cache directory that cannot take its owner mark (a full disk) st
 		// The cache's base, a full tmpfs of the private mount namespace; what the server left there is listed after it.
 		const script = 'mount -t tmpfs -o size=1m tmpfs "$C_RUNNER_COMPILE_CACHE_DIR" && dd if=/dev/zero of="$C_RUNNER_COMPILE_CACHE_DIR/filler" bs=4k 2>/dev/null;'
 			+ ' "$0" "$@"; code=$?; ls -A "$C_RUNNER_COMPILE_CACHE_DIR" >&2; exit $code';
-		const result = startUpInOwnMounts(script, {C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_COMPILE_CACHE_DIR: cacheBase, C_RUNNER_UID_BASE: String(66_660 + uidOffset)}, 60_000);
+		const result = await startUpInOwnMounts(script, {C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_COMPILE_CACHE_DIR: cacheBase, C_RUNNER_UID_BASE: String(66_660 + uidOffset)}, 60_000);
 		t.is(result.status, 1, result.stderr);
 		t.regex(result.stderr, /^c-runner: cannot make the compile cache's directory under .*: ENOSPC/);
 		t.regex(result.stderr, /^filler$/m, 'the listing was made');
@@ -1287,7 +1281,7 @@ test('a compile cache directory that cannot take its owner mark (a full disk) st
 	}
 });
 
-test('a job root on a noexec mount (Docker\'s default --tmpfs) stops start-up with a clear message', t => {
+test('a job root on a noexec mount (Docker\'s default --tmpfs) stops start-up with a clear message', async t => {
 	if (process.getuid?.() !== 0) {
 		t.fail('this test needs root: it mounts a noexec tmpfs in a private mount namespace');
 		return;
@@ -1296,7 +1290,7 @@ test('a job root on a noexec mount (Docker\'s default --tmpfs) stops start-up wi
 	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
 	try {
 		// A private mount namespace: the noexec tmpfs exists for the server only and goes with it.
-		const result = startUpInOwnMounts('mount -t tmpfs -o noexec,mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && exec "$0" "$@"', {C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(uidBase(9) + 5 + uidOffset)}, 30_000);
+		const result = await startUpInOwnMounts('mount -t tmpfs -o noexec,mode=0711 tmpfs "$C_RUNNER_JOB_ROOT" && exec "$0" "$@"', {C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(uidBase(9) + 5 + uidOffset)}, 30_000);
 		t.is(result.status, 1, result.stderr);
 		t.regex(result.stderr, new RegExp(`^c-runner: the job root ${jobRoot} is on a noexec mount \\(${jobRoot}\\)`));
 		t.regex(result.stderr, /--tmpfs \/tmp:rw,exec/);
