@@ -1,11 +1,11 @@
 // C++, the compiler options and multi-file programs through the real server, gcc/g++ and bwrap.
-import {execFileSync, spawnSync} from 'node:child_process';
+import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import {goldLinker} from '../../src/job/language.ts';
-import {assertHostClean, example, execute, serverArgs, startServer, uidOffset, type RunningServer} from '../helpers/server.ts';
+import {assertHostClean, example, execute, run, serverArgs, startServer, uidOffset, type RunningServer} from '../helpers/server.ts';
 
 let server: RunningServer;
 test.before(async () => {
@@ -132,9 +132,8 @@ test.serial('a host without gold: C_RUNNER_LINKER=gold stops start-up naming the
 
 	const host = withoutGold();
 	try {
-		const refused = spawnSync(host.wrap[0]!, [...host.wrap.slice(1), process.execPath, ...serverArgs()], {
+		const refused = await run(host.wrap[0]!, [...host.wrap.slice(1), process.execPath, ...serverArgs()], {
 			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_LINKER: 'gold', C_RUNNER_UID_BASE: String(64_060 + uidOffset)},
-			encoding: 'utf8',
 			timeout: 30_000,
 		});
 		t.is(refused.status, 1, refused.stderr);
