@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import {fileURLToPath} from 'node:url';
+import {execa} from 'execa';
 import type {ExecutionContext} from 'ava';
 import {acquireInstall, releaseInstall} from './install.ts';
 import {cgroupMounts, instanceName, ownCgroups} from '../../src/sandbox/cgroup.ts';
@@ -689,28 +690,12 @@ export interface Ran {
 }
 
 /**
- * A command run to its end, as spawnSync runs it (SIGTERM at `timeout`), without holding the test worker's event
+ * A command run to its end by execa, as spawnSync runs it (SIGTERM at `timeout`), without holding the test worker's event
  * loop: a server's whole start-up takes seconds on a loaded machine, and the file's other tests, which poll for a
  * program running or a log line meanwhile, would see nothing of what began and ended in those seconds.
  */
 export async function run(file: string, args: readonly string[], options: {readonly env: NodeJS.ProcessEnv; readonly timeout: number}): Promise<Ran> {
-	const child = spawn(file, args, {env: options.env, stdio: ['ignore', 'pipe', 'pipe']});
-	let stdout = '';
-	let stderr = '';
-	child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-		stdout += chunk;
-	});
-	child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-		stderr += chunk;
-	});
-	const timer = setTimeout(() => child.kill('SIGTERM'), options.timeout);
-	try {
-		const [status, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-			child.once('error', reject);
-			child.once('close', (code, killed) => resolve([code, killed]));
-		});
-		return {pid: child.pid!, status, signal, stdout, stderr};
-	} finally {
-		clearTimeout(timer);
-	}
+	const subprocess = execa(file, args, {env: options.env, extendEnv: false, stdin: 'ignore', reject: false, timeout: options.timeout, stripFinalNewline: false});
+	const result = await subprocess;
+	return {pid: subprocess.pid!, status: result.exitCode ?? null, signal: (result.signal ?? null) as NodeJS.Signals | null, stdout: result.stdout, stderr: result.stderr};
 }
