@@ -181,8 +181,11 @@ export function jsonBody(limitBytes: number, options: {anyType?: boolean} = {}):
 
 		await readText(ctx, async () => {
 			const {body} = ctx.request as {body?: unknown};
-			// The access log's `requestBytes` when no Content-Length gave it (a chunked body): the body as read.
-			ctx.state.bodyBytes = typeof body === 'string' ? Buffer.byteLength(body) : 0;
+			// The access log's `requestBytes` when no Content-Length gives it (a chunked body): the body as read.
+			if (typeof body === 'string' && ctx.get('Content-Length') === '') {
+				ctx.state.bodyBytes = Buffer.byteLength(body);
+			}
+
 			ctx.request.body = typeof body === 'string' ? parseJson(body) : body;
 			await next();
 		});
