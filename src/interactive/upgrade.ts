@@ -71,6 +71,7 @@ function handshakeProblem(request: IncomingMessage): AppError | null {
 export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 	const {config, logger} = deps.session;
 	const tokenMatches = tokenChecker(config.token);
+	const hosts = hostsOf(config);
 	// Past the message limit a message gets an `error` message (see parseClientMessage); past twice that, ws itself
 	// closes with 1009 without reading it.
 	const sockets = new WebSocketServer({
@@ -124,8 +125,8 @@ export function attachInteractive(server: Server, deps: InteractiveDeps): void {
 		}
 
 		// First, as on every route: a page that rebound its own name to this server's address is refused by its Host.
-		if (!hostAllowed(request.headers.host, hostsOf(config))) {
-			refuseWith(hostRefusal(request.headers.host!, hostsOf(config)));
+		if (!hostAllowed(request.headers.host, hosts)) {
+			refuseWith(hostRefusal(request.headers.host!, hosts));
 			return;
 		}
 
