@@ -177,8 +177,11 @@ export function loadConfig(env: Env): Config {
 		return raw as T;
 	};
 
+	/** A comma-separated setting's entries, each trimmed, the empty ones dropped. */
+	const commaList = (name: string): string[] => text(name, '').split(',').map(entry => entry.trim()).filter(entry => entry !== '');
+
 	const origins = (name: string): string[] => {
-		const list = text(name, '').split(',').map(origin => origin.trim()).filter(origin => origin !== '');
+		const list = commaList(name);
 		for (const origin of list) {
 			if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
 				problems.push(`${name}: ${JSON.stringify(origin)} is not an origin like https://docs.example.com (scheme and host, no path)`);
@@ -190,7 +193,7 @@ export function loadConfig(env: Env): Config {
 
 	/** `C_RUNNER_ALLOWED_HOSTS`: names (an IP address is allowed anyway, and may be listed), or null when unset. */
 	const hosts = (name: string): string[] | null => {
-		const list = text(name, '').split(',').map(entry => entry.trim().toLowerCase()).filter(entry => entry !== '');
+		const list = commaList(name).map(entry => entry.toLowerCase());
 		for (const entry of list) {
 			if (entry !== '*' && net.isIP(entry) === 0 && !/^(?:\*\.)?[a-z\d_-]+(?:\.[a-z\d_-]+)*$/.test(entry)) {
 				problems.push(`${name}: ${JSON.stringify(entry)} is not a host name like runner.example.com, *.example.com or * (no port, no scheme)`);
