@@ -5,6 +5,7 @@ import {runJudge, type JudgeListener} from './judge/run-judge.ts';
 import type {JudgeResult} from './judge/verdict.ts';
 import type {ExecuteRequest} from './job/parse-request.ts';
 import type {ExecuteResult} from './job/result.ts';
+import {answerFirst} from './job/after-answer.ts';
 import {runJob, type JobDeps} from './job/run-job.ts';
 import {Slots} from './job/slots.ts';
 
@@ -29,11 +30,9 @@ export function createRunner(deps: JobDeps, slots: Slots, judges = judgePermits(
 	return {
 		async execute(request, signal, log) {
 			const slot = await slots.acquire(signal);
-			try {
-				return await runJob(request, {user: slot.user, deps: log ? {...deps, logger: log} : deps, signal});
-			} finally {
-				slot.release();
-			}
+			const jobDeps = log ? {...deps, logger: log} : deps;
+			// The answer first, then the job's clean-ups; the slot is free once they are done.
+			return answerFirst(async () => runJob(request, {user: slot.user, deps: jobDeps, signal}), slot, jobDeps.logger);
 		},
 		async judge(request, signal, listener = {}, log) {
 			// A request let into the judges' queue is admitted there: answered whole, its stream begun while it waits.

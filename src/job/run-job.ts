@@ -8,6 +8,7 @@ import type {CgroupBackend, JobCgroup} from '../sandbox/cgroup.ts';
 import type {SandboxProfile} from '../sandbox/profiles.ts';
 import {spawnSandbox, type SandboxCommand, type SandboxRun, type SandboxUser, type SpawnOptions, type StreamingIo} from '../sandbox/spawn.ts';
 import type {LauncherPool} from './launchers.ts';
+import {afterAnswer} from './after-answer.ts';
 import {TextBudget} from './answer-size.ts';
 import {cleanUpAfterFailure, cleanUpAfterJob, JobRootError} from './errors.ts';
 import {staticMemoryKb} from './elf.ts';
@@ -243,7 +244,7 @@ export async function sandboxStep(
 		void launcher.go(null).catch(() => {});
 		throw error;
 	} finally {
-		await timed(`${profile.name}_cgroup`, async () => launcher.cgroup.remove());
+		await afterAnswer(async () => timed(`${profile.name}_cgroup`, async () => launcher.cgroup.remove()));
 	}
 
 	if (gone) {
@@ -674,7 +675,7 @@ export async function runProgram(job: JobContext, workspace: Workspace, input: R
 		run = await step.go();
 	} finally {
 		if (!prepared) {
-			await cleanUpAfterJob(deps.logger, async () => step.close());
+			await afterAnswer(async () => cleanUpAfterJob(deps.logger, async () => step.close()));
 		}
 	}
 
@@ -723,7 +724,7 @@ export async function runJob(request: ExecuteRequest, job: JobContext): Promise<
 			: toCompileErrorResult(compiled.outcome, limits, deps.profiles.run.policy, deps.config.outputBytes);
 		return withinResponseBytes({...result, compile_cached: compiled.cached}, deps.config.responseBytes);
 	} finally {
-		// The run's job directory (one made ahead) and the compile's go together.
-		await cleanUpAfterJob(deps.logger, async () => ahead.run?.close(), async () => compiled.workspace.dispose());
+		// The run's job directory (one made ahead) and the compile's go together, after the answer when it may wait.
+		await afterAnswer(async () => cleanUpAfterJob(deps.logger, async () => ahead.run?.close(), async () => compiled.workspace.dispose()));
 	}
 }

@@ -6,6 +6,12 @@ export interface Slot {
 	readonly index: number;
 	/** The host uid/gid this slot's sandboxes run as (null when the server is not root). */
 	readonly user: SandboxUser | null;
+	/**
+	 * Its job is answered and only its clean-ups are left: it is released once they are done. Until then a new
+	 * request may wait for it even past a full queue, so a client that sends one request at a time is never told
+	 * the server is busy by the clean-up of its last one.
+	 */
+	finishing(): void;
 	release(): void;
 }
 
@@ -32,6 +38,8 @@ export class Slots {
 	readonly #queue: Waiter[] = [];
 	readonly #users: ReadonlyArray<SandboxUser | null>;
 	readonly #queueLength: number;
+	/** Slots whose jobs are answered and whose clean-ups are not yet done. */
+	#finishing = 0;
 	/** Told when the last held slot is released. */
 	readonly #idle: Array<() => void> = [];
 
@@ -76,7 +84,7 @@ export class Slots {
 			return this.#slot(index);
 		}
 
-		if (!options.admitted && this.#queue.length >= this.#queueLength) {
+		if (!options.admitted && this.#queue.length >= this.#queueLength + this.#finishing) {
 			throw new BusyError(this.#busy);
 		}
 
@@ -114,15 +122,26 @@ export class Slots {
 
 	#slot(index: number): Slot {
 		let released = false;
+		let finishing = false;
 		return {
 			index,
 			user: this.#users[index] ?? null,
+			finishing: () => {
+				if (!released && !finishing) {
+					finishing = true;
+					this.#finishing++;
+				}
+			},
 			release: () => {
 				if (released) {
 					return;
 				}
 
 				released = true;
+				if (finishing) {
+					this.#finishing--;
+				}
+
 				const waiter = this.#queue.shift();
 				if (waiter) {
 					waiter.resolve(this.#slot(index));

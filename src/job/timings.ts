@@ -15,7 +15,7 @@ export const stageNames = [
 	'run_cgroup',
 	'run_sandbox',
 	'run', // the program itself, as the helper timed it
-	'cleanup', // job directories removed
+	'cleanup', // job directories removed before the answer (a judge's; an /execute_c job's go after it, untimed)
 ] as const;
 export type StageName = typeof stageNames[number];
 

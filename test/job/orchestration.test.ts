@@ -90,6 +90,7 @@ function setup(sandbox: FakeSandbox) {
 		deps,
 		slots,
 		runner: createRunner(deps, slots),
+		jobDirs: () => fs.readdirSync(jobRoot).filter(name => name.startsWith('c_exec_')),
 		/** Job directories left, then the root removed. */
 		leftovers() {
 			const names = fs.readdirSync(jobRoot);
@@ -101,22 +102,42 @@ function setup(sandbox: FakeSandbox) {
 
 const request = {program: programFromCode('int main(void) { return 0; }'), args: [], stdin: null, limits: {timeLimitMs: null, memoryLimitMb: null}};
 
-test('a job: compile, then run, in one job directory that is gone after; the slot is free again', async t => {
+test('a job: compile, then run, in one job directory that is gone after the answer; the slot is free again then', async t => {
 	const sandbox = new FakeSandbox('ok', 'ok');
-	const {runner, slots, leftovers} = setup(sandbox);
+	const {runner, slots, jobDirs, leftovers} = setup(sandbox);
 	const result = await runner.execute(request, new AbortController().signal);
 	t.like(result, {status: 'ok', output: '10', exit_code: 0});
 	t.deepEqual(sandbox.steps, ['compile', 'run']);
+	// The answer comes first: its job directory goes after it, and the slot is held until it has gone.
+	t.is(slots.stats.running, 1, 'the slot is held while the job\'s clean-ups run');
+	t.is(jobDirs().length, 1, 'the job directory is still there when the answer comes');
+	await slots.whenIdle();
 	t.is(slots.stats.running, 0);
 	t.deepEqual(leftovers(), []);
 });
 
-test('a compile error: no run step, gcc\'s text, the directory gone', async t => {
+test('one slot and no queue: a request sent as soon as the last one is answered waits for its clean-ups, never a 503', async t => {
+	const sandbox = new FakeSandbox('ok', 'ok');
+	const {deps, jobDirs, leftovers} = setup(sandbox);
+	const slots = new Slots([null], 0);
+	const runner = createRunner(deps, slots);
+	t.like(await runner.execute(request, new AbortController().signal), {status: 'ok'});
+	// At once, while the first job's directory is still there and its slot held.
+	t.is(jobDirs().length, 1);
+	const next = runner.execute(request, new AbortController().signal);
+	await t.throwsAsync(runner.execute(request, new AbortController().signal), {instanceOf: BusyError}, 'one request waits for the finishing slot, no more');
+	t.like(await next, {status: 'ok'});
+	await slots.whenIdle();
+	t.deepEqual(leftovers(), []);
+});
+
+test('a compile error: no run step, gcc\'s text, the directory gone after the answer', async t => {
 	const sandbox = new FakeSandbox('fail', 'ok');
-	const {runner, leftovers} = setup(sandbox);
+	const {runner, slots, leftovers} = setup(sandbox);
 	const result = await runner.execute(request, new AbortController().signal);
 	t.like(result, {status: 'compile_error', exit_code: 1, error: 'source.c:1:1: error: expected something\n'});
 	t.deepEqual(sandbox.steps, ['compile']);
+	await slots.whenIdle();
 	t.deepEqual(leftovers(), []);
 });
 
@@ -124,6 +145,7 @@ for (const [name, sandbox] of [['the compile step', new FakeSandbox('throw', 'ok
 	test(`${name} throws: the error goes up, the job directory is removed and the slot released`, async t => {
 		const {runner, slots, leftovers} = setup(sandbox);
 		await t.throwsAsync(runner.execute(request, new AbortController().signal), {message: /sandbox could not start/});
+		await slots.whenIdle();
 		t.is(slots.stats.running, 0);
 		t.deepEqual(leftovers(), []);
 	});

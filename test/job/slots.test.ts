@@ -30,6 +30,28 @@ test('past the queue: 503 with Retry-After', async t => {
 	t.is(error?.retryAfterSeconds, 1, 'the HTTP layer makes it a 503 with Retry-After: 1');
 });
 
+test('a slot finishing its clean-ups: a request may wait for it past a full queue, one request a finishing slot', async t => {
+	const slots = new Slots(users.slice(0, 1), 0);
+	const held = await slots.acquire(never);
+	await t.throwsAsync(slots.acquire(never), {instanceOf: BusyError}, 'no queue: busy while the job runs');
+	held.finishing();
+	held.finishing(); // told twice, counted once
+	const waiting = slots.acquire(never);
+	t.like(slots.stats, {running: 1, queued: 1});
+	await t.throwsAsync(slots.acquire(never), {instanceOf: BusyError}, 'the finishing slot is promised to the one waiting');
+	held.release();
+	const next = await waiting;
+	t.like(slots.stats, {running: 1, queued: 0});
+	await t.throwsAsync(slots.acquire(never), {instanceOf: BusyError}, 'its release ended the allowance');
+	next.release();
+	held.finishing(); // after its release: nothing
+	t.like(slots.stats, {running: 0, queued: 0});
+	await t.throwsAsync((async () => {
+		const again = await slots.acquire(never);
+		await slots.acquire(never).finally(() => again.release());
+	})(), {instanceOf: BusyError}, 'a released slot told it finishes adds no place');
+});
+
 test('a waiter whose client goes away leaves the queue', async t => {
 	const slots = new Slots(users.slice(0, 1), 4);
 	const held = await slots.acquire(never);
