@@ -38,16 +38,16 @@ test('every case has its request body, and every body is used', t => {
 });
 
 for (const mode of modes) {
-	test.serial(`the curl script, ${mode.name}: every request answered as expected`, t => {
+	test.serial(`the curl script, ${mode.name}: every request answered as expected`, async t => {
 		const server = mode.server();
 		const run = spawnSync('bash', [outputs.curl, server.url], {encoding: 'utf8', env: {...process.env, C_RUNNER_TOKEN: mode.token}});
 		t.is(run.status, 0, run.stdout + run.stderr);
 		t.regex(run.stdout, new RegExp(`^${readCases().length} of ${readCases().length} requests answered as expected$`, 'm'));
 		t.notRegex(run.stdout, /^FAIL/m);
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	});
 
-	test.serial(`the Postman collection under newman, ${mode.name}: every assertion passes`, t => {
+	test.serial(`the Postman collection under newman, ${mode.name}: every assertion passes`, async t => {
 		const server = mode.server();
 		const newman = path.join(projectRoot, 'node_modules', 'newman', 'bin', 'newman.js');
 		const run = spawnSync(process.execPath, [newman, 'run', outputs.postman, '--env-var', `baseUrl=${server.url}`, '--env-var', `token=${mode.token}`, '--reporters', 'cli', '--color', 'off'], {encoding: 'utf8'});
@@ -56,7 +56,7 @@ for (const mode of modes) {
 		t.truthy(assertions, run.stdout);
 		t.true(Number(assertions?.[1]) >= readCases().length * 2, `${assertions?.[1]} assertions`);
 		t.is(assertions?.[2], '0', 'no failed assertion');
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	});
 }
 
@@ -109,7 +109,7 @@ for (const mode of modes) {
 	test.serial(`the .http file, ${mode.name}: every request answered as its comments say`, async t => {
 		const server = mode.server();
 		await sendHttpFile(t, server, mode.token);
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	});
 }
 

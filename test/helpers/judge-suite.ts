@@ -61,7 +61,7 @@ export function judgeSuite(policy: Policy, uidBase: number, options: {unprivileg
 		const {status, body} = await judge({code: example(name), testcases: [testcase], ...extra});
 		t.is(status, 200, JSON.stringify(body));
 		t.is(body['results'].length, 1);
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 		const result = body['results'][0] as Record<string, any>;
 		record(name, result);
 		return {body, result};
@@ -97,20 +97,20 @@ export function judgeSuite(policy: Policy, uidBase: number, options: {unprivileg
 		record('double.c', body['results'][0]);
 		record('double.c', body['results'][2]);
 		t.is(new Set(body['results'].map((result: any) => result.worker_id)).size, 3, 'every test case ran as its own job');
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	});
 
 	test.serial(`[${label}] Dalmeng's expected_output; all pass: AC`, async t => {
 		const {body} = await judge({code: example('double.c'), testcases: [{input: '1 2', expected_output: '2\n4\n'}, {input: '', expected_output: ''}]});
 		t.like(body, {passed: true, verdict: 'AC', summary: {passed: 2, total: 2, first_failure: null}, ignored_fields: []});
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	});
 
 	test.serial(`[${label}] a Dalmeng-shaped test case with standard_input is a 400 naming the field, never a silent WA`, async t => {
 		const {status, body} = await judge({code: example('double.c'), testcases: [{standard_input: 'world', expected_output: '...'}]});
 		t.is(status, 400);
 		t.is(body['error'], 'testcases[0] has an unknown field \'standard_input\'; a test case\'s fields are: id, input, output, expected_output');
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	});
 
 	test.serial(`[${label}] compare: trim (default), exact, tokens, float`, async t => {
@@ -125,7 +125,7 @@ export function judgeSuite(policy: Policy, uidBase: number, options: {unprivileg
 		t.like((await judge({code: example('third.c'), testcases: third})).body, {verdict: 'WA'});
 		t.like((await judge({code: example('third.c'), testcases: third, compare: 'float'})).body, {verdict: 'AC'});
 		t.like((await judge({code: example('third.c'), testcases: third, compare: 'float', absolute_tolerance: 0, relative_tolerance: 1e-9})).body, {verdict: 'WA'});
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	});
 
 	test.serial(`[${label}] exact compares the bytes written: FF FE is not U+FFFD U+FFFD: invalid-utf8.c`, async t => {
@@ -156,7 +156,7 @@ export function judgeSuite(policy: Policy, uidBase: number, options: {unprivileg
 		const crashing = await judge({code: example('double.c'), checker: example('null-deref.c'), testcases: [{input: '1', output: '2'}]});
 		t.is(crashing.status, 400);
 		t.is(crashing.body['error'], 'The checker failed on testcases[0]: Runtime error: SIGSEGV (exit code -11)');
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	});
 
 	test.serial(`[${label}] CE: the whole submission, gcc's own message with the file's own name, no test case runs: compile-error.c`, async t => {
@@ -167,7 +167,7 @@ export function judgeSuite(policy: Policy, uidBase: number, options: {unprivileg
 		t.regex(body['error'], /^source\.c:5:28: error: expected '\)' before 'return'/m);
 		t.false(body['error'].includes(server.jobRoot), 'the server\'s job path is not in the message');
 		table.push(`${label}\tCE\tcompile-error.c\t${JSON.stringify(body['error'].split('\n')[1])}`);
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	});
 
 	// The CPU-limit cases ask for 100 ms: their wall limit (twice that plus a second) then needs a twelfth of a core,
@@ -268,7 +268,7 @@ export function judgeSuite(policy: Policy, uidBase: number, options: {unprivileg
 	test.serial(`[${label}] each test case runs in a fresh job directory and /tmp: judge-leftovers.c`, async t => {
 		const {body} = await judge({code: example('judge-leftovers.c'), testcases: Array.from({length: 5}, () => ({output: 'fresh'}))});
 		t.like(body, {passed: true, summary: {passed: 5, total: 5}});
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	});
 
 	test.serial(`[${label}] the event stream, read event by event: results as they finish, then the summary: sleep-ms.c`, async t => {
@@ -287,7 +287,7 @@ export function judgeSuite(policy: Policy, uidBase: number, options: {unprivileg
 		const summary = events.at(-1)!.data;
 		t.like(summary, {passed: false, verdict: 'WA', summary: {passed: 2, total: 3, first_failure: {index: 2, id: 'wrong'}}});
 		t.deepEqual(summary.results.map((result: any) => result.id), ['slow', 'fast', 'wrong'], 'the summary keeps request order');
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	});
 
 	test.serial(`[${label}] stop_on_first_failure: the first failure stops the rest, SKIPPED, streamed too: sleep-ms.c`, async t => {
@@ -309,7 +309,7 @@ export function judgeSuite(policy: Policy, uidBase: number, options: {unprivileg
 		// The one slow test case that had begun beside it was stopped: from the failure to the summary, nothing waited
 		// out its 4 s.
 		t.true(elapsed < 2500, `${Math.round(elapsed)} ms from the failure to the summary`);
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	});
 
 	test.serial(`[${label}] a client that leaves the stream stops every sandbox of its judge request`, async t => {
@@ -321,7 +321,7 @@ export function judgeSuite(policy: Policy, uidBase: number, options: {unprivileg
 		t.is((await stream.next())?.event, 'result');
 		stream.close();
 		t.true(await eventuallyLogged(server, entry => entry['msg'] === 'client went away'), 'the server noticed the client leaving');
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	});
 
 	test.serial(`[${label}] /execute_c: time_limit_ms and memory_limit_mb apply, are clamped to the server's maxima and echoed`, async t => {
@@ -340,7 +340,7 @@ export function judgeSuite(policy: Policy, uidBase: number, options: {unprivileg
 		t.like(hog.body, {status: 'memory_limit', stopped_by: 'memory', limits: {memory_mb: 16}});
 		const bad = await execute(server, {code: example('hello.c'), time_limit_ms: '5'});
 		t.is(bad.status, 400);
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	});
 
 	/** Turbo's documented client (test/turbo/turbo_client.py), run verbatim by python3 against /submit. */
@@ -369,7 +369,7 @@ export function judgeSuite(policy: Policy, uidBase: number, options: {unprivileg
 			const printed = await turboClient(example(name), testcases);
 			t.regex(printed, expected);
 			t.log(`${label} ${verdict} ${name}:\n${printed}`);
-			assertHostClean(t, server);
+			await assertHostClean(t, server);
 		});
 	}
 

@@ -644,7 +644,12 @@ export const eventuallyClean = async (server: RunningServer, timeoutMs = 10_000)
 export const eventuallyLogged = async (server: RunningServer, predicate: (entry: Record<string, unknown>) => boolean, timeoutMs = 15_000) =>
 	waitFor(() => server.logs.some(entry => predicate(entry)), timeoutMs);
 
-export function assertHostClean(t: ExecutionContext, server: RunningServer) {
+/**
+ * No job directory, sandboxed process or job cgroup of the server's left. A job's clean-ups follow its answer (the slot
+ * is held until they are done), so they are waited for, a few seconds at most, before the host is looked at.
+ */
+export async function assertHostClean(t: ExecutionContext, server: RunningServer, timeoutMs = 10_000) {
+	await waitFor(() => leftoverJobDirs(server).length === 0 && leftoverProcesses(server).length === 0 && leftoverJobCgroups(server).length === 0, timeoutMs);
 	t.deepEqual(leftoverJobDirs(server), [], 'no job directory left behind');
 	t.deepEqual(leftoverProcesses(server), [], 'no sandboxed process left behind');
 	t.deepEqual(leftoverJobCgroups(server), [], 'no job cgroup left behind');

@@ -117,7 +117,7 @@ test.serial('the cgroup backend measures a plain run: figures from the job cgrou
 	t.like(body, {status: 'ok', output: 'done\n'});
 	// 64 MiB touched, plus the program's binary, libc and the sandbox's own: all counted, at once.
 	t.true(body['memory_kb'] >= 64 * mib && body['memory_kb'] < 128 * mib, `memory_kb ${body['memory_kb']}`);
-	assertHostClean(t, server('cgroup'));
+	await assertHostClean(t, server('cgroup'));
 });
 
 for (const backend of backends) {
@@ -128,7 +128,7 @@ for (const backend of backends) {
 		const body = await run(backend, 'sleep-forever.c', [], {time_limit_ms: 1000});
 		t.like(body, {status: 'time_limit', stopped_by: 'wall_time'});
 		t.true(body['cpu_ms'] <= 9, `cpu_ms ${body['cpu_ms']}`);
-		assertHostClean(t, server(backend));
+		await assertHostClean(t, server(backend));
 	});
 }
 
@@ -137,7 +137,7 @@ for (const backend of backends) {
 		// Once: the helper's RLIMIT_CPU lowered to 1 s, then a flood of SIGXCPU woke it until it died: a 500.
 		const body = await run(backend, 'helper-signal-flood.c', [], {time_limit_ms: 10_000});
 		t.like(body, {status: 'ok', output: 'prlimit64(1): refused EPERM\nflooded: many signals\n'});
-		assertHostClean(t, server(backend));
+		await assertHostClean(t, server(backend));
 	});
 
 	test.serial(`${backend}: a flood of SIGCHLD the program sends the helper does not make it sample for each: its own CPU stays small`, async t => {
@@ -169,7 +169,7 @@ for (const backend of backends) {
 		// Measured: 1020–1120 ms before, 190–200 ms now (without /proc, where a sample reads less: 350 and 90 ms).
 		const bound = backend === 'helper, no /proc' ? 200 : 500;
 		t.true(most < bound, `the helper used ${most} ms of CPU during the 1.5 s flood`);
-		assertHostClean(t, server(backend));
+		await assertHostClean(t, server(backend));
 	});
 
 	test.serial(`${backend}: the program cannot starve the helper: stopped at its CPU limit, not at the server's backstop`, async t => {
@@ -178,7 +178,7 @@ for (const backend of backends) {
 		t.like(body, {status: 'time_limit', stopped_by: 'cpu_time'});
 		t.regex(body['output'], /^sched_setscheduler\(1\): refused EPERM\nsetpriority\(PRIO_PROCESS, 1\): refused EPERM\nsetpriority\(PRIO_USER\): refused EPERM\nsched_setaffinity\(1\): refused EPERM\n$/);
 		t.true(body['time_ms'] < 1600, `time_ms ${body['time_ms']}: before the wall limit`);
-		assertHostClean(t, server(backend));
+		await assertHostClean(t, server(backend));
 	});
 }
 
@@ -187,7 +187,7 @@ test.serial('TCP socket buffers are limited by the job cgroup too (memory.kmem.t
 	const limited = await run('cgroup', 'tcp-buffers.c', [], {time_limit_ms: 5000, memory_limit_mb: 32});
 	t.is(limited['status'], 'ok');
 	t.regex(limited['output'], /^queued: under 64 MiB: \d+ MiB\n$/);
-	assertHostClean(t, server('cgroup'));
+	await assertHostClean(t, server('cgroup'));
 	t.regex((await health('helper'))['host_memory_worst_case_per_job'], /TCP socket buffers/);
 });
 
@@ -199,8 +199,8 @@ test.serial('four children of 56 MiB each against 64 MiB: the job limit holds wi
 	// Not promised by the helper backend: the total is not limited, and memory_kb is one process's peak.
 	t.like(helper, {status: 'ok', output: '4 children held 224 MiB at once, 0 failed\n'});
 	t.true(helper['memory_kb'] >= 56 * mib && helper['memory_kb'] < 64 * mib, `memory_kb ${helper['memory_kb']}`);
-	assertHostClean(t, server('cgroup'));
-	assertHostClean(t, server('helper'));
+	await assertHostClean(t, server('cgroup'));
+	await assertHostClean(t, server('helper'));
 });
 
 test.serial('640 MiB spread over 16 forks: memory_limit with cgroups', async t => {
@@ -209,8 +209,8 @@ test.serial('640 MiB spread over 16 forks: memory_limit with cgroups', async t =
 	t.true(atMostLimit(cgroup['memory_kb']), `memory_kb ${cgroup['memory_kb']}`);
 	const helper = await run('helper', 'memory-spread-children.c', ['16', '40'], memoryLimits);
 	t.like(helper, {status: 'ok', output: '16 children held 640 MiB at once, 0 failed\n'});
-	assertHostClean(t, server('cgroup'));
-	assertHostClean(t, server('helper'));
+	await assertHostClean(t, server('cgroup'));
+	await assertHostClean(t, server('helper'));
 });
 
 test.serial('512 MiB in memfds: memory_limit with cgroups; not limited by the helper backend', async t => {
@@ -220,8 +220,8 @@ test.serial('512 MiB in memfds: memory_limit with cgroups; not limited by the he
 	const helper = await run('helper', 'memory-memfd.c', [], memoryLimits);
 	t.like(helper, {status: 'ok'});
 	t.regex(helper['output'], /^held 512 MiB in memfds/);
-	assertHostClean(t, server('cgroup'));
-	assertHostClean(t, server('helper'));
+	await assertHostClean(t, server('cgroup'));
+	await assertHostClean(t, server('helper'));
 });
 
 test.serial('600 MiB of SysV shared memory: memory_limit with cgroups; not limited by the helper backend', async t => {
@@ -231,8 +231,8 @@ test.serial('600 MiB of SysV shared memory: memory_limit with cgroups; not limit
 	const helper = await run('helper', 'memory-sysv-shm.c', [], memoryLimits);
 	t.like(helper, {status: 'ok'});
 	t.regex(helper['output'], /^held 600 MiB in SysV shared memory/);
-	assertHostClean(t, server('cgroup'));
-	assertHostClean(t, server('helper'));
+	await assertHostClean(t, server('cgroup'));
+	await assertHostClean(t, server('helper'));
 });
 
 /**
@@ -246,7 +246,7 @@ for (const backend of backends) {
 		const body = await run(backend, 'cpu-sigchld-ignored.c');
 		t.like(body, {status: 'time_limit', stopped_by: 'cpu_time', output: ''});
 		stoppedAtTheLimit(t, body['cpu_ms']);
-		assertHostClean(t, server(backend));
+		await assertHostClean(t, server(backend));
 	});
 
 	test.serial(`${backend}: CPU spent in children shorter than a sample, each reaped by its parent: time_limit (stopped at the limit with a job cgroup)`, async t => {
@@ -266,7 +266,7 @@ for (const backend of backends) {
 
 		// The helper backend's samples miss most of the children (once: 771 and 1562 ms of CPU against 300); /health
 		// says so (above), and the figure, counted at the end from what was reaped, still makes the verdict.
-		assertHostClean(t, server(backend));
+		await assertHostClean(t, server(backend));
 	});
 
 	test.serial(`${backend}: ... and the helper's pid probe cannot be blinded (its RLIMIT_NPROC lowered to 1: refused)`, async t => {
@@ -274,7 +274,7 @@ for (const backend of backends) {
 		t.regex(body['error'], /prlimit NPROC refused/, 'the syscall filter refuses prlimit64 on pid 1');
 		t.like(body, {status: 'time_limit', stopped_by: 'cpu_time', output: ''});
 		stoppedAtTheLimit(t, body['cpu_ms']);
-		assertHostClean(t, server(backend));
+		await assertHostClean(t, server(backend));
 	});
 
 	test.serial(`${backend}: the helper's rlimits cannot be lowered: a 2.5 s spin against 1000 ms is stopped at the limit`, async t => {
@@ -282,13 +282,13 @@ for (const backend of backends) {
 		t.regex(body['error'], /prlimit NOFILE refused\nprlimit NPROC refused\nprlimit AS refused\nprlimit CPU refused/, 'the syscall filter refuses prlimit64 on pid 1');
 		t.like(body, {status: 'time_limit', stopped_by: 'cpu_time', output: ''});
 		stoppedAtTheLimit(t, body['cpu_ms']);
-		assertHostClean(t, server(backend));
+		await assertHostClean(t, server(backend));
 	});
 
 	test.serial(`${backend}: PTRACE_TRACEME then a crash is a SIGSEGV, not an exit`, async t => {
 		const body = await run(backend, 'ptrace-traceme-crash.c');
 		t.like(body, {status: 'signalled', signal: 'SIGSEGV', exit_code: -11});
-		assertHostClean(t, server(backend));
+		await assertHostClean(t, server(backend));
 	});
 }
 

@@ -41,7 +41,7 @@ test.serial('null-flood.c on /execute_c: 64 KiB of NULs per stream (384 KiB esca
 	t.true(body['output'].length > 10_000, 'output first: it gets most of the bound');
 	t.regex(body['output'], /^\0+$/);
 	t.is(body['error'].length, Math.floor((responseBytes - sent(body['output'])) / 6), 'error gets what output left, whole escapes only');
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('null-flood.c judged 40 times: each text cut as sent, the whole answer within its budget, then empty and flagged', async t => {
@@ -63,7 +63,7 @@ test.serial('null-flood.c judged 40 times: each text cut as sent, the whole answ
 	t.true(spent <= responseBytes);
 	t.true(results.some(result => result['actual_output'] === '' && result['error'] === ''), 'past the budget, texts are empty');
 	t.true(results.filter(result => result['actual_output'] !== '').length >= 7, 'before it, each got its share');
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a checker that prints at length: its messages are charged to the answer\'s budget too: checker-chatty.c', async t => {
@@ -78,7 +78,7 @@ test.serial('a checker that prints at length: its messages are charged to the an
 	const messages = (answer['results'] as Array<Record<string, any>>).map(result => result['checker_message'] as string);
 	t.true(messages.every(message => sent(message) <= resultBytes && /^y*$/.test(message)));
 	t.true(messages.some(message => message === ''), 'past the budget, messages are empty');
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('the same, streamed: every event and the whole stream bounded', async t => {
@@ -91,7 +91,7 @@ test.serial('the same, streamed: every event and the whole stream bounded', asyn
 	const streamed = results.reduce((sum, event) => sum + sent(event.data.actual_output) + sent(event.data.error), 0);
 	t.true(streamed <= responseBytes, `texts streamed: ${streamed} bytes`);
 	t.true(sizes.reduce((sum, size) => sum + size, 0) <= (2 * responseBytes) + (80 * perCaseOverhead), 'results, then the summary repeating them');
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a client that never reads a large answer is cut off after the send timeout; the server goes on', async t => {
@@ -128,7 +128,7 @@ test.serial('a client that never reads a large answer is cut off after the send 
 		const {status, body: hello} = await execute(reader, {code: example('hello.c')});
 		t.is(status, 200);
 		t.is(hello['output'], 'Hello from C!');
-		assertHostClean(t, reader);
+		await assertHostClean(t, reader);
 	} finally {
 		await reader.stop();
 	}
@@ -149,5 +149,5 @@ test.serial('a small request is answered while a hostile judge request is still 
 	t.is(health.status, 200);
 	t.false(hostileDone, 'and /health too');
 	t.true((await hostile).length > 0);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });

@@ -225,6 +225,6 @@ for (const example of examples) {
 			}
 		}
 
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	});
 }

@@ -32,7 +32,7 @@ test.serial('piston-client: execute(language, code) runs C, its default args inc
 	t.like(answer, {language: 'c', run: {stdout: '4 3\n', stderr: '', output: '4 3\n', code: 0, signal: null, status: null}});
 	t.like(answer.compile, {code: 0, status: null});
 	t.true(typeof answer.run.wall_time === 'number' && typeof answer.run.memory === 'number');
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('piston-client: C++ by its alias, with files, stdin, args and limits', async t => {
@@ -45,7 +45,7 @@ test.serial('piston-client: C++ by its alias, with files, stdin, args and limits
 		runMemoryLimit: 256 * 1024 * 1024,
 	}) as PistonAnswer;
 	t.like(answer, {language: 'c++', run: {stdout: 'piston client\n', code: 0}});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('piston-client: a compile error is in compile, and run repeats it, as Piston answers', async t => {
@@ -53,7 +53,7 @@ test.serial('piston-client: a compile error is in compile, and run repeats it, a
 	t.like(answer.compile, {code: 1, status: 'RE'});
 	t.regex(answer.compile.stderr, /source\.c:1:25: error: 'missing' undeclared/);
 	t.deepEqual(answer.run, answer.compile);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('piston-client: a crash and a time-out as Piston reports them', async t => {
@@ -61,7 +61,7 @@ test.serial('piston-client: a crash and a time-out as Piston reports them', asyn
 	t.like(crash.run, {code: null, signal: 'SIGSEGV', status: 'SG', message: 'Caught fatal signal 11'});
 	const loop = await client().execute('c', example('infinite-loop.c'), {runTimeout: 3000, runCpuTime: 300}) as unknown as PistonAnswer;
 	t.like(loop.run, {code: null, signal: 'SIGKILL', status: 'TO'});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('piston-client: an unknown language is Piston\'s 400 with a message', async t => {
@@ -99,7 +99,7 @@ test.serial('Judge0 docs, "Create a Submission": 201 with a token; "Get a Submis
 	const got = await finished(created.body['token'], '?fields=stdout,stderr,status_id,language_id');
 	t.is(got.status, 200);
 	t.deepEqual(got.body, {stdout: 'hello, world\n', stderr: null, status_id: 3, language_id: 4});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('Judge0 docs: the documented 422 answers, field by field', async t => {
@@ -123,7 +123,7 @@ test.serial('Judge0 docs: base64_encoded in and out ("SnVkZ2Uw" is "Judge0")', a
 	t.is(created.status, 201);
 	const got = await finished(created.body['token'], '?base64_encoded=true');
 	t.like(got.body, {stdout: 'aGVsbG8sIEp1ZGdlMAo=\n', stderr: null, compile_output: null, message: null, status: {id: 3, description: 'Accepted'}});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('Judge0 docs: wait=true answers the default 8 attributes at once', async t => {
@@ -135,7 +135,7 @@ test.serial('Judge0 docs: wait=true answers the default 8 attributes at once', a
 	t.true(Number.isInteger(body['memory']) && body['memory'] > 0);
 	t.regex(body['token'], uuid);
 	t.like((await judge0('GET', `/submissions/${body['token']}`)).body, {stdout: 'hello, Judge0\n'}, 'kept for a later GET too');
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('Judge0 docs: statuses exactly; languages with their gcc ids', async t => {
@@ -171,7 +171,7 @@ test.serial('Judge0: every verdict, with C and C++', async t => {
 	t.like(await run({source_code: example('exit-3.c')}), {status: {id: 11, description: 'Runtime Error (NZEC)'}, exit_code: 3, message: 'Exited with error status 3'});
 	t.like(await run({language_id: 54, source_code: example('uncaught-exception.cpp')}), {status: {id: 10, description: 'Runtime Error (SIGABRT)'}, exit_signal: 6, language: {id: 54}});
 	t.like(await run({language_id: 54, source_code: example('hello.cpp'), compiler_options: '-std=c++20'}), {status: {id: 3}, stdout: 'Hello from C++! sum=15 std=202002\n'});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('Judge0: max_file_size, stack_limit and max_processes_and_or_threads are applied, and the full view says what was', async t => {
@@ -188,7 +188,7 @@ test.serial('Judge0: max_file_size, stack_limit and max_processes_and_or_threads
 	t.like(await run({source_code: forks, max_processes_and_or_threads: 4}), {status: {id: 3}, stdout: '3\n', max_processes_and_or_threads: 4});
 	t.like(await run({source_code: forks}), {status: {id: 3}, stdout: '8\n', max_processes_and_or_threads: 31});
 	t.deepEqual((await judge0('POST', '/submissions', {source_code: forks, language_id: 50, max_processes_and_or_threads: 32, max_file_size: 4097})).body, {max_processes_and_or_threads: ['must be less than or equal to 31'], max_file_size: ['must be less than or equal to 4096']});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('Judge0: what is not offered is refused by name; an unknown token is a 404', async t => {
@@ -204,7 +204,7 @@ test.serial('Judge0: what is not offered is refused by name; an unknown token is
 	t.deepEqual(await judge0('GET', `/submissions/${body['token']}?fields=stdout,nonsense`), {status: 400, body: {error: 'invalid fields: [nonsense]'}}, 'Judge0\'s own refusal of a field name');
 	t.deepEqual(await judge0('POST', '/submissions?fields=nonsense', {source_code: hello, language_id: 50}), {status: 400, body: {error: 'invalid fields: [nonsense]'}});
 	t.like((await finished(body['token'], '?fields=*,stdout')).body, {stdout: 'hello, x\n', status_id: 3});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('arguments past /execute_c\'s bounds, or with a NUL, are refused by both APIs before anything runs', async t => {
@@ -217,7 +217,7 @@ test.serial('arguments past /execute_c\'s bounds, or with a NUL, are refused by 
 	t.deepEqual(await pistonArgs(['a\0b']), {status: 400, body: {message: 'args must not contain NUL bytes'}});
 	t.deepEqual(await judge0('POST', '/submissions?wait=true', {source_code: hello, language_id: 50, command_line_arguments: 'abcdefghij '.repeat(100_000)}), {status: 422, body: {command_line_arguments: ['has 100000 arguments; at most 256 are allowed']}});
 	t.deepEqual(await judge0('POST', '/submissions?wait=true', {source_code: hello, language_id: 50, command_line_arguments: 'a\0b'}), {status: 422, body: {command_line_arguments: ['must not contain NUL bytes']}});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test('Judge0: the store is bounded in bytes too: submissions with large sources, never fetched, fill it and then are refused as a full queue', async t => {
@@ -242,7 +242,7 @@ test('Judge0: the store is bounded in bytes too: submissions with large sources,
 		t.is(waited.status, 201);
 		t.is(waited.body['stdout'], 'hello, x\n', 'wait=true is run and answered, not kept');
 		t.is((await judge0('GET', `/submissions/${waited.body['token']}`, undefined, small.url)).status, 404);
-		assertHostClean(t, small);
+		await assertHostClean(t, small);
 	} finally {
 		await small.stop();
 	}

@@ -33,7 +33,7 @@ test.serial('the same request again is served from the cache: the same answer, n
 	t.like(second.body, {status: 'ok', output: 'hello again\n', compile_cached: true});
 	t.regex(first.headers.get('server-timing') ?? '', /(?:^|, )compile;dur=/, 'the first ran the compiler');
 	t.notRegex(second.headers.get('server-timing') ?? '', /(?:^|, )compile(?:_sandbox)?;dur=/, 'the second did not');
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a changed source, flag, std, optimize, language or compiler is a miss', async t => {
@@ -58,7 +58,7 @@ test.serial('a changed source, flag, std, optimize, language or compiler is a mi
 		t.regex(answer['output'], /^hello variants/, what);
 	}
 
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a compile error is answered from the cache with the same diagnostics', async t => {
@@ -69,7 +69,7 @@ test.serial('a compile error is answered from the cache with the same diagnostic
 	t.regex(first.body['error'], /^source\.c:2:\d+: error: expected '\)' before 'return'/m);
 	t.like(second.body, {status: 'compile_error', exit_code: 1, compile_cached: true});
 	t.is(second.body['error'], first.body['error'], 'the same text, byte for byte');
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('gcc\'s warnings come with a cached program too', async t => {
@@ -90,7 +90,7 @@ test.serial('a job cannot change the cached program: writing over its own binary
 	const second = await execute(server, body);
 	t.like(second.body, {status: 'ok', compile_cached: true, output: first.body['output']});
 	t.deepEqual(cachedFiles(server), before, 'the cached programs are unchanged');
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('the cache directory is the server\'s alone: mode 0700, programs read-only', t => {
@@ -108,7 +108,7 @@ test.serial('identical requests arriving together compile once', async t => {
 	const answers = await Promise.all(Array.from({length: 4}, async () => execute(server, body)));
 	t.deepEqual(answers.map(answer => answer.body['output']), Array.from({length: 4}, () => 'hello together\n'));
 	t.is(answers.filter(answer => answer.body['compile_cached'] === false).length, 1, 'one compiled, the others waited for it');
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test('identical requests whose compile a limit stops share that one compile: none is compiled again after it', async t => {
@@ -128,7 +128,7 @@ test('identical requests whose compile a limit stops share that one compile: non
 		t.is(answers.filter(answer => answer.body['compile_cached'] === false).length, 1);
 		const again = await execute(limited, {code: slow});
 		t.like(again.body, {status: 'compile_error', stopped_by: 'cpu_time', compile_cached: false}, 'a later request tries again: a stopped compile is not kept');
-		assertHostClean(t, limited);
+		await assertHostClean(t, limited);
 	} finally {
 		await limited.stop();
 	}
@@ -153,7 +153,7 @@ test('a request waiting for an identical compile whose client leaves gives its s
 		t.true(await waitFor(async () => await inFlight() === 1, 30_000), 'its slot is given back');
 		t.false(firstDone, 'while the compile it waited for still runs');
 		t.like((await first).body, {status: 'ok', output: '0\n'});
-		assertHostClean(t, waiting);
+		await assertHostClean(t, waiting);
 	} finally {
 		await waiting.stop();
 	}
@@ -179,7 +179,7 @@ test('the byte bound holds: the least recently used goes first', async t => {
 
 		t.like((await execute(small, {code: hello(`bound ${programs - 1}`)})).body, {compile_cached: true}, 'the newest is kept');
 		t.like((await execute(small, {code: hello('bound 0')})).body, {compile_cached: false}, 'the oldest was evicted');
-		assertHostClean(t, small);
+		await assertHostClean(t, small);
 	} finally {
 		await small.stop();
 	}
@@ -192,7 +192,7 @@ test('C_RUNNER_COMPILE_CACHE_BYTES=0 turns the cache off', async t => {
 		t.like((await execute(off, body)).body, {compile_cached: false});
 		t.like((await execute(off, body)).body, {compile_cached: false, output: 'hello off\n'});
 		t.deepEqual(fs.readdirSync(off.cacheDir), [], 'no cache directory made');
-		assertHostClean(t, off);
+		await assertHostClean(t, off);
 	} finally {
 		await off.stop();
 	}
@@ -222,7 +222,7 @@ test('a cache directory removed while the server runs is never replaced by what 
 		}
 
 		t.deepEqual(fs.readdirSync(dir), [genuineKey], 'nothing written into the other user\'s directory');
-		assertHostClean(t, own);
+		await assertHostClean(t, own);
 	} finally {
 		await own.stop();
 	}

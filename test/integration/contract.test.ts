@@ -39,7 +39,7 @@ async function checkContract(t: ExecutionContext, body: Record<string, unknown>,
 	}
 
 	t.is(result['exit_code'], expected.exit_code);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 }
 
 // Every example under gcc (the default) and again under tcc.
@@ -68,7 +68,7 @@ test.serial('compile error: gcc\'s own diagnostics with file and line, plain ASC
 	t.like(body, {output: '', exit_code: 1, status: 'compile_error'});
 	t.regex(body['error'], /^source\.c:2:\d+: error: expected '\)' before 'return'/m);
 	t.regex(body['error'], /^[\x09\x0a\x20-\x7e]*$/, 'plain ASCII: no colour codes, no typographic quotes');
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 
@@ -77,7 +77,7 @@ test.serial('tcc: a compile error is tcc\'s own diagnostic with file and line, e
 	t.is(status, 200);
 	t.like(body, {output: '', exit_code: 1, status: 'compile_error'});
 	t.regex(body['error'], /^source\.c:2: error: ',' expected \(got "return"\)/m);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('tcc compiles C only: a 400 for C++', async t => {

@@ -28,19 +28,19 @@ test.serial('infinite loop: stopped at the CPU limit, time_limit', async t => {
 	// The helper samples CPU time every 5 ms and kills the job at the limit; RLIMIT_CPU is only its backstop.
 	t.like(body, {status: 'time_limit', timed_out: true, stopped_by: 'cpu_time', exit_code: -9, signal: 'SIGKILL'});
 	t.true(body['cpu_ms'] >= 100 && body['cpu_ms'] < 200, `cpu_ms ${body['cpu_ms']}`);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('sleep: stopped at the wall limit, the output written before is returned', async t => {
 	const body = await run(t, 'sleep-forever.c');
 	t.like(body, {status: 'time_limit', timed_out: true, stopped_by: 'wall_time', exit_code: -9, signal: 'SIGKILL', output: 'sleeping\n'});
 	t.true(body['time_ms'] >= 1900, `time_ms ${body['time_ms']}`);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('fork bomb: held by the process limit, killed at the first limit it reaches, nothing survives', async t => {
 	assertForkBombStopped(t, await run(t, 'fork-bomb.c'), Number(testLimits.C_RUNNER_RUN_MEMORY_MB));
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('fork count: fork fails with EAGAIN below the process limit', async t => {
@@ -49,28 +49,28 @@ test.serial('fork count: fork fails with EAGAIN below the process limit', async 
 	const forks = Number(/forks=(\d+)/.exec(body['output'])?.[1]);
 	t.true(forks > 0 && forks < Number(testLimits.C_RUNNER_RUN_PROCESSES), body['output']);
 	t.regex(body['output'], /EAGAIN/);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('memory hog: memory_limit, not a generic runtime error', async t => {
 	const body = await run(t, 'memory-hog.c');
 	t.like(body, {status: 'memory_limit', stopped_by: 'memory'});
 	t.true(body['memory_kb'] >= 64 * 1024, `memory_kb ${body['memory_kb']}`);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('stdout flood: output_limit, output cut exactly at the cap', async t => {
 	const body = await run(t, 'output-flood.c');
 	t.like(body, {status: 'output_limit', stopped_by: 'output', output_limit_stream: 'stdout', truncated: true, exit_code: -9, signal: 'SIGKILL'});
 	t.is(Buffer.byteLength(body['output']), outputCap);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('stderr flood: output_limit on stderr', async t => {
 	const body = await run(t, 'stderr-flood.c');
 	t.like(body, {status: 'output_limit', stopped_by: 'output', output_limit_stream: 'stderr', truncated: true});
 	t.is(Buffer.byteLength(body['error']), outputCap);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('address space reserved up to the limit, then a failed exit: memory_limit', async t => {
@@ -79,7 +79,7 @@ test.serial('address space reserved up to the limit, then a failed exit: memory_
 	t.regex(body['output'], /^reserved \d+ MiB before malloc failed\n$/);
 	// Reserved, never touched: the memory the job held stays small.
 	t.true(body['memory_kb'] < 16 * 1024, `memory_kb ${body['memory_kb']}`);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('address space reserved and never made usable (PROT_NONE) past the limit: a failed exit stays runtime_error', async t => {
@@ -89,7 +89,7 @@ test.serial('address space reserved and never made usable (PROT_NONE) past the l
 	const vmSizeKb = Number(/^VmSize:\s+(\d+) kB$/m.exec(body['output'])?.[1]);
 	t.true(vmSizeKb >= Number(testLimits.C_RUNNER_RUN_MEMORY_MB) * 1024, `the premise: an address space past the limit (VmSize ${vmSizeKb} kB)`);
 	t.like(body, {status: 'runtime_error', exit_code: 1, stopped_by: null});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('disk fill: the job directory is capped; the host disk is untouched', async t => {
@@ -99,13 +99,13 @@ test.serial('disk fill: the job directory is capped; the host disk is untouched'
 	const diskBytes = Number(testLimits.C_RUNNER_RUN_DISK_MB) * 1024 * 1024;
 	t.true(written > diskBytes / 2 && written <= diskBytes, body['output']);
 	t.regex(body['output'], /\(ENOSPC\)/);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('file size: one file past the limit is killed by SIGXFSZ', async t => {
 	const body = await run(t, 'file-size.c');
 	t.like(body, {status: 'file_size_limit', stopped_by: 'file_size', exit_code: -25, signal: 'SIGXFSZ'});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('host files cannot be read at run time', async t => {
@@ -114,7 +114,7 @@ test.serial('host files cannot be read at run time', async t => {
 	t.notRegex(body['output'], /LEAKED/);
 	t.regex(body['output'], /\/etc\/shadow: blocked/);
 	t.regex(body['output'], /\/usr\/bin\/gcc: blocked/);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 for (const name of ['include-shadow.c', 'include-etc-passwd.c', 'incbin-shadow.c']) {
@@ -123,7 +123,7 @@ for (const name of ['include-shadow.c', 'include-etc-passwd.c', 'incbin-shadow.c
 		t.like(body, {status: 'compile_error', exit_code: 1, output: ''});
 		t.regex(body['error'], /No such file or directory|file not found|can't open/i);
 		t.notRegex(body['error'], /root:[^\n]*:0:0:/, 'no line of a passwd or shadow file');
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	});
 }
 
@@ -156,7 +156,7 @@ test.serial('the machine\'s own /usr/local is empty at compile time: incbin-usr-
 	const body = await run(t, 'incbin-usr-local.c', {code: example('incbin-usr-local.c').replace('/usr/local/bin/placeholder', target)});
 	t.like(body, {status: 'compile_error', output: ''}, target);
 	t.regex(body['error'], new RegExp(`file not found: ${target.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('no network: connects to the server, the host and the internet fail', async t => {
@@ -165,7 +165,7 @@ test.serial('no network: connects to the server, the host and the internet fail'
 	t.is(body['status'], 'ok', body['error']);
 	t.notRegex(body['output'], /ESCAPED/);
 	t.regex(body['output'], new RegExp(`connect 127\\.0\\.0\\.1:${port}: blocked`));
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('writes outside the job directory and /tmp fail', async t => {
@@ -174,7 +174,7 @@ test.serial('writes outside the job directory and /tmp fail', async t => {
 	t.notRegex(body['output'], /ESCAPED/);
 	t.regex(body['output'], /cwd: ok/);
 	t.regex(body['output'], /tmp: ok/);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('signals reach only the sandbox\'s own processes; the server survives', async t => {
@@ -185,7 +185,7 @@ test.serial('signals reach only the sandbox\'s own processes; the server survive
 	t.true(visible <= 2, body['output']);
 	t.is(server.process.exitCode, null, 'the server still runs');
 	t.is((await fetch(`${server.url}/health`)).status, 200);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('the server\'s environment is invisible, also through /proc', async t => {
@@ -193,7 +193,7 @@ test.serial('the server\'s environment is invisible, also through /proc', async 
 	t.is(body['status'], 'ok', body['error']);
 	t.regex(body['output'], /canary: absent/);
 	t.notRegex(body['output'], /server-secret-canary|C_RUNNER/);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a daemonised background child does not outlive the job', async t => {
@@ -202,19 +202,19 @@ test.serial('a daemonised background child does not outlive the job', async t =>
 	t.like(body, {status: 'ok', exit_code: 0});
 	t.regex(body['output'], /^main done\n/);
 	t.true(Date.now() - started < 10_000, 'the job returned promptly');
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('exit(139) is 139; SIGSEGV is -11; raise(SIGKILL) is -9', async t => {
 	t.like(await run(t, 'exit-139.c'), {status: 'runtime_error', exit_code: 139, signal: null});
 	t.like(await run(t, 'null-deref.c'), {status: 'signalled', exit_code: -11, signal: 'SIGSEGV'});
 	t.like(await run(t, 'raise-sigkill.c'), {status: 'signalled', exit_code: -9, signal: 'SIGKILL'});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('stack overflow is a SIGSEGV', async t => {
 	t.like(await run(t, 'stack-overflow.c'), {exit_code: -11, signal: 'SIGSEGV'});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('open files are capped', async t => {
@@ -222,13 +222,13 @@ test.serial('open files are capped', async t => {
 	const count = Number(/open_files=(\d+)/.exec(body['output'])?.[1]);
 	t.true(count > 0 && count < Number(testLimits.C_RUNNER_RUN_OPEN_FILES), body['output']);
 	t.regex(body['output'], /EMFILE/);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a deep tree of odd-mode files is cleaned up', async t => {
 	const body = await run(t, 'many-files.c');
 	t.like(body, {status: 'ok', output: 'made tree\n'});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('two concurrent jobs cannot see or touch each other\'s directories', async t => {
@@ -244,7 +244,7 @@ test.serial('two concurrent jobs cannot see or touch each other\'s directories',
 	t.true(fs.existsSync(`${server.jobRoot}/${victimDir}`), 'the victim was still running during the attack');
 	const victimResult = await victim;
 	t.like(victimResult.body, {status: 'ok', output: 'victim: intact\n'});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a program whose object file passes the compile file size limit: stopped_by file_size, said so, not kept in the cache', async t => {
@@ -257,7 +257,7 @@ test.serial('a program whose object file passes the compile file size limit: sto
 		t.regex(body['error'], /c-runner: compilation stopped by the compile file size limit of 64 MiB\n$/);
 	}
 
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 for (const [name, compiler] of [['include-dev-zero.c', 'gcc'], ['macro-expansion-bomb.c', 'gcc'], ['macro-expansion-bomb.c', 'tcc']] as const) {
@@ -269,14 +269,14 @@ for (const [name, compiler] of [['include-dev-zero.c', 'gcc'], ['macro-expansion
 			t.regex(body['error'], /(?:out of memory allocating \d+ bytes|memory full \(realloc\))[^]*\nc-runner: compilation stopped by the compile memory limit of 1024 MiB\n$/);
 		}
 
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	});
 }
 
 test.serial('100 GiB of thread-local data, allocated by the C library before main: memory_limit, as for static data: tls-huge.c', async t => {
 	const body = await run(t, 'tls-huge.c');
 	t.like(body, {status: 'memory_limit', stopped_by: 'memory', output: ''}, body['error']);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a compiler that exits 0 without writing a program: its compile error, not a 500: tcc-no-program.c', async t => {
@@ -286,7 +286,7 @@ test.serial('a compiler that exits 0 without writing a program: its compile erro
 		t.regex(body['error'], /^0\.9\.27\nc-runner: the compiler exited 0 but wrote no program\n$/);
 	}
 
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('stdin mapped into memory, the fast-input idiom, is not taken for memory the program holds: mmap-stdin.c at 2 MiB', async t => {
@@ -294,7 +294,7 @@ test.serial('stdin mapped into memory, the fast-input idiom, is not taken for me
 	const body = await run(t, 'mmap-stdin.c', {stdin, memory_limit_mb: 2});
 	t.like(body, {status: 'ok', output: `sum ${120 * 1024 * 1024}\n`}, body['error']);
 	t.true(body['memory_kb'] < 2048, `memory_kb ${body['memory_kb']}`);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a program of 60 MB of data (inside the compile file limit) runs, and runs again from the cache: large-program.c', async t => {
@@ -303,7 +303,7 @@ test.serial('a program of 60 MB of data (inside the compile file limit) runs, an
 		t.like(body, {status: 'ok', output: '1\n', compile_cached: attempt}, body['error']);
 	}
 
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a program that cannot be started (its ELF interpreter does not exist) is its own runtime error, not a 500 nor a sandbox failure', async t => {
@@ -316,7 +316,7 @@ test.serial('a program that cannot be started (its ELF interpreter does not exis
 	t.is(judged.status, 200);
 	t.like(await judged.json(), {verdict: 'RE', results: [{verdict: 'RE', status: 'runtime_error', exit_code: 127}]});
 	t.is(await startFailures(), before, 'no sandbox start failure counted');
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('the helper\'s report cannot be forged from inside the sandbox', async t => {
@@ -324,13 +324,13 @@ test.serial('the helper\'s report cannot be forged from inside the sandbox', asy
 	t.notRegex(body['output'], /ESCAPED/);
 	t.regex(body['output'], /^ptrace attach 1: blocked/m);
 	t.like(body, {status: 'runtime_error', exit_code: 7});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('stdin: any bytes reach the program, NUL included; without stdin the program reads EOF at once', async t => {
 	t.like(await run(t, 'echo-stdin.c', {stdin: 'a\u0000b\n'}), {status: 'ok', output: 'a\u0000b\nbytes=4\n'});
 	t.like(await run(t, 'echo-stdin.c'), {status: 'ok', output: 'bytes=0\n'});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('the math library is linked; warnings stay out of the program\'s stderr', async t => {
@@ -338,7 +338,7 @@ test.serial('the math library is linked; warnings stay out of the program\'s std
 	const warned = await run(t, 'warning.c');
 	t.like(warned, {status: 'ok', output: 'ran\n', error: ''});
 	t.regex(warned['warnings'], /warning: unused variable 'unused'/);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('the reference\'s examples as kept in examples/', async t => {
@@ -350,5 +350,5 @@ test.serial('the reference\'s examples as kept in examples/', async t => {
 	const failed = await run(t, 'compile-error.c');
 	t.like(failed, {status: 'compile_error', exit_code: 1, output: ''});
 	t.regex(failed['error'], /source\.c:5:28: error: expected '\)' before 'return'/);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });

@@ -27,7 +27,7 @@ for (const [mode, options] of modes) {
 			greeting.send({type: 'stdin', data: 'Ada\n36\n'});
 			t.like(await greeting.waitForType('exit'), {status: 'ok', output: 'Name: Hello, Ada!\nAge: In ten years you will be 46.\n'});
 			t.is((await greeting.closed).code, 1000);
-			assertHostClean(t, server);
+			await assertHostClean(t, server);
 
 			const waiting = connect(server);
 			await waiting.opened;
@@ -36,7 +36,7 @@ for (const [mode, options] of modes) {
 			waiting.send({type: 'signal', signal: 'interrupt'});
 			t.like(await waiting.waitForType('exit'), {status: 'signalled', signal: 'SIGINT'});
 			t.is((await waiting.closed).code, 1000);
-			assertHostClean(t, server);
+			await assertHostClean(t, server);
 
 			const dropped = connect(server);
 			await dropped.opened;
@@ -44,7 +44,7 @@ for (const [mode, options] of modes) {
 			await dropped.waitForStdout('ready\n');
 			dropped.socket.terminate();
 			await eventuallyClean(server);
-			assertHostClean(t, server);
+			await assertHostClean(t, server);
 		} finally {
 			await server.stop();
 		}
@@ -65,7 +65,7 @@ test.serial('a shutdown ends open sessions with 1001 once the grace period is ov
 	t.is((await client.closed).code, 1001);
 	t.like(await waiting, {status: 503, body: {error: 'Server is shutting down; the job was cancelled'}});
 	t.deepEqual(await stopped, {code: 0, signal: null});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 const upgradeRequest = (server: RunningServer) => ['GET /interactive HTTP/1.1', `Host: ${new URL(server.url).host}`, 'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13', '', ''].join('\r\n');
@@ -110,7 +110,7 @@ test.serial('an upgrade waiting for a slot whose client leaves (a FIN) gives its
 		t.regex(answer, /"type":"exit","output":"Hello from C!",.*"status":"ok"/);
 		early.destroy();
 		await eventuallyClean(server);
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	} finally {
 		await server.stop();
 	}
@@ -130,7 +130,7 @@ test.serial('a session takes a job slot like any run: with every slot busy and n
 		t.like(await holder.waitForType('exit'), {status: 'ok'});
 		await holder.closed;
 		await eventuallyClean(server);
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	} finally {
 		await server.stop();
 	}
@@ -146,7 +146,7 @@ test.serial('a sidecar turns both off: no page at /, no interactive upgrade', as
 		t.is(refused.status, 404);
 		t.deepEqual(refused.body, {error: 'Interactive runs are turned off on this server (C_RUNNER_INTERACTIVE=off)'});
 		t.like(await (await fetch(`${server.url}/execute_c`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({code: example('hello.c')})})).json() as object, {status: 'ok'});
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	} finally {
 		await server.stop();
 	}

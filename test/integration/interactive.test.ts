@@ -66,7 +66,7 @@ test.serial('a prompt reaches the client before it sends anything; input, answer
 	t.is(typeof exit['memory_kb'], 'number');
 	t.is(exit['limits'].output_bytes, Number(testLimits.C_RUNNER_OUTPUT_BYTES));
 	t.deepEqual(await client.closed, {code: 1000, reason: 'run finished'});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('output arrives as it is written, long before the exit', async t => {
@@ -78,7 +78,7 @@ test.serial('output arrives as it is written, long before the exit', async t => 
 	// The program sleeps 600 ms between its first line and its end.
 	t.true(exit.at - ticks[0]!.at > 300, `first line ${Math.round(exit.at - ticks[0]!.at)} ms before the exit`);
 	t.is((await client.closed).code, 1000);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('end-of-input: a partial line, then end-of-file; stdin and stdout are a terminal, stderr is not', async t => {
@@ -90,7 +90,7 @@ test.serial('end-of-input: a partial line, then end-of-file; stdin and stdout ar
 	const exit = await client.waitForType('exit');
 	t.like(exit, {status: 'ok', output: 'tty 1 1 0\nbytes=6\n'});
 	t.is((await client.closed).code, 1000);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('stdin in the start message, and stderr as its own stream', async t => {
@@ -100,7 +100,7 @@ test.serial('stdin in the start message, and stderr as its own stream', async t 
 	t.like(exit, {status: 'runtime_error', exit_code: 4, output: 'read given\n', error: 'to stderr\n'});
 	t.is(client.received.filter(entry => entry.message['type'] === 'stderr').map(entry => entry.message['data']).join(''), 'to stderr\n');
 	t.is((await client.closed).code, 1000);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('an interrupt from the client stops a waiting program', async t => {
@@ -110,7 +110,7 @@ test.serial('an interrupt from the client stops a waiting program', async t => {
 	const exit = await client.waitForType('exit');
 	t.like(exit, {status: 'signalled', signal: 'SIGINT', exit_code: -2, idle_timeout: false});
 	t.is((await client.closed).code, 1000);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('an interrupt sent with the start, before the program runs, is not lost', async t => {
@@ -120,7 +120,7 @@ test.serial('an interrupt sent with the start, before the program runs, is not l
 	const exit = await client.waitForType('exit');
 	t.like(exit, {status: 'signalled', signal: 'SIGINT', exit_code: -2});
 	t.is((await client.closed).code, 1000);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('more input at once than the relay\'s buffers hold reaches the program whole: interactive-count-lines.c', async t => {
@@ -135,7 +135,7 @@ test.serial('more input at once than the relay\'s buffers hold reaches the progr
 	client.send({type: 'eof'});
 	t.like(await client.waitForType('exit', 20_000), {status: 'ok', output: 'lines=1320\n'});
 	t.is((await client.closed).code, 1000);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a kill from the client', async t => {
@@ -144,7 +144,7 @@ test.serial('a kill from the client', async t => {
 	client.send({type: 'signal', signal: 'kill'});
 	t.like(await client.waitForType('exit'), {status: 'signalled', signal: 'SIGKILL', exit_code: -9});
 	t.is((await client.closed).code, 1000);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('an idle program is stopped by the idle limit, and is charged no CPU time while it waits', async t => {
@@ -157,7 +157,7 @@ test.serial('an idle program is stopped by the idle limit, and is charged no CPU
 	t.like(exit, {status: 'time_limit', stopped_by: 'wall_time', timed_out: true, idle_timeout: true, output: 'ready\n'});
 	t.true(performance.now() - started >= idleMs * 0.8);
 	t.is((await client.closed).code, 1000);
-	assertHostClean(t, quick);
+	await assertHostClean(t, quick);
 });
 
 test.serial('a program that is never idle is stopped by the interactive wall limit', async t => {
@@ -167,7 +167,7 @@ test.serial('a program that is never idle is stopped by the interactive wall lim
 	t.is(exit['limits'].wall_time_ms, wallMs);
 	t.true(client.stdout().split('\n').length > 5, 'it kept writing until the limit');
 	t.is((await client.closed).code, 1000);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a socket that closes mid-run leaves no process and no directory', async t => {
@@ -176,7 +176,7 @@ test.serial('a socket that closes mid-run leaves no process and no directory', a
 	t.true(leftoverProcesses(server).length > 0, 'the program runs');
 	client.socket.terminate();
 	await eventuallyClean(server);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 	// The log line follows the clean-up, and comes through the server's stdout on its own time.
 	t.true(await eventuallyLogged(server, entry => entry['msg'] === 'interactive session done' && entry['jobStatus'] === 'client_gone'), 'logged as client_gone');
 });
@@ -191,7 +191,7 @@ test.serial('a client that floods pings is cut without a close frame (1006); the
 
 	t.is((await client.closed).code, 1006);
 	await eventuallyClean(server);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('the program cannot take over the relay that stands between it and the client', async t => {
@@ -200,7 +200,7 @@ test.serial('the program cannot take over the relay that stands between it and t
 	t.like(exit, {status: 'ok'});
 	t.regex(exit['output'], /^ptrace refused\nmem refused\nfd refused\ntiocsti (own input only|refused)\n$/);
 	t.is((await client.closed).code, 1000);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('output past the cap stops the program', async t => {
@@ -210,7 +210,7 @@ test.serial('output past the cap stops the program', async t => {
 	t.is(Buffer.byteLength(exit['output']), Number(testLimits.C_RUNNER_OUTPUT_BYTES));
 	t.is(Buffer.byteLength(client.stdout()), Number(testLimits.C_RUNNER_OUTPUT_BYTES));
 	t.is((await client.closed).code, 1000);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a compile error: the compile message, then an exit with gcc\'s message', async t => {
@@ -220,7 +220,7 @@ test.serial('a compile error: the compile message, then an exit with gcc\'s mess
 	t.regex(compiled['error'], /error:/);
 	t.like(await client.waitForType('exit'), {status: 'compile_error', exit_code: 1});
 	t.is((await client.closed).code, 1000);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 const badMessages: Array<[string, (client: SessionClient) => Promise<void>, RegExp, number]> = [
@@ -260,7 +260,7 @@ for (const [name, act, message, closeCode] of badMessages) {
 		t.is((await client.closed).code, closeCode);
 		t.false(client.received.some(entry => entry.message['type'] === 'exit'));
 		await eventuallyClean(server);
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	});
 }
 
@@ -268,7 +268,7 @@ test.serial('no start in time: an error and a close', async t => {
 	const client = await open(undefined, {}, quick);
 	t.like(await client.waitForType('error', idleMs * 4), {error: `No start message within ${idleMs} ms`});
 	t.is((await client.closed).code, 1008);
-	assertHostClean(t, quick);
+	await assertHostClean(t, quick);
 });
 
 test.serial('no start within 10 s, though the idle limit is 30 s: an error and a close, and the slot it held is free again', async t => {
@@ -276,7 +276,7 @@ test.serial('no start within 10 s, though the idle limit is 30 s: an error and a
 	t.like(await client.waitForType('error', 40_000), {error: 'No start message within 10000 ms'});
 	t.is((await client.closed).code, 1008);
 	await eventuallyClean(server);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a foreign Origin is refused; the allow-list and the server\'s own origin are not', async t => {
@@ -291,7 +291,7 @@ test.serial('a foreign Origin is refused; the allow-list and the server\'s own o
 	}
 
 	await eventuallyClean(server);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a page that rebound its own name to the server\'s address is refused by its Host, on the upgrade and every route', async t => {
@@ -313,7 +313,7 @@ test.serial('a page that rebound its own name to the server\'s address is refuse
 		t.deepEqual({status: answer.status, body: JSON.parse(answer.body)}, {status: 403, body: {error}}, request.split('\r\n')[0]);
 	}
 
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('the token applies: a header or a bearer subprotocol', async t => {
@@ -332,7 +332,7 @@ test.serial('the token applies: a header or a bearer subprotocol', async t => {
 	client.send({type: 'start', code: example('hello.c')});
 	t.like(await client.waitForType('exit'), {status: 'ok'});
 	t.is((await client.closed).code, 1000);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a full server refuses the upgrade with a clear message; other paths are not upgraded', async t => {
@@ -353,7 +353,7 @@ test.serial('a full server refuses the upgrade with a clear message; other paths
 	t.is(other.status, 404);
 	t.true(await slotsFree(), 'a closed session gives its slot back');
 	await eventuallyClean(server);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a slow reader: the program waits for the client, the server does not buffer its output', async t => {
@@ -377,7 +377,7 @@ test.serial('a slow reader: the program waits for the client, the server does no
 		t.is(Buffer.byteLength(client.stdout()), cap, 'every byte within the cap reached the client');
 		t.log(`server RSS while the client was paused: ${Math.round(rssKb / 1024)} MiB`);
 		await client.closed;
-		assertHostClean(t, big);
+		await assertHostClean(t, big);
 	} finally {
 		await big.stop();
 	}
@@ -420,7 +420,7 @@ test.serial('a handshake the WebSocket library would refuse is a JSON refusal, a
 	}
 
 	t.true(await slotsFree(), 'every slot given back');
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('an Upgrade other than websocket (curl --http2 offers h2c) is an ordinary request', async t => {
@@ -441,7 +441,7 @@ test.serial('an Upgrade other than websocket (curl --http2 offers h2c) is an ord
 	});
 	t.is(run.status, 200);
 	t.like(JSON.parse(run.body), {status: 'ok', output: 'Hello from C!'});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('frames the WebSocket library refuses itself end the session, never the server, logged as the client\'s bad message', async t => {
@@ -462,6 +462,6 @@ test.serial('frames the WebSocket library refuses itself end the session, never 
 	// The library's reason, as its message: a string, not an object of its characters.
 	const reasons = server.logs.slice(logged).filter(entry => entry['msg'] === 'interactive socket closed on a bad frame').map(entry => entry['err']);
 	t.deepEqual(reasons, ['Max payload size exceeded', 'Invalid WebSocket frame: invalid UTF-8 sequence']);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 	t.is((await fetch(`${server.url}/health`)).status, 200, 'the server lives');
 });

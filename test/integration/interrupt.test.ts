@@ -18,7 +18,7 @@ test('SIGINT to the server\'s whole process group drains a job in flight: a norm
 		t.like(body, {status: 'ok', exit_code: 0, output: '4000\n'});
 		const [code, signal] = await exited;
 		t.deepEqual({code, signal}, {code: 0, signal: null}, server.stderr());
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	} finally {
 		await server.stop();
 	}

@@ -79,7 +79,7 @@ test.serial('megabytes of whitespace, in the output and in the expected output, 
 	t.true(count > 0);
 	const tokens = await judge({code: example('whitespace-flood.c'), compare: 'tokens', testcases: [{input: '4096', output: spaces}]});
 	t.like(tokens.body, {verdict: 'AC'});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('the time budget ends a 100-case judge of a looping program in bounded time, the rest SKIPPED: infinite-loop.c', async t => {
@@ -98,7 +98,7 @@ test.serial('the time budget ends a 100-case judge of a looping program in bound
 	t.like(body['results'].at(-1), {verdict: 'SKIPPED', passed: false, error: `Skipped: the judge's time budget of ${budgetMs} ms ran out`});
 	// The budget, the compile and the time to stop the sandboxes running at that moment: nowhere near 100 × 1.6 s.
 	t.true(elapsed < budgetMs + 15_000, `${Math.round(elapsed)} ms`);
-	assertHostClean(t, budgeted);
+	await assertHostClean(t, budgeted);
 });
 
 /** The job directories of `target` holding a program: a `source` file (the program's name) with something in it. */
@@ -118,7 +118,7 @@ test('a test case holds one copy of the program on the job root, not two: the ru
 		await new Promise(resolve => setTimeout(resolve, 300));
 		t.is(programs(one).length, 2, programs(one).join(' '));
 		t.like((await judged).body, {verdict: 'AC'});
-		assertHostClean(t, one);
+		await assertHostClean(t, one);
 	} finally {
 		await one.stop();
 	}
@@ -163,7 +163,7 @@ test('judges hold their programs on the job root C_RUNNER_JUDGES at a time: the 
 
 		// Each judge running: its compiled program, and the copy of the test case running (one at a time).
 		t.true(most >= 2 && most <= 4, `${most} job directories held a program at once`);
-		assertHostClean(t, bounded);
+		await assertHostClean(t, bounded);
 	} finally {
 		await bounded.stop();
 	}

@@ -31,7 +31,7 @@ test('a large judge request that may use every slot does not starve an /execute_
 		t.true(resultsBefore < tests - 1, `the /execute_c answer came after ${resultsBefore} of ${tests} test cases`);
 		const rest = await allEvents(stream);
 		t.like(rest.at(-1), {event: 'summary', data: {passed: true, summary: {passed: tests, total: tests}}});
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	} finally {
 		await server.stop();
 	}
@@ -50,7 +50,7 @@ test('an admitted judge request is answered whole while new requests get 503 for
 		const statuses = others.map(other => other.status).sort();
 		t.true(statuses.includes(503), `new requests were refused while the queue was full: ${statuses.join(', ')}`);
 		t.true(statuses.every(status => status === 200 || status === 503), statuses.join(', '));
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	} finally {
 		await server.stop();
 	}
@@ -73,7 +73,7 @@ test('a streamed judge request that waits for its turn gets its stream at once, 
 		const secondEvents = await allEvents(second);
 		t.deepEqual(secondEvents.map(event => event.event), ['compile', 'result', 'summary']);
 		t.like(secondEvents.at(-1), {data: {passed: true}});
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	} finally {
 		await server.stop();
 	}

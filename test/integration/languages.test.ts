@@ -19,7 +19,7 @@ test.serial('C++: iostream, the standard library, gnu++17 by default', async t =
 	const {status, body} = await execute(server, {language: 'cpp', code: example('hello.cpp')});
 	t.is(status, 200);
 	t.like(body, {status: 'ok', output: 'Hello from C++! sum=15 std=201703\n', exit_code: 0});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('C++: std chosen; an uncaught exception aborts', async t => {
@@ -27,14 +27,14 @@ test.serial('C++: std chosen; an uncaught exception aborts', async t => {
 	const {body} = await execute(server, {language: 'cpp', code: example('uncaught-exception.cpp')});
 	t.like(body, {status: 'signalled', signal: 'SIGABRT', exit_code: -6});
 	t.regex(body['error'], /terminate called after throwing an instance of 'std::runtime_error'/);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('C++: a compile error names source.cpp', async t => {
 	const {body} = await execute(server, {language: 'cpp', code: 'int main() { return missing; }\n'});
 	t.like(body, {status: 'compile_error', exit_code: 1});
 	t.regex(body['error'], /^source\.cpp:1:21: error: 'missing' was not declared in this scope/m);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('std and optimize reach the compiler', async t => {
@@ -43,7 +43,7 @@ test.serial('std and optimize reach the compiler', async t => {
 	const c89 = await execute(server, {code: 'int main(void) { for (int i = 0; i < 1; i++) {} return 0; }\n', std: 'c89'});
 	t.like(c89.body, {status: 'compile_error'});
 	t.regex(c89.body['error'], /'for' loop initial declarations are only allowed in C99 or C11 mode/);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('files: several sources and a header, compiled together', async t => {
@@ -56,7 +56,7 @@ test.serial('files: several sources and a header, compiled together', async t =>
 	const broken = await execute(server, {files: [{name: 'main.c', content: 'int twice(int);\nint main(void) { return twice(1); }\n'}]});
 	t.like(broken.body, {status: 'compile_error'});
 	t.regex(broken.body['error'], /undefined reference to [`']twice'/, 'gold quotes it so, ld.bfd with a backtick');
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 // A program that looks, in its own file, for the name of the note gold writes into what it links (ld.bfd writes
@@ -93,7 +93,7 @@ test.serial('gold links C and C++ programs (this host has it), as /health shows'
 	t.regex(health.policy.compilers['c']!, / -fuse-ld=gold /);
 	t.regex(health.policy.compilers['cpp']!, / -fuse-ld=gold /);
 	t.notRegex(health.policy.compilers['c/tcc']!, /gold/, 'tcc links with its own linker');
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('C_RUNNER_LINKER=bfd: gcc\'s default linker, and no gold note in what it links', async t => {
@@ -104,7 +104,7 @@ test.serial('C_RUNNER_LINKER=bfd: gcc\'s default linker, and no gold note in wha
 		t.regex(body['output'], /^not gold c: \d+ bytes read\n$/, 'the check above can fail');
 		const health = await (await fetch(`${bfd.url}/health`)).json() as {policy: {compilers: Record<string, string>}};
 		t.notRegex(health.policy.compilers['c']!, /fuse-ld/);
-		assertHostClean(t, bfd);
+		await assertHostClean(t, bfd);
 	} finally {
 		await bfd.stop();
 	}
@@ -146,7 +146,7 @@ test.serial('a host without gold: C_RUNNER_LINKER=gold stops start-up naming the
 			t.regex(body['output'], /^not gold c: \d+ bytes read\n$/);
 			const health = await (await fetch(`${auto.url}/health`)).json() as {policy: {compilers: Record<string, string>}};
 			t.notRegex(health.policy.compilers['c']!, /fuse-ld/);
-			assertHostClean(t, auto);
+			await assertHostClean(t, auto);
 		} finally {
 			await auto.stop();
 		}
@@ -169,5 +169,5 @@ test.serial('bad options are a 400 naming what is allowed', async t => {
 		t.regex(response.body['error'], message);
 	}
 
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });

@@ -69,7 +69,7 @@ test.serial('a job takes its slot\'s compile and run sandboxes, and new ones wai
 	const after = await settled(ahead);
 	t.deepEqual(kinds(after), allKinds);
 	t.true(after.every(launcher => !before.has(launcher.pid)), 'all were used, all are new');
-	assertHostClean(t, ahead);
+	await assertHostClean(t, ahead);
 });
 
 test.serial('job directories of sandboxes made ahead removed while they wait (a /tmp cleaner): the job makes its own, and runs', async t => {
@@ -85,7 +85,7 @@ test.serial('job directories of sandboxes made ahead removed while they wait (a 
 	const gone = ahead.logs.filter(entry => entry['msg'] === 'the job directory of a sandbox made ahead was gone when its job came: the step makes its own');
 	t.deepEqual(gone.map(entry => entry['step']).sort(), ['compile', 'run']);
 	t.deepEqual(kinds(await settled(ahead)), allKinds, 'new ones wait for the next job');
-	assertHostClean(t, ahead);
+	await assertHostClean(t, ahead);
 });
 
 test.serial('a job in sandboxes made ahead sees exactly what a job in new ones sees: fresh-sandbox.c', async t => {
@@ -106,8 +106,8 @@ test.serial('a job in sandboxes made ahead sees exactly what a job in new ones s
 	t.regex(outputs[0]!, /^processes: 1 \(and itself\)$/m);
 	t.regex(outputs[0]!, /^working directory:\n\/tmp: <job root>\n\/run\/c-runner: (sandbox stdin|stdin sandbox)\n$/m, 'the helper and the stdin file, nothing else');
 	t.deepEqual(outputs, [outputs[0], outputs[0], outputs[0], outputs[0]]);
-	assertHostClean(t, ahead);
-	assertHostClean(t, fresh);
+	await assertHostClean(t, ahead);
+	await assertHostClean(t, fresh);
 });
 
 test.serial('a run with stdin takes its slot\'s run sandbox too, whose helper opens the stdin written into it: echo-stdin.c', async t => {
@@ -117,7 +117,7 @@ test.serial('a run with stdin takes its slot\'s run sandbox too, whose helper op
 	t.regex(body['output'], /line one\n.*line two/s);
 	t.is(body['output'].split('line one').length - 1, 2000, 'all of it');
 	t.true((await settled(ahead)).every(launcher => !before.has(launcher.pid)), 'all were used');
-	assertHostClean(t, ahead);
+	await assertHostClean(t, ahead);
 });
 
 test.serial('stdin is a regular file, read-only, in a sandbox made ahead as in a new one: stdin-file.c', async t => {
@@ -125,8 +125,8 @@ test.serial('stdin is a regular file, read-only, in a sandbox made ahead as in a
 		await assertStdinFile(t, server);
 	}
 
-	assertHostClean(t, ahead);
-	assertHostClean(t, fresh);
+	await assertHostClean(t, ahead);
+	await assertHostClean(t, fresh);
 });
 
 test.serial('the CPU and wall limits a request asks for come with the command to the run sandbox made ahead', async t => {
@@ -145,7 +145,7 @@ test.serial('the CPU and wall limits a request asks for come with the command to
 	const wall = await run({code: example('sleep-forever.c'), time_limit_ms: 100});
 	t.like(wall, {status: 'time_limit', stopped_by: 'wall_time', limits: {wall_time_ms: 1200}});
 	t.true(wall['time_ms'] >= 1200 && wall['time_ms'] < 2000, `time_ms ${wall['time_ms']}`);
-	assertHostClean(t, ahead);
+	await assertHostClean(t, ahead);
 });
 
 test.serial('the memory limit a request asks for is set on the cgroup made ahead, lower and higher alike', async t => {
@@ -157,7 +157,7 @@ test.serial('the memory limit a request asks for is set on the cgroup made ahead
 	t.like(high, {status: 'memory_limit', limits: {memory_mb: 96}});
 	t.true(high['memory_kb'] >= 96 * 1024 && high['memory_kb'] < 100 * 1024, `memory_kb ${high['memory_kb']}`);
 	t.like((await execute(ahead, {code: example('touch-64mib.c'), memory_limit_mb: 96})).body, {status: 'ok'});
-	assertHostClean(t, ahead);
+	await assertHostClean(t, ahead);
 });
 
 for (const step of ['run', 'compile'] as const) {
@@ -171,7 +171,7 @@ for (const step of ['run', 'compile'] as const) {
 		t.true(await waitFor(said, 2000, 10), 'said');
 		t.like((await execute(ahead, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
 		t.deepEqual(kinds(await settled(ahead)), allKinds);
-		assertHostClean(t, ahead);
+		await assertHostClean(t, ahead);
 	});
 }
 

@@ -72,7 +72,7 @@ test.serial('the counters move with the requests', async t => {
 	t.is(moved('c_runner_limit_kills_total', 'kind="cpu_time"'), 1);
 	t.is(moved('c_runner_sandbox_start_failures_total', 'step="run"'), 0);
 	t.true(sample(after, 'c_runner_compile_cache_bytes') > 0);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a client that leaves an event stream mid-judge counts as the 499 its log line says, not the 200 the stream began with', async t => {
@@ -95,7 +95,7 @@ test.serial('a client that leaves an event stream mid-judge counts as the 499 it
 	const moved = (labels: string) => sample(after, 'c_runner_http_requests_total', labels) - sample(before, 'c_runner_http_requests_total', labels);
 	t.is(moved('route="/judge_c",status="499"'), 1);
 	t.is(moved('route="/judge_c",status="200"'), 0);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a request refused before the router (no token, a method the route does not take) keeps its route label', async t => {
@@ -172,5 +172,5 @@ test.serial('interactive sessions count as requests and runs, their limit stops 
 	t.is(moved('c_runner_run_duration_seconds_count', 'status="ok"'), 2);
 	t.is(moved('c_runner_run_duration_seconds_count', 'status="time_limit"'), 1);
 	t.is(moved('c_runner_limit_kills_total', 'kind="cpu_time"'), 1);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });

@@ -29,14 +29,14 @@ test.serial('/health names the policy in effect', async t => {
 
 test.serial('stdin is a regular file, read-only, without /proc too: stdin-file.c', async t => {
 	await assertStdinFile(t, server);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('programs compile and run; there is no /proc: proc-absent.c, env-canary.c', async t => {
 	t.like((await execute(server, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'});
 	t.like((await execute(server, {code: example('proc-absent.c')})).body, {status: 'ok', output: 'proc: absent\n'});
 	t.regex((await execute(server, {code: example('env-canary.c')})).body['output'], /canary: absent/);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('the CPU limit still holds to the sample, without /proc: infinite-loop.c, sub-second too', async t => {
@@ -46,22 +46,22 @@ test.serial('the CPU limit still holds to the sample, without /proc: infinite-lo
 	const short = (await execute(server, {code: example('infinite-loop.c'), time_limit_ms: 100})).body;
 	t.like(short, {status: 'time_limit', stopped_by: 'cpu_time', signal: 'SIGKILL', limits: {cpu_time_ms: 100}});
 	t.true(short['cpu_ms'] >= 100 && short['cpu_ms'] < 400, `cpu_ms ${short['cpu_ms']}`);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a fork bomb is still held and killed with all its processes: fork-bomb.c', async t => {
 	const {body} = await execute(server, {code: example('fork-bomb.c')});
 	assertForkBombStopped(t, body, Number(testLimits.C_RUNNER_RUN_MEMORY_MB));
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('the memory limit still holds: memory-hog.c', async t => {
 	t.like((await execute(server, {code: example('memory-hog.c')})).body, {status: 'memory_limit'});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('address spaces are not sampled, as /health says: address-space-reserved.c fails its own way', async t => {
 	// Reserved up to the limit, never touched: neither the job cgroup nor its resident memory saw it.
 	t.like((await execute(server, {code: example('address-space-reserved.c')})).body, {status: 'runtime_error', exit_code: 1, stopped_by: null});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });

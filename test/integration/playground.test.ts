@@ -431,7 +431,7 @@ browserTest('a proxy\'s error page and a judge answer cut before its summary are
 
 browserTest('nothing was refused by the policy, nothing was fetched from elsewhere, and the host is clean', async t => {
 	t.deepEqual(violations, []);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 	for (const name of ['run.png', 'compile-error.png', 'interactive.png', 'judge.png']) {
 		t.true(fs.statSync(path.join(screenshotDir, name)).size > 10_000, name);
 	}

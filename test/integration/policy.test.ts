@@ -34,7 +34,7 @@ test.serial('no capabilities of any kind, no new privileges, one mapped uid', as
 	t.true(server.uids.includes(Number(uidMap?.[1])), 'the program runs as one of the server\'s unprivileged sandbox uids');
 	t.regex(output, /^unshare\(CLONE_NEWUSER\): blocked/m);
 	t.notRegex(output, /ESCAPED/);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('mounts: only the run profile\'s paths; everything but /tmp and the job directory is read-only', async t => {
@@ -57,7 +57,7 @@ test.serial('mounts: only the run profile\'s paths; everything but /tmp and the 
 	t.true(writable.some(point => jobDir.test(point)), 'the job directory');
 	t.true(mounts.find(mount => mount.point === '/')?.options.split(',').includes('ro'), 'the root is read-only');
 	t.true(mounts.find(mount => mount.point === '/usr/lib')?.options.split(',').includes('ro'), '/usr/lib is read-only');
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('environment: the documented one and nothing else', async t => {
@@ -71,14 +71,14 @@ test.serial('environment: the documented one and nothing else', async t => {
 	t.is(field(output, 'PWD'), home, 'bwrap sets PWD with --chdir');
 	t.is(field(output, 'TMPDIR'), '/tmp');
 	t.is(field(output, 'environ_count'), '5');
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('network: a private loopback and nothing else', async t => {
 	const output = await outputOf(t, 'network.c');
 	t.regex(output, /^interfaces: lo\(up\)$/m);
 	t.notRegex(output, /ESCAPED/);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('/proc is a private procfs: only the sandbox\'s own processes: proc-absent.c', async t => {

@@ -42,7 +42,7 @@ async function runAhead(): Promise<string[]> {
 /** A client gone: the server unwinds the job on its own time (the answer is not waited for), within moments. */
 async function hostCleanSoon(t: Parameters<typeof assertHostClean>[0]) {
 	await waitFor(() => leftoverJobCgroups(server).length === 0 && leftoverJobDirs(server).length === 0, 5000);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 }
 
 test.serial('during the compile the run\'s cgroup holds the launcher alone, waiting; then the program runs as usual', async t => {
@@ -53,7 +53,7 @@ test.serial('during the compile the run\'s cgroup holds the launcher alone, wait
 	const {status, body} = await answer;
 	t.is(status, 200);
 	t.like(body, {status: 'ok', output: '0\n', exit_code: 0}, JSON.stringify({stopped_by: body.stopped_by, error: body.error}));
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a compile error ends the waiting launcher: no process, no cgroup left', async t => {
@@ -63,7 +63,7 @@ test.serial('a compile error ends the waiting launcher: no process, no cgroup le
 	await runAhead();
 	const {body} = await answer;
 	t.like(body, {status: 'compile_error', exit_code: 1, stopped_by: null}, String(body.error));
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('a client gone during the compile ends both steps', async t => {
@@ -81,5 +81,5 @@ test.serial('a run with stdin is started ahead too: its stdin file, written afte
 	t.is(fs.readFileSync(`/proc/${procs[0]}/comm`, 'utf8').trim(), 'c-runner-launch');
 	t.is(fs.readlinkSync(`/proc/${procs[0]}/fd/0`), '/dev/null', 'no stdin before the go');
 	t.like((await answer).body, {status: 'ok', output: '0\nthe input\n'});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });

@@ -71,7 +71,7 @@ test('start-up sweep in a sticky world-writable root: trusts nothing, never foll
 		t.deepEqual(fs.readdirSync(jobRoot).filter(name => name.startsWith('.c-runner-sweep-')), [], 'the sweep\'s private directory is gone');
 		const health = await fetch(`${server.url}/health`);
 		t.is(health.status, 200);
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	} finally {
 		await server.stop();
 		fs.rmSync(jobRoot, {recursive: true, force: true});
@@ -134,7 +134,7 @@ test('start-up sweep while a process inside the stale directory swaps a subdirec
 
 		t.deepEqual(fs.readdirSync(jobRoot).filter(name => !aheadJobDirs(server).includes(name) && !heldLock(server, name)), [], 'nothing left in the job root');
 		t.true(victimIntact(victim), 'still nothing outside deleted');
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	} finally {
 		attacker.kill('SIGKILL');
 		await server.stop();
@@ -163,7 +163,7 @@ test('an unprivileged server sweeps its own stale directory and leaves root\'s a
 		t.false(fs.existsSync(own), 'the stale directory of a dead instance of the same uid is removed');
 		t.true(fs.existsSync(path.join(rootsOwn, 'sub', 'f2')), 'root\'s directory is left whole');
 		t.is(server.logs.find(entry => entry['msg'] === 'c-runner listening')?.['swept'], 1);
-		assertHostClean(t, server);
+		await assertHostClean(t, server);
 	} finally {
 		await server.stop();
 		fs.rmSync(jobRoot, {recursive: true, force: true});

@@ -109,7 +109,7 @@ for (const [policy, which] of policies) {
 			t.regex(body['output'], /^Seccomp:\s+2$/m, 'the run is filtered');
 		}
 
-		assertHostClean(t, target);
+		await assertHostClean(t, target);
 	});
 }
 
@@ -136,7 +136,7 @@ for (const [policy, which] of policies) {
 			t.regex(body['output'], expected, name);
 		}
 
-		assertHostClean(t, target);
+		await assertHostClean(t, target);
 	});
 }
 
@@ -169,7 +169,7 @@ for (const [policy, which] of policies) {
 		// flushes meanwhile for its own writers is a few a second.
 		t.true(Number(calls) > 200, `calls ${calls}`);
 		t.true(flushes < Number(calls) / 10, `the host's disks completed ${flushes} flushes during ${calls} calls`);
-		assertHostClean(t, target);
+		await assertHostClean(t, target);
 	});
 }
 
@@ -178,7 +178,7 @@ test.serial('the malloc-heavy program gives the same checksum every run', async 
 	t.like(first.body, {status: 'ok'});
 	t.like(second.body, {status: 'ok'});
 	t.is(first.body['output'], second.body['output']);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 function assertNoKeyring(t: ExecutionContext, output: string) {
@@ -208,6 +208,6 @@ for (const [label, which] of policies) {
 			assertNoKeyring(t, result['actual_output']);
 		}
 
-		assertHostClean(t, target);
+		await assertHostClean(t, target);
 	});
 }

@@ -30,12 +30,12 @@ test.serial('a fork bomb of one job does not starve a concurrent job of the same
 	// Its own allowance of 16, less itself and the helper: never the bomb's leftovers.
 	t.true(forks >= 12 && forks < 16, counted.body['output']);
 	t.like((await bomb).body, {status: 'time_limit'});
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('stdin is a regular file, read-only, under an unprivileged server too: stdin-file.c', async t => {
 	await assertStdinFile(t, server);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
 
 test.serial('the policy holds for an unprivileged server too', async t => {
@@ -46,5 +46,5 @@ test.serial('the policy holds for an unprivileged server too', async t => {
 	t.notRegex(files.body['output'], /LEAKED/);
 	const canary = await execute(server, {code: example('env-canary.c')});
 	t.regex(canary.body['output'], /canary: absent/);
-	assertHostClean(t, server);
+	await assertHostClean(t, server);
 });
