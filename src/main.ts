@@ -494,7 +494,13 @@ async function main() {
 		const port = typeof address === 'object' && address !== null ? address.port : config.port;
 		logger.info({host: config.host, port, concurrency: config.concurrency, jobRoot: config.jobRoot, helper: config.helperPath, policy: deps.profiles.run.policy, accounting: backend.cgroups?.name ?? 'helper', swept, selfTestMs: startup.self_test.duration_ms, maxConnections: cap}, 'c-runner listening');
 	});
-	drainOnSignals(server, shutdown, {wait: async () => submissions.drain(), judge0: () => submissions.running, requests: requestsInFlight}, close, config, logger);
+	// The last answers sent, their jobs' clean-ups may still run (they follow the answer): the slots are idle once
+	// those are done, and only then do the cgroups and the cache they use go.
+	const drained = async () => {
+		await submissions.drain();
+		await slots.whenIdle();
+	};
+	drainOnSignals(server, shutdown, {wait: drained, judge0: () => submissions.running, requests: requestsInFlight}, close, config, logger);
 }
 
 await main();
