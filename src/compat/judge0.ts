@@ -3,7 +3,7 @@
 import {isUtf8} from 'node:buffer';
 import {v4 as uuidv4} from 'uuid';
 import {AppError} from '../http/errors.ts';
-import type {ExecuteResult} from '../job/result.ts';
+import {keptBytes, writtenBytes, type ExecuteResult} from '../job/result.ts';
 import {argsProblem, commandLineArgs, isPlainObject} from '../job/parse-request.ts';
 import {judge0OutputsMatch} from '../judge/compare.ts';
 import {isolateMessage} from './isolate-message.ts';
@@ -427,6 +427,12 @@ const signalStatus: Readonly<Record<string, StatusId>> = {SIGSEGV: 7, SIGXFSZ: 8
 /** The `stdout` a submission reports, and the one its `expected_output` is compared with: stderr after it, if asked. */
 const reportedStdout = (result: ExecuteResult, redirectStderr: boolean) => (redirectStderr ? result.output + result.error : result.output);
 
+/** The same as the bytes the program wrote: what `base64_encoded` answers, and what `expected_output` is compared with. */
+function reportedStdoutBytes(result: ExecuteResult, redirectStderr: boolean): Buffer {
+	const {stdout, stderr} = writtenBytes(result);
+	return redirectStderr ? Buffer.concat([stdout, stderr]) : stdout;
+}
+
 export function judge0Outcome(result: ExecuteResult, expectedOutput: string | null, redirectStderr = false): {status: StatusId; message: string | null} {
 	return {status: judge0Status(result, expectedOutput, redirectStderr), message: isolateMessage(result)};
 }
@@ -460,7 +466,7 @@ function judge0Status(result: ExecuteResult, expectedOutput: string | null, redi
 
 		case 'ok': {
 			// Judge0's comparison: trailing whitespace (and NUL) of each line and of the whole ignored.
-			const matched = expectedOutput === null || judge0OutputsMatch(Buffer.from(reportedStdout(result, redirectStderr)), expectedOutput);
+			const matched = expectedOutput === null || judge0OutputsMatch(reportedStdoutBytes(result, redirectStderr), expectedOutput);
 			return matched ? 3 : 4;
 		}
 	}
@@ -477,9 +483,9 @@ export type StoredSubmission =
 	| StoredBase & {readonly state: 'done'; readonly result: ExecuteResult; readonly finishedAt: string}
 	| StoredBase & {readonly state: 'failed'; readonly message: string; readonly finishedAt: string};
 
-/** Ruby's Base64.encode64, which Judge0 uses: lines of 60 characters, each ending in a newline. */
-export function encode64(text: string): string {
-	const encoded = Buffer.from(text, 'utf8').toString('base64');
+/** Ruby's Base64.encode64, which Judge0 uses: lines of 60 characters, each ending in a newline. A text as UTF-8. */
+export function encode64(text: string | Buffer): string {
+	const encoded = (typeof text === 'string' ? Buffer.from(text, 'utf8') : text).toString('base64');
 	return encoded === '' ? '' : `${encoded.match(/.{1,60}/g)!.join('\n')}\n`;
 }
 
@@ -499,14 +505,18 @@ export function judge0Attributes(stored: StoredSubmission, base64: boolean, lang
 	}
 
 	const compiled = finished !== null && finished.status !== 'compile_error';
-	const stdout = finished === null || !compiled ? null : reportedStdout(finished, submission.redirectStderrToStdout);
+	const ran = finished !== null && compiled;
+	// In base64, the program's own bytes (UTF-8 or not); as JSON text, their UTF-8 decoding (U+FFFD for what is not).
+	const stdout = !ran ? null : (base64 ? reportedStdoutBytes(finished, submission.redirectStderrToStdout) : reportedStdout(finished, submission.redirectStderrToStdout));
+	const stderr = !ran || submission.redirectStderrToStdout ? null : (base64 ? writtenBytes(finished).stderr : finished.error);
+	const bytesOrNull = (bytes: string | Buffer | null) => bytes === null || bytes.length === 0 ? null : (base64 ? encode64(bytes) : bytes);
 	return {
 		source_code: base64 ? encode64(submission.sourceCode) : submission.sourceCode,
 		language_id: submission.languageId,
 		stdin: textOrNull(submission.stdin),
 		expected_output: textOrNull(submission.expectedOutput),
-		stdout: textOrNull(stdout),
-		stderr: finished === null || !compiled || submission.redirectStderrToStdout ? null : textOrNull(finished.error),
+		stdout: bytesOrNull(stdout),
+		stderr: bytesOrNull(stderr),
 		compile_output: finished === null ? null : textOrNull(compiled ? finished.warnings : finished.error),
 		message: stored.state === 'failed' ? textOrNull(stored.message) : textOrNull(outcome?.message ?? null),
 		status: statusOf(status),
@@ -651,5 +661,5 @@ export class SubmissionStore {
 
 /** A stored submission's size as the store counts it: its JSON text (its source, input and result are most of it). */
 function storedBytes(stored: StoredSubmission): number {
-	return JSON.stringify(stored).length;
+	return JSON.stringify(stored).length + (stored.state === 'done' ? keptBytes(stored.result) : 0);
 }

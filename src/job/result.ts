@@ -1,3 +1,4 @@
+import {isUtf8} from 'node:buffer';
 import type {SandboxLimits} from '../config.ts';
 import {enforcedCpuMs, type SandboxPolicy} from '../sandbox/profiles.ts';
 import type {SandboxRun} from '../sandbox/spawn.ts';
@@ -61,11 +62,44 @@ export function appliedLimits(limits: SandboxLimits, outputBytes: number, policy
 	};
 }
 
+/** The bytes a program wrote, where `output` and `error`, UTF-8 text, could not carry them (U+FFFD in their place). */
+export interface WrittenBytes {
+	readonly stdout: Buffer;
+	readonly stderr: Buffer;
+}
+
+/**
+ * A run's bytes, kept beside its result only when one of its streams is not UTF-8: an API that answers bytes
+ * (Judge0's `base64_encoded`) and a comparison of bytes (Judge0's `expected_output`) take them from here; for every
+ * other run the texts' own UTF-8 is the bytes. Beside the result, not in it: the result is the wire answer.
+ */
+const notUtf8 = new WeakMap<ExecuteResult, WrittenBytes>();
+
+/** The bytes the run behind a result wrote: its own where they were not UTF-8, else its texts' UTF-8. */
+export const writtenBytes = (result: ExecuteResult): WrittenBytes =>
+	notUtf8.get(result) ?? {stdout: Buffer.from(result.output, 'utf8'), stderr: Buffer.from(result.error, 'utf8')};
+
+/** How many bytes are kept beside a result (writtenBytes): for a store that bounds what it holds. */
+export function keptBytes(result: ExecuteResult): number {
+	const bytes = notUtf8.get(result);
+	return bytes === undefined ? 0 : bytes.stdout.length + bytes.stderr.length;
+}
+
+/** `to`, a copy of `from` with other fields, keeps its bytes; its texts must be `from`'s unchanged. */
+export function sameBytes(from: ExecuteResult, to: ExecuteResult): ExecuteResult {
+	const bytes = notUtf8.get(from);
+	if (bytes !== undefined && to.output === from.output && to.error === from.error) {
+		notUtf8.set(to, bytes);
+	}
+
+	return to;
+}
+
 /** `staticKb`: the program's load segments (code, data, bss), which must fit before it can run at all. */
 export function toRunResult(run: SandboxRun, limits: SandboxLimits, policy: SandboxPolicy, outputBytes: number, warnings: string, staticKb = 0): ExecuteResult {
 	const verdict = classifyRun(run, limits, staticKb);
 	const notStarted = programNotStarted(run) ? notStartedText(run.report!.execErrno).text : '';
-	return {
+	const result: ExecuteResult = {
 		output: run.stdout.toString('utf8'),
 		// The helper's own line about a failed execve is on stderr too: the sentence above says it for a person.
 		error: notStarted === '' ? run.stderr.toString('utf8') : notStarted,
@@ -85,6 +119,12 @@ export function toRunResult(run: SandboxRun, limits: SandboxLimits, policy: Sand
 		limits: appliedLimits(limits, outputBytes, policy),
 		compile_cached: false,
 	};
+	const stderr = notStarted === '' ? run.stderr : Buffer.from(notStarted, 'utf8');
+	if (!isUtf8(run.stdout) || !isUtf8(stderr)) {
+		notUtf8.set(result, {stdout: run.stdout, stderr});
+	}
+
+	return result;
 }
 
 export function toCompileErrorResult(compile: CompileOutcome, limits: SandboxLimits, policy: SandboxPolicy, outputBytes: number): ExecuteResult {

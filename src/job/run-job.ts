@@ -14,7 +14,7 @@ import {cleanUpAfterFailure, cleanUpAfterJob, JobRootError} from './errors.ts';
 import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
 import {classifyCompile, programNotStarted, wroteNoProgram, type CompileOutcome} from './classify.ts';
-import {toCompileErrorResult, toRunResult, type ExecuteResult} from './result.ts';
+import {sameBytes, toCompileErrorResult, toRunResult, type ExecuteResult} from './result.ts';
 import {binaryName, copyProgram, createWorkspace, fillRunPlaceholders, writeRunPlaceholders, writeSources, writeStdin, type Owner, type Workspace} from './workspace.ts';
 import type {CacheEntry, CompileCache} from './compile-cache.ts';
 import {compileArgv, type Program} from './language.ts';
@@ -697,7 +697,8 @@ export function withinResponseBytes(result: ExecuteResult, responseBytes: number
 		return result;
 	}
 
-	return {...result, output: output.text, error: error.text, warnings: warnings.text, truncated: result.truncated || output.cut || error.cut};
+	// Cut warnings alone leave the program's texts, and so its bytes; a text cut is UTF-8 from then on.
+	return sameBytes(result, {...result, output: output.text, error: error.text, warnings: warnings.text, truncated: result.truncated || output.cut || error.cut});
 }
 
 /** One job, top to bottom: workspace → compile in a sandbox → run in another → result; the workspace always goes. */
@@ -722,7 +723,7 @@ export async function runJob(request: ExecuteRequest, job: JobContext): Promise<
 		const result = compiled.outcome.ok
 			? (await runProgram(job, compiled.workspace, input, compiled, ahead.run)).result
 			: toCompileErrorResult(compiled.outcome, limits, deps.profiles.run.policy, deps.config.outputBytes);
-		return withinResponseBytes({...result, compile_cached: compiled.cached}, deps.config.responseBytes);
+		return withinResponseBytes(sameBytes(result, {...result, compile_cached: compiled.cached}), deps.config.responseBytes);
 	} finally {
 		// The run's job directory (one made ahead) and the compile's go together, after the answer when it may wait.
 		await afterAnswer(async () => cleanUpAfterJob(deps.logger, async () => ahead.run?.close(), async () => compiled.workspace.dispose()));

@@ -2,6 +2,9 @@ import test from 'ava';
 import {encode64, judge0ConfigInfo, Judge0FieldError, judge0Attributes, judge0Outcome, judge0Statuses, parseJudge0Submission, pickFields, SubmissionStore, type StoredSubmission} from '../../src/compat/judge0.ts';
 import {AppError} from '../../src/http/errors.ts';
 import {executeResult} from '../helpers/results.ts';
+import {toRunResult} from '../../src/job/result.ts';
+import {strongestPolicy} from '../../src/sandbox/profiles.ts';
+import type {HelperReport} from '../../src/sandbox/report.ts';
 
 const rules = {maxCpuMs: 10_000, maxWallMs: 21_000, maxMemoryMb: 1024, fileSizeMb: 16, stackMb: 8, processes: 63};
 const hello = '#include <stdio.h>\n\nint main(void) {\n  char name[10];\n  scanf("%s", name);\n  printf("hello, %s\\n", name);\n  return 0;\n}';
@@ -117,6 +120,9 @@ test('outcomes: each c-runner status as Judge0\'s', t => {
 	t.is(judge0Outcome(both, 'hello').status as number, 3);
 });
 
+const sandboxReport = (): HelperReport => ({execErrno: 0, exited: true, exitCode: 0, signal: 0, timedOut: false, cpuExceeded: false, cpuMs: 1, wallMs: 2, maxRssKb: 900, peakVmKb: 0, memoryExceeded: false});
+const runLimits = {wallMs: 2000, cpuMs: 1500, memoryMb: 64, processes: 32, fileSizeMb: 1, diskMb: 8, openFiles: 64, stackMb: 8};
+
 const stored = (fields: Parameters<typeof executeResult>[0], body: Record<string, unknown> = {}): StoredSubmission => ({
 	token: 'eb0dd001-66db-47f4-8a69-b736c9bc23f6',
 	submission: parseJudge0Submission({source_code: hello, language_id: 50, stdin: 'Judge0', expected_output: 'hello, Judge0', ...body}, false, rules),
@@ -151,6 +157,27 @@ test('base64 views encode every text as Ruby\'s encode64 does; fields picks attr
 		t.throws(() => pickFields(attributes, inherited), {instanceOf: AppError, message: `invalid fields: [${inherited}]`}, 'an object\'s own properties only');
 	}
 	t.is(encode64('x'.repeat(50)).split('\n').length, 3, 'lines of 60 characters');
+});
+
+test('base64 answers the bytes the program wrote, not UTF-8 or not; expected_output is compared with those bytes', t => {
+	// FF FE on stdout, 80 on stderr: `output` and `error` hold U+FFFD for them, the run's bytes stay beside the result.
+	const ran = {stdout: Buffer.from([0xFF, 0xFE]), stderr: Buffer.from([0x80]), report: sandboxReport(), overflowed: null, backstopFired: false, canceled: false, durationMs: 3};
+	const result = toRunResult(ran, runLimits, strongestPolicy, 65_536, '');
+	t.is(result.output, '\uFFFD\uFFFD');
+	const submission = (body: Record<string, unknown>, redirect = false): StoredSubmission => ({
+		...stored({}, {expected_output: '\uFFFD\uFFFD', ...(redirect ? {redirect_stderr_to_stdout: true} : {}), ...body}),
+		state: 'done',
+		result,
+		finishedAt: '2026-12-01T00:00:01.000Z',
+	});
+	const attributes = judge0Attributes(submission({}), true, 'C (GCC 12.2.0)');
+	t.is(attributes['stdout'], '//4=\n', 'FF FE, as written');
+	t.is(attributes['stderr'], 'gA==\n', '80, as written');
+	t.like(judge0Attributes(submission({}), false, 'C (GCC 12.2.0)'), {stdout: '\uFFFD\uFFFD', stderr: '\uFFFD'}, 'as JSON text: their UTF-8 decoding');
+	t.is(attributes['status_id'], 4, 'FF FE is not the characters U+FFFD U+FFFD (EF BF BD EF BF BD)');
+	t.is(judge0Attributes(submission({}, true), true, 'C (GCC 12.2.0)')['stdout'], '//6A\n', 'stderr after stdout: FF FE 80');
+	// A UTF-8 run keeps nothing beside its result: its texts are its bytes.
+	t.is(judge0Attributes(stored({output: 'hello, Judge0\n'}), true, 'C (GCC 12.2.0)')['status_id'], 3);
 });
 
 test('fields as Judge0 reads them: `*` among names is every attribute, an empty list the default 8', t => {

@@ -126,6 +126,18 @@ test.serial('Judge0 docs: base64_encoded in and out ("SnVkZ2Uw" is "Judge0")', a
 	await assertHostClean(t, server);
 });
 
+test.serial('Judge0: base64_encoded answers the bytes the program wrote, FF FE, and compares expected_output with them: invalid-utf8.c', async t => {
+	const body = {source_code: Buffer.from(example('invalid-utf8.c')).toString('base64'), language_id: 50};
+	// The characters U+FFFD U+FFFD, as the JSON text answer shows FF FE, are other bytes: a wrong answer.
+	const expected = Buffer.from('\uFFFD\uFFFD').toString('base64');
+	const {status, body: got} = await judge0('POST', '/submissions?base64_encoded=true&wait=true', {...body, expected_output: expected});
+	t.is(status, 201);
+	t.like(got, {stdout: '//4=\n', stderr: null, status: {id: 4, description: 'Wrong Answer'}});
+	t.like((await judge0('GET', `/submissions/${got['token']}?base64_encoded=true`)).body, {stdout: '//4=\n'}, 'kept as bytes for a later GET');
+	t.like((await judge0('GET', `/submissions/${got['token']}`)).body, {stdout: '\uFFFD\uFFFD'}, 'as JSON text: their UTF-8 decoding');
+	await assertHostClean(t, server);
+});
+
 test.serial('Judge0 docs: wait=true answers the default 8 attributes at once', async t => {
 	const {status, body} = await judge0('POST', '/submissions?wait=true', {source_code: hello, language_id: '4', stdin: 'Judge0', expected_output: 'hello, Judge0'});
 	t.is(status, 201);
