@@ -437,7 +437,8 @@ test('a bad configuration stops start-up with one message naming every bad value
 	child.stderr.on('data', (chunk: Buffer) => {
 		output += chunk.toString();
 	});
-	const code = await new Promise(resolve => child.once('exit', resolve));
+	// 'close', not 'exit': the exit may be told before the last of its output is read.
+	const code = await new Promise(resolve => child.once('close', resolve));
 	t.is(code, 1);
 	t.regex(output, /PORT/);
 	t.regex(output, /C_RUNNER_RUN_WALL_MS/);

@@ -110,7 +110,8 @@ test('start-up sweep while a process inside the stale directory swaps a subdirec
 	attacker.stdout.on('data', (chunk: Buffer) => {
 		flips += chunk.toString();
 	});
-	const attackerDone = new Promise(resolve => attacker.once('exit', resolve));
+	// 'close', not 'exit': its count of flips is the last thing it writes.
+	const attackerDone = new Promise(resolve => attacker.once('close', resolve));
 	const server = await startServer({uidBase: uidBase + 10, jobRoot});
 	try {
 		await attackerDone;
