@@ -13,57 +13,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import {example, projectRoot, startServer, type RunningServer} from '../test/helpers/server.ts';
+import {example, startServer, type RunningServer} from '../test/helpers/server.ts';
+import {monitorOptions, probed, sampleMonitor} from './event-loop-probe.ts';
 
-const monitor = path.join(projectRoot, 'scripts', 'event-loop-monitor.mjs');
 const sendTimeoutMs = 5000;
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-
-interface Figures {
-	readonly maxDelayMs: number;
-	readonly p99DelayMs: number;
-	readonly rssMiB: number;
-	readonly arrayBuffersMiB: number;
-}
-
-/** The server's figures since the last sample: the monitor answers SIGUSR2 on stderr. */
-async function sample(server: RunningServer): Promise<Figures> {
-	const seen = server.stderr().split('event-loop-monitor ').length;
-	process.kill(server.pid, 'SIGUSR2');
-	for (let waited = 0; server.stderr().split('event-loop-monitor ').length === seen; waited += 10) {
-		if (waited > 10_000) {
-			throw new Error('the event-loop monitor did not answer');
-		}
-
-		await sleep(10);
-	}
-
-	const line = server.stderr().split('event-loop-monitor ').at(-1)!.split('\n')[0]!;
-	return JSON.parse(line) as Figures;
-}
-
 const peakRssMiB = (pid: number) => Number(/^VmHWM:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
-
-/** Fetches /openapi.json in a loop while `during` runs: the worst time a small request waited. */
-async function probed<T>(server: RunningServer, during: () => Promise<T>): Promise<{result: T; probeMaxMs: number}> {
-	let running = true;
-	let probeMaxMs = 0;
-	const probe = (async () => {
-		while (running) {
-			const started = performance.now();
-			await (await fetch(`${server.url}/openapi.json`)).arrayBuffer();
-			probeMaxMs = Math.max(probeMaxMs, performance.now() - started);
-			await sleep(20);
-		}
-	})();
-	try {
-		return {result: await during(), probeMaxMs: Math.round(probeMaxMs)};
-	} finally {
-		running = false;
-		await probe;
-	}
-}
 
 async function post(server: RunningServer, route: string, body: string) {
 	const response = await fetch(`${server.url}${route}`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body});
@@ -71,11 +27,11 @@ async function post(server: RunningServer, route: string, body: string) {
 }
 
 async function scenario(server: RunningServer, name: string, run: () => Promise<string>) {
-	await sample(server);
-	const rssBefore = (await sample(server)).rssMiB;
+	await sampleMonitor(server);
+	const rssBefore = (await sampleMonitor(server)).rssMiB;
 	const peakBefore = peakRssMiB(server.pid);
 	const {result, probeMaxMs} = await probed(server, run);
-	const after = await sample(server);
+	const after = await sampleMonitor(server);
 	console.log(`${name}: ${result}; worst event-loop stall ${after.maxDelayMs} ms (p99 ${after.p99DelayMs} ms); probe's worst wait ${probeMaxMs} ms; RSS ${rssBefore} → ${after.rssMiB} MiB, peak +${Math.round(peakRssMiB(server.pid) - peakBefore)} MiB`);
 }
 
@@ -93,7 +49,7 @@ function unreadRequest(server: RunningServer, body: string): net.Socket {
 const server = await startServer({
 	uidBase: 65_500,
 	defaultLimits: true,
-	env: {NODE_OPTIONS: `--expose-gc --import ${monitor} ${process.env['BENCH_NODE_OPTIONS'] ?? ''}`, C_RUNNER_CONCURRENCY: '8', C_RUNNER_SEND_TIMEOUT_MS: String(sendTimeoutMs)},
+	env: {NODE_OPTIONS: `--expose-gc ${monitorOptions} ${process.env['BENCH_NODE_OPTIONS'] ?? ''}`, C_RUNNER_CONCURRENCY: '8', C_RUNNER_SEND_TIMEOUT_MS: String(sendTimeoutMs)},
 });
 try {
 	const nulls = example('null-flood.c');
@@ -120,8 +76,8 @@ try {
 
 	const clients = 24;
 	const unreadBody = JSON.stringify({code: nulls, stdin: '1048576'});
-	await sample(server);
-	const rssBefore = (await sample(server)).rssMiB;
+	await sampleMonitor(server);
+	const rssBefore = (await sampleMonitor(server)).rssMiB;
 	const done = server.logs.length;
 	const sockets = Array.from({length: clients}, () => unreadRequest(server, unreadBody));
 	const connections = () => spawnSync('ss', ['-Htn', 'state', 'established', `( sport = :${new URL(server.url).port} )`]).stdout.toString().split('\n').filter(line => line.trim() !== '').length;
@@ -131,14 +87,14 @@ try {
 	}
 
 	await sleep(500);
-	const pinned = await sample(server);
+	const pinned = await sampleMonitor(server);
 	console.log(`${clients} unread /execute_c answers (1 MiB of NULs each): RSS ${rssBefore} → ${pinned.rssMiB} MiB, ${((pinned.rssMiB - rssBefore) / clients).toFixed(1)} MiB per unread answer; array buffers ${pinned.arrayBuffersMiB} MiB; worst stall ${pinned.maxDelayMs} ms`);
 	const open = connections();
 	await sleep(sendTimeoutMs + 1000);
-	const later = await sample(server);
+	const later = await sampleMonitor(server);
 	console.log(`  ${sendTimeoutMs + 1000} ms later: server connections ${open} → ${connections()}; RSS ${later.rssMiB} MiB, array buffers ${later.arrayBuffersMiB} MiB`);
 	await sleep(sendTimeoutMs);
-	const last = await sample(server);
+	const last = await sampleMonitor(server);
 	console.log(`  ${(2 * sendTimeoutMs) + 1000} ms later: RSS ${last.rssMiB} MiB, array buffers ${last.arrayBuffersMiB} MiB`);
 	for (const socket of sockets) {
 		socket.destroy();

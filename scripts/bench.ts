@@ -13,8 +13,10 @@
 //                 link with where the host has it): what gold saves every cold compile;
 //   4 clients     four clients against 127.0.0.1 for a bounded time (new sources), req/s, p50 and p90, against four
 //                 bare pipelines side by side; the server's RSS before and after;
-// then the per-stage breakdown (the answers' Server-Timing headers, medians), and one program judged against 20
-// test cases by one POST /judge_c against the same 20 runs as 20 POST /execute_c calls. Prints figures only;
+// then the per-stage breakdown (the answers' Server-Timing headers, medians), one program judged against 20
+// test cases by one POST /judge_c against the same 20 runs as 20 POST /execute_c calls, and the event loop while
+// cold requests come one at a time: the server's worst delay (scripts/event-loop-monitor.mjs, preloaded) and what a
+// small request sent every 5 ms waited meanwhile. Prints figures only;
 // nothing here asserts a time.
 import {spawn, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
@@ -24,6 +26,7 @@ import {loadConfig} from '../src/config.ts';
 import {compileArgv, programFromCode} from '../src/job/language.ts';
 import {stageNames} from '../src/job/timings.ts';
 import {example, startServer, type RunningServer} from '../test/helpers/server.ts';
+import {monitorOptions, probed, sampleMonitor} from './event-loop-probe.ts';
 
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 30);
 const warmup = 3;
@@ -129,7 +132,8 @@ async function load(seconds: number, once: () => Promise<void>): Promise<{done: 
 	return {done: latencies.length, errors, latencies, seconds: (performance.now() - started) / 1000};
 }
 
-const server = await startServer({uidBase: 66_900, defaultLimits: true});
+// The monitor (scripts/event-loop-monitor.mjs) answers SIGUSR2 with the worst event-loop delay since the last one.
+const server = await startServer({uidBase: 66_900, defaultLimits: true, env: {NODE_OPTIONS: monitorOptions}});
 const unprivileged = await startServer({uidBase: 66_920, runAs: 66_920, defaultLimits: true});
 const noAhead = await startServer({uidBase: 66_960, defaultLimits: true, env: {C_RUNNER_LAUNCH_AHEAD: 'off'}});
 const floor: number[] = [];
@@ -141,6 +145,9 @@ let rssBefore = Number.NaN;
 let rssAfter = Number.NaN;
 const throughput = {floor: {done: 0, seconds: 0}, server: {done: 0, seconds: 0, errors: 0, latencies: [] as number[]}};
 const judgeFigures: Record<'judge' | 'sequential' | 'parallel', number[]> = {judge: [], sequential: [], parallel: []};
+/** Cold hello worlds sent one at a time, 40 ms apart, while a GET /openapi.json goes every 5 ms. */
+const loopJobs = 40;
+let eventLoop: {maxDelayMs: number; p99DelayMs: number; probeMaxMs: number; probeP99Ms: number} | undefined;
 try {
 	const cachedSource = freshHello();
 	await request(server, {code: cachedSource}, false);
@@ -230,6 +237,18 @@ try {
 	}
 
 	process.stderr.write('bench: judge against 20 test cases done\n');
+
+	// The event loop while jobs come one at a time: what a small request waits meanwhile, and the server's own worst
+	// delay. A sandbox made ahead for the next job is started between them, as in any quiet spell.
+	await sampleMonitor(server);
+	const {probeMaxMs, probeP99Ms} = await probed(server, async () => {
+		for (let index = 0; index < loopJobs; index++) {
+			await request(server, {code: freshHello()}, false);
+			await new Promise(resolve => setTimeout(resolve, 40));
+		}
+	}, 5);
+	eventLoop = {...await sampleMonitor(server), probeMaxMs, probeP99Ms};
+	process.stderr.write('bench: event loop done\n');
 } finally {
 	await server.stop();
 	await unprivileged.stop();
@@ -290,3 +309,7 @@ console.log(row('20 POST /execute_c, one by one', judgeFigures.sequential));
 console.log(row('20 POST /execute_c, all at once', judgeFigures.parallel));
 console.log(`ratio (20 /execute_c one by one / /judge_c)   ${(median(judgeFigures.sequential) / judgeP50).toFixed(2)}x`);
 console.log(`ratio (20 /execute_c all at once / /judge_c)  ${(median(judgeFigures.parallel) / judgeP50).toFixed(2)}x`);
+console.log('');
+console.log(`event loop: ${loopJobs} cold /execute_c one at a time, 40 ms apart, a GET /openapi.json every 5 ms meanwhile`);
+console.log(`server's event-loop delay   worst ${eventLoop!.maxDelayMs} ms   p99 ${eventLoop!.p99DelayMs} ms`);
+console.log(`GET /openapi.json waited    worst ${eventLoop!.probeMaxMs} ms   p99 ${eventLoop!.probeP99Ms} ms`);
