@@ -75,8 +75,17 @@ class FakeSandbox {
 
 const layout: HostLayout = {links: [{path: '/lib', target: 'usr/lib'}], dirs: [], usrLib64: false, usrLocal: false};
 
+/** Every job root the tests made: removed at the end even after a failed test, which never reached its leftovers(). */
+const roots: string[] = [];
+test.after.always(() => {
+	for (const root of roots) {
+		fs.rmSync(root, {recursive: true, force: true});
+	}
+});
+
 function setup(sandbox: FakeSandbox) {
 	const jobRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	roots.push(jobRoot);
 	const config = loadConfig({C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_CONCURRENCY: '2', C_RUNNER_JUDGE_PARALLEL: '2'});
 	const deps: JobDeps = {
 		config,
