@@ -494,7 +494,8 @@ export const defaultFields = ['stdout', 'time', 'memory', 'stderr', 'token', 'co
 /** Every attribute of a submission, as Judge0 names them; `fields` picks from these (`*`: all). */
 export function judge0Attributes(stored: StoredSubmission, base64: boolean, languageName: string): Record<string, unknown> {
 	const {submission} = stored;
-	const textOrNull = (text: string | null) => text === null || text === '' ? null : (base64 ? encode64(text) : text);
+	// A text, or the bytes a program wrote (Base64 only: as JSON, its texts are given).
+	const textOrNull = (text: string | Buffer | null) => text === null || text.length === 0 ? null : (base64 ? encode64(text) : text);
 	const finished = stored.state === 'done' ? stored.result : null;
 	const outcome = finished === null ? null : judge0Outcome(finished, submission.expectedOutput, submission.redirectStderrToStdout);
 	let status: StatusId = stored.state === 'queued' ? 1 : 2;
@@ -505,18 +506,16 @@ export function judge0Attributes(stored: StoredSubmission, base64: boolean, lang
 	}
 
 	const compiled = finished !== null && finished.status !== 'compile_error';
-	const ran = finished !== null && compiled;
 	// In base64, the program's own bytes (UTF-8 or not); as JSON text, their UTF-8 decoding (U+FFFD for what is not).
-	const stdout = !ran ? null : (base64 ? reportedStdoutBytes(finished, submission.redirectStderrToStdout) : reportedStdout(finished, submission.redirectStderrToStdout));
-	const stderr = !ran || submission.redirectStderrToStdout ? null : (base64 ? writtenBytes(finished).stderr : finished.error);
-	const bytesOrNull = (bytes: string | Buffer | null) => bytes === null || bytes.length === 0 ? null : (base64 ? encode64(bytes) : bytes);
+	const stdout = !compiled ? null : (base64 ? reportedStdoutBytes(finished, submission.redirectStderrToStdout) : reportedStdout(finished, submission.redirectStderrToStdout));
+	const stderr = !compiled || submission.redirectStderrToStdout ? null : (base64 ? writtenBytes(finished).stderr : finished.error);
 	return {
 		source_code: base64 ? encode64(submission.sourceCode) : submission.sourceCode,
 		language_id: submission.languageId,
 		stdin: textOrNull(submission.stdin),
 		expected_output: textOrNull(submission.expectedOutput),
-		stdout: bytesOrNull(stdout),
-		stderr: bytesOrNull(stderr),
+		stdout: textOrNull(stdout),
+		stderr: textOrNull(stderr),
 		compile_output: finished === null ? null : textOrNull(compiled ? finished.warnings : finished.error),
 		message: stored.state === 'failed' ? textOrNull(stored.message) : textOrNull(outcome?.message ?? null),
 		status: statusOf(status),
