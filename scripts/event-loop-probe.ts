@@ -47,15 +47,15 @@ export async function probed<T>(server: RunningServer, during: () => Promise<T>,
 			await sleep(intervalMs);
 		}
 	})();
+	let result: T;
 	try {
-		const result = await during();
-		running = false;
-		await probe;
-		const sorted = waits.sort((a, b) => a - b);
-		const at = (fraction: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN) * 10) / 10;
-		return {result, probeMaxMs: at(1), probeP99Ms: at(0.99)};
+		result = await during();
 	} finally {
 		running = false;
 		await probe;
 	}
+
+	const sorted = waits.sort((a, b) => a - b);
+	const at = (fraction: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN) * 10) / 10;
+	return {result, probeMaxMs: at(1), probeP99Ms: at(0.99)};
 }

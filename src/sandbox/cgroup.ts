@@ -119,10 +119,10 @@ const mib = 1024 * 1024;
 /** An instance's cgroup name: its pid and start (a name of a server before starts were in it: the pid alone). */
 const instancePattern = /^c-runner-(\d+)(?:-(\d+))?$/;
 
-// A job's own cgroup files are read and written synchronously (its directories are made through the thread pool:
-// see createJob): cgroupfs is in kernel memory and answers in microseconds, while each asynchronous call waits its
-// turn in libuv's thread pool (some 0.1 ms, more when busy), and a job's cgroups take a dozen of them before it
-// starts and after it ends.
+// A job's own cgroup files are read and written synchronously (its directories are made and removed through the
+// thread pool: see createJob and removeCgroup): cgroupfs is in kernel memory and answers in microseconds, while each
+// asynchronous call waits its turn in libuv's thread pool (some 0.1 ms, more when busy), and a job's cgroups take a
+// dozen of them before it starts and after it ends.
 const readNumber = async (file: string) => Number(readFileSync(file, 'utf8').trim());
 
 /** A failure that is ENOENT gives `value`; any other is thrown on. */
