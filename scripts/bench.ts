@@ -11,8 +11,13 @@
 //                 `npm run bench:sandbox`);
 //   ld.bfd        the floor again, linked by gcc's default ld.bfd instead of gold (which c-runner, and so the floor,
 //                 link with where the host has it): what gold saves every cold compile;
+//   in sandboxes  the floor again, each step in a fresh sandbox of c-runner's, without and with a job cgroup per
+//                 step, and nothing else of c-runner (scripts/sandboxed-floor.ts): what the sandboxes alone cost;
 //   4 clients     four clients against 127.0.0.1 for a bounded time (new sources), req/s, p50 and p90, against four
-//                 bare pipelines side by side; the server's RSS before and after;
+//                 bare pipelines side by side and four in sandboxes (the most a server that makes a fresh sandbox
+//                 for each step could reach, however little it did itself); the CPU time a request took meanwhile
+//                 (from /proc: the process running the pipelines or the server, and its children); the server's
+//                 RSS before and after;
 // then the per-stage breakdown (the answers' Server-Timing headers, medians), one program judged against 20
 // test cases by one POST /judge_c against the same 20 runs as 20 POST /execute_c calls, and the event loop while
 // cold requests come one at a time: the server's worst delay (scripts/event-loop-monitor.mjs, preloaded) and what a
@@ -25,8 +30,9 @@ import path from 'node:path';
 import {loadConfig} from '../src/config.ts';
 import {compileArgv, programFromCode} from '../src/job/language.ts';
 import {stageNames} from '../src/job/timings.ts';
-import {example, startServer, type RunningServer} from '../test/helpers/server.ts';
+import {example, startServer, uidOffset, type RunningServer} from '../test/helpers/server.ts';
 import {monitorOptions, probed, sampleMonitor} from './event-loop-probe.ts';
+import {sandboxedFloor, type SandboxedFloor} from './sandboxed-floor.ts';
 
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 30);
 const warmup = 3;
@@ -112,12 +118,33 @@ async function request(server: RunningServer, body: Record<string, unknown>, exp
 
 const rssKb = (pid: number) => Number(/^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
 
-/** `clients` loops for `seconds`, each starting its next as its last ends; the run's completions and latencies. */
-async function load(seconds: number, once: () => Promise<void>): Promise<{done: number; errors: number; latencies: number[]; seconds: number}> {
+/** A process's CPU time so far, ms: its own, and that of its children it has waited for (theirs included). */
+function cpuMs(pid: number | 'self'): {own: number; children: number} {
+	// After the command's closing parenthesis: state is field 3, so utime (14), stime (15), cutime (16) and cstime
+	// (17) are at 11–14; in clock ticks, 100 a second on Linux.
+	const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+	return {own: (Number(fields[11]) + Number(fields[12])) * 10, children: (Number(fields[13]) + Number(fields[14])) * 10};
+}
+
+interface Load {
+	done: number;
+	errors: number;
+	latencies: number[];
+	seconds: number;
+	/** CPU time of the process measured (see load) and of its children, ms. */
+	cpuMs: number;
+}
+
+/**
+ * `clients` loops for `seconds`, each starting its next as its last ends; the run's completions, latencies, and the
+ * CPU time `cpuOf` used meanwhile (this process for pipelines it runs itself, the server's for requests).
+ */
+async function load(seconds: number, once: () => Promise<void>, cpuOf: number | 'self' = 'self'): Promise<Load> {
 	const until = performance.now() + (seconds * 1000);
 	const latencies: number[] = [];
 	let errors = 0;
 	const started = performance.now();
+	const cpuBefore = cpuMs(cpuOf);
 	await Promise.all(Array.from({length: clients}, async () => {
 		while (performance.now() < until) {
 			const begun = performance.now();
@@ -129,21 +156,41 @@ async function load(seconds: number, once: () => Promise<void>): Promise<{done: 
 			}
 		}
 	}));
-	return {done: latencies.length, errors, latencies, seconds: (performance.now() - started) / 1000};
+	const cpuAfter = cpuMs(cpuOf);
+	return {done: latencies.length, errors, latencies, seconds: (performance.now() - started) / 1000, cpuMs: cpuAfter.own + cpuAfter.children - cpuBefore.own - cpuBefore.children};
 }
 
+/** A kind of load's totals over its halves. */
+const totals = () => ({done: 0, seconds: 0, errors: 0, cpuMs: 0, latencies: [] as number[]});
+function add(total: ReturnType<typeof totals>, run: Load) {
+	total.done += run.done;
+	total.seconds += run.seconds;
+	total.errors += run.errors;
+	total.cpuMs += run.cpuMs;
+	total.latencies.push(...run.latencies);
+}
+
+// The floor again, each step in a fresh sandbox of c-runner's (scripts/sandboxed-floor.ts), with and without job
+// cgroups: the most a server that starts a sandbox per step could reach, whatever its own work.
+const floorUids = Array.from({length: clients}, (_unused, index) => 66_980 + uidOffset + index);
+const sandboxed = {
+	plain: await sandboxedFloor(loadConfig(process.env), floorUids, false, 'Hello from C!'),
+	cgroups: await sandboxedFloor(loadConfig(process.env), floorUids, true, 'Hello from C!'),
+} satisfies Record<string, SandboxedFloor>;
+const sandboxedOnce = (which: keyof typeof sandboxed) => async () => sandboxed[which].once(programFromCode(freshHello()));
 // The monitor (scripts/event-loop-monitor.mjs) answers SIGUSR2 with the worst event-loop delay since the last one.
 const server = await startServer({uidBase: 66_900, defaultLimits: true, env: {NODE_OPTIONS: monitorOptions}});
 const unprivileged = await startServer({uidBase: 66_920, runAs: 66_920, defaultLimits: true});
 const noAhead = await startServer({uidBase: 66_960, defaultLimits: true, env: {C_RUNNER_LAUNCH_AHEAD: 'off'}});
 const floor: number[] = [];
 const floorBfd: number[] = [];
+const floorSandboxed: Record<keyof typeof sandboxed, number[]> = {plain: [], cgroups: []};
 const kinds = ['cold', 'cached', 'tcc', 'cold, ahead off', 'cached, ahead off', 'unprivileged'] as const;
 const figures = Object.fromEntries(kinds.map(kind => [kind, [] as number[]])) as Record<typeof kinds[number], number[]>;
 const stages = Object.fromEntries(kinds.map(kind => [kind, [] as Stages[]])) as Record<typeof kinds[number], Stages[]>;
 let rssBefore = Number.NaN;
 let rssAfter = Number.NaN;
-const throughput = {floor: {done: 0, seconds: 0}, server: {done: 0, seconds: 0, errors: 0, latencies: [] as number[]}};
+const throughput = {floor: totals(), sandboxed: totals(), sandboxedCgroups: totals(), server: totals()};
 const judgeFigures: Record<'judge' | 'sequential' | 'parallel', number[]> = {judge: [], sequential: [], parallel: []};
 /** Cold hello worlds sent one at a time, 40 ms apart, while a GET /openapi.json goes every 5 ms. */
 const loopJobs = 40;
@@ -159,6 +206,13 @@ try {
 		const bare = performance.now() - started;
 		bareOnce(bfdArgs);
 		const bareBfd = performance.now() - started - bare;
+		const inSandboxes: Record<keyof typeof sandboxed, number> = {plain: 0, cgroups: 0};
+		for (const which of ['plain', 'cgroups'] as const) {
+			const begun = performance.now();
+			await sandboxedOnce(which)();
+			inSandboxes[which] = performance.now() - begun;
+		}
+
 		const cold = await request(server, {code: freshHello()}, false);
 		const cached = await request(server, {code: cachedSource}, true);
 		const tcc = await request(server, {code: freshHello(), compiler: 'tcc'}, false);
@@ -170,6 +224,8 @@ try {
 		if (round >= 0) {
 			floor.push(bare);
 			floorBfd.push(bareBfd);
+			floorSandboxed.plain.push(inSandboxes.plain);
+			floorSandboxed.cgroups.push(inSandboxes.cgroups);
 			for (const [name, sample] of [['cold', cold], ['cached', cached], ['tcc', tcc], ['cold, ahead off', coldOff], ['cached, ahead off', cachedOff], ['unprivileged', helperOnly]] as const) {
 				figures[name].push(sample.ms);
 				stages[name].push(sample.stages);
@@ -179,19 +235,20 @@ try {
 
 	process.stderr.write('bench: sequential rounds done\n');
 
-	// Throughput, interleaved in halves: floor, server, floor, server.
+	// Throughput, interleaved in halves: the floor, the floor in sandboxes (without and with job cgroups), the server;
+	// twice.
 	rssBefore = rssKb(server.pid);
 	for (let half = 0; half < 2; half++) {
-		const bare = await load(loadSeconds / 2, bareAsync);
-		throughput.floor.done += bare.done;
-		throughput.floor.seconds += bare.seconds;
-		const served = await load(loadSeconds / 2, async () => {
+		add(throughput.floor, await load(loadSeconds / 2, bareAsync));
+		add(throughput.sandboxed, await load(loadSeconds / 2, sandboxedOnce('plain')));
+		add(throughput.sandboxedCgroups, await load(loadSeconds / 2, sandboxedOnce('cgroups')));
+		add(throughput.server, await load(loadSeconds / 2, async () => {
 			await request(server, {code: freshHello()}, false);
-		});
-		throughput.server.done += served.done;
-		throughput.server.seconds += served.seconds;
-		throughput.server.errors += served.errors;
-		throughput.server.latencies.push(...served.latencies);
+		}, server.pid));
+	}
+
+	if (throughput.floor.errors + throughput.sandboxed.errors + throughput.sandboxedCgroups.errors > 0) {
+		throw new Error('a pipeline of the floor failed under load');
 	}
 
 	rssAfter = rssKb(server.pid);
@@ -253,18 +310,27 @@ try {
 	await server.stop();
 	await unprivileged.stop();
 	await noAhead.stop();
+	await sandboxed.plain.close();
+	await sandboxed.cgroups.close();
 	fs.rmSync(scratch, {recursive: true, force: true});
 }
 
 const floorP50 = median(floor);
 const floorRate = throughput.floor.done / throughput.floor.seconds;
 const serverRate = throughput.server.done / throughput.server.seconds;
+const sandboxedRate = throughput.sandboxed.done / throughput.sandboxed.seconds;
+const sandboxedCgroupsRate = throughput.sandboxedCgroups.done / throughput.sandboxedCgroups.seconds;
+/** CPU time a completed pipeline or request under the 4-client load, ms (kernel threads' work, e.g. namespaces torn down, is nobody's). */
+const cpuEach = (total: ReturnType<typeof totals>) => total.cpuMs / total.done;
+const floorCpu = cpuEach(throughput.floor);
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 const ratio = (value: number, of: number) => `${(value / of).toFixed(2)}x`;
 const rows: Array<[string, string, string]> = [
 	['floor: bare gcc + run, p50', ms(floorP50), '1.00x'],
 	['floor: bare gcc + run, p90', ms(percentile(floor, 0.9)), ratio(percentile(floor, 0.9), floorP50)],
 	['floor linked by ld.bfd (gcc\'s default), p50', ms(median(floorBfd)), ratio(median(floorBfd), floorP50)],
+	['floor, each step in a fresh sandbox, p50', ms(median(floorSandboxed.plain)), ratio(median(floorSandboxed.plain), floorP50)],
+	['  the same, each step in a job cgroup too, p50', ms(median(floorSandboxed.cgroups)), ratio(median(floorSandboxed.cgroups), floorP50)],
 	['cold gcc /execute_c, p50', ms(median(figures.cold)), ratio(median(figures.cold), floorP50)],
 	['cold gcc /execute_c, p90', ms(percentile(figures.cold, 0.9)), ratio(percentile(figures.cold, 0.9), percentile(floor, 0.9))],
 	['cached /execute_c, p50', ms(median(figures.cached)), ratio(median(figures.cached), floorP50)],
@@ -273,9 +339,15 @@ const rows: Array<[string, string, string]> = [
 	['cached, launchers ahead off, p50', ms(median(figures['cached, ahead off'])), ratio(median(figures['cached, ahead off']), floorP50)],
 	['cold gcc, unprivileged (no job cgroups), p50', ms(median(figures.unprivileged)), ratio(median(figures.unprivileged), floorP50)],
 	[`floor: ${clients} bare pipelines, req/s`, floorRate.toFixed(1), '1.00x'],
+	[`${clients} pipelines, each step in a fresh sandbox`, sandboxedRate.toFixed(1), ratio(sandboxedRate, floorRate)],
+	['  the same, each step in a job cgroup too', sandboxedCgroupsRate.toFixed(1), ratio(sandboxedCgroupsRate, floorRate)],
 	[`${clients} clients, req/s (${throughput.server.errors} errors)`, serverRate.toFixed(1), ratio(serverRate, floorRate)],
 	[`${clients} clients, p50`, ms(median(throughput.server.latencies)), ratio(median(throughput.server.latencies), floorP50)],
 	[`${clients} clients, p90`, ms(percentile(throughput.server.latencies, 0.9)), ratio(percentile(throughput.server.latencies, 0.9), floorP50)],
+	['CPU a request under the load: the floor', ms(floorCpu), '1.00x'],
+	['  each step in a fresh sandbox', ms(cpuEach(throughput.sandboxed)), ratio(cpuEach(throughput.sandboxed), floorCpu)],
+	['  each step in a job cgroup too', ms(cpuEach(throughput.sandboxedCgroups)), ratio(cpuEach(throughput.sandboxedCgroups), floorCpu)],
+	['  the server and its children', ms(cpuEach(throughput.server)), ratio(cpuEach(throughput.server), floorCpu)],
 	['server RSS before / after the load', `${(rssBefore / 1024).toFixed(1)} / ${(rssAfter / 1024).toFixed(1)} MiB`, ''],
 ];
 
