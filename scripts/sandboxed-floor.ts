@@ -19,6 +19,8 @@ import {spawnSandbox, type SandboxUser} from '../src/sandbox/spawn.ts';
 export interface SandboxedFloor {
 	/** One pipeline: compile in a sandbox, run in another; throws unless the program printed `expected`. */
 	once(program: Program): Promise<void>;
+	/** The instance cgroup directories its job cgroups are made in (none without job cgroups); close removes them. */
+	readonly cgroupDirs: readonly string[];
 	close(): Promise<void>;
 }
 
@@ -90,6 +92,7 @@ export async function sandboxedFloor(config: Config, uids: readonly number[], cg
 				await fs.promises.rm(dir, {recursive: true, force: true});
 			}
 		},
+		cgroupDirs: backend ? Object.values(backend.dirs) : [],
 		async close() {
 			await backend?.close();
 		},
