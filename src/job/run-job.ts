@@ -244,7 +244,9 @@ export async function sandboxStep(
 		void launcher.go(null).catch(() => {});
 		throw error;
 	} finally {
-		await afterAnswer(async () => timed(`${profile.name}_cgroup`, async () => launcher.cgroup.remove()));
+		// Logged, never the step's outcome, after an answer or at once (a judge's test case, the start-up self-test): a
+		// cgroup that cannot go is the instance's removal's at exit, and the step's own result or failure stands.
+		await afterAnswer(async () => cleanUpAfterJob(deps.logger, async () => timed(`${profile.name}_cgroup`, async () => launcher.cgroup.remove())));
 	}
 
 	if (gone) {

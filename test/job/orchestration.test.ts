@@ -17,6 +17,7 @@ import {runJudge} from '../../src/judge/run-judge.ts';
 import {createRunner, judgePermits} from '../../src/runner.ts';
 import {compileProfile, runProfile} from '../../src/sandbox/profiles.ts';
 import type {HostLayout} from '../../src/sandbox/host-layout.ts';
+import type {CgroupBackend} from '../../src/sandbox/cgroup.ts';
 import type {SandboxCommand, SandboxRun, SpawnOptions} from '../../src/sandbox/spawn.ts';
 import type {HelperReport} from '../../src/sandbox/report.ts';
 
@@ -270,5 +271,48 @@ test('a judge request is refused at once or answered whole: one let into the jud
 	t.like(await judging, {passed: true, summary: {passed: 1, total: 1}});
 	t.deepEqual(told, ['admitted', 'result', 'permit released']);
 	t.like(slots.stats, {running: 0, queued: 0});
+	t.deepEqual(leftovers(), []);
+});
+
+test('a step\'s cgroup that cannot be removed is logged, never the answer: /execute_c, a judge, and a job on its own (the start-up self-test)', async t => {
+	const sandbox = new FakeSandbox('ok', 'ok');
+	const {deps, slots, leftovers} = setup(sandbox);
+	const warnings: string[] = [];
+	const logger = pino({level: 'warn'}, {write: (line: string) => warnings.push(String((JSON.parse(line) as {err?: {message?: string}}).err?.message))});
+	const removals: string[] = [];
+	const cgroups: CgroupBackend = {
+		name: 'cgroup-v1',
+		dirs: {memory: '/nonexistent/memory', pids: '/nonexistent/pids', cpuacct: '/nonexistent/cpuacct'},
+		memsw: true,
+		async createJob(name, _user, limits) {
+			return {
+				launchArgs: [],
+				memoryMb: limits.memoryMb,
+				setMemoryLimit() {},
+				read: async () => ({cpuMs: 1, peakKb: 900, oomKills: 0, failcnt: 0}),
+				async remove() {
+					removals.push(name);
+					throw Object.assign(new Error(`EBUSY: resource busy or locked, rmdir '${name}'`), {code: 'EBUSY'});
+				},
+			};
+		},
+		async close() {},
+	};
+	// With job cgroups every step has a launcher, told its command once the job has its files.
+	const withLauncher = async (options: SpawnOptions): Promise<SandboxRun> => {
+		const command = await options.command;
+		return command === null ? finished({report: null, declined: true}) : sandbox.start({...options, command});
+	};
+	const withCgroups: JobDeps = {...deps, logger, cgroups, sandbox: withLauncher};
+	const runner = createRunner(withCgroups, slots);
+	const never = new AbortController().signal;
+	t.like(await runner.execute(request, never), {status: 'ok', output: '10'});
+	await slots.whenIdle();
+	const judge = parseJudgeRequest({code: 'int main(void) { return 0; }', testcases: [{output: '10'}]}, deps.config.judge);
+	t.like(await runner.judge(judge, never), {passed: true});
+	t.like(await runJob(request, {user: null, deps: withCgroups, signal: never}), {status: 'ok', output: '10'});
+	await slots.whenIdle();
+	t.is(removals.length, 6, 'each step\'s cgroup was to go: compile and run, three jobs');
+	t.deepEqual(warnings, removals.map(name => `EBUSY: resource busy or locked, rmdir '${name}'`));
 	t.deepEqual(leftovers(), []);
 });
