@@ -29,6 +29,13 @@ export async function afterAnswer(cleanUp: () => Promise<unknown>): Promise<void
 }
 
 /**
+ * Runs `work` outside any job: what it sets off (a sandbox made ahead for a slot's next job) never holds a job's
+ * clean-ups, nor what they hold (its stdin, its program's diagnostics), however long it waits; nor does it leave its
+ * own clean-ups in a job's list.
+ */
+export const outsideJob = <T>(work: () => T): T => current.exit(work);
+
+/**
  * Runs `job`, then, once its answer is written, the clean-ups it left, one after another in the order they were left,
  * and then its slot is released (`finishing` meanwhile). The answer is written in the turn of the event loop in which
  * the job's result comes back (Koa writes a JSON body at once), so the clean-ups start on the next turn
@@ -56,7 +63,11 @@ export async function answerFirst<T>(job: () => Promise<T>, slot: Pick<Slot, 'fi
 							logger.warn({err: error}, 'could not clean up after a job; a later removal tries again');
 						}
 					}
-				})).finally(() => slot.release());
+				})).finally(() => {
+					// Whatever still refers to this job's context keeps its clean-ups' closures no longer.
+					later.cleanUps.length = 0;
+					slot.release();
+				});
 			});
 		}
 	}

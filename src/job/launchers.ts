@@ -13,6 +13,7 @@ import type {SandboxLimits} from '../config.ts';
 import type {SandboxUser} from '../sandbox/spawn.ts';
 import type {JobDeps, StartedLauncher} from './run-job.ts';
 import {startSandboxAhead} from './run-job.ts';
+import {outsideJob} from './after-answer.ts';
 import {outsideRequest} from './timings.ts';
 
 /** The steps that have sandboxes made ahead: every job compiles (or takes its compile from the cache) and runs. */
@@ -73,13 +74,16 @@ export class LauncherPool {
 		this.#started.delete(key);
 		this.#ready.delete(key);
 		this.#failures.delete(key);
-		// Started for the slot's next job once the server is between jobs (see refillDelayMs).
-		void launcher.settled.then(() => {
-			setTimeout(() => {
-				this.#startWhenIdle(key, () => {
-					this.#start(step as Step, user);
-				});
-			}, refillDelayMs);
+		// Started for the slot's next job once the server is between jobs (see refillDelayMs). Outside the job taking
+		// this one, which it outlives: all it sets off to wait for the next would keep this job's clean-ups alive.
+		outsideJob(() => {
+			void launcher.settled.then(() => {
+				setTimeout(() => {
+					this.#startWhenIdle(key, () => {
+						this.#start(step as Step, user);
+					});
+				}, refillDelayMs);
+			});
 		});
 		return launcher;
 	}
@@ -130,7 +134,14 @@ export class LauncherPool {
 		}));
 	}
 
+	/** Outside any job, always (see take): what it sets off waits for the slot's next job. */
 	#start(step: Step, user: SandboxUser): void {
+		outsideJob(() => {
+			this.#startOutsideJobs(step, user);
+		});
+	}
+
+	#startOutsideJobs(step: Step, user: SandboxUser): void {
 		if (this.#closing.signal.aborted) {
 			return;
 		}

@@ -7,6 +7,7 @@ import path from 'node:path';
 import {pino} from 'pino';
 import test from 'ava';
 import {loadConfig, type SandboxLimits} from '../../src/config.ts';
+import {afterAnswer, answerFirst} from '../../src/job/after-answer.ts';
 import {LauncherPool} from '../../src/job/launchers.ts';
 import {compileProgram, sandboxStep, type JobDeps, type StartedLauncher} from '../../src/job/run-job.ts';
 import {programFromCode} from '../../src/job/language.ts';
@@ -111,6 +112,8 @@ function setup() {
 }
 
 const tick = async (ms = 0) => new Promise(resolve => setTimeout(resolve, ms));
+/** Past a replacement's start after its step (refillDelayMs, 30 ms, and the idle settling). */
+const refillSettleMs = 60;
 /** The server as the pool sees it: no job running. */
 const alwaysIdle = async () => {};
 /** Until every slot's launchers are there (a compile sandbox made ahead makes a real job directory first). */
@@ -309,5 +312,36 @@ test('a compile sandbox made ahead whose sources cannot be written: it is told n
 	t.true(removed.includes(compile), 'its cgroup');
 	t.true(told.some(entry => entry.command === null), 'told no');
 	t.is(before.filter(name => !jobDirs().includes(name)).length, 1, 'its job directory, of the four made ahead');
+	await pool.close();
+});
+
+test('a replacement started from a job\'s step is started outside that job: it leaves nothing in the job\'s clean-ups, nor they in it', async t => {
+	const {deps} = setup();
+	// What the pool's start runs leaves a clean-up to see where it lands: at once (outside any job), or in the list
+	// of the job running (whose closures the sandbox waiting for the next job would then keep alive).
+	const landed: string[] = [];
+	const probed: JobDeps = {
+		...deps,
+		async sandbox(options) {
+			let ran = false;
+			await afterAnswer(async () => {
+				ran = true;
+			});
+			landed.push(ran ? 'at once' : 'in a job');
+			return deps.sandbox!(options);
+		},
+	};
+	const pool = new LauncherPool(probed, users, alwaysIdle);
+	await ready(pool);
+	t.deepEqual(landed, ['at once', 'at once', 'at once', 'at once']);
+	await answerFirst(async () => {
+		const taken = pool.take('compile', users[0]!, limitsOf(deps, 'compile'))!;
+		await taken.discard();
+		// The job is still running when its step's replacement starts.
+		await tick(refillSettleMs);
+		await ready(pool);
+	}, {finishing() {}, release() {}}, pino({level: 'silent'}));
+	t.is(pool.waiting, 4);
+	t.deepEqual(landed, ['at once', 'at once', 'at once', 'at once', 'at once']);
 	await pool.close();
 });
