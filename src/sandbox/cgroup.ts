@@ -49,7 +49,7 @@ export interface CgroupBackend {
 	readonly dirs: Readonly<Record<JobController, string>>;
 	readonly memsw: boolean;
 	createJob(name: string, user: SandboxUser | null, limits: SandboxLimits): Promise<JobCgroup>;
-	/** Removes the instance directories (the jobs' are gone by then). */
+	/** Removes the instance directories, and any job cgroup still in them (one a clean-up could not remove). */
 	close(): Promise<void>;
 }
 
@@ -218,6 +218,19 @@ async function removeCgroup(dir: string): Promise<void> {
 }
 
 /** Job cgroups left by a dead instance of the server (mayBeRunning: it holds no lock), and its instance directories. */
+/** Removes the job cgroups left in an instance directory (each with whatever still runs in it); how many. */
+async function removeJobCgroups(instance: string): Promise<number> {
+	let removed = 0;
+	for (const job of await fs.readdir(instance, {withFileTypes: true}).catch(ifGone([]))) {
+		if (job.isDirectory()) {
+			await removeCgroup(path.join(instance, job.name));
+			removed++;
+		}
+	}
+
+	return removed;
+}
+
 async function sweepStale(parent: string, ownName: string, logger: Logger): Promise<number> {
 	let swept = 0;
 	for (const entry of await fs.readdir(parent, {withFileTypes: true})) {
@@ -235,13 +248,7 @@ async function sweepStale(parent: string, ownName: string, logger: Logger): Prom
 		try {
 			// An instance ends by removing its directories, then letting their lock go: a directory opened before its
 			// removal and locked after it is gone already (ENOENT).
-			for (const job of await fs.readdir(instance, {withFileTypes: true}).catch(ifGone([]))) {
-				if (job.isDirectory()) {
-					await removeCgroup(path.join(instance, job.name));
-					swept++;
-				}
-			}
-
+			swept += await removeJobCgroups(instance);
 			await removeCgroup(instance);
 			logger.info({cgroup: instance}, 'removed the cgroups of a dead c-runner instance');
 		} catch (error) {
@@ -379,13 +386,23 @@ export async function openCgroupBackend(logger: Logger): Promise<CgroupBackend |
 			};
 		},
 		async close() {
+			// Every controller's directory is tried, whatever another's did; the first failure is the one told.
+			const failures: unknown[] = [];
 			for (const {dir, fd} of made.splice(0)) {
 				try {
+					// A job cgroup a clean-up could not remove (still busy then) goes first: v1 keeps a cgroup with a child.
+					await removeJobCgroups(dir);
 					await removeCgroup(dir);
+				} catch (error) {
+					failures.push(error);
 				} finally {
 					// The lock goes last: while it is held, no other instance's sweep takes the directory for a dead one's.
 					closeSync(fd);
 				}
+			}
+
+			if (failures.length > 0) {
+				throw failures[0];
 			}
 		},
 	};

@@ -1,5 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import test from 'ava';
-import {cgroupMounts, instanceDirs, instanceName, ownCgroups} from '../../src/sandbox/cgroup.ts';
+import {pino} from 'pino';
+import {loadConfig} from '../../src/config.ts';
+import {cgroupMounts, instanceDirs, instanceName, openCgroupBackend, ownCgroups} from '../../src/sandbox/cgroup.ts';
 
 // A hybrid host like the one the tests run on: v1 controllers, a v2 hierarchy without any.
 const mountinfo = [
@@ -42,4 +46,33 @@ test('no v1 controller, or a cgroup outside the mount: the reason, not a path', 
 	t.regex(instanceDirs('0::/\n', '41 31 0:38 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw', 'c-runner-1-1') as string, /no cgroup v1 memory controller/);
 	const outside = '35 31 0:32 /docker/abc /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n39 31 0:36 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n33 31 0:30 / /sys/fs/cgroup/cpuacct rw - cgroup cgroup rw,cpuacct';
 	t.regex(instanceDirs('8:pids:/\n4:memory:/other\n2:cpuacct:/\n', outside, 'c-runner-1-1') as string, /outside the mounted hierarchy/);
+});
+
+test('closing the backend removes a job cgroup that was never removed, then the instance directories', async t => {
+	if (process.getuid?.() !== 0) {
+		t.log('skipped: job cgroups need root');
+		t.pass();
+		return;
+	}
+
+	const backend = await openCgroupBackend(pino({level: 'silent'}));
+	if (typeof backend === 'string') {
+		t.fail(`no job cgroups on this root host: ${backend}`);
+		return;
+	}
+
+	const job = await backend.createJob('left-by-a-failed-clean-up', null, loadConfig({}).run);
+	await job.read();
+	const jobDirs = Object.values(backend.dirs).map(dir => path.join(dir, 'left-by-a-failed-clean-up'));
+	// Whatever this test's failure would leave in the host's hierarchy goes all the same.
+	t.teardown(() => {
+		for (const dir of [...jobDirs, ...Object.values(backend.dirs)]) {
+			try {
+				fs.rmdirSync(dir);
+			} catch {}
+		}
+	});
+	t.true(jobDirs.every(dir => fs.existsSync(dir)));
+	await backend.close();
+	t.deepEqual(Object.values(backend.dirs).filter(dir => fs.existsSync(dir)), [], 'the instance directories, and the job cgroup in them');
 });
