@@ -122,16 +122,24 @@ export class LauncherPool {
 		return [...this.#started.values()].filter(launcher => !launcher.ended).length;
 	}
 
-	/** Tells every waiting launcher no and removes its cgroup; none is started after. */
+	/**
+	 * Tells every waiting launcher no and removes its cgroup and job directory; none is started after. Each is waited
+	 * for, whatever another's discard did (the instance's cgroups and the cache go once this returns); the first
+	 * failure is then the one told.
+	 */
 	async close(): Promise<void> {
 		this.#closing.abort(new Error('the server is shutting down'));
 		const pending = [...this.#ready.values()];
 		this.#ready.clear();
 		this.#started.clear();
-		await Promise.all(pending.map(async ready => {
+		const outcomes = await Promise.allSettled(pending.map(async ready => {
 			const launcher = await ready;
 			await launcher?.discard();
 		}));
+		const failed = outcomes.find(outcome => outcome.status === 'rejected');
+		if (failed) {
+			throw failed.reason;
+		}
 	}
 
 	/** Outside any job, always (see take): what it sets off waits for the slot's next job. */

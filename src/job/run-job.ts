@@ -171,7 +171,8 @@ export async function startSandboxAhead(step: 'compile' | 'run', name: string, u
 			// read-only for a while), and then the cgroup goes all the same: kept, it outlived the server, whose own
 			// cgroups could then not be removed at shutdown; the directory is the next start-up sweep's.
 			async discard() {
-				await launcher.go(null);
+				// A run that failed is no reason to keep its directory or cgroup.
+				await launcher.go(null).catch(() => {});
 				try {
 					await made.dispose();
 				} finally {

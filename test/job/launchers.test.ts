@@ -276,6 +276,29 @@ test('close tells every waiting launcher no, removes every cgroup, and starts no
 	t.is(removed.length, 4);
 });
 
+test('close removes every waiting launcher\'s cgroup and job directory, even one whose run failed', async t => {
+	const {deps, made, removed, jobRoot} = setup();
+	let failing = 0;
+	const failingOne: JobDeps = {
+		...deps,
+		async sandbox(options) {
+			const run = await deps.sandbox!(options);
+			// The first launcher told no: its run fails instead of ending (bwrap could not be waited for, say).
+			if (run.declined === true && failing++ === 0) {
+				throw new Error('the sandbox could not be waited for');
+			}
+
+			return run;
+		},
+	};
+	const pool = new LauncherPool(failingOne, users, alwaysIdle);
+	await ready(pool);
+	await pool.close();
+	t.is(failing, 4, 'every one was told no');
+	t.deepEqual([...removed].sort(), [...made].sort(), 'every cgroup removed, the failed one\'s too');
+	t.deepEqual(fs.readdirSync(jobRoot).filter(name => name.startsWith('c_exec_')), [], 'and every job directory');
+});
+
 test('a sandbox made ahead that its command never reached (unsent): the step makes its own and runs there', async t => {
 	const {deps, made, removed, told} = setup();
 	const gone: JobCgroup = {
