@@ -98,7 +98,11 @@ export class Slots {
 			};
 			leave = () => {
 				signal.removeEventListener('abort', onAbort);
-				this.#queue.splice(this.#queue.indexOf(waiter), 1);
+				// Once only: a second leave (an abort, then a throwing onQueued) must not take another request's place.
+				const index = this.#queue.indexOf(waiter);
+				if (index !== -1) {
+					this.#queue.splice(index, 1);
+				}
 			};
 
 			const onAbort = () => {
@@ -112,8 +116,10 @@ export class Slots {
 		try {
 			options.onQueued?.();
 		} catch (error) {
-			// Its place is given back: a waiter nobody waits for would take the next slot released, for good.
+			// Its place is given back: a waiter nobody waits for would take the next slot released, for good. Nobody
+			// awaits its promise either, which an abort may have rejected meanwhile.
 			leave();
+			waiting.catch(() => {});
 			throw error;
 		}
 

@@ -128,3 +128,22 @@ test('whenIdle: at once with no slot held, else once the last held one is releas
 	await new Promise(resolve => setImmediate(resolve));
 	t.true(idle);
 });
+
+test('a waiter that leaves twice (aborted by its onQueued, which then throws) gives back its own place only', async t => {
+	const slots = new Slots(users.slice(0, 1), 4);
+	const held = await slots.acquire(never);
+	const first = slots.acquire(never);
+	const controller = new AbortController();
+	const second = slots.acquire(controller.signal, {
+		onQueued() {
+			controller.abort(new Error('client closed the connection'));
+			throw new Error('could not say it is queued');
+		},
+	});
+	await t.throwsAsync(second, {message: 'could not say it is queued'});
+	t.like(slots.stats, {running: 1, queued: 1}, 'the first still waits');
+	held.release();
+	const slot = await first;
+	t.is(slot.user, users[0]!);
+	slot.release();
+});
