@@ -23,7 +23,7 @@ import type {Runner} from './runner.ts';
 import type {Metrics} from './metrics.ts';
 
 export interface AppDeps {
-	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge' | 'corsOrigins' | 'allowedHosts' | 'sendTimeoutMs' | 'runMax' | 'run' | 'playground' | 'linker'>;
+	readonly config: Pick<Config, 'token' | 'bodyLimitBytes' | 'judge' | 'corsOrigins' | 'allowedHosts' | 'sendTimeoutMs' | 'runMax' | 'run' | 'playground' | 'linker' | 'responseBytes'>;
 	readonly logger: Logger;
 	readonly runner: Runner;
 	readonly health: HealthCheck;

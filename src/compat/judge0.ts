@@ -489,10 +489,34 @@ export function encode64(text: string | Buffer): string {
 	return encoded === '' ? '' : `${encoded.match(/.{1,60}/g)!.join('\n')}\n`;
 }
 
+/** The length of encode64's text for `bytes` bytes: 4 characters for every 3 bytes begun, a newline for every 60 characters begun. */
+const encode64Length = (bytes: number) => {
+	const characters = Math.ceil(bytes / 3) * 4;
+	return characters + Math.ceil(characters / 60);
+};
+
+/** The first of `bytes` whose encode64 text fits what is left of `budget`, which it charges. */
+function within64(bytes: Buffer, budget: {left: number}): Buffer {
+	let kept = bytes.length;
+	if (encode64Length(kept) > budget.left) {
+		// 45 bytes a line of 60 characters and its newline.
+		kept = Math.floor(Math.max(0, budget.left) / 61) * 45;
+		while (encode64Length(kept + 3) <= budget.left && kept + 3 <= bytes.length) {
+			kept += 3;
+		}
+	}
+
+	budget.left -= encode64Length(kept);
+	return kept === bytes.length ? bytes : bytes.subarray(0, kept);
+}
+
 export const defaultFields = ['stdout', 'time', 'memory', 'stderr', 'token', 'compile_output', 'message', 'status'] as const;
 
-/** Every attribute of a submission, as Judge0 names them; `fields` picks from these (`*`: all). */
-export function judge0Attributes(stored: StoredSubmission, base64: boolean, languageName: string): Record<string, unknown> {
+/**
+ * Every attribute of a submission, as Judge0 names them; `fields` picks from these (`*`: all). In base64, `stdout`
+ * and `stderr` are the bytes the program wrote, cut (stdout first) so that their base64 stays within `answerBytes`.
+ */
+export function judge0Attributes(stored: StoredSubmission, base64: boolean, languageName: string, answerBytes = Number.POSITIVE_INFINITY): Record<string, unknown> {
 	const {submission} = stored;
 	// A text, or the bytes a program wrote (Base64 only: as JSON, its texts are given).
 	const textOrNull = (text: string | Buffer | null) => text === null || text.length === 0 ? null : (base64 ? encode64(text) : text);
@@ -506,9 +530,11 @@ export function judge0Attributes(stored: StoredSubmission, base64: boolean, lang
 	}
 
 	const compiled = finished !== null && finished.status !== 'compile_error';
-	// In base64, the program's own bytes (UTF-8 or not); as JSON text, their UTF-8 decoding (U+FFFD for what is not).
-	const stdout = !compiled ? null : (base64 ? reportedStdoutBytes(finished, submission.redirectStderrToStdout) : reportedStdout(finished, submission.redirectStderrToStdout));
-	const stderr = !compiled || submission.redirectStderrToStdout ? null : (base64 ? writtenBytes(finished).stderr : finished.error);
+	// In base64, the program's own bytes (UTF-8 or not); as JSON text, their UTF-8 decoding (U+FFFD for what is not),
+	// cut to the answer's bound with the rest of the answer (withinResponseBytes).
+	const bytesBudget = {left: answerBytes};
+	const stdout = !compiled ? null : (base64 ? within64(reportedStdoutBytes(finished, submission.redirectStderrToStdout), bytesBudget) : reportedStdout(finished, submission.redirectStderrToStdout));
+	const stderr = !compiled || submission.redirectStderrToStdout ? null : (base64 ? within64(writtenBytes(finished).stderr, bytesBudget) : finished.error);
 	return {
 		source_code: base64 ? encode64(submission.sourceCode) : submission.sourceCode,
 		language_id: submission.languageId,

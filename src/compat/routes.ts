@@ -23,7 +23,7 @@ import {
 import {parsePistonRequest, PistonError, pistonRuntimes, toPistonResponse, type PistonRequest} from './piston.ts';
 
 export interface CompatDeps {
-	readonly config: Pick<Config, 'bodyLimitBytes' | 'runMax' | 'run' | 'linker'>;
+	readonly config: Pick<Config, 'bodyLimitBytes' | 'runMax' | 'run' | 'linker' | 'responseBytes'>;
 	readonly runner: Runner;
 	/** gcc's version, `12.2.0`: what Piston's runtimes and Judge0's language names report. */
 	readonly compilerVersion: string;
@@ -222,7 +222,7 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 	const rules = {maxCpuMs: deps.config.runMax.cpuMs, maxWallMs: maxWallMs(deps.config), maxMemoryMb: deps.config.runMax.memoryMb, fileSizeMb, stackMb, processes: processes - helperProcesses};
 	const languages = judge0Languages(deps.compilerVersion);
 	const view = (stored: StoredSubmission, query: Record<string, unknown>) =>
-		pickFields(judge0Attributes(stored, flag(query['base64_encoded']), languageName(stored.submission.language, deps.compilerVersion)), queryText(query['fields']));
+		pickFields(judge0Attributes(stored, flag(query['base64_encoded']), languageName(stored.submission.language, deps.compilerVersion), deps.config.responseBytes), queryText(query['fields']));
 
 	router.get('/languages', async ctx => {
 		setJson(ctx, languages.map(({id, name}) => ({id, name})));

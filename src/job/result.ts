@@ -69,29 +69,36 @@ export interface WrittenBytes {
 }
 
 /**
- * A run's bytes, kept beside its result only when one of its streams is not UTF-8: an API that answers bytes
- * (Judge0's `base64_encoded`) and a comparison of bytes (Judge0's `expected_output`) take them from here; for every
- * other run the texts' own UTF-8 is the bytes. Beside the result, not in it: the result is the wire answer.
+ * A run's bytes, kept beside its result only when its texts are not them: a stream that is not UTF-8, or texts cut
+ * to the answer's bound. An API that answers bytes (Judge0's `base64_encoded`) and a comparison of bytes (Judge0's
+ * `expected_output`) take them from here; for every other run the texts' own UTF-8 is the bytes. Beside the result,
+ * not in it: the result is the wire answer.
  */
-const notUtf8 = new WeakMap<ExecuteResult, WrittenBytes>();
+const programBytes = new WeakMap<ExecuteResult, WrittenBytes>();
 
-/** The bytes the run behind a result wrote: its own where they were not UTF-8, else its texts' UTF-8. */
+/** The bytes the run behind a result wrote (up to the output cap), uncut by the answer's bound. */
 export const writtenBytes = (result: ExecuteResult): WrittenBytes =>
-	notUtf8.get(result) ?? {stdout: Buffer.from(result.output, 'utf8'), stderr: Buffer.from(result.error, 'utf8')};
+	programBytes.get(result) ?? {stdout: Buffer.from(result.output, 'utf8'), stderr: Buffer.from(result.error, 'utf8')};
 
 /** How many bytes are kept beside a result (writtenBytes): for a store that bounds what it holds. */
 export function keptBytes(result: ExecuteResult): number {
-	const bytes = notUtf8.get(result);
+	const bytes = programBytes.get(result);
 	return bytes === undefined ? 0 : bytes.stdout.length + bytes.stderr.length;
 }
 
 /** `to`, a copy of `from` with other fields, keeps its bytes; its texts must be `from`'s unchanged. */
 export function sameBytes(from: ExecuteResult, to: ExecuteResult): ExecuteResult {
-	const bytes = notUtf8.get(from);
+	const bytes = programBytes.get(from);
 	if (bytes !== undefined && to.output === from.output && to.error === from.error) {
-		notUtf8.set(to, bytes);
+		programBytes.set(to, bytes);
 	}
 
+	return to;
+}
+
+/** `to`, `from` with its texts cut, keeps the bytes `from`'s run wrote, whole. */
+export function cutFrom(from: ExecuteResult, to: ExecuteResult): ExecuteResult {
+	programBytes.set(to, writtenBytes(from));
 	return to;
 }
 
@@ -121,7 +128,7 @@ export function toRunResult(run: SandboxRun, limits: SandboxLimits, policy: Sand
 	};
 	const stderr = notStarted === '' ? run.stderr : Buffer.from(notStarted, 'utf8');
 	if (!isUtf8(run.stdout) || !isUtf8(stderr)) {
-		notUtf8.set(result, {stdout: run.stdout, stderr});
+		programBytes.set(result, {stdout: run.stdout, stderr});
 	}
 
 	return result;

@@ -14,7 +14,7 @@ import {cleanUpAfterFailure, cleanUpAfterJob, JobRootError} from './errors.ts';
 import {staticMemoryKb} from './elf.ts';
 import type {ExecuteRequest, RequestedLimits} from './parse-request.ts';
 import {classifyCompile, programNotStarted, wroteNoProgram, type CompileOutcome} from './classify.ts';
-import {sameBytes, toCompileErrorResult, toRunResult, type ExecuteResult} from './result.ts';
+import {cutFrom, sameBytes, toCompileErrorResult, toRunResult, type ExecuteResult} from './result.ts';
 import {binaryName, copyProgram, createWorkspace, fillRunPlaceholders, writeRunPlaceholders, writeSources, writeStdin, type Owner, type Workspace} from './workspace.ts';
 import type {CacheEntry, CompileCache} from './compile-cache.ts';
 import {compileArgv, type Program} from './language.ts';
@@ -700,8 +700,10 @@ export function withinResponseBytes(result: ExecuteResult, responseBytes: number
 		return result;
 	}
 
-	// Cut warnings alone leave the program's texts, and so its bytes; a text cut is UTF-8 from then on.
-	return sameBytes(result, {...result, output: output.text, error: error.text, warnings: warnings.text, truncated: result.truncated || output.cut || error.cut});
+	// Cut warnings alone leave the program's texts, and so its bytes. Cut texts keep the bytes written beside them,
+	// whole: Judge0's comparison with `expected_output` is of the program's output, not of what fits an answer.
+	const cut: ExecuteResult = {...result, output: output.text, error: error.text, warnings: warnings.text, truncated: result.truncated || output.cut || error.cut};
+	return output.cut || error.cut ? cutFrom(result, cut) : sameBytes(result, cut);
 }
 
 /** One job, top to bottom: workspace → compile in a sandbox → run in another → result; the workspace always goes. */

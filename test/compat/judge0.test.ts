@@ -3,6 +3,7 @@ import {encode64, judge0ConfigInfo, Judge0FieldError, judge0Attributes, judge0Ou
 import {AppError} from '../../src/http/errors.ts';
 import {executeResult} from '../helpers/results.ts';
 import {toRunResult} from '../../src/job/result.ts';
+import {withinResponseBytes} from '../../src/job/run-job.ts';
 import {strongestPolicy} from '../../src/sandbox/profiles.ts';
 import type {HelperReport} from '../../src/sandbox/report.ts';
 
@@ -178,6 +179,28 @@ test('base64 answers the bytes the program wrote, not UTF-8 or not; expected_out
 	t.is(judge0Attributes(submission({}, true), true, 'C (GCC 12.2.0)')['stdout'], '//6A\n', 'stderr after stdout: FF FE 80');
 	// A UTF-8 run keeps nothing beside its result: its texts are its bytes.
 	t.is(judge0Attributes(stored({output: 'hello, Judge0\n'}), true, 'C (GCC 12.2.0)')['status_id'], 3);
+});
+
+test('an output cut to the answer\'s bound is judged whole, and answered in base64 whole where its base64 fits the bound', t => {
+	// 800,000 control bytes: UTF-8, but six bytes each as JSON (\u0001), so the JSON answer cuts them at 4 MiB.
+	const written = `${'\u0001'.repeat(800_000)}\n`;
+	const result = withinResponseBytes(executeResult({output: written}), 4 * 1024 * 1024);
+	t.true(result.truncated);
+	t.true(result.output.length < written.length);
+	const submission: StoredSubmission = {...stored({}, {expected_output: written}), state: 'done', result, finishedAt: '2026-12-01T00:00:01.000Z'};
+	t.is(judge0Outcome(result, written).status as number, 3, 'Accepted: the program wrote the expected output');
+	t.is(judge0Outcome(result, `${written}x`).status as number, 4);
+	const attributes = judge0Attributes(submission, true, 'C (GCC 12.2.0)', 4 * 1024 * 1024);
+	t.is(attributes['status_id'], 3);
+	t.is(Buffer.from(attributes['stdout'] as string, 'base64').toString('utf8'), written, 'its base64 (1.1 MB) fits: the bytes written, whole');
+	t.is(judge0Attributes(submission, false, 'C (GCC 12.2.0)')['stdout'], result.output, 'as JSON text: the cut text');
+	// A bound its base64 does not fit: cut, stdout first, within the bound.
+	const small = judge0Attributes({...submission, result: withinResponseBytes(executeResult({output: written, error: 'e'.repeat(5000)}), 4 * 1024 * 1024)}, true, 'C', 4000);
+	const [stdout, stderr] = [small['stdout'] as string, small['stderr'] as string | null];
+	t.true(stdout.length <= 4000, String(stdout.length));
+	t.true(stdout.length > 3900, String(stdout.length));
+	t.is(Buffer.from(stdout, 'base64').toString('utf8'), written.slice(0, Buffer.from(stdout, 'base64').length));
+	t.is(stderr, null, 'nothing left for stderr');
 });
 
 test('fields as Judge0 reads them: `*` among names is every attribute, an empty list the default 8', t => {
