@@ -139,6 +139,12 @@ const limitRows: ReadonlyArray<readonly [keyof SandboxLimits, string, IntegerRul
 	['stackMb', 'STACK_MB', {min: 1, max: 1024}, 8, 16],
 ];
 
+/**
+ * The most one Judge0 submission's result can add to what the submission store counts (src/compat/judge0.ts): its
+ * texts within the answer's bound, the bytes of both streams kept beside them, and its other fields.
+ */
+export const judge0ResultBytes = (config: Pick<Config, 'responseBytes' | 'outputBytes'>) => config.responseBytes + (2 * config.outputBytes) + 4096;
+
 export function loadConfig(env: Env): Config {
 	const problems: string[] = [];
 
@@ -284,6 +290,11 @@ export function loadConfig(env: Env): Config {
 		if (!path.isAbsolute(value)) {
 			problems.push(`${name}=${JSON.stringify(value)}: expected an absolute path`);
 		}
+	}
+
+	// Each submission not finished yet counts for the most its result can take: a smaller store would keep none.
+	if (config.judge0.storeBytes < judge0ResultBytes(config)) {
+		problems.push(`C_RUNNER_JUDGE0_STORE_BYTES=${config.judge0.storeBytes}: expected at least what one submission's result can take, ${judge0ResultBytes(config)} (C_RUNNER_RESPONSE_BYTES + 2 × C_RUNNER_OUTPUT_BYTES + 4096)`);
 	}
 
 	if (config.token !== null && config.token.length < 16) {

@@ -9,7 +9,7 @@ import {defaultAllowedHosts} from './http/allowed-hosts.ts';
 import {http} from './http/required.ts';
 import {Judge0Jobs} from './compat/routes.ts';
 import {SubmissionStore} from './compat/judge0.ts';
-import {ConfigError, loadConfig, type Config} from './config.ts';
+import {ConfigError, judge0ResultBytes, loadConfig, type Config} from './config.ts';
 import {createHealthCheck, describePolicy, selfTestJobRoot, selfTestLimitStop, type HealthReport} from './health.ts';
 import type {JobDeps} from './job/run-job.ts';
 import {allCompilers, languageSpecs} from './job/language.ts';
@@ -438,7 +438,7 @@ async function main() {
 
 	const shutdown = new AbortController();
 	const runner = createRunner(deps, slots, queues.judges);
-	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs, config.judge0.storeBytes), runner, shutdown.signal, logger);
+	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs, config.judge0.storeBytes, undefined, judge0ResultBytes(config)), runner, shutdown.signal, logger);
 	const compilerVersion = /(\d+\.\d+\.\d+)\s*$/.exec(versions.gcc ?? '')?.[1] ?? 'unknown';
 	const requestsInFlight = new RequestsInFlight();
 	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal, metrics, requestsInFlight});

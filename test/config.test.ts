@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {ConfigError, loadConfig} from '../src/config.ts';
+import {ConfigError, judge0ResultBytes, loadConfig} from '../src/config.ts';
 import {goldLinker} from '../src/job/language.ts';
 import {projectRoot} from './helpers/server.ts';
 
@@ -47,6 +47,12 @@ test('every bad value is reported at once', t => {
 test('out-of-range numbers are refused', t => {
 	t.throws(() => loadConfig({C_RUNNER_CONCURRENCY: '0'}), {message: /C_RUNNER_CONCURRENCY="0"/});
 	t.throws(() => loadConfig({C_RUNNER_RUN_PROCESSES: '99999'}), {message: /C_RUNNER_RUN_PROCESSES/});
+});
+
+test('a Judge0 store that cannot hold one submission\'s largest result is refused, naming what it must hold', t => {
+	t.throws(() => loadConfig({C_RUNNER_JUDGE0_STORE_BYTES: String(1024 * 1024)}), {message: /C_RUNNER_JUDGE0_STORE_BYTES=1048576: expected at least what one submission's result can take, 6295552 \(C_RUNNER_RESPONSE_BYTES \+ 2 × C_RUNNER_OUTPUT_BYTES \+ 4096\)/});
+	t.is(loadConfig({C_RUNNER_JUDGE0_STORE_BYTES: String(1024 * 1024), C_RUNNER_RESPONSE_BYTES: String(64 * 1024), C_RUNNER_OUTPUT_BYTES: String(64 * 1024)}).judge0.storeBytes, 1024 * 1024, 'smaller answers and outputs: it holds some');
+	t.true(loadConfig({}).judge0.storeBytes >= 10 * judge0ResultBytes(loadConfig({})), 'the defaults hold ten at least');
 });
 
 test('per-request maxima and judge settings have defaults and are read', t => {

@@ -599,10 +599,11 @@ export function pickFields(attributes: Record<string, unknown>, fields: string |
 
 /**
  * The asynchronous form's memory: at most `capacity` submissions and `byteCapacity` bytes of them (their sources,
- * inputs and results, counted as their JSON text), each kept `ttlMs` after it was created, in this server's memory
- * only (a replica does not know another's tokens). Full by either bound: new submissions are not kept. A
- * submission's result is counted once it is stored, so those still running may take the bytes past the bound by
- * their results (each within the answer's cap).
+ * inputs and results: their JSON text as UTF-8, and the bytes a result keeps beside it), each kept `ttlMs` after it
+ * was created, in this server's memory only (a replica does not know another's tokens). Full by either bound: new
+ * submissions are not kept. One not finished yet counts for the most its result can take (`resultBytes`: the
+ * answer's bound and both output caps), its result's own size once stored: however many run and finish, the store
+ * never holds more than `byteCapacity`.
  */
 export class SubmissionStore {
 	readonly #entries = new Map<string, {stored: StoredSubmission; expires: number; bytes: number}>();
@@ -610,6 +611,7 @@ export class SubmissionStore {
 	readonly #byteCapacity: number;
 	readonly #ttlMs: number;
 	readonly #now: () => number;
+	readonly #resultBytes: number;
 	#bytes = 0;
 
 	/**
@@ -617,11 +619,12 @@ export class SubmissionStore {
 	 * (NTP at boot, a resumed VM, `date -s`), and a step forward of an hour took every token, even one made a second
 	 * before, while a step back kept them hours past their time.
 	 */
-	constructor(capacity: number, ttlMs: number, byteCapacity = Number.POSITIVE_INFINITY, now: () => number = () => performance.now()) {
+	constructor(capacity: number, ttlMs: number, byteCapacity = Number.POSITIVE_INFINITY, now: () => number = () => performance.now(), resultBytes = 0) {
 		this.#capacity = capacity;
 		this.#byteCapacity = byteCapacity;
 		this.#ttlMs = ttlMs;
 		this.#now = now;
+		this.#resultBytes = resultBytes;
 	}
 
 	get size() {
@@ -643,7 +646,8 @@ export class SubmissionStore {
 	add(submission: Judge0Submission): StoredSubmission | null {
 		this.#expire();
 		const stored: StoredSubmission = {token: uuidv4(), submission, createdAt: new Date().toISOString(), state: 'queued'};
-		const bytes = storedBytes(stored);
+		// Room for its result too, before it runs: a result is only stored, never refused.
+		const bytes = storedBytes(stored) + this.#resultBytes;
 		if (this.#entries.size >= this.#capacity || this.#bytes + bytes > this.#byteCapacity) {
 			return null;
 		}
@@ -684,7 +688,10 @@ export class SubmissionStore {
 	}
 }
 
-/** A stored submission's size as the store counts it: its JSON text (its source, input and result are most of it). */
+/**
+ * A stored submission's size as the store counts it: its JSON text as UTF-8 (its source, input and result are most
+ * of it), and the bytes its result keeps beside it.
+ */
 function storedBytes(stored: StoredSubmission): number {
-	return JSON.stringify(stored).length + (stored.state === 'done' ? keptBytes(stored.result) : 0);
+	return Buffer.byteLength(JSON.stringify(stored), 'utf8') + (stored.state === 'done' ? keptBytes(stored.result) : 0);
 }

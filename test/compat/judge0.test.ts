@@ -300,6 +300,26 @@ test('the store: bounded in bytes, a result counted once stored, the bytes given
 	t.truthy(store.add(submission), 'room again');
 });
 
+test('the store: one not finished counts for the most its result can take, so finished results never pass the bound; bytes as UTF-8', t => {
+	const store = new SubmissionStore(100, 1000, 12_000, () => 0, 3000);
+	const submission = parseJudge0Submission({source_code: 'x'.repeat(1000), language_id: 50}, false, rules);
+	const first = store.add(submission)!;
+	t.truthy(store.add(submission));
+	t.true(store.bytes > 8000 && store.bytes < 10_000, String(store.bytes));
+	t.is(store.add(submission), null, 'a third, and its result, would pass the bound');
+	const done = (result: Parameters<typeof executeResult>[0]) => (entry: StoredSubmission): StoredSubmission => ({token: entry.token, submission: entry.submission, createdAt: entry.createdAt, state: 'done', result: executeResult(result), finishedAt: ''});
+	store.update(first.token, done({output: 'ok\n'}));
+	t.true(store.bytes < 7000, `its result took less than was kept for it: ${store.bytes}`);
+	t.truthy(store.add(submission), 'room again');
+	// 1000 characters of two bytes each count as the 2000 bytes they take, 1000 more than as many of one byte.
+	const counted = (output: string) => {
+		const alone = new SubmissionStore(1, 1000, Number.POSITIVE_INFINITY, () => 0);
+		alone.update(alone.add(submission)!.token, done({output}));
+		return alone.bytes;
+	};
+	t.is(counted('é'.repeat(1000)) - counted('e'.repeat(1000)), 1000);
+});
+
 // The time of day moves when the clock is set (NTP at boot, a resumed VM, `date -s`): Date.now, stepped like it by
 // `setClock`, from before the store is made (a clock it took then is the one it keeps).
 const withSettableClock = async (body: (setClock: (stepMs: number) => void) => Promise<void> | void) => {

@@ -1,6 +1,6 @@
 import {pino, type Logger} from 'pino';
 import {createApp} from '../../src/app.ts';
-import {loadConfig} from '../../src/config.ts';
+import {judge0ResultBytes, loadConfig} from '../../src/config.ts';
 import {logOptions} from '../../src/log.ts';
 import type {HealthCheck, HealthReport} from '../../src/health.ts';
 import type {JudgeRequest} from '../../src/judge/parse-judge.ts';
@@ -59,7 +59,7 @@ export async function setup(options: {token?: string; health?: HealthReport['sta
 	const health: HealthCheck = {check: async () => healthReport(options.health ?? 'ok')};
 	const config = {...loadConfig({C_RUNNER_JUDGE_MAX_TESTS: '3', C_RUNNER_JUDGE_MAX_TEST_BYTES: '16', C_RUNNER_CORS_ORIGINS: options.corsOrigins ?? '', C_RUNNER_ALLOWED_HOSTS: options.allowedHosts ?? ''}), token: options.token ?? null, bodyLimitBytes: 4096};
 	const logger = options.logger ?? pino({level: 'silent'});
-	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs, config.judge0.storeBytes), runner, new AbortController().signal, logger);
+	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs, config.judge0.storeBytes, undefined, judge0ResultBytes(config)), runner, new AbortController().signal, logger);
 	const app = createApp({config, logger, runner, health, compilerVersion: '12.2.0', submissions, ...(options.heartbeatMs === undefined ? {} : {heartbeatMs: options.heartbeatMs})});
 	const server = await serve(app);
 	return {runner, submissions, ...server};

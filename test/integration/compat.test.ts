@@ -233,14 +233,20 @@ test.serial('arguments past /execute_c\'s bounds, or with a NUL, are refused by 
 });
 
 test('Judge0: the store is bounded in bytes too: submissions with large sources, never fetched, fill it and then are refused as a full queue', async t => {
-	const small = await startServer({uidBase: 64_130, env: {C_RUNNER_JUDGE0_STORE_BYTES: String(1024 * 1024)}});
+	// Answers and outputs of 64 KiB: one not finished counts for 196 KiB more, the most its result can take.
+	const small = await startServer({uidBase: 64_130, env: {C_RUNNER_JUDGE0_STORE_BYTES: String(1024 * 1024), C_RUNNER_RESPONSE_BYTES: String(64 * 1024), C_RUNNER_OUTPUT_BYTES: String(64 * 1024)}});
 	try {
-		// 200 KB of comment each: five fit in 1 MiB, the sixth does not (the count bound, 1000, is far away).
-		const source = `/*${'x'.repeat(200_000)}*/\n${hello}`;
+		// 150 KB of comment each, one at a time: five fit in 1 MiB, the sixth (and room for its result) does not; the
+		// count bound, 1000, is far away.
+		const source = `/*${'x'.repeat(150_000)}*/\n${hello}`;
 		const post = async (query = '') => judge0('POST', `/submissions${query}`, {source_code: source, language_id: 50, stdin: 'x'}, small.url);
 		const answers = [];
 		for (let index = 0; index < 6; index++) {
-			answers.push(await post());
+			const answer = await post();
+			answers.push(answer);
+			if (answer.status === 201) {
+				await finished(answer.body['token'], '', small.url);
+			}
 		}
 
 		t.deepEqual(answers.map(answer => answer.status), [201, 201, 201, 201, 201, 503]);
