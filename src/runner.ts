@@ -14,7 +14,8 @@ import {Slots} from './job/slots.ts';
  * request's, so that what the job logs (a sandbox stopped from outside, one made ahead that was gone) names it.
  */
 export interface Runner {
-	execute(request: ExecuteRequest, signal: AbortSignal, log?: Logger): Promise<ExecuteResult>;
+	/** `started`: told once the job has its slot and begins (before that it waits in the slots' queue). */
+	execute(request: ExecuteRequest, signal: AbortSignal, log?: Logger, started?: () => void): Promise<ExecuteResult>;
 	judge(request: JudgeRequest, signal: AbortSignal, listener?: JudgeListener, log?: Logger): Promise<JudgeResult>;
 }
 
@@ -28,8 +29,9 @@ export function judgePermits(config: Pick<Config, 'judge' | 'queueLength'>): Slo
 
 export function createRunner(deps: JobDeps, slots: Slots, judges = judgePermits(deps.config)): Runner {
 	return {
-		async execute(request, signal, log) {
+		async execute(request, signal, log, started) {
 			const slot = await slots.acquire(signal);
+			started?.();
 			const jobDeps = log ? {...deps, logger: log} : deps;
 			// The answer first, then the job's clean-ups; the slot is free once they are done.
 			return answerFirst(async () => runJob(request, {user: slot.user, deps: jobDeps, signal}), slot, jobDeps.logger);

@@ -86,9 +86,11 @@ export class Judge0Jobs {
 	 */
 	async #whenRun(token: string, request: ExecuteRequest, log: Logger): Promise<ExecuteResult> {
 		for (;;) {
-			this.store.update(token, entry => ({...entry, state: 'running'}));
 			try {
-				return await this.#runner.execute(request, this.#signal, log.child({token}));
+				// In Queue while it waits for a job slot, as Judge0's until a worker takes it; Processing from then on.
+				return await this.#runner.execute(request, this.#signal, log.child({token}), () => {
+					this.store.update(token, entry => ({...entry, state: 'running'}));
+				});
 			} catch (error) {
 				if (!(error instanceof BusyError)) {
 					throw error;

@@ -1,6 +1,11 @@
 import test from 'ava';
 import {encode64, judge0ConfigInfo, Judge0FieldError, judge0Attributes, judge0Outcome, judge0Statuses, parseJudge0Submission, pickFields, SubmissionStore, type StoredSubmission} from '../../src/compat/judge0.ts';
 import {AppError} from '../../src/http/errors.ts';
+import {Judge0Jobs} from '../../src/compat/routes.ts';
+import {programFromCode} from '../../src/job/language.ts';
+import type {ExecuteResult} from '../../src/job/result.ts';
+import type {Runner} from '../../src/runner.ts';
+import {pino} from 'pino';
 import {executeResult} from '../helpers/results.ts';
 import {toRunResult} from '../../src/job/result.ts';
 import {withinResponseBytes} from '../../src/job/run-job.ts';
@@ -318,6 +323,38 @@ test('the store: one not finished counts for the most its result can take, so fi
 		return alone.bytes;
 	};
 	t.is(counted('é'.repeat(1000)) - counted('e'.repeat(1000)), 1000);
+});
+
+test('a stored submission is In Queue while it waits for a job slot, Processing once it has one, then done', async t => {
+	let start!: () => void;
+	let finish!: (result: ExecuteResult) => void;
+	const runner: Runner = {
+		async execute(_request, _signal, _log, started) {
+			// Waits for a slot first, as the real runner's slots.acquire does.
+			await new Promise<void>(resolve => {
+				start = resolve;
+			});
+			started?.();
+			return new Promise(resolve => {
+				finish = resolve;
+			});
+		},
+		async judge() {
+			throw new Error('not here');
+		},
+	};
+	const jobs = new Judge0Jobs(new SubmissionStore(10, 60_000), runner, new AbortController().signal, pino({level: 'silent'}));
+	const submission = parseJudge0Submission({source_code: hello, language_id: 50}, false, rules);
+	const stored = jobs.submit(submission, {program: programFromCode(hello), args: [], stdin: null, limits: {timeLimitMs: null, memoryLimitMb: null}})!;
+	const statusNow = () => judge0Attributes(jobs.store.get(stored.token)!, false, 'C')['status_id'];
+	await new Promise(resolve => setImmediate(resolve));
+	t.is(statusNow(), 1, 'In Queue: no slot yet');
+	start();
+	await new Promise(resolve => setImmediate(resolve));
+	t.is(statusNow(), 2, 'Processing');
+	finish(executeResult({output: 'hello, Judge0\n'}));
+	await jobs.drain();
+	t.is(statusNow(), 3);
 });
 
 // The time of day moves when the clock is set (NTP at boot, a resumed VM, `date -s`): Date.now, stepped like it by
