@@ -124,6 +124,17 @@ export const compatPaths = {
 			responses: {...ok('Judge0 CE\'s ids 48-50 (C) and 52-54 (C++).', 'Judge0Languages'), 401: response('Unauthorized')},
 		},
 	},
+	'/languages/all': {
+		parameters,
+		get: {
+			operationId: 'judge0AllLanguages',
+			tags: ['judge0'],
+			summary: 'Judge0: the active and archived languages',
+			description: 'Judge0 CE\'s active gcc ids and its archived gcc ids (4-13), each with `is_archived`, ordered by name, then id.',
+			security: tokenWhenConfigured,
+			responses: {...ok('Judge0 CE\'s ids 4-13 (archived), 48-50 (C) and 52-54 (C++).', 'Judge0AllLanguages'), 401: response('Unauthorized')},
+		},
+	},
 	'/languages/{id}': {
 		parameters: [...parameters, {name: 'id', in: 'path', required: true, schema: {type: 'integer'}}],
 		get: {
@@ -237,6 +248,7 @@ export const compatSchemas = {
 	PistonExecuteResult: strict({language: {type: 'string'}, version: {type: 'string'}, compile: schema('PistonStage'), run: schema('PistonStage')}),
 	PistonError: strict({message: {type: 'string', minLength: 1}}),
 	Judge0Languages: {type: 'array', items: strict({id: {type: 'integer'}, name: {type: 'string'}})},
+	Judge0AllLanguages: {type: 'array', items: strict({id: {type: 'integer'}, name: {type: 'string'}, is_archived: {type: 'boolean'}})},
 	Judge0Language: strict({
 		id: {type: 'integer'},
 		name: {type: 'string'},

@@ -11,10 +11,20 @@ import type {Language} from '../job/language.ts';
 
 /** Judge0 CE's ids for its gcc C and C++ entries (db/languages/active.rb); each runs c-runner's one gcc. */
 const activeIds: Readonly<Record<number, Language>> = {48: 'c', 49: 'c', 50: 'c', 52: 'cpp', 53: 'cpp', 54: 'cpp'};
-/** Its archived gcc ids (db/languages/archived.rb), which Judge0 still accepts and its documentation's examples use. */
+/**
+ * Its archived gcc ids (db/languages/archived.rb), which its documentation's examples use: Judge0 itself now refuses
+ * a submission with one ("is archived and cannot be used anymore"); c-runner runs it with this server's gcc.
+ */
 const archivedIds: Readonly<Record<number, Language>> = {4: 'c', 5: 'c', 6: 'c', 7: 'c', 8: 'c', 9: 'c', 10: 'cpp', 11: 'cpp', 12: 'cpp', 13: 'cpp'};
 export const judge0LanguageIds: Readonly<Record<number, Language>> = {...archivedIds, ...activeIds};
 export const isArchivedId = (id: number) => Object.hasOwn(archivedIds, id);
+
+/** GET /languages/all: the active ids and the archived ones, each with `is_archived`, in Judge0's order (by name, then id). */
+export function judge0AllLanguages(gccVersion: string) {
+	return Object.entries(judge0LanguageIds)
+		.map(([id, language]) => ({id: Number(id), name: `${language === 'c' ? 'C' : 'C++'} (GCC ${gccVersion})`, is_archived: isArchivedId(Number(id))}))
+		.sort((a, b) => (a.name === b.name ? a.id - b.id : (a.name < b.name ? -1 : 1)));
+}
 
 /** GET /languages lists the active ids only, as Judge0 does. */
 export function judge0Languages(gccVersion: string) {

@@ -17,7 +17,7 @@ import type {ExecuteResult} from '../job/result.ts';
 import {maxWallMs} from '../job/run-job.ts';
 import type {Runner} from '../runner.ts';
 import {
-	helperProcesses, isArchivedId, judge0ConfigInfo, Judge0FieldError, judge0Attributes, judge0LanguageIds, judge0Languages, judge0Statuses, parseJudge0Submission, pickFields, SubmissionStore,
+	helperProcesses, isArchivedId, judge0AllLanguages, judge0ConfigInfo, Judge0FieldError, judge0Attributes, judge0LanguageIds, judge0Languages, judge0Statuses, parseJudge0Submission, pickFields, SubmissionStore,
 	type Judge0Submission, type StoredSubmission,
 } from './judge0.ts';
 import {parsePistonRequest, PistonError, pistonRuntimes, toPistonResponse, type PistonRequest} from './piston.ts';
@@ -228,6 +228,10 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 
 	router.get('/languages', async ctx => {
 		setJson(ctx, languages.map(({id, name}) => ({id, name})));
+	});
+	const allLanguages = judge0AllLanguages(deps.compilerVersion);
+	router.get('/languages/all', async ctx => {
+		setJson(ctx, allLanguages);
 	});
 	router.get('/languages/:id', async ctx => {
 		const text = ctx.params['id'] ?? '';

@@ -166,6 +166,9 @@ test.serial('Judge0 docs: statuses exactly; languages with their gcc ids', async
 	// What Judge0's Python SDK reads when a client is made: this server's limits (the test limits, a 4 MiB file size).
 	t.like(await judge0('GET', '/config_info'), {status: 200, body: {cpu_time_limit: 1, wall_time_limit: 2, memory_limit: 65_536, max_file_size: 4096, max_processes_and_or_threads: 31, enable_network: false, max_submission_batch_size: 1}});
 	t.like((await judge0('GET', '/languages/4')).body, {id: 4, is_archived: true, source_file: 'source.c'}, 'Judge0\'s archived gcc ids are archived');
+	// Judge0's /languages/all: active and archived, by name then id (not the /languages/{id} of an id "all").
+	const all = (await judge0('GET', '/languages/all')).body as unknown as Array<{id: number; name: string; is_archived: boolean}>;
+	t.deepEqual(all.map(language => `${language.id}${language.is_archived ? ' archived' : ''}`), ['4 archived', '5 archived', '6 archived', '7 archived', '8 archived', '9 archived', '48', '49', '50', '10 archived', '11 archived', '12 archived', '13 archived', '52', '53', '54']);
 	t.is((await judge0('GET', '/languages/0x32')).status, 404);
 	t.is((await judge0('GET', '/languages/50.0')).status, 404);
 });
