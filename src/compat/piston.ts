@@ -1,5 +1,6 @@
 // Piston's v2 execute API for C and C++ (api/src/api/v2.js and job.js of engineer-man/piston), over c-runner's runs:
 // GET /api/v2/runtimes and POST /api/v2/execute with Piston's request and its response's compile and run stages.
+import {isUtf8} from 'node:buffer';
 import semver from 'semver';
 import type {ExecuteResult} from '../job/result.ts';
 import {argsProblem, isPlainObject} from '../job/parse-request.ts';
@@ -67,6 +68,23 @@ export interface PistonRules {
 export const maxVersionLength = 256;
 
 /**
+ * A file's content as Piston's job.js reads it: `base64` and `hex` decoded (`Buffer.from(content, encoding)`),
+ * anything else (`utf8`, none, null) taken as it is. c-runner's files are text: decoded bytes must be UTF-8.
+ */
+function decodedContent(content: string, encoding: unknown, index: number): string {
+	if (encoding !== 'base64' && encoding !== 'hex') {
+		return content;
+	}
+
+	const bytes = Buffer.from(content, encoding);
+	if (!isUtf8(bytes)) {
+		throw new PistonError(`files[${index}].content must decode from ${encoding} to UTF-8 text: c-runner takes files as text`);
+	}
+
+	return bytes.toString('utf8');
+}
+
+/**
  * Validates a decoded POST /api/v2/execute body as Piston does (same messages, `version` a SemVer range), with one
  * leniency: `version` may be left out, since c-runner has one gcc. A limit of -1 or 0 means the server's default, as
  * Piston's unlimited configuration takes it; one above c-runner's maximum is refused, as Piston refuses one above its
@@ -106,15 +124,11 @@ export function parsePistonRequest(body: unknown, rules: PistonRules): PistonReq
 			throw new PistonError(`files[${index}].content is required as a string`);
 		}
 
-		if (file['encoding'] !== undefined && file['encoding'] !== 'utf8') {
-			throw new PistonError(`files[${index}].encoding must be utf8: c-runner takes source files as text`);
-		}
-
 		if (file['name'] !== undefined && file['name'] !== null && typeof file['name'] !== 'string') {
 			throw new PistonError(`files[${index}].name must be a string`);
 		}
 
-		return {name: typeof file['name'] === 'string' ? file['name'] : null, content: file['content']};
+		return {name: typeof file['name'] === 'string' ? file['name'] : null, content: decodedContent(file['content'], file['encoding'], index)};
 	});
 	if (parsedFiles.length === 0) {
 		throw new PistonError('files must include at least one utf8 encoded file');

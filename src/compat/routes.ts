@@ -117,13 +117,19 @@ const languageName = (language: Language, version: string) => `${language === 'c
 const requestedLimits = (cpuMs: number | null, memoryMb: number | null, wallMs: number | null): RequestedLimits =>
 	({timeLimitMs: cpuMs, memoryLimitMb: memoryMb, ...(wallMs === null ? {} : {wallLimitMs: wallMs})});
 
-/** A Piston request as c-runner's own: one file is `code`; several are `files`, each compiled when it is a source. */
+/**
+ * A Piston request as c-runner's own `files`: one file is the language's source file whatever its name; of several,
+ * each is compiled when it is a source. As Piston, an empty file is compiled (and fails there), not refused.
+ */
 function pistonExecuteRequest(request: PistonRequest): ExecuteRequest {
 	const {sourceName} = languageSpecs[request.language];
 	const extension = sourceName.slice(sourceName.lastIndexOf('.'));
-	const body = request.files.length === 1
-		? {language: request.language, code: request.files[0]!.content}
-		: {language: request.language, files: request.files.map((file, index) => ({name: file.name ?? `file${index}${extension}`, content: file.content}))};
+	const body = {
+		language: request.language,
+		files: request.files.length === 1
+			? [{name: sourceName, content: request.files[0]!.content}]
+			: request.files.map((file, index) => ({name: file.name ?? `file${index}${extension}`, content: file.content})),
+	};
 	let program;
 	try {
 		program = parseProgram(body);

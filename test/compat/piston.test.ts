@@ -93,3 +93,15 @@ test('version is a SemVer range, as Piston matches it: 12.x, ^12, >=10 <13 name 
 
 	t.throws(() => parsePistonRequest(body({version: '13.x'}), rules), {instanceOf: PistonError, message: /^c-13\.x runtime is unknown/});
 });
+
+test('a file\'s encoding as Piston reads it: base64 and hex decoded, anything else taken as it is; decoded bytes must be UTF-8', t => {
+	const source = 'int main(void) { return 0; }';
+	const contentOf = (file: Record<string, unknown>) => parsePistonRequest(body({files: [file]}), rules).files[0]!.content;
+	t.is(contentOf({content: Buffer.from(source).toString('base64'), encoding: 'base64'}), source);
+	t.is(contentOf({content: Buffer.from(source).toString('hex'), encoding: 'hex'}), source);
+	for (const encoding of ['utf8', null, undefined, 'latin1']) {
+		t.is(contentOf({content: source, encoding}), source, String(encoding));
+	}
+
+	t.throws(() => contentOf({content: Buffer.from([0xFF, 0xFE]).toString('base64'), encoding: 'base64'}), {instanceOf: PistonError, message: 'files[0].content must decode from base64 to UTF-8 text: c-runner takes files as text'});
+});

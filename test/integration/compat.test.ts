@@ -222,6 +222,25 @@ test.serial('Judge0: what is not offered is refused by name; an unknown token is
 	await assertHostClean(t, server);
 });
 
+test.serial('Piston: an empty file is compiled, as Piston compiles it, and fails there; a base64 file is decoded and runs', async t => {
+	const execute = async (files: unknown[]) => {
+		const response = await fetch(`${server.url}/api/v2/execute`, {method: 'POST', body: JSON.stringify({language: 'c', version: '*', files, stdin: 'x'})});
+		return {status: response.status, body: await response.json() as {compile?: {code: number | null; stderr: string}; run?: {stdout: string}}};
+	};
+
+	for (const content of ['', '   \n']) {
+		const {status, body} = await execute([{content}]);
+		t.is(status, 200, JSON.stringify(content));
+		t.is(body.compile?.code, 1);
+		t.regex(body.compile?.stderr ?? '', /undefined reference to .main'/);
+	}
+
+	const decoded = await execute([{content: Buffer.from(hello).toString('base64'), encoding: 'base64'}]);
+	t.is(decoded.status, 200);
+	t.is(decoded.body.run?.stdout, 'hello, x\n');
+	await assertHostClean(t, server);
+});
+
 test.serial('arguments past /execute_c\'s bounds, or with a NUL, are refused by both APIs before anything runs', async t => {
 	const pistonArgs = async (args: string[]) => {
 		const response = await fetch(`${server.url}/api/v2/execute`, {method: 'POST', body: JSON.stringify({language: 'c', version: '*', files: [{content: hello}], args})});
