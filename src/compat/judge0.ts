@@ -337,8 +337,9 @@ export function parseJudge0Submission(body: unknown, base64: boolean, rules: Jud
 		}
 
 		const decoded = base64 ? decodeBase64(value, field, problems) : value;
-		// Judge0 checks the decoded text: Base64 of nothing ("x", "====") is a blank source too.
-		if (required && decoded === '' && problems[field] === undefined) {
+		// Judge0 checks the decoded text: Base64 of nothing ("x", "====") is a blank source too, and so is one of
+		// white space alone (Rails' presence is `blank?`).
+		if (required && decoded.trim() === '' && problems[field] === undefined) {
 			problems[field] = ['can\'t be blank'];
 			return null;
 		}

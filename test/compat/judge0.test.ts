@@ -21,6 +21,7 @@ const refusedWith = test.macro((t, body: unknown, fields: Record<string, string[
 });
 
 test('a missing language_id: 422 "can\'t be blank" (Judge0\'s documented answer)', refusedWith, {source_code: hello}, {language_id: ['can\'t be blank']});
+test('a source of white space alone is blank, as Rails\' presence check finds it', refusedWith, {source_code: '  \n\t', language_id: 50}, {source_code: ['can\'t be blank']});
 test('an unknown language_id: Judge0\'s documented message', refusedWith, {source_code: hello, language_id: 150_000, stdin: 'world', expected_output: 'hello, world'}, {language_id: ['language with id 150000 doesn\'t exist']});
 test('a CPU time limit past the server\'s maximum', refusedWith, {source_code: hello, language_id: 50, cpu_time_limit: 11}, {cpu_time_limit: ['must be less than or equal to 10']});
 test('what c-runner does not offer is refused by name', refusedWith, {source_code: hello, language_id: 50, enable_network: true, callback_url: 'http://example.test/hook', number_of_runs: 3, compiler_options: '-fsanitize=address'}, {
