@@ -933,9 +933,10 @@ test('a job root out of space is the host\'s failure: a 503 to try again later, 
 		t.regex(String(ownTmp.body['error']), /\/tmp\/cc\w+\.o: 'No space left on device'/);
 		t.like((await execute(server, {code: example('hello.c')})).body, {status: 'ok', output: 'Hello from C!'}, 'a small program still runs');
 		t.is(faults().length, 5, 'the compile error is not the job root\'s');
-		// Seen from the server's own mount namespace: the job root holds the sandboxes made ahead (two a slot), no more.
-		const held = fs.readdirSync(`/proc/${server.pid}/root${jobRoot}`);
-		t.true(held.length <= 8, held.join(' '));
+		// Seen from the server's own mount namespace: the job root holds the sandboxes made ahead (two a slot), no more,
+		// once the last job's clean-ups, which follow its answer, are done.
+		const held = () => fs.readdirSync(`/proc/${server.pid}/root${jobRoot}`);
+		t.true(await waitFor(() => held().length <= 8, 10_000), held().join(' '));
 	} finally {
 		await server.stop();
 		fs.rmSync(jobRoot, {recursive: true, force: true});
