@@ -261,6 +261,8 @@ class Session {
 
 		let unsent = 0;
 		let pipes: readonly Readable[] = [];
+		// Once the sandbox has ended, its pipes are read to their end: paused, they would never close.
+		let sandboxEnded = false;
 		const decoders = {stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8')};
 		const forward = (stream: 'stdout' | 'stderr', data: string) => {
 			if (data === '') {
@@ -279,7 +281,7 @@ class Session {
 				}
 			});
 			// A slow reader: the program's pipes stop until the socket drains, so the program waits, not the server.
-			if (unsent > socketHighWaterBytes) {
+			if (unsent > socketHighWaterBytes && !sandboxEnded) {
 				for (const pipe of pipes) {
 					pipe.pause();
 				}
@@ -306,6 +308,9 @@ class Session {
 						}
 					},
 					output: (stream, chunk) => forward(stream, decoders[stream].write(chunk)),
+					exited() {
+						sandboxEnded = true;
+					},
 				}},
 			);
 		} finally {

@@ -53,6 +53,8 @@ export interface StreamingIo {
 	/** `stdout` and `stderr` are for pausing only (backpressure); `stop` ends the whole sandbox. */
 	started(io: {readonly stdin: Writable; readonly stdout: Readable; readonly stderr: Readable; readonly stop: () => void}): void;
 	output(stream: 'stdout' | 'stderr', chunk: Buffer): void;
+	/** The sandbox has ended: its pipes are read to their end from now on, and must not be paused again. */
+	exited(): void;
 }
 
 export interface SandboxRun {
@@ -244,6 +246,14 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 		// Writes after the sandbox ended fail with EPIPE: the run's end is told by its report, not by this.
 		subprocess.stdin.on('error', () => {});
 		streaming.started({stdin: subprocess.stdin, stdout: subprocess.stdout, stderr: subprocess.stderr, stop});
+		// Once the sandbox has ended, what is left in its pipes (a pipe's worth at most) is read whatever the caller
+		// paused for a slow reader: a paused pipe never closes, and the run would never end, holding its slot.
+		const {stdout: out, stderr: err} = subprocess;
+		subprocess.nodeChildProcess.once('exit', () => {
+			streaming.exited();
+			out.resume();
+			err.resume();
+		});
 	}
 
 	try {

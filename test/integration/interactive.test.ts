@@ -383,6 +383,29 @@ test.serial('a slow reader: the program waits for the client, the server does no
 	}
 });
 
+test.serial('a reader that never reads again: its session still ends at the idle limit, gives its slot back and leaves nothing', async t => {
+	const cap = 8 * 1024 * 1024;
+	const stalled = await startServer({uidBase: 63_160, env: {C_RUNNER_OUTPUT_BYTES: String(cap), C_RUNNER_INTERACTIVE_IDLE_MS: '2000', C_RUNNER_RUN_CPU_MS: '10000'}});
+	try {
+		const client = connect(stalled);
+		await client.opened;
+		client.send({type: 'start', code: example('output-flood.c')});
+		await client.waitFor(entry => entry.message['type'] === 'stdout', 'first output');
+		// Never read again while the server ends the run: its pipes held, the sandbox is stopped all the same.
+		client.socket.pause();
+		const running = async () => ((await (await fetch(`${stalled.url}/health`)).json() as Record<string, any>)['slots'].running as number);
+		t.true(await waitFor(async () => await running() === 0, 20_000), 'the slot is given back while the client still does not read');
+		t.deepEqual(leftoverProcesses(stalled), [], 'no process of the run left');
+		// The connection went with the session (closed 2 s after its end, read or not): what the client had not read by
+		// then is lost with it.
+		client.socket.resume();
+		await client.closed;
+		await assertHostClean(t, stalled);
+	} finally {
+		await stalled.stop();
+	}
+});
+
 // A raw upgrade request, as a client that is not a WebSocket library may send it: its answer, read whole.
 async function rawUpgrade(path: string, method: string, headers: Record<string, string>) {
 	return new Promise<{status: number; headers: http.IncomingHttpHeaders; body: string}>((resolve, reject) => {
