@@ -217,9 +217,18 @@ export class CompileCache {
 			bytes += onDisk;
 		}
 
+		// Another store of this key may have finished while this one read or wrote through the thread pool (identical
+		// requests that did not wait for one compile): its file is the one just renamed over, the same program, and its
+		// bytes are counted already.
+		const earlier = this.#entries.get(key);
+		if (earlier !== undefined) {
+			this.#bytes -= earlier.bytes;
+			this.#entries.delete(key);
+		}
+
 		this.#entries.set(key, {outcome, staticKb, binary, bytes});
 		this.#bytes += bytes;
-		while (this.#bytes > this.#maxBytes) {
+		while (this.#bytes > this.#maxBytes && this.#entries.size > 0) {
 			const [oldest, entry] = this.#entries.entries().next().value!;
 			this.#entries.delete(oldest);
 			this.#bytes -= entry.bytes;

@@ -137,3 +137,15 @@ test('a store that cannot finish leaves no partial file, and the same key can be
 	await cache.store('k', ok, 1, binary);
 	t.truthy(cache.lookup('k'));
 });
+
+test('two stores of one key at once (a program large enough to go through the thread pool) count it once', async t => {
+	const dir = scratch(t);
+	const cache = new CompileCache(dir, 64 * 1024 * 1024, versions);
+	const binary = path.join(dir, 'built');
+	fs.writeFileSync(binary, Buffer.alloc(3 * 1024 * 1024, 1));
+	await Promise.all([cache.store('same', ok, 1, binary), cache.store('same', ok, 1, binary)]);
+	t.is(cache.stats.bytes, (3 * 1024 * 1024) + 'same'.length, 'one entry, counted once');
+	t.deepEqual(fs.readdirSync(dir).sort(), ['built', 'same'], 'one file, no partial left');
+	await cache.store('other', ok, 1, binary);
+	t.is(cache.stats.bytes, 2 * ((3 * 1024 * 1024) + 5) - 1, 'and the next entry counted beside it');
+});
