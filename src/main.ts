@@ -168,7 +168,9 @@ async function openCompileCache(config: Config, owner: Owner, logger: Logger, li
 
 	let dir: CacheDir;
 	try {
-		dir = await openCacheDir(config.compileCache.dir, owner);
+		dir = await openCacheDir(config.compileCache.dir, owner, (reason, elsewhere) => {
+			logger.warn({reason, dir: elsewhere}, 'the compile cache\'s usual directory is not this server\'s: the cache is kept in a new one');
+		});
 	} catch (error) {
 		throw new StartupError(`cannot make the compile cache's directory under ${config.compileCache.dir}: ${error instanceof Error ? error.message : String(error)}\nSet C_RUNNER_COMPILE_CACHE_DIR elsewhere, or C_RUNNER_COMPILE_CACHE_BYTES=0 to turn the cache off.`);
 	}

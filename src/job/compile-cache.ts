@@ -263,24 +263,69 @@ function removeHeld(opened: CacheDir): void {
 	}
 }
 
+/** Something at the cache directory's name that is not this server's own 0700 directory. */
+class NotOursError extends Error {}
+
 /**
  * The cache's directory: `<base>/c-runner-compile-cache-<uid>`, mode 0700, the server's, marked with the owning
  * instance (`.owner`, as a job directory is), opened and held (see CacheDir). A leftover of a dead instance of the
- * same uid is emptied (entries are never trusted across restarts); one a live instance uses, or anything else at that
- * name — a link, another user's directory, one others may enter — stops the server from starting.
+ * same uid is emptied (entries are never trusted across restarts); one a live instance uses stops the server from
+ * starting. Anything else at that name — a link, another user's directory, one others may enter: anyone may make one
+ * in a shared /tmp — is left alone, and the cache goes to a new directory of a name nobody could know
+ * (`<name>-XXXXXX`, made 0700 by mkdtemp), so that no other user can keep the server from starting. `onElsewhere`
+ * is told why.
  */
-export async function openCacheDir(base: string, owner: Owner): Promise<CacheDir> {
+export async function openCacheDir(base: string, owner: Owner, onElsewhere: (reason: string, dir: string) => void = () => {}): Promise<CacheDir> {
 	const dir = path.join(base, `c-runner-compile-cache-${process.getuid?.() ?? 0}`);
-	const notOurs = () => new Error(`${dir} exists and is not a directory of this server's uid with mode 0700`);
-	let made = true;
 	try {
-		await fs.mkdir(dir, {mode: 0o700});
+		return await openNamedCacheDir(dir, owner, false);
 	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+		if (!(error instanceof NotOursError)) {
 			throw error;
 		}
 
-		made = false;
+		// Those a dead instance of this uid made so before (crashed, it could not remove its own) go first.
+		await removeDeadElsewhere(base, `${path.basename(dir)}-`);
+		const fresh = await fs.mkdtemp(`${dir}-`);
+		onElsewhere(error.message, fresh);
+		return openNamedCacheDir(fresh, owner, true);
+	}
+}
+
+/** Removes the cache directories named `<prefix>XXXXXX` in `base` that are this uid's, 0700, and locked by nobody. */
+async function removeDeadElsewhere(base: string, prefix: string): Promise<void> {
+	for (const name of readdirSync(base).filter(entry => entry.startsWith(prefix) && /^[\w-]+$/.test(entry))) {
+		let fd: number;
+		try {
+			fd = openSync(path.join(base, name), fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
+		} catch {
+			continue;
+		}
+
+		const stat = fstatSync(fd);
+		if (stat.uid !== process.getuid?.() || (stat.mode & 0o777) !== 0o700 || !await tryLock(fd)) {
+			closeSync(fd);
+			continue;
+		}
+
+		// Ours, and no instance holds it: emptied and removed while this one holds its lock (closing releases it).
+		removeHeld({path: path.join(base, name), held: `/proc/self/fd/${fd}`, fd});
+	}
+}
+
+async function openNamedCacheDir(dir: string, owner: Owner, fresh: boolean): Promise<CacheDir> {
+	const notOurs = () => new NotOursError(`${dir} exists and is not a directory of this server's uid with mode 0700`);
+	let made = true;
+	if (!fresh) {
+		try {
+			await fs.mkdir(dir, {mode: 0o700});
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+				throw error;
+			}
+
+			made = false;
+		}
 	}
 
 	let fd: number;

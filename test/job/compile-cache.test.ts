@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {CompileCache} from '../../src/job/compile-cache.ts';
+import {CompileCache, openCacheDir} from '../../src/job/compile-cache.ts';
+import {currentOwner} from '../../src/job/workspace.ts';
 import {compileArgv, programFromCode, type Program} from '../../src/job/language.ts';
 import type {CompileOutcome} from '../../src/job/classify.ts';
 
@@ -148,4 +149,35 @@ test('two stores of one key at once (a program large enough to go through the th
 	t.deepEqual(fs.readdirSync(dir).sort(), ['built', 'same'], 'one file, no partial left');
 	await cache.store('other', ok, 1, binary);
 	t.is(cache.stats.bytes, 2 * ((3 * 1024 * 1024) + 5) - 1, 'and the next entry counted beside it');
+});
+
+test('another user\'s directory at the cache\'s name is left alone: the cache goes to a new one nobody could name, and those of dead instances go', async t => {
+	if (process.getuid?.() !== 0) {
+		t.log('skipped: making another user\'s directory needs root');
+		t.pass();
+		return;
+	}
+
+	const base = scratch(t);
+	const named = path.join(base, 'c-runner-compile-cache-0');
+	// Anyone may make this name in a shared /tmp.
+	fs.mkdirSync(named, {mode: 0o755});
+	fs.chownSync(named, 64_999, 64_999);
+	// What a dead instance that was sent elsewhere left: its own, unlocked.
+	const dead = fs.mkdtempSync(`${named}-`);
+	fs.writeFileSync(path.join(dead, 'entry'), 'a program');
+	const told: string[] = [];
+	const opened = await openCacheDir(base, currentOwner(), (reason, dir) => told.push(`${reason} -> ${dir}`));
+	t.not(opened.path, named);
+	t.regex(opened.path, /\/c-runner-compile-cache-0-\w{6}$/);
+	t.is(fs.statSync(opened.path).mode & 0o777, 0o700);
+	t.deepEqual(told, [`${named} exists and is not a directory of this server's uid with mode 0700 -> ${opened.path}`]);
+	t.is(fs.statSync(named).uid, 64_999, 'the other user\'s directory untouched');
+	t.false(fs.existsSync(dead), 'the dead instance\'s directory removed');
+	// A second instance meanwhile: sent elsewhere too, and the first one's, locked, is kept.
+	const second = await openCacheDir(base, currentOwner());
+	t.not(second.path, opened.path);
+	t.true(fs.existsSync(opened.path));
+	fs.closeSync(second.fd);
+	fs.closeSync(opened.fd);
 });
