@@ -581,9 +581,10 @@ export async function sweepStaleWorkspaces(jobRoot: string, scope: SweepScope, l
 			throw new Error('not a directory');
 		}
 
-		// Without the sticky bit anyone may rename anyone's entries: nothing there can be told apart safely.
+		// Without the sticky bit anyone may rename anyone's entries: nothing there can be told apart safely, and another
+		// user could put a link where a job directory was between two of the server's calls (README: C_RUNNER_JOB_ROOT).
 		if ((root.mode & 0o002) !== 0 && (root.mode & 0o1000) === 0) {
-			logger.warn({jobRoot}, 'job root is world-writable without the sticky bit; stale job directories are not swept');
+			logger.warn({jobRoot}, 'job root is writable by others without the sticky bit: a user who can write there could redirect the server\'s writes through a link (give it the sticky bit or make it private); stale job directories are not swept');
 			return 0;
 		}
 
