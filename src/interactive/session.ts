@@ -24,6 +24,8 @@ export interface SessionDeps extends JobDeps {
 const socketHighWaterBytes = 256 * 1024;
 /** Input queued for the program past this stops reading the socket until the program has taken it. */
 const stdinHighWaterBytes = 1024 * 1024;
+/** How often a paused socket is pinged, to find a client that has gone. */
+const pausedProbeMs = 1000;
 /** How long a stop sent through the relay may take before the server kills the whole sandbox. */
 const relayGraceMs = 2000;
 
@@ -85,6 +87,8 @@ class Session {
 	/** Aborted by a closed socket, a shutdown or a bad message: whatever runs is cancelled. */
 	readonly signal: AbortSignal;
 	readonly #socket: WebSocket;
+	/** While the socket is paused: the pings that find a client gone (see #pauseSocket). */
+	#probe: NodeJS.Timeout | undefined;
 	readonly #deps: SessionDeps;
 	readonly #bad = new AbortController();
 	/** Frames for the relay, kept until the sandbox has started, or while the relay's pipe is full; written in order. */
@@ -180,8 +184,30 @@ class Session {
 			}
 
 			// The program is not reading: stop reading the socket until the relay has taken what is queued.
-			this.#socket.pause();
+			this.#pauseSocket();
 		}
+	}
+
+	/**
+	 * Stops reading the socket. A paused socket sees no close from its client, so a ping goes out every second
+	 * meanwhile: to a client that has gone, its write fails, the socket closes, and the session ends as for any
+	 * client gone, rather than at the idle limit.
+	 */
+	#pauseSocket(): void {
+		if (this.#socket.isPaused) {
+			return;
+		}
+
+		this.#socket.pause();
+		this.#probe ??= setInterval(() => {
+			if (!this.#socket.isPaused || this.#socket.readyState !== this.#socket.OPEN) {
+				clearInterval(this.#probe);
+				this.#probe = undefined;
+				return;
+			}
+
+			this.#socket.ping();
+		}, pausedProbeMs);
 	}
 
 	/** One write to the relay; a full pipe queues what follows, written whole at its drain. */
@@ -200,6 +226,8 @@ class Session {
 
 			if (this.#socket.isPaused) {
 				this.#socket.resume();
+				clearInterval(this.#probe);
+				this.#probe = undefined;
 			}
 		});
 	}
@@ -316,6 +344,8 @@ class Session {
 		} finally {
 			clearTimeout(graceTimer);
 			clearTimeout(this.#idleTimer);
+			clearInterval(this.#probe);
+			this.#probe = undefined;
 			this.#onIdle = () => {};
 		}
 

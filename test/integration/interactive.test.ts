@@ -406,6 +406,32 @@ test.serial('a reader that never reads again: its session still ends at the idle
 	}
 });
 
+test.serial('a client that goes while the server has stopped reading its input (its program reads none) is found gone within seconds, not at the idle limit', async t => {
+	const flooded = await startServer({uidBase: 63_170, env: {C_RUNNER_INTERACTIVE_IDLE_MS: '60000'}});
+	try {
+		const client = connect(flooded);
+		await client.opened;
+		client.send({type: 'start', code: example('interactive-raw-no-read.c')});
+		await client.waitFor(entry => entry.message['type'] === 'stdout', 'the program runs');
+		// Past 1 MiB queued for a program that reads nothing (its raw terminal keeps what it is sent, and is soon
+		// full), the server stops reading the socket.
+		for (let index = 0; index < 40; index++) {
+			client.send({type: 'stdin', data: 'y'.repeat(60_000)});
+		}
+
+		await new Promise(resolve => setTimeout(resolve, 1000));
+		const running = async () => ((await (await fetch(`${flooded.url}/health`)).json() as Record<string, any>)['slots'].running as number);
+		t.is(await running(), 1);
+		const gone = performance.now();
+		client.socket.terminate();
+		t.true(await waitFor(async () => await running() === 0, 10_000), 'its slot is given back');
+		t.true(performance.now() - gone < 10_000);
+		await assertHostClean(t, flooded);
+	} finally {
+		await flooded.stop();
+	}
+});
+
 // A raw upgrade request, as a client that is not a WebSocket library may send it: its answer, read whole.
 async function rawUpgrade(path: string, method: string, headers: Record<string, string>) {
 	return new Promise<{status: number; headers: http.IncomingHttpHeaders; body: string}>((resolve, reject) => {
