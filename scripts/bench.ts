@@ -30,6 +30,7 @@ import path from 'node:path';
 import {loadConfig} from '../src/config.ts';
 import {compileArgv, programFromCode} from '../src/job/language.ts';
 import {stageNames} from '../src/job/timings.ts';
+import {procStatFields} from '../src/proc.ts';
 import {example, startServer, uidOffset, type RunningServer} from '../test/helpers/server.ts';
 import {monitorOptions, probed, sampleMonitor} from './event-loop-probe.ts';
 import {sandboxedFloor, type SandboxedFloor} from './sandboxed-floor.ts';
@@ -120,9 +121,12 @@ const rssKb = (pid: number) => Number(/^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/
 
 /** A process's CPU time so far, ms: its own, and that of its children it has waited for (theirs included). */
 function cpuMs(pid: number | 'self'): {own: number; children: number} {
-	// After the command's closing parenthesis: state is field 3, so utime (14), stime (15), cutime (16) and cstime
-	// (17) are at 11–14; in clock ticks, 100 a second on Linux.
-	const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+	// utime (field 14), stime (15), cutime (16) and cstime (17), in clock ticks, 100 a second on Linux.
+	const fields = procStatFields(pid === 'self' ? process.pid : pid);
+	if (fields === null) {
+		throw new Error(`no process ${pid} to measure`);
+	}
+
 	return {own: (Number(fields[11]) + Number(fields[12])) * 10, children: (Number(fields[13]) + Number(fields[14])) * 10};
 }
 
