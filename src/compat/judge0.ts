@@ -19,10 +19,13 @@ const archivedIds: Readonly<Record<number, Language>> = {4: 'c', 5: 'c', 6: 'c',
 export const judge0LanguageIds: Readonly<Record<number, Language>> = {...archivedIds, ...activeIds};
 export const isArchivedId = (id: number) => Object.hasOwn(archivedIds, id);
 
+/** A language's name as Judge0 gives it, with this server's gcc: `C (GCC 12.2.0)`, `C++ (GCC 12.2.0)`. */
+export const judge0LanguageName = (language: Language, gccVersion: string) => `${language === 'c' ? 'C' : 'C++'} (GCC ${gccVersion})`;
+
 /** GET /languages/all: the active ids and the archived ones, each with `is_archived`, in Judge0's order (by name, then id). */
 export function judge0AllLanguages(gccVersion: string) {
 	return Object.entries(judge0LanguageIds)
-		.map(([id, language]) => ({id: Number(id), name: `${language === 'c' ? 'C' : 'C++'} (GCC ${gccVersion})`, is_archived: isArchivedId(Number(id))}))
+		.map(([id, language]) => ({id: Number(id), name: judge0LanguageName(language, gccVersion), is_archived: isArchivedId(Number(id))}))
 		.sort((a, b) => (a.name === b.name ? a.id - b.id : (a.name < b.name ? -1 : 1)));
 }
 
@@ -30,7 +33,7 @@ export function judge0AllLanguages(gccVersion: string) {
 export function judge0Languages(gccVersion: string) {
 	return Object.entries(activeIds).map(([id, language]) => ({
 		id: Number(id),
-		name: `${language === 'c' ? 'C' : 'C++'} (GCC ${gccVersion})`,
+		name: judge0LanguageName(language, gccVersion),
 		language,
 	}));
 }

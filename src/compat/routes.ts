@@ -11,13 +11,13 @@ import {AppError, toHttpError} from '../http/errors.ts';
 import {jsonBody} from '../http/json-body.ts';
 import {setJson} from '../http/send.ts';
 import {BusyError, RequestError} from '../job/errors.ts';
-import {compileArgv, languageSpecs, type Language} from '../job/language.ts';
+import {compileArgv, languageSpecs} from '../job/language.ts';
 import {parseCompileOptions, parseProgram, type ExecuteRequest, type RequestedLimits} from '../job/parse-request.ts';
 import type {ExecuteResult} from '../job/result.ts';
 import {maxWallMs} from '../job/run-job.ts';
 import type {Runner} from '../runner.ts';
 import {
-	helperProcesses, isArchivedId, judge0AllLanguages, judge0ConfigInfo, Judge0FieldError, judge0Attributes, judge0LanguageIds, judge0Languages, judge0Statuses, parseJudge0Submission, pickFields, SubmissionStore,
+	helperProcesses, isArchivedId, judge0AllLanguages, judge0ConfigInfo, Judge0FieldError, judge0Attributes, judge0LanguageIds, judge0LanguageName, judge0Languages, judge0Statuses, parseJudge0Submission, pickFields, SubmissionStore,
 	type Judge0Submission, type StoredSubmission,
 } from './judge0.ts';
 import {parsePistonRequest, PistonError, pistonRuntimes, toPistonResponse, type PistonRequest} from './piston.ts';
@@ -111,7 +111,6 @@ export class Judge0Jobs {
 	}
 }
 
-const languageName = (language: Language, version: string) => `${language === 'c' ? 'C' : 'C++'} (GCC ${version})`;
 
 /** A client's CPU, memory and wall-clock limits (null: the server's default) as c-runner's requested limits. */
 const requestedLimits = (cpuMs: number | null, memoryMb: number | null, wallMs: number | null): RequestedLimits =>
@@ -230,7 +229,7 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 	const rules = {maxCpuMs: deps.config.runMax.cpuMs, maxWallMs: maxWallMs(deps.config), maxMemoryMb: deps.config.runMax.memoryMb, fileSizeMb, stackMb, processes: processes - helperProcesses};
 	const languages = judge0Languages(deps.compilerVersion);
 	const view = (stored: StoredSubmission, query: Record<string, unknown>) =>
-		pickFields(judge0Attributes(stored, flag(query['base64_encoded']), languageName(stored.submission.language, deps.compilerVersion), deps.config.responseBytes), queryText(query['fields']));
+		pickFields(judge0Attributes(stored, flag(query['base64_encoded']), judge0LanguageName(stored.submission.language, deps.compilerVersion), deps.config.responseBytes), queryText(query['fields']));
 
 	router.get('/languages', async ctx => {
 		setJson(ctx, languages.map(({id, name}) => ({id, name})));
@@ -249,7 +248,7 @@ export function registerJudge0(router: Router<AppState>, deps: CompatDeps, requi
 
 		const {sourceName} = languageSpecs[language];
 		const program = {options: parseCompileOptions({language}), files: [{name: sourceName, content: ''}]};
-		setJson(ctx, {id, name: languageName(language, deps.compilerVersion), is_archived: isArchivedId(id), source_file: sourceName, compile_cmd: compileArgv(program, 'source', deps.config.linker).join(' '), run_cmd: './source'});
+		setJson(ctx, {id, name: judge0LanguageName(language, deps.compilerVersion), is_archived: isArchivedId(id), source_file: sourceName, compile_cmd: compileArgv(program, 'source', deps.config.linker).join(' '), run_cmd: './source'});
 	});
 	router.get('/statuses', async ctx => {
 		setJson(ctx, judge0Statuses);
