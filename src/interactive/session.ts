@@ -201,13 +201,17 @@ class Session {
 		this.#socket.pause();
 		this.#probe ??= setInterval(() => {
 			if (!this.#socket.isPaused || this.#socket.readyState !== this.#socket.OPEN) {
-				clearInterval(this.#probe);
-				this.#probe = undefined;
+				this.#stopProbe();
 				return;
 			}
 
 			this.#socket.ping();
 		}, pausedProbeMs);
+	}
+
+	#stopProbe(): void {
+		clearInterval(this.#probe);
+		this.#probe = undefined;
 	}
 
 	/** One write to the relay; a full pipe queues what follows, written whole at its drain. */
@@ -226,8 +230,7 @@ class Session {
 
 			if (this.#socket.isPaused) {
 				this.#socket.resume();
-				clearInterval(this.#probe);
-				this.#probe = undefined;
+				this.#stopProbe();
 			}
 		});
 	}
@@ -344,8 +347,7 @@ class Session {
 		} finally {
 			clearTimeout(graceTimer);
 			clearTimeout(this.#idleTimer);
-			clearInterval(this.#probe);
-			this.#probe = undefined;
+			this.#stopProbe();
 			this.#onIdle = () => {};
 		}
 
