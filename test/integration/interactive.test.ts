@@ -46,8 +46,10 @@ const open = async (code?: string, extra: Record<string, unknown> = {}, target =
 	return client;
 };
 
-/** Whether /health says no job slot is running, within 5 s: a session gives its slot back as it unwinds. */
-const slotsFree = async () => waitFor(async () => ((await (await fetch(`${server.url}/health`)).json() as Record<string, any>)['slots'].running as number) === 0, 5000);
+/** How many job slots /health says are running. */
+const runningSlots = async (target: RunningServer) => ((await (await fetch(`${target.url}/health`)).json() as Record<string, any>)['slots'].running as number);
+/** Whether /health says no job slot is running, within `withinMs`: a session gives its slot back as it unwinds. */
+const slotsFree = async (target = server, withinMs = 5000) => waitFor(async () => await runningSlots(target) === 0, withinMs);
 
 test.serial('a prompt reaches the client before it sends anything; input, answer, input again', async t => {
 	const client = await open(example('interactive-greeting.c'));
@@ -393,8 +395,7 @@ test.serial('a reader that never reads again: its session still ends at the idle
 		await client.waitFor(entry => entry.message['type'] === 'stdout', 'first output');
 		// Never read again while the server ends the run: its pipes held, the sandbox is stopped all the same.
 		client.socket.pause();
-		const running = async () => ((await (await fetch(`${stalled.url}/health`)).json() as Record<string, any>)['slots'].running as number);
-		t.true(await waitFor(async () => await running() === 0, 20_000), 'the slot is given back while the client still does not read');
+		t.true(await slotsFree(stalled, 20_000), 'the slot is given back while the client still does not read');
 		t.deepEqual(leftoverProcesses(stalled), [], 'no process of the run left');
 		// The connection went with the session (closed 2 s after its end, read or not): what the client had not read by
 		// then is lost with it.
@@ -420,11 +421,10 @@ test.serial('a client that goes while the server has stopped reading its input (
 		}
 
 		await new Promise(resolve => setTimeout(resolve, 1000));
-		const running = async () => ((await (await fetch(`${flooded.url}/health`)).json() as Record<string, any>)['slots'].running as number);
-		t.is(await running(), 1);
+		t.is(await runningSlots(flooded), 1);
 		const gone = performance.now();
 		client.socket.terminate();
-		t.true(await waitFor(async () => await running() === 0, 10_000), 'its slot is given back');
+		t.true(await slotsFree(flooded, 10_000), 'its slot is given back');
 		t.true(performance.now() - gone < 10_000);
 		await assertHostClean(t, flooded);
 	} finally {
