@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto';
-import {closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync} from 'node:fs';
+import {closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync, type Stats} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type {CompileOutcome} from './classify.ts';
@@ -266,6 +266,9 @@ function removeHeld(opened: CacheDir): void {
 /** Something at the cache directory's name that is not this server's own 0700 directory. */
 class NotOursError extends Error {}
 
+/** A cache directory opened: this server's uid's, and mode 0700. */
+const ownPrivateDir = (stat: Stats) => stat.isDirectory() && stat.uid === process.getuid?.() && (stat.mode & 0o777) === 0o700;
+
 /**
  * The cache's directory: `<base>/c-runner-compile-cache-<uid>`, mode 0700, the server's, marked with the owning
  * instance (`.owner`, as a job directory is), opened and held (see CacheDir). A leftover of a dead instance of the
@@ -303,7 +306,7 @@ async function removeDeadElsewhere(base: string, prefix: string): Promise<void> 
 		}
 
 		const stat = fstatSync(fd);
-		if (stat.uid !== process.getuid?.() || (stat.mode & 0o777) !== 0o700 || !await tryLock(fd)) {
+		if (!ownPrivateDir(stat) || !await tryLock(fd)) {
 			closeSync(fd);
 			continue;
 		}
@@ -340,7 +343,7 @@ async function openNamedCacheDir(dir: string, owner: Owner, fresh: boolean): Pro
 	try {
 		// Checked on the directory opened: what the name gave at that moment.
 		const stat = fstatSync(fd);
-		if (!stat.isDirectory() || stat.uid !== process.getuid?.() || (stat.mode & 0o777) !== 0o700) {
+		if (!ownPrivateDir(stat)) {
 			throw notOurs();
 		}
 
