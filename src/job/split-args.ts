@@ -25,6 +25,12 @@ export function splitArgs(line: string): string[] {
 			continue;
 		}
 
+		// A backslash-newline is a line continuation: removed, it neither starts nor ends a word.
+		if (char === '\\' && line[index] === '\n') {
+			index++;
+			continue;
+		}
+
 		inWord = true;
 		if (char === '\\') {
 			const escaped = next();
@@ -32,9 +38,7 @@ export function splitArgs(line: string): string[] {
 				throw badRequest('Field \'args\' ends with a lone backslash');
 			}
 
-			if (escaped !== '\n') {
-				word += escaped;
-			}
+			word += escaped;
 		} else if (char === '\'') {
 			const end = line.indexOf('\'', index);
 			if (end === -1) {

@@ -13,6 +13,9 @@ test('single quotes keep everything literally', splits, String.raw`'a b' 'x\y' '
 test('double quotes keep spaces and honour \\" \\\\ \\$', splits, String.raw`"a b" "say \"hi\"" "c\\d" "\$x" "\n"`, ['a b', 'say "hi"', String.raw`c\d`, '$x', String.raw`\n`]);
 test('a backslash quotes the next character', splits, String.raw`a\ b c\"d \'`, ['a b', 'c"d', '\'']);
 test('backslash-newline continues a word', splits, 'ab\\\ncd', ['abcd']);
+test('a backslash-newline between words is no word', splits, 'a \\\n b', ['a', 'b']);
+test('a backslash-newline alone is no word', splits, '\\\n', []);
+test('a backslash-newline starts no word before a quote or at the end', splits, '\\\n"x" y \\\n', ['x', 'y']);
 test('empty quotes make an empty word', splits, `'' "" x`, ['', '', 'x']);
 test('adjacent quoted parts join into one word', splits, `a'b c'"d"e`, ['ab cde']);
 test('no expansion of globs, variables or commands', splits, '* $HOME `id` $(id) ~ ;|&', ['*', '$HOME', '`id`', '$(id)', '~', ';|&']);
