@@ -68,6 +68,8 @@ test('US-ASCII, the first 128 characters of UTF-8, is read as UTF-8', async t =>
 	await close();
 });
 test('a charset other than UTF-8', rejects, url => post(url, '{"code":"x"}', {'Content-Type': 'application/json; charset=latin1'}), 415, /^Request body must be UTF-8 JSON \(Content-Type says charset=latin1\)$/);
+test('a charset other than UTF-8 among malformed parameters', rejects, url => post(url, '{"code":"x"}', {'Content-Type': 'application/json; charset=latin1;'}), 415, /^Request body must be UTF-8 JSON \(Content-Type says charset=latin1\)$/);
+test('a quoted charset other than UTF-8 before a stray parameter', rejects, url => post(url, '{"code":"x"}', {'Content-Type': 'application/json; Charset="ISO-8859-1"; q'}), 415, /^Request body must be UTF-8 JSON \(Content-Type says charset=ISO-8859-1\)$/);
 test('unknown route', rejects, url => fetch(`${url}/nope`), 404, /^No route for GET \/nope$/);
 test('wrong method', rejects, url => fetch(`${url}/execute_c`), 405, /GET \/execute_c/);
 

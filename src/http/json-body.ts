@@ -147,6 +147,11 @@ export function parseJson(text: string): unknown {
  * a gzip, deflate or br body that does not decompress is a 400 here.
  */
 export function jsonBody(limitBytes: number, options: {anyType?: boolean} = {}): Middleware<AppState> {
+	/**
+	 * The charset a Content-Type names where its parameters are malformed (`; charset=latin1;`, a stray `; q`), which
+	 * koa reads as no charset at all: such a body is still not decoded as UTF-8 behind its back.
+	 */
+	const charsetParameter = (header: string) => /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(header)?.[1] ?? '';
 	// Read as text, of any type, so that the text is scanned before JSON.parse sees it.
 	const readText = bodyParser({
 		enableTypes: ['text'],
@@ -161,7 +166,7 @@ export function jsonBody(limitBytes: number, options: {anyType?: boolean} = {}):
 		},
 	}) as Middleware<AppState>;
 	return async (ctx, next) => {
-		const {charset} = ctx.request;
+		const charset = ctx.request.charset || charsetParameter(ctx.get('Content-Type'));
 		// US-ASCII is UTF-8's first 128 characters: a body that says so is read as it is.
 		if (charset !== '' && !/^(?:utf-?8|us-ascii)$/i.test(charset)) {
 			throw new AppError(415, `Request body must be UTF-8 JSON (Content-Type says charset=${charset})`);
