@@ -227,11 +227,11 @@ export const compatSchemas = {
 		required: ['language', 'files'],
 		properties: {
 			language: {type: 'string', description: 'c or c++, or an alias: gcc, cpp, g++.'},
-			version: {type: 'string', description: 'Optional here; a SemVer range, as Piston takes it ("*", "12", "12.x", "^12").'},
+			version: {type: ['string', 'null'], description: 'Optional here; a SemVer range, as Piston takes it ("*", "12", "12.x", "^12").'},
 			files: {
 				type: 'array',
 				minItems: 1,
-				items: {type: 'object', required: ['content'], properties: {name: {type: 'string'}, content: {type: 'string'}, encoding: {type: 'string', enum: ['utf8']}}},
+				items: {type: 'object', required: ['content'], properties: {name: {type: 'string'}, content: {type: 'string'}, encoding: {type: ['string', 'null'], description: 'base64 and hex are decoded; anything else (utf8, none, null) is taken as it is.'}}},
 			},
 			stdin: {type: 'string'},
 			args: {type: 'array', items: {type: 'string'}},

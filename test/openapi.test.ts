@@ -378,4 +378,10 @@ test('the request schemas take what API.md shows and refuse what the server refu
 	t.false(judge({code: 'x', testcases: [{output: '1', id: ''}]}), 'an empty id');
 	t.false(judge({code: 'x', testcases: [{output: '1'}], compare: 'fuzzy'}), 'an unknown comparison');
 	t.false(judge({code: 'x', testcases: [{output: '1'}], language: 'python'}), 'another language');
+	// Piston's file encodings as API.md gives them: base64 and hex decoded, anything else (none, null) taken as it is.
+	const piston = validator('PistonExecuteRequest');
+	t.true(piston({language: 'c', version: '*', files: [{content: 'x'}]}));
+	t.true(piston({language: 'c', version: null, files: [{name: 'a.c', content: 'eA==', encoding: 'base64'}, {content: '78', encoding: 'hex'}, {content: 'x', encoding: null}]}));
+	t.false(piston({language: 'c', files: []}), 'no file');
+	t.false(piston({files: [{content: 'x'}]}), 'no language');
 });
