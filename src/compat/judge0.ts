@@ -354,13 +354,16 @@ export function parseJudge0Submission(body: unknown, base64: boolean, rules: Jud
 	const stdin = text('stdin', false);
 	const expectedOutput = text('expected_output', false);
 	let language: Language | undefined;
-	const languageId = Number(body['language_id']);
-	if (body['language_id'] === undefined || body['language_id'] === null || body['language_id'] === '') {
+	const id = body['language_id'];
+	let languageId = Number.NaN;
+	if (id === undefined || id === null || id === '') {
 		problems['language_id'] = ['can\'t be blank'];
 	} else {
+		// A number or a string of decimal digits, as API.md says: not [50], "0x32" or "5e1", which `Number` would take.
+		languageId = typeof id === 'number' || (typeof id === 'string' && /^\s*[+-]?\d+\s*$/.test(id)) ? Number(id) : Number.NaN;
 		language = Number.isInteger(languageId) ? judge0LanguageIds[languageId] : undefined;
 		if (language === undefined) {
-			problems['language_id'] = [`language with id ${String(body['language_id'])} doesn't exist`];
+			problems['language_id'] = [`language with id ${typeof id === 'string' || typeof id === 'number' ? String(id) : JSON.stringify(id)} doesn't exist`];
 		}
 	}
 

@@ -22,6 +22,9 @@ const refusedWith = test.macro((t, body: unknown, fields: Record<string, string[
 
 test('a missing language_id: 422 "can\'t be blank" (Judge0\'s documented answer)', refusedWith, {source_code: hello}, {language_id: ['can\'t be blank']});
 test('a source of white space alone is blank, as Rails\' presence check finds it', refusedWith, {source_code: '  \n\t', language_id: 50}, {source_code: ['can\'t be blank']});
+test('a language_id neither a number nor a string of digits does not exist', refusedWith, {source_code: hello, language_id: [50]}, {language_id: ['language with id [50] doesn\'t exist']});
+test('a language_id in hexadecimal does not exist', refusedWith, {source_code: hello, language_id: '0x32'}, {language_id: ['language with id 0x32 doesn\'t exist']});
+test('a language_id in exponent notation does not exist', refusedWith, {source_code: hello, language_id: '5e1'}, {language_id: ['language with id 5e1 doesn\'t exist']});
 test('an unknown language_id: Judge0\'s documented message', refusedWith, {source_code: hello, language_id: 150_000, stdin: 'world', expected_output: 'hello, world'}, {language_id: ['language with id 150000 doesn\'t exist']});
 test('a CPU time limit past the server\'s maximum', refusedWith, {source_code: hello, language_id: 50, cpu_time_limit: 11}, {cpu_time_limit: ['must be less than or equal to 10']});
 test('what c-runner does not offer is refused by name', refusedWith, {source_code: hello, language_id: 50, enable_network: true, callback_url: 'http://example.test/hook', number_of_runs: 3, compiler_options: '-fsanitize=address'}, {
