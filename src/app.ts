@@ -33,6 +33,8 @@ export interface AppDeps {
 	readonly submissions: Judge0Jobs;
 	/** Aborted when the server shuts down past its grace period: in-flight jobs are cancelled. */
 	readonly shutdownSignal?: AbortSignal;
+	/** Aborted when the server begins to stop: requests that still come (on connections kept alive) run nothing. */
+	readonly stoppingSignal?: AbortSignal;
 	/** Counts the requests being handled, for a stop to wait for their log lines. */
 	readonly requestsInFlight?: RequestsInFlight;
 	/** How often a quiet event stream gets a keep-alive comment. */
@@ -68,6 +70,19 @@ function requireToken(token: string | null): Middleware<AppState> {
 const requireHost: Middleware<AppState> = async (ctx, next) => {
 	if (ctx.req.httpVersion === '1.1' && ctx.req.headers.host === undefined) {
 		throw new AppError(400, 'Missing Host header: HTTP/1.1 requires one');
+	}
+
+	await next();
+};
+
+/**
+ * Once the server is stopping, a request that still reaches it — on a connection kept alive, whose client has not yet
+ * seen the `Connection: close` of the answers under way — runs nothing: a 503 to send it again, elsewhere or later,
+ * and the connection is closed after it.
+ */
+const refuseWhileStopping = (stopping: AbortSignal | undefined): Middleware<AppState> => async (ctx, next) => {
+	if (stopping?.aborted) {
+		throw new AppError(503, 'Server is shutting down: it takes no new requests; send this one again, to another instance or once it is back', {Connection: 'close', 'Retry-After': '1'});
 	}
 
 	await next();
@@ -197,6 +212,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 	}
 
 	app.use(errorHandler(deps.config.bodyLimitBytes));
+	app.use(refuseWhileStopping(deps.stoppingSignal));
 	app.use(boundPipelining());
 	app.use(requireHost);
 	app.use(allowedHosts(hostsOf(deps.config)));

@@ -1,6 +1,7 @@
 import dns from 'node:dns/promises';
 import fs from 'node:fs';
-import type {IncomingMessage, Server} from 'node:http';
+import type {IncomingMessage, Server, ServerResponse} from 'node:http';
+import type {Socket} from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {pino, type Logger} from 'pino';
@@ -320,17 +321,46 @@ async function choosePolicy(base: Omit<JobDeps, 'profiles'>, users: ReturnType<t
  * or are cancelled past the grace period, or at a second signal; then what the instance made (sandboxes made ahead,
  * cache, cgroups) is removed, and the process exits 0.
  */
-function drainOnSignals(server: Server, shutdown: AbortController, inFlight: {wait: () => Promise<void>; judge0: () => number; requests: RequestsInFlight}, close: () => Promise<void>, config: Config, logger: Logger) {
-	let stopping = false;
+function drainOnSignals(server: Server, shutdown: AbortController, stopping: AbortController, inFlight: {wait: () => Promise<void>; judge0: () => number; requests: RequestsInFlight}, close: () => Promise<void>, config: Config, logger: Logger) {
 	let deadline: NodeJS.Timeout | undefined;
 	// Requests whose body has not all arrived. Once jobs are cancelled none of them can start one, and nothing waits
 	// to be answered on their connections: those are cut at once, or the grace below (meant for answers still being
 	// sent) held the stop 5 s longer for a client that stalls its upload — past the 10 s Docker waits at compose's 8 s.
 	const receiving = new Set<IncomingMessage>();
-	server.on('request', (request: IncomingMessage) => {
+	// Answers not yet begun: at the stop they say `Connection: close`, so that no client sends another request on
+	// their connections (one that does is refused: the app's refuseWhileStopping).
+	const unanswered = new Set<ServerResponse>();
+	// Connections, and how many requests each has being answered. One with none — its next request's headers not all
+	// arrived, or nothing sent yet — is closed at the stop: Node's closeIdleConnections leaves it open, and it held
+	// the stop for the grace period and 5 s more (past the 10 s Docker waits at compose's 8 s).
+	const connections = new Map<Socket, number>();
+	server.on('connection', (socket: Socket) => {
+		connections.set(socket, 0);
+		socket.once('close', () => connections.delete(socket));
+	});
+	// An interactive session's connection: no longer HTTP, ended by its session's own shutdown.
+	server.on('upgrade', (_request: IncomingMessage, socket: Socket) => connections.delete(socket));
+	server.on('request', (request: IncomingMessage, response: ServerResponse) => {
 		receiving.add(request);
 		request.once('close', () => receiving.delete(request));
+		unanswered.add(response);
+		const {socket} = request;
+		connections.set(socket, (connections.get(socket) ?? 0) + 1);
+		response.once('close', () => {
+			unanswered.delete(response);
+			if (connections.has(socket)) {
+				connections.set(socket, connections.get(socket)! - 1);
+			}
+		});
 	});
+	const closeUnused = () => {
+		server.closeIdleConnections();
+		for (const [socket, requests] of connections) {
+			if (requests === 0) {
+				socket.destroy();
+			}
+		}
+	};
 	// Jobs still running are cancelled; their workspaces are removed as they unwind.
 	const cancel = () => {
 		clearTimeout(deadline);
@@ -347,7 +377,7 @@ function drainOnSignals(server: Server, shutdown: AbortController, inFlight: {wa
 
 	let firstStop = {signal: null as NodeJS.Signals | null, at: 0};
 	const stop = (signal: NodeJS.Signals) => {
-		if (stopping) {
+		if (stopping.signal.aborted) {
 			// The same signal again at once is the same stop: a terminal's Ctrl-C reaches the whole process group, and
 			// `npm start`'s set-up script passes it on too; a supervisor may signal the group as well as the server.
 			if (signal === firstStop.signal && performance.now() - firstStop.at < sameStopMs) {
@@ -362,8 +392,14 @@ function drainOnSignals(server: Server, shutdown: AbortController, inFlight: {wa
 			return;
 		}
 
-		stopping = true;
+		stopping.abort();
 		firstStop = {signal, at: performance.now()};
+		for (const response of unanswered) {
+			if (!response.headersSent) {
+				response.setHeader('Connection', 'close');
+			}
+		}
+
 		// Judge0's background submissions run to their end too, but nobody can ask for their results any more.
 		logger.info({signal, judge0Pending: inFlight.judge0()}, 'shutting down: no new connections, finishing jobs in flight (a second signal cancels them)');
 		deadline = setTimeout(cancel, config.shutdownMs);
@@ -378,8 +414,8 @@ function drainOnSignals(server: Server, shutdown: AbortController, inFlight: {wa
 			});
 		});
 		// A keep-alive connection whose response is done would hold close() open: close each as it goes idle.
-		server.closeIdleConnections();
-		setInterval(() => server.closeIdleConnections(), 100).unref();
+		closeUnused();
+		setInterval(closeUnused, 100).unref();
 	};
 
 	for (const signal of stopSignals) {
@@ -439,11 +475,13 @@ async function main() {
 	const deps = {...chosen.deps, launchers};
 
 	const shutdown = new AbortController();
+	// Aborted at the first stop signal: requests that still come, on connections kept alive, run nothing.
+	const stopping = new AbortController();
 	const runner = createRunner(deps, slots, queues.judges);
 	const submissions = new Judge0Jobs(new SubmissionStore(config.judge0.storeSize, config.judge0.ttlMs, config.judge0.storeBytes, undefined, judge0ResultBytes(config)), runner, shutdown.signal, logger);
 	const compilerVersion = /(\d+\.\d+\.\d+)\s*$/.exec(versions.gcc ?? '')?.[1] ?? 'unknown';
 	const requestsInFlight = new RequestsInFlight();
-	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal, metrics, requestsInFlight});
+	const app = createApp({config, logger, runner, health, compilerVersion, submissions, shutdownSignal: shutdown.signal, stoppingSignal: stopping.signal, metrics, requestsInFlight});
 	const server = http.createServer({
 		shouldUpgradeCallback: isWebSocketUpgrade,
 		// Checked by the app (requireHost), which answers with an {error} body.
@@ -502,7 +540,7 @@ async function main() {
 		await submissions.drain();
 		await slots.whenIdle();
 	};
-	drainOnSignals(server, shutdown, {wait: drained, judge0: () => submissions.running, requests: requestsInFlight}, close, config, logger);
+	drainOnSignals(server, shutdown, stopping, {wait: drained, judge0: () => submissions.running, requests: requestsInFlight}, close, config, logger);
 }
 
 await main();

@@ -605,7 +605,7 @@ TRACE) answers 501 (\`NotImplemented\`) on a listed path (404 on another). \`OPT
 			UnsupportedMediaType: errorResponse('The body is not `application/json`, says it is in a charset other than UTF-8, or has a Content-Encoding the server does not take.'),
 			TooManyPipelined: errorResponse('More than 16 requests pipelined on one connection without their answers read (on any path): "More than 16 requests pipelined on one connection without reading their answers; the connection is closed"; the connection is closed.'),
 			InternalError: errorResponse('The sandbox itself failed (not the program): "Internal server error"; details only in the log.'),
-			ServiceUnavailable: errorResponse('All job slots and the queue are full (with Retry-After); for a judge request, also `C_RUNNER_JUDGES` judge requests running and as many waiting as the queue takes (with Retry-After); the job root cannot take the job\'s files now (full or read-only; with Retry-After), or the server is shutting down and cancelled the job.', {
+			ServiceUnavailable: errorResponse('All job slots and the queue are full (with Retry-After); for a judge request, also `C_RUNNER_JUDGES` judge requests running and as many waiting as the queue takes (with Retry-After); the job root cannot take the job\'s files now (full or read-only; with Retry-After), or the server is shutting down: it cancelled the job, or takes no new requests.', {
 				'Retry-After': {description: 'Seconds to wait; sent when the queue is full or the job root cannot take the job\'s files.', schema: {type: 'string', pattern: '^\\d+$'}},
 			}),
 		},

@@ -225,6 +225,58 @@ test('SIGTERM: no new connections, the job in flight finishes and is cleaned up,
 	await assertHostClean(t, server);
 });
 
+/** A connection that has sent these bytes and is kept open; everything the server answers on it, once it closes it. */
+function openConnection(server: RunningServer, bytes: string): {readonly socket: net.Socket; readonly answer: Promise<string>} {
+	const {hostname, port} = new URL(server.url);
+	const socket = net.connect(Number(port), hostname, () => socket.write(bytes));
+	const answer = new Promise<string>(resolve => {
+		let text = '';
+		socket.on('data', (chunk: Buffer) => {
+			text += chunk.toString('utf8');
+		});
+		socket.on('error', () => {});
+		socket.on('close', () => resolve(text));
+	});
+	return {socket, answer};
+}
+
+test('SIGTERM closes connections with no request being answered at once: one silent, one half through its headers', async t => {
+	const server = await startServer({uidBase: 67_960, env: {C_RUNNER_SHUTDOWN_MS: '60000'}});
+	const silent = openConnection(server, '');
+	const halfHeaders = openConnection(server, 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+	// Both accepted by the server before the stop: a request of its own on a third connection is answered after them.
+	t.is((await fetch(`${server.url}/health`)).status, 200);
+	const stopped = performance.now();
+	// Within 20 s, where a stop held by them took the 60 s grace period and 5 s more.
+	t.deepEqual(await server.stop('SIGTERM', 20_000), {code: 0, signal: null});
+	t.true(performance.now() - stopped < 20_000);
+	t.is(await silent.answer, '', 'closed with no answer: it asked nothing');
+	t.is(await halfHeaders.answer, '', 'closed with no answer: its request never arrived whole');
+	await assertHostClean(t, server);
+});
+
+test('SIGTERM: the answer under way says Connection: close, and a request still sent on a kept-alive connection runs nothing', async t => {
+	const server = await startServer({uidBase: 67_980, env: {C_RUNNER_RUN_WALL_MS: '3000', C_RUNNER_RUN_CPU_MS: '3000', C_RUNNER_SHUTDOWN_MS: '60000'}});
+	const body = (code: string) => JSON.stringify({code});
+	const post = (path: string, json: string, accept = 'application/json') => `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: ${accept}\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`;
+	// A plain answer not yet begun at the stop, and a judge's event stream whose headers went before it (so its
+	// connection is kept alive), on which the client sends another request once the stop has begun.
+	const plain = openConnection(server, post('/execute_c', body(example('sleep-forever.c'))));
+	const judge = JSON.stringify({code: example('sleep-forever.c'), testcases: [{output: 'sleeping'}]});
+	const streamed = openConnection(server, post('/judge_c', judge, 'text/event-stream'));
+	t.true(await waitFor(() => leftoverProcesses(server).filter(proc => proc.command.startsWith(`${server.jobRoot}/c_exec_`)).length === 2, 30_000), 'both programs run');
+	server.process.kill('SIGTERM');
+	t.true(await eventuallyLogged(server, entry => String(entry['msg']).startsWith('shutting down: ')));
+	streamed.socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+	const answers = await Promise.all([plain.answer, streamed.answer]);
+	t.regex(answers[0], /^HTTP\/1\.1 200 [^]*\r\nconnection: close\r\n/i, 'the answer under way tells the client not to send another on its connection');
+	const afterStream = answers[1].slice(answers[1].lastIndexOf('HTTP/1.1 '));
+	t.regex(answers[1], /^HTTP\/1\.1 200 /);
+	t.regex(afterStream, /^HTTP\/1\.1 503 [^]*\r\nconnection: close\r\n[^]*Server is shutting down: it takes no new requests/i, 'the request sent behind the stream is refused, not run');
+	t.deepEqual(await server.stop(), {code: 0, signal: null});
+	await assertHostClean(t, server);
+});
+
 test('a server that does not exit after its SIGTERM is killed by stop(), which says so: never left running', async t => {
 	const server = await startServer({uidBase: 66_770});
 	const {pid, jobRoot} = server;
