@@ -44,8 +44,34 @@ const userNamespaceHint = `bubblewrap could not create its sandbox. Check that u
     in deploy/seccomp.json and, with AppArmor, apparmor=unconfined); see deploy/README.md.`;
 
 function fail(message: string): never {
+	removeMadeJobRoot();
 	process.stderr.write(`c-runner: ${message}\n`);
 	process.exit(1);
+}
+
+/** The job root, when start-up made it: the first directory made (its parents were there), and the job root itself. */
+let madeJobRoot: {readonly first: string; readonly jobRoot: string} | null = null;
+
+/**
+ * A start-up that fails removes the job root it made, from the job root up to the first directory it made, each
+ * only while it is empty (rmdir): what anything else put there stays, and so does every directory above.
+ */
+function removeMadeJobRoot(): void {
+	if (madeJobRoot === null) {
+		return;
+	}
+
+	for (let dir = madeJobRoot.jobRoot; ; dir = path.dirname(dir)) {
+		try {
+			fs.rmdirSync(dir);
+		} catch {
+			return;
+		}
+
+		if (dir === madeJobRoot.first) {
+			return;
+		}
+	}
 }
 
 /** A start-up step that failed after others made something: what they made is removed before the message. */
@@ -199,7 +225,14 @@ function prepareHost(): {config: Config; logger: Logger} {
 		level: config.logLevel,
 	});
 	checkFiles(config);
-	fs.mkdirSync(config.jobRoot, {recursive: true, mode: 0o711});
+	try {
+		const first = fs.mkdirSync(config.jobRoot, {recursive: true, mode: 0o711});
+		madeJobRoot = first === undefined ? null : {first, jobRoot: path.resolve(config.jobRoot)};
+	} catch (error) {
+		const {code, message} = error as NodeJS.ErrnoException;
+		fail(`cannot make the job root ${config.jobRoot} (C_RUNNER_JOB_ROOT): ${code ?? 'error'}: ${message}\nSet C_RUNNER_JOB_ROOT to a directory this user may make, or to one that exists.`);
+	}
+
 	checkExecutableJobRoot(config);
 	if (process.getuid?.() === 0) {
 		config = Object.freeze({...config, ...installedPrograms(config)});

@@ -610,6 +610,7 @@ test('as root, a job root the sandbox uids cannot reach stops start-up with a cl
 		});
 		t.is(result.status, 1);
 		t.regex(result.stderr, new RegExp(`the job root ${hidden}/jobs is not reachable by the sandbox uids: ${hidden} has mode 700`));
+		t.deepEqual(fs.readdirSync(hidden), [], 'the job root it made is gone');
 	} finally {
 		fs.rmSync(hidden, {recursive: true, force: true});
 	}
@@ -658,6 +659,27 @@ test('a compile memory limit too small for gcc stops start-up naming the limit, 
 	}
 });
 
+test('a job root that cannot be made stops start-up with one line, no stack trace: a file in its place, or under one', async t => {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	const file = path.join(dir, 'a-file');
+	fs.writeFileSync(file, '');
+	try {
+		for (const [jobRoot, code] of [[file, 'EEXIST'], [path.join(file, 'jobs'), 'ENOTDIR']] as const) {
+			const result = await run(process.execPath, serverArgs(), {
+				env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_COMPILE_CACHE_DIR: dir},
+				timeout: 30_000,
+			});
+			t.is(result.status, 1, result.stderr);
+			t.regex(result.stderr, new RegExp(`^c-runner: cannot make the job root ${jobRoot} \\(C_RUNNER_JOB_ROOT\\): ${code}: `));
+			t.is(result.stderr.trim().split('\n').length, 2, 'the line and its advice, no stack trace');
+		}
+
+		t.deepEqual(fs.readdirSync(dir), ['a-file'], 'nothing made beside it');
+	} finally {
+		fs.rmSync(dir, {recursive: true, force: true});
+	}
+});
+
 test('a port already taken, or a HOST that does not resolve, stops start-up with one line, leaving nothing behind', async t => {
 	const taken = net.createServer();
 	await new Promise<void>(resolve => taken.listen(0, '127.0.0.1', resolve));
@@ -676,7 +698,7 @@ test('a port already taken, or a HOST that does not resolve, stops start-up with
 			t.regex(result.stderr, new RegExp(`^c-runner: cannot listen on ${host}:${port} \\(HOST, PORT\\): ${code}: `));
 			t.is(result.stderr.trim().split('\n').length, 1, 'one line, no stack trace');
 			// It got as far as making a sandbox ahead for each slot before it tried to listen.
-			t.deepEqual(fs.readdirSync(jobRoot), [], 'no job directory left');
+			t.false(fs.existsSync(jobRoot), 'no job directory left, nor the job root it made');
 			const uids = new Set(Array.from({length: 5}, (_unused, index) => base + index));
 			t.deepEqual(hostProcesses().filter(proc => uids.has(proc.uid)), [], 'no process of its sandbox uids left');
 			t.deepEqual(leftoverInstanceCgroups(result.pid), [], 'no cgroup left');
