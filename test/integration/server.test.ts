@@ -7,6 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import {pathToFileURL} from 'node:url';
 import zlib from 'node:zlib';
 import test, {type ExecutionContext} from 'ava';
 import {rawRequest} from '../helpers/raw-http.ts';
@@ -416,6 +417,41 @@ test('SIGHUP (the terminal of npm start closed) stops the server cleanly: exit 0
 		t.deepEqual(leftoverInstanceCgroups(server.pid), [], 'no cgroup');
 	} finally {
 		await server.stop();
+	}
+});
+
+test('a stop asked for while the server\'s modules still load is noted too: exit 0, not the signal\'s default death', async t => {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c-runner-test-'));
+	fs.chmodSync(dir, 0o711);
+	// Module-loading hooks that hold koa's loading (one of the server's modules: some hundreds load in a fifth of a
+	// second) until the test's go, having said they hold it; the stop is sent while they do.
+	const hooks = path.join(dir, 'hooks.mjs');
+	fs.writeFileSync(hooks, `import fs from 'node:fs';\nexport async function load(url, context, next) {\n\tif (url.includes('/node_modules/koa/lib/application.js')) {\n\t\tfs.writeFileSync(${JSON.stringify(path.join(dir, 'holding'))}, '');\n\t\tfor (let i = 0; i < 1500 && !fs.existsSync(${JSON.stringify(path.join(dir, 'go'))}); i++) await new Promise(resolve => setTimeout(resolve, 20));\n\t}\n\treturn next(url, context);\n}\n`);
+	const register = path.join(dir, 'register.mjs');
+	fs.writeFileSync(register, `import {register} from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+	const jobRoot = path.join(dir, 'jobs');
+	try {
+		const child = spawn(process.execPath, ['--import', register, ...serverArgs()], {
+			env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', PORT: '0', C_RUNNER_JOB_ROOT: jobRoot, C_RUNNER_UID_BASE: String(68_020 + uidOffset), C_RUNNER_COMPILE_CACHE_DIR: dir},
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		const messages: string[] = [];
+		readline.createInterface({input: child.stdout}).on('line', line => {
+			messages.push((JSON.parse(line) as {msg: string}).msg);
+		});
+		const exited = once(child, 'close');
+		t.true(await waitFor(() => fs.existsSync(path.join(dir, 'holding')), 30_000), 'the server\'s modules are loading');
+		child.kill('SIGTERM');
+		// Given a moment to arrive while the loading is held.
+		await new Promise(resolve => setTimeout(resolve, 200));
+		fs.writeFileSync(path.join(dir, 'go'), '');
+		const [code, signal] = await exited as [number | null, NodeJS.Signals | null];
+		t.deepEqual({code, signal}, {code: 0, signal: null}, messages.join(' / '));
+		t.true(messages.includes('stopped during start-up'), messages.join(' / '));
+		t.false(messages.includes('c-runner listening'));
+		t.deepEqual(leftoverInstanceCgroups(child.pid!), [], 'no cgroup');
+	} finally {
+		fs.rmSync(dir, {recursive: true, force: true});
 	}
 });
 
