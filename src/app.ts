@@ -45,6 +45,11 @@ export interface AppDeps {
 
 /** Endpoints anyone may read, token or not: the health probe and the API's description. */
 const publicPaths = new Set(['/health', '/openapi.json']);
+/**
+ * Whether a path is one of those as the router matches it (case-insensitive, with or without a trailing slash): the
+ * same document is free to read however its path is spelt.
+ */
+const isPublic = (requestPath: string) => publicPaths.has(requestPath.toLowerCase().replace(/(?<=.)\/$/, ''));
 
 /**
  * When a token is configured, every endpoint but the public ones needs `Authorization: Bearer <token>`, or
@@ -53,7 +58,7 @@ const publicPaths = new Set(['/health', '/openapi.json']);
 function requireToken(token: string | null): Middleware<AppState> {
 	const matches = tokenChecker(token);
 	return async (ctx, next) => {
-		if (!publicPaths.has(ctx.path)) {
+		if (!isPublic(ctx.path)) {
 			if (!matches(headerToken(ctx.get('Authorization'), ctx.get('X-Auth-Token')))) {
 				throw new AppError(401, 'Missing or invalid bearer token', {'WWW-Authenticate': 'Bearer'});
 			}

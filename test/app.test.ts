@@ -241,6 +241,12 @@ test('with a token, every endpoint but /health needs it', async t => {
 	t.is((await post(url, '{"code":"x"}', {'Content-Type': 'application/json', Authorization: 'Bearer wrong'})).status, 401);
 	t.is((await fetch(`${url}/nope`)).status, 401, 'routes are not revealed without the token');
 	t.is((await fetch(`${url}/health`)).status, 200);
+	// Spelt as the router still matches them, the public documents stay public.
+	for (const spelling of ['/health/', '/HEALTH', '/openapi.json/', '/OpenAPI.json']) {
+		t.is((await fetch(`${url}${spelling}`)).status, 200, spelling);
+	}
+
+	t.is((await fetch(`${url}/execute_c/`)).status, 401, 'and the others need the token however spelt');
 	t.deepEqual(runner.calls, []);
 	t.is((await post(url, '{"code":"x"}', {'Content-Type': 'application/json', Authorization: `Bearer ${token}`})).status, 200);
 	await close();
