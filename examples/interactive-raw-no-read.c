@@ -1,8 +1,9 @@
 // Interactive: puts its terminal in raw mode (no line editing, no echo, nothing discarded), says so, then never
 // reads: input sent to it fills the terminal, then the relay's pipe, then the server's queue for it.
-// Expected: (interactive) with over 1 MiB of input sent, the server stops reading the client's socket; a client that
-// goes then is still found gone within seconds (the server pings a socket it has stopped reading), its slot given
-// back and nothing left behind.
+// Expected: (interactive) with over 1 MiB of input sent, the server stops reading the client's socket; a client whose
+// connection goes then is still found gone within seconds (the server pings a socket it has stopped reading), its slot
+// given back and nothing left behind. A close frame sent then, its connection kept open, waits behind the input not
+// read, like a kill: that client is found gone at the idle limit.
 #include <stdio.h>
 #include <termios.h>
 #include <unistd.h>
