@@ -257,13 +257,15 @@ test('SIGTERM closes connections with no request being answered at once: one sil
 });
 
 test('SIGTERM: the answer under way says Connection: close, and a request still sent on a kept-alive connection runs nothing', async t => {
-	const server = await startServer({uidBase: 67_980, env: {C_RUNNER_RUN_WALL_MS: '3000', C_RUNNER_RUN_CPU_MS: '3000', C_RUNNER_SHUTDOWN_MS: '60000'}});
-	const body = (code: string) => JSON.stringify({code});
+	// Programs that sleep until the wall clock stops them, 9 s on (twice a time limit of 4 s, and 1 s): a loaded
+	// machine's test worker still finds the event stream going when it sends its request after the stop.
+	const server = await startServer({uidBase: 67_980, env: {C_RUNNER_SHUTDOWN_MS: '60000'}});
+	const body = (code: string) => JSON.stringify({code, time_limit_ms: 4000});
 	const post = (path: string, json: string, accept = 'application/json') => `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: ${accept}\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`;
 	// A plain answer not yet begun at the stop, and a judge's event stream whose headers went before it (so its
 	// connection is kept alive), on which the client sends another request once the stop has begun.
 	const plain = openConnection(server, post('/execute_c', body(example('sleep-forever.c'))));
-	const judge = JSON.stringify({code: example('sleep-forever.c'), testcases: [{output: 'sleeping'}]});
+	const judge = JSON.stringify({code: example('sleep-forever.c'), time_limit_ms: 4000, testcases: [{output: 'sleeping'}]});
 	const streamed = openConnection(server, post('/judge_c', judge, 'text/event-stream'));
 	t.true(await waitFor(() => leftoverProcesses(server).filter(proc => proc.command.startsWith(`${server.jobRoot}/c_exec_`)).length === 2, 30_000), 'both programs run');
 	server.process.kill('SIGTERM');
