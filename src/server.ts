@@ -336,9 +336,10 @@ function drainOnSignals(server: Server, shutdown: AbortController, stopping: Abo
 	// Answers not yet begun: at the stop they say `Connection: close`, so that no client sends another request on
 	// their connections (one that does is refused: the app's refuseWhileStopping).
 	const unanswered = new Set<ServerResponse>();
-	// Connections, and how many requests each has being answered. One with none — its next request's headers not all
-	// arrived, or nothing sent yet — is closed at the stop: Node's closeIdleConnections leaves it open, and it held
-	// the stop for the grace period and 5 s more (past the 10 s Docker waits at compose's 8 s).
+	// Connections, and how many requests each has being answered. One with none is closed at the stop: idle after
+	// its answers, or with its next request's headers not all arrived, or nothing sent yet (Node's
+	// closeIdleConnections leaves those two open, and they held the stop for the grace period and 5 s more, past the
+	// 10 s Docker waits at compose's 8 s).
 	const connections = new Map<Socket, number>();
 	server.on('connection', (socket: Socket) => {
 		connections.set(socket, 0);
@@ -360,7 +361,6 @@ function drainOnSignals(server: Server, shutdown: AbortController, stopping: Abo
 		});
 	});
 	const closeUnused = () => {
-		server.closeIdleConnections();
 		for (const [socket, requests] of connections) {
 			if (requests === 0) {
 				socket.destroy();
