@@ -355,12 +355,11 @@ export function parseJudge0Submission(body: unknown, base64: boolean, rules: Jud
 	const expectedOutput = text('expected_output', false);
 	let language: Language | undefined;
 	const id = body['language_id'];
-	let languageId = Number.NaN;
+	// A number or a string of decimal digits, as API.md says: not [50], "0x32" or "5e1", which `Number` would take.
+	const languageId = typeof id === 'number' || (typeof id === 'string' && /^\s*[+-]?\d+\s*$/.test(id)) ? Number(id) : Number.NaN;
 	if (id === undefined || id === null || id === '') {
 		problems['language_id'] = ['can\'t be blank'];
 	} else {
-		// A number or a string of decimal digits, as API.md says: not [50], "0x32" or "5e1", which `Number` would take.
-		languageId = typeof id === 'number' || (typeof id === 'string' && /^\s*[+-]?\d+\s*$/.test(id)) ? Number(id) : Number.NaN;
 		language = Number.isInteger(languageId) ? judge0LanguageIds[languageId] : undefined;
 		if (language === undefined) {
 			problems['language_id'] = [`language with id ${typeof id === 'string' || typeof id === 'number' ? String(id) : JSON.stringify(id)} doesn't exist`];
