@@ -228,17 +228,8 @@ test('SIGTERM: no new connections, the job in flight finishes and is cleaned up,
 
 /** A connection that has sent these bytes and is kept open; everything the server answers on it, once it closes it. */
 function openConnection(server: RunningServer, bytes: string): {readonly socket: net.Socket; readonly answer: Promise<string>} {
-	const {hostname, port} = new URL(server.url);
-	const socket = net.connect(Number(port), hostname, () => socket.write(bytes));
-	const answer = new Promise<string>(resolve => {
-		let text = '';
-		socket.on('data', (chunk: Buffer) => {
-			text += chunk.toString('utf8');
-		});
-		socket.on('error', () => {});
-		socket.on('close', () => resolve(text));
-	});
-	return {socket, answer};
+	const {socket, closed} = connection(server.url, bytes);
+	return {socket, answer: closed.then(({answer}) => answer)};
 }
 
 test('SIGTERM closes connections with no request being answered at once: one silent, one half through its headers', async t => {
@@ -822,8 +813,8 @@ test('bodies shaped to stall JSON.parse are refused before it sees them, plain o
 	}
 });
 
-/** Opens a connection, writes `bytes` and nothing more: what the server answers, and when it closes the connection. */
-async function stalledRequest(url: string, bytes: string): Promise<{answer: string; closedAfterMs: number; failed: string}> {
+/** Opens a connection and writes `bytes`: the socket, and once the server closes it, what it answered and when. */
+function connection(url: string, bytes: string): {readonly socket: net.Socket; readonly closed: Promise<{answer: string; closedAfterMs: number; failed: string}>} {
 	const {hostname, port} = new URL(url);
 	const started = performance.now();
 	const socket = net.connect(Number(port), hostname, () => socket.write(bytes));
@@ -838,11 +829,14 @@ async function stalledRequest(url: string, bytes: string): Promise<{answer: stri
 		failed = ` (the socket failed: ${error.message})`;
 	});
 	// Not events.once: it rejects at the socket's error, before its close.
-	await new Promise(resolve => {
-		socket.once('close', resolve);
+	const closed = new Promise<{answer: string; closedAfterMs: number; failed: string}>(resolve => {
+		socket.once('close', () => resolve({answer, closedAfterMs: performance.now() - started, failed}));
 	});
-	return {answer, closedAfterMs: performance.now() - started, failed};
+	return {socket, closed};
 }
+
+/** Opens a connection, writes `bytes` and nothing more: what the server answers, and when it closes the connection. */
+const stalledRequest = async (url: string, bytes: string) => connection(url, bytes).closed;
 
 test('a request never finished (a body held back, or nothing sent at all) is a 408 at C_RUNNER_RECEIVE_TIMEOUT_MS, not after Node\'s 300 s', async t => {
 	// 5 s: the 200 kB body is all sent well before it, even while the whole suite starts its servers at once (a 1 MB
