@@ -99,6 +99,8 @@ export async function startLauncher(
 			signal,
 			...(streaming ? {streaming} : {}),
 			...(madeAhead ? {madeAhead} : {}),
+			// A streaming run's end is its pipes' (see spawnSandbox); the others answer at the helper's report.
+			answerAtReport: !streaming,
 			launcher: {path: deps.config.launcherPath, args: cgroup.launchArgs},
 			onExit() {
 				ended = true;
@@ -109,8 +111,10 @@ export async function startLauncher(
 		throw error;
 	}
 
-	// Awaited by go; a failure before it is go's to see.
-	const settled = running.then(() => {
+	// Awaited by go; a failure before it is go's to see. Settled once the sandbox is over, not at its answer: its cgroup
+	// can go only then.
+	const over = running.then(async run => run.ended);
+	const settled = over.then(() => {
 		ended = true;
 	}, () => {
 		ended = true;
@@ -128,7 +132,7 @@ export async function startLauncher(
 		},
 		async discard() {
 			send(null);
-			await running.catch(() => {});
+			await settled;
 			await cgroup.remove();
 		},
 	};
@@ -204,14 +208,22 @@ export async function sandboxStep(
 		signal,
 	});
 	if (!deps.cgroups) {
-		return finishStep(profile, await (deps.sandbox ?? spawnSandbox)({
+		const run = await (deps.sandbox ?? spawnSandbox)({
 			bwrapPath: deps.config.bwrapPath,
 			command: command(),
 			user,
 			outputBytes: deps.config.outputBytes,
 			signal,
+			answerAtReport: !streaming,
 			...(streaming ? {streaming} : {}),
-		}), deps, signal);
+		});
+		// Answered at its report: the job directory goes once the sandbox is over (the clean-ups run in order).
+		const {ended} = run;
+		if (ended) {
+			await afterAnswer(async () => ended);
+		}
+
+		return finishStep(profile, run, deps, signal);
 	}
 
 	// With job cgroups every step has a launcher, made before the job's first process: the sandbox made ahead of this
@@ -247,7 +259,11 @@ export async function sandboxStep(
 	} finally {
 		// Logged, never the step's outcome, after an answer or at once (a judge's test case, the start-up self-test): a
 		// cgroup that cannot go is the instance's removal's at exit, and the step's own result or failure stands.
-		await afterAnswer(async () => cleanUpAfterJob(deps.logger, async () => timed(`${profile.name}_cgroup`, async () => launcher.cgroup.remove())));
+		await afterAnswer(async () => cleanUpAfterJob(deps.logger, async () => {
+			// Once the sandbox is over: until then bwrap and the helper are in the cgroup.
+			await launcher.settled;
+			await timed(`${profile.name}_cgroup`, async () => launcher.cgroup.remove());
+		}));
 	}
 
 	if (gone) {

@@ -10,7 +10,7 @@ export const stageNames = [
 	'cache', // compile cache: key, lookup, storing a new entry
 	'workspace', // job directory made and filled
 	'compile_cgroup', // the compile step's job cgroup made, read and removed
-	'compile_sandbox', // bwrap, namespaces, mounts and the helper around the compiler: the step's time less the compiler's
+	'compile_sandbox', // bwrap, namespaces, mounts and the helper around the compiler, to the helper's report: the step's time less the compiler's
 	'compile', // the compiler itself, as the helper timed it
 	'run_cgroup',
 	'run_sandbox',

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type {Readable, Writable} from 'node:stream';
 import {execa} from 'execa';
 import {procStatFields} from '../proc.ts';
@@ -46,6 +47,11 @@ export interface SpawnOptions {
 	readonly streaming?: StreamingIo;
 	/** Told as soon as the process started is reaped, before its pipes are drained (a launcher gone while it waits). */
 	readonly onExit?: () => void;
+	/**
+	 * Answer as soon as the helper's report has come, with what the pipes hold then, rather than after the helper's
+	 * exit, the namespaces' teardown and bwrap's; the run's `ended` tells when those are over. Not for a streaming run.
+	 */
+	readonly answerAtReport?: boolean;
 }
 
 /** What an interactive run is given: the sandbox's pipes once it starts, then each piece of output within the cap. */
@@ -73,6 +79,11 @@ export interface SandboxRun {
 	readonly declined?: boolean;
 	/** The command to come could not be given: what waited for it was gone (killed, or failed) before. Nothing ran. */
 	readonly unsent?: boolean;
+	/**
+	 * With `answerAtReport`, when the run was answered at its report: resolved once the sandbox is over (bwrap reaped,
+	 * its pipes closed). Its job cgroup and job directory go only then. Absent: it was over already.
+	 */
+	readonly ended?: Promise<void>;
 }
 
 /** The helper's host pid from bwrap's `--info-fd` JSON; null when it is not there. */
@@ -256,25 +267,100 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 		});
 	}
 
-	try {
-		await Promise.all([subprocess, stdout.collect(subprocess.stdout), stderr.collect(subprocess.stderr), report.collect(subprocess.stdio[reportFd] as Readable)]);
-		return {
-			stdout: Buffer.concat(stdout.chunks),
-			stderr: Buffer.concat(stderr.chunks),
-			report: report.overflowed ? null : parseReport(Buffer.concat(report.chunks).toString('utf8')),
-			overflowed: stdout.overflowed ? 'stdout' : (stderr.overflowed ? 'stderr' : null),
-			backstopFired,
-			canceled,
-			durationMs: performance.now() - started,
-			...(declined ? {declined} : {}),
-			...(gated && !declined && !delivered ? {unsent: true} : {}),
-		};
-	} finally {
-		exited = true;
-		clearTimeout(backstop);
-		clearTimeout(lastResort);
-		for (const signal of signals) {
-			signal.removeEventListener('abort', onAbort);
+	// The whole sandbox over: bwrap reaped and every pipe at its end. Never rejects (execa's reject: false).
+	const over = (async () => {
+		try {
+			await Promise.all([subprocess, stdout.collect(subprocess.stdout), stderr.collect(subprocess.stderr), report.collect(subprocess.stdio[reportFd] as Readable)]);
+		} finally {
+			exited = true;
+			clearTimeout(backstop);
+			clearTimeout(lastResort);
+			for (const signal of signals) {
+				signal.removeEventListener('abort', onAbort);
+			}
 		}
+	})();
+	const result = (): SandboxRun => ({
+		stdout: Buffer.concat(stdout.chunks),
+		stderr: Buffer.concat(stderr.chunks),
+		report: report.overflowed ? null : parseReport(Buffer.concat(report.chunks).toString('utf8')),
+		overflowed: stdout.overflowed ? 'stdout' : (stderr.overflowed ? 'stderr' : null),
+		backstopFired,
+		canceled,
+		durationMs: performance.now() - started,
+		...(declined ? {declined} : {}),
+		...(gated && !declined && !delivered ? {unsent: true} : {}),
+	});
+	if (options.answerAtReport !== true || streaming) {
+		await over;
+		return result();
+	}
+
+	const reported = await Promise.race([over.then(() => false), helperReported(subprocess.stdio[reportFd] as Readable, report)]);
+	if (!reported) {
+		return result();
+	}
+
+	// Every process of the job is gone: the helper killed and reaped them all before its report, and writes nothing
+	// after it (nor does bwrap, once its child is over). What they wrote is in the pipes; it is read now, to the last
+	// byte, and the answer need not wait for the helper's exit, the namespaces' teardown and bwrap's (some 1 ms a step).
+	drainNow(subprocess.stdout, stdout);
+	drainNow(subprocess.stderr, stderr);
+	return {...result(), ended: over};
+}
+
+/**
+ * Resolves true once the helper's whole report has come (one write of a few lines, ended by a newline, that parses);
+ * never otherwise: a sandbox without one ends by its pipes and its exit.
+ */
+async function helperReported(stream: Readable, report: CappedCapture): Promise<boolean> {
+	return new Promise(resolve => {
+		const check = () => {
+			const text = Buffer.concat(report.chunks).toString('utf8');
+			if (!report.overflowed && text.endsWith('\n') && parseReport(text) !== null) {
+				stream.off('data', check);
+				resolve(true);
+			}
+		};
+
+		// After the capture's own listener, so that the chunk is in it.
+		stream.on('data', check);
+	});
+}
+
+/**
+ * What a pipe whose writers are all gone still holds, taken now into its capture: first what Node has read and not yet
+ * handed on, then what is left in the kernel, read from the descriptor (non-blocking) until it has no more. The
+ * stream's own later read then finds nothing but the end.
+ */
+export function drainNow(stream: Readable | null, capture: CappedCapture): void {
+	if (stream === null) {
+		return;
+	}
+
+	while (stream.readableLength > 0 && stream.read() !== null) {
+		// Each chunk read goes to the capture's 'data' listener.
+	}
+
+	const fd = (stream as Readable & {_handle?: {fd?: number}})._handle?.fd;
+	if (typeof fd !== 'number' || fd < 0) {
+		return;
+	}
+
+	const buffer = Buffer.allocUnsafe(65_536);
+	for (;;) {
+		let length: number;
+		try {
+			length = fs.readSync(fd, buffer);
+		} catch {
+			// EAGAIN: nothing more.
+			return;
+		}
+
+		if (length === 0) {
+			return;
+		}
+
+		capture.push(Buffer.from(buffer.subarray(0, length)));
 	}
 }

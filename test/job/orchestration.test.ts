@@ -274,6 +274,58 @@ test('a judge request is refused at once or answered whole: one let into the jud
 	t.deepEqual(leftovers(), []);
 });
 
+test('steps answered at their helper\'s report: the answer does not wait for the sandboxes\' end; their job directories and cgroups go only after it', async t => {
+	let over!: () => void;
+	let ended!: Promise<void>;
+	const sandbox = new FakeSandbox('ok', 'ok');
+	// Each step answered at its report, its sandbox over only when the test says (bwrap and the helper still exiting).
+	const atReport = async (options: SpawnOptions): Promise<SandboxRun> => {
+		t.true(options.answerAtReport, 'asked of every step that does not stream');
+		const command = await options.command;
+		return command === null ? finished({report: null, declined: true}) : {...await sandbox.start({...options, command}), ended};
+	};
+	const removals: string[] = [];
+	const cgroups: CgroupBackend = {
+		name: 'cgroup-v1',
+		dirs: {memory: '/nonexistent/memory', pids: '/nonexistent/pids', cpuacct: '/nonexistent/cpuacct'},
+		memsw: true,
+		async createJob(name, _user, limits) {
+			return {
+				launchArgs: [],
+				memoryMb: limits.memoryMb,
+				setMemoryLimit() {},
+				read: async () => ({cpuMs: 1, peakKb: 900, oomKills: 0, failcnt: 0}),
+				async remove() {
+					removals.push(name);
+				},
+			};
+		},
+		async close() {},
+	};
+	for (const withCgroups of [false, true]) {
+		ended = new Promise<void>(resolve => {
+			over = resolve;
+		});
+		const {deps, slots, jobDirs, leftovers} = setup(sandbox);
+		const runner = createRunner({...deps, sandbox: atReport, ...(withCgroups ? {cgroups} : {})}, slots);
+		t.like(await runner.execute(request, new AbortController().signal), {status: 'ok', output: '10'});
+		await new Promise(resolve => setTimeout(resolve, 50));
+		t.is(jobDirs().length, 1, 'the job directory stays while its sandboxes are not over');
+		t.deepEqual(removals, [], 'and so do their cgroups');
+		let idle = false;
+		void slots.whenIdle().then(() => {
+			idle = true;
+		});
+		await new Promise(resolve => setTimeout(resolve, 20));
+		t.false(idle, 'the slot is held meanwhile');
+		over();
+		await slots.whenIdle();
+		t.deepEqual(jobDirs(), [], 'gone once they are over');
+		t.is(removals.length, withCgroups ? 2 : 0, 'each step\'s cgroup gone then');
+		t.deepEqual(leftovers(), []);
+	}
+});
+
 test('a step\'s cgroup that cannot be removed is logged, never the answer: /execute_c, a judge, and a job on its own (the start-up self-test)', async t => {
 	const sandbox = new FakeSandbox('ok', 'ok');
 	const {deps, slots, leftovers} = setup(sandbox);

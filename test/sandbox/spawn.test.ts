@@ -1,5 +1,8 @@
+import {spawn} from 'node:child_process';
+import {PassThrough} from 'node:stream';
 import test from 'ava';
-import {parseChildPid, spawnSandbox, type SandboxCommand} from '../../src/sandbox/spawn.ts';
+import {CappedCapture} from '../../src/sandbox/capture.ts';
+import {drainNow, parseChildPid, spawnSandbox, type SandboxCommand} from '../../src/sandbox/spawn.ts';
 
 test('the helper pid is read from bwrap\'s info JSON', t => {
 	t.is(parseChildPid('{\n    "child-pid": 3471,\n    "pid-namespace": 4026532181\n}\n'), 3471);
@@ -70,4 +73,68 @@ test('a report past 4 KiB is no report, and stops the sandbox', async t => {
 	const run = await shellSandbox(`printf '%s' '${report}' >&3; head -c 5000 /dev/zero >&3; exec sleep 30`);
 	t.is(run.report, null);
 	t.true(performance.now() - started < 10_000, 'stopped, not left to its 30 s');
+});
+
+/** As shellSandbox, answered at the report (as every step that does not stream is). */
+function answeredAtReport(script: string) {
+	const signal = new AbortController().signal;
+	return spawnSandbox({
+		bwrapPath: '/bin/sh',
+		command: {args: ['-c', script], backstopMs: 5000, signal},
+		user: null,
+		outputBytes: 1 << 20,
+		signal,
+		answerAtReport: true,
+	});
+}
+
+test('answered at the helper\'s report: with every byte written before it, before the sandbox is over; `ended` tells when it is', async t => {
+	// The stand-in holds its pipes open after the report, as bwrap and the exiting helper do, for 800 ms.
+	const script = `head -c 300000 /dev/zero | tr '\\0' o; printf err >&2; printf '%s' '${report}' >&3; exec sleep 0.8`;
+	const started = performance.now();
+	const run = await answeredAtReport(script);
+	const answeredMs = performance.now() - started;
+	t.true(answeredMs < 700, `answered after ${Math.round(answeredMs)} ms, before the sandbox was over`);
+	t.is(run.stdout.length, 300_000);
+	t.true(run.stdout.every(byte => byte === 0x6F));
+	t.is(run.stderr.toString(), 'err');
+	t.like(run.report, {exited: true, exitCode: 3});
+	t.truthy(run.ended);
+	await run.ended;
+	t.true(performance.now() - started >= 750, 'ended once the stand-in was gone');
+
+	const whole = await shellSandbox(script);
+	t.true(performance.now() - started >= 1500, 'without answerAtReport, at the end');
+	t.is(whole.ended, undefined);
+
+	const split = await answeredAtReport(`printf '%s' '${report.slice(0, 30)}' >&3; sleep 0.3; printf '%s' '${report.slice(30)}' >&3; exec sleep 0.8`);
+	t.like(split.report, {exitCode: 3, wallMs: 40}, 'a report that comes in pieces: answered once it is whole');
+	t.is((await answeredAtReport('echo out; exec sleep 0.2')).ended, undefined, 'no report: at the end, as always');
+});
+
+test('a pipe whose writer is gone is read to its last byte at once: what Node holds, then what the kernel does', async t => {
+	// Paused: Node reads up to its buffer's mark at most, the rest waits in the kernel.
+	const child = spawn('/bin/sh', ['-c', 'head -c 100000 /dev/zero | tr \'\\0\' x'], {stdio: ['ignore', 'pipe', 'ignore']});
+	const capture = new CappedCapture(1 << 20, () => {});
+	child.stdout.pause();
+	child.stdout.on('data', (chunk: Buffer) => {
+		capture.push(chunk);
+	});
+	await new Promise(resolve => child.once('exit', resolve));
+	t.true(capture.size < 100_000, `${capture.size} bytes handed on before`);
+	drainNow(child.stdout, capture);
+	t.is(capture.size, 100_000);
+	t.true(Buffer.concat(capture.chunks).every(byte => byte === 0x78));
+	child.stdout.destroy();
+
+	// What Node has read and not yet handed on (a stream without a descriptor holds only that).
+	const held = new PassThrough();
+	const fromNode = new CappedCapture(1 << 20, () => {});
+	held.pause();
+	held.on('data', (chunk: Buffer) => {
+		fromNode.push(chunk);
+	});
+	held.write('in Node\'s buffer');
+	drainNow(held, fromNode);
+	t.is(Buffer.concat(fromNode.chunks).toString(), 'in Node\'s buffer');
 });
