@@ -110,6 +110,25 @@ function setup(sandbox: FakeSandbox) {
 	};
 }
 
+/** Job cgroups that exist nowhere: each job's reads fixed figures, and its removal is told to `remove`. */
+const fakeCgroups = (remove: (name: string) => void): CgroupBackend => ({
+	name: 'cgroup-v1',
+	dirs: {memory: '/nonexistent/memory', pids: '/nonexistent/pids', cpuacct: '/nonexistent/cpuacct'},
+	memsw: true,
+	async createJob(name, _user, limits) {
+		return {
+			launchArgs: [],
+			memoryMb: limits.memoryMb,
+			setMemoryLimit() {},
+			read: async () => ({cpuMs: 1, peakKb: 900, oomKills: 0, failcnt: 0}),
+			async remove() {
+				remove(name);
+			},
+		};
+	},
+	async close() {},
+});
+
 const request = {program: programFromCode('int main(void) { return 0; }'), args: [], stdin: null, limits: {timeLimitMs: null, memoryLimitMb: null}};
 
 test('a job: compile, then run, in one job directory that is gone after the answer; the slot is free again then', async t => {
@@ -285,23 +304,9 @@ test('steps answered at their helper\'s report: the answer does not wait for the
 		return command === null ? finished({report: null, declined: true}) : {...await sandbox.start({...options, command}), ended};
 	};
 	const removals: string[] = [];
-	const cgroups: CgroupBackend = {
-		name: 'cgroup-v1',
-		dirs: {memory: '/nonexistent/memory', pids: '/nonexistent/pids', cpuacct: '/nonexistent/cpuacct'},
-		memsw: true,
-		async createJob(name, _user, limits) {
-			return {
-				launchArgs: [],
-				memoryMb: limits.memoryMb,
-				setMemoryLimit() {},
-				read: async () => ({cpuMs: 1, peakKb: 900, oomKills: 0, failcnt: 0}),
-				async remove() {
-					removals.push(name);
-				},
-			};
-		},
-		async close() {},
-	};
+	const cgroups = fakeCgroups(name => {
+		removals.push(name);
+	});
 	for (const withCgroups of [false, true]) {
 		ended = new Promise<void>(resolve => {
 			over = resolve;
@@ -332,24 +337,10 @@ test('a step\'s cgroup that cannot be removed is logged, never the answer: /exec
 	const warnings: string[] = [];
 	const logger = pino({level: 'warn'}, {write: (line: string) => warnings.push(String((JSON.parse(line) as {err?: {message?: string}}).err?.message))});
 	const removals: string[] = [];
-	const cgroups: CgroupBackend = {
-		name: 'cgroup-v1',
-		dirs: {memory: '/nonexistent/memory', pids: '/nonexistent/pids', cpuacct: '/nonexistent/cpuacct'},
-		memsw: true,
-		async createJob(name, _user, limits) {
-			return {
-				launchArgs: [],
-				memoryMb: limits.memoryMb,
-				setMemoryLimit() {},
-				read: async () => ({cpuMs: 1, peakKb: 900, oomKills: 0, failcnt: 0}),
-				async remove() {
-					removals.push(name);
-					throw Object.assign(new Error(`EBUSY: resource busy or locked, rmdir '${name}'`), {code: 'EBUSY'});
-				},
-			};
-		},
-		async close() {},
-	};
+	const cgroups = fakeCgroups(name => {
+		removals.push(name);
+		throw Object.assign(new Error(`EBUSY: resource busy or locked, rmdir '${name}'`), {code: 'EBUSY'});
+	});
 	// With job cgroups every step has a launcher, told its command once the job has its files.
 	const withLauncher = async (options: SpawnOptions): Promise<SandboxRun> => {
 		const command = await options.command;

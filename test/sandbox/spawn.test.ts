@@ -44,15 +44,19 @@ test('a command that reaches nobody — what waited for it is gone — is unsent
 	t.is(read.stdout.toString(), '--wall-ms\u00001000\u0000--\u0000/bin/true\u0000');
 });
 
-/** A sandbox played by a shell in bwrap's place: `script` writes to descriptors 1–4 as bwrap and the helper would. */
-function shellSandbox(script: string) {
+/**
+ * A sandbox played by a shell in bwrap's place: `script` writes to descriptors 1–4 as bwrap and the helper would.
+ * `answerAtReport`: as every step that does not stream is.
+ */
+function shellSandbox(script: string, answerAtReport = false) {
 	const signal = new AbortController().signal;
 	return spawnSandbox({
 		bwrapPath: '/bin/sh',
 		command: {args: ['-c', script], backstopMs: 5000, signal},
 		user: null,
-		outputBytes: 4096,
+		outputBytes: 1 << 20,
 		signal,
+		answerAtReport,
 	});
 }
 
@@ -75,18 +79,7 @@ test('a report past 4 KiB is no report, and stops the sandbox', async t => {
 	t.true(performance.now() - started < 10_000, 'stopped, not left to its 30 s');
 });
 
-/** As shellSandbox, answered at the report (as every step that does not stream is). */
-function answeredAtReport(script: string) {
-	const signal = new AbortController().signal;
-	return spawnSandbox({
-		bwrapPath: '/bin/sh',
-		command: {args: ['-c', script], backstopMs: 5000, signal},
-		user: null,
-		outputBytes: 1 << 20,
-		signal,
-		answerAtReport: true,
-	});
-}
+const answeredAtReport = async (script: string) => shellSandbox(script, true);
 
 test('answered at the helper\'s report: with every byte written before it, before the sandbox is over; `ended` tells when it is', async t => {
 	// The stand-in holds its pipes open after the report, as bwrap and the exiting helper do, for 800 ms.
