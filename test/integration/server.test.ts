@@ -9,12 +9,43 @@ import path from 'node:path';
 import readline from 'node:readline';
 import {pathToFileURL} from 'node:url';
 import zlib from 'node:zlib';
-import test, {type ExecutionContext} from 'ava';
+import avaTest, {type ExecutionContext} from 'ava';
 import {rawRequest} from '../helpers/raw-http.ts';
 import {connect} from '../helpers/ws-client.ts';
 import {assertHostClean, eventuallyClean, eventuallyLogged, example, execute, hostProcesses, leftoverInstanceCgroups, leftoverJobCgroups, leftoverJobDirs, leftoverProcesses, programRuns, projectRoot, run, serverArgs, settledAhead, slowSource, startServer, testLimits, uidOffset, waitFor, type RunningServer} from '../helpers/server.ts';
 
 // Each test has its own server, so they never share uids: 62200 + 10 per test.
+/**
+ * This file's tests run at most eight at a time (the serial ones alone, as ever): each starts a server or two — a
+ * start-up self-test, eight sandboxes made ahead —, and all forty at once on two cores, beside the other files, kept
+ * some from seeing their job start within their own deadlines.
+ */
+const concurrentTests = 8;
+let testsRunning = 0;
+const testsWaiting: Array<() => void> = [];
+async function inTurn(body: () => Promise<void> | void): Promise<void> {
+	while (testsRunning >= concurrentTests) {
+		await new Promise<void>(resolve => {
+			testsWaiting.push(resolve);
+		});
+	}
+
+	testsRunning++;
+	try {
+		await body();
+	} finally {
+		testsRunning--;
+		testsWaiting.shift()?.();
+	}
+}
+
+const test = Object.assign(
+	(title: string, body: (t: ExecutionContext) => Promise<void> | void) => {
+		avaTest(title, async t => inTurn(async () => body(t)));
+	},
+	{serial: avaTest.serial},
+);
+
 const uidBase = (index: number) => 62_200 + (index * 10);
 const noJobCgroups = 'no job cgroups: accounting by the sandbox helper\'s sampling and rlimits';
 
