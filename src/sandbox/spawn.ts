@@ -304,8 +304,12 @@ export async function spawnSandbox(options: SpawnOptions): Promise<SandboxRun> {
 	// Every process of the job is gone: the helper killed and reaped them all before its report, and writes nothing
 	// after it (nor does bwrap, once its child is over). What they wrote is in the pipes; it is read now, to the last
 	// byte, and the answer need not wait for the helper's exit, the namespaces' teardown and bwrap's (some 1 ms a step).
-	drainNow(subprocess.stdout, stdout);
-	drainNow(subprocess.stderr, stderr);
+	// A pipe that could not be read so (no descriptor) is read to its end, as without the option.
+	if (!drainNow(subprocess.stdout, stdout) || !drainNow(subprocess.stderr, stderr)) {
+		await over;
+		return result();
+	}
+
 	return {...result(), ended: over};
 }
 
@@ -331,20 +335,22 @@ async function helperReported(stream: Readable, report: CappedCapture): Promise<
 /**
  * What a pipe whose writers are all gone still holds, taken now into its capture: first what Node has read and not yet
  * handed on, then what is left in the kernel, read from the descriptor (non-blocking) until it has no more. The
- * stream's own later read then finds nothing but the end.
+ * stream's own later read then finds nothing but the end. false: the descriptor could not be read (Node's handle has
+ * none, or a read failed otherwise than with EAGAIN), so what is left comes through the stream as ever.
  */
-export function drainNow(stream: Readable | null, capture: CappedCapture): void {
+export function drainNow(stream: Readable | null, capture: CappedCapture): boolean {
 	if (stream === null) {
-		return;
+		return true;
 	}
 
 	while (stream.readableLength > 0 && stream.read() !== null) {
 		// Each chunk read goes to the capture's 'data' listener.
 	}
 
+	// The descriptor of Node's pipe handle (an internal of net.Socket, there on every Unix).
 	const fd = (stream as Readable & {_handle?: {fd?: number}})._handle?.fd;
 	if (typeof fd !== 'number' || fd < 0) {
-		return;
+		return false;
 	}
 
 	const buffer = Buffer.allocUnsafe(65_536);
@@ -352,13 +358,12 @@ export function drainNow(stream: Readable | null, capture: CappedCapture): void 
 		let length: number;
 		try {
 			length = fs.readSync(fd, buffer);
-		} catch {
-			// EAGAIN: nothing more.
-			return;
+		} catch (error) {
+			return (error as NodeJS.ErrnoException).code === 'EAGAIN';
 		}
 
 		if (length === 0) {
-			return;
+			return true;
 		}
 
 		capture.push(Buffer.from(buffer.subarray(0, length)));
